@@ -1,0 +1,45 @@
+# mkba — every target documents itself: `make help`.
+.DEFAULT_GOAL := help
+SHELL := /bin/sh
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CASE   ?= data/voorbeeld
+OUT    ?= reports/voorbeeld
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "uv==0.13.9"
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet --no-deps -e .
+	@touch $(STAMP)
+
+.PHONY: help install demo test lint bench lock clean
+
+help: ## show this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install mkba with its pinned dependencies
+
+demo: $(STAMP) ## run the main job on the shipped example case and print where the output is
+	$(BIN)/mkba validate $(CASE)
+	$(BIN)/mkba evaluate $(CASE)
+	@echo
+	@echo "Uitkomst: bovenstaande tabel (mkba evaluate $(CASE))."
+
+test: $(STAMP) ## run the whole test suite (unit, doctests, notebooks, CLI)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff lint
+	$(BIN)/ruff check mkba tests benchmarks
+
+bench: $(STAMP) ## run the benchmarks (by hand; prints figures, not a test)
+	$(BIN)/python benchmarks/bench_evaluate.py
+
+lock: ## re-pin requirements.lock from pyproject.toml (needs network)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,66 @@
+"""Assumptions, their units and their sources — one home (the reports print the ones used).
+
+Every default that shapes a result lives here with its unit and source, so that a report can
+list exactly what it assumed and an analyst can see where to change it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE"]
+
+#: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
+DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A default value with its unit and source."""
+
+    name: str
+    value: float | int | str
+    unit: str
+    source: str
+    description: str
+
+
+#: Real discount rate, as a fraction per year.
+DISCOUNT_RATE = 0.0225
+
+ASSUMPTIONS: dict[str, Assumption] = {
+    a.name: a
+    for a in (
+        Assumption(
+            "discount_rate",
+            DISCOUNT_RATE,
+            "fractie per jaar (reëel)",
+            "Rapport Werkgroep discontovoet 2020 (Ministerie van Financiën), kabinetsbesluit "
+            "2021: 2,25 % reëel voor MKBA's",
+            "Discontovoet waarmee kosten en baten naar het basisjaar worden teruggerekend.",
+        ),
+        Assumption(
+            "price_year",
+            "laatste jaar van de CPI-reeks",
+            "jaar",
+            "CBS 83131NED, Consumentenprijzen; prijsindex 2015=100",
+            "Alle bedragen worden met de CPI naar dit prijspeil omgerekend.",
+        ),
+        Assumption(
+            "base_year",
+            "startjaar van de taak",
+            "jaar",
+            "Algemene MKBA-leidraad (CPB/PBL, 2013): contante waarde in één basisjaar",
+            "Jaar waarnaar kosten en baten contant worden gemaakt.",
+        ),
+        Assumption(
+            "missing_fractions",
+            0,
+            "fractie",
+            "Issue 'mkba foundation'; SROI-conventie",
+            "Een lege deadweight, attributie, verdringing of afname telt als 0.",
+        ),
+    )
+}

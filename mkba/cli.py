@@ -1,0 +1,166 @@
+"""The ``mkba`` command: thin — parse arguments, call one package function, print or write.
+
+Exit codes: 0 success, 2 invalid input (a case, a parameter or the command line), 1 any
+other failure (for ``batch``: one or more wijken failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .errors import CaseError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+_ARGPARSE_NL = [
+    (r"the following arguments are required: (.*)", r"deze argumenten ontbreken: \1"),
+    (r"unrecognized arguments: (.*)", r"onbekende argumenten: \1"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"argument \1: ongeldige waarde \3"),
+    (r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+     r"argument \1: ongeldige keuze \2 (kies uit \3)"),
+    (r"argument (\S+): expected one argument", r"argument \1: verwacht één waarde"),
+]
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="gebruik: ")
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser that speaks Dutch to the user."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenten"
+        self._optionals.title = "opties"
+        self.add_argument("-h", "--help", action="help", help="toon deze hulp en stop")
+
+    def error(self, message):
+        for pattern, replacement in _ARGPARSE_NL:
+            message = re.sub(pattern, replacement, message)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: fout: {message}\n")
+
+
+def _add_evaluate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--discount-rate", type=float, default=None, metavar="R",
+                   help="reële discontovoet als fractie (standaard 0.0225 = 2,25 %%)")
+    p.add_argument("--price-year", type=int, default=None, metavar="JAAR",
+                   help="prijspeil van alle bedragen (standaard: laatste CPI-jaar)")
+    p.add_argument("--base-year", type=int, default=None, metavar="JAAR",
+                   help="jaar waarnaar contant gemaakt wordt (standaard: startjaar van de taak)")
+    p.add_argument("--horizon", type=int, default=None, metavar="N",
+                   help="analyseer N jaar vanaf startjaar in plaats van tot eindjaar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mkba",
+        description="Maatschappelijke kosten-batenanalyse (MKBA) van maatschappelijk "
+                    "aanbestede taken, per wijk.",
+        epilog="Voorbeeld:\n  mkba validate data/voorbeeld\n  mkba evaluate data/voorbeeld",
+    )
+    sub = parser.add_subparsers(dest="command", title="opdrachten", metavar="OPDRACHT",
+                                parser_class=_Parser)
+
+    p = sub.add_parser("validate", help="controleer een casus",
+                       description="Controleer een casus en meld elk probleem als "
+                                   "bestand:rij:kolom: melding.",
+                       epilog="Voorbeeld:\n  mkba validate data/voorbeeld\n"
+                              "Afsluitcode 0: in orde; 2: problemen gevonden.")
+    p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
+
+    p = sub.add_parser("evaluate", help="bereken de MKBA",
+                       description="Bereken per taak en variant de contante waarde van kosten "
+                                   "en baten, NCW, B/K, IRR, terugverdienjaar en de verdeling "
+                                   "over actoren.",
+                       epilog="Voorbeeld:\n  mkba evaluate data/voorbeeld --task T1 "
+                              "--discount-rate 0.03 --format json")
+    p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
+    p.add_argument("--task", metavar="ID", help="alleen deze taak")
+    _add_evaluate_options(p)
+    p.add_argument("--format", choices=["table", "json"], default="table",
+                   help="uitvoer als leesbare tabel (standaard) of als JSON")
+
+    p = sub.add_parser("template", help="schrijf een leeg invulblad (.xlsx)",
+                       description="Schrijf een lege werkmap met één tabblad per tabel en een "
+                                   "tabblad 'toelichting'.",
+                       epilog="Voorbeeld:\n  mkba template casus.xlsx")
+    p.add_argument("file", metavar="BESTAND", help="pad van de nieuwe .xlsx-werkmap")
+    return parser
+
+
+def _cmd_validate(args) -> int:
+    from .io import read_case
+
+    case = read_case(args.case)
+    for w in case.warnings:
+        print(f"waarschuwing: {w}")
+    counts = ", ".join(f"{len(df)} {name}" for name, df in case.tables.items() if len(df))
+    print(f"In orde: {args.case} ({counts}).")
+    return EXIT_OK
+
+
+def _evaluation(args):
+    from .assumptions import DISCOUNT_RATE
+    from .cba import evaluate
+    from .io import read_case
+
+    rate = DISCOUNT_RATE if args.discount_rate is None else args.discount_rate
+    return evaluate(read_case(args.case), discount_rate=rate, price_year=args.price_year,
+                    base_year=args.base_year, horizon=args.horizon,
+                    task=getattr(args, "task", None))
+
+
+def _cmd_evaluate(args) -> int:
+    ev = _evaluation(args)
+    if args.format == "json":
+        print(ev.to_json(indent=2))
+    else:
+        from .console import evaluation_text
+
+        print(evaluation_text(ev))
+    return EXIT_OK
+
+
+def _cmd_template(args) -> int:
+    from .io import write_template
+
+    path = Path(args.file)
+    if path.suffix.lower() != ".xlsx":
+        raise CaseError(f"{path}: de naam moet op .xlsx eindigen")
+    write_template(path)
+    print(f"Invulblad geschreven: {path}")
+    return EXIT_OK
+
+
+COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "template": _cmd_template}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mkba`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return COMMANDS[args.command](args)
+    except CaseError as err:
+        for problem in err.problems:
+            print(str(problem), file=sys.stderr)
+        n = len(err.problems)
+        print(f"{n} probleem{'' if n == 1 else 'en'} gevonden; niets berekend.", file=sys.stderr)
+        return EXIT_INVALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())

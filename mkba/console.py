@@ -1,0 +1,78 @@
+"""Plain-text rendering of results for the terminal, in Dutch with Dutch number formats."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .cba import Evaluation, MkbaResult
+from .formatting import fmt_eur, fmt_pct, fmt_ratio
+
+__all__ = ["evaluation_text", "result_text"]
+
+_PM_LABEL = {"--": "−−", "-": "−", "0": "0", "+": "+", "++": "++"}
+
+
+def _indent(text: str, n: int = 4) -> str:
+    return "\n".join(" " * n + line for line in text.splitlines())
+
+
+def _table(df: pd.DataFrame) -> str:
+    return df.to_string(index=False)
+
+
+def result_text(r: MkbaResult) -> str:
+    """One task and variant: headline figures, actors, PM posts, financing, warnings."""
+    lines = [f"{r.task_id}  {r.name}  ({r.wijk_code}), variant {r.variant}, "
+             f"{r.start_year}–{r.end_year}"]
+    summary = r.summary().iloc[4:]
+    width = max(len(k) for k in summary.index)
+    lines += [f"  {k:<{width}}  {v}" for k, v in summary["Waarde"].items()]
+    actors = r.by_actor()
+    if not actors.empty:
+        shown = pd.DataFrame({
+            "actor": actors["actor"],
+            "CW kosten": actors["pv_costs"].map(fmt_eur),
+            "CW baten": actors["pv_benefits"].map(fmt_eur),
+            "saldo": actors["npv"].map(fmt_eur),
+        })
+        lines += ["  Wie betaalt, wie wint (contante waarde):", _indent(_table(shown))]
+    pm = r.pm()
+    if not pm.empty:
+        lines.append("  Niet in geld uitgedrukt (PM-posten):")
+        for rec in pm.itertuples(index=False):
+            score = _PM_LABEL.get(rec.pm_score, "?") if isinstance(rec.pm_score, str) else "?"
+            lines.append(f"    {score:>2}  {rec.effect} ({rec.actor})")
+    f = r.financing
+    if f["total"]:
+        per_bron = ", ".join(f"{k} {fmt_eur(v)}" for k, v in f["per_bron"].items())
+        lines.append(f"  Financiering: {per_bron}; hefboom {fmt_ratio(f['leverage'])}")
+    for w in r.warnings:
+        lines.append(f"  Let op: {w}")
+    return "\n".join(lines)
+
+
+def evaluation_text(ev: Evaluation) -> str:
+    """The whole evaluation: parameters, one block per task and variant, an overview table."""
+    p = ev.parameters
+    base = "startjaar van elke taak" if p["base_year"] is None else str(p["base_year"])
+    head = (f"MKBA — prijspeil {p['price_year']}, discontovoet {fmt_pct(p['discount_rate'], 2)}, "
+            f"basisjaar {base}"
+            + (f", horizon {p['horizon']} jaar" if p["horizon"] else ""))
+    blocks = [head, "=" * len(head)]
+    for r in ev.results():
+        blocks += [result_text(r), ""]
+    s = ev.summary()
+    overview = pd.DataFrame({
+        "taak": s["taak"], "variant": s["variant"], "wijk": s["wijk"],
+        "CW kosten": s["CW kosten"].map(fmt_eur), "CW baten": s["CW baten"].map(fmt_eur),
+        "NCW": s["NCW"].map(fmt_eur), "B/K": s["B/K"].map(fmt_ratio),
+        "IRR": s["IRR"].map(fmt_pct), "PM": s["PM-posten"],
+    })
+    blocks += ["Overzicht", _table(overview)]
+    if p["cpi_derived_years"]:
+        years = p["cpi_derived_years"]
+        blocks.append(f"\nCPI {years[0]}–{years[-1]} afgeleid uit de gepubliceerde jaarmutaties "
+                      "(CBS 83131NED).")
+    for w in ev.case_warnings:
+        blocks.append(f"Waarschuwing: {w}")
+    return "\n".join(blocks)

@@ -1,0 +1,118 @@
+"""Dutch number formats for everything a user reads (tables, reports, messages).
+
+Formatting is delegated to Babel's CLDR data for locale ``nl_NL`` (thousands ``.``,
+decimal ``,``); this module only fixes the patterns the suite uses. Missing values are
+shown as ``–`` (never as 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_compact_decimal, format_decimal
+
+__all__ = ["fmt_eur", "fmt_eur_compact", "fmt_number", "fmt_pct", "fmt_ratio", "is_missing"]
+
+LOCALE = "nl_NL"
+MISSING = "–"
+
+
+def is_missing(value) -> bool:
+    """True for None and NaN (pandas' NA included).
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(0)
+    (True, True, False)
+    """
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(value))
+    except TypeError:
+        return value != value  # pandas.NA and friends
+
+
+def fmt_number(value, decimals: int = 0) -> str:
+    """A number in Dutch format.
+
+    Examples
+    --------
+    >>> fmt_number(1234567.891, 2)
+    '1.234.567,89'
+    >>> fmt_number(None)
+    '–'
+    """
+    if is_missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def fmt_eur(value, decimals: int = 0) -> str:
+    """An amount in euros, Dutch format; negative amounts get a leading minus.
+
+    Examples
+    --------
+    >>> fmt_eur(1234567.5)
+    '€ 1.234.568'
+    >>> fmt_eur(-2500)
+    '€ −2.500'
+    >>> fmt_eur(18.8, 2)
+    '€ 18,80'
+    """
+    if is_missing(value):
+        return MISSING
+    text = fmt_number(abs(value), decimals)
+    sign = "−" if value < 0 and text.strip("0,.") else ""
+    return f"€ {sign}{text}"
+
+
+def fmt_eur_compact(value) -> str:
+    """An amount in euros, rounded to thousands or millions ("€ 1,2 mln").
+
+    Examples
+    --------
+    >>> fmt_eur_compact(1_234_567)
+    '€ 1,2 mln'
+    >>> fmt_eur_compact(-45_300)
+    '€ −45.300'
+    """
+    if is_missing(value):
+        return MISSING
+    if abs(value) < 1_000_000:
+        return fmt_eur(value)
+    text = format_compact_decimal(abs(value), locale=LOCALE, fraction_digits=1).rstrip(".")
+    sign = "−" if value < 0 else ""
+    return f"€ {sign}{text}"
+
+
+def fmt_pct(value, decimals: int = 1) -> str:
+    """A fraction as a Dutch percentage.
+
+    Examples
+    --------
+    >>> fmt_pct(0.0225, 2)
+    '2,25 %'
+    >>> fmt_pct(-0.031)
+    '−3,1 %'
+    """
+    if is_missing(value):
+        return MISSING
+    text = fmt_number(abs(value) * 100, decimals)
+    sign = "−" if value < 0 and text.strip("0,.") else ""
+    return f"{sign}{text} %"
+
+
+def fmt_ratio(value, decimals: int = 2) -> str:
+    """A ratio such as the benefit/cost ratio.
+
+    Examples
+    --------
+    >>> fmt_ratio(1.4)
+    '1,40'
+    """
+    if is_missing(value):
+        return MISSING
+    text = fmt_number(abs(value), decimals)
+    return ("−" if value < 0 else "") + text

@@ -1,0 +1,653 @@
+"""Read a case (a folder of CSV files or one .xlsx workbook) and write the empty template.
+
+What Dutch municipal exports look like, and what the reader accepts:
+
+- separator ``;`` or ``,`` (or tab), decided from the header line;
+- UTF-8 with or without BOM, or Windows-1252 as Excel writes it;
+- numbers as ``1234.5``, ``1234,5``, ``1.234,50``, ``1,234.50``, ``€ 1.234``; percentages as
+  ``25%`` or ``0,25``. A lone ``1.234`` is read as one thousand two hundred thirty-four in a
+  file whose numbers use a decimal comma (the Dutch default, and the default for ``;`` files),
+  and as 1.234 in a file whose numbers use a decimal point;
+- ``ja``/``nee`` (also j/n, waar/onwaar, 1/0, yes/no); empty cells are missing, never 0.
+
+Every problem is collected (not just the first) and raised together as :class:`CaseError`;
+rows are numbered as a spreadsheet numbers them (header = row 1). Completely empty rows are
+skipped; no other row is ever dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .errors import CaseError, Problem
+from .prices import cpi_series
+from .schema import (
+    DEFAULT_VARIANT,
+    REQUIRED_TABLES,
+    TABLES,
+    ColumnSpec,
+    check_case,
+    check_rows,
+    normalise_header,
+    pandera_schema,
+)
+
+__all__ = ["Case", "read_case", "write_template", "parse_number"]
+
+_TRUE = {"ja", "j", "yes", "y", "waar", "true", "1", "x"}
+_FALSE = {"nee", "n", "no", "onwaar", "false", "0"}
+_THOUSANDS_DOT = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
+_THOUSANDS_COMMA = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
+_NUMBERISH = re.compile(r"[+-]?(\d[\d.,]*|[.,]\d+)")
+_COMMA_DECIMAL = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+%?|[+-]?\d+,\d+%?")
+_POINT_DECIMAL = re.compile(r"[+-]?\d+\.\d+%?")
+_TEMPLATE_SHEET = "toelichting"
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case: one typed DataFrame per input table.
+
+    Every table has the columns of :data:`mkba.schema.TABLES` (absent optional columns are
+    all-missing) and ``_row``, the row number in its source file. ``files`` maps each table
+    to the name shown in messages; ``warnings`` lists what was accepted but deserves a look.
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    source: str
+    files: Mapping[str, str]
+    warnings: tuple[Problem, ...] = field(default=())
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {len(v)}" for k, v in self.tables.items() if len(v))
+        return f"<Case {self.source}: {counts}>"
+
+    def task_variants(self) -> pd.DataFrame:
+        """Every (taak_id, variant) pair to evaluate.
+
+        A task whose kosten and effecten lines name no variant has one variant, ``project``.
+        A line with an empty variant belongs to every variant of its task.
+        """
+        named = pd.concat(
+            [self.kosten[["taak_id", "variant"]], self.effecten[["taak_id", "variant"]]]
+        ).dropna()
+        pairs = named.drop_duplicates().sort_values(["taak_id", "variant"])
+        without = self.taken.loc[~self.taken["taak_id"].isin(pairs["taak_id"]), ["taak_id"]]
+        without = without.assign(variant=DEFAULT_VARIANT)
+        out = pd.concat([pairs, without], ignore_index=True)
+        order = {t: i for i, t in enumerate(self.taken["taak_id"])}
+        return out.sort_values(["taak_id", "variant"], key=lambda s: s.map(order)
+                               if s.name == "taak_id" else s).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# numbers
+
+
+def parse_number(text, decimal: str = ",") -> float:
+    """Parse one number as Dutch and international exports write it.
+
+    Parameters
+    ----------
+    text : str or number
+        The cell. Numbers pass through unchanged.
+    decimal : {",", "."}
+        The file's decimal separator; only decides a lone group such as ``1.234``.
+
+    Returns
+    -------
+    float
+        A trailing ``%`` divides by 100.
+
+    Raises
+    ------
+    ValueError
+        When the cell is not a number.
+
+    Examples
+    --------
+    >>> parse_number("1.234,50")
+    1234.5
+    >>> parse_number("1,234.50")
+    1234.5
+    >>> parse_number("25%")
+    0.25
+    >>> parse_number("0,25")
+    0.25
+    >>> parse_number("1.234"), parse_number("1.234", decimal=".")
+    (1234.0, 1.234)
+    >>> parse_number("€ −2.500")
+    -2500.0
+    """
+    if isinstance(text, bool):
+        raise ValueError(text)
+    if isinstance(text, int | float | np.number):
+        return float(text)
+    s = str(text).strip().replace("\u00a0", "").replace(" ", "").replace("€", "")
+    s = s.replace("−", "-").replace("–", "-")
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    if not _NUMBERISH.fullmatch(s):
+        raise ValueError(text)
+    has_comma, has_dot = "," in s, "." in s
+    if has_comma and has_dot:
+        if s.rfind(",") > s.rfind("."):
+            s = s.replace(".", "").replace(",", ".")
+        else:
+            s = s.replace(",", "")
+    elif has_comma:
+        if _THOUSANDS_COMMA.fullmatch(s) and (decimal == "." or s.count(",") > 1):
+            s = s.replace(",", "")
+        elif s.count(",") > 1:
+            raise ValueError(text)
+        else:
+            s = s.replace(",", ".")
+    elif has_dot and s.count(".") > 1:
+        if not _THOUSANDS_DOT.fullmatch(s):
+            raise ValueError(text)
+        s = s.replace(".", "")
+    elif has_dot and decimal == "," and _THOUSANDS_DOT.fullmatch(s):
+        s = s.replace(".", "")
+    value = float(s)
+    return value / 100 if percent else value
+
+
+def _detect_decimal(cells: list[str], sep: str) -> str:
+    """The decimal separator of a file, from its number cells (see module docstring)."""
+    if any(_COMMA_DECIMAL.fullmatch(c) for c in cells):
+        return ","
+    if any(_POINT_DECIMAL.fullmatch(c) and not _THOUSANDS_DOT.fullmatch(c) for c in cells):
+        return "."
+    return "," if sep == ";" else "."
+
+
+# --------------------------------------------------------------------------------------
+# raw reading: header + rows with their row numbers
+
+
+@dataclass
+class _RawTable:
+    name: str
+    file: str
+    header: list[str]
+    rows: list[tuple[int, list]]  # (row number, cells)
+    sep: str = ","
+    header_row: int = 1
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+def _blank(cells) -> bool:
+    return all(c is None or str(c).strip() == "" for c in cells)
+
+
+def _read_csv(path: Path, table: str) -> _RawTable:
+    text = _decode(path.read_bytes())
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    sep = max([";", ",", "\t"], key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] | None = None
+    header_row = 1
+    rows: list[tuple[int, list]] = []
+    start = 1
+    for cells in reader:
+        row_number, start = start, reader.line_num + 1
+        if _blank(cells):
+            continue
+        if header is None:
+            header, header_row = cells, row_number
+        else:
+            rows.append((row_number, cells))
+    return _RawTable(table, path.name, header or [], rows, sep, header_row)
+
+
+def _cell_to_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, int | float):
+        return value
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a broken file
+        raise CaseError([Problem(path.name, None, None,
+                                 f"kan werkmap niet openen ({type(exc).__name__}: {exc})")]) from exc
+    tables: dict[str, _RawTable] = {}
+    warnings: list[Problem] = []
+    for sheet in wb.worksheets:
+        name = normalise_header(sheet.title)
+        if name == _TEMPLATE_SHEET:
+            continue
+        if name not in TABLES:
+            warnings.append(Problem(f"{path.name}[{sheet.title}]", None, None,
+                                    "onbekend tabblad, overgeslagen (verwacht: "
+                                    + ", ".join(TABLES) + ")"))
+            continue
+        header, header_row, rows = None, 1, []
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if _blank(cells):
+                continue
+            cells = [_cell_to_text(c) for c in cells]
+            if header is None:
+                header, header_row = [str(c) for c in cells], number
+            else:
+                rows.append((number, cells))
+        tables[name] = _RawTable(name, f"{path.name}[{sheet.title}]", header or [], rows,
+                                 ";", header_row)
+    wb.close()
+    return tables, warnings
+
+
+def _read_folder(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
+    tables: dict[str, _RawTable] = {}
+    warnings: list[Problem] = []
+    for file in sorted(path.iterdir()):
+        if file.suffix.lower() != ".csv":
+            continue
+        name = normalise_header(file.stem)
+        if name in TABLES:
+            tables[name] = _read_csv(file, name)
+        else:
+            close = difflib.get_close_matches(name, list(TABLES), n=1)
+            hint = f"; bedoelt u {close[0]}.csv?" if close else ""
+            warnings.append(Problem(file.name, None, None,
+                                    f"onbekend bestand, overgeslagen{hint}"))
+    return tables, warnings
+
+
+def _read_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, _RawTable]:
+    tables = {}
+    for name, df in frames.items():
+        name = normalise_header(name)
+        rows = [
+            (i + 2, [_cell_to_text(None if pd.isna(v) else v) for v in rec])
+            for i, rec in enumerate(df.itertuples(index=False, name=None))
+        ]
+        rows = [(n, cells) for n, cells in rows if not _blank(cells)]
+        tables[name] = _RawTable(name, name, [str(c) for c in df.columns], rows, ",")
+    return tables
+
+
+# --------------------------------------------------------------------------------------
+# from raw cells to typed columns
+
+
+def _map_header(raw: _RawTable, spec) -> tuple[dict[str, int], list[Problem], list[Problem]]:
+    """Column positions of the known columns; problems for missing, doubled or unknown ones."""
+    problems, warnings = [], []
+    known = spec.column_names
+    positions: dict[str, int] = {}
+    unknown = []
+    for i, header in enumerate(raw.header):
+        name = normalise_header(header)
+        if not name:
+            continue
+        if name in positions:
+            problems.append(Problem(raw.file, raw.header_row, header, "kolom komt twee keer voor"))
+        elif name in known:
+            positions[name] = i
+        else:
+            unknown.append((header, name))
+    for column in spec.columns:
+        if column.required and column.name not in positions:
+            candidates = [h for h, _ in unknown]
+            close = difflib.get_close_matches(column.name, [n for _, n in unknown], n=1, cutoff=0.6)
+            hint = ""
+            if close:
+                hint = f" (bedoelt u '{candidates[[n for _, n in unknown].index(close[0])]}'?)"
+            problems.append(Problem(raw.file, raw.header_row, column.name,
+                                    f"verplichte kolom ontbreekt{hint}"))
+    for header, name in unknown:
+        missing_optional = [c for c in known if c not in positions]
+        close = difflib.get_close_matches(name, missing_optional, n=1, cutoff=0.8)
+        if close:
+            problems.append(Problem(raw.file, raw.header_row, header,
+                                    f"onbekende kolom; bedoelt u '{close[0]}'?"))
+        else:
+            warnings.append(Problem(raw.file, raw.header_row, header,
+                                    "onbekende kolom, genegeerd"))
+    return positions, problems, warnings
+
+
+def _cells(raw: _RawTable, position: int | None) -> list:
+    if position is None:
+        return [""] * len(raw.rows)
+    return [cells[position] if position < len(cells) else "" for _, cells in raw.rows]
+
+
+def _as_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int], file: str):
+    """Typed values of one column and the problems of its cells."""
+    problems = []
+    blank = [isinstance(v, str) and v.strip() == "" for v in values]
+    if spec.required:
+        problems += [Problem(file, r, spec.name, "verplichte waarde ontbreekt")
+                     for r, b in zip(rows, blank, strict=True) if b]
+    if spec.kind in ("text", "choice"):
+        out = [None if b else _as_text(v) for v, b in zip(values, blank, strict=True)]
+        if spec.kind == "choice":
+            out = [None if v is None else _normalise_choice(v) for v in out]
+        return pd.Series(out, dtype="object").astype("str").where(~pd.Series(blank)), problems
+    if spec.kind == "bool":
+        out = []
+        for r, v, b in zip(rows, values, blank, strict=True):
+            text = "" if b else _as_text(v).casefold()
+            if b or text in _FALSE:
+                out.append(False)
+            elif text in _TRUE:
+                out.append(True)
+            else:
+                out.append(False)
+                problems.append(Problem(file, r, spec.name, f"'{v}' is geen ja of nee"))
+        return pd.Series(out, dtype=bool), problems
+    cache: dict = {}
+    parsed = np.full(len(values), np.nan)
+    for i, (r, v, b) in enumerate(zip(rows, values, blank, strict=True)):
+        if b:
+            continue
+        key = (type(v), v)
+        if key not in cache:
+            try:
+                cache[key] = parse_number(v, decimal)
+            except ValueError:
+                cache[key] = None
+        number = cache[key]
+        word = {"year": "jaartal", "int": "geheel getal"}.get(spec.kind, "getal")
+        if number is None or not np.isfinite(number):
+            problems.append(Problem(file, r, spec.name, f"'{v}' is geen {word}"))
+        elif spec.kind in ("year", "int") and not float(number).is_integer():
+            problems.append(Problem(file, r, spec.name, f"'{v}' is geen {word}"))
+        elif spec.kind == "fraction" and not (isinstance(v, str) and v.strip().endswith("%")) \
+                and number > 1 and number <= 100:
+            problems.append(Problem(file, r, spec.name,
+                                    f"'{v}' is geen fractie tussen 0 en 1; bedoelt u {v}%?"))
+        else:
+            parsed[i] = number
+    if spec.kind in ("year", "int"):
+        return pd.Series(parsed).astype("Int64"), problems
+    return pd.Series(parsed, dtype="float64"), problems
+
+
+def _normalise_choice(value: str) -> str:
+    text = value.strip().casefold().replace("−", "-").replace("–", "-").replace("—", "--")
+    return re.sub(r"\s+", "_", text)
+
+
+def _number_cells(raw: _RawTable, spec, positions) -> list[str]:
+    numeric = [c.name for c in spec.columns if c.kind in ("number", "fraction")]
+    cells = []
+    for name in numeric:
+        if name in positions:
+            cells += [v.strip() for v in _cells(raw, positions[name]) if isinstance(v, str)]
+    return cells
+
+
+def _parse_table(raw: _RawTable) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    spec = TABLES[raw.name]
+    positions, problems, warnings = _map_header(raw, spec)
+    rows = [n for n, _ in raw.rows]
+    width = len(raw.header)
+    for n, cells in raw.rows:
+        extra = [c for c in cells[width:] if not _blank([c])]
+        if extra:
+            problems.append(Problem(raw.file, n, None,
+                                    f"meer cellen ({len(cells)}) dan kolommen ({width})"))
+    decimal = _detect_decimal(_number_cells(raw, spec, positions), raw.sep)
+    columns = {}
+    for column in spec.columns:
+        if column.name in positions or not column.required:
+            values = _cells(raw, positions.get(column.name))
+            columns[column.name], cell_problems = _parse_column(
+                values, column, decimal, rows, raw.file)
+            problems += cell_problems
+    df = pd.DataFrame(columns)
+    df.index = pd.Index(rows, name="_row")
+    df.insert(0, "_row", rows)
+    return df, problems, warnings
+
+
+def _schema_problems(table: str, df: pd.DataFrame, file: str) -> list[Problem]:
+    try:
+        pandera_schema(table).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        problems = []
+        for rec in cases.itertuples(index=False):
+            if pd.isna(rec.index):
+                continue
+            message = str(rec.check)
+            if message == "field_uniqueness":
+                message = f"'{rec.failure_case}' komt meer dan één keer voor"
+            else:
+                message = f"'{_as_text(rec.failure_case)}': {message}"
+            problems.append(Problem(file, int(rec.index), str(rec.column), message))
+        return problems
+    return []
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    return _parse_table(_RawTable(name, name, TABLES[name].column_names, []))[0]
+
+
+def read_case(source) -> Case:
+    """Read and validate a case.
+
+    Parameters
+    ----------
+    source : str, Path or mapping
+        A folder with ``taken.csv``, ``kosten.csv``, ... ; an ``.xlsx`` workbook with one sheet
+        per table; or a mapping of table name to DataFrame (cells as a user would type them).
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    CaseError
+        With every problem found, each as ``file:row:column: message``.
+
+    Examples
+    --------
+    >>> from mkba.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> list(case.taken.columns[:3])
+    ['_row', 'taak_id', 'naam']
+    """
+    warnings: list[Problem] = []
+    if isinstance(source, Mapping):
+        raw_tables, label = _read_frames(source), "(tabellen)"
+    else:
+        path = Path(source)
+        label = str(path)
+        if path.is_dir():
+            raw_tables, warnings = _read_folder(path)
+        elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+            raw_tables, warnings = _read_xlsx(path)
+        elif not path.exists():
+            raise CaseError([Problem(str(path), None, None, "bestand of map bestaat niet")])
+        else:
+            raise CaseError([Problem(str(path), None, None,
+                                     "verwacht een map met CSV-bestanden of een .xlsx-werkmap")])
+    problems: list[Problem] = []
+    for name in REQUIRED_TABLES:
+        if name not in raw_tables:
+            problems.append(Problem(f"{name}.csv" if not label.endswith(".xlsx") else
+                                    f"{Path(label).name}[{name}]", None, None,
+                                    "verplichte tabel ontbreekt"))
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for name in TABLES:
+        if name in raw_tables:
+            raw = raw_tables[name]
+            files[name] = raw.file
+            df, table_problems, table_warnings = _parse_table(raw)
+            problems += table_problems
+            warnings += table_warnings
+            if not table_problems:
+                problems += _schema_problems(name, df, raw.file)
+        else:
+            df = _empty_table(name)
+        tables[name] = df
+    if not problems:
+        for name, df in tables.items():
+            problems += check_rows(name, df, files)
+        cpi = cpi_series()
+        problems += check_case(tables, files, range(int(cpi.index.min()), int(cpi.index.max()) + 1))
+        if tables["taken"].empty and "taken" in files:
+            problems.append(Problem(files["taken"], None, None, "geen enkele taak"))
+    if problems:
+        raise CaseError(_sorted(problems))
+    warnings += _case_warnings(tables, files)
+    return Case(tables, label, files, tuple(warnings))
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    order = {name: i for i, name in enumerate(TABLES)}
+    return sorted(problems, key=lambda p: (order.get(p.file.split(".")[0], 99), p.file,
+                                           p.row or 0))
+
+
+def _case_warnings(tables, files) -> list[Problem]:
+    warnings = []
+    k = tables["kosten"]
+    for row in k.loc[k["bedrag"] < 0, "_row"]:
+        warnings.append(Problem(files["kosten"], int(row), "bedrag",
+                                "negatieve kosten; hoort dit niet als effect (besparing)?"))
+    e = tables["effecten"]
+    for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
+        warnings.append(Problem(files["effecten"], int(row), "pm_score",
+                                "PM-post zonder pm_score"))
+    return warnings
+
+
+# --------------------------------------------------------------------------------------
+# template
+
+_KIND_NL = {
+    "text": "tekst",
+    "year": "jaartal",
+    "int": "geheel getal",
+    "number": "getal",
+    "fraction": "fractie 0–1 (of %)",
+    "bool": "ja/nee",
+    "choice": "keuze",
+}
+
+
+def describe_tables() -> pd.DataFrame:
+    """Every input column with its meaning, in Dutch (the template's explanation sheet).
+
+    Examples
+    --------
+    >>> describe_tables().columns.tolist()
+    ['tabel', 'kolom', 'verplicht', 'type', 'eenheid', 'toegestane waarden', 'uitleg']
+    """
+    rows = []
+    for table in TABLES.values():
+        for c in table.columns:
+            rows.append({
+                "tabel": table.name,
+                "kolom": c.name,
+                "verplicht": "ja" if c.required else "nee",
+                "type": _KIND_NL[c.kind],
+                "eenheid": c.unit,
+                "toegestane waarden": ", ".join(c.allowed),
+                "uitleg": c.description,
+            })
+    return pd.DataFrame(rows)
+
+
+def write_template(path) -> Path:
+    """Write the empty input workbook: an explanation sheet and one sheet per table.
+
+    Choice columns get a drop-down list; header cells carry their explanation as a comment.
+
+    Examples
+    --------
+    >>> import tempfile, openpyxl
+    >>> out = write_template(Path(tempfile.mkdtemp()) / "casus.xlsx")
+    >>> openpyxl.load_workbook(out).sheetnames[:3]
+    ['toelichting', 'taken', 'kosten']
+    """
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    path = Path(path)
+    wb = Workbook()
+    info = wb.active
+    info.title = _TEMPLATE_SHEET
+    intro = [
+        "Invulblad voor een casus van mkba (maatschappelijke kosten-batenanalyse).",
+        "Eén tabblad per tabel; laat de kopregel staan. Verplichte kolommen staan hieronder.",
+        "Getallen mogen met decimale komma (1.234,50); percentages als 25% of 0,25.",
+        "Lege cellen zijn 'onbekend', niet 0 — behalve deadweight, attributie, verdringing en "
+        "afname: leeg telt als 0.",
+        "Controleer de casus met: mkba validate casus.xlsx",
+        "",
+    ]
+    for line in intro:
+        info.append([line])
+    info.append(list(describe_tables().columns))
+    for cell in info[info.max_row]:
+        cell.font = Font(bold=True)
+    for rec in describe_tables().itertuples(index=False):
+        info.append(list(rec))
+    for letter, width in zip("ABCDEFG", (14, 20, 10, 18, 8, 40, 90), strict=True):
+        info.column_dimensions[letter].width = width
+    for table in TABLES.values():
+        ws = wb.create_sheet(table.name)
+        ws.append(table.column_names)
+        ws.freeze_panes = "A2"
+        for i, column in enumerate(table.columns, start=1):
+            cell = ws.cell(row=1, column=i)
+            cell.font = Font(bold=column.required)
+            cell.comment = Comment(column.description, "mkba")
+            ws.column_dimensions[get_column_letter(i)].width = max(12, len(column.name) + 4)
+            if column.allowed:
+                dv = DataValidation(type="list", formula1='"' + ",".join(column.allowed) + '"',
+                                    allow_blank=True)
+                dv.error = "Kies een van: " + ", ".join(column.allowed)
+                ws.add_data_validation(dv)
+                letter = get_column_letter(i)
+                dv.add(f"{letter}2:{letter}5000")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
