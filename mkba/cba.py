@@ -39,14 +39,14 @@ import pandas as pd
 
 from .assumptions import DISCOUNT_RATE
 from .errors import CaseError
+from .flows import COST, Keys, build_keys, cash_flows, line_keys
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
-from .prices import cpi_series, derived_cpi_years, discount_factors, index_factor
+from .prices import cpi_series, derived_cpi_years, discount_factors
 from .schema import MUNICIPALITY
 
 __all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year"]
 
-COST, BENEFIT, TRANSFER = "kosten", "baten", "overdracht"
 _TOL = 1e-6  # euros: below this a cumulative flow counts as zero
 
 
@@ -398,179 +398,112 @@ def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Se
 
 
 def _task_frame(case: Case, task, s: _Settings) -> pd.DataFrame:
-    tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"]].rename(
-        columns={"taak_id": "task_id", "naam": "naam", "startjaar": "start_year"})
+    tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"]]
     if task is not None:
-        tasks = tasks[tasks["task_id"] == task]
+        tasks = tasks[tasks["taak_id"] == task]
         if tasks.empty:
             raise CaseError(f"onbekende taak '{task}' (bekend: "
                             + ", ".join(case.taken["taak_id"]) + ")")
-    tasks = tasks.assign(
-        start_year=tasks["start_year"].astype(int),
-        end_year=(tasks["start_year"] + s.horizon - 1) if s.horizon else tasks["eindjaar"],
-    ).drop(columns="eindjaar")
-    tasks["end_year"] = tasks["end_year"].astype(int)
-    tasks["base_year"] = s.base_year if s.base_year is not None else tasks["start_year"]
-    return tasks.reset_index(drop=True)
-
-
-def _expand_variants(lines: pd.DataFrame, variants: pd.DataFrame) -> pd.DataFrame:
-    """Lines with an empty variant are copied to every variant of their task."""
-    named = lines[lines["variant"].notna()]
-    shared = lines[lines["variant"].isna()].drop(columns="variant")
-    shared = shared.merge(variants, left_on="taak_id", right_on="taak_id", how="inner")
-    return pd.concat([named, shared[named.columns]], ignore_index=True)
-
-
-def _unit_values(lines, value_col, kengetallen, s: _Settings, cpi) -> np.ndarray:
-    """Value per unit (or amount) in price year P: own value or kengetal, indexed with the CPI."""
-    k = kengetallen.set_index("code")
-    from_ref = lines["kengetal"].notna().to_numpy()
-    refs = lines["kengetal"].where(from_ref)
-    value = np.where(from_ref, refs.map(k["waarde"]).to_numpy(dtype=float),
-                     lines[value_col].to_numpy(dtype=float))
-    own_year = lines["prijsjaar"].astype("Float64").fillna(s.price_year).to_numpy(dtype=float)
-    year = np.where(from_ref, refs.map(k["prijsjaar"]).astype("Float64").to_numpy(
-        dtype=float, na_value=np.nan), own_year)
-    year = np.where(np.isnan(year), s.price_year, year).astype(int)
-    return value * index_factor(year, s.price_year, cpi)
-
-
-def _cost_flows(case, tasks, variants, s, cpi, warnings) -> pd.DataFrame:
-    k = case.kosten[case.kosten["taak_id"].isin(tasks["task_id"])]
-    k = _expand_variants(k, variants)
-    qty = k["hoeveelheid"].to_numpy(dtype=float)
-    unit = _unit_values(k, "bedrag", case.kengetallen, s, cpi)
-    amount = np.where(k["kengetal"].notna().to_numpy(), qty * unit, unit)
-    period = k[["taak_id"]].merge(tasks, left_on="taak_id", right_on="task_id", how="left")
-    inside = ((k["jaar"].to_numpy() >= period["start_year"].to_numpy())
-              & (k["jaar"].to_numpy() <= period["end_year"].to_numpy()))
-    file = case.files.get("kosten", "kosten.csv")
-    seen = set()
-    for i in np.flatnonzero(~inside):
-        rec, p = k.iloc[i], period.iloc[i]
-        if (rec["_row"], rec["taak_id"]) in seen:
-            continue
-        seen.add((rec["_row"], rec["taak_id"]))
-        warnings.setdefault(rec["taak_id"], []).append(
-            f"{file}:{rec['_row']}: jaar {rec['jaar']} valt buiten de analyseperiode "
-            f"{p['start_year']}–{p['end_year']}; niet meegeteld")
+    start = tasks["startjaar"].to_numpy(dtype=int)
+    end = start + s.horizon - 1 if s.horizon else tasks["eindjaar"].to_numpy(dtype=int)
     return pd.DataFrame({
-        "task_id": k["taak_id"].to_numpy()[inside],
-        "variant": k["variant"].to_numpy()[inside],
-        "year": k["jaar"].to_numpy(dtype=int)[inside],
-        "actor": k["actor"].to_numpy()[inside],
-        "kind": COST,
-        "item": k["post"].to_numpy()[inside],
-        "source_row": k["_row"].to_numpy()[inside],
-        "amount": amount[inside],
+        "task_id": tasks["taak_id"].to_numpy(), "naam": tasks["naam"].to_numpy(),
+        "wijk_code": tasks["wijk_code"].to_numpy(), "start_year": start, "end_year": end,
+        "base_year": np.full(len(start), s.base_year) if s.base_year is not None else start,
     })
 
 
-def _effect_flows(case, tasks, variants, s, cpi, warnings) -> pd.DataFrame:
-    e = case.effecten[case.effecten["taak_id"].isin(tasks["task_id"]) & ~case.effecten["pm"]]
-    e = _expand_variants(e, variants)
-    unit = _unit_values(e, "waarde_per_eenheid", case.kengetallen, s, cpi)
-    frac = [(1 - e[c].fillna(0.0).to_numpy(dtype=float))
-            for c in ("deadweight", "attributie", "verdringing")]
-    first_value = e["hoeveelheid"].to_numpy(dtype=float) * unit * frac[0] * frac[1] * frac[2]
-    keep = 1 - e["afname"].fillna(0.0).to_numpy(dtype=float)
-    period = e[["taak_id"]].merge(tasks, left_on="taak_id", right_on="task_id", how="left")
-    y_from = e["jaar_van"].to_numpy(dtype=int)
-    y_to = e["jaar_tot"].to_numpy(dtype=int)
-    lo = np.maximum(y_from, period["start_year"].to_numpy())
-    hi = np.minimum(y_to, period["end_year"].to_numpy())
-    _warn_effect_period(e, period, lo, hi, case.files.get("effecten", "effecten.csv"), warnings)
-    n = np.clip(hi - lo + 1, 0, None)
-    line = np.repeat(np.arange(len(e)), n)
-    offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    year = lo[line] + offset
-    value = first_value[line] * np.power(keep[line], year - y_from[line])
-    base = pd.DataFrame({
-        "task_id": e["taak_id"].to_numpy()[line],
-        "variant": e["variant"].to_numpy()[line],
-        "year": year,
-        "actor": e["actor"].to_numpy()[line],
-        "kind": BENEFIT,
-        "item": e["effect"].to_numpy()[line],
-        "source_row": e["_row"].to_numpy()[line],
-        "amount": value,
+def _yearly(flows: pd.DataFrame, keys: Keys, rate: float) -> pd.DataFrame:
+    """Every year of each key's period (also years without flows), summed with bincount."""
+    start, end = keys.column("start_year"), keys.column("end_year")
+    n = end - start + 1
+    offset = np.cumsum(n) - n
+    key = np.repeat(np.arange(len(n)), n)
+    year = start[key] + np.arange(n.sum()) - offset[key]
+    k = flows["key"].to_numpy()
+    cell = offset[k] + flows["year"].to_numpy() - start[k]
+    kind = flows["kind"].cat.codes.to_numpy()
+    amount = flows["amount"].to_numpy()
+
+    def total(mask):
+        return np.bincount(cell[mask], weights=amount[mask], minlength=int(n.sum()))
+
+    y = pd.DataFrame({
+        "key": key, "year": year,
+        "costs": total(kind == 0), "benefits": total(kind == 1),
+        "transfers": total((kind == 2) & (amount > 0)),
     })
-    is_transfer = e["overdracht_van"].notna().to_numpy()[line]
-    base.loc[is_transfer, "kind"] = TRANSFER
-    loser = base[is_transfer].assign(
-        actor=e["overdracht_van"].to_numpy()[line][is_transfer],
-        amount=-value[is_transfer],
-    )
-    return pd.concat([base, loser], ignore_index=True)
-
-
-def _warn_effect_period(e, period, lo, hi, file, warnings):
-    y_from, y_to = e["jaar_van"].to_numpy(), e["jaar_tot"].to_numpy()
-    cut = (lo > y_from) | (hi < y_to)
-    seen = set()
-    for i in np.flatnonzero(cut):
-        rec, p = e.iloc[i], period.iloc[i]
-        if (rec["_row"], rec["taak_id"]) in seen:
-            continue
-        seen.add((rec["_row"], rec["taak_id"]))
-        if hi[i] < lo[i]:
-            text = "valt helemaal buiten"
-            counted = "niet meegeteld"
-        else:
-            text = "valt deels buiten"
-            counted = f"alleen {lo[i]}–{hi[i]} meegeteld"
-        warnings.setdefault(rec["taak_id"], []).append(
-            f"{file}:{rec['_row']}: effect '{rec['effect']}' ({y_from[i]}–{y_to[i]}) {text} de "
-            f"analyseperiode {p['start_year']}–{p['end_year']}; {counted}")
-
-
-def _yearly(flows: pd.DataFrame, keys: pd.DataFrame, rate: float) -> pd.DataFrame:
-    """Every year of each task's period, also the years without flows."""
-    n = (keys["end_year"] - keys["start_year"] + 1).to_numpy()
-    idx = np.repeat(np.arange(len(keys)), n)
-    years = keys["start_year"].to_numpy()[idx] + (
-        np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    grid = pd.DataFrame({"task_id": keys["task_id"].to_numpy()[idx],
-                         "variant": keys["variant"].to_numpy()[idx], "year": years,
-                         "base_year": keys["base_year"].to_numpy()[idx]})
-    wide = (flows.assign(amount=np.where(flows["kind"] == TRANSFER,
-                                         flows["amount"].clip(lower=0), flows["amount"]))
-            .pivot_table(index=["task_id", "variant", "year"], columns="kind", values="amount",
-                         aggfunc="sum", fill_value=0.0)
-            .reindex(columns=[COST, BENEFIT, TRANSFER], fill_value=0.0).reset_index())
-    y = grid.merge(wide, on=["task_id", "variant", "year"], how="left").fillna(
-        {COST: 0.0, BENEFIT: 0.0, TRANSFER: 0.0})
-    y = y.rename(columns={COST: "costs", BENEFIT: "benefits", TRANSFER: "transfers"})
     y["net"] = y["benefits"] - y["costs"]
-    y["discount_factor"] = discount_factors(y["year"], y["base_year"], rate)
+    y["discount_factor"] = discount_factors(year, keys.column("base_year")[key], rate)
     y["pv_net"] = y["net"] * y["discount_factor"]
-    y["cumulative_pv_net"] = y.groupby(["task_id", "variant"], sort=False)["pv_net"].cumsum()
-    return y.drop(columns="base_year")
+    y["cumulative_pv_net"] = y.groupby("key", sort=False)["pv_net"].cumsum()
+    return y
 
 
-def _per_task_indicators(yearly: pd.DataFrame) -> pd.DataFrame:
+def _per_key_indicators(yearly: pd.DataFrame, n_keys: int) -> pd.DataFrame:
+    """IRR, payback year and number of sign changes per key (contiguous blocks of years)."""
+    bounds = np.flatnonzero(np.diff(yearly["key"].to_numpy())) + 1
+    parts = zip(np.split(yearly["net"].to_numpy(), bounds),
+                np.split(yearly["pv_net"].to_numpy(), bounds),
+                np.split(yearly["year"].to_numpy(), bounds), strict=True)
     rows = []
-    for (task_id, variant), g in yearly.groupby(["task_id", "variant"], sort=False):
-        rows.append({
-            "task_id": task_id, "variant": variant,
-            "irr": irr(g["net"].to_numpy()),
-            "payback_year": payback_year(g["year"].to_numpy(), g["pv_net"].to_numpy()),
-        })
-    out = pd.DataFrame(rows, columns=["task_id", "variant", "irr", "payback_year"])
+    for net, pv, year in parts:
+        signs = np.sign(net[np.abs(net) > _TOL])
+        rows.append((irr(net), payback_year(year, pv), int(np.sum(signs[1:] != signs[:-1]))))
+    out = pd.DataFrame(rows, columns=["irr", "payback_year", "sign_changes"])
     out["irr"] = out["irr"].astype(float)
     out["payback_year"] = out["payback_year"].astype("Int64")
     return out
 
 
-def _pm_table(case, tasks, variants) -> pd.DataFrame:
-    e = case.effecten[case.effecten["taak_id"].isin(tasks["task_id"]) & case.effecten["pm"]]
-    e = _expand_variants(e, variants)
-    return pd.DataFrame({
-        "task_id": e["taak_id"], "variant": e["variant"], "effect": e["effect"],
-        "actor": e["actor"], "pm_score": e["pm_score"], "indicator": e["indicator"],
-        "toelichting": e["toelichting"],
-    }).reset_index(drop=True)
+def _actor_table(flows: pd.DataFrame, keys: Keys) -> pd.DataFrame:
+    is_cost = (flows["kind"] == COST).to_numpy()
+    a = pd.DataFrame({
+        "key": flows["key"].to_numpy(), "actor": flows["actor"].cat.codes.to_numpy(),
+        "pv_costs": np.where(is_cost, flows["pv"], 0.0),
+        "pv_benefits": np.where(is_cost, 0.0, flows["pv"]),
+    })
+    out = a.groupby(["key", "actor"], sort=False)[["pv_costs", "pv_benefits"]].sum().reset_index()
+    out["npv"] = out["pv_benefits"] - out["pv_costs"]
+    out = out.sort_values(["key", "npv"], kind="stable")
+    actors = flows["actor"].cat.categories.to_numpy()
+    return pd.DataFrame({"key": out["key"].to_numpy(), "actor": actors[out["actor"].to_numpy()],
+                         "pv_costs": out["pv_costs"].to_numpy(),
+                         "pv_benefits": out["pv_benefits"].to_numpy(),
+                         "npv": out["npv"].to_numpy()})
+
+
+def _totals(flows: pd.DataFrame, keys: Keys, yearly: pd.DataFrame, n_pm) -> pd.DataFrame:
+    n = len(keys.frame)
+    k, pv = flows["key"].to_numpy(), flows["pv"].to_numpy()
+    kind = flows["kind"].cat.codes.to_numpy()
+    t = keys.frame.copy()
+    t["pv_costs"] = np.bincount(k[kind == 0], weights=pv[kind == 0], minlength=n)
+    t["pv_benefits"] = np.bincount(k[kind == 1], weights=pv[kind == 1], minlength=n)
+    t["npv"] = t["pv_benefits"] - t["pv_costs"]
+    costs = t["pv_costs"].to_numpy()
+    t["bc_ratio"] = np.where(costs > _TOL, t["pv_benefits"] / np.where(costs > _TOL, costs, 1.0),
+                             np.nan)
+    t = pd.concat([t, _per_key_indicators(yearly, n)], axis=1)
+    t["n_pm"] = n_pm
+    return t
+
+
+def _pm_table(case: Case, keys: Keys) -> pd.DataFrame:
+    e = case.effecten[case.effecten["taak_id"].isin(keys.task_ids) & case.effecten["pm"]]
+    rows, ks = line_keys(e, keys)
+    out = e.iloc[rows][["effect", "actor", "pm_score", "indicator", "toelichting"]]
+    return out.assign(key=ks).reset_index(drop=True)[
+        ["key", "effect", "actor", "pm_score", "indicator", "toelichting"]]
+
+
+def _with_names(df: pd.DataFrame, keys: Keys) -> pd.DataFrame:
+    """Replace the integer key by task_id and variant."""
+    k = df["key"].to_numpy()
+    named = df.drop(columns="key")
+    named.insert(0, "variant", keys.column("variant")[k])
+    named.insert(0, "task_id", keys.column("task_id")[k])
+    return named
 
 
 def evaluate(
@@ -606,7 +539,7 @@ def evaluate(
     Notes
     -----
     See the module docstring for the exact formulas. The computation is vectorised over
-    line-years; the only per-task loop computes the IRR and the payback year.
+    line-years (:mod:`mkba.flows`); the only per-task loop computes the IRR and payback year.
 
     References
     ----------
@@ -625,31 +558,23 @@ def evaluate(
     """
     cpi = cpi_series()
     s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
-    tasks = _task_frame(case, task, s)
-    keys = case.task_variants().rename(columns={"taak_id": "task_id"})
-    keys = keys[keys["task_id"].isin(tasks["task_id"])].merge(tasks, on="task_id", how="left")
-    variants = keys[["task_id", "variant"]].rename(columns={"task_id": "taak_id"})
+    keys = build_keys(case, _task_frame(case, task, s))
     warnings: dict[str, list[str]] = {}
-    flows = pd.concat([_cost_flows(case, tasks, variants, s, cpi, warnings),
-                       _effect_flows(case, tasks, variants, s, cpi, warnings)],
-                      ignore_index=True)
-    flows = flows.merge(keys[["task_id", "variant", "base_year"]], on=["task_id", "variant"],
-                        how="left")
-    flows["discount_factor"] = discount_factors(flows["year"], flows["base_year"],
-                                                s.discount_rate)
+    flows = cash_flows(case, keys, s.price_year, cpi, warnings)
+    k = flows["key"].to_numpy()
+    flows["discount_factor"] = discount_factors(flows["year"].to_numpy(),
+                                                keys.column("base_year")[k], s.discount_rate)
     flows["pv"] = flows["amount"] * flows["discount_factor"]
-    flows = flows.drop(columns="base_year")
 
     yearly = _yearly(flows, keys, s.discount_rate)
-    actors = _actor_table(flows)
-    pm = _pm_table(case, tasks, variants)
-    totals = _totals(keys, flows, yearly, pm)
-    for t in totals.itertuples(index=False):
-        if not np.isnan(t.irr) and _sign_changes(yearly, t.task_id, t.variant) > 1:
-            warnings.setdefault(t.task_id, []).append(
-                f"{t.variant}: de netto kasstroom wisselt meer dan eens van teken; de IRR is "
-                "niet eenduidig (de waarde dichtst bij 0 is gekozen)")
-    financing = case.financiering[case.financiering["taak_id"].isin(tasks["task_id"])]
+    pm = _pm_table(case, keys)
+    totals = _totals(flows, keys, yearly, np.bincount(pm["key"].to_numpy(dtype=int),
+                                                      minlength=len(keys.frame)))
+    for t in totals[totals["irr"].notna() & (totals["sign_changes"] > 1)].itertuples():
+        warnings.setdefault(t.task_id, []).append(
+            f"{t.variant}: de netto kasstroom wisselt meer dan eens van teken; de IRR is "
+            "niet eenduidig (de waarde dichtst bij 0 is gekozen)")
+    financing = case.financiering[case.financiering["taak_id"].isin(keys.task_ids)]
     parameters = {
         "discount_rate": s.discount_rate,
         "price_year": s.price_year,
@@ -659,41 +584,11 @@ def evaluate(
         "cpi_derived_years": list(derived_cpi_years()),
     }
     return Evaluation(
-        parameters=parameters, tasks=tasks, totals=totals, actors=actors, yearly=yearly,
-        cashflows=flows, pm=pm, financing=financing[["taak_id", "jaar", "bron", "soort",
-                                                     "bedrag"]].reset_index(drop=True),
+        parameters=parameters, tasks=keys.frame[["task_id", "naam", "wijk_code"]]
+        .drop_duplicates("task_id").reset_index(drop=True),
+        totals=totals, actors=_with_names(_actor_table(flows, keys), keys),
+        yearly=_with_names(yearly, keys), cashflows=_with_names(flows, keys),
+        pm=_with_names(pm, keys),
+        financing=financing[["taak_id", "jaar", "bron", "soort", "bedrag"]].reset_index(drop=True),
         warnings=warnings, case_warnings=tuple(str(w) for w in case.warnings),
     )
-
-
-def _sign_changes(yearly, task_id, variant) -> int:
-    g = yearly[(yearly["task_id"] == task_id) & (yearly["variant"] == variant)]["net"].to_numpy()
-    signs = np.sign(g[np.abs(g) > _TOL])
-    return int(np.sum(signs[1:] != signs[:-1]))
-
-
-def _actor_table(flows: pd.DataFrame) -> pd.DataFrame:
-    is_cost = flows["kind"] == COST
-    a = flows.assign(pv_costs=np.where(is_cost, flows["pv"], 0.0),
-                     pv_benefits=np.where(is_cost, 0.0, flows["pv"]))
-    out = (a.groupby(["task_id", "variant", "actor"], sort=False)[["pv_costs", "pv_benefits"]]
-           .sum().reset_index())
-    out["npv"] = out["pv_benefits"] - out["pv_costs"]
-    return out.sort_values(["task_id", "variant", "npv"], kind="stable").reset_index(drop=True)
-
-
-def _totals(keys, flows, yearly, pm) -> pd.DataFrame:
-    societal = flows[flows["kind"] != TRANSFER]
-    sums = (societal.assign(pv_costs=np.where(societal["kind"] == COST, societal["pv"], 0.0),
-                            pv_benefits=np.where(societal["kind"] == BENEFIT, societal["pv"], 0.0))
-            .groupby(["task_id", "variant"])[["pv_costs", "pv_benefits"]].sum().reset_index())
-    t = keys.merge(sums, on=["task_id", "variant"], how="left").fillna(
-        {"pv_costs": 0.0, "pv_benefits": 0.0})
-    t["npv"] = t["pv_benefits"] - t["pv_costs"]
-    t["bc_ratio"] = np.where(t["pv_costs"] > _TOL, t["pv_benefits"] / t["pv_costs"].where(
-        t["pv_costs"] > _TOL, 1.0), np.nan)
-    t = t.merge(_per_task_indicators(yearly), on=["task_id", "variant"], how="left")
-    n_pm = pm.groupby(["task_id", "variant"]).size().rename("n_pm").reset_index()
-    t = t.merge(n_pm, on=["task_id", "variant"], how="left")
-    t["n_pm"] = t["n_pm"].fillna(0).astype(int)
-    return t.reset_index(drop=True)

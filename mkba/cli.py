@@ -29,7 +29,7 @@ _ARGPARSE_NL = [
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, prefix="gebruik: ")
+        super().add_usage(usage, actions, groups, "gebruik: " if prefix is None else prefix)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in err.problems:
             print(str(problem), file=sys.stderr)
         n = len(err.problems)
-        print(f"{n} probleem{'' if n == 1 else 'en'} gevonden; niets berekend.", file=sys.stderr)
+        print(f"{n} {'probleem' if n == 1 else 'problemen'} gevonden; niets berekend.",
+              file=sys.stderr)
         return EXIT_INVALID
 
 

@@ -82,7 +82,8 @@ def fmt_eur_compact(value) -> str:
         return MISSING
     if abs(value) < 1_000_000:
         return fmt_eur(value)
-    text = format_compact_decimal(abs(value), locale=LOCALE, fraction_digits=1).rstrip(".")
+    text = format_compact_decimal(abs(value), locale=LOCALE, fraction_digits=1)
+    text = text.rstrip(".").replace("\u00a0", " ")
     sign = "−" if value < 0 else ""
     return f"€ {sign}{text}"
 

@@ -239,8 +239,8 @@ def _read_xlsx(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a broken file
-        raise CaseError([Problem(path.name, None, None,
-                                 f"kan werkmap niet openen ({type(exc).__name__}: {exc})")]) from exc
+        message = f"kan werkmap niet openen ({type(exc).__name__}: {exc})"
+        raise CaseError([Problem(path.name, None, None, message)]) from exc
     tables: dict[str, _RawTable] = {}
     warnings: list[Problem] = []
     for sheet in wb.worksheets:
@@ -319,11 +319,8 @@ def _map_header(raw: _RawTable, spec) -> tuple[dict[str, int], list[Problem], li
             unknown.append((header, name))
     for column in spec.columns:
         if column.required and column.name not in positions:
-            candidates = [h for h, _ in unknown]
-            close = difflib.get_close_matches(column.name, [n for _, n in unknown], n=1, cutoff=0.6)
-            hint = ""
-            if close:
-                hint = f" (bedoelt u '{candidates[[n for _, n in unknown].index(close[0])]}'?)"
+            close = _suggest(column.name, unknown)
+            hint = f" (bedoelt u '{close}'?)" if close else ""
             problems.append(Problem(raw.file, raw.header_row, column.name,
                                     f"verplichte kolom ontbreekt{hint}"))
     for header, name in unknown:
@@ -336,6 +333,15 @@ def _map_header(raw: _RawTable, spec) -> tuple[dict[str, int], list[Problem], li
             warnings.append(Problem(raw.file, raw.header_row, header,
                                     "onbekende kolom, genegeerd"))
     return positions, problems, warnings
+
+
+def _suggest(name: str, unknown: list[tuple[str, str]]) -> str | None:
+    """The unknown header (as written) that most likely means ``name``."""
+    normalised = [n for _, n in unknown]
+    close = difflib.get_close_matches(name, normalised, n=1, cutoff=0.6)
+    if not close:
+        close = [n for n in normalised if name in n or (len(n) > 2 and n in name)][:1]
+    return unknown[normalised.index(close[0])][0] if close else None
 
 
 def _cells(raw: _RawTable, position: int | None) -> list:

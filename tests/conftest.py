@@ -1,0 +1,61 @@
+"""Shared fixtures: small cases written as the CSV text a user would have."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from mkba.assumptions import DATA_DIR
+
+EXAMPLE = DATA_DIR / "voorbeeld"
+
+#: A minimal valid case (semicolon, decimal comma), the starting point that tests change.
+MINIMAL = {
+    "taken": [
+        ["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
+        ["T1", "Buurthuis", "WK036330", "2019", "2022"],
+    ],
+    "kosten": [
+        ["taak_id", "jaar", "actor", "post", "bedrag", "hoeveelheid", "kengetal", "prijsjaar"],
+        ["T1", "2019", "gemeente", "Verbouwing", "1.000", "", "", "2019"],
+    ],
+    "effecten": [
+        ["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+         "waarde_per_eenheid", "deadweight"],
+        ["T1", "Ontmoeting", "bewoners", "2019", "2022", "10", "50", "0,1"],
+    ],
+    "kengetallen": [
+        ["code", "omschrijving", "waarde", "eenheid", "prijsjaar", "bron"],
+        ["uur", "Vervangingskosten per uur", "18,80", "uur", "2022", "Kostenhandleiding"],
+    ],
+}
+
+
+def write_table(folder: Path, name: str, rows, sep: str = ";", encoding: str = "utf-8") -> Path:
+    path = folder / f"{name}.csv"
+    with open(path, "w", newline="", encoding=encoding) as f:
+        csv.writer(f, delimiter=sep, lineterminator="\r\n").writerows(rows)
+    return path
+
+
+def write_case(folder: Path, tables: dict | None = None, **changes) -> Path:
+    """Write MINIMAL (or ``tables``) with some tables replaced, as CSV files in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = dict(MINIMAL if tables is None else tables)
+    tables.update(changes)
+    for name, rows in tables.items():
+        if rows is not None:
+            write_table(folder, name, rows)
+    return folder
+
+
+@pytest.fixture
+def minimal_case(tmp_path) -> Path:
+    return write_case(tmp_path / "casus")
+
+
+@pytest.fixture(scope="session")
+def example_case() -> Path:
+    return EXAMPLE

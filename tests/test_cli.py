@@ -1,0 +1,87 @@
+"""The command line: the contract users and scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from mkba import evaluate, read_case
+from mkba.cli import main
+
+
+def test_evaluate_json_fields(example_case, capsys):
+    assert main(["evaluate", str(example_case), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["parameters"]["discount_rate"] == 0.0225
+    assert data["parameters"]["price_year"] == 2024
+    entry = data["tasks"][0]
+    for field in ("task_id", "variant", "pv_costs", "pv_benefits", "npv", "bc_ratio", "irr",
+                  "payback_year", "by_actor", "pm", "financing", "warnings"):
+        assert field in entry
+    assert {"actor", "pv_costs", "pv_benefits", "npv"} <= set(entry["by_actor"][0])
+    assert entry["financing"]["leverage"] is not None
+
+
+def test_evaluate_json_matches_package(example_case, capsys):
+    main(["evaluate", str(example_case), "--format", "json", "--task", "T3",
+          "--discount-rate", "0.04", "--price-year", "2022", "--base-year", "2020",
+          "--horizon", "3"])
+    data = json.loads(capsys.readouterr().out)
+    res = evaluate(read_case(example_case), discount_rate=0.04, price_year=2022,
+                   base_year=2020, horizon=3, task="T3").result("T3")
+    assert [t["task_id"] for t in data["tasks"]] == ["T3"]
+    assert data["tasks"][0]["npv"] == pytest.approx(res.npv)
+    assert data["tasks"][0]["end_year"] == 2021
+
+
+def test_evaluate_table_is_dutch(example_case, capsys):
+    assert main(["evaluate", str(example_case), "--task", "T1"]) == 0
+    out = capsys.readouterr().out
+    assert "Netto contante waarde (NCW)" in out
+    assert "prijspeil 2024, discontovoet 2,25 %" in out
+    assert "Niet in geld uitgedrukt (PM-posten):" in out
+    assert "++  Minder eenzaamheid bij ouderen" in out
+    assert "€ " in out
+    assert not re.search(r"\bnan\b|<NA>|None", out, flags=re.IGNORECASE)
+
+
+def test_template_command(tmp_path, capsys):
+    out = tmp_path / "sub" / "casus.xlsx"
+    assert main(["template", str(out)]) == 0
+    assert openpyxl.load_workbook(out).sheetnames[0] == "toelichting"
+    assert main(["template", str(tmp_path / "casus.csv")]) == 2
+
+
+def test_usage_errors_are_dutch(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["evaluate"])
+    assert exit_.value.code == 2
+    assert "deze argumenten ontbreken: CASUS" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["evaluate", "x", "--format", "pdf"])
+    assert "ongeldige keuze" in capsys.readouterr().err
+
+
+def test_help_is_dutch(capsys):
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("gebruik: mkba evaluate")
+    assert "Voorbeeld:" in out and "discontovoet" in out
+
+
+def test_console_script(example_case):
+    """The installed entry point, as a user runs it."""
+    exe = shutil.which("mkba", path=str(Path(sys.executable).parent))
+    assert exe, "mkba console script not installed"
+    done = subprocess.run([exe, "validate", str(example_case)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("In orde")
