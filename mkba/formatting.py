@@ -40,13 +40,16 @@ def fmt_number(value, decimals: int = 0) -> str:
     --------
     >>> fmt_number(1234567.891, 2)
     '1.234.567,89'
+    >>> fmt_number(-160)
+    '−160'
     >>> fmt_number(None)
     '–'
     """
     if is_missing(value):
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    text = format_decimal(abs(value), format=pattern, locale=LOCALE)
+    return ("−" if value < 0 and text.strip("0,") else "") + text
 
 
 def fmt_eur(value, decimals: int = 0) -> str:
