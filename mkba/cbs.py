@@ -234,7 +234,8 @@ def load_kwb(extra=()) -> pd.DataFrame:
     >>> kwb = load_kwb()
     >>> sorted(kwb["region_type"].unique())
     ['Buurt', 'Gemeente', 'Wijk']
-    >>> kwb.query("region_code == 'WK036330' and year == 2019 and indicator == 'AantalInwoners'")["value"].tolist()
+    >>> q = "region_code == 'WK036330' and year == 2019 and indicator == 'AantalInwoners'"
+    >>> kwb.query(q)["value"].tolist()  # CBS 84583NED, AantalInwoners_5
     [9250.0]
     """
     df = _load_shipped()

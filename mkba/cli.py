@@ -90,6 +90,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
+    p = sub.add_parser("effect", help="schat het effect van de taken op een indicator",
+                       description="Schat met verschil-in-verschillen en vergelijkingswijken "
+                                   "het effect op een indicator (CBS-cijfers of eigen "
+                                   "metingen). Zonder --wijk: elke wijk met een taak vanaf "
+                                   "zijn eigen startjaar (gespreide start).",
+                       epilog="Voorbeeld:\n  mkba effect data/voorbeeld --wijk WK036330 "
+                              "--indicator PersonenPerSoortUitkeringBijstand --start-year 2018")
+    p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
+    p.add_argument("--wijk", metavar="CODE", help="CBS-code van de behandelde wijk of buurt")
+    p.add_argument("--indicator", required=True, metavar="NAAM",
+                   help="indicator uit metingen of CBS (bijv. PersonenPerSoortUitkeringBijstand)")
+    p.add_argument("--start-year", type=int, metavar="JAAR",
+                   help="eerste jaar van de taak (standaard: startjaar uit de casus)")
+    p.add_argument("--comparisons", type=int, default=10, metavar="K",
+                   help="aantal vergelijkingswijken per behandelde wijk (standaard 10)")
+    p.add_argument("--placebos", type=int, default=199, metavar="B",
+                   help="maximaal aantal placebo-schattingen (standaard 199)")
+    p.add_argument("--seed", type=int, default=0, help="startgetal voor de placebo-trekkingen")
+    p.add_argument("--format", choices=["table", "json"], default="table",
+                   help="uitvoer als leesbare tabel (standaard) of als JSON")
+
     p = sub.add_parser("template", help="schrijf een leeg invulblad (.xlsx)",
                        description="Schrijf een lege werkmap met één tabblad per tabel en een "
                                    "tabblad 'toelichting'.",
@@ -115,7 +136,12 @@ def _evaluation(args):
     from .io import read_case
 
     rate = DISCOUNT_RATE if args.discount_rate is None else args.discount_rate
-    return evaluate(read_case(args.case), discount_rate=rate, price_year=args.price_year,
+    case = read_case(args.case)
+    if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()).any():
+        from .counterfactual import quantities_from_estimates
+
+        case, _ = quantities_from_estimates(case)
+    return evaluate(case, discount_rate=rate, price_year=args.price_year,
                     base_year=args.base_year, horizon=args.horizon,
                     task=getattr(args, "task", None))
 
@@ -131,6 +157,22 @@ def _cmd_evaluate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_effect(args) -> int:
+    from .counterfactual import effect_for_case
+    from .io import read_case
+
+    est = effect_for_case(read_case(args.case), args.indicator, wijk=args.wijk,
+                          start_year=args.start_year, n_comparisons=args.comparisons,
+                          n_placebo=args.placebos, seed=args.seed)
+    if args.format == "json":
+        print(est.to_json(indent=2))
+    else:
+        from .console import effect_text
+
+        print(effect_text(est))
+    return EXIT_OK
+
+
 def _cmd_template(args) -> int:
     from .io import write_template
 
@@ -142,7 +184,8 @@ def _cmd_template(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "template": _cmd_template}
+COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd_effect,
+            "template": _cmd_template}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .cba import Evaluation, MkbaResult
-from .formatting import fmt_eur, fmt_pct, fmt_ratio
+from .formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 
-__all__ = ["evaluation_text", "result_text"]
+__all__ = ["evaluation_text", "result_text", "effect_text"]
 
 _PM_LABEL = {"--": "−−", "-": "−", "0": "0", "+": "+", "++": "++"}
 
@@ -76,3 +76,16 @@ def evaluation_text(ev: Evaluation) -> str:
     for w in ev.case_warnings:
         blocks.append(f"Waarschuwing: {w}")
     return "\n".join(blocks)
+
+
+def effect_text(est) -> str:
+    """An effect estimate (or the reason there is none), with the estimate per wijk."""
+    s = est.summary()
+    width = max(len(k) for k in s.index)
+    lines = [f"{k:<{width}}  {v}" for k, v in s["Waarde"].items()]
+    if est.per_wijk:
+        lines.append("Per wijk:")
+        for p in est.per_wijk:
+            lines.append(f"  {p['wijk']} (vanaf {p['start_year']}): "
+                         f"{fmt_number(p['estimate'], 2)}")
+    return "\n".join(lines)

@@ -56,7 +56,8 @@ import statsmodels.formula.api as smf
 from .errors import CaseError
 from .formatting import fmt_number
 
-__all__ = ["EffectEstimate", "estimate_effect", "indicator_panel", "select_comparisons"]
+__all__ = ["EffectEstimate", "estimate_effect", "effect_for_case", "indicator_panel",
+           "quantities_from_estimates", "select_comparisons"]
 
 MIN_COMPARISONS = 3
 CLUSTER_MIN = 10
@@ -160,6 +161,7 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
         m = m.assign(waarde=m["waarde"].where(~small))
         wide = m.pivot_table(index="wijk_code", columns="jaar", values="waarde", aggfunc="first",
                              dropna=False)
+        wide.columns = wide.columns.astype(int)
         wide.index.name, wide.columns.name = "region_code", "year"
         return wide.astype(float)
     if kwb is None:
@@ -214,6 +216,7 @@ def _twfe(panel: pd.DataFrame, treated, controls, pre, post, cluster: bool):
     years = list(pre) + list(post)
     long = panel.loc[units, years].stack().rename("y").reset_index()
     long.columns = ["unit", "year", "y"]
+    long["year"] = long["year"].astype(int)
     long["d"] = (long["unit"].isin(set(treated)) & long["year"].isin(set(post))).astype(float)
     model = smf.ols("y ~ C(unit) + C(year) + d", data=long)
     if cluster:
@@ -491,8 +494,12 @@ def _naive_twfe(panel, treated, comps) -> float | None:
     start = dict(treated)
     long["d"] = [float(u in start and y >= start[u]) for u, y in zip(long["unit"], long["year"],
                                                                       strict=True)]
+    import warnings
+
     try:
-        return float(smf.ols("y ~ C(unit) + C(year) + d", data=long).fit().params["d"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(smf.ols("y ~ C(unit) + C(year) + d", data=long).fit().params["d"])
     except (ValueError, np.linalg.LinAlgError):
         return None
 
@@ -534,8 +541,8 @@ def estimate_effect(panel: pd.DataFrame, treated: Mapping[str, int], *, indicato
     ...                      index=[f"WK0001{i:02d}" for i in range(40)])
     >>> panel.loc["WK000100", 2015:] += 8.0
     >>> est = estimate_effect(panel, {"WK000100": 2015}, indicator="y")
-    >>> bool(est.ci_low < 8.0 < est.ci_high)
-    True
+    >>> bool(abs(est.estimate - 8.0) < 2.0), est.placebo["n"]
+    (True, 39)
     """
     treated = [(str(u), int(s)) for u, s in treated.items()]
     missing = [u for u, _ in treated if u not in panel.index]
@@ -547,7 +554,10 @@ def estimate_effect(panel: pd.DataFrame, treated: Mapping[str, int], *, indicato
                        panel=panel)
     prefixes = {u[:2] for u, _ in treated}
     blocked = set(exclude) | {u for u, _ in treated}
-    pool = [r for r in panel.index if r[:2] in prefixes and r not in blocked]
+    # candidates need a value in every year in which all treated regions have one
+    common = [y for y in panel.columns if panel.loc[[u for u, _ in treated], y].notna().all()]
+    complete = panel[common].notna().all(axis=1) if common else panel.notna().any(axis=1)
+    pool = [r for r in panel.index[complete.to_numpy()] if r[:2] in prefixes and r not in blocked]
     rng = np.random.default_rng(seed)
     starts = {s for _, s in treated}
     if len(starts) == 1:
@@ -555,3 +565,88 @@ def estimate_effect(panel: pd.DataFrame, treated: Mapping[str, int], *, indicato
                               n_placebo, rng, cluster_min)
     return _staggered(panel, indicator, treated, pool, n_comparisons, n_placebo, rng,
                       cluster_min)
+
+
+# --------------------------------------------------------------------------------------
+# a case's tasks as treatment
+
+
+def _task_starts(case) -> dict[str, int]:
+    """Each wijk with a task, treated from the earliest startjaar of its tasks."""
+    t = case.taken.groupby("wijk_code")["startjaar"].min()
+    return {str(w): int(s) for w, s in t.items()}
+
+
+def effect_for_case(case, indicator: str, *, wijk: str | None = None,
+                    start_year: int | None = None, kwb: pd.DataFrame | None = None,
+                    **kwargs) -> EffectEstimate:
+    """The effect of a case's tasks on an indicator (what ``mkba effect`` runs).
+
+    With ``wijk``: that wijk, from ``start_year`` (default the startjaar of its task). Without:
+    every wijk with a task from its own startjaar (staggered), aggregated, with the estimate per
+    wijk. Wijken with a task are never comparisons. The indicator comes from the case's
+    ``metingen`` when it is there, else from the CBS figures.
+    """
+    panel = indicator_panel(indicator, kwb=kwb, case=case)
+    starts = _task_starts(case)
+    if wijk is not None:
+        if start_year is None:
+            if wijk not in starts:
+                raise CaseError(f"{wijk} heeft geen taak in de casus: geef --start-year op")
+            start_year = starts[wijk]
+        treated = {wijk: int(start_year)}
+    else:
+        treated = starts
+    exclude = set(starts) - set(treated)
+    return estimate_effect(panel, treated, indicator=indicator, exclude=exclude, **kwargs)
+
+
+def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
+    """Fill the empty ``hoeveelheid`` of effect lines that name an ``indicator``.
+
+    The quantity per year is the estimated effect on the indicator in the task's wijk from its
+    startjaar, in the direction of improvement: sign-flipped when the task's target (``doelen``)
+    for that indicator says ``lager``. ``hoeveelheid_laag``/``hoeveelheid_hoog`` get the 95 %
+    interval (when not given). Returns the new case and the estimates used.
+
+    Raises
+    ------
+    CaseError
+        When an estimate is not possible, naming the line and the reason.
+    """
+    e = case.effecten
+    todo = e["hoeveelheid"].isna() & e["indicator"].notna() & ~e["pm"]
+    if not todo.any():
+        return case, []
+    from .errors import Problem
+
+    taken = case.taken.set_index("taak_id")
+    doelen = case.doelen
+    e = e.copy()
+    used, problems = [], []
+    file = case.files.get("effecten", "effecten.csv")
+    for idx in e.index[todo.to_numpy()]:
+        line = e.loc[idx]
+        wijk = taken.at[line["taak_id"], "wijk_code"]
+        start = int(taken.at[line["taak_id"], "startjaar"])
+        est = effect_for_case(case, line["indicator"], wijk=wijk, start_year=start, kwb=kwb,
+                              **kwargs)
+        if est.estimate is None:
+            problems.append(Problem(file, int(line["_row"]), "hoeveelheid",
+                                    "geen schatting mogelijk voor indicator "
+                                    f"'{line['indicator']}': {'; '.join(est.warnings)}"))
+            continue
+        lower = ((doelen["taak_id"] == line["taak_id"]) & (doelen["indicator"] == line["indicator"])
+                 & (doelen["richting"] == "lager")).any()
+        sign = -1.0 if lower else 1.0
+        bounds = sorted([sign * est.ci_low, sign * est.ci_high]) if est.ci_low is not None \
+            else [np.nan, np.nan]
+        e.loc[idx, "hoeveelheid"] = sign * est.estimate
+        if pd.isna(line["hoeveelheid_laag"]):
+            e.loc[idx, "hoeveelheid_laag"] = bounds[0]
+        if pd.isna(line["hoeveelheid_hoog"]):
+            e.loc[idx, "hoeveelheid_hoog"] = bounds[1]
+        used.append(est)
+    if problems:
+        raise CaseError(problems)
+    return case.with_table("effecten", e), used

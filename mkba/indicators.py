@@ -353,6 +353,13 @@ def _trend(series: pd.DataFrame, base_year: int, target_year: int) -> dict:
             "projected_high": float(pred["mean_ci_upper"].iloc[0]), "note": ""}
 
 
+def _meets(value: float, target: float, lower: bool) -> bool:
+    """Whether ``value`` reaches ``target`` (a value equal up to float noise counts)."""
+    if np.isclose(value, target, rtol=1e-9, atol=1e-12):
+        return True
+    return bool(value < target if lower else value > target)
+
+
 def target_attainment(case, kwb: pd.DataFrame | None = None,
                       threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.DataFrame:
     """For each target (``doelen``): where the wijk stands and whether it gets there in time.
@@ -371,8 +378,8 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
     >>> from mkba.assumptions import DATA_DIR
     >>> t = target_attainment(read_case(DATA_DIR / "voorbeeld"))
     >>> first = t.iloc[0]  # data/voorbeeld/metingen.csv: 6,100 visitors in 2017, 12,600 in 2024
-    >>> first["indicator"], float(first["base_value"]), float(first["latest_value"]), first["attained"]
-    ('bezoekers_buurthuis', 6100.0, 12600.0, True)
+    >>> float(first["base_value"]), float(first["latest_value"]), first["attained"]
+    (6100.0, 12600.0, True)
     """
     taken = case.taken.set_index("taak_id")
     rows = []
@@ -402,13 +409,12 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
         row.update(latest_year=int(last["year"]), latest_value=float(last["value"]))
         row["latest_ci_low"], row["latest_ci_high"] = _survey_ci(last["value"], last["n"])
         target = row["target_value"]
-        row["attained"] = bool(last["value"] <= target if lower else last["value"] >= target)
+        row["attained"] = _meets(last["value"], target, lower)
         if pd.notna(base) and target != base:
             row["share_travelled"] = (last["value"] - base) / (target - base)
         trend = _trend(series, row["base_year"], row["target_year"])
         row.update(trend)
         if pd.notna(row["projected"]):
-            row["on_track"] = bool(row["projected"] <= target if lower
-                                   else row["projected"] >= target)
+            row["on_track"] = _meets(row["projected"], target, lower)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -78,6 +78,12 @@ class Case:
         counts = ", ".join(f"{k} {len(v)}" for k, v in self.tables.items() if len(v))
         return f"<Case {self.source}: {counts}>"
 
+    def with_table(self, name: str, df: pd.DataFrame) -> Case:
+        """A copy of the case with one (already typed) table replaced."""
+        tables = dict(self.tables)
+        tables[name] = df
+        return Case(tables, self.source, self.files, self.warnings)
+
     def task_variants(self) -> pd.DataFrame:
         """Every (taak_id, variant) pair to evaluate.
 

@@ -162,6 +162,9 @@ TABLES: dict[str, TableSpec] = {
             _col("hoeveelheid", "number",
                  "Aantal eenheden per jaar (negatief voor een nadelig effect). "
                  "Niet nodig bij een PM-post."),
+            _col("hoeveelheid_laag", "number",
+                 "Ondergrens van de hoeveelheid (gevoeligheidsanalyse, Monte Carlo)."),
+            _col("hoeveelheid_hoog", "number", "Bovengrens van de hoeveelheid."),
             _col("kengetal", "text", "Code uit het blad kengetallen."),
             _col("waarde_per_eenheid", "number",
                  "Eigen waarde per eenheid in euro (in plaats van een kengetal).", unit="euro"),
@@ -178,7 +181,10 @@ TABLES: dict[str, TableSpec] = {
                  "verliest. Telt niet mee in het maatschappelijk saldo."),
             _col("pm", "bool", "ja: niet in geld uit te drukken (PM-post). Leeg = nee."),
             _col("pm_score", "choice", "Kwalitatieve score van een PM-post.", allowed=PM_SCORES),
-            _col("indicator", "text", "Indicator (CBS of metingen) waarop het effect rust."),
+            _col("indicator", "text",
+                 "Indicator (CBS of metingen) waarop het effect rust. Met een lege hoeveelheid "
+                 "wordt de hoeveelheid per jaar geschat met mkba effect (verschil-in-"
+                 "verschillen), met het interval als bandbreedte."),
             _VARIANT,
             _col("toelichting", "text", "Vrije toelichting, bijv. de onderbouwing."),
         ),
@@ -348,8 +354,15 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
         priced = ~df["pm"].fillna(False).astype(bool)
         has_value = _is_set(df["waarde_per_eenheid"])
         has_ref = _is_set(df["kengetal"])
-        add(priced & ~_is_set(df["hoeveelheid"]), "hoeveelheid",
-            "hoeveelheid ontbreekt (of zet pm op ja)")
+        add(priced & ~_is_set(df["hoeveelheid"]) & ~_is_set(df["indicator"]), "hoeveelheid",
+            "hoeveelheid ontbreekt (vul hem in, noem een indicator om hem te schatten, of zet "
+            "pm op ja)")
+        both = _is_set(df["hoeveelheid_laag"]) & _is_set(df["hoeveelheid_hoog"])
+        add(both & (df["hoeveelheid_laag"] > df["hoeveelheid_hoog"]), "hoeveelheid_laag",
+            "hoeveelheid_laag is groter dan hoeveelheid_hoog")
+        add(both & _is_set(df["hoeveelheid"]) & ((df["hoeveelheid"] < df["hoeveelheid_laag"])
+                                                 | (df["hoeveelheid"] > df["hoeveelheid_hoog"])),
+            "hoeveelheid", "hoeveelheid ligt buiten hoeveelheid_laag–hoeveelheid_hoog")
         add(priced & has_value & has_ref, "waarde_per_eenheid",
             "vul kengetal óf waarde_per_eenheid in, niet allebei")
         add(priced & ~has_value & ~has_ref, "kengetal",

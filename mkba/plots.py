@@ -1,0 +1,204 @@
+"""Every figure of the suite, in one style, with Dutch labels and Dutch number formats.
+
+Each function is ``plot_*(…, ax=None)`` and returns the Axes. Suppressed figures (small
+numbers) are never drawn or labelled: the tables they read already hold them as missing.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
+
+__all__ = ["STYLE", "COLORS", "mkba_style", "plot_profile", "plot_indicator", "plot_targets",
+           "plot_effect", "plot_yearly", "plot_actors"]
+
+COLORS = {
+    "wijk": "#1f4e79",       # the wijk / the project
+    "gemeente": "#e07b00",
+    "vergelijking": "#8c8c8c",
+    "baten": "#2e7d32",
+    "kosten": "#c62828",
+    "neutraal": "#5b6770",
+}
+STYLE = {
+    "figure.figsize": (8, 4.2),
+    "figure.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titleweight": "bold",
+    "axes.titlesize": 12,
+    "axes.labelsize": 10,
+    "font.size": 10,
+    "legend.frameon": False,
+}
+
+
+@contextmanager
+def mkba_style():
+    """Context manager that applies the suite's matplotlib style."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+def _axes(ax, figsize=None):
+    if ax is not None:
+        return ax
+    with mkba_style():
+        _, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+    for key in ("axes.spines.top", "axes.spines.right"):
+        ax.spines[key.split(".")[-1]].set_visible(False)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def _euro_axis(axis):
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_eur_compact(v)))
+
+
+def _number_axis(axis, decimals=0):
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))
+
+
+PROFILE_INDICATORS = (
+    "PersonenPerSoortUitkeringBijstand", "HuishOnderOfRondSociaalMinimum",
+    "GemiddeldInkomenPerInwoner", "k_65JaarOfOuder", "k_0Tot15Jaar", "Eenpersoonshuishoudens",
+    "HuishoudensMetKinderen", "Koopwoningen", "InBezitWoningcorporatie",
+    "GemiddeldeWOZWaardeVanWoningen", "WmoClientenRelatief", "PercentageJongerenMetJeugdzorg",
+    "Bevolkingsdichtheid", "GemiddeldeHuishoudensgrootte",
+)
+
+
+def plot_profile(profile, ax=None, indicators=None):
+    """The wijk against its gemeente and its similar wijken: deviation from the gemeente (%).
+
+    Bars: the wijk; dots: the mean of the similar wijken. Suppressed indicators are left out.
+    """
+    t = profile.table.set_index("indicator")
+    wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
+    t = t.loc[wanted]
+    t = t[~t["suppressed"] & t["measure"].notna() & t["gemeente"].notna() & (t["gemeente"] != 0)]
+    ax = _axes(ax, (8, 0.45 * max(len(t), 3) + 1.2))
+    if t.empty:
+        ax.text(0.5, 0.5, "geen vergelijkbare cijfers", ha="center", transform=ax.transAxes)
+        return ax
+    dev = 100 * (t["measure"] / t["gemeente"] - 1)
+    sim = 100 * (t["similar"] / t["gemeente"] - 1)
+    y = np.arange(len(t))[::-1]
+    ax.barh(y, dev, color=COLORS["wijk"], alpha=0.85, label=profile.name or profile.region_code)
+    ax.scatter(sim, y, color=COLORS["vergelijking"], zorder=3, label="vergelijkbare wijken")
+    ax.axvline(0, color=COLORS["gemeente"], lw=1.5, label="gemeente")
+    ax.set_yticks(y, [f"{lab} ({u})" if isinstance(u, str) else lab
+                      for lab, u in zip(t["label"], t["measure_unit"], strict=True)])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{fmt_number(v)} %"))
+    ax.set_xlabel("verschil met de gemeente")
+    ax.set_title(f"{profile.name or profile.region_code} in {profile.year}")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, ylabel=None):
+    """An indicator over time: the wijk against its gemeente and its comparison wijken.
+
+    ``series`` has one column per line, indexed by year; columns named ``wijk``, ``gemeente``
+    and ``vergelijkingswijken`` get the suite's colours, other columns are drawn in grey.
+    """
+    ax = _axes(ax)
+    for column in series.columns:
+        color = COLORS.get({"vergelijkingswijken": "vergelijking"}.get(column, column),
+                           COLORS["vergelijking"])
+        width = 2.4 if column == "wijk" else 1.6
+        ax.plot(series.index, series[column], marker="o", color=color, lw=width, label=column)
+    if start_year is not None:
+        ax.axvline(start_year - 0.5, color=COLORS["neutraal"], ls="--", lw=1)
+        ax.annotate("start taak", (start_year - 0.5, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)
+    ax.set_xticks(list(series.index))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    _number_axis(ax.yaxis, 1 if series.abs().max().max() < 100 else 0)
+    ax.set_ylabel(ylabel or "")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_targets(attainment: pd.DataFrame, ax=None):
+    """How far each target has come: share of the way from base to target (1 = reached)."""
+    t = attainment.dropna(subset=["share_travelled"])
+    ax = _axes(ax, (8, 0.5 * max(len(t), 2) + 1.2))
+    if t.empty:
+        ax.text(0.5, 0.5, "nog geen doelen met een gemeten voortgang", ha="center",
+                transform=ax.transAxes)
+        return ax
+    y = np.arange(len(t))[::-1]
+    share = t["share_travelled"].clip(-0.5, 1.5)
+    colors = [COLORS["baten"] if a else COLORS["wijk"] for a in t["attained"]]
+    ax.barh(y, share, color=colors, alpha=0.85)
+    ax.axvline(1, color=COLORS["gemeente"], lw=1.5)
+    ax.annotate("doel", (1, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                textcoords="offset points", fontsize=8)
+    ax.set_yticks(y, [f"{r.indicator} ({r.task_id}, {r.target_year})" for r in t.itertuples()])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(v, 0)))
+    ax.set_xlabel("deel van de weg van basiswaarde naar streefwaarde")
+    ax.set_title("Voortgang naar de doelen")
+    return ax
+
+
+def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
+    """Treated wijk(en) against the mean of the comparison wijken, start of the task marked."""
+    panel = estimate._panel
+    ax = _axes(ax)
+    if panel is None or estimate.estimate is None:
+        ax.text(0.5, 0.5, "geen schatting mogelijk", ha="center", transform=ax.transAxes)
+        return ax
+    treated = [w for w, _ in estimate.treated if w in panel.index]
+    comps = [c for c in estimate.comparison_wijken if c in panel.index]
+    data = {"wijk": panel.loc[treated].mean(axis=0),
+            "vergelijkingswijken": panel.loc[comps].mean(axis=0)}
+    if gemeente is not None:
+        data["gemeente"] = gemeente
+    series = pd.DataFrame(data).dropna(how="all")
+    starts = sorted({s for _, s in estimate.treated})
+    plot_indicator(series, ax=ax, start_year=starts[0] if len(starts) == 1 else None,
+                   title=f"{estimate.indicator}: wijk en vergelijkingswijken")
+    return ax
+
+
+def plot_yearly(result, ax=None):
+    """Costs (down) and benefits (up) per year, with the net flow, in euros of the price year."""
+    y = result.yearly()
+    ax = _axes(ax)
+    ax.bar(y["year"], y["benefits"], color=COLORS["baten"], alpha=0.85, label="baten")
+    ax.bar(y["year"], -y["costs"], color=COLORS["kosten"], alpha=0.85, label="kosten")
+    ax.plot(y["year"], y["net"], color=COLORS["wijk"], marker="o", lw=2, label="saldo")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(list(y["year"]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    ax.tick_params(axis="x", rotation=45)
+    _euro_axis(ax.yaxis)
+    ax.set_title(f"Kosten en baten per jaar (prijspeil {result.parameters['price_year']})")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_actors(result, ax=None):
+    """Who pays and who gains: net present value per actor."""
+    a = result.by_actor().sort_values("npv")
+    ax = _axes(ax, (8, 0.5 * max(len(a), 2) + 1.2))
+    colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
+    y = np.arange(len(a))
+    ax.barh(y, a["npv"], color=colors, alpha=0.85)
+    ax.set_yticks(y, a["actor"])
+    ax.axvline(0, color="black", lw=0.8)
+    _euro_axis(ax.xaxis)
+    ax.set_xlabel("saldo (contante waarde)")
+    ax.set_title("Wie betaalt, wie wint")
+    return ax
