@@ -25,6 +25,15 @@ class Assumption:
     unit: str
     source: str
     description: str
+    label: str = ""
+
+    def shown(self) -> str:
+        """The value as a user reads it (Dutch number format)."""
+        if isinstance(self.value, float) and self.unit.startswith("fractie"):
+            from .formatting import fmt_pct
+
+            return fmt_pct(self.value, 2)
+        return str(self.value)
 
 
 #: Real discount rate, as a fraction per year.
@@ -40,6 +49,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "Rapport Werkgroep discontovoet 2020 (Ministerie van Financiën), kabinetsbesluit "
             "2021: 2,25 % reëel voor MKBA's",
             "Discontovoet waarmee kosten en baten naar het basisjaar worden teruggerekend.",
+            "discontovoet",
         ),
         Assumption(
             "price_year",
@@ -47,6 +57,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "jaar",
             "CBS 83131NED, Consumentenprijzen; prijsindex 2015=100",
             "Alle bedragen worden met de CPI naar dit prijspeil omgerekend.",
+            "prijspeil",
         ),
         Assumption(
             "base_year",
@@ -54,6 +65,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "jaar",
             "Algemene MKBA-leidraad (CPB/PBL, 2013): contante waarde in één basisjaar",
             "Jaar waarnaar kosten en baten contant worden gemaakt.",
+            "basisjaar",
         ),
         Assumption(
             "missing_fractions",
@@ -61,6 +73,15 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "fractie",
             "Issue 'mkba foundation'; SROI-conventie",
             "Een lege deadweight, attributie, verdringing of afname telt als 0.",
+            "lege fracties",
+        ),
+        Assumption(
+            "small_number_threshold",
+            10,
+            "aantal",
+            "Gangbare praktijk van statistische bureaus (CBS: geen cijfers over kleine groepen)",
+            "Aantallen onder deze drempel, en cijfers die daarop rusten, worden niet getoond.",
+            "drempel kleine aantallen",
         ),
     )
 }

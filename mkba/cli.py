@@ -61,6 +61,24 @@ def _add_evaluate_options(p: argparse.ArgumentParser) -> None:
                    help="analyseer N jaar vanaf startjaar in plaats van tot eindjaar")
 
 
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--discount-rate", type=float, default=0.0225, metavar="R",
+                   help="reële discontovoet als fractie (standaard 0.0225)")
+    p.add_argument("--price-year", type=int, default=0, metavar="JAAR",
+                   help="prijspeil (standaard: laatste CPI-jaar)")
+    p.add_argument("--base-year", type=int, default=0, metavar="JAAR",
+                   help="basisjaar (standaard: startjaar van de taak)")
+    p.add_argument("--horizon", type=int, default=0, metavar="N",
+                   help="analyseperiode in jaren vanaf startjaar (standaard: tot eindjaar)")
+    p.add_argument("--threshold", type=int, default=10, metavar="N",
+                   help="aantallen onder deze drempel worden niet getoond (standaard 10)")
+
+
+def _report_parameters(args) -> dict:
+    return {"discount_rate": args.discount_rate, "price_year": args.price_year,
+            "base_year": args.base_year, "horizon": args.horizon, "threshold": args.threshold}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mkba",
@@ -110,6 +128,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="startgetal voor de placebo-trekkingen")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
+
+    p = sub.add_parser("report", help="maak het rapport van één wijk",
+                       description="Voer het wijkrapport (notebook) uit met papermill en "
+                                   "schrijf WIJK.html (zonder code) en WIJK.ipynb (ter controle).",
+                       epilog="Voorbeeld:\n  mkba report data/voorbeeld --wijk WK036330 "
+                              "--out reports/voorbeeld")
+    p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
+    p.add_argument("--wijk", required=True, metavar="CODE", help="CBS-code van de wijk of buurt")
+    p.add_argument("--out", required=True, metavar="MAP", help="map voor de uitvoer")
+    _add_report_options(p)
+
+    p = sub.add_parser("batch", help="maak de rapporten van alle wijken, met een index",
+                       description="Maak een rapport per wijk met een taak (of per wijk in de "
+                                   "CBS-cijfers met --all-wijken), plus index.html en batch.json. "
+                                   "Ongewijzigde wijken worden overgeslagen (tenzij --force).",
+                       epilog="Voorbeelden:\n  mkba batch data/voorbeeld --out reports/voorbeeld"
+                              "\n  mkba batch data/voorbeeld --out reports/nl --all-wijken "
+                              "--workers 2\n  mkba batch data/voorbeeld --out reports/dask "
+                              "--scheduler local\n"
+                              "Afsluitcode 1 als één of meer wijken mislukten.")
+    p.add_argument("case", metavar="CASUS", nargs="?", default="",
+                   help="map met CSV-bestanden of .xlsx-werkmap (mag leeg met --all-wijken)")
+    p.add_argument("--out", required=True, metavar="MAP", help="map voor de uitvoer")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="aantal parallelle workers (standaard: aantal processorkernen)")
+    p.add_argument("--scheduler", metavar="ADRES",
+                   help="Dask: 'local' voor een LocalCluster of tcp://host:8786")
+    p.add_argument("--all-wijken", action="store_true",
+                   help="ook alle wijken uit de CBS-cijfers (alleen wijkprofiel)")
+    p.add_argument("--wijk", action="append", metavar="CODE", dest="wijken",
+                   help="alleen deze wijk (mag vaker)")
+    p.add_argument("--force", action="store_true", help="ook ongewijzigde wijken opnieuw maken")
+    p.add_argument("--isolate", action="store_true",
+                   help="een nieuwe kernel per rapport (trager, volledig gescheiden)")
+    p.add_argument("--no-progress", action="store_true", help="geen voortgangsbalk")
+    _add_report_options(p)
 
     p = sub.add_parser("template", help="schrijf een leeg invulblad (.xlsx)",
                        description="Schrijf een lege werkmap met één tabblad per tabel en een "
@@ -173,6 +227,35 @@ def _cmd_effect(args) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args) -> int:
+    from .reports import render_report
+
+    out = render_report(args.wijk, args.out, args.case, **_report_parameters(args))
+    print(f"Rapport: {out.html}")
+    print(f"Notebook (ter controle): {out.notebook}")
+    return EXIT_OK
+
+
+def _cmd_batch(args) -> int:
+    from .batch import batch
+
+    if not args.case and not args.all_wijken:
+        raise CaseError("geef een casus op, of --all-wijken voor alleen wijkprofielen")
+    result = batch(args.case or None, args.out, workers=args.workers, scheduler=args.scheduler,
+                   all_wijken=args.all_wijken, force=args.force, isolate=args.isolate,
+                   wijken=args.wijken, progress=not args.no_progress,
+                   **_report_parameters(args))
+    n = len(result.records)
+    print(f"{n} wijken: {n - result.n_failed - result.n_skipped} gemaakt, "
+          f"{result.n_skipped} overgeslagen, {result.n_failed} mislukt "
+          f"({result.seconds:.1f} s, {result.workers} worker(s), {result.engine}).")
+    for r in result.records:
+        if r["status"] == "mislukt":
+            print(f"mislukt: {r['wijk_code']}: {r['error']}", file=sys.stderr)
+    print(f"Index: {result.index}")
+    return EXIT_FAILED if result.n_failed else EXIT_OK
+
+
 def _cmd_template(args) -> int:
     from .io import write_template
 
@@ -185,7 +268,7 @@ def _cmd_template(args) -> int:
 
 
 COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd_effect,
-            "template": _cmd_template}
+            "report": _cmd_report, "batch": _cmd_batch, "template": _cmd_template}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,19 +72,24 @@ def fmt_eur(value, decimals: int = 0) -> str:
 
 
 def fmt_eur_compact(value) -> str:
-    """An amount in euros, rounded to thousands or millions ("€ 1,2 mln").
+    """An amount in euros for plain text: millions with one decimal, else whole thousands
+    (below € 10.000 exact to the euro).
 
     Examples
     --------
     >>> fmt_eur_compact(1_234_567)
     '€ 1,2 mln'
     >>> fmt_eur_compact(-45_300)
-    '€ −45.300'
+    '€ −45.000'
+    >>> fmt_eur_compact(8_809)
+    '€ 8.809'
     """
     if is_missing(value):
         return MISSING
-    if abs(value) < 1_000_000:
+    if abs(value) < 10_000:
         return fmt_eur(value)
+    if abs(value) < 1_000_000:
+        return fmt_eur(round(value, -3))
     text = format_compact_decimal(abs(value), locale=LOCALE, fraction_digits=1)
     text = text.rstrip(".").replace("\u00a0", " ")
     sign = "−" if value < 0 else ""

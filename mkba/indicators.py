@@ -24,7 +24,7 @@ from .errors import CaseError
 from .formatting import fmt_number
 from .prices import cpi_series
 
-__all__ = ["WijkProfile", "wijk_profile", "similar_regions", "target_attainment",
+__all__ = ["WijkProfile", "wijk_profile", "similar_regions", "target_attainment", "indicator_series",
            "SMALL_NUMBER_THRESHOLD", "suppress_small"]
 
 #: Counts below this are not shown (nor rates based on them).
@@ -223,10 +223,17 @@ def _units_of(kwb: pd.DataFrame) -> dict[str, str]:
 
 
 def _latest_year(kwb, region_code) -> int:
-    years = kwb.loc[kwb["region_code"] == region_code, "year"]
-    if years.empty:
+    """The most recent year with at least half as many indicators as the richest year.
+
+    KWB tables are published in stages and some files here are subsets, so the latest year
+    can hold only a few figures; a profile of the richer year before it says more.
+    """
+    own = kwb[(kwb["region_code"] == region_code) & kwb["value"].notna()]
+    if own.empty:
         raise CaseError(f"{region_code}: geen CBS-cijfers gevonden")
-    return int(years.max())
+    counts = own.groupby("year")["indicator"].nunique()
+    rich = counts[counts >= counts.max() / 2]
+    return int(rich.index.max())
 
 
 def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame | None = None,
@@ -418,3 +425,48 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
             row["on_track"] = _meets(row["projected"], target, lower)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def indicator_series(region_code: str, indicator: str, *, kwb: pd.DataFrame | None = None,
+                     comparisons=(), threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.DataFrame:
+    """An indicator over the years for a region, its gemeente and its comparison regions.
+
+    Counts are turned into rates (as in :func:`wijk_profile`) so that a wijk and its gemeente
+    share one scale; the bases themselves (inhabitants, households) become an index with the
+    first year = 100. Suppressed values are missing. Columns ``wijk``, ``gemeente`` and
+    ``vergelijkingswijken`` (mean over the comparisons), indexed by year; the measure's unit is
+    in ``attrs["unit"]``.
+
+    Examples
+    --------
+    >>> s = indicator_series("WK036330", "PersonenPerSoortUitkeringBijstand")
+    >>> list(s.index), round(float(s.loc[2019, "wijk"]), 1)  # 680 per 9,250 inhabitants
+    ([2017, 2019], 73.5)
+    """
+    kwb = load_kwb() if kwb is None else kwb
+    gemeente = "GM" + region_code[2:6]
+    regions = {region_code, gemeente, *comparisons}
+    sub = kwb[kwb["region_code"].isin(regions)
+              & kwb["indicator"].isin({indicator, *BASES})]
+    units = _units_of(kwb[kwb["indicator"].isin({indicator, *BASES})])
+    rows, unit = {}, units.get(indicator)
+    for year in sorted(sub.loc[(sub["indicator"] == indicator)
+                               & (sub["region_code"] == region_code), "year"].unique()):
+        values = _year_table(sub, int(year))
+        if indicator not in values.columns:
+            continue
+        measure, measure_unit, _ = _measures(values, units, threshold)
+        unit = measure_unit.get(indicator, unit)
+        col = measure[indicator]
+        comps = [c for c in comparisons if c in col.index]
+        if indicator in BASES:
+            unit = "index (eerste jaar = 100)"
+        rows[int(year)] = {"wijk": col.get(region_code, np.nan),
+                           "gemeente": col.get(gemeente, np.nan),
+                           "vergelijkingswijken": col[comps].mean() if comps else np.nan}
+    out = pd.DataFrame.from_dict(rows, orient="index").rename_axis("year")
+    out = out.dropna(axis=1, how="all")
+    if indicator in BASES and len(out):
+        out = 100 * out / out.iloc[0]  # sizes differ too much: compare growth, not levels
+    out.attrs["unit"] = unit
+    return out

@@ -1,0 +1,376 @@
+"""Batch generation of wijk reports: a local process pool or Dask distributed.
+
+One job per wijk. Every worker process keeps one Jupyter kernel (:class:`KernelRunner`), so
+the kernel start and the imports are paid once per worker. A failing wijk is recorded and the
+others go on; the command's exit code counts the failures. Reports, ``batch.json`` and
+``index.html`` are written atomically. A re-run skips a wijk whose inputs (case files, CBS
+data, notebook, package code) and parameters are unchanged and whose outputs exist, unless
+``force``.
+
+Past one machine the same jobs run on Dask distributed (``scheduler="tcp://host:8786"``, or
+``"local"`` for a LocalCluster): every worker needs mkba installed and the case and output
+folder on a shared path; start workers with one thread each (``dask worker --nthreads 1``),
+because each worker thread drives one kernel.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .assumptions import DATA_DIR
+from .errors import CaseError
+from .formatting import fmt_eur, fmt_number, fmt_ratio
+from .reports import REPORT_NOTEBOOK, atomic_write, check_wijk_code, esc, report_parameters
+
+__all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
+
+OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
+
+
+def _hash_files(paths) -> str:
+    h = hashlib.sha256()
+    for p in sorted(Path(x) for x in paths):
+        h.update(str(p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _stamp_files(paths) -> str:
+    """Cheap fingerprint of large data files: name, size and modification time."""
+    h = hashlib.sha256()
+    for p in sorted(Path(x) for x in paths):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) -> str:
+    """Fingerprint of everything a report depends on except its parameters."""
+    package = Path(__file__).parent
+    parts = [_hash_files(package.glob("*.py")), _hash_files([notebook]),
+             _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
+             _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]
+    if case_path:
+        case = Path(case_path)
+        files = [case] if case.is_file() else [p for p in case.iterdir() if p.is_file()]
+        parts.append(_hash_files(files))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    wijk_code: str
+    case_path: str
+    out_dir: str
+    parameters: dict
+    key: str
+    isolate: bool = False
+    notebook: str = str(REPORT_NOTEBOOK)
+
+
+def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
+              wijken=None, isolate: bool = False, notebook=REPORT_NOTEBOOK,
+              **parameters) -> list[Job]:
+    """The jobs of a batch: every wijk with a task, or every wijk of the CBS data."""
+    params = report_parameters(**parameters)
+    case_path = str(Path(case_path).resolve()) if case_path else ""
+    codes: list[str] = []
+    if case_path:
+        from .io import read_case
+
+        codes = list(dict.fromkeys(read_case(case_path).taken["wijk_code"]))
+    if all_wijken:
+        from .cbs import load_kwb
+
+        kwb = load_kwb()
+        latest = kwb[kwb["region_type"] == "Wijk"]
+        codes += sorted(set(latest["region_code"]) - set(codes))
+    if wijken:
+        codes = [c for c in codes if c in set(wijken)] + [c for c in wijken if c not in codes]
+    for code in codes:
+        check_wijk_code(code)
+    if not codes:
+        raise CaseError("geen wijken om een rapport van te maken (geen taken in de casus; "
+                        "gebruik --all-wijken voor alle wijken in de CBS-cijfers)")
+    base = inputs_fingerprint(case_path, Path(notebook))
+    out = str(Path(out_dir).resolve())
+    return [Job(code, case_path, out, params,
+                hashlib.sha256(f"{base}|{code}|{json.dumps(params, sort_keys=True)}".encode())
+                .hexdigest(), isolate, str(notebook)) for code in codes]
+
+
+_RUNNER = None
+
+
+def _runner(isolate: bool):
+    global _RUNNER
+    if _RUNNER is None:
+        from .reports import KernelRunner
+
+        _RUNNER = KernelRunner(isolate=isolate)
+        atexit.register(_RUNNER.close)
+    return _RUNNER
+
+
+def run_job(job: Job) -> dict:
+    """Render one report (in a worker process); never raises: errors become the record."""
+    from .reports import render_report
+
+    started = time.perf_counter()
+    record = {"wijk_code": job.wijk_code, "key": job.key, "html": f"{job.wijk_code}.html",
+              "notebook": f"{job.wijk_code}.ipynb", "error": None, "worker": os.getpid()}
+    try:
+        render_report(job.wijk_code, job.out_dir, job.case_path or None,
+                      runner=_runner(job.isolate), notebook=Path(job.notebook),
+                      **job.parameters)
+        record["status"] = OK
+    except Exception as exc:  # one failing wijk must not stop the batch
+        record["status"] = FAILED
+        record["error"] = _short_error(exc)
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    return record
+
+
+def _short_error(exc: Exception) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    return f"{ename}: {evalue}".strip()[:500]
+
+
+@dataclass
+class BatchResult:
+    """What a batch did: one record per wijk, and where the index is."""
+
+    records: list[dict]
+    out_dir: Path
+    seconds: float
+    workers: int
+    engine: str
+    index: Path = field(init=False)
+    json: Path = field(init=False)
+
+    def __post_init__(self):
+        self.index = self.out_dir / "index.html"
+        self.json = self.out_dir / "batch.json"
+
+    @property
+    def n_failed(self) -> int:
+        return sum(r["status"] == FAILED for r in self.records)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(r["status"] == SKIPPED for r in self.records)
+
+
+def _previous(out_dir: Path) -> dict[str, dict]:
+    path = out_dir / "batch.json"
+    if not path.exists():
+        return {}
+    try:
+        return {r["wijk_code"]: r for r in json.loads(path.read_text("utf-8"))["wijken"]}
+    except (ValueError, KeyError):
+        return {}
+
+
+def _up_to_date(job: Job, old: dict | None, out_dir: Path) -> bool:
+    return bool(old and old.get("key") == job.key and old.get("status") in (OK, SKIPPED)
+                and (out_dir / old["html"]).exists() and (out_dir / old["notebook"]).exists())
+
+
+def _run_local(jobs, workers, progress):
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from tqdm import tqdm
+
+    if workers == 1:
+        return [run_job(j) for j in tqdm(jobs, desc="wijkrapporten", unit="wijk",
+                                         disable=not progress)]
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(run_job, j) for j in jobs]
+        for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten",
+                        unit="wijk", disable=not progress):
+            out.append(fut.result())
+    return out
+
+
+def _run_dask(jobs, workers, scheduler, progress):
+    from dask.distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = client.map(run_job, jobs, pure=False)
+        out = []
+        for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten (Dask)",
+                        unit="wijk", disable=not progress):
+            out.append(fut.result())
+        return out
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def batch(case_path: str | None, out_dir, *, workers: int | None = None,
+          scheduler: str | None = None, all_wijken: bool = False, force: bool = False,
+          isolate: bool = False, wijken=None, progress: bool = True,
+          notebook=REPORT_NOTEBOOK, **parameters) -> BatchResult:
+    """Render the report of every wijk with a task (or every wijk) into ``out_dir``.
+
+    Parameters
+    ----------
+    case_path : str or None
+        The case; None with ``all_wijken`` for profile-only reports.
+    out_dir : path
+        Output folder: ``<wijk>.html``, ``<wijk>.ipynb``, ``index.html``, ``batch.json``.
+    workers : int, optional
+        Parallel workers (default: the number of cores).
+    scheduler : str, optional
+        ``"local"`` for a Dask LocalCluster, or a Dask scheduler address; default a local
+        process pool.
+    all_wijken : bool
+        Also every wijk in the CBS data (profile-only reports for wijken without a task).
+    force : bool
+        Re-render wijken whose inputs did not change.
+    isolate : bool
+        A fresh kernel per report (slower; no shared kernel state at all).
+    wijken : iterable of str, optional
+        Only these wijken.
+    notebook : path
+        The report notebook (default ``notebooks/wijkrapport.ipynb``).
+    **parameters
+        Report parameters (discount_rate, price_year, base_year, horizon, threshold).
+    """
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = plan_jobs(case_path, out, all_wijken=all_wijken, wijken=wijken, isolate=isolate,
+                     notebook=notebook, **parameters)
+    previous = _previous(out)
+    todo, records = [], []
+    for job in jobs:
+        old = previous.get(job.wijk_code)
+        if not force and _up_to_date(job, old, out):
+            records.append({**old, "status": SKIPPED, "seconds": 0.0})
+        else:
+            todo.append(job)
+    workers = max(1, min(workers or os.cpu_count() or 1, max(len(todo), 1)))
+    if scheduler:
+        done = _run_dask(todo, workers, scheduler, progress) if todo else []
+        engine = f"dask ({scheduler})"
+    else:
+        done = _run_local(todo, workers, progress) if todo else []
+        engine = "lokaal"
+    records += done
+    order = {j.wijk_code: i for i, j in enumerate(jobs)}
+    records.sort(key=lambda r: order[r["wijk_code"]])
+    result = BatchResult(records, out, time.perf_counter() - started, workers, engine)
+    _write_outputs(result, case_path, jobs[0].parameters if jobs else {})
+    return result
+
+
+def _headlines(case_path, codes, parameters) -> dict[str, dict]:
+    """Name, inhabitants and MKBA headline per wijk, computed once in the parent."""
+    from .cbs import load_kwb, region_names
+
+    kwb = load_kwb()
+    names = region_names(kwb)
+    inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["region_code"].isin(codes)]
+    inh = inh.sort_values("year").drop_duplicates("region_code", keep="last")
+    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": []}
+             for c in codes}
+    for rec in inh.itertuples(index=False):
+        if pd.notna(rec.value) and rec.value >= parameters.get("threshold", 10):
+            heads[rec.region_code].update(inwoners=rec.value, jaar=int(rec.year))
+    if case_path:
+        from .cba import evaluate
+        from .io import read_case
+
+        case = read_case(case_path)
+        if not (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()).any():
+            ev = evaluate(case, discount_rate=parameters.get("discount_rate", 0.0225),
+                          price_year=parameters.get("price_year") or None,
+                          base_year=parameters.get("base_year") or None,
+                          horizon=parameters.get("horizon") or None)
+            for t in ev.totals.itertuples(index=False):
+                if t.wijk_code in heads:
+                    heads[t.wijk_code]["taken"].append(
+                        {"taak": t.task_id, "naam": t.naam, "variant": t.variant,
+                         "npv": float(t.npv), "bc_ratio": None if pd.isna(t.bc_ratio)
+                         else float(t.bc_ratio)})
+    return heads
+
+
+INDEX = """<!DOCTYPE html>
+<html lang="nl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Wijkrapporten</title>
+<style>
+body {{ font-family: "Segoe UI", Roboto, Arial, sans-serif; max-width: 70rem; margin: 0 auto;
+       padding: 1rem; color: #1d2329; }}
+h1 {{ color: #1f4e79; }}
+table {{ border-collapse: collapse; width: 100%; font-size: 0.92rem; display: block;
+         overflow-x: auto; }}
+th, td {{ padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7eb; text-align: left;
+          vertical-align: top; }}
+th {{ background: #f1f4f7; }}
+.mislukt {{ color: #c62828; font-weight: bold; }}
+</style></head><body>
+<h1>Wijkrapporten</h1>
+<p>{summary}</p>
+<table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
+<th>status</th><th>rapport</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Bron wijkcijfers: CBS.</p>
+</body></html>
+"""
+
+
+def _write_outputs(result: BatchResult, case_path, parameters) -> None:
+    codes = [r["wijk_code"] for r in result.records]
+    heads = _headlines(case_path, codes, parameters)
+    rows = []
+    for r in result.records:
+        h = heads.get(r["wijk_code"], {})
+        r["naam"] = h.get("naam")
+        r["inwoners"] = h.get("inwoners")
+        r["taken"] = h.get("taken", [])
+        tasks = "<br>".join(
+            f"{esc(t['taak'])} {esc(t['naam'])}"
+            + ("" if t["variant"] == "project" else f" ({esc(t['variant'])})")
+            + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})" for t in r["taken"]) or "–"
+        link = (f"<a href='{esc(r['html'])}'>rapport</a>" if r["status"] != FAILED
+                else f"<span class='mislukt' title='{esc(r['error'])}'>mislukt</span>")
+        inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({h.get('jaar')})"
+        rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r['naam'])}</td><td>{inh}</td>"
+                    f"<td>{tasks}</td><td>{esc(r['status'])}</td><td>{link}</td></tr>")
+    n = len(result.records)
+    summary = (f"{n} wijken; {n - result.n_failed - result.n_skipped} gemaakt, "
+               f"{result.n_skipped} ongewijzigd overgeslagen, {result.n_failed} mislukt. "
+               f"Gemaakt op {time.strftime('%d-%m-%Y %H:%M')} in "
+               f"{fmt_number(result.seconds, 1)} seconden met {result.workers} worker(s) "
+               f"({esc(result.engine)}).")
+    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows)))
+    payload = {"case": case_path or None, "parameters": parameters,
+               "seconds": round(result.seconds, 3), "workers": result.workers,
+               "engine": result.engine, "failed": result.n_failed,
+               "skipped": result.n_skipped, "wijken": result.records}
+    atomic_write(result.json, json.dumps(payload, ensure_ascii=False, indent=2))

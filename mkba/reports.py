@@ -1,0 +1,737 @@
+"""The wijk report: its content (for the notebook), papermill execution and the HTML page.
+
+The notebook ``notebooks/wijkrapport.ipynb`` only displays what :func:`wijk_report` computes:
+every section is an object with ``_repr_html_`` whose HTML is built here, with every name that
+comes from an input file escaped and every figure embedded as a PNG data URI, so that the page
+is self-contained and opens offline.
+
+:func:`render_report` executes the notebook with papermill (parameters are written into the
+notebook as Python literals by papermill, never as code) and exports the HTML in-process with
+nbconvert (no process per report). :class:`KernelRunner` keeps one kernel and one kernel client
+per worker and resets the namespace (``%reset -f``) before every report, so that a batch pays
+the kernel start and the imports once per worker, not once per report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import html
+import io
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .assumptions import ASSUMPTIONS, DATA_DIR
+from .errors import CaseError
+from .formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
+from .schema import WIJK_CODE_PATTERN
+
+__all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
+           "REPORT_NOTEBOOK", "report_parameters"]
+
+NOTEBOOK_DIR = Path(os.environ.get("MKBA_NOTEBOOKS", DATA_DIR.parent / "notebooks"))
+REPORT_NOTEBOOK = NOTEBOOK_DIR / "wijkrapport.ipynb"
+RESET_TAG = "mkba-reset"
+MAX_EFFECTS = 3
+
+
+class Html:
+    """A piece of HTML that notebooks display as is (``_repr_html_``)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def _repr_html_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def esc(value) -> str:
+    """Escape a value from an input file for HTML (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _figure(ax) -> str:
+    """An embedded PNG of the Axes' figure; the figure is closed afterwards."""
+    import matplotlib.pyplot as plt
+
+    fig = ax.figure
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="figuur" alt="figuur" src="data:image/png;base64,{data}">'
+
+
+def _table(df: pd.DataFrame, index: bool = False) -> str:
+    """A DataFrame as an escaped HTML table (pandas escapes cell text)."""
+    return df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
+
+
+def _p(text: str) -> str:
+    return f"<p>{text}</p>"
+
+
+@dataclass(frozen=True)
+class WijkReport:
+    """Everything the wijk report shows, computed once; sections render as HTML."""
+
+    wijk_code: str
+    name: str
+    parameters: dict
+    tasks: pd.DataFrame
+    evaluation: object | None
+    targets: pd.DataFrame
+    profile: object | None
+    effects: tuple = ()
+    case: object | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    # ------------------------------------------------------------------ pieces
+
+    @property
+    def results(self) -> list:
+        return [] if self.evaluation is None else self.evaluation.results()
+
+    def headline(self) -> dict:
+        """Headline figures for the index page."""
+        out = {"wijk_code": self.wijk_code, "naam": self.name, "taken": len(self.tasks),
+               "resultaten": [{"taak": r.task_id, "variant": r.variant, "npv": r.npv,
+                               "bc_ratio": r.bc_ratio} for r in self.results]}
+        if self.profile is not None:
+            t = self.profile.table.set_index("indicator")
+            if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"]:
+                out["inwoners"] = float(t.at["AantalInwoners", "value"])
+            out["jaar"] = self.profile.year
+        return out
+
+    # ------------------------------------------------------------------ sections
+
+    def title(self) -> Html:
+        gemeente = ""
+        if self.profile is not None:
+            gemeente = f" · gemeente {esc(self.profile.gemeente_code)}"
+        return Html(f"<h1>Wijkrapport {esc(self.name)}</h1>"
+                    f"<p class='sub'>{esc(self.wijk_code)}{gemeente} · "
+                    f"gemaakt met mkba op {time.strftime('%d-%m-%Y')}</p>")
+
+    def summary(self) -> Html:
+        """The first page in plain Dutch (B1): what, what it cost, what it yielded, who gains."""
+        if self.tasks.empty:
+            return Html(_p(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
+                           "ondernemers. Dit rapport laat zien hoe de wijk ervoor staat in de "
+                           "cijfers van het CBS, vergeleken met de gemeente en met wijken die erop "
+                           "lijken."))
+        parts = []
+        for r in self.results:
+            task = self.tasks.set_index("taak_id").loc[r.task_id]
+            who = task.get("trekker")
+            who = f"{esc(who)} voert deze taak uit" if isinstance(who, str) else \
+                "bewoners of ondernemers voeren deze taak uit"
+            form = task.get("overdrachtsvorm")
+            form = f" ({esc(form)})" if isinstance(form, str) else ""
+            variant = "" if r.variant == "project" else f" — variant {esc(r.variant)}"
+            text = [f"<h3>{esc(r.name)}{variant}</h3>",
+                    _p(f"Sinds {r.start_year} {who}{form}.")]
+            if isinstance(task.get("doel"), str):
+                text.append(_p(f"Het doel: {esc(task['doel'])}."))
+            balance = r.npv
+            verdict = (f"Dat is {fmt_eur_compact(abs(balance))} <b>meer</b> dan het kost."
+                       if balance >= 0 else
+                       f"Dat is {fmt_eur_compact(abs(balance))} <b>minder</b> dan het kost.")
+            text.append(_p(
+                f"Over {r.start_year}–{r.end_year} kost de taak de samenleving "
+                f"{fmt_eur_compact(r.pv_costs)}. Wat we in geld kunnen uitdrukken, levert "
+                f"{fmt_eur_compact(r.pv_benefits)} op. {verdict}"))
+            pm = r.pm()
+            if len(pm):
+                items = ", ".join(f"{esc(e).lower()} ({esc(s) if isinstance(s, str) else '?'})"
+                                  for e, s in zip(pm["effect"], pm["pm_score"], strict=True))
+                text.append(_p(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
+            actors = r.by_actor().sort_values("npv")
+            if len(actors):
+                gain = actors.iloc[-1]
+                loss = actors.iloc[0]
+                sentence = ""
+                if gain["npv"] > 0:
+                    sentence += (f"Het meest wint: {esc(gain['actor'])} "
+                                 f"({fmt_eur_compact(gain['npv'])}). ")
+                if loss["npv"] < 0:
+                    sentence += (f"Het meest betaalt: {esc(loss['actor'])} "
+                                 f"({fmt_eur_compact(-loss['npv'])}).")
+                if sentence:
+                    text.append(_p(sentence))
+            parts.append("".join(text))
+        targets = self.targets
+        if len(targets):
+            done = int(targets["attained"].fillna(False).astype(bool).sum())
+            parts.append(_p(f"<b>Doelen:</b> {done} van de {len(targets)} doelen "
+                            f"{'is' if done == 1 else 'zijn'} gehaald."))
+        parts.append(_p(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
+                        "teruggerekend naar het startjaar van de taak (contante waarde)."))
+        return Html("".join(parts))
+
+    def section_targets(self) -> Html:
+        if self.targets.empty:
+            return Html(_p("Voor deze wijk zijn geen doelen vastgelegd."))
+        t = self.targets
+
+        def yes_no(v):
+            return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
+
+        shown = pd.DataFrame({
+            "taak": t["task_id"], "indicator": t["indicator"], "bron": t["source"],
+            "basis": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} ({y})" if pd.notna(v) else "–"
+                      for v, y in zip(t["base_value"], t["base_year"], strict=True)],
+            "doel": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} in {y} ({d})"
+                     for v, y, d in zip(t["target_value"], t["target_year"], t["direction"],
+                                        strict=True)],
+            "laatste meting": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} ({int(y)})"
+                               if pd.notna(v) else "–"
+                               for v, y in zip(t["latest_value"], t["latest_year"], strict=True)],
+            "gehaald": [yes_no(v) for v in t["attained"]],
+            "deel van de weg": [fmt_pct(v, 0) for v in t["share_travelled"]],
+            "trend haalt doel op tijd": [yes_no(v) for v in t["on_track"]],
+            "toelichting": t["note"],
+        })
+        from .plots import plot_targets
+
+        html_ = _table(shown)
+        if t["share_travelled"].notna().any():
+            html_ += _figure(plot_targets(t))
+        html_ += _p("De trend is een rechte lijn door de metingen vanaf het basisjaar "
+                    "(kleinste kwadraten); 'haalt doel op tijd' betekent dat die lijn in het "
+                    "streefjaar bij het doel uitkomt. Bij een enquête staat het "
+                    "95%-betrouwbaarheidsinterval in de tabel hieronder, als er een is.")
+        ci = t.dropna(subset=["latest_ci_low"])
+        if len(ci):
+            html_ += _table(pd.DataFrame({
+                "indicator": ci["indicator"],
+                "laatste meting": [fmt_number(v, 2) for v in ci["latest_value"]],
+                "95%-interval": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
+                                 for a, b in zip(ci["latest_ci_low"], ci["latest_ci_high"],
+                                                 strict=True)]}))
+        return Html(html_)
+
+    def section_profile(self) -> Html:
+        if self.profile is None:
+            return Html(_p("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
+        p = self.profile
+        from .plots import plot_profile
+
+        similar = ", ".join(esc(s) for s in p.similar) or "–"
+        out = [_p(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
+                  f"vergeleken met de gemeente en met de {len(p.similar)} wijken die het meest "
+                  f"op deze wijk lijken ({similar}). Aantallen kleiner dan {p.threshold} tonen "
+                  f"we niet, en ook geen cijfers die daarop zijn gebaseerd."),
+               _figure(plot_profile(p)),
+               _table(p.summary())]
+        return Html("".join(out))
+
+    def section_trends(self) -> Html:
+        if self.profile is None:
+            return Html("")
+        from .cbs import load_kwb
+        from .indicators import indicator_series
+        from .plots import plot_indicator
+
+        kwb = load_kwb()
+        wanted = [i for i in ("PersonenPerSoortUitkeringBijstand", "AantalInwoners",
+                              "GemiddeldeWOZWaardeVanWoningen", "k_65JaarOfOuder")]
+        starts = self.tasks["startjaar"].min() if len(self.tasks) else None
+        out = []
+        for indicator in wanted:
+            s = indicator_series(self.wijk_code, indicator, kwb=kwb,
+                                 comparisons=self.profile.similar,
+                                 threshold=self.profile.threshold)
+            if len(s) < 2 or "wijk" not in s:
+                continue
+            from .cbs import indicator_labels
+
+            label = indicator_labels().get(indicator, indicator)
+            ax = plot_indicator(s, start_year=None if pd.isna(starts) else int(starts),
+                                title=label, ylabel=s.attrs.get("unit") or "")
+            out.append(_figure(ax))
+            if len(out) == 2:
+                break
+        if not out:
+            return Html(_p("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
+        return Html(_p("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
+                       "lijken.") + "".join(out))
+
+    def section_effects(self) -> Html:
+        if not self.effects:
+            return Html(_p("Er is (nog) geen effectschatting voor deze wijk."))
+        out = [_p("Komt een verandering door de taak? We vergelijken de wijk met wijken "
+                  "zonder taak die er vóór de start op leken (verschil-in-verschillen). "
+                  "Zonder genoeg jaren of vergelijkingswijken doen we geen uitspraak.")]
+        for est in self.effects:
+            out.append(f"<h3>{esc(est.indicator)}</h3>")
+            if est.estimate is None:
+                out.append(_p("Geen schatting: " + esc("; ".join(est.warnings))))
+                continue
+            sig = ("Het verschil is duidelijk (p < 0,05)." if est.p_value is not None
+                   and est.p_value < 0.05 else
+                   "Het verschil kan ook toeval zijn.")
+            out.append(_p(f"Geschat effect: <b>{fmt_number(est.estimate, 1)}</b> "
+                          f"(95%-interval {fmt_number(est.ci_low, 1)} tot "
+                          f"{fmt_number(est.ci_high, 1)}). {sig}"))
+            from .plots import plot_effect
+
+            out.append(_figure(plot_effect(est)))
+            out.append(_table(est.summary().reset_index()))
+        return Html("".join(out))
+
+    def section_mkba(self) -> Html:
+        if not self.results:
+            return Html(_p("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
+                           "taak in deze wijk."))
+        from .plots import plot_actors, plot_yearly
+
+        rows = pd.DataFrame([{
+            "taak": r.task_id, "naam": r.name, "variant": r.variant,
+            "periode": f"{r.start_year}–{r.end_year}",
+            "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
+            "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
+            "IRR": fmt_pct(r.irr), "terugverdiend": r.payback_year or "–",
+            "saldo gemeente": fmt_eur(r.municipality["npv"]),
+        } for r in self.results])
+        out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
+                  "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
+                  "B/K = baten gedeeld door kosten."), _table(rows)]
+        for r in self.results:
+            variant = "" if r.variant == "project" else f" — {esc(r.variant)}"
+            out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
+            out.append(_figure(plot_yearly(r)))
+            actors = r.by_actor()
+            out.append(_table(pd.DataFrame({
+                "actor": actors["actor"], "kosten (CW)": actors["pv_costs"].map(fmt_eur),
+                "baten (CW)": actors["pv_benefits"].map(fmt_eur),
+                "saldo": actors["npv"].map(fmt_eur)})))
+            if len(actors) > 1:
+                out.append(_figure(plot_actors(r)))
+            for w in r.warnings:
+                out.append(f"<p class='let-op'>Let op: {esc(w)}</p>")
+        return Html("".join(out))
+
+    def section_pm(self) -> Html:
+        rows = []
+        for r in self.results:
+            for rec in r.pm().itertuples(index=False):
+                rows.append({"taak": r.task_id, "variant": r.variant, "effect": rec.effect,
+                             "voor wie": rec.actor,
+                             "score": rec.pm_score if isinstance(rec.pm_score, str) else "?",
+                             "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
+                             else ""})
+        if not rows:
+            return Html(_p("Er zijn geen PM-posten."))
+        return Html(_p("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
+                       "score van −− (sterk negatief) tot ++ (sterk positief). Ze tellen niet mee "
+                       "in de bedragen hierboven, maar horen wel bij de afweging.")
+                    + _table(pd.DataFrame(rows)))
+
+    def section_financing(self) -> Html:
+        if self.evaluation is None or self.evaluation.financing.empty:
+            return Html(_p("Er is geen financiering vastgelegd."))
+        f = self.evaluation.financing
+        per = (f.groupby(["taak_id", "bron", "soort"])["bedrag"].sum().reset_index()
+               .rename(columns={"taak_id": "taak"}))
+        per["soort"] = per["soort"].str.replace("_", " ")
+        per["bedrag"] = per["bedrag"].map(fmt_eur)
+        lev = []
+        seen = set()
+        for r in self.results:
+            if r.task_id in seen:
+                continue
+            seen.add(r.task_id)
+            lev.append({"taak": r.task_id, "totaal": fmt_eur(r.financing["total"]),
+                        "gemeente": fmt_eur(r.financing["municipal"]),
+                        "anderen": fmt_eur(r.financing["others"]),
+                        "hefboom": fmt_ratio(r.financing["leverage"])})
+        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom is het aantal "
+                       "euro's van anderen per euro van de gemeente; een garantstelling telt "
+                       "niet mee.") + _table(pd.DataFrame(lev)) + _table(per))
+
+    def section_assumptions(self) -> Html:
+        p = self.parameters
+        params = pd.DataFrame([
+            {"parameter": "discontovoet", "waarde": fmt_pct(p["discount_rate"], 2)},
+            {"parameter": "prijspeil", "waarde": str(p["price_year"])},
+            {"parameter": "basisjaar", "waarde": str(p["base_year"]) if p["base_year"]
+             else "startjaar van elke taak"},
+            {"parameter": "horizon", "waarde": f"{p['horizon']} jaar" if p["horizon"]
+             else "startjaar t/m eindjaar"},
+            {"parameter": "drempel kleine aantallen", "waarde": str(p["threshold"])},
+        ])
+        assumptions = pd.DataFrame([{"aanname": a.label, "standaard": a.shown(),
+                                     "eenheid": a.unit, "bron": a.source}
+                                    for a in ASSUMPTIONS.values()])
+        out = [_p("Gebruikte parameters:"), _table(params), _p("Aannames en hun bron:"),
+               _table(assumptions)]
+        if self.case is not None and len(self.case.kengetallen):
+            k = self.case.kengetallen
+            used = set(self.case.kosten["kengetal"].dropna()) | set(
+                self.case.effecten["kengetal"].dropna())
+            k = k[k["code"].isin(used)]
+            out += [_p("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
+                    _table(pd.DataFrame({
+                        "code": k["code"], "omschrijving": k["omschrijving"],
+                        "waarde": [fmt_eur(v, 2) for v in k["waarde"]], "eenheid": k["eenheid"],
+                        "prijsjaar": k["prijsjaar"].astype(str), "bron": k["bron"]}))]
+        years = (self.evaluation.parameters["cpi_derived_years"]
+                 if self.evaluation is not None else [])
+        cpi_note = (f" De CPI van {years[0]}–{years[-1]} is afgeleid uit de gepubliceerde "
+                    "jaarmutaties." if years else "")
+        out.append(_p("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
+                      "CBS 83131NED Consumentenprijzen (CPI 2015 = 100)." + cpi_note
+                      + " Referentieprijzen uit de Kostenhandleiding van Zorginstituut "
+                        "Nederland gelden voor de gezondheidszorg: vervang ze door eigen waarden "
+                        "waar dat beter past."))
+        for note in self.notes:
+            out.append(f"<p class='let-op'>{esc(note)}</p>")
+        return Html("".join(out))
+
+
+def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_year: int = 0,
+                      horizon: int = 0, threshold: int = 10) -> dict:
+    """Check the report parameters (0 means: the default) and return them as plain values."""
+    problems = []
+    if not isinstance(discount_rate, int | float) or not -1 < discount_rate < 1:
+        problems.append(f"discontovoet {discount_rate!r} moet een fractie zijn")
+    for name, value in (("price_year", price_year), ("base_year", base_year),
+                        ("horizon", horizon), ("threshold", threshold)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append(f"{name} {value!r} moet een geheel getal ≥ 0 zijn")
+    if problems:
+        raise CaseError("; ".join(problems))
+    return {"discount_rate": float(discount_rate), "price_year": int(price_year),
+            "base_year": int(base_year), "horizon": int(horizon), "threshold": int(threshold)}
+
+
+def check_wijk_code(wijk_code) -> str:
+    if not isinstance(wijk_code, str) or not re.fullmatch(WIJK_CODE_PATTERN, wijk_code):
+        raise CaseError(f"{wijk_code!r} is geen CBS-code van een wijk (WKxxxxxx) of buurt "
+                        "(BUxxxxxxxx)")
+    return wijk_code
+
+
+def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: float = 0.0225,
+                price_year: int = 0, base_year: int = 0, horizon: int = 0,
+                threshold: int = 10, effects: bool = True) -> WijkReport:
+    """Compute everything the wijk report shows.
+
+    Parameters
+    ----------
+    wijk_code : str
+        CBS code of the wijk (WK…) or buurt (BU…).
+    case_path : str, optional
+        The case; empty or None for a profile-only report.
+    discount_rate, price_year, base_year, horizon : see :func:`mkba.evaluate`
+        ``0`` means the default (last CPI year; startjaar; startjaar..eindjaar).
+    threshold : int
+        Small-number threshold.
+    effects : bool
+        Whether to estimate the effect on the targets' indicators.
+
+    Examples
+    --------
+    >>> r = wijk_report("WK036330", str(DATA_DIR / "voorbeeld"), effects=False)
+    >>> r.name, len(r.results)
+    ('Transvaalbuurt', 1)
+    >>> "Transvaalbuurt" in r.title()._repr_html_()
+    True
+    """
+    check_wijk_code(wijk_code)
+    params = report_parameters(discount_rate, price_year, base_year, horizon, threshold)
+    from .cbs import load_kwb, region_names
+
+    kwb = load_kwb()
+    name = region_names(kwb).get(wijk_code, wijk_code)
+    case = evaluation = None
+    tasks = pd.DataFrame(columns=["taak_id", "naam", "startjaar"])
+    targets = pd.DataFrame()
+    found_effects: list = []
+    notes: list[str] = []
+    if case_path:
+        from .cba import evaluate
+        from .indicators import target_attainment
+        from .io import read_case
+
+        case = read_case(case_path)
+        tasks = case.taken[case.taken["wijk_code"] == wijk_code]
+        if len(tasks):
+            sub = case
+            if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()).any():
+                from .counterfactual import quantities_from_estimates
+
+                sub, _ = quantities_from_estimates(case, kwb=kwb)
+            evs = [evaluate(sub, discount_rate=params["discount_rate"],
+                            price_year=params["price_year"] or None,
+                            base_year=params["base_year"] or None,
+                            horizon=params["horizon"] or None, task=t)
+                   for t in tasks["taak_id"]]
+            evaluation = _combine(evs)
+            targets = target_attainment(case, kwb, threshold=threshold)
+            targets = targets[targets["region_code"] == wijk_code].reset_index(drop=True)
+            if effects:
+                found_effects = _effects(case, wijk_code, targets, kwb)
+            notes += [str(w) for w in case.warnings]
+    price = params["price_year"]
+    if not price:
+        from .prices import cpi_series
+
+        price = int(cpi_series().index.max())
+    profile = None
+    try:
+        from .indicators import wijk_profile
+
+        others = set(case.taken["wijk_code"]) - {wijk_code} if case is not None else set()
+        profile = wijk_profile(wijk_code, kwb=kwb, threshold=threshold, exclude=others,
+                               price_year=price)
+    except CaseError as err:
+        notes.append(str(err))
+    shown = {**params, "price_year": price}
+    return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
+                      profile, tuple(found_effects), case, tuple(notes))
+
+
+def _combine(evaluations):
+    """One Evaluation from several (one per task), for the report's tables."""
+    from .cba import Evaluation
+
+    first = evaluations[0]
+    cat = {name: pd.concat([getattr(e, name) for e in evaluations], ignore_index=True)
+           for name in ("tasks", "totals", "actors", "yearly", "cashflows", "pm", "financing")}
+    warnings = {}
+    for e in evaluations:
+        warnings.update(e.warnings)
+    return Evaluation(parameters=first.parameters, warnings=warnings,
+                      case_warnings=first.case_warnings, **cat)
+
+
+def _effects(case, wijk_code, targets, kwb) -> list:
+    """Effect estimates for the indicators of this wijk's targets and effect lines."""
+    from .counterfactual import effect_for_case
+
+    indicators = list(dict.fromkeys(
+        list(targets["indicator"]) if len(targets) else []))
+    lines = case.effecten[case.effecten["taak_id"].isin(
+        case.taken.loc[case.taken["wijk_code"] == wijk_code, "taak_id"])]
+    indicators += [i for i in lines["indicator"].dropna() if i not in indicators]
+    out = []
+    for indicator in indicators[:MAX_EFFECTS]:
+        try:
+            out.append(effect_for_case(case, indicator, wijk=wijk_code, kwb=kwb, n_placebo=99))
+        except CaseError:
+            continue
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# rendering
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+@page {{ size: A4; margin: 16mm 14mm; }}
+body {{ font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d2329;
+       line-height: 1.5; margin: 0 auto; padding: 1rem; max-width: 60rem; font-size: 16px; }}
+h1 {{ color: #1f4e79; font-size: 1.8rem; margin-bottom: 0.2rem; }}
+h2 {{ color: #1f4e79; border-bottom: 2px solid #dfe6ee; padding-bottom: 0.2rem;
+      margin-top: 2.2rem; }}
+h3 {{ margin-top: 1.4rem; }}
+p.sub {{ color: #5b6770; margin-top: 0; }}
+.let-op {{ background: #fff6e5; border-left: 4px solid #e07b00; padding: 0.4rem 0.6rem; }}
+img.figuur {{ max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }}
+table.tabel {{ border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem;
+              display: block; overflow-x: auto; max-width: 100%; }}
+table.tabel th, table.tabel td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid #e3e7eb;
+                                 text-align: left; vertical-align: top; }}
+table.tabel thead th {{ background: #f1f4f7; }}
+.jp-OutputArea-output pre {{ white-space: pre-wrap; }}
+@media print {{ body {{ max-width: none; font-size: 11pt; }} h2 {{ break-after: avoid; }}
+               img.figuur, table.tabel {{ break-inside: avoid; }} }}
+</style>
+</head>
+<body>
+{body}
+<footer><p class="sub">Gemaakt met mkba. Bron wijkcijfers: CBS.</p></footer>
+</body>
+</html>
+"""
+
+
+def export_html(nb, title: str) -> str:
+    """The executed notebook as one self-contained HTML page, without code (in-process)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            anchor_link_text="")
+    body, _ = exporter.from_notebook_node(nb)
+    return PAGE.format(title=esc(title), body=body)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class KernelRunner:
+    """Runs notebooks with papermill in one kernel that lives as long as this object.
+
+    Before every notebook the kernel namespace is reset (``%reset -f``, in a cell that is
+    removed from the saved notebook), so reports do not see each other's variables. A dead
+    kernel is restarted. ``isolate=True`` starts a fresh kernel for every notebook instead.
+    """
+
+    def __init__(self, isolate: bool = False, kernel_name: str = "python3"):
+        self.isolate = isolate
+        self.kernel_name = kernel_name
+        self._loop = None
+        self._km = None
+        self._kc = None
+
+    def _start(self):
+        from jupyter_client.manager import AsyncKernelManager
+
+        self._loop = self._loop or asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc")
+        self._loop.run_until_complete(self._km.start_kernel())
+        self._kc = self._km.client()
+        self._kc.start_channels()
+        self._loop.run_until_complete(self._kc.wait_for_ready(timeout=120))
+
+    def _alive(self) -> bool:
+        if self._km is None:
+            return False
+        return bool(self._loop.run_until_complete(self._km.is_alive()))
+
+    def close(self) -> None:
+        if self._km is not None:
+            self._kc.stop_channels()
+            self._loop.run_until_complete(self._km.shutdown_kernel(now=True))
+            self._km = self._kc = None
+
+    def run(self, nb, parameters: dict, cwd: str | None = None):
+        """Execute a notebook (NotebookNode) with parameters; returns the executed notebook."""
+        import nbformat
+        import papermill as pm
+
+        if self.isolate:
+            return pm.execute_notebook(copy.deepcopy(nb), None, parameters=parameters,
+                                       progress_bar=False, cwd=cwd, kernel_name=self.kernel_name)
+        if not self._alive():
+            self.close()
+            self._start()
+        _register_engine()
+        work = copy.deepcopy(nb)
+        reset = nbformat.v4.new_code_cell("%reset -f\nimport os as _os\n"
+                                          f"_os.chdir({str(cwd or os.getcwd())!r})\n"
+                                          "del _os")
+        reset.metadata["tags"] = [RESET_TAG]
+        work.cells.insert(0, reset)
+        out = pm.execute_notebook(work, None, parameters=parameters, progress_bar=False,
+                                  engine_name="mkba-reuse", km=self._km, kc=self._kc,
+                                  kernel_name=self.kernel_name)
+        out.cells = [c for c in out.cells if RESET_TAG not in c.metadata.get("tags", [])]
+        return out
+
+
+_ENGINE_REGISTERED = False
+
+
+def _register_engine() -> None:
+    """Register a papermill engine that runs in an existing kernel with an existing client."""
+    global _ENGINE_REGISTERED
+    if _ENGINE_REGISTERED:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import remove_args
+
+    class ReusedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, kc=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            client = PapermillNotebookClient(
+                nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            client.kc = kc  # reuse the worker's client: no new sockets per report
+            return client.execute()
+
+    papermill_engines.register("mkba-reuse", ReusedKernelEngine)
+    _ENGINE_REGISTERED = True
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    wijk_code: str
+    html: Path
+    notebook: Path
+    seconds: float
+
+
+def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
+                  runner: KernelRunner | None = None, notebook: Path = REPORT_NOTEBOOK,
+                  **parameters) -> ReportOutput:
+    """Execute the wijk notebook for one wijk and write ``<wijk>.html`` and ``<wijk>.ipynb``.
+
+    Parameters are checked first (a wijk code must be a CBS code; numbers must be numbers);
+    papermill then writes them into the notebook as literals. Both files are written
+    atomically. Raises the notebook's error when a cell fails.
+    """
+    import nbformat
+
+    started = time.perf_counter()
+    check_wijk_code(wijk_code)
+    params = report_parameters(**parameters)
+    case = str(Path(case_path).resolve()) if case_path else ""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(notebook, as_version=4)
+    own = runner is None
+    runner = runner or KernelRunner()
+    try:
+        executed = runner.run(nb, {"wijk_code": wijk_code, "case_path": case, **params},
+                              cwd=str(out_dir.resolve()))
+    finally:
+        if own:
+            runner.close()
+    html_path, nb_path = out_dir / f"{wijk_code}.html", out_dir / f"{wijk_code}.ipynb"
+    atomic_write(nb_path, nbformat.writes(executed))
+    atomic_write(html_path, export_html(executed, f"Wijkrapport {wijk_code}"))
+    return ReportOutput(wijk_code, html_path, nb_path, time.perf_counter() - started)
