@@ -26,8 +26,9 @@ install: $(STAMP) ## create .venv and install mkba with its pinned dependencies
 demo: $(STAMP) ## run the main job on the shipped example case and print where the output is
 	$(BIN)/mkba validate $(CASE)
 	$(BIN)/mkba evaluate $(CASE)
+	$(BIN)/mkba batch $(CASE) --out $(OUT)
 	@echo
-	@echo "Uitkomst: bovenstaande tabel (mkba evaluate $(CASE))."
+	@echo "Wijkrapporten: $(CURDIR)/$(OUT)/index.html"
 
 test: $(STAMP) ## run the whole test suite (unit, doctests, notebooks, CLI)
 	$(BIN)/python -m pytest -q
@@ -37,6 +38,8 @@ lint: $(STAMP) ## ruff lint
 
 bench: $(STAMP) ## run the benchmarks (by hand; prints figures, not a test)
 	$(BIN)/python benchmarks/bench_evaluate.py
+	$(BIN)/python benchmarks/bench_effect.py
+	$(BIN)/python benchmarks/bench_reports.py
 
 lock: ## re-pin requirements.lock from pyproject.toml (needs network)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

@@ -24,7 +24,8 @@ from .errors import CaseError
 from .formatting import fmt_number
 from .prices import cpi_series
 
-__all__ = ["WijkProfile", "wijk_profile", "similar_regions", "target_attainment", "indicator_series",
+__all__ = ["WijkProfile", "wijk_profile", "similar_regions", "target_attainment",
+           "indicator_series",
            "SMALL_NUMBER_THRESHOLD", "suppress_small"]
 
 #: Counts below this are not shown (nor rates based on them).
@@ -360,6 +361,13 @@ def _trend(series: pd.DataFrame, base_year: int, target_year: int) -> dict:
             "projected_high": float(pred["mean_ci_upper"].iloc[0]), "note": ""}
 
 
+TARGET_COLUMNS = ["task_id", "region_code", "indicator", "source", "base_year", "base_value",
+                  "target_year", "target_value", "direction", "n_points", "latest_year",
+                  "latest_value", "latest_ci_low", "latest_ci_high", "attained",
+                  "share_travelled", "trend_slope", "trend_slope_low", "trend_slope_high",
+                  "projected", "projected_low", "projected_high", "on_track", "note"]
+
+
 def _meets(value: float, target: float, lower: bool) -> bool:
     """Whether ``value`` reaches ``target`` (a value equal up to float noise counts)."""
     if np.isclose(value, target, rtol=1e-9, atol=1e-12):
@@ -424,7 +432,7 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
         if pd.notna(row["projected"]):
             row["on_track"] = _meets(row["projected"], target, lower)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
 
 def indicator_series(region_code: str, indicator: str, *, kwb: pd.DataFrame | None = None,

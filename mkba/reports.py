@@ -619,13 +619,18 @@ class KernelRunner:
         self._loop = None
         self._km = None
         self._kc = None
+        self._ipc_dir = None
 
     def _start(self):
         from jupyter_client.manager import AsyncKernelManager
 
         self._loop = self._loop or asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
-        self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc")
+        # IPC sockets in a private folder: workers sharing a working directory would otherwise
+        # pick the same socket names (kernel-ipc-1, ...) and garble each other's messages
+        self._ipc_dir = self._ipc_dir or tempfile.mkdtemp(prefix="mkba-kernel-")
+        self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                      ip=os.path.join(self._ipc_dir, "kernel"))
         self._loop.run_until_complete(self._km.start_kernel())
         self._kc = self._km.client()
         self._kc.start_channels()
@@ -641,6 +646,11 @@ class KernelRunner:
             self._kc.stop_channels()
             self._loop.run_until_complete(self._km.shutdown_kernel(now=True))
             self._km = self._kc = None
+        if self._ipc_dir is not None:
+            import shutil
+
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_dir = None
 
     def run(self, nb, parameters: dict, cwd: str | None = None):
         """Execute a notebook (NotebookNode) with parameters; returns the executed notebook."""

@@ -180,3 +180,8 @@ class TestTargets:
         assert row["share_travelled"] == pytest.approx((70 - 100) / (50 - 100))
         assert row["projected"] == pytest.approx(50.0)  # exact line: −10 a year
         assert row["on_track"]
+
+
+def test_no_targets_gives_empty_table_with_columns(minimal_case):
+    t = target_attainment(read_case(minimal_case))
+    assert t.empty and "region_code" in t.columns and "attained" in t.columns

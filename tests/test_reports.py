@@ -1,0 +1,265 @@
+"""Notebooks, the wijk report (papermill + HTML) and the batch (pool, Dask, skip, failures)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from mkba import CaseError, evaluate, read_case
+from mkba.batch import batch
+from mkba.formatting import fmt_eur
+from mkba.reports import NOTEBOOK_DIR, atomic_write, render_report, wijk_report
+
+from .conftest import EXAMPLE, MINIMAL, write_case
+
+TEST_NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "testrapport.ipynb"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+EXPECTED_PARAMETERS = {
+    "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
+                          "horizon", "threshold"],
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+class TestNotebookRules:
+    def test_one_parameters_cell_first_code_cell(self, path):
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1
+        first_code = next(c for c in nb.cells if c.cell_type == "code")
+        assert first_code is tagged[0]
+
+    def test_no_def_or_class_and_no_outputs(self, path):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            assert not cell.get("outputs") and cell.get("execution_count") is None
+            tree = ast.parse("\n".join(line for line in cell.source.splitlines()
+                                       if not line.startswith(("%", "!"))))
+            for node in ast.walk(tree):
+                assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda
+                                      | ast.AsyncFunctionDef), f"{path.name}: {cell.source}"
+
+    def test_parameters_are_literals_papermill_can_read(self, path):
+        from papermill.inspection import _infer_parameters
+        from papermill.iorw import load_notebook_node
+
+        names = [p.name for p in _infer_parameters(load_notebook_node(str(path)))]
+        nb = nbformat.read(path, as_version=4)
+        if path.name in EXPECTED_PARAMETERS:
+            assert names == EXPECTED_PARAMETERS[path.name]
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        for node in ast.parse(cell.source).body:
+            assert isinstance(node, ast.AnnAssign | ast.Assign)
+            ast.literal_eval(node.value)  # no derived values in the parameters cell
+        for line in cell.source.splitlines():
+            assert "#" in line, f"parameter without a comment: {line}"
+
+    def test_paired_script_in_sync(self, path):
+        import jupytext
+
+        script = path.with_suffix(".py")
+        assert script.exists(), "notebooks are paired with a py:percent script"
+        a = jupytext.read(path)
+        b = jupytext.read(script)
+        assert [c.source for c in a.cells] == [c.source for c in b.cells]
+
+
+# --------------------------------------------------------------------------------------
+# the real report on the example case
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rapport")
+    render_report("WK036330", out, str(EXAMPLE))
+    return out
+
+
+class TestReport:
+    def test_outputs_exist(self, rendered):
+        assert (rendered / "WK036330.html").exists() and (rendered / "WK036330.ipynb").exists()
+        assert not list(rendered.glob("*.tmp"))
+
+    def test_html_has_headline_npv_pm_and_sources(self, rendered):
+        page = (rendered / "WK036330.html").read_text(encoding="utf-8")
+        res = evaluate(read_case(EXAMPLE)).result("T1")
+        assert fmt_eur(res.npv) in page
+        assert "Minder eenzaamheid bij ouderen" in page and "++" in page
+        assert "Kostenhandleiding" in page and "Bron: CBS" in page
+        assert "vervangingskosten_uur" in page  # every kengetal used, with its source
+
+    def test_html_has_no_code_no_traceback_and_is_self_contained(self, rendered):
+        page = (rendered / "WK036330.html").read_text(encoding="utf-8")
+        assert "wijk_report(" not in page and "from mkba" not in page
+        assert "Traceback" not in page and "Error" not in page
+        assert "<script" not in page.lower()
+        assert not re.search(r"(src|href)=[\"']https?://", page)
+        assert "data:image/png;base64," in page
+        assert "@page { size: A4" in page and "width=device-width" in page
+
+    def test_notebook_keeps_parameters(self, rendered):
+        nb = nbformat.read(rendered / "WK036330.ipynb", as_version=4)
+        params = nb.metadata["papermill"]["parameters"]
+        assert params["wijk_code"] == "WK036330" and params["discount_rate"] == 0.0225
+        assert not any("mkba-reset" in c.metadata.get("tags", []) for c in nb.cells)
+
+    def test_plain_dutch_summary(self):
+        r = wijk_report("WK036330", str(EXAMPLE), effects=False)
+        text = r.summary()._repr_html_()
+        assert "kost de taak de samenleving" in text and "Het meest wint:" in text
+
+    def test_profile_only_report(self):
+        r = wijk_report("WK036301", None, effects=False)
+        assert r.evaluation is None and r.profile is not None
+        assert "geen taak overgedragen" in r.summary()._repr_html_()
+        assert "Geen maatschappelijke kosten-batenanalyse" in r.section_mkba()._repr_html_()
+
+
+def test_input_names_are_escaped(tmp_path):
+    taken = [MINIMAL["taken"][0] + ["trekker"],
+             ["T1", "<script>alert('x')</script>", "WK036330", "2019", "2022",
+              "Bewoners & <b>Co</b>"]]
+    kosten = [r[:] for r in MINIMAL["kosten"]]
+    kosten[1][2] = "<img src=x onerror=alert(1)>"
+    case = write_case(tmp_path / "c", taken=taken, kosten=kosten)
+    r = wijk_report("WK036330", str(case), effects=False)
+    page = "".join(s._repr_html_() for s in (r.title(), r.summary(), r.section_mkba(),
+                                             r.section_assumptions()))
+    assert "<script>" not in page and "<img src=x" not in page and "<b>Co</b>" not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x" in page
+
+
+class TestParameterSafety:
+    def test_wijk_code_must_be_a_cbs_code(self, tmp_path):
+        evil = "WK036330'); import os; os.system('touch /tmp/pwned')  #"
+        with pytest.raises(CaseError, match="geen CBS-code"):
+            render_report(evil, tmp_path, str(EXAMPLE))
+        assert not list(tmp_path.iterdir())
+
+    def test_numbers_must_be_numbers(self, tmp_path):
+        with pytest.raises(CaseError, match="fractie"):
+            render_report("WK036330", tmp_path, str(EXAMPLE), discount_rate="0.1; 1/0")
+        with pytest.raises(CaseError, match="geheel getal"):
+            render_report("WK036330", tmp_path, str(EXAMPLE), threshold="__import__('os')")
+
+    def test_papermill_writes_strings_as_literals(self):
+        from papermill.translators import PythonTranslator
+
+        code = PythonTranslator.codify({"case_path": "x'); import os; ('"})
+        tree = ast.parse(code)
+        assert all(isinstance(n, ast.Assign | ast.AnnAssign) for n in tree.body)
+
+
+# --------------------------------------------------------------------------------------
+# batch: with a tiny notebook that fails on purpose for WK036339
+
+
+def _records(out):
+    return {r["wijk_code"]: r for r in json.loads((out / "batch.json").read_text())["wijken"]}
+
+
+class TestBatch:
+    def test_failure_isolation_and_outputs(self, tmp_path):
+        out = tmp_path / "b"
+        result = batch(str(EXAMPLE), out, workers=2, notebook=TEST_NOTEBOOK, progress=False)
+        recs = _records(out)
+        assert set(recs) == {"WK036330", "WK036339", "WK036360", "WK036394"}
+        assert recs["WK036339"]["status"] == "mislukt"
+        assert "kapot met opzet" in recs["WK036339"]["error"]
+        assert result.n_failed == 1
+        for code in ("WK036330", "WK036360", "WK036394"):
+            assert recs[code]["status"] == "gelukt" and (out / f"{code}.html").exists()
+        assert not (out / "WK036339.html").exists()
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert "WK036330.html" in index and "mislukt" in index
+        assert "Transvaalbuurt" in index
+        assert not list(out.glob(".*.tmp"))
+        assert len({r["worker"] for r in recs.values()}) >= 1
+
+    def test_skip_unchanged_and_force(self, tmp_path):
+        out = tmp_path / "b"
+        batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+              wijken=["WK036330", "WK036360"])
+        again = batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+                      wijken=["WK036330", "WK036360"])
+        assert again.n_skipped == 2
+        changed = batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+                        wijken=["WK036330", "WK036360"], discount_rate=0.03)
+        assert changed.n_skipped == 0
+        forced = batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+                       wijken=["WK036330", "WK036360"], discount_rate=0.03, force=True)
+        assert forced.n_skipped == 0
+        (out / "WK036330.html").unlink()
+        missing = batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+                        wijken=["WK036330", "WK036360"], discount_rate=0.03)
+        assert _records(out)["WK036330"]["status"] == "gelukt" and missing.n_skipped == 1
+
+    def test_failed_wijk_is_retried(self, tmp_path):
+        out = tmp_path / "b"
+        batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+              wijken=["WK036339"])
+        again = batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
+                      wijken=["WK036339"])
+        assert again.n_skipped == 0 and again.n_failed == 1
+
+    def test_dask_local_cluster(self, tmp_path):
+        out = tmp_path / "d"
+        result = batch(str(EXAMPLE), out, workers=2, scheduler="local", notebook=TEST_NOTEBOOK,
+                       progress=False)
+        assert result.engine == "dask (local)"
+        recs = _records(out)
+        assert sum(r["status"] == "gelukt" for r in recs.values()) == 3
+        assert recs["WK036339"]["status"] == "mislukt"
+
+    def test_cli_exit_code_counts_failures(self, tmp_path, capsys, monkeypatch):
+        from mkba import batch as batch_module
+        from mkba.cli import main
+
+        monkeypatch.setattr(batch_module, "REPORT_NOTEBOOK", TEST_NOTEBOOK)
+        original = batch_module.batch
+
+        def with_test_notebook(*args, **kwargs):
+            return original(*args, notebook=TEST_NOTEBOOK, **kwargs)
+
+        monkeypatch.setattr(batch_module, "batch", with_test_notebook)
+        code = main(["batch", str(EXAMPLE), "--out", str(tmp_path / "c"), "--workers", "1",
+                     "--no-progress"])
+        captured = capsys.readouterr()
+        assert code == 1
+        assert "1 mislukt" in captured.out and "mislukt: WK036339" in captured.err
+
+    def test_all_wijken_needs_known_codes(self, tmp_path):
+        with pytest.raises(CaseError, match="geen wijken"):
+            batch(None, tmp_path / "x", notebook=TEST_NOTEBOOK, progress=False)
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "rapport.html"
+    atomic_write(target, "oud")
+
+    def fail(*args):
+        raise OSError("schijf vol")
+
+    monkeypatch.setattr("mkba.reports.os.replace", fail)
+    with pytest.raises(OSError, match="schijf vol"):
+        atomic_write(target, "nieuw")
+    assert target.read_text() == "oud"
+    assert [p.name for p in tmp_path.iterdir()] == ["rapport.html"]  # no temporary file left
+
+
+def test_report_command(tmp_path):
+    exe = Path(sys.executable).parent / "mkba"
+    done = subprocess.run([str(exe), "report", str(EXAMPLE), "--wijk", "WK036394", "--out",
+                           str(tmp_path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "WK036394.html").exists()
+    assert "Rapport:" in done.stdout
