@@ -10,10 +10,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE"]
+__all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
+           "REPORT_NOTEBOOK"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
+#: Folder with the notebooks; override with ``MKBA_NOTEBOOKS``.
+NOTEBOOK_DIR = Path(os.environ.get("MKBA_NOTEBOOKS", DATA_DIR.parent / "notebooks"))
+REPORT_NOTEBOOK = NOTEBOOK_DIR / "wijkrapport.ipynb"
 
 
 @dataclass(frozen=True)

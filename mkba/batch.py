@@ -19,16 +19,14 @@ import atexit
 import hashlib
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from .assumptions import DATA_DIR
-from .errors import CaseError
-from .formatting import fmt_eur, fmt_number, fmt_ratio
-from .reports import REPORT_NOTEBOOK, atomic_write, check_wijk_code, esc, report_parameters
+# Only light imports at module level: a worker process imports this module first and should
+# start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
+from .assumptions import DATA_DIR, REPORT_NOTEBOOK
 
 __all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
 
@@ -80,6 +78,9 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
               wijken=None, isolate: bool = False, notebook=REPORT_NOTEBOOK,
               **parameters) -> list[Job]:
     """The jobs of a batch: every wijk with a task, or every wijk of the CBS data."""
+    from .errors import CaseError
+    from .reports import check_wijk_code, report_parameters
+
     params = report_parameters(**parameters)
     case_path = str(Path(case_path).resolve()) if case_path else ""
     codes: list[str] = []
@@ -110,14 +111,38 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
 _RUNNER = None
 
 
-def _runner(isolate: bool):
+def _runner(isolate: bool, threads: int | None = None):
     global _RUNNER
     if _RUNNER is None:
         from .reports import KernelRunner
 
-        _RUNNER = KernelRunner(isolate=isolate)
+        _RUNNER = KernelRunner(isolate=isolate, threads=threads)
         atexit.register(_RUNNER.close)
     return _RUNNER
+
+
+def _worker_imports() -> None:
+    """What the worker process itself needs for a report (overlaps with the kernel's warm-up)."""
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    from .reports import _exporter
+
+    _exporter()
+
+
+_WARM = {"done": False}
+
+
+def init_worker(isolate: bool = False, threads: int | None = None) -> None:
+    """Start and warm this worker's kernel; meanwhile load the worker's own modules."""
+    if _WARM["done"]:
+        return
+    side = threading.Thread(target=_worker_imports, daemon=True)
+    side.start()
+    _runner(isolate, threads).warm()
+    side.join()
+    _WARM["done"] = True
 
 
 def run_job(job: Job) -> dict:
@@ -126,8 +151,10 @@ def run_job(job: Job) -> dict:
 
     started = time.perf_counter()
     record = {"wijk_code": job.wijk_code, "key": job.key, "html": f"{job.wijk_code}.html",
+              "started": time.time(),
               "notebook": f"{job.wijk_code}.ipynb", "error": None, "worker": os.getpid()}
     try:
+        init_worker(job.isolate, 1)  # no-op once warm (a pool's initializer already did it)
         render_report(job.wijk_code, job.out_dir, job.case_path or None,
                       runner=_runner(job.isolate), notebook=Path(job.notebook),
                       **job.parameters)
@@ -136,6 +163,7 @@ def run_job(job: Job) -> dict:
         record["status"] = FAILED
         record["error"] = _short_error(exc)
     record["seconds"] = round(time.perf_counter() - started, 3)
+    record["finished"] = time.time()
     return record
 
 
@@ -185,25 +213,45 @@ def _up_to_date(job: Job, old: dict | None, out_dir: Path) -> bool:
                 and (out_dir / old["html"]).exists() and (out_dir / old["notebook"]).exists())
 
 
-def _run_local(jobs, workers, progress):
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def _start_pool(workers: int, isolate: bool):
+    """A spawn-based process pool whose workers start (and warm their kernels) right away."""
+    from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=init_worker, initargs=(isolate, threads))
+    for _ in range(workers):  # make every worker start now, not on its first job
+        pool.submit(_noop)
+    return pool
+
+
+def _noop() -> None:
+    return None
+
+
+def _run_local(jobs, workers, progress, meanwhile, pool=None):
+    from concurrent.futures import as_completed
 
     from tqdm import tqdm
 
-    if workers == 1:
+    isolate = bool(jobs) and jobs[0].isolate
+    if pool is None:
+        side = meanwhile()
+        init_worker(isolate, max(1, os.cpu_count() or 1))
         return [run_job(j) for j in tqdm(jobs, desc="wijkrapporten", unit="wijk",
-                                         disable=not progress)]
+                                         disable=not progress)], side
     out = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with pool:
         futures = [pool.submit(run_job, j) for j in jobs]
+        side = meanwhile()  # the parent's own work overlaps with the workers'
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten",
                         unit="wijk", disable=not progress):
             out.append(fut.result())
-    return out
+    return out, side
 
 
-def _run_dask(jobs, workers, scheduler, progress):
+def _run_dask(jobs, workers, scheduler, progress, meanwhile):
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
@@ -215,12 +263,13 @@ def _run_dask(jobs, workers, scheduler, progress):
     else:
         client = Client(scheduler)
     try:
-        futures = client.map(run_job, jobs, pure=False)
+        futures = client.map(run_job, jobs, pure=False)  # each worker warms up on its first job
+        side = meanwhile()
         out = []
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten (Dask)",
                         unit="wijk", disable=not progress):
             out.append(fut.result())
-        return out
+        return out, side
     finally:
         client.close()
         if cluster is not None:
@@ -260,8 +309,16 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = plan_jobs(case_path, out, all_wijken=all_wijken, wijken=wijken, isolate=isolate,
-                     notebook=notebook, **parameters)
+    requested = max(1, workers or os.cpu_count() or 1)
+    # local workers start (spawn, kernel, imports) while the parent plans the jobs
+    pool = _start_pool(requested, isolate) if requested > 1 and not scheduler else None
+    try:
+        jobs = plan_jobs(case_path, out, all_wijken=all_wijken, wijken=wijken,
+                         isolate=isolate, notebook=notebook, **parameters)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
     previous = _previous(out)
     todo, records = [], []
     for job in jobs:
@@ -270,23 +327,35 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
             records.append({**old, "status": SKIPPED, "seconds": 0.0})
         else:
             todo.append(job)
-    workers = max(1, min(workers or os.cpu_count() or 1, max(len(todo), 1)))
-    if scheduler:
-        done = _run_dask(todo, workers, scheduler, progress) if todo else []
+    workers = requested if pool is not None else max(1, min(requested, max(len(todo), 1)))
+    params = jobs[0].parameters
+
+    def meanwhile():
+        return _headlines(case_path, [j.wijk_code for j in jobs], params)
+
+    if not todo:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        done, heads = [], meanwhile()
+        engine = "lokaal"
+    elif scheduler:
+        done, heads = _run_dask(todo, workers, scheduler, progress, meanwhile)
         engine = f"dask ({scheduler})"
     else:
-        done = _run_local(todo, workers, progress) if todo else []
+        done, heads = _run_local(todo, workers, progress, meanwhile, pool)
         engine = "lokaal"
     records += done
     order = {j.wijk_code: i for i, j in enumerate(jobs)}
     records.sort(key=lambda r: order[r["wijk_code"]])
     result = BatchResult(records, out, time.perf_counter() - started, workers, engine)
-    _write_outputs(result, case_path, jobs[0].parameters if jobs else {})
+    _write_outputs(result, case_path, params, heads)
     return result
 
 
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     """Name, inhabitants and MKBA headline per wijk, computed once in the parent."""
+    import pandas as pd
+
     from .cbs import load_kwb, region_names
 
     kwb = load_kwb()
@@ -344,9 +413,10 @@ th {{ background: #f1f4f7; }}
 """
 
 
-def _write_outputs(result: BatchResult, case_path, parameters) -> None:
-    codes = [r["wijk_code"] for r in result.records]
-    heads = _headlines(case_path, codes, parameters)
+def _write_outputs(result: BatchResult, case_path, parameters, heads) -> None:
+    from .formatting import fmt_eur, fmt_number, fmt_ratio
+    from .reports import atomic_write, esc
+
     rows = []
     for r in result.records:
         h = heads.get(r["wijk_code"], {})

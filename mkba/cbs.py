@@ -23,6 +23,7 @@ Provenance of every shipped file: ``data/cbs/README.md``.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -211,8 +212,42 @@ def _buurten() -> pd.DataFrame:
     return df[df["region_type"] == "Buurt"]
 
 
+def _cache_path() -> Path | None:
+    """Pickle cache of the combined table, keyed on this module's code and the data files."""
+    import hashlib
+    import os
+
+    root = os.environ.get("MKBA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "mkba")
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for f in sorted(CBS_DIR.rglob("*.*")):
+        st = f.stat()
+        h.update(f"{f.relative_to(CBS_DIR)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    h.update(pd.__version__.encode())
+    return Path(root) / f"kwb-{h.hexdigest()[:16]}.pkl"
+
+
 @lru_cache(maxsize=1)
 def _load_shipped() -> pd.DataFrame:
+    """The combined shipped table; cached as a pickle (built from the files when stale)."""
+    cache = _cache_path()
+    try:
+        if cache is not None and cache.exists():
+            return pd.read_pickle(cache)
+    except Exception:  # a damaged or foreign cache file: rebuild it
+        pass
+    df = _build_shipped()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        df.to_pickle(tmp)
+        os.replace(tmp, cache)
+    except OSError:  # a read-only home: work without the cache
+        pass
+    return df
+
+
+def _build_shipped() -> pd.DataFrame:
     df = pd.concat([_core_long(), _nl_2024(), _buurten()], ignore_index=True)
     rank = df["quality"].map({q: i for i, q in enumerate(QUALITY_ORDER)}).fillna(99)
     df = (df.assign(_rank=rank).sort_values(["_rank"], kind="stable")

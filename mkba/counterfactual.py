@@ -320,8 +320,8 @@ def _common_timing(panel, indicator, treated, start, pool, k, n_placebo, rng, cl
     # placebo: the same procedure on untreated units pretending to be treated
     pool_list = [p for p in pool if panel.loc[p, years].notna().all()]
     draws = _placebo_draws(pool_list, len(units), n_placebo, rng)
-    placebos = np.array([_placebo_common(panel, d, pool_list, pre, post, years, k)
-                         for d in draws])
+    matrix = _Pool(panel, pool_list, years)
+    placebos = np.array([_placebo_common(panel, d, matrix, pre, post, k) for d in draws])
     if len(units) >= cluster_min:
         beta_c, p, low, high = _twfe(panel, units, comps, pre, post, cluster=True)
         interval = f"geclusterde standaardfouten per wijk ({len(units) + len(comps)} wijken)"
@@ -350,16 +350,41 @@ def _placebo_draws(pool_list, m, n_placebo, rng):
     return [list(rng.choice(pool_list, size=m, replace=False)) for _ in range(n_placebo)]
 
 
-def _placebo_common(panel, fake, pool_list, pre, post, years, k) -> float:
-    rest = [p for p in pool_list if p not in set(fake)]
-    comps: list[str] = []
-    for u in fake:
-        for c in select_comparisons(panel, u, pre, years, rest, k):
-            if c not in comps:
-                comps.append(c)
-    if len(comps) < MIN_COMPARISONS:
+class _Pool:
+    """The candidate units' values as one numpy matrix, built once per estimate."""
+
+    def __init__(self, panel, pool_list, cols):
+        self.cols = list(cols)
+        block = panel.loc[list(pool_list), self.cols]
+        self.complete = block.notna().all(axis=1).to_numpy()
+        self.values = block.to_numpy(dtype=float)
+        self.index = {u: i for i, u in enumerate(pool_list)}
+
+
+def _placebo_common(panel, fake, pool: _Pool, pre, post, k) -> float:
+    """The common-timing estimate for pseudo-treated units (numpy; the same rules as the real
+    estimate: comparisons by :func:`select_comparisons`' distance, difference of means)."""
+    pre_idx = [pool.cols.index(y) for y in pre]
+    post_idx = [pool.cols.index(y) for y in post]
+    usable = pool.complete.copy()
+    usable[[pool.index[u] for u in fake]] = False
+    rows = np.flatnonzero(usable)
+    x = pool.values[rows][:, pre_idx]
+    sd = x.std(axis=0)
+    sd[sd == 0] = 1.0
+    chosen: list[int] = []
+    for unit in fake:
+        target = pool.values[pool.index[unit], pre_idx]
+        distance = np.sqrt((((x - target) / sd) ** 2).sum(axis=1))
+        for i in rows[np.argsort(distance, kind="stable")[:k]]:
+            if i not in chosen:
+                chosen.append(i)
+    if len(chosen) < MIN_COMPARISONS:
         return np.nan
-    return _did_means(panel, fake, comps, pre, post)
+    t = pool.values[[pool.index[u] for u in fake]]
+    c = pool.values[chosen]
+    return float((t[:, post_idx].mean() - t[:, pre_idx].mean())
+                 - (c[:, post_idx].mean() - c[:, pre_idx].mean()))
 
 
 def _pretrend_common(panel, units, pre, pool, pool_list, k, draws, cluster_min):
@@ -376,7 +401,8 @@ def _pretrend_common(panel, units, pre, pool, pool_list, k, draws, cluster_min):
     if len(units) >= cluster_min:
         return _twfe(panel, units, comps, fake_pre, fake_post, cluster=True)[1]
     beta = _did_means(panel, units, comps, fake_pre, fake_post)
-    placebos = np.array([_placebo_common(panel, d, pool_list, fake_pre, fake_post, pre, k)
+    matrix = _Pool(panel, pool_list, pre)
+    placebos = np.array([_placebo_common(panel, d, matrix, fake_pre, fake_post, k)
                          for d in draws])
     if np.isfinite(placebos).sum() == 0:
         return None

@@ -15,7 +15,8 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
-__all__ = ["STYLE", "COLORS", "mkba_style", "plot_profile", "plot_indicator", "plot_targets",
+__all__ = ["STYLE", "COLORS", "mkba_style", "detached", "plot_profile", "plot_indicator",
+           "plot_targets",
            "plot_effect", "plot_yearly", "plot_actors"]
 
 COLORS = {
@@ -48,11 +49,31 @@ def mkba_style():
         yield
 
 
+_DETACHED = {"on": False}
+
+
+@contextmanager
+def detached():
+    """Draw on bare matplotlib Figures (Agg) instead of pyplot: no global figure state and
+    no notebook display hooks — what the reports use, as they embed the PNG themselves."""
+    before = _DETACHED["on"]
+    _DETACHED["on"] = True
+    try:
+        yield
+    finally:
+        _DETACHED["on"] = before
+
+
 def _axes(ax, figsize=None):
     if ax is not None:
         return ax
     with mkba_style():
-        _, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+        if _DETACHED["on"]:
+            from matplotlib.figure import Figure
+
+            ax = Figure(figsize=figsize or STYLE["figure.figsize"]).add_subplot()
+        else:
+            _, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
     for key in ("axes.spines.top", "axes.spines.right"):
         ax.spines[key.split(".")[-1]].set_visible(False)
     ax.grid(True, alpha=0.3)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import functools
 import html
 import io
 import os
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .assumptions import ASSUMPTIONS, DATA_DIR
+from .assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
 from .errors import CaseError
 from .formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
 from .schema import WIJK_CODE_PATTERN
@@ -36,9 +37,10 @@ from .schema import WIJK_CODE_PATTERN
 __all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
            "REPORT_NOTEBOOK", "report_parameters"]
 
-NOTEBOOK_DIR = Path(os.environ.get("MKBA_NOTEBOOKS", DATA_DIR.parent / "notebooks"))
-REPORT_NOTEBOOK = NOTEBOOK_DIR / "wijkrapport.ipynb"
 RESET_TAG = "mkba-reset"
+#: What a worker's kernel loads before its first report (modules stay loaded across resets).
+WARM_UP = ("import mkba.reports, mkba.cba, mkba.indicators, mkba.counterfactual, mkba.plots\n"
+           "import matplotlib.pyplot\nimport mkba.cbs\nmkba.cbs.load_kwb()\n")
 MAX_EFFECTS = 3
 
 
@@ -61,13 +63,14 @@ def esc(value) -> str:
 
 
 def _figure(ax) -> str:
-    """An embedded PNG of the Axes' figure; the figure is closed afterwards."""
+    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it)."""
     import matplotlib.pyplot as plt
 
     fig = ax.figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    if plt.fignum_exists(getattr(fig, "number", -1)):
+        plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return f'<img class="figuur" alt="figuur" src="data:image/png;base64,{data}">'
 
@@ -79,6 +82,18 @@ def _table(df: pd.DataFrame, index: bool = False) -> str:
 
 def _p(text: str) -> str:
     return f"<p>{text}</p>"
+
+
+def _drawn(method):
+    """Sections draw their figures detached from pyplot (see :func:`mkba.plots.detached`)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        from .plots import detached
+
+        with detached():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -180,6 +195,7 @@ class WijkReport:
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         return Html("".join(parts))
 
+    @_drawn
     def section_targets(self) -> Html:
         if self.targets.empty:
             return Html(_p("Voor deze wijk zijn geen doelen vastgelegd."))
@@ -222,6 +238,7 @@ class WijkReport:
                                                  strict=True)]}))
         return Html(html_)
 
+    @_drawn
     def section_profile(self) -> Html:
         if self.profile is None:
             return Html(_p("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
@@ -237,6 +254,7 @@ class WijkReport:
                _table(p.summary())]
         return Html("".join(out))
 
+    @_drawn
     def section_trends(self) -> Html:
         if self.profile is None:
             return Html("")
@@ -268,6 +286,7 @@ class WijkReport:
         return Html(_p("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
                        "lijken.") + "".join(out))
 
+    @_drawn
     def section_effects(self) -> Html:
         if not self.effects:
             return Html(_p("Er is (nog) geen effectschatting voor deze wijk."))
@@ -291,6 +310,7 @@ class WijkReport:
             out.append(_table(est.summary().reset_index()))
         return Html("".join(out))
 
+    @_drawn
     def section_mkba(self) -> Html:
         if not self.results:
             return Html(_p("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
@@ -575,14 +595,18 @@ table.tabel thead th {{ background: #f1f4f7; }}
 """
 
 
-def export_html(nb, title: str) -> str:
-    """The executed notebook as one self-contained HTML page, without code (in-process)."""
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """nbconvert's HTML exporter, built once per process (its templates load slowly)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True,
-                            anchor_link_text="")
-    body, _ = exporter.from_notebook_node(nb)
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, anchor_link_text="")
+
+
+def export_html(nb, title: str) -> str:
+    """The executed notebook as one self-contained HTML page, without code (in-process)."""
+    body, _ = _exporter().from_notebook_node(nb)
     return PAGE.format(title=esc(title), body=body)
 
 
@@ -613,9 +637,11 @@ class KernelRunner:
     kernel is restarted. ``isolate=True`` starts a fresh kernel for every notebook instead.
     """
 
-    def __init__(self, isolate: bool = False, kernel_name: str = "python3"):
+    def __init__(self, isolate: bool = False, kernel_name: str = "python3",
+                 threads: int | None = None):
         self.isolate = isolate
         self.kernel_name = kernel_name
+        self.threads = threads
         self._loop = None
         self._km = None
         self._kc = None
@@ -631,10 +657,26 @@ class KernelRunner:
         self._ipc_dir = self._ipc_dir or tempfile.mkdtemp(prefix="mkba-kernel-")
         self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
                                       ip=os.path.join(self._ipc_dir, "kernel"))
-        self._loop.run_until_complete(self._km.start_kernel())
+        # BLAS/OpenMP threads per kernel: cores ÷ workers (threads), so that several
+        # multi-threaded kernels on few cores do not fight over them
+        env = dict(os.environ)
+        if self.threads:
+            env.update({v: str(self.threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                       "MKL_NUM_THREADS")})
+        self._loop.run_until_complete(self._km.start_kernel(env=env))
         self._kc = self._km.client()
         self._kc.start_channels()
         self._loop.run_until_complete(self._kc.wait_for_ready(timeout=120))
+
+    def warm(self, code: str = WARM_UP) -> None:
+        """Start the kernel and run ``code`` in it (imports, CBS data) before the first report."""
+        if self.isolate:
+            return
+        if not self._alive():
+            self.close()
+            self._start()
+        self._loop.run_until_complete(self._kc.execute_interactive(
+            code, timeout=300, output_hook=lambda msg: None))
 
     def _alive(self) -> bool:
         if self._km is None:
@@ -642,10 +684,14 @@ class KernelRunner:
         return bool(self._loop.run_until_complete(self._km.is_alive()))
 
     def close(self) -> None:
-        if self._km is not None:
+        if self._kc is not None:
             self._kc.stop_channels()
-            self._loop.run_until_complete(self._km.shutdown_kernel(now=True))
-            self._km = self._kc = None
+        if self._km is not None:
+            try:
+                self._loop.run_until_complete(self._km.shutdown_kernel(now=True))
+            except RuntimeError:  # kernel already gone
+                pass
+        self._km = self._kc = None
         if self._ipc_dir is not None:
             import shutil
 
