@@ -25,7 +25,7 @@ from .formatting import fmt_number
 from .prices import cpi_series
 
 __all__ = ["WijkProfile", "wijk_profile", "similar_regions", "target_attainment",
-           "indicator_series",
+           "indicator_series", "MunicipalityOverview", "municipality_overview",
            "SMALL_NUMBER_THRESHOLD", "suppress_small"]
 
 #: Counts below this are not shown (nor rates based on them).
@@ -478,3 +478,78 @@ def indicator_series(region_code: str, indicator: str, *, kwb: pd.DataFrame | No
         out = 100 * out / out.iloc[0]  # sizes differ too much: compare growth, not levels
     out.attrs["unit"] = unit
     return out
+
+
+OVERVIEW_INDICATORS = ("AantalInwoners", "PersonenPerSoortUitkeringBijstand",
+                       "HuishOnderOfRondSociaalMinimum", "GemiddeldInkomenPerInwoner",
+                       "k_65JaarOfOuder", "Eenpersoonshuishoudens", "Koopwoningen",
+                       "GemiddeldeWOZWaardeVanWoningen", "WmoClientenRelatief")
+
+
+@dataclass(frozen=True)
+class MunicipalityOverview:
+    """All wijken of one gemeente side by side (measures as in :func:`wijk_profile`)."""
+
+    gemeente_code: str
+    year: int
+    threshold: int
+    table: pd.DataFrame = field(repr=False)
+    units: dict = field(repr=False, default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<MunicipalityOverview {self.gemeente_code} {self.year}: {len(self.table)} wijken>"
+
+    def summary(self) -> pd.DataFrame:
+        """Dutch table; suppressed figures show as ``< threshold``."""
+        labels = indicator_labels()
+        out = self.table[["region_code", "naam", "taak"]].rename(
+            columns={"region_code": "wijk"}).copy()
+        out["taak"] = out["taak"].map({True: "ja", False: ""})
+        for ind in self.units:
+            col = self.table[ind]
+            sup = self.table[f"{ind}__onderdrukt"]
+            decimals = 0 if self.units[ind] == "aantal" else 1
+            out[f"{labels.get(ind, ind)} ({self.units[ind]})"] = [
+                f"< {self.threshold}" if s else fmt_number(v, decimals)
+                for v, s in zip(col, sup, strict=True)]
+        return out.reset_index(drop=True)
+
+    def plot_ranking(self, indicator: str, ax=None):
+        from .plots import plot_ranking
+
+        return plot_ranking(self, indicator, ax=ax)
+
+
+def municipality_overview(gemeente_code: str, year: int | None = None, *,
+                          kwb: pd.DataFrame | None = None, case=None,
+                          indicators=OVERVIEW_INDICATORS,
+                          threshold: int = SMALL_NUMBER_THRESHOLD) -> MunicipalityOverview:
+    """Every wijk of a gemeente in one table, with the wijken that have a task marked.
+
+    Examples
+    --------
+    >>> o = municipality_overview("GM0344")
+    >>> o.year, len(o.table)  # Utrecht: 10 wijken; 2023 is the richest recent year
+    (2023, 10)
+    """
+    kwb = load_kwb() if kwb is None else kwb
+    if year is None:
+        year = _latest_year(kwb, gemeente_code)
+    values = _year_table(kwb, int(year))
+    wijken = [c for c in values.index if c.startswith("WK" + gemeente_code[2:6])]
+    if not wijken:
+        raise CaseError(f"{gemeente_code}: geen wijken met CBS-cijfers in {year}")
+    units = _units_of(kwb)
+    measure, measure_unit, suppressed = _measures(values.loc[wijken], units, threshold)
+    names = region_names(kwb)
+    tasks = set(case.taken["wijk_code"]) if case is not None else set()
+    table = pd.DataFrame({"region_code": wijken, "naam": [names.get(w, w) for w in wijken],
+                          "taak": [w in tasks for w in wijken]})
+    shown = {}
+    for ind in indicators:
+        if ind not in measure.columns or measure[ind].isna().all():
+            continue
+        table[ind] = measure.loc[wijken, ind].to_numpy()
+        table[f"{ind}__onderdrukt"] = suppressed.loc[wijken, ind].to_numpy()
+        shown[ind] = measure_unit.get(ind, units.get(ind))
+    return MunicipalityOverview(gemeente_code, int(year), threshold, table, shown)

@@ -17,7 +17,7 @@ from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
 __all__ = ["STYLE", "COLORS", "mkba_style", "detached", "plot_profile", "plot_indicator",
            "plot_targets",
-           "plot_effect", "plot_yearly", "plot_actors"]
+           "plot_effect", "plot_yearly", "plot_actors", "plot_ranking"]
 
 COLORS = {
     "wijk": "#1f4e79",       # the wijk / the project
@@ -222,4 +222,22 @@ def plot_actors(result, ax=None):
     _euro_axis(ax.xaxis)
     ax.set_xlabel("saldo (contante waarde)")
     ax.set_title("Wie betaalt, wie wint")
+    return ax
+
+
+def plot_ranking(overview, indicator: str, ax=None):
+    """All wijken of a gemeente ranked on one indicator; wijken with a task highlighted."""
+    from .cbs import indicator_labels
+
+    t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
+    ax = _axes(ax, (8, 0.28 * max(len(t), 4) + 1.2))
+    colors = [COLORS["gemeente"] if task else COLORS["wijk"] for task in t["taak"]]
+    y = np.arange(len(t))
+    ax.barh(y, t[indicator], color=colors, alpha=0.85)
+    ax.set_yticks(y, [f"{n} ({c})" for n, c in zip(t["naam"], t["region_code"], strict=True)],
+                  fontsize=7 if len(t) > 40 else 9)
+    label = indicator_labels().get(indicator, indicator)
+    ax.set_xlabel(f"{label} ({overview.units.get(indicator, '')})")
+    ax.set_title(f"{overview.gemeente_code} in {overview.year}: wijken met een taak in oranje")
+    _number_axis(ax.xaxis, 0 if t[indicator].abs().max() >= 100 else 1)
     return ax

@@ -185,3 +185,20 @@ class TestTargets:
 def test_no_targets_gives_empty_table_with_columns(minimal_case):
     t = target_attainment(read_case(minimal_case))
     assert t.empty and "region_code" in t.columns and "attained" in t.columns
+
+
+def test_municipality_overview_marks_tasks_and_suppresses(example_case):
+    from mkba.indicators import municipality_overview
+
+    o = municipality_overview("GM0363", 2019, case=read_case(example_case))
+    assert len(o.table) == 99
+    assert set(o.table.loc[o.table["taak"], "region_code"]) == {
+        "WK036330", "WK036339", "WK036360", "WK036394"}
+    src = _source_2019("WK036330")
+    row = o.table.set_index("region_code").loc["WK036330"]
+    assert row["PersonenPerSoortUitkeringBijstand"] == pytest.approx(
+        1000 * float(src["PersonenPerSoortUitkeringBijstand_83"]) / float(src["AantalInwoners_5"]))
+    small = o.table[o.table["AantalInwoners__onderdrukt"]]
+    shown = o.summary().set_index("wijk")
+    for code in small["region_code"]:
+        assert shown.loc[code].iloc[2] == "< 10"

@@ -263,3 +263,15 @@ def test_report_command(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "WK036394.html").exists()
     assert "Rapport:" in done.stdout
+
+
+def test_verkenning_notebook_runs(tmp_path):
+    import papermill as pm
+
+    out = pm.execute_notebook(str(NOTEBOOK_DIR / "verkenning.ipynb"), str(tmp_path / "v.ipynb"),
+                              parameters={"gemeente_code": "GM0344", "case_path": str(EXAMPLE)},
+                              cwd=str(NOTEBOOK_DIR), progress_bar=False)
+    text = json.dumps(out)
+    assert "Traceback" not in text
+    assert "WK034401" in text  # Utrecht's wijken side by side
+    assert "data:image/png" in text or "image/png" in text
