@@ -39,7 +39,7 @@ import pandas as pd
 
 from .assumptions import DISCOUNT_RATE
 from .errors import CaseError
-from .flows import COST, Keys, build_keys, cash_flows, line_keys
+from .flows import COST, VOLUNTEER_METHODS, Keys, build_keys, cash_flows, line_keys
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .prices import cpi_series, derived_cpi_years, discount_factors
@@ -168,6 +168,7 @@ class MkbaResult:
     _by_actor: pd.DataFrame = field(repr=False)
     _yearly: pd.DataFrame = field(repr=False)
     _pm: pd.DataFrame = field(repr=False)
+    _cashflows: pd.DataFrame = field(repr=False, default=None)
 
     def __repr__(self) -> str:
         return (f"<MkbaResult {self.task_id} {self.variant}: NCW {fmt_eur_compact(self.npv)}, "
@@ -190,6 +191,23 @@ class MkbaResult:
     def pm(self) -> pd.DataFrame:
         """Effects that are not priced, with their qualitative score."""
         return self._pm.copy()
+
+    def waterfall(self) -> pd.DataFrame:
+        """From costs to net result: one step per cost post (negative) and per effect
+        (positive or negative), in present value; transfers are left out (they net to zero).
+        The steps sum to the NPV."""
+        f = self._cashflows
+        f = f[f["kind"] != "overdracht"]
+        steps = (f.assign(pv=f["pv"].where(f["kind"] != "kosten", -f["pv"]))
+                 .groupby(["kind", "item"], observed=True, sort=False)["pv"].sum().reset_index())
+        steps["kind"] = steps["kind"].astype(str)
+        steps = steps.sort_values(["kind", "pv"], key=lambda c: c.map({"kosten": 0, "baten": 1})
+                                  if c.name == "kind" else c, kind="stable")
+        out = pd.DataFrame({"step": [f"{'kosten' if k == 'kosten' else 'baten'}: {i}"
+                                     for k, i in zip(steps["kind"], steps["item"], strict=True)],
+                            "amount": steps["pv"].to_numpy()})
+        out["cumulative"] = out["amount"].cumsum()
+        return out.reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
         """The headline figures as a two-column table with Dutch labels and formats."""
@@ -310,7 +328,7 @@ class Evaluation:
             financing=fin, warnings=tuple(self.warnings.get(row["task_id"], ())),
             parameters=self.parameters,
             _by_actor=parts.get("actors", key), _yearly=parts.get("yearly", key),
-            _pm=parts.get("pm", key),
+            _pm=parts.get("pm", key), _cashflows=parts.get("cashflows", key),
         )
 
     def summary(self) -> pd.DataFrame:
@@ -343,10 +361,10 @@ class _Parts:
         self._groups = {
             name: {k: g.drop(columns=["task_id", "variant"]).reset_index(drop=True)
                    for k, g in getattr(ev, name).groupby(["task_id", "variant"], sort=False)}
-            for name in ("actors", "yearly", "pm")
+            for name in ("actors", "yearly", "pm", "cashflows")
         }
         self._empty = {name: getattr(ev, name).drop(columns=["task_id", "variant"]).iloc[0:0]
-                       for name in ("actors", "yearly", "pm")}
+                       for name in ("actors", "yearly", "pm", "cashflows")}
         self.financing = {t: _financing_dict(g) for t, g in ev.financing.groupby("taak_id")}
 
     def get(self, name, key) -> pd.DataFrame:
@@ -514,6 +532,8 @@ def evaluate(
     base_year: int | None = None,
     horizon: int | None = None,
     task: str | None = None,
+    volunteer_valuation: str = "vervangingskosten",
+    market_value_code: str = "productiviteit_uur",
 ) -> Evaluation:
     """Compute the MKBA of every task and variant of a case.
 
@@ -531,6 +551,13 @@ def evaluate(
         Analyse ``horizon`` years from ``startjaar`` instead of up to ``eindjaar``.
     task : str, optional
         Only this task.
+    volunteer_valuation : {"vervangingskosten", "marktwaarde", "nul"}
+        How an hour of volunteer work (cost lines of soort ``vrijwilligersinzet``) is valued:
+        at the line's kengetal (replacement cost, default), at the kengetal
+        ``market_value_code`` (market value), or not at all. No official Dutch value exists,
+        so the choice is explicit and shown in every output.
+    market_value_code : str
+        Kengetal used for ``marktwaarde``.
 
     Returns
     -------
@@ -538,6 +565,8 @@ def evaluate(
 
     Notes
     -----
+    Optimism bias (``optimisme_kosten``/``optimisme_baten`` per task, ``optimisme`` per line)
+    multiplies costs by ``1 + o`` and benefits by ``1 − o``.
     See the module docstring for the exact formulas. The computation is vectorised over
     line-years (:mod:`mkba.flows`); the only per-task loop computes the IRR and payback year.
 
@@ -560,7 +589,11 @@ def evaluate(
     s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
     keys = build_keys(case, _task_frame(case, task, s))
     warnings: dict[str, list[str]] = {}
-    flows = cash_flows(case, keys, s.price_year, cpi, warnings)
+    if volunteer_valuation not in VOLUNTEER_METHODS:
+        raise CaseError(f"waardering vrijwilligersuren '{volunteer_valuation}': kies uit "
+                        + ", ".join(VOLUNTEER_METHODS))
+    flows = cash_flows(case, keys, s.price_year, cpi, warnings,
+                       (volunteer_valuation, market_value_code))
     k = flows["key"].to_numpy()
     flows["discount_factor"] = discount_factors(flows["year"].to_numpy(),
                                                 keys.column("base_year")[k], s.discount_rate)
@@ -582,6 +615,8 @@ def evaluate(
         "horizon": s.horizon,
         "cpi_series": f"CBS 83131NED {int(cpi.index.min())}–{int(cpi.index.max())}",
         "cpi_derived_years": list(derived_cpi_years()),
+        "volunteer_valuation": volunteer_valuation,
+        "market_value_code": market_value_code if volunteer_valuation == "marktwaarde" else None,
     }
     return Evaluation(
         parameters=parameters, tasks=keys.frame[["task_id", "naam", "wijk_code"]]

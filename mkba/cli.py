@@ -105,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
     p.add_argument("--task", metavar="ID", help="alleen deze taak")
     _add_evaluate_options(p)
+    p.add_argument("--scenario", metavar="BESTAND",
+                   help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie")
+    p.add_argument("--volunteer-valuation", choices=["vervangingskosten", "marktwaarde", "nul"],
+                   help="waardering van een vrijwilligersuur (standaard vervangingskosten)")
+    p.add_argument("--market-value-code", metavar="CODE",
+                   help="kengetal voor de marktwaarde van een uur (standaard productiviteit_uur)")
+    p.add_argument("--monte-carlo", type=int, default=0, metavar="N",
+                   help="voeg Monte Carlo (N trekkingen) en gevoeligheidsanalyse toe")
+    p.add_argument("--seed", type=int, default=0, help="startgetal voor de trekkingen")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -184,30 +193,22 @@ def _cmd_validate(args) -> int:
     return EXIT_OK
 
 
-def _evaluation(args):
-    from .assumptions import DISCOUNT_RATE
-    from .cba import evaluate
-    from .io import read_case
-
-    rate = DISCOUNT_RATE if args.discount_rate is None else args.discount_rate
-    case = read_case(args.case)
-    if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()).any():
-        from .counterfactual import quantities_from_estimates
-
-        case, _ = quantities_from_estimates(case)
-    return evaluate(case, discount_rate=rate, price_year=args.price_year,
-                    base_year=args.base_year, horizon=args.horizon,
-                    task=getattr(args, "task", None))
-
-
 def _cmd_evaluate(args) -> int:
-    ev = _evaluation(args)
+    import json
+
+    from .pipeline import run
+
+    result = run(args.case, scenario=args.scenario, discount_rate=args.discount_rate,
+                 price_year=args.price_year, base_year=args.base_year, horizon=args.horizon,
+                 task=args.task, volunteer_valuation=args.volunteer_valuation,
+                 market_value_code=args.market_value_code, monte_carlo=args.monte_carlo,
+                 seed=args.seed)
     if args.format == "json":
-        print(ev.to_json(indent=2))
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         from .console import evaluation_text
 
-        print(evaluation_text(ev))
+        print(evaluation_text(result.evaluation, result.uncertainty, result.scenario))
     return EXIT_OK
 
 

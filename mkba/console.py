@@ -20,6 +20,26 @@ def _table(df: pd.DataFrame) -> str:
     return df.to_string(index=False)
 
 
+def uncertainty_text(extra: dict) -> str:
+    """Monte Carlo summary, the largest swings (tornado) and the discount-rate variants."""
+    mc, sens, rates = extra["monte_carlo"], extra["sensitivity"], extra["discount_rates"]
+    lines = [f"  Onzekerheid (Monte Carlo, {fmt_number(mc.draws)} trekkingen, seed {mc.seed}): "
+             f"kans op NCW > 0: {fmt_pct(mc.p_npv_positive, 0)}; NCW 5–50–95 %: "
+             f"{fmt_eur(mc.percentile(5))} / {fmt_eur(mc.percentile(50))} / "
+             f"{fmt_eur(mc.percentile(95))}"]
+    if len(sens):
+        lines.append("  Gevoeligheid (één aanname tegelijk, van laag naar hoog):")
+        for rec in sens.head(6).itertuples(index=False):
+            switch = ("geen omslag" if pd.isna(rec.switching_value) else
+                      f"NCW = 0 bij {fmt_number(rec.switching_value, 2)}"
+                      + ("" if rec.switching_in_range else " (buiten de bandbreedte)"))
+            lines.append(f"    {rec.name}: {fmt_eur(rec.npv_low)} … {fmt_eur(rec.npv_high)}; "
+                         f"{switch}")
+    lines.append("  Discontovoet: " + "; ".join(
+        f"{rec.variant}: {fmt_eur(rec.npv)}" for rec in rates.itertuples(index=False)))
+    return "\n".join(lines)
+
+
 def result_text(r: MkbaResult) -> str:
     """One task and variant: headline figures, actors, PM posts, financing, warnings."""
     lines = [f"{r.task_id}  {r.name}  ({r.wijk_code}), variant {r.variant}, "
@@ -51,16 +71,22 @@ def result_text(r: MkbaResult) -> str:
     return "\n".join(lines)
 
 
-def evaluation_text(ev: Evaluation) -> str:
+def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=None) -> str:
     """The whole evaluation: parameters, one block per task and variant, an overview table."""
     p = ev.parameters
     base = "startjaar van elke taak" if p["base_year"] is None else str(p["base_year"])
     head = (f"MKBA — prijspeil {p['price_year']}, discontovoet {fmt_pct(p['discount_rate'], 2)}, "
             f"basisjaar {base}"
-            + (f", horizon {p['horizon']} jaar" if p["horizon"] else ""))
+            + (f", horizon {p['horizon']} jaar" if p["horizon"] else "")
+            + f", vrijwilligersuren: {p.get('volunteer_valuation', 'vervangingskosten')}"
+            + (f", scenario '{scenario.name}'" if scenario is not None else ""))
     blocks = [head, "=" * len(head)]
     for r in ev.results():
-        blocks += [result_text(r), ""]
+        blocks.append(result_text(r))
+        extra = (uncertainty or {}).get((r.task_id, r.variant))
+        if extra:
+            blocks.append(uncertainty_text(extra))
+        blocks.append("")
     s = ev.summary()
     overview = pd.DataFrame({
         "taak": s["taak"], "variant": s["variant"], "wijk": s["wijk"],

@@ -112,11 +112,47 @@ def _warn_once(warnings, lines, rows, ks, keys, mask, message) -> None:
         warnings.setdefault(task, []).append(message(rec, start, end))
 
 
-def _cost_flows(case: Case, keys: Keys, price_year, cpi, warnings) -> dict:
+VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "nul")
+
+
+def optimism(lines: pd.DataFrame, taken: pd.DataFrame, task_column: str) -> np.ndarray:
+    """Optimism-bias fraction per line: the line's own, else its task's, else 0."""
+    per_task = taken.set_index("taak_id")[task_column]
+    task_value = lines["taak_id"].map(per_task).to_numpy(dtype=float, na_value=np.nan)
+    own = lines["optimisme"].to_numpy(dtype=float, na_value=np.nan)
+    return np.nan_to_num(np.where(np.isnan(own), task_value, own), nan=0.0)
+
+
+def volunteer_units(k: pd.DataFrame, unit: np.ndarray, kengetallen: pd.DataFrame,
+                    price_year: int, cpi: pd.Series, method: str, market_code: str | None):
+    """Value per volunteer hour under the chosen valuation method (cost lines of soort
+    ``vrijwilligersinzet``): the line's kengetal (replacement cost), the market-value kengetal,
+    or zero."""
+    is_volunteer = (k["soort"] == "vrijwilligersinzet").fillna(False).to_numpy(dtype=bool)
+    if method == "vervangingskosten" or not is_volunteer.any():
+        return unit
+    if method == "nul":
+        return np.where(is_volunteer, 0.0, unit)
+    market = kengetallen[kengetallen["code"] == market_code]
+    if market.empty:
+        from .errors import CaseError
+
+        raise CaseError(f"marktwaarde van vrijwilligersuren: kengetal '{market_code}' ontbreekt "
+                        "in kengetallen (geef market_value_code op)")
+    value = float(market["waarde"].iloc[0]) * float(
+        index_factor(int(market["prijsjaar"].iloc[0]), price_year, cpi))
+    per_hour = is_volunteer & k["kengetal"].notna().to_numpy()
+    return np.where(per_hour, value, unit)
+
+
+def _cost_flows(case: Case, keys: Keys, price_year, cpi, warnings, volunteer=None) -> dict:
     k = case.kosten[case.kosten["taak_id"].isin(keys.task_ids)]
     unit = unit_values(k, "bedrag", case.kengetallen, price_year, cpi)
+    method, market_code = volunteer or ("vervangingskosten", None)
+    unit = volunteer_units(k, unit, case.kengetallen, price_year, cpi, method, market_code)
     amount = np.where(k["kengetal"].notna().to_numpy(),
                       k["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan) * unit, unit)
+    amount = amount * (1 + optimism(k, case.taken, "optimisme_kosten"))
     rows, ks = line_keys(k, keys)
     year = k["jaar"].to_numpy(dtype=int)[rows]
     start, end = _period(keys, ks)
@@ -152,6 +188,7 @@ def _effect_flows(case: Case, keys: Keys, price_year, cpi, warnings) -> dict:
     for column in ("deadweight", "attributie", "verdringing"):
         fractions = fractions * (1 - e[column].to_numpy(dtype=float, na_value=0.0))
     first_value = e["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan) * unit * fractions
+    first_value = first_value * (1 - optimism(e, case.taken, "optimisme_baten"))
     keep = 1 - e["afname"].to_numpy(dtype=float, na_value=0.0)
     rows, ks = line_keys(e, keys)
     y_from = e["jaar_van"].to_numpy(dtype=int)[rows]
@@ -180,13 +217,13 @@ def _effect_flows(case: Case, keys: Keys, price_year, cpi, warnings) -> dict:
 
 
 def cash_flows(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
-               warnings: dict[str, list[str]]) -> pd.DataFrame:
+               warnings: dict[str, list[str]], volunteer=None) -> pd.DataFrame:
     """The tidy cash-flow table of every (task, variant) in ``keys`` (see module docstring).
 
     ``actor`` and ``kind`` are categoricals; ``warnings`` collects lines (partly) outside
     the analysis period, per task.
     """
-    parts = [_cost_flows(case, keys, price_year, cpi, warnings),
+    parts = [_cost_flows(case, keys, price_year, cpi, warnings, volunteer),
              _effect_flows(case, keys, price_year, cpi, warnings)]
     data = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     flows = pd.DataFrame({

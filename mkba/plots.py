@@ -11,13 +11,14 @@ from contextlib import contextmanager
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
 __all__ = ["STYLE", "COLORS", "mkba_style", "detached", "plot_profile", "plot_indicator",
            "plot_targets",
-           "plot_effect", "plot_yearly", "plot_actors", "plot_ranking"]
+           "plot_effect", "plot_yearly", "plot_actors", "plot_ranking", "plot_tornado",
+           "plot_monte_carlo", "plot_waterfall", "plot_variants"]
 
 COLORS = {
     "wijk": "#1f4e79",       # the wijk / the project
@@ -81,6 +82,7 @@ def _axes(ax, figsize=None):
 
 
 def _euro_axis(axis):
+    axis.set_major_locator(MaxNLocator(nbins=5))
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_eur_compact(v)))
 
 
@@ -240,4 +242,86 @@ def plot_ranking(overview, indicator: str, ax=None):
     ax.set_xlabel(f"{label} ({overview.units.get(indicator, '')})")
     ax.set_title(f"{overview.gemeente_code} in {overview.year}: wijken met een taak in oranje")
     _number_axis(ax.xaxis, 0 if t[indicator].abs().max() >= 100 else 1)
+    return ax
+
+
+def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
+    """One-way sensitivity: NPV with each input at its low and high value (largest swing on
+    top); the vertical line is the NPV with every input at its value in the case."""
+    t = sens[sens["swing"] > 0].head(top).iloc[::-1]
+    ax = _axes(ax, (8, 0.5 * max(len(t), 2) + 1.4))
+    base = sens.attrs.get("npv", 0.0)
+    if t.empty:
+        ax.text(0.5, 0.5, "geen aannames met een bandbreedte die de NCW raken", ha="center",
+                transform=ax.transAxes)
+        return ax
+    y = np.arange(len(t))
+    ax.barh(y, t["npv_low"] - base, left=base, color=COLORS["wijk"], alpha=0.85,
+            label="bij laag")
+    ax.barh(y, t["npv_high"] - base, left=base, color=COLORS["gemeente"], alpha=0.85,
+            label="bij hoog")
+    ax.axvline(base, color="black", lw=1)
+    ax.axvline(0, color=COLORS["kosten"], lw=1, ls="--")
+    ax.set_yticks(y, [f"{n} ({fmt_number(lo, 2)} – {fmt_number(hi, 2)})" for n, lo, hi in
+                      zip(t["name"], t["low"], t["high"], strict=True)], fontsize=8)
+    _euro_axis(ax.xaxis)
+    ax.set_xlabel("netto contante waarde")
+    ax.set_title("Gevoeligheid: één aanname tegelijk")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_monte_carlo(mc, ax=None):
+    """Distribution of the NPV over the Monte Carlo draws, with P(NPV > 0)."""
+    ax = _axes(ax)
+    values = mc.npv
+    if np.ptp(values) == 0:
+        ax.axvline(values[0], color=COLORS["wijk"], lw=3)
+    else:
+        ax.hist(values, bins=60, color=COLORS["wijk"], alpha=0.85)
+    for q, style in ((5, ":"), (50, "-"), (95, ":")):
+        ax.axvline(np.percentile(values, q), color=COLORS["neutraal"], ls=style, lw=1)
+    ax.axvline(0, color=COLORS["kosten"], lw=1.5, ls="--")
+    _euro_axis(ax.xaxis)
+    ax.set_yticks([])
+    ax.set_xlabel("netto contante waarde (stippellijnen: 5 % en 95 %, lijn: mediaan)")
+    ax.set_title(f"Monte Carlo ({fmt_number(mc.draws)} trekkingen): kans op NCW > 0 is "
+                 f"{fmt_pct(mc.p_npv_positive, 0)}")
+    return ax
+
+
+def plot_waterfall(result, ax=None):
+    """From costs to net result: each cost post down, each effect up, ending at the NPV."""
+    w = result.waterfall()
+    ax = _axes(ax, (8, 4.6))
+    starts = np.r_[0.0, w["cumulative"].to_numpy()[:-1]]
+    colors = [COLORS["kosten"] if a < 0 else COLORS["baten"] for a in w["amount"]]
+    x = np.arange(len(w) + 1)
+    ax.bar(x[:-1], w["amount"], bottom=starts, color=colors, alpha=0.85)
+    total = result.npv
+    ax.bar(x[-1], total, color=COLORS["wijk"], alpha=0.9)
+    ax.axhline(0, color="black", lw=0.8)
+    labels = [s.split(": ", 1)[1] for s in w["step"]] + ["NCW"]
+    ax.set_xticks(x, [lab if len(lab) <= 22 else lab[:20] + "…" for lab in labels],
+                  rotation=35, ha="right", fontsize=8)
+    _euro_axis(ax.yaxis)
+    ax.set_title("Van kosten naar saldo (contante waarde)")
+    return ax
+
+
+def plot_variants(actors: pd.DataFrame, ax=None):
+    """Each actor's balance per variant (rows: variants, columns: actors)."""
+    ax = _axes(ax)
+    n_var, n_act = actors.shape
+    width = 0.8 / max(n_var, 1)
+    x = np.arange(n_act)
+    palette = [COLORS["wijk"], COLORS["gemeente"], COLORS["baten"], COLORS["neutraal"]]
+    for i, (variant, row) in enumerate(actors.iterrows()):
+        ax.bar(x + i * width, row.to_numpy(), width, label=str(variant),
+               color=palette[i % len(palette)], alpha=0.85)
+    ax.set_xticks(x + width * (n_var - 1) / 2, list(actors.columns))
+    ax.axhline(0, color="black", lw=0.8)
+    _euro_axis(ax.yaxis)
+    ax.set_title("Saldo per actor en per variant")
+    ax.legend(fontsize=8)
     return ax

@@ -27,6 +27,8 @@ __all__ = [
     "WIJK_CODE_PATTERN",
     "pandera_schema",
     "check_case",
+    "parse_parameter",
+    "EFFECT_FIELDS",
 ]
 
 #: Actor name of the municipality (case-insensitive) in kosten/effecten/financiering.
@@ -39,6 +41,38 @@ WIJK_CODE_PATTERN = r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$"
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 PM_SCORES = ("--", "-", "0", "+", "++")
+#: Fields of an effect line that can carry a range (``TAAK/EFFECT/VELD``).
+EFFECT_FIELDS = ("hoeveelheid", "waarde", "deadweight", "attributie", "verdringing", "afname")
+
+
+def parse_parameter(name: str) -> tuple:
+    """The parts of a parameter name as used in ``bandbreedtes``, scenarios and sensitivity.
+
+    Returns ``("discount",)``, ``("kengetal", code)``, ``("optimisme_kosten", task)``,
+    ``("optimisme_baten", task)``, ``("factor", task, post)`` or
+    ``("effect", task, effect, field)``.
+
+    Examples
+    --------
+    >>> parse_parameter("T1/Minder vernielingen/deadweight")
+    ('effect', 'T1', 'Minder vernielingen', 'deadweight')
+    >>> parse_parameter("vervangingskosten_uur"), parse_parameter("discontovoet")
+    (('kengetal', 'vervangingskosten_uur'), ('discount',))
+    """
+    parts = [p.strip() for p in str(name).split("/")]
+    if len(parts) == 1:
+        return ("discount",) if parts[0] == "discontovoet" else ("kengetal", parts[0])
+    if len(parts) == 2:
+        if parts[1] in ("optimisme_kosten", "optimisme_baten"):
+            return (parts[1], parts[0])
+        raise ValueError(f"'{name}': na de taak verwacht optimisme_kosten of optimisme_baten")
+    task, middle, fld = parts[0], "/".join(parts[1:-1]), parts[-1]
+    if fld == "factor":
+        return ("factor", task, middle)
+    if fld not in EFFECT_FIELDS:
+        raise ValueError(f"'{name}': onbekend veld '{fld}' (kies uit factor, "
+                         + ", ".join(EFFECT_FIELDS) + ")")
+    return ("effect", task, middle, fld)
 
 
 @dataclass(frozen=True)
@@ -115,6 +149,10 @@ TABLES: dict[str, TableSpec] = {
             _col("startjaar", "year", "Eerste jaar van de analyseperiode.", required=True),
             _col("eindjaar", "year", "Laatste jaar van de analyseperiode (inclusief).",
                  required=True),
+            _col("optimisme_kosten", "fraction",
+                 "Correctie voor optimisme: kosten × (1 + deze fractie). Leeg = 0."),
+            _col("optimisme_baten", "fraction",
+                 "Correctie voor optimisme: baten × (1 − deze fractie). Leeg = 0."),
             _col("toelichting", "text", "Vrije toelichting."),
         ),
         key=("taak_id",),
@@ -145,6 +183,9 @@ TABLES: dict[str, TableSpec] = {
                 "Prijspeil van bedrag. Leeg: het prijsjaar van de analyse. Bij een kengetal "
                 "geldt het prijsjaar van het kengetal.",
             ),
+            _col("optimisme", "fraction",
+                 "Correctie voor optimisme voor deze regel (in plaats van optimisme_kosten "
+                 "van de taak)."),
             _VARIANT,
             _col("toelichting", "text", "Vrije toelichting."),
         ),
@@ -165,6 +206,9 @@ TABLES: dict[str, TableSpec] = {
             _col("hoeveelheid_laag", "number",
                  "Ondergrens van de hoeveelheid (gevoeligheidsanalyse, Monte Carlo)."),
             _col("hoeveelheid_hoog", "number", "Bovengrens van de hoeveelheid."),
+            _col("verdeling", "choice",
+                 "Verdeling van de hoeveelheid tussen laag en hoog (Monte Carlo). Leeg = "
+                 "driehoek.", allowed=("driehoek", "pert", "normaal", "uniform")),
             _col("kengetal", "text", "Code uit het blad kengetallen."),
             _col("waarde_per_eenheid", "number",
                  "Eigen waarde per eenheid in euro (in plaats van een kengetal).", unit="euro"),
@@ -181,6 +225,9 @@ TABLES: dict[str, TableSpec] = {
                  "verliest. Telt niet mee in het maatschappelijk saldo."),
             _col("pm", "bool", "ja: niet in geld uit te drukken (PM-post). Leeg = nee."),
             _col("pm_score", "choice", "Kwalitatieve score van een PM-post.", allowed=PM_SCORES),
+            _col("optimisme", "fraction",
+                 "Correctie voor optimisme voor deze regel (in plaats van optimisme_baten van "
+                 "de taak)."),
             _col("indicator", "text",
                  "Indicator (CBS of metingen) waarop het effect rust. Met een lege hoeveelheid "
                  "wordt de hoeveelheid per jaar geschat met mkba effect (verschil-in-"
@@ -253,6 +300,36 @@ TABLES: dict[str, TableSpec] = {
                  "Waarde in het basisjaar. Leeg: uit metingen of CBS-cijfers."),
             _col("richting", "choice", "Moet de indicator omhoog of omlaag? Leeg = hoger.",
                  allowed=("hoger", "lager")),
+        ),
+    ),
+    "bandbreedtes": TableSpec(
+        "bandbreedtes",
+        "Onzekere aannames met hun bandbreedte, voor de gevoeligheidsanalyse en Monte Carlo. "
+        "parameter is een kengetalcode, 'discontovoet', 'TAAK/optimisme_kosten', "
+        "'TAAK/optimisme_baten', 'TAAK/EFFECT/VELD' (VELD: hoeveelheid, waarde, deadweight, "
+        "attributie, verdringing, afname) of 'TAAK/POST/factor' (een factor op een kostenpost).",
+        (
+            _col("parameter", "text", "Welke aanname (zie de uitleg van de tabel).",
+                 required=True, unique=True),
+            _col("laag", "number", "Ondergrens.", required=True),
+            _col("hoog", "number", "Bovengrens.", required=True),
+            _col("waarde", "number",
+                 "Meest waarschijnlijke waarde. Leeg: de waarde uit de casus."),
+            _col("verdeling", "choice", "Verdeling tussen laag en hoog. Leeg = driehoek.",
+                 allowed=("driehoek", "pert", "normaal", "uniform")),
+            _col("toelichting", "text", "Waarom deze bandbreedte (bron, discussie)."),
+        ),
+        key=("parameter",),
+    ),
+    "correlaties": TableSpec(
+        "correlaties",
+        "Samenhang tussen onzekere aannames, via een Gaussische copula: rho is de correlatie "
+        "van de onderliggende normale verdelingen; de rangcorrelatie van de trekkingen is "
+        "(6/π)·arcsin(rho/2), bijna gelijk aan rho.",
+        (
+            _col("parameter_a", "text", "Eerste aanname (zoals in bandbreedtes).", required=True),
+            _col("parameter_b", "text", "Tweede aanname.", required=True),
+            _col("rho", "number", "Correlatie tussen −1 en 1.", required=True),
         ),
     ),
 }
@@ -378,6 +455,15 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
         add(_is_set(df["hoog"]) & (df["hoog"] < df["waarde"]), "hoog", "hoog is kleiner dan waarde")
     elif table == "doelen":
         add(df["streefjaar"] <= df["basisjaar"], "streefjaar", "streefjaar ligt niet na basisjaar")
+    elif table == "bandbreedtes":
+        add(df["laag"] > df["hoog"], "laag", "laag is groter dan hoog")
+        w = df["waarde"]
+        add(w.notna() & ((w < df["laag"]) | (w > df["hoog"])), "waarde",
+            "waarde ligt buiten laag–hoog")
+    elif table == "correlaties":
+        add((df["rho"] < -1) | (df["rho"] > 1), "rho", "rho moet tussen −1 en 1 liggen")
+        add(df["parameter_a"] == df["parameter_b"], "parameter_b",
+            "een aanname kan niet met zichzelf correleren")
     elif table == "metingen":
         dup = df.duplicated(["wijk_code", "indicator", "jaar"], keep="first")
         add(dup, "jaar", "dubbele meting (zelfde wijk_code, indicator en jaar)")
@@ -433,6 +519,63 @@ def check_case(tables: dict[str, pd.DataFrame], files: dict[str, str],
                 problems.append(_problem(files, name, row, "prijsjaar",
                                          f"prijsjaar {int(value)} valt buiten de CPI-reeks "
                                          f"({first}–{last})"))
+    problems += _check_parameters(tables, files, task_ids, codes)
+    return problems
+
+
+def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
+    """Every name in ``bandbreedtes`` and ``correlaties`` must point at something that exists."""
+    problems = []
+    kosten, effecten = tables["kosten"], tables["effecten"]
+    posts = set(zip(kosten["taak_id"], kosten["post"], strict=True))
+    effects = set(zip(effecten["taak_id"], effecten["effect"], strict=True))
+    named = set(tables["bandbreedtes"]["parameter"])
+
+    def check(name) -> str | None:
+        try:
+            parts = parse_parameter(name)
+        except ValueError as exc:
+            return str(exc)
+        kind = parts[0]
+        if kind == "kengetal" and parts[1] not in codes:
+            return f"'{name}' is geen kengetal, geen 'discontovoet' en geen pad TAAK/..."
+        if kind in ("optimisme_kosten", "optimisme_baten", "factor", "effect") \
+                and parts[1] not in task_ids:
+            return f"onbekende taak '{parts[1]}' in '{name}'"
+        if kind == "factor" and (parts[1], parts[2]) not in posts:
+            return f"taak {parts[1]} heeft geen kostenpost '{parts[2]}'"
+        if kind == "effect" and (parts[1], parts[2]) not in effects:
+            return f"taak {parts[1]} heeft geen effect '{parts[2]}'"
+        return None
+
+    b = tables["bandbreedtes"]
+    for row, name, low, high in b[["_row", "parameter", "laag", "hoog"]].itertuples(index=False):
+        message = check(name)
+        if message:
+            problems.append(_problem(files, "bandbreedtes", row, "parameter", message))
+            continue
+        parts = parse_parameter(name)
+        fraction = parts[0] in ("optimisme_kosten", "optimisme_baten") or (
+            parts[0] == "effect" and parts[3] in ("deadweight", "attributie", "verdringing",
+                                                  "afname"))
+        if fraction and (low < 0 or high > 1):
+            problems.append(_problem(files, "bandbreedtes", row, "laag",
+                                     "een fractie moet tussen 0 en 1 liggen (0,25 of 25%)"))
+        if parts[0] in ("kengetal", "factor") and low < 0:
+            problems.append(_problem(files, "bandbreedtes", row, "laag",
+                                     f"'{name}' kan niet negatief zijn"))
+    c = tables["correlaties"]
+    ranged = named | {k for k, lo, hi in tables["kengetallen"][["code", "laag", "hoog"]]
+                      .itertuples(index=False) if pd.notna(lo) or pd.notna(hi)}
+    ranged |= {f"{t}/{e}/hoeveelheid" for t, e, lo, hi in effecten[
+        ["taak_id", "effect", "hoeveelheid_laag", "hoeveelheid_hoog"]].itertuples(index=False)
+        if pd.notna(lo) or pd.notna(hi)}
+    for row, a, b_ in c[["_row", "parameter_a", "parameter_b"]].itertuples(index=False):
+        for column, name in (("parameter_a", a), ("parameter_b", b_)):
+            if name not in ranged:
+                problems.append(_problem(files, "correlaties", row, column,
+                                         f"'{name}' heeft geen bandbreedte (zet hem in "
+                                         "bandbreedtes, of geef het kengetal laag/hoog)"))
     return problems
 
 

@@ -1,0 +1,873 @@
+"""Uncertainty: ranged inputs, one-way sensitivity (tornado, switching values), discount-rate
+variants, Monte Carlo, variant comparison and scenario files.
+
+**Inputs with a range.** Every number that drives a result can carry a range:
+
+- a kengetal: its ``laag``/``hoog`` (name: the kengetal code);
+- an effect quantity: ``hoeveelheid_laag``/``hoeveelheid_hoog`` in ``effecten`` (name
+  ``TAAK/EFFECT/hoeveelheid``; an estimate from ``mkba effect`` has a normal distribution);
+- anything in the table ``bandbreedtes`` (name as in :func:`mkba.schema.parse_parameter`:
+  a kengetal code, ``discontovoet``, ``TAAK/optimisme_kosten``, ``TAAK/optimisme_baten``,
+  ``TAAK/EFFECT/VELD`` or ``TAAK/POST/factor``).
+
+**The engine.** For one task and variant the net present value is a sum over lines::
+
+    PV_line = Q × V × I × F × O × S
+
+with Q the quantity, V the value per unit (in its own price year), I the CPI factor to the
+price year, F = (1 − deadweight)(1 − attributie)(1 − verdringing) (1 for costs), O the optimism
+factor (1 + o for costs, 1 − o for benefits), a cost post's factor, and
+S = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years in the analysis
+period. The engine evaluates many parameter sets at once: every factor is a draws × lines
+matrix, and S is recomputed (per line, vectorised over draws and years) only for lines whose
+drop-off or discount rate is drawn. There is no Python loop over draws.
+
+**Monte Carlo** draws each input from a triangular, PERT, normal (mean the value, the range as
+its 95 % interval) or uniform distribution, optionally correlated through a Gaussian copula
+(table ``correlaties``). Same seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .assumptions import DISCOUNT_RATE
+from .errors import CaseError, Problem
+from .flows import (
+    VOLUNTEER_METHODS,
+    build_keys,
+    line_keys,
+    optimism,
+    unit_values,
+    volunteer_units,
+)
+from .formatting import fmt_eur, fmt_number, fmt_pct
+from .io import Case
+from .prices import cpi_series, index_factor
+from .schema import EFFECT_FIELDS, parse_parameter
+
+__all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
+           "discount_rate_sensitivity", "monte_carlo", "MonteCarloResult", "compare_variants",
+           "Scenario", "load_scenario", "apply_scenario", "DISCOUNT_RATE_VARIANTS"]
+
+Z975 = 1.959963984540054
+LINEAR_KINDS = ("kengetal", "hoeveelheid", "waarde", "deadweight", "attributie", "verdringing",
+                "optimisme_kosten", "optimisme_baten", "factor")
+#: Discount-rate variants for the sensitivity the Dutch guidance asks for: label, r costs,
+#: r benefits.
+DISCOUNT_RATE_VARIANTS = (
+    ("standaard 2,25 %", 0.0225, 0.0225),
+    ("1 procentpunt lager (1,25 %), risicovrij waar dat gerechtvaardigd is", 0.0125, 0.0125),
+    ("gezondheidsconventie: kosten 3 %, effecten 1,5 %", 0.03, 0.015),
+    ("hoger: 4 %", 0.04, 0.04),
+)
+
+
+@dataclass(frozen=True)
+class UncertainInput:
+    """One input with a range and a distribution."""
+
+    name: str
+    kind: str
+    base: float
+    low: float
+    high: float
+    mode: float
+    distribution: str
+    source: Problem
+    nonnegative: bool = False
+    fraction: bool = False
+
+    def describe(self) -> str:
+        return f"{self.name} ({fmt_number(self.low, 2)} – {fmt_number(self.high, 2)})"
+
+
+# --------------------------------------------------------------------------------------
+# the inputs of a case
+
+
+def _kind(parts) -> str:
+    return parts[0] if parts[0] != "effect" else parts[-1]
+
+
+def _base_value(case: Case, parts, discount_rate: float) -> float:
+    kind = parts[0]
+    if kind == "discount":
+        return discount_rate
+    if kind == "kengetal":
+        k = case.kengetallen
+        return float(k.loc[k["code"] == parts[1], "waarde"].iloc[0])
+    if kind in ("optimisme_kosten", "optimisme_baten"):
+        t = case.taken
+        v = t.loc[t["taak_id"] == parts[1], kind].iloc[0]
+        return 0.0 if pd.isna(v) else float(v)
+    if kind == "factor":
+        return 1.0
+    _, task, effect, fld = parts
+    e = case.effecten
+    rows = e[(e["taak_id"] == task) & (e["effect"] == effect)]
+    column = "waarde_per_eenheid" if fld == "waarde" else fld
+    values = rows[column].astype(float)
+    if fld in ("deadweight", "attributie", "verdringing", "afname"):
+        values = values.fillna(0.0)
+    return float(values.iloc[0]) if len(values) and pd.notna(values.iloc[0]) else np.nan
+
+
+def uncertain_inputs(case: Case, discount_rate: float = DISCOUNT_RATE,
+                     task: str | None = None) -> list[UncertainInput]:
+    """Every input of the case that carries a range (see the module docstring).
+
+    A row in ``bandbreedtes`` overrides the in-table range of the same name. With ``task``,
+    only inputs that can affect that task (kengetallen, the discount rate, its own lines).
+    """
+    found: dict[str, UncertainInput] = {}
+    files = case.files
+    k = case.kengetallen
+    ranged = k[k["laag"].notna() | k["hoog"].notna()]
+    for row, code, value, laag, hoog in ranged[["_row", "code", "waarde", "laag", "hoog"]] \
+            .itertuples(index=False):
+        low = value if pd.isna(laag) else laag
+        high = value if pd.isna(hoog) else hoog
+        found[code] = UncertainInput(
+            code, "kengetal", float(value), float(low), float(high), float(value), "driehoek",
+            Problem(files.get("kengetallen", "kengetallen.csv"), int(row), "laag", ""),
+            nonnegative=True)
+    e = case.effecten
+    ranged = e[e["hoeveelheid_laag"].notna() | e["hoeveelheid_hoog"].notna()]
+    for row, task_id, effect, q, laag, hoog, dist in ranged[
+            ["_row", "taak_id", "effect", "hoeveelheid", "hoeveelheid_laag", "hoeveelheid_hoog",
+             "verdeling"]].itertuples(index=False):
+        name = f"{task_id}/{effect}/hoeveelheid"
+        low = q if pd.isna(laag) else float(laag)
+        high = q if pd.isna(hoog) else float(hoog)
+        found[name] = UncertainInput(
+            name, "hoeveelheid", float(q), low, high, float(q),
+            dist if isinstance(dist, str) else "driehoek",
+            Problem(files.get("effecten", "effecten.csv"), int(row), "hoeveelheid_laag", ""),
+            nonnegative=low >= 0 and high >= 0)
+    b = case.bandbreedtes
+    for row, name, laag, hoog, waarde, dist in b[
+            ["_row", "parameter", "laag", "hoog", "waarde", "verdeling"]].itertuples(index=False):
+        parts = parse_parameter(name)
+        base = _base_value(case, parts, discount_rate)
+        mode = base if pd.isna(waarde) else float(waarde)
+        kind = _kind(parts)
+        found[name] = UncertainInput(
+            name, kind, base, float(laag), float(hoog), mode,
+            dist if isinstance(dist, str) else "driehoek",
+            Problem(files.get("bandbreedtes", "bandbreedtes.csv"), int(row), "parameter", ""),
+            nonnegative=kind in ("kengetal", "factor") or (kind == "hoeveelheid" and laag >= 0),
+            fraction=kind in ("deadweight", "attributie", "verdringing", "afname",
+                              "optimisme_kosten", "optimisme_baten"))
+    inputs = list(found.values())
+    if task is not None:
+        inputs = [i for i in inputs if i.kind in ("kengetal", "discount")
+                  or i.name.split("/")[0] == task]
+    _check_ranges(inputs)
+    return inputs
+
+
+def _problem(inp: UncertainInput, message: str) -> Problem:
+    return Problem(inp.source.file, inp.source.row, inp.source.column, message)
+
+
+def _check_ranges(inputs) -> None:
+    problems = []
+    for i in inputs:
+        if i.low > i.high:
+            problems.append(_problem(i, f"'{i.name}': laag ({i.low:g}) is groter dan hoog "
+                                        f"({i.high:g})"))
+        if i.nonnegative and i.low < 0 and i.distribution != "normaal":
+            problems.append(_problem(i, f"'{i.name}': kan niet negatief zijn, maar laag is "
+                                        f"{i.low:g}"))
+        if i.fraction and (i.low < 0 or i.high > 1):
+            problems.append(_problem(i, f"'{i.name}': een fractie moet tussen 0 en 1 liggen"))
+        if not (i.low <= i.mode <= i.high) and i.distribution != "normaal":
+            problems.append(_problem(i, f"'{i.name}': de waarde {i.mode:g} ligt buiten "
+                                        f"{i.low:g}–{i.high:g}"))
+    if problems:
+        raise CaseError(problems)
+
+
+# --------------------------------------------------------------------------------------
+# the engine
+
+
+@dataclass
+class _Lines:
+    """Per-line factors of one task and variant (arrays of length L)."""
+
+    is_cost: np.ndarray
+    is_transfer: np.ndarray
+    actor: np.ndarray          # actor index (gaining actor for transfers)
+    loser: np.ndarray          # losing actor index for transfers, else −1
+    q: np.ndarray
+    v: np.ndarray
+    index: np.ndarray
+    dw: np.ndarray
+    at: np.ndarray
+    vd: np.ndarray
+    keep: np.ndarray           # 1 − afname
+    opt: np.ndarray            # optimism fraction
+    years: list                # per line: array of years within the period
+    y_from: np.ndarray
+    refs: dict                 # input name → line positions
+
+
+class Model:
+    """One task and variant as per-line factors; evaluates many parameter sets at once.
+
+    Parameters are those of :func:`mkba.evaluate`. :meth:`npv` takes a dict of input name →
+    array of values (one per draw); inputs left out keep their value from the case.
+    """
+
+    def __init__(self, case: Case, task_id: str, variant: str | None = None, *,
+                 discount_rate: float = DISCOUNT_RATE, price_year: int | None = None,
+                 base_year: int | None = None, horizon: int | None = None,
+                 volunteer_valuation: str = "vervangingskosten",
+                 market_value_code: str = "productiviteit_uur"):
+        from .cba import _check_parameters, _task_frame
+
+        cpi = cpi_series()
+        s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
+        if volunteer_valuation not in VOLUNTEER_METHODS:
+            raise CaseError(f"waardering vrijwilligersuren '{volunteer_valuation}': kies uit "
+                            + ", ".join(VOLUNTEER_METHODS))
+        keys = build_keys(case, _task_frame(case, task_id, s))
+        frame = keys.frame
+        if variant is None:
+            if len(frame) > 1:
+                raise CaseError(f"taak {task_id} heeft varianten: "
+                                + ", ".join(frame["variant"]) + "; kies er één")
+            variant = frame["variant"].iloc[0]
+        if variant not in set(frame["variant"]):
+            raise CaseError(f"taak {task_id} heeft geen variant '{variant}'")
+        self.case, self.task_id, self.variant = case, task_id, variant
+        self.key = int(np.flatnonzero(frame["variant"].to_numpy() == variant)[0])
+        self.start = int(frame["start_year"].iloc[self.key])
+        self.end = int(frame["end_year"].iloc[self.key])
+        self.base_year = int(frame["base_year"].iloc[self.key])
+        self.rate = s.discount_rate
+        self.parameters = {"discount_rate": s.discount_rate, "price_year": s.price_year,
+                           "base_year": s.base_year, "horizon": s.horizon,
+                           "volunteer_valuation": volunteer_valuation}
+        self._build(keys, s.price_year, cpi, volunteer_valuation, market_value_code)
+
+    def _build(self, keys, price_year, cpi, method, market_code):
+        case = self.case
+        k = case.kosten[case.kosten["taak_id"] == self.task_id]
+        rows, ks = line_keys(k, keys)
+        k = k.iloc[rows[ks == self.key]]
+        e = case.effecten[(case.effecten["taak_id"] == self.task_id) & ~case.effecten["pm"]]
+        rows, ks = line_keys(e, keys)
+        e = e.iloc[rows[ks == self.key]]
+        k = k[(k["jaar"] >= self.start) & (k["jaar"] <= self.end)]
+        e = e[(e["jaar_tot"] >= self.start) & (e["jaar_van"] <= self.end)]
+
+        kv = unit_values(k, "bedrag", case.kengetallen, price_year, cpi)
+        kv = volunteer_units(k, kv, case.kengetallen, price_year, cpi, method, market_code)
+        has_ref = k["kengetal"].notna().to_numpy()
+        k_q = np.where(has_ref, k["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan), 1.0)
+        # unit_values is already indexed; keep V in its own price year and I separate so a
+        # drawn kengetal (in its own price year) is indexed the same way
+        k_index = self._index(k, "bedrag", price_year, cpi)
+        k_v = kv / k_index
+        ev = unit_values(e, "waarde_per_eenheid", case.kengetallen, price_year, cpi)
+        e_index = self._index(e, "waarde_per_eenheid", price_year, cpi)
+        actors = sorted(set(k["actor"]) | set(e["actor"]) | set(e["overdracht_van"].dropna()))
+        self.actors = actors
+        pos = {a: i for i, a in enumerate(actors)}
+        n_k, n_e = len(k), len(e)
+        years = [np.array([y]) for y in k["jaar"].to_numpy(dtype=int)]
+        years += [np.arange(max(a, self.start), min(b, self.end) + 1)
+                  for a, b in zip(e["jaar_van"].to_numpy(dtype=int),
+                                  e["jaar_tot"].to_numpy(dtype=int), strict=True)]
+        frac = {c: np.concatenate([np.zeros(n_k), e[c].to_numpy(dtype=float, na_value=0.0)])
+                for c in ("deadweight", "attributie", "verdringing", "afname")}
+        self.lines = _Lines(
+            is_cost=np.r_[np.ones(n_k, bool), np.zeros(n_e, bool)],
+            is_transfer=np.r_[np.zeros(n_k, bool), e["overdracht_van"].notna().to_numpy()],
+            actor=np.array([pos[a] for a in k["actor"]] + [pos[a] for a in e["actor"]], int),
+            loser=np.array([-1] * n_k + [pos[a] if isinstance(a, str) else -1
+                                         for a in e["overdracht_van"]], int),
+            q=np.r_[k_q, e["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan)],
+            v=np.r_[k_v, ev / e_index],
+            index=np.r_[k_index, e_index],
+            dw=frac["deadweight"], at=frac["attributie"], vd=frac["verdringing"],
+            keep=1 - frac["afname"],
+            opt=np.r_[optimism(k, case.taken, "optimisme_kosten"),
+                      optimism(e, case.taken, "optimisme_baten")],
+            years=years,
+            y_from=np.r_[k["jaar"].to_numpy(dtype=int), e["jaar_van"].to_numpy(dtype=int)],
+            refs=self._refs(k, e, method, market_code),
+        )
+        self._t0 = np.array([y[0] if len(y) else 0 for y in years], dtype=int)
+        self._n = np.array([len(y) for y in years], dtype=int)
+        self._s_base = self._s(self.lines.keep[None, :], np.array([self.rate]),
+                               np.array([self.rate]), range(len(years)))[0]
+
+    def _index(self, lines, value_col, price_year, cpi) -> np.ndarray:
+        k = self.case.kengetallen.set_index("code")
+        from_ref = lines["kengetal"].notna().to_numpy()
+        own = lines["prijsjaar"].to_numpy(dtype=float, na_value=np.nan)
+        ref = lines["kengetal"].where(from_ref).map(k["prijsjaar"]).to_numpy(
+            dtype=float, na_value=np.nan)
+        year = np.where(from_ref, ref, own)
+        year = np.where(np.isnan(year), price_year, year).astype(int)
+        return np.asarray(index_factor(year, price_year, cpi), dtype=float)
+
+    def _refs(self, k, e, method, market_code) -> dict:
+        """Which lines each input name acts on. Volunteer hours follow the valuation method:
+        the line's kengetal (replacement cost), the market-value kengetal, or nothing."""
+        n_k = len(k)
+        refs: dict[str, list[int]] = {}
+        volunteer = (k["soort"] == "vrijwilligersinzet").fillna(False).to_numpy(dtype=bool)
+        for i, code in enumerate(k["kengetal"]):
+            if not isinstance(code, str):
+                continue
+            if volunteer[i] and method == "nul":
+                continue
+            if volunteer[i] and method == "marktwaarde":
+                code = market_code
+            refs.setdefault(code, []).append(i)
+        for i, post in enumerate(k["post"]):
+            refs.setdefault(f"{self.task_id}/{post}/factor", []).append(i)
+        for i, (code, effect) in enumerate(zip(e["kengetal"], e["effect"], strict=True)):
+            if isinstance(code, str):
+                refs.setdefault(code, []).append(n_k + i)
+            for fld in EFFECT_FIELDS:
+                refs.setdefault(f"{self.task_id}/{effect}/{fld}", []).append(n_k + i)
+        refs[f"{self.task_id}/optimisme_kosten"] = list(range(n_k))
+        refs[f"{self.task_id}/optimisme_baten"] = list(range(n_k, n_k + len(e)))
+        return refs
+
+    # -------------------------------------------------------------- evaluation
+
+    def _s(self, keep, rate_c, rate_b, which) -> np.ndarray:
+        """S per draw and line (draws × lines; columns outside ``which`` are not used).
+
+        The years of a line are contiguous (t0 … t0 + n − 1), so S is a geometric series:
+        ``S = keep^(t0 − jaar_van) (1 + r)^−(t0 − B) × (1 − qⁿ) / (1 − q)`` with
+        ``q = keep / (1 + r)`` (and ``n`` when q = 1), computed with fused exponents: no loop
+        over years or draws. A cost line has one year: S is its discount factor.
+        """
+        ln = self.lines
+        which = np.asarray(list(which), dtype=int)
+        rate_c, rate_b = np.asarray(rate_c, float), np.asarray(rate_b, float)
+        d = max(len(keep), len(rate_c), len(rate_b))
+        out = np.zeros((d, len(ln.years)))
+        if len(which) == 0:
+            return out
+        cost = ln.is_cost[which]
+        wc, we = which[cost], which[~cost]
+        if len(wc):
+            out[:, wc] = np.exp(-np.log1p(rate_c)[:, None]
+                                * (self._t0[wc] - self.base_year)[None, :])
+        if len(we):
+            t0, n = self._t0[we], self._n[we].astype(float)
+            log_keep = np.log(np.maximum(keep[:, we], 1e-300))
+            log_disc = np.log1p(rate_b)[:, None]
+            log_q = log_keep - log_disc
+            with np.errstate(invalid="ignore", divide="ignore"):
+                geo = np.expm1(n * log_q) / np.expm1(log_q)
+            flat = np.abs(log_q) < 1e-12
+            if flat.any():
+                geo[flat] = np.broadcast_to(n, geo.shape)[flat]
+            a = np.exp((t0 - ln.y_from[we]) * log_keep - (t0 - self.base_year) * log_disc)
+            out[:, we] = np.where(n > 0, a * geo, 0.0)
+        return out
+
+    def npv(self, values: dict | None = None, n: int | None = None, *,
+            rate_costs=None, rate_benefits=None, actors: bool = False):
+        """NPV per draw (and per actor with ``actors=True``) for arrays of input values.
+
+        ``values`` maps input names (as in :func:`uncertain_inputs`) to arrays of length n.
+        """
+        values = values or {}
+        n = n or (len(next(iter(values.values()))) if values else 1)
+        ln = self.lines
+        L = len(ln.q)
+        mats = {name: np.broadcast_to(getattr(ln, name), (n, L))
+                for name in ("q", "v", "dw", "at", "vd", "keep", "opt")}
+        factor = np.ones((n, L))
+        rate = np.full(n, self.rate)
+        touched = set()
+
+        def writable(name):
+            if not mats[name].flags.writeable:
+                mats[name] = mats[name].copy()
+            return mats[name]
+
+        for name, arr in values.items():
+            arr = np.asarray(arr, dtype=float)
+            parts = parse_parameter(name)
+            kind = _kind(parts)
+            if kind == "discount":
+                rate = arr
+                continue
+            cols = self.lines.refs.get(name, [])
+            if not cols:
+                continue
+            if kind == "kengetal":
+                writable("v")[:, cols] = arr[:, None]
+            elif kind == "hoeveelheid":
+                writable("q")[:, cols] = arr[:, None]
+            elif kind == "waarde":
+                writable("v")[:, cols] = arr[:, None] / 1.0
+            elif kind in ("deadweight", "attributie", "verdringing"):
+                writable({"deadweight": "dw", "attributie": "at",
+                          "verdringing": "vd"}[kind])[:, cols] = arr[:, None]
+            elif kind == "afname":
+                writable("keep")[:, cols] = 1 - arr[:, None]
+                touched.update(cols)
+            elif kind in ("optimisme_kosten", "optimisme_baten"):
+                writable("opt")[:, cols] = arr[:, None]
+            elif kind == "factor":
+                factor[:, cols] = arr[:, None]
+        rc = rate if rate_costs is None else np.broadcast_to(np.asarray(rate_costs, float), (n,))
+        rb = rate if rate_benefits is None else np.broadcast_to(np.asarray(rate_benefits, float),
+                                                                (n,))
+        rate_drawn = "discontovoet" in values or rate_costs is not None \
+            or rate_benefits is not None
+        s = np.broadcast_to(self._s_base, (n, L)).copy()
+        redo = range(L) if rate_drawn else sorted(touched)
+        if redo:
+            s[:, list(redo)] = self._s(mats["keep"], rc, rb, redo)[:, list(redo)]
+        f = (1 - mats["dw"]) * (1 - mats["at"]) * (1 - mats["vd"])
+        f = np.where(ln.is_cost, 1.0, f)
+        o = np.where(ln.is_cost, 1 + mats["opt"], 1 - mats["opt"])
+        pv = mats["q"] * mats["v"] * ln.index * f * o * factor * s
+        sign = np.where(ln.is_cost, -1.0, 1.0)
+        societal = np.where(ln.is_transfer, 0.0, sign)
+        npv = pv @ societal
+        if not actors:
+            return npv
+        a = np.zeros((L, len(self.actors)))
+        a[np.arange(L), ln.actor] = sign
+        has_loser = ln.loser >= 0
+        a[np.flatnonzero(has_loser), ln.loser[has_loser]] -= 1.0
+        return npv, pv @ a
+
+    def deterministic(self) -> float:
+        return float(self.npv()[0])
+
+
+# --------------------------------------------------------------------------------------
+# sensitivity
+
+
+def _model_kwargs(params: dict) -> dict:
+    keys = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
+            "market_value_code")
+    return {k: v for k, v in params.items() if k in keys and v is not None}
+
+
+def sensitivity(case: Case, task: str, variant: str | None = None, **params) -> pd.DataFrame:
+    """One-way sensitivity over every ranged input (tornado data) with switching values.
+
+    Columns: name, low, high, base, npv_low, npv_high, swing, switching_value (the value at
+    which npv = 0: exact for inputs npv is linear in, by root finding for the drop-off and the
+    discount rate; NaN when there is none), switching_in_range, source. Sorted by swing.
+    """
+    model = Model(case, task, variant, **_model_kwargs(params))
+    inputs = uncertain_inputs(case, model.rate, task)
+    base = model.deterministic()
+    rows = []
+    for inp in inputs:
+        if inp.kind != "discount" and not model.lines.refs.get(inp.name):
+            continue
+        lo, hi = model.npv({inp.name: np.array([inp.low, inp.high])})
+        rows.append({"name": inp.name, "low": inp.low, "high": inp.high, "base": inp.base,
+                     "npv_low": float(lo), "npv_high": float(hi), "swing": abs(hi - lo),
+                     "switching_value": _switching(model, inp, lo, hi),
+                     "source": str(inp.source.file) + (f":{inp.source.row}"
+                                                       if inp.source.row else "")})
+    out = pd.DataFrame(rows, columns=["name", "low", "high", "base", "npv_low", "npv_high",
+                                      "swing", "switching_value", "source"])
+    out["switching_in_range"] = [bool(pd.notna(v) and lo <= v <= hi) for v, lo, hi in
+                                 zip(out["switching_value"], out["low"], out["high"],
+                                     strict=True)]
+    out.attrs["npv"] = base
+    return out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _switching(model: Model, inp: UncertainInput, npv_low: float, npv_high: float) -> float:
+    if inp.kind in LINEAR_KINDS:
+        if inp.high == inp.low or npv_high == npv_low:
+            return np.nan
+        slope = (npv_high - npv_low) / (inp.high - inp.low)
+        value = inp.low - npv_low / slope
+        # outside what the input can be (a fraction outside 0–1, a negative price): none
+        if (inp.fraction and not 0 <= value <= 1) or (inp.nonnegative and value < 0):
+            return np.nan
+        return value
+    from scipy.optimize import brentq
+
+    lo, hi = (0.0, 1.0) if inp.kind == "afname" else (-0.9, 1.0)
+
+    def f(x):
+        return float(model.npv({inp.name: np.array([x])})[0])
+
+    grid = np.linspace(lo, hi, 41)
+    vals = model.npv({inp.name: grid})
+    sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
+    if len(sign) == 0:
+        return np.nan
+    i = sign[0]
+    return float(brentq(f, grid[i], grid[i + 1], xtol=1e-10))
+
+
+def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None,
+                              **params) -> pd.DataFrame:
+    """NPV under the discount-rate variants of the Dutch guidance (incl. the health
+    convention: costs 3 %, effects 1.5 %)."""
+    model = Model(case, task, variant, **_model_kwargs(params))
+    rows = [{"variant": label, "r_kosten": rc, "r_baten": rb,
+             "npv": float(model.npv(rate_costs=[rc], rate_benefits=[rb])[0])}
+            for label, rc, rb in DISCOUNT_RATE_VARIANTS]
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Monte Carlo
+
+
+def _uniforms(inputs, draws, rng, correlations: pd.DataFrame | None) -> np.ndarray:
+    n = len(inputs)
+    if correlations is None or correlations.empty or n == 0:
+        return rng.random((draws, n))
+    from scipy.stats import norm
+
+    index = {i.name: j for j, i in enumerate(inputs)}
+    r = np.eye(n)
+    for rec in correlations.itertuples(index=False):
+        a, b = index.get(rec.parameter_a), index.get(rec.parameter_b)
+        if a is None or b is None:
+            continue  # correlation with an input that has no range here
+        r[a, b] = r[b, a] = rec.rho
+    try:
+        chol = np.linalg.cholesky(r)
+    except np.linalg.LinAlgError as exc:
+        raise CaseError("correlaties: de opgegeven correlaties passen niet bij elkaar (de "
+                        "correlatiematrix is niet positief definiet)") from exc
+    z = rng.standard_normal((draws, n)) @ chol.T
+    return norm.cdf(z)
+
+
+def _ppf(inp: UncertainInput, u: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    lo, hi, mode = inp.low, inp.high, inp.mode
+    if hi == lo:
+        return np.full_like(u, lo)
+    if inp.distribution == "uniform":
+        return lo + u * (hi - lo)
+    if inp.distribution == "normaal":
+        return stats.norm.ppf(u, loc=mode, scale=(hi - lo) / (2 * Z975))
+    if inp.distribution == "driehoek":
+        return triangular_ppf(u, lo, mode, hi)
+    if inp.distribution == "pert":
+        a = 1 + 4 * (mode - lo) / (hi - lo)
+        b = 1 + 4 * (hi - mode) / (hi - lo)
+        return lo + (hi - lo) * stats.beta.ppf(u, a, b)
+    return stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+
+
+def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """Quantile function of the triangular distribution, in closed form.
+
+    The same as ``scipy.stats.triang.ppf`` (tested against it) without scipy's per-call
+    argument checking, which dominated the drawing time.
+
+    Examples
+    --------
+    >>> triangular_ppf(np.array([0.0, 0.5, 1.0]), 0.0, 0.5, 1.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    width = high - low
+    c = (mode - low) / width
+    left = low + np.sqrt(u * width * (mode - low))
+    right = high - np.sqrt((1 - u) * width * (high - mode))
+    return np.where(u < c, left, right)
+
+
+def draw_inputs(inputs, draws: int, seed: int, correlations=None) -> dict[str, np.ndarray]:
+    """Draw every input (Gaussian copula when correlations are given); checks the draws."""
+    rng = np.random.default_rng(seed)
+    u = _uniforms(inputs, draws, rng, correlations)
+    out, problems = {}, []
+    for j, inp in enumerate(inputs):
+        x = _ppf(inp, u[:, j])
+        if inp.nonnegative and (x < 0).any():
+            problems.append(_problem(inp, f"'{inp.name}' kan niet negatief zijn, maar de "
+                                          f"{inp.distribution}e verdeling geeft negatieve "
+                                          "trekkingen; kies een driehoeks- of PERT-verdeling"))
+        if inp.fraction and ((x < 0) | (x > 1)).any():
+            problems.append(_problem(inp, f"'{inp.name}' moet tussen 0 en 1 blijven, maar de "
+                                          "verdeling geeft waarden daarbuiten"))
+        out[inp.name] = x
+    if problems:
+        raise CaseError(problems)
+    return out
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """NPV draws of one task and variant, with summaries."""
+
+    task_id: str
+    variant: str
+    draws: int
+    seed: int
+    npv: np.ndarray = field(repr=False)
+    actor_npv: pd.DataFrame = field(repr=False)
+    importance: pd.DataFrame = field(repr=False)
+    deterministic_npv: float = 0.0
+    seconds: float = 0.0
+
+    def __repr__(self) -> str:
+        return (f"<MonteCarloResult {self.task_id} {self.variant}: P(NCW > 0) = "
+                f"{fmt_pct(self.p_npv_positive, 0)}, NCW p50 {fmt_eur(self.percentile(50))}>")
+
+    @property
+    def p_npv_positive(self) -> float:
+        return float(np.mean(self.npv > 0))
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.npv, q))
+
+    def by_actor(self) -> pd.DataFrame:
+        """Per actor: P(balance > 0) and balance percentiles 5/50/95."""
+        a = self.actor_npv
+        return pd.DataFrame({
+            "actor": a.columns, "p_positive": (a > 0).mean().to_numpy(),
+            "p5": a.quantile(0.05).to_numpy(), "p50": a.quantile(0.5).to_numpy(),
+            "p95": a.quantile(0.95).to_numpy()})
+
+    def to_dict(self) -> dict:
+        return {"draws": self.draws, "seed": self.seed, "p_npv_positive": self.p_npv_positive,
+                "npv_p5": self.percentile(5), "npv_p50": self.percentile(50),
+                "npv_p95": self.percentile(95), "npv_mean": float(self.npv.mean()),
+                "by_actor": self.by_actor().to_dict("records"),
+                "importance": self.importance.to_dict("records")}
+
+    def plot(self, ax=None):
+        from .plots import plot_monte_carlo
+
+        return plot_monte_carlo(self, ax=ax)
+
+
+def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int = 10_000,
+                seed: int = 0, chunk: int = 10_000, **params) -> MonteCarloResult:
+    """Monte Carlo of one task and variant (see the module docstring).
+
+    ``importance`` ranks inputs by the Spearman rank correlation of their draws with the NPV.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.assumptions import DATA_DIR
+    >>> mc = monte_carlo(read_case(DATA_DIR / "voorbeeld"), "T1", draws=2000, seed=1)
+    >>> 0 <= mc.p_npv_positive <= 1, mc.draws
+    (True, 2000)
+    """
+    started = time.perf_counter()
+    model = Model(case, task, variant, **_model_kwargs(params))
+    inputs = [i for i in uncertain_inputs(case, model.rate, task)
+              if i.kind == "discount" or model.lines.refs.get(i.name)]
+    values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    npv = np.empty(draws)
+    act = np.empty((draws, len(model.actors)))
+    for lo in range(0, draws, chunk):
+        part = {k: v[lo:lo + chunk] for k, v in values.items()}
+        n = min(chunk, draws - lo)
+        npv[lo:lo + n], act[lo:lo + n] = model.npv(part, n, actors=True)
+    importance = _importance(values, npv)
+    return MonteCarloResult(task, model.variant, draws, seed, npv,
+                            pd.DataFrame(act, columns=model.actors), importance,
+                            model.deterministic(), time.perf_counter() - started)
+
+
+IMPORTANCE_DRAWS = 20_000
+
+
+def _importance(values: dict, npv: np.ndarray) -> pd.DataFrame:
+    """Spearman rank correlation of each input with the NPV, from the first 20,000 draws (the
+    standard error of ρ is then below 0.01: enough to rank inputs, at a fraction of the cost
+    of sorting every draw)."""
+    from scipy.stats import rankdata
+
+    m = min(len(npv), IMPORTANCE_DRAWS)
+    rank_npv = rankdata(npv[:m])
+    rows = []
+    for name, x in values.items():
+        x = x[:m]
+        if np.ptp(x) == 0:
+            continue
+        rho = float(np.corrcoef(rankdata(x), rank_npv)[0, 1])
+        rows.append({"name": name, "spearman": rho})
+    out = pd.DataFrame(rows, columns=["name", "spearman"])
+    total = (out["spearman"] ** 2).sum()
+    out["share"] = (out["spearman"] ** 2) / total if total > 0 else np.nan
+    return out.sort_values("share", ascending=False).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# variants
+
+
+def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
+                     **params) -> dict:
+    """Variants of a task side by side, and the difference of each with the first one.
+
+    The same draws of the shared inputs are used for every variant (common random numbers),
+    so the difference carries only the uncertainty that differs between them.
+    Returns a dict with ``table`` (per variant: npv, bc_ratio, p_npv_positive, npv_p5/p95 and
+    each actor's balance), ``differences`` and ``actors`` (variant × actor balances).
+    """
+    from .cba import evaluate
+
+    kwargs = _model_kwargs(params)
+    ev = evaluate(case, task=task, **{k: v for k, v in kwargs.items()})
+    variants = list(ev.totals["variant"])
+    rate = kwargs.get("discount_rate", DISCOUNT_RATE)
+    inputs = uncertain_inputs(case, rate, task)
+    values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    npvs = {}
+    rows = []
+    for v in variants:
+        model = Model(case, task, v, **kwargs)
+        npvs[v] = model.npv(values, draws) if values else np.full(draws, model.deterministic())
+        res = ev.result(task, v)
+        rows.append({"variant": v, "npv": res.npv, "bc_ratio": res.bc_ratio,
+                     "p_npv_positive": float(np.mean(npvs[v] > 0)),
+                     "npv_p5": float(np.percentile(npvs[v], 5)),
+                     "npv_p95": float(np.percentile(npvs[v], 95))})
+    actors = ev.actors.pivot_table(index="variant", columns="actor", values="npv",
+                                   aggfunc="sum", fill_value=0.0).reindex(variants)
+    diffs = []
+    for v in variants[1:]:
+        d = npvs[v] - npvs[variants[0]]
+        diffs.append({"variant": v, "ten_opzichte_van": variants[0],
+                      "verschil": float(ev.result(task, v).npv - ev.result(task, variants[0]).npv),
+                      "p5": float(np.percentile(d, 5)), "p95": float(np.percentile(d, 95)),
+                      "p_beter": float(np.mean(d > 0))})
+    return {"table": pd.DataFrame(rows), "differences": pd.DataFrame(diffs), "actors": actors}
+
+
+# --------------------------------------------------------------------------------------
+# scenario files
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of chosen assumptions (from a session), applicable to a case.
+
+    ``values`` maps parameter names (as in ``bandbreedtes``) to values; ``parameters`` holds
+    ``discount_rate``, ``volunteer_valuation`` and ``market_value_code``.
+    """
+
+    name: str
+    values: dict
+    parameters: dict
+    description: str = ""
+    created: str = ""
+
+    def to_dict(self) -> dict:
+        return {"naam": self.name, "omschrijving": self.description, "gemaakt": self.created,
+                "parameters": self.parameters, "waarden": self.values}
+
+    def save(self, path) -> Path:
+        from .reports import atomic_write
+
+        path = Path(path)
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
+        return path
+
+
+def load_scenario(path) -> Scenario:
+    """Read a scenario file (JSON), with Dutch messages for what is wrong."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CaseError([Problem(path.name, None, None, f"kan scenario niet lezen ({exc})")]) \
+            from exc
+    problems = []
+    if not isinstance(data, dict) or not isinstance(data.get("waarden", {}), dict):
+        raise CaseError([Problem(path.name, None, None,
+                                 "verwacht een JSON-object met 'naam' en 'waarden'")])
+    params = data.get("parameters", {}) or {}
+    allowed = {"discount_rate", "volunteer_valuation", "market_value_code"}
+    for key in set(params) - allowed:
+        problems.append(Problem(path.name, None, "parameters",
+                                f"onbekende parameter '{key}' (toegestaan: "
+                                + ", ".join(sorted(allowed)) + ")"))
+    for key, value in data.get("waarden", {}).items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            problems.append(Problem(path.name, None, "waarden", f"'{key}': {value!r} is geen "
+                                                                "getal"))
+    if problems:
+        raise CaseError(problems)
+    return Scenario(str(data.get("naam", path.stem)), dict(data.get("waarden", {})),
+                    dict(params), str(data.get("omschrijving", "")), str(data.get("gemaakt", "")))
+
+
+def apply_scenario(case: Case, scenario: Scenario) -> tuple[Case, dict]:
+    """The case with the scenario's values filled in, and the evaluation parameters.
+
+    A value outside an input's range widens that range (the session's choice wins).
+    """
+    problems = []
+    taken, kosten = case.taken.copy(), case.kosten.copy()
+    effecten, kengetallen = case.effecten.copy(), case.kengetallen.copy()
+    params = dict(scenario.parameters)
+    for name, value in scenario.values.items():
+        try:
+            parts = parse_parameter(name)
+        except ValueError as exc:
+            problems.append(Problem(f"scenario {scenario.name}", None, "waarden", str(exc)))
+            continue
+        kind = parts[0]
+        if kind == "discount":
+            params["discount_rate"] = float(value)
+        elif kind == "kengetal":
+            mask = kengetallen["code"] == parts[1]
+            if not mask.any():
+                problems.append(Problem(f"scenario {scenario.name}", None, "waarden",
+                                        f"onbekend kengetal '{parts[1]}'"))
+                continue
+            kengetallen.loc[mask, "waarde"] = float(value)
+            kengetallen.loc[mask & (kengetallen["laag"] > value), "laag"] = float(value)
+            kengetallen.loc[mask & (kengetallen["hoog"] < value), "hoog"] = float(value)
+        elif kind in ("optimisme_kosten", "optimisme_baten"):
+            taken.loc[taken["taak_id"] == parts[1], kind] = float(value)
+        elif kind == "factor":
+            mask = (kosten["taak_id"] == parts[1]) & (kosten["post"] == parts[2])
+            kosten.loc[mask & kosten["bedrag"].notna(), "bedrag"] *= float(value)
+            kosten.loc[mask & kosten["bedrag"].isna(), "hoeveelheid"] *= float(value)
+        else:
+            _, task, effect, fld = parts
+            mask = (effecten["taak_id"] == task) & (effecten["effect"] == effect)
+            if not mask.any():
+                problems.append(Problem(f"scenario {scenario.name}", None, "waarden",
+                                        f"onbekend effect '{task}/{effect}'"))
+                continue
+            column = "waarde_per_eenheid" if fld == "waarde" else fld
+            effecten.loc[mask, column] = float(value)
+            if fld == "hoeveelheid":
+                low, high = effecten.loc[mask, "hoeveelheid_laag"], effecten.loc[
+                    mask, "hoeveelheid_hoog"]
+                effecten.loc[mask & (low > value), "hoeveelheid_laag"] = float(value)
+                effecten.loc[mask & (high < value), "hoeveelheid_hoog"] = float(value)
+    if problems:
+        raise CaseError(problems)
+    new = case.with_table("taken", taken).with_table("kosten", kosten)
+    new = new.with_table("effecten", effecten).with_table("kengetallen", kengetallen)
+    return new, params
