@@ -102,10 +102,19 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
         raise CaseError("geen wijken om een rapport van te maken (geen taken in de casus; "
                         "gebruik --all-wijken voor alle wijken in de CBS-cijfers)")
     base = inputs_fingerprint(case_path, Path(notebook))
-    out = str(Path(out_dir).resolve())
-    return [Job(code, case_path, out, params,
+    if params.get("scenario_path"):
+        base += _hash_files([params["scenario_path"]])
+    out = Path(out_dir).resolve()
+    # one snapshot of the notebook for the whole batch: editing the notebook while a batch
+    # runs must not give some wijken the old and some the new version
+    snapshot = out / ".mkba" / f"wijkrapport-{base[:12]}.ipynb"
+    if not snapshot.exists():
+        from .reports import atomic_write
+
+        atomic_write(snapshot, Path(notebook).read_text(encoding="utf-8"))
+    return [Job(code, case_path, str(out), params,
                 hashlib.sha256(f"{base}|{code}|{json.dumps(params, sort_keys=True)}".encode())
-                .hexdigest(), isolate, str(notebook)) for code in codes]
+                .hexdigest(), isolate, str(snapshot)) for code in codes]
 
 
 _RUNNER = None
@@ -368,21 +377,20 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         if pd.notna(rec.value) and rec.value >= parameters.get("threshold", 10):
             heads[rec.region_code].update(inwoners=rec.value, jaar=int(rec.year))
     if case_path:
-        from .cba import evaluate
-        from .io import read_case
+        from .pipeline import run
 
-        case = read_case(case_path)
-        if not (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()).any():
-            ev = evaluate(case, discount_rate=parameters.get("discount_rate", 0.0225),
-                          price_year=parameters.get("price_year") or None,
-                          base_year=parameters.get("base_year") or None,
-                          horizon=parameters.get("horizon") or None)
-            for t in ev.totals.itertuples(index=False):
-                if t.wijk_code in heads:
-                    heads[t.wijk_code]["taken"].append(
-                        {"taak": t.task_id, "naam": t.naam, "variant": t.variant,
-                         "npv": float(t.npv), "bc_ratio": None if pd.isna(t.bc_ratio)
-                         else float(t.bc_ratio)})
+        scenario = parameters.get("scenario_path") or None
+        done = run(case_path, scenario=scenario,
+                   discount_rate=None if scenario else parameters.get("discount_rate"),
+                   price_year=parameters.get("price_year") or None,
+                   base_year=parameters.get("base_year") or None,
+                   horizon=parameters.get("horizon") or None, kwb=kwb)
+        for t in done.evaluation.totals.itertuples(index=False):
+            if t.wijk_code in heads:
+                heads[t.wijk_code]["taken"].append(
+                    {"taak": t.task_id, "naam": t.naam, "variant": t.variant,
+                     "npv": float(t.npv), "bc_ratio": None if pd.isna(t.bc_ratio)
+                     else float(t.bc_ratio)})
     return heads
 
 

@@ -296,6 +296,17 @@ class Evaluation:
     def __len__(self) -> int:
         return len(self.totals)
 
+    def subset(self, task_ids) -> Evaluation:
+        """The same evaluation restricted to some tasks."""
+        keep = set(task_ids)
+        cut = {name: getattr(self, name)[getattr(self, name)["task_id"].isin(keep)]
+               .reset_index(drop=True)
+               for name in ("tasks", "totals", "actors", "yearly", "cashflows", "pm")}
+        fin = self.financing[self.financing["taak_id"].isin(keep)].reset_index(drop=True)
+        return Evaluation(parameters=self.parameters, financing=fin,
+                          warnings={k: v for k, v in self.warnings.items() if k in keep},
+                          case_warnings=self.case_warnings, **cut)
+
     def result(self, task_id: str, variant: str | None = None) -> MkbaResult:
         """The result of one task; ``variant`` may be left out when the task has only one."""
         rows = self.totals[self.totals["task_id"] == task_id]

@@ -72,11 +72,14 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
                    help="analyseperiode in jaren vanaf startjaar (standaard: tot eindjaar)")
     p.add_argument("--threshold", type=int, default=10, metavar="N",
                    help="aantallen onder deze drempel worden niet getoond (standaard 10)")
+    p.add_argument("--scenario", default="", metavar="BESTAND",
+                   help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie")
 
 
 def _report_parameters(args) -> dict:
     return {"discount_rate": args.discount_rate, "price_year": args.price_year,
-            "base_year": args.base_year, "horizon": args.horizon, "threshold": args.threshold}
+            "base_year": args.base_year, "horizon": args.horizon, "threshold": args.threshold,
+            "scenario_path": args.scenario}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -181,25 +181,33 @@ class WijkProfile:
         return (f"<WijkProfile {self.region_code} {self.name or ''} {self.year}: "
                 f"{len(self.table)} indicatoren>")
 
-    def summary(self) -> pd.DataFrame:
-        """Dutch, formatted table; a suppressed figure shows as ``< 10`` (never the number)."""
-        t = self.table
+    def summary(self, indicators=None) -> pd.DataFrame:
+        """Dutch, formatted table; a suppressed figure shows as ``< 10`` (never the number).
 
-        def show(v, unit, suppressed=False):
+        ``indicators`` limits and orders the rows (default: every indicator)."""
+        t = self.table
+        if indicators is not None:
+            order = {ind: i for i, ind in enumerate(indicators)}
+            t = t[t["indicator"].isin(order)].sort_values("indicator", key=lambda c: c.map(order))
+
+        def show(v, unit, suppressed=False, indicator=""):
             if suppressed:
                 return f"< {self.threshold}"
-            decimals = 0 if unit == "aantal" or (pd.notna(v) and abs(v) >= 100) else 1
+            whole = unit == "aantal" and indicator not in AVERAGES_IN_AANTAL
+            decimals = 0 if whole or (pd.notna(v) and abs(v) >= 100) else 1
             return fmt_number(v, decimals)
 
         return pd.DataFrame({
             "indicator": t["label"],
             "eenheid": t["measure_unit"].fillna(""),
-            str(self.year): [show(v, u, s) for v, u, s in
-                             zip(t["measure"], t["measure_unit"], t["suppressed"], strict=True)],
-            "gemeente": [show(v, u) for v, u in zip(t["gemeente"], t["measure_unit"],
-                                                    strict=True)],
-            "vergelijkbare wijken": [show(v, u) for v, u in zip(t["similar"], t["measure_unit"],
-                                                                strict=True)],
+            str(self.year): [show(v, u, s, i) for v, u, s, i in
+                             zip(t["measure"], t["measure_unit"], t["suppressed"], t["indicator"],
+                                 strict=True)],
+            "gemeente": [show(v, u, False, i) for v, u, i in
+                         zip(t["gemeente"], t["measure_unit"], t["indicator"], strict=True)],
+            "vergelijkbare wijken": [show(v, u, False, i) for v, u, i in
+                                     zip(t["similar"], t["measure_unit"], t["indicator"],
+                                         strict=True)],
             f"verschil sinds {self.compare_year or '–'}": [
                 "–" if s else show(v, u) for v, u, s in
                 zip(t["change"], t["measure_unit"], t["suppressed"], strict=True)],

@@ -39,9 +39,34 @@ __all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
 
 RESET_TAG = "mkba-reset"
 #: What a worker's kernel loads before its first report (modules stay loaded across resets).
+#: Output caching is switched off: a long-lived kernel would otherwise keep every report's
+#: output in Out/_N.
 WARM_UP = ("import mkba.reports, mkba.cba, mkba.indicators, mkba.counterfactual, mkba.plots\n"
-           "import matplotlib.pyplot\nimport mkba.cbs\nmkba.cbs.load_kwb()\n")
+           "import matplotlib.pyplot\nimport mkba.cbs\nmkba.cbs.load_kwb()\n"
+           "get_ipython().displayhook.do_full_cache = False\n")
+#: Run before every report in a reused kernel: delete what earlier reports defined and go to
+#: the report's folder. (IPython's ``%reset -f`` does the same but also runs two full garbage
+#: collections, 0.4 s a report, and walks every execution count the kernel has seen.)
+RESET_CODE = """_ip = get_ipython()
+_name = None
+for _name in [n for n in _ip.user_ns if not n.startswith("_") and n not in _ip.user_ns_hidden]:
+    del _ip.user_ns[_name]
+_ip.user_ns.get("_oh", {{}}).clear()
+import os as _os
+_os.chdir({cwd!r})
+del _os, _ip, _name
+"""
 MAX_EFFECTS = 3
+#: Rows of the profile table in the report (all rows stay available in the notebook).
+REPORT_PROFILE_ROWS = (
+    "AantalInwoners", "HuishoudensTotaal", "k_0Tot15Jaar", "k_65JaarOfOuder",
+    "Eenpersoonshuishoudens", "HuishoudensMetKinderen", "GemiddeldeHuishoudensgrootte",
+    "PersonenPerSoortUitkeringBijstand", "HuishOnderOfRondSociaalMinimum",
+    "GemiddeldInkomenPerInwoner", "Nettoarbeidsparticipatie", "WmoClientenRelatief",
+    "PercentageJongerenMetJeugdzorg", "Koopwoningen", "InBezitWoningcorporatie",
+    "GemiddeldeWOZWaardeVanWoningen", "Bevolkingsdichtheid", "Woningvoorraad",
+    "AfstandTotHuisartsenpraktijk", "AfstandTotGroteSupermarkt",
+)
 
 
 class Html:
@@ -110,6 +135,9 @@ class WijkReport:
     effects: tuple = ()
     case: object | None = None
     notes: tuple[str, ...] = field(default=())
+    uncertainty: dict = field(default_factory=dict)
+    variants: dict = field(default_factory=dict)
+    scenario: object | None = None
 
     # ------------------------------------------------------------------ pieces
 
@@ -251,7 +279,9 @@ class WijkReport:
                   f"op deze wijk lijken ({similar}). Aantallen kleiner dan {p.threshold} tonen "
                   f"we niet, en ook geen cijfers die daarop zijn gebaseerd."),
                _figure(plot_profile(p)),
-               _table(p.summary())]
+               _table(p.summary(REPORT_PROFILE_ROWS)),
+               _p("De volledige tabel met alle CBS-cijfers staat in het notebook bij dit "
+                  "rapport (<code>rapport.profile.summary()</code>).")]
         return Html("".join(out))
 
     @_drawn
@@ -315,7 +345,7 @@ class WijkReport:
         if not self.results:
             return Html(_p("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
                            "taak in deze wijk."))
-        from .plots import plot_actors, plot_yearly
+        from .plots import plot_actors, plot_waterfall, plot_yearly
 
         rows = pd.DataFrame([{
             "taak": r.task_id, "naam": r.name, "variant": r.variant,
@@ -332,6 +362,7 @@ class WijkReport:
             variant = "" if r.variant == "project" else f" — {esc(r.variant)}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
             out.append(_figure(plot_yearly(r)))
+            out.append(_figure(plot_waterfall(r)))
             actors = r.by_actor()
             out.append(_table(pd.DataFrame({
                 "actor": actors["actor"], "kosten (CW)": actors["pv_costs"].map(fmt_eur),
@@ -341,6 +372,61 @@ class WijkReport:
                 out.append(_figure(plot_actors(r)))
             for w in r.warnings:
                 out.append(f"<p class='let-op'>Let op: {esc(w)}</p>")
+        return Html("".join(out))
+
+    @_drawn
+    def section_uncertainty(self) -> Html:
+        if not self.uncertainty:
+            return Html(_p("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
+                           "wijk."))
+        from .plots import plot_monte_carlo, plot_tornado, plot_variants
+
+        out = [_p("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
+                  "variëren we eerst één voor één (de balken: de NCW bij de lage en de hoge "
+                  "waarde; 'omslag' is de waarde waarbij het saldo nul wordt) en daarna allemaal "
+                  "tegelijk (Monte Carlo).")]
+        for (task, variant), extra in self.uncertainty.items():
+            mc, sens = extra["monte_carlo"], extra["sensitivity"]
+            label = task if variant == "project" else f"{task} — {variant}"
+            out.append(f"<h3>{esc(label)}</h3>")
+            out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
+                          f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
+                          f"{fmt_number(mc.draws)} trekkingen ligt de NCW tussen "
+                          f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}."))
+            if (sens["swing"] > 0).any():
+                out.append(_figure(plot_tornado(sens)))
+                shown = sens[sens["swing"] > 0].head(8)
+                out.append(_table(pd.DataFrame({
+                    "aanname": shown["name"],
+                    "bandbreedte": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
+                                    for a, b in zip(shown["low"], shown["high"], strict=True)],
+                    "NCW bij laag": shown["npv_low"].map(fmt_eur),
+                    "NCW bij hoog": shown["npv_high"].map(fmt_eur),
+                    "omslag (NCW = 0)": [
+                        "geen" if pd.isna(v) else fmt_number(v, 2)
+                        + ("" if inr else " (buiten bandbreedte)")
+                        for v, inr in zip(shown["switching_value"], shown["switching_in_range"],
+                                          strict=True)]})))
+            out.append(_figure(plot_monte_carlo(mc)))
+            rates = extra["discount_rates"]
+            out.append(_table(pd.DataFrame({"discontovoet": rates["variant"],
+                                            "NCW": rates["npv"].map(fmt_eur)})))
+        for task, cv in self.variants.items():
+            out.append(f"<h3>Varianten van {esc(task)}</h3>")
+            t = cv["table"]
+            out.append(_table(pd.DataFrame({
+                "variant": t["variant"], "NCW": t["npv"].map(fmt_eur),
+                "B/K": t["bc_ratio"].map(fmt_ratio),
+                "kans NCW > 0": t["p_npv_positive"].map(lambda v: fmt_pct(v, 0))})))
+            d = cv["differences"]
+            if len(d):
+                out.append(_table(pd.DataFrame({
+                    "variant": d["variant"], "ten opzichte van": d["ten_opzichte_van"],
+                    "verschil in NCW": d["verschil"].map(fmt_eur),
+                    "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
+                                     for a, b in zip(d["p5"], d["p95"], strict=True)],
+                    "kans dat het beter is": d["p_beter"].map(lambda v: fmt_pct(v, 0))})))
+            out.append(_figure(plot_variants(cv["actors"])))
         return Html("".join(out))
 
     def section_pm(self) -> Html:
@@ -391,6 +477,10 @@ class WijkReport:
             {"parameter": "horizon", "waarde": f"{p['horizon']} jaar" if p["horizon"]
              else "startjaar t/m eindjaar"},
             {"parameter": "drempel kleine aantallen", "waarde": str(p["threshold"])},
+            {"parameter": "waardering vrijwilligersuur",
+             "waarde": str(p.get("volunteer_valuation", "vervangingskosten"))},
+            {"parameter": "scenario", "waarde": self.scenario.name if self.scenario is not None
+             else "geen (de aannames uit de casus)"},
         ])
         assumptions = pd.DataFrame([{"aanname": a.label, "standaard": a.shown(),
                                      "eenheid": a.unit, "bron": a.source}
@@ -422,9 +512,13 @@ class WijkReport:
 
 
 def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_year: int = 0,
-                      horizon: int = 0, threshold: int = 10) -> dict:
+                      horizon: int = 0, threshold: int = 10, scenario_path: str = "") -> dict:
     """Check the report parameters (0 means: the default) and return them as plain values."""
     problems = []
+    if not isinstance(scenario_path, str):
+        problems.append(f"scenario_path {scenario_path!r} moet een pad zijn")
+    elif scenario_path and not Path(scenario_path).is_file():
+        problems.append(f"scenario {scenario_path} bestaat niet")
     if not isinstance(discount_rate, int | float) or not -1 < discount_rate < 1:
         problems.append(f"discontovoet {discount_rate!r} moet een fractie zijn")
     for name, value in (("price_year", price_year), ("base_year", base_year),
@@ -434,7 +528,8 @@ def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_y
     if problems:
         raise CaseError("; ".join(problems))
     return {"discount_rate": float(discount_rate), "price_year": int(price_year),
-            "base_year": int(base_year), "horizon": int(horizon), "threshold": int(threshold)}
+            "base_year": int(base_year), "horizon": int(horizon), "threshold": int(threshold),
+            "scenario_path": str(Path(scenario_path).resolve()) if scenario_path else ""}
 
 
 def check_wijk_code(wijk_code) -> str:
@@ -446,7 +541,8 @@ def check_wijk_code(wijk_code) -> str:
 
 def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: float = 0.0225,
                 price_year: int = 0, base_year: int = 0, horizon: int = 0,
-                threshold: int = 10, effects: bool = True) -> WijkReport:
+                threshold: int = 10, effects: bool = True, scenario_path: str = "",
+                draws: int = 2000) -> WijkReport:
     """Compute everything the wijk report shows.
 
     Parameters
@@ -461,6 +557,10 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
         Small-number threshold.
     effects : bool
         Whether to estimate the effect on the targets' indicators.
+    scenario_path : str
+        A scenario file with chosen assumptions (from the evaluation session); empty: none.
+    draws : int
+        Monte Carlo draws per task and variant (0: no uncertainty section).
 
     Examples
     --------
@@ -471,35 +571,45 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
     True
     """
     check_wijk_code(wijk_code)
-    params = report_parameters(discount_rate, price_year, base_year, horizon, threshold)
+    params = report_parameters(discount_rate, price_year, base_year, horizon, threshold,
+                               scenario_path)
+    params.pop("scenario_path")
     from .cbs import load_kwb, region_names
 
     kwb = load_kwb()
     name = region_names(kwb).get(wijk_code, wijk_code)
-    case = evaluation = None
+    case = evaluation = scenario = None
     tasks = pd.DataFrame(columns=["taak_id", "naam", "startjaar"])
     targets = pd.DataFrame()
     found_effects: list = []
     notes: list[str] = []
+    uncertainty: dict = {}
+    variants: dict = {}
     if case_path:
-        from .cba import evaluate
         from .indicators import target_attainment
         from .io import read_case
+        from .pipeline import run
+        from .uncertainty import compare_variants
 
         case = read_case(case_path)
         tasks = case.taken[case.taken["wijk_code"] == wijk_code]
         if len(tasks):
-            sub = case
-            if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()).any():
-                from .counterfactual import quantities_from_estimates
-
-                sub, _ = quantities_from_estimates(case, kwb=kwb)
-            evs = [evaluate(sub, discount_rate=params["discount_rate"],
-                            price_year=params["price_year"] or None,
-                            base_year=params["base_year"] or None,
-                            horizon=params["horizon"] or None, task=t)
-                   for t in tasks["taak_id"]]
-            evaluation = _combine(evs)
+            done = run(case, scenario=scenario_path or None,
+                       discount_rate=params["discount_rate"] if not scenario_path else None,
+                       price_year=params["price_year"] or None,
+                       base_year=params["base_year"] or None,
+                       horizon=params["horizon"] or None,
+                       monte_carlo=draws, kwb=kwb)
+            scenario = done.scenario
+            params["discount_rate"] = done.parameters["discount_rate"]
+            params["volunteer_valuation"] = done.parameters["volunteer_valuation"]
+            evaluation = done.evaluation.subset(tasks["taak_id"])
+            mine = set(tasks["taak_id"])
+            uncertainty = {k: v for k, v in done.uncertainty.items() if k[0] in mine}
+            for t in tasks["taak_id"]:
+                if (evaluation.totals["task_id"] == t).sum() > 1 and draws:
+                    variants[t] = compare_variants(done.case, t, draws=draws, seed=0,
+                                                   **done.parameters)
             targets = target_attainment(case, kwb, threshold=threshold)
             targets = targets[targets["region_code"] == wijk_code].reset_index(drop=True)
             if effects:
@@ -521,21 +631,8 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
         notes.append(str(err))
     shown = {**params, "price_year": price}
     return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
-                      profile, tuple(found_effects), case, tuple(notes))
-
-
-def _combine(evaluations):
-    """One Evaluation from several (one per task), for the report's tables."""
-    from .cba import Evaluation
-
-    first = evaluations[0]
-    cat = {name: pd.concat([getattr(e, name) for e in evaluations], ignore_index=True)
-           for name in ("tasks", "totals", "actors", "yearly", "cashflows", "pm", "financing")}
-    warnings = {}
-    for e in evaluations:
-        warnings.update(e.warnings)
-    return Evaluation(parameters=first.parameters, warnings=warnings,
-                      case_warnings=first.case_warnings, **cat)
+                      profile, tuple(found_effects), case, tuple(notes), uncertainty, variants,
+                      scenario)
 
 
 def _effects(case, wijk_code, targets, kwb) -> list:
@@ -632,7 +729,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 class KernelRunner:
     """Runs notebooks with papermill in one kernel that lives as long as this object.
 
-    Before every notebook the kernel namespace is reset (``%reset -f``, in a cell that is
+    Before every notebook the user namespace is emptied (:data:`RESET_CODE`, in a cell that is
     removed from the saved notebook), so reports do not see each other's variables. A dead
     kernel is restarted. ``isolate=True`` starts a fresh kernel for every notebook instead.
     """
@@ -711,9 +808,7 @@ class KernelRunner:
             self._start()
         _register_engine()
         work = copy.deepcopy(nb)
-        reset = nbformat.v4.new_code_cell("%reset -f\nimport os as _os\n"
-                                          f"_os.chdir({str(cwd or os.getcwd())!r})\n"
-                                          "del _os")
+        reset = nbformat.v4.new_code_cell(RESET_CODE.format(cwd=str(cwd or os.getcwd())))
         reset.metadata["tags"] = [RESET_TAG]
         work.cells.insert(0, reset)
         out = pm.execute_notebook(work, None, parameters=parameters, progress_bar=False,

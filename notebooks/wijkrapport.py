@@ -22,12 +22,14 @@ price_year: int = 0  # prijspeil van alle bedragen, 0 voor het laatste jaar van 
 base_year: int = 0  # jaar waarnaar contant gemaakt wordt, 0 voor het startjaar van elke taak
 horizon: int = 0  # aantal jaren vanaf het startjaar, 0 voor tot en met het eindjaar
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
+scenario_path: str = ""  # scenario met gekozen aannames (uit de evaluatiesessie), leeg voor geen
 
 # %%
 from mkba.reports import wijk_report
 
 rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_year=price_year,
-                      base_year=base_year, horizon=horizon, threshold=threshold)
+                      base_year=base_year, horizon=horizon, threshold=threshold,
+                      scenario_path=scenario_path)
 rapport.title()
 
 # %% [markdown]
@@ -62,6 +64,12 @@ rapport.section_effects()
 
 # %%
 rapport.section_mkba()
+
+# %% [markdown]
+# ## Hoe zeker is de uitkomst?
+
+# %%
+rapport.section_uncertainty()
 
 # %% [markdown]
 # ## Wat niet in geld uit te drukken is

@@ -23,7 +23,10 @@ TEST_NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "testrapport.ipyn
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
-                          "horizon", "threshold"],
+                          "horizon", "threshold", "scenario_path"],
+    "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
+    "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
+                              "draws"],
 }
 
 
@@ -275,3 +278,37 @@ def test_verkenning_notebook_runs(tmp_path):
     assert "Traceback" not in text
     assert "WK034401" in text  # Utrecht's wijken side by side
     assert "data:image/png" in text or "image/png" in text
+
+
+def test_reused_kernel_does_not_leak_variables(tmp_path):
+    """A report cannot see what an earlier report in the same worker defined."""
+    from mkba.reports import KernelRunner
+
+    def notebook(code):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        p = nbformat.v4.new_code_cell("x = 1  # parameter")
+        p.metadata["tags"] = ["parameters"]
+        nb.cells = [p, nbformat.v4.new_code_cell(code)]
+        return nb
+
+    runner = KernelRunner()
+    try:
+        runner.run(notebook("leftover = 'geheim'"), {"x": 1}, cwd=str(tmp_path))
+        out = runner.run(notebook("print('leftover' in globals(), x)"), {"x": 2},
+                         cwd=str(tmp_path))
+    finally:
+        runner.close()
+    assert out.cells[-1].outputs[0]["text"].strip() == "False 2"
+
+
+def test_batch_runs_on_a_snapshot_of_the_notebook(tmp_path):
+    """Editing the notebook during a batch must not mix versions: jobs use a copy."""
+    from mkba.batch import plan_jobs
+
+    jobs = plan_jobs(str(EXAMPLE), tmp_path, notebook=TEST_NOTEBOOK)
+    snapshot = Path(jobs[0].notebook)
+    assert snapshot.parent == tmp_path / ".mkba" and snapshot.read_bytes() == \
+        TEST_NOTEBOOK.read_bytes()
+    assert {j.notebook for j in jobs} == {str(snapshot)}

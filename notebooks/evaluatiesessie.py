@@ -1,0 +1,86 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Evaluatiesessie met de coalitiepartners
+#
+# Wat als? Met de schuifjes hieronder verander je de aannames waar de partners het niet over
+# eens zijn: hoeveel mensen echt aan werk kwamen, wat een uur vrijwilligerswerk waard is, hoe
+# snel een effect uitdooft, de discontovoet, een correctie voor te optimistische plannen. De
+# netto contante waarde (NCW), de baten/kostenverhouding, de verdeling over de partners en de
+# waterval van kosten naar saldo rekenen meteen mee. Met de knop bewaar je de gekozen aannames
+# als scenario; dat scenario kun je gebruiken in `mkba evaluate CASUS --scenario BESTAND` en in
+# de wijkrapporten (`mkba batch CASUS --out MAP --scenario BESTAND`).
+
+# %% tags=["parameters"]
+case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx)
+task: str = "T2"  # de taak waarover de sessie gaat
+variant: str = "maatschappelijk_aanbesteden"  # variant van de taak, leeg voor de eerste
+discount_rate: float = 0.0225  # reële discontovoet waarmee de sessie begint
+scenario_dir: str = "scenarios"  # map waarin bewaarde scenario's komen
+draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
+
+# %%
+from mkba.session import Session
+from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
+from mkba.plots import plot_monte_carlo, plot_tornado, plot_variants
+
+sessie = Session(case_path, task, variant or None, discount_rate=discount_rate,
+                 scenario_dir=scenario_dir)
+sessie.widget()
+
+# %% [markdown]
+# ## De uitkomst met de aannames uit de casus
+#
+# (Zonder live kernel, bijvoorbeeld in een bewaard rapport, staat hier de uitkomst van de
+# aannames zoals ze nu zijn.)
+
+# %%
+sessie.view()
+
+# %% [markdown]
+# ## Welke aannames doen ertoe?
+#
+# Elke aanname apart van laag naar hoog (de andere blijven staan). "NCW = 0 bij" is de
+# omslagwaarde: daar slaat het saldo om.
+
+# %%
+gevoeligheid = sensitivity(sessie.case, task, sessie.variant, discount_rate=discount_rate)
+plot_tornado(gevoeligheid);
+
+# %%
+gevoeligheid[["name", "low", "high", "npv_low", "npv_high", "switching_value"]]
+
+# %% [markdown]
+# ## Alle onzekerheid tegelijk (Monte Carlo)
+
+# %%
+plot_monte_carlo(monte_carlo(sessie.case, task, sessie.variant, draws=draws, seed=1,
+                             discount_rate=discount_rate));
+
+# %% [markdown]
+# ## De varianten naast elkaar
+#
+# Maatschappelijk aanbesteden tegenover de andere varianten, en het verschil met zijn
+# onzekerheid (dezelfde trekkingen voor beide varianten).
+
+# %%
+vergelijking = compare_variants(sessie.case, task, draws=draws, seed=1,
+                                discount_rate=discount_rate)
+vergelijking["table"]
+
+# %%
+vergelijking["differences"]
+
+# %%
+plot_variants(vergelijking["actors"]);
