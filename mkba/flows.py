@@ -117,6 +117,8 @@ VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "nul")
 
 def optimism(lines: pd.DataFrame, taken: pd.DataFrame, task_column: str) -> np.ndarray:
     """Optimism-bias fraction per line: the line's own, else its task's, else 0."""
+    if taken[task_column].isna().all() and lines["optimisme"].isna().all():
+        return np.zeros(len(lines))  # the usual case: no correction, no lookups
     per_task = taken.set_index("taak_id")[task_column]
     task_value = lines["taak_id"].map(per_task).to_numpy(dtype=float, na_value=np.nan)
     own = lines["optimisme"].to_numpy(dtype=float, na_value=np.nan)

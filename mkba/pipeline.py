@@ -51,7 +51,7 @@ def run(case, *, scenario=None, discount_rate: float | None = None,
         price_year: int | None = None, base_year: int | None = None,
         horizon: int | None = None, task: str | None = None,
         volunteer_valuation: str | None = None, market_value_code: str | None = None,
-        monte_carlo: int = 0, seed: int = 0, kwb=None) -> Run:
+        monte_carlo: int = 0, seed: int = 0, kwb=None, uncertainty_tasks=None) -> Run:
     """Run a case: apply the scenario, fill quantities from effect estimates, evaluate, and
     with ``monte_carlo > 0`` add Monte Carlo, one-way sensitivity and discount-rate variants
     for every task and variant.
@@ -65,6 +65,8 @@ def run(case, *, scenario=None, discount_rate: float | None = None,
         Number of draws (0: no uncertainty analysis).
     seed : int
         Seed of the draws.
+    uncertainty_tasks : iterable of str, optional
+        Only these tasks get the uncertainty analysis (default: all evaluated tasks).
     Other parameters as :func:`mkba.evaluate` (None: the scenario's value or the default).
     """
     from .uncertainty import (
@@ -98,7 +100,10 @@ def run(case, *, scenario=None, discount_rate: float | None = None,
     ev = evaluate(case, task=task, **params)
     extra = {}
     if monte_carlo:
+        only = None if uncertainty_tasks is None else set(uncertainty_tasks)
         for r in ev.results():
+            if only is not None and r.task_id not in only:
+                continue
             extra[(r.task_id, r.variant)] = {
                 "monte_carlo": run_monte_carlo(case, r.task_id, r.variant, draws=monte_carlo,
                                                seed=seed, **params),

@@ -599,7 +599,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
                        price_year=params["price_year"] or None,
                        base_year=params["base_year"] or None,
                        horizon=params["horizon"] or None,
-                       monte_carlo=draws, kwb=kwb)
+                       monte_carlo=draws, kwb=kwb, uncertainty_tasks=set(tasks["taak_id"]))
             scenario = done.scenario
             params["discount_rate"] = done.parameters["discount_rate"]
             params["volunteer_valuation"] = done.parameters["volunteer_valuation"]
