@@ -707,6 +707,15 @@ def export_html(nb, title: str) -> str:
     return PAGE.format(title=esc(title), body=body)
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import (changing the umask is not thread-safe)
+
+
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers never see half."""
     path = Path(path)
@@ -716,9 +725,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
             f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; reports are meant to be shared
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
