@@ -19,7 +19,6 @@ import atexit
 import hashlib
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,13 +143,11 @@ _WARM = {"done": False}
 
 
 def init_worker(isolate: bool = False, threads: int | None = None) -> None:
-    """Start and warm this worker's kernel; meanwhile load the worker's own modules."""
+    """Start and warm this worker's kernel; while the kernel works, load the worker's own
+    modules in this (single) thread."""
     if _WARM["done"]:
         return
-    side = threading.Thread(target=_worker_imports, daemon=True)
-    side.start()
-    _runner(isolate, threads).warm()
-    side.join()
+    _runner(isolate, threads).warm(meanwhile=_worker_imports)
     _WARM["done"] = True
 
 

@@ -772,15 +772,34 @@ class KernelRunner:
         self._kc.start_channels()
         self._loop.run_until_complete(self._kc.wait_for_ready(timeout=120))
 
-    def warm(self, code: str = WARM_UP) -> None:
-        """Start the kernel and run ``code`` in it (imports, CBS data) before the first report."""
+    def warm(self, code: str = WARM_UP, meanwhile=None) -> None:
+        """Start the kernel and run ``code`` in it (imports, CBS data) before the first report.
+
+        ``meanwhile`` (a callable) runs in this process while the kernel works: the overlap
+        comes from two processes, never from two threads importing at once (concurrent
+        imports of shared packages can see half-initialised modules).
+        """
         if self.isolate:
+            if meanwhile is not None:
+                meanwhile()
             return
         if not self._alive():
             self.close()
             self._start()
-        self._loop.run_until_complete(self._kc.execute_interactive(
-            code, timeout=300, output_hook=lambda msg: None))
+        msg_id = self._kc.execute(code, silent=True)
+        if meanwhile is not None:
+            meanwhile()
+        self._loop.run_until_complete(self._reply(msg_id, timeout=300))
+
+    async def _reply(self, msg_id: str, timeout: float):
+        while True:
+            msg = await self._kc.get_shell_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if msg["content"].get("status") != "ok":
+                    raise RuntimeError("voorbereiden van de kernel mislukt: "
+                                       f"{msg['content'].get('ename')}: "
+                                       f"{msg['content'].get('evalue')}")
+                return msg
 
     def _alive(self) -> bool:
         if self._km is None:
