@@ -312,13 +312,7 @@ class Evaluation:
         rows = self.totals[self.totals["task_id"] == task_id]
         if rows.empty:
             raise CaseError(f"onbekende taak '{task_id}'")
-        if variant is None:
-            if len(rows) > 1:
-                raise CaseError(f"taak {task_id} heeft varianten: "
-                                + ", ".join(rows["variant"]) + "; kies er één")
-            variant = rows["variant"].iloc[0]
-        if variant not in set(rows["variant"]):
-            raise CaseError(f"taak {task_id} heeft geen variant '{variant}'")
+        variant = choose_variant(task_id, list(rows["variant"]), variant)
         return self._build(rows[rows["variant"] == variant].iloc[0], _Parts(self))
 
     def results(self) -> list[MkbaResult]:
@@ -363,6 +357,18 @@ class Evaluation:
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+
+def choose_variant(task_id: str, variants: list[str], variant: str | None) -> str:
+    """The variant asked for, or the only one; a Dutch error otherwise."""
+    if variant is None:
+        if len(variants) > 1:
+            raise CaseError(f"taak {task_id} heeft varianten: " + ", ".join(variants)
+                            + "; kies er één")
+        return variants[0]
+    if variant not in variants:
+        raise CaseError(f"taak {task_id} heeft geen variant '{variant}'")
+    return variant
 
 
 class _Parts:

@@ -202,6 +202,16 @@ def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, po
     return list(candidates.index[order])
 
 
+def _comparison_union(panel, units, pre, used, pool, k) -> list[str]:
+    """The comparisons of every treated unit together, in order, without repeats."""
+    comps: list[str] = []
+    for u in units:
+        for c in select_comparisons(panel, u, pre, used, pool, k):
+            if c not in comps:
+                comps.append(c)
+    return comps
+
+
 def _did_means(panel: pd.DataFrame, treated, controls, pre, post) -> float:
     """2×2 difference-in-differences of period means (equals TWFE on a balanced panel)."""
     t = panel.loc[list(treated)]
@@ -307,11 +317,7 @@ def _common_timing(panel, indicator, treated, start, pool, k, n_placebo, rng, cl
     if not post:
         return _refuse(indicator, treated, [f"geen meting vanaf het startjaar {start}: het "
                                             "effect is nog niet te meten"], len(pre), 0, panel)
-    comps: list[str] = []
-    for u in units:
-        for c in select_comparisons(panel, u, pre, years, pool, k):
-            if c not in comps:
-                comps.append(c)
+    comps = _comparison_union(panel, units, pre, years, pool, k)
     if len(comps) < MIN_COMPARISONS:
         return _refuse(indicator, treated, [
             f"te weinig vergelijkingswijken met cijfers in alle jaren ({len(comps)}; minstens "
@@ -391,11 +397,7 @@ def _pretrend_common(panel, units, pre, pool, pool_list, k, draws, cluster_min):
     if len(pre) < 2:
         return None
     fake_pre, fake_post = pre[:-1], pre[-1:]
-    comps: list[str] = []
-    for u in units:
-        for c in select_comparisons(panel, u, fake_pre, pre, pool, k):
-            if c not in comps:
-                comps.append(c)
+    comps = _comparison_union(panel, units, fake_pre, pre, pool, k)
     if len(comps) < MIN_COMPARISONS:
         return None
     if len(units) >= cluster_min:

@@ -232,7 +232,7 @@ class Model:
                  base_year: int | None = None, horizon: int | None = None,
                  volunteer_valuation: str = "vervangingskosten",
                  market_value_code: str = "productiviteit_uur"):
-        from .cba import _check_parameters, _task_frame
+        from .cba import _check_parameters, _task_frame, choose_variant
 
         cpi = cpi_series()
         s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
@@ -241,13 +241,7 @@ class Model:
                             + ", ".join(VOLUNTEER_METHODS))
         keys = build_keys(case, _task_frame(case, task_id, s))
         frame = keys.frame
-        if variant is None:
-            if len(frame) > 1:
-                raise CaseError(f"taak {task_id} heeft varianten: "
-                                + ", ".join(frame["variant"]) + "; kies er één")
-            variant = frame["variant"].iloc[0]
-        if variant not in set(frame["variant"]):
-            raise CaseError(f"taak {task_id} heeft geen variant '{variant}'")
+        variant = choose_variant(task_id, list(frame["variant"]), variant)
         self.case, self.task_id, self.variant = case, task_id, variant
         self.key = int(np.flatnonzero(frame["variant"].to_numpy() == variant)[0])
         self.start = int(frame["start_year"].iloc[self.key])
