@@ -184,6 +184,14 @@ class MkbaResult:
         """Who pays and who gains: pv_costs, pv_benefits and npv per actor (transfers included)."""
         return self._by_actor.copy()
 
+    def actor_table(self) -> pd.DataFrame:
+        """:meth:`by_actor` with Dutch headers and Dutch euro amounts, for people to read."""
+        a = self._by_actor
+        return pd.DataFrame({"actor": a["actor"].to_numpy(),
+                             "kosten (CW)": a["pv_costs"].map(fmt_eur).to_numpy(),
+                             "baten (CW)": a["pv_benefits"].map(fmt_eur).to_numpy(),
+                             "saldo": a["npv"].map(fmt_eur).to_numpy()})
+
     def yearly(self) -> pd.DataFrame:
         """Flows per year: costs, benefits, gross transfers, net, discount factor, discounted."""
         return self._yearly.copy()

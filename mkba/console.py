@@ -47,15 +47,9 @@ def result_text(r: MkbaResult) -> str:
     summary = r.summary().iloc[4:]
     width = max(len(k) for k in summary.index)
     lines += [f"  {k:<{width}}  {v}" for k, v in summary["Waarde"].items()]
-    actors = r.by_actor()
+    actors = r.actor_table()
     if not actors.empty:
-        shown = pd.DataFrame({
-            "actor": actors["actor"],
-            "CW kosten": actors["pv_costs"].map(fmt_eur),
-            "CW baten": actors["pv_benefits"].map(fmt_eur),
-            "saldo": actors["npv"].map(fmt_eur),
-        })
-        lines += ["  Wie betaalt, wie wint (contante waarde):", _indent(_table(shown))]
+        lines += ["  Wie betaalt, wie wint (contante waarde):", _indent(_table(actors))]
     pm = r.pm()
     if not pm.empty:
         lines.append("  Niet in geld uitgedrukt (PM-posten):")

@@ -373,7 +373,7 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
         out = [None if b else _as_text(v) for v, b in zip(values, blank, strict=True)]
         if spec.kind == "choice":
             out = [None if v is None else _normalise_choice(v) for v in out]
-        return pd.Series(out, dtype="object").astype("str").where(~pd.Series(blank)), problems
+        return pd.Series(out, dtype="str"), problems  # None stays missing
     if spec.kind == "bool":
         out = []
         for r, v, b in zip(rows, values, blank, strict=True):

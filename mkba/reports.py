@@ -363,11 +363,8 @@ class WijkReport:
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
             out.append(_figure(plot_yearly(r)))
             out.append(_figure(plot_waterfall(r)))
-            actors = r.by_actor()
-            out.append(_table(pd.DataFrame({
-                "actor": actors["actor"], "kosten (CW)": actors["pv_costs"].map(fmt_eur),
-                "baten (CW)": actors["pv_benefits"].map(fmt_eur),
-                "saldo": actors["npv"].map(fmt_eur)})))
+            actors = r.actor_table()
+            out.append(_table(actors))
             if len(actors) > 1:
                 out.append(_figure(plot_actors(r)))
             for w in r.warnings:

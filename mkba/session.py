@@ -113,10 +113,7 @@ class Session:
                 f"saldo gemeente {fmt_eur(r.municipality['npv'])} · discontovoet "
                 f"{fmt_pct(self.discount_rate, 2)} · vrijwilligersuren: "
                 f"{esc(self.volunteer_valuation)}</p>")
-        actors = r.by_actor()
-        table = _table(pd.DataFrame({
-            "actor": actors["actor"], "kosten (CW)": actors["pv_costs"].map(fmt_eur),
-            "baten (CW)": actors["pv_benefits"].map(fmt_eur), "saldo": actors["npv"].map(fmt_eur)}))
+        table = _table(r.actor_table())
         with detached():
             figure = _figure(plot_waterfall(r))
         return Html(head + table + figure)

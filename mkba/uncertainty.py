@@ -408,12 +408,10 @@ class Model:
             cols = self.lines.refs.get(name, [])
             if not cols:
                 continue
-            if kind == "kengetal":
+            if kind in ("kengetal", "waarde"):  # both a value per unit in its own price year
                 writable("v")[:, cols] = arr[:, None]
             elif kind == "hoeveelheid":
                 writable("q")[:, cols] = arr[:, None]
-            elif kind == "waarde":
-                writable("v")[:, cols] = arr[:, None] / 1.0
             elif kind in ("deadweight", "attributie", "verdringing"):
                 writable({"deadweight": "dw", "attributie": "at",
                           "verdringing": "vd"}[kind])[:, cols] = arr[:, None]
