@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+
+# the modules themselves, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.tools.tools import add_constant
 
 from .cbs import indicator_labels, load_kwb, region_names
 from .errors import CaseError
@@ -359,8 +362,8 @@ def _trend(series: pd.DataFrame, base_year: int, target_year: int) -> dict:
     s = series[(series["year"] >= base_year)].dropna(subset=["value"])
     if len(s) < 3:
         return {"note": "te weinig metingen voor een trend (minstens 3)"}
-    x = sm.add_constant(s["year"].to_numpy(dtype=float) - base_year)
-    fit = sm.OLS(s["value"].to_numpy(dtype=float), x).fit()
+    x = add_constant(s["year"].to_numpy(dtype=float) - base_year)
+    fit = OLS(s["value"].to_numpy(dtype=float), x).fit()
     low, high = fit.conf_int(alpha=0.05)[1]
     pred = fit.get_prediction(np.array([[1.0, target_year - base_year]])).summary_frame(alpha=0.05)
     return {"trend_slope": float(fit.params[1]), "trend_slope_low": float(low),
