@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
-           "REPORT_NOTEBOOK"]
+           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
 #: Folder with the notebooks; override with ``MKBA_NOTEBOOKS``.
 NOTEBOOK_DIR = Path(os.environ.get("MKBA_NOTEBOOKS", DATA_DIR.parent / "notebooks"))
 REPORT_NOTEBOOK = NOTEBOOK_DIR / "wijkrapport.ipynb"
+#: A CBS wijk code (WK + gemeente + 2) or buurt code (BU + gemeente + 4).
+WIJK_CODE_PATTERN = r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$"
 
 
 @dataclass(frozen=True)

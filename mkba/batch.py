@@ -78,7 +78,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
               **parameters) -> list[Job]:
     """The jobs of a batch: every wijk with a task, or every wijk of the CBS data."""
     from .errors import CaseError
-    from .reports import check_wijk_code, report_parameters
+    from .render import check_wijk_code, report_parameters
 
     params = report_parameters(**parameters)
     case_path = str(Path(case_path).resolve()) if case_path else ""
@@ -108,7 +108,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     # runs must not give some wijken the old and some the new version
     snapshot = out / ".mkba" / f"wijkrapport-{base[:12]}.ipynb"
     if not snapshot.exists():
-        from .reports import atomic_write
+        from .render import atomic_write
 
         atomic_write(snapshot, Path(notebook).read_text(encoding="utf-8"))
     return [Job(code, case_path, str(out), params,
@@ -122,7 +122,7 @@ _RUNNER = None
 def _runner(isolate: bool, threads: int | None = None):
     global _RUNNER
     if _RUNNER is None:
-        from .reports import KernelRunner
+        from .render import KernelRunner
 
         _RUNNER = KernelRunner(isolate=isolate, threads=threads)
         atexit.register(_RUNNER.close)
@@ -134,7 +134,7 @@ def _worker_imports() -> None:
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    from .reports import _exporter
+    from .render import _exporter
 
     _exporter()
 
@@ -153,7 +153,7 @@ def init_worker(isolate: bool = False, threads: int | None = None) -> None:
 
 def run_job(job: Job) -> dict:
     """Render one report (in a worker process); never raises: errors become the record."""
-    from .reports import render_report
+    from .render import render_report
 
     started = time.perf_counter()
     record = {"wijk_code": job.wijk_code, "key": job.key, "html": f"{job.wijk_code}.html",
@@ -420,7 +420,7 @@ th {{ background: #f1f4f7; }}
 
 def _write_outputs(result: BatchResult, case_path, parameters, heads) -> None:
     from .formatting import fmt_eur, fmt_number, fmt_ratio
-    from .reports import atomic_write, esc
+    from .render import atomic_write, esc
 
     rows = []
     for r in result.records:

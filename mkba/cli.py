@@ -232,7 +232,7 @@ def _cmd_effect(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .reports import render_report
+    from .render import render_report
 
     out = render_report(args.wijk, args.out, args.case, **_report_parameters(args))
     print(f"Rapport: {out.html}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
+from .assumptions import WIJK_CODE_PATTERN
 from .errors import Problem
 
 __all__ = [
@@ -37,7 +38,6 @@ MUNICIPALITY = "gemeente"
 DEFAULT_VARIANT = "project"
 #: CBS wijk code (WK + 4-digit gemeente + 2 characters; Amsterdam uses letters since 2022)
 #: or buurt code (BU + 4-digit gemeente + 4 characters).
-WIJK_CODE_PATTERN = r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$"
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 PM_SCORES = ("--", "-", "0", "+", "++")

@@ -776,7 +776,7 @@ class Scenario:
                 "parameters": self.parameters, "waarden": self.values}
 
     def save(self, path) -> Path:
-        from .reports import atomic_write
+        from .render import atomic_write
 
         path = Path(path)
         atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2))

@@ -1,0 +1,342 @@
+"""Executing the wijk notebook with papermill and writing the HTML page (no pandas here).
+
+:func:`render_report` executes the notebook with papermill (parameters are written into the
+notebook as Python literals by papermill, never as code) and exports the HTML in-process with
+nbconvert (no process per report). :class:`KernelRunner` keeps one kernel and one kernel client
+per worker and empties the namespace (:data:`RESET_CODE`) before every report, so that a batch
+pays the kernel start and the imports once per worker, not once per report.
+
+This module only imports the standard library at import time: a batch worker process needs it
+at once (to start its kernel) and never needs pandas itself; the report's computation runs in
+the kernel (:mod:`mkba.reports`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import html
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
+from .errors import CaseError
+
+__all__ = ["KernelRunner", "render_report", "export_html", "atomic_write", "report_parameters",
+           "check_wijk_code", "esc", "ReportOutput", "WARM_UP", "RESET_CODE"]
+
+RESET_TAG = "mkba-reset"
+#: What a worker's kernel loads before its first report (modules stay loaded across resets).
+#: Output caching is switched off: a long-lived kernel would otherwise keep every report's
+#: output in Out/_N.
+WARM_UP = ("import mkba.reports, mkba.cba, mkba.indicators, mkba.counterfactual, mkba.plots\n"
+           "import matplotlib.pyplot\nimport mkba.cbs\nmkba.cbs.load_kwb()\n"
+           "get_ipython().displayhook.do_full_cache = False\n")
+#: Run before every report in a reused kernel: delete what earlier reports defined and go to
+#: the report's folder. (IPython's ``%reset -f`` does the same but also runs two full garbage
+#: collections, 0.4 s a report, and walks every execution count the kernel has seen.)
+RESET_CODE = """_ip = get_ipython()
+_name = None
+for _name in [n for n in _ip.user_ns if not n.startswith("_") and n not in _ip.user_ns_hidden]:
+    del _ip.user_ns[_name]
+_ip.user_ns.get("_oh", {{}}).clear()
+import os as _os
+_os.chdir({cwd!r})
+del _os, _ip, _name
+"""
+
+
+def esc(value) -> str:
+    """Escape a value from an input file for HTML (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_year: int = 0,
+                      horizon: int = 0, threshold: int = 10, scenario_path: str = "") -> dict:
+    """Check the report parameters (0 means: the default) and return them as plain values."""
+    problems = []
+    if not isinstance(scenario_path, str):
+        problems.append(f"scenario_path {scenario_path!r} moet een pad zijn")
+    elif scenario_path and not Path(scenario_path).is_file():
+        problems.append(f"scenario {scenario_path} bestaat niet")
+    if not isinstance(discount_rate, int | float) or not -1 < discount_rate < 1:
+        problems.append(f"discontovoet {discount_rate!r} moet een fractie zijn")
+    for name, value in (("price_year", price_year), ("base_year", base_year),
+                        ("horizon", horizon), ("threshold", threshold)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append(f"{name} {value!r} moet een geheel getal ≥ 0 zijn")
+    if problems:
+        raise CaseError("; ".join(problems))
+    return {"discount_rate": float(discount_rate), "price_year": int(price_year),
+            "base_year": int(base_year), "horizon": int(horizon), "threshold": int(threshold),
+            "scenario_path": str(Path(scenario_path).resolve()) if scenario_path else ""}
+
+
+def check_wijk_code(wijk_code) -> str:
+    if not isinstance(wijk_code, str) or not re.fullmatch(WIJK_CODE_PATTERN, wijk_code):
+        raise CaseError(f"{wijk_code!r} is geen CBS-code van een wijk (WKxxxxxx) of buurt "
+                        "(BUxxxxxxxx)")
+    return wijk_code
+
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+@page {{ size: A4; margin: 16mm 14mm; }}
+body {{ font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d2329;
+       line-height: 1.5; margin: 0 auto; padding: 1rem; max-width: 60rem; font-size: 16px; }}
+h1 {{ color: #1f4e79; font-size: 1.8rem; margin-bottom: 0.2rem; }}
+h2 {{ color: #1f4e79; border-bottom: 2px solid #dfe6ee; padding-bottom: 0.2rem;
+      margin-top: 2.2rem; }}
+h3 {{ margin-top: 1.4rem; }}
+p.sub {{ color: #5b6770; margin-top: 0; }}
+.let-op {{ background: #fff6e5; border-left: 4px solid #e07b00; padding: 0.4rem 0.6rem; }}
+img.figuur {{ max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }}
+table.tabel {{ border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem;
+              display: block; overflow-x: auto; max-width: 100%; }}
+table.tabel th, table.tabel td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid #e3e7eb;
+                                 text-align: left; vertical-align: top; }}
+table.tabel thead th {{ background: #f1f4f7; }}
+.jp-OutputArea-output pre {{ white-space: pre-wrap; }}
+@media print {{ body {{ max-width: none; font-size: 11pt; }} h2 {{ break-after: avoid; }}
+               img.figuur, table.tabel {{ break-inside: avoid; }} }}
+</style>
+</head>
+<body>
+{body}
+<footer><p class="sub">Gemaakt met mkba. Bron wijkcijfers: CBS.</p></footer>
+</body>
+</html>
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """nbconvert's HTML exporter, built once per process (its templates load slowly)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, anchor_link_text="")
+
+
+def export_html(nb, title: str) -> str:
+    """The executed notebook as one self-contained HTML page, without code (in-process)."""
+    body, _ = _exporter().from_notebook_node(nb)
+    return PAGE.format(title=esc(title), body=body)
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import (changing the umask is not thread-safe)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file in the same folder, then rename: readers never see half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class KernelRunner:
+    """Runs notebooks with papermill in one kernel that lives as long as this object.
+
+    Before every notebook the user namespace is emptied (:data:`RESET_CODE`, in a cell that is
+    removed from the saved notebook), so reports do not see each other's variables. A dead
+    kernel is restarted. ``isolate=True`` starts a fresh kernel for every notebook instead.
+    """
+
+    def __init__(self, isolate: bool = False, kernel_name: str = "python3",
+                 threads: int | None = None):
+        self.isolate = isolate
+        self.kernel_name = kernel_name
+        self.threads = threads
+        self._loop = None
+        self._km = None
+        self._kc = None
+        self._ipc_dir = None
+
+    def _start(self):
+        from jupyter_client.manager import AsyncKernelManager
+
+        self._loop = self._loop or asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        # IPC sockets in a private folder: workers sharing a working directory would otherwise
+        # pick the same socket names (kernel-ipc-1, ...) and garble each other's messages
+        self._ipc_dir = self._ipc_dir or tempfile.mkdtemp(prefix="mkba-kernel-")
+        self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                      ip=os.path.join(self._ipc_dir, "kernel"))
+        # BLAS/OpenMP threads per kernel: cores ÷ workers (threads), so that several
+        # multi-threaded kernels on few cores do not fight over them
+        env = dict(os.environ)
+        if self.threads:
+            env.update({v: str(self.threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                       "MKL_NUM_THREADS")})
+        self._loop.run_until_complete(self._km.start_kernel(env=env))
+        self._kc = self._km.client()
+        self._kc.start_channels()
+        self._loop.run_until_complete(self._kc.wait_for_ready(timeout=120))
+
+    def warm(self, code: str = WARM_UP, meanwhile=None) -> None:
+        """Start the kernel and run ``code`` in it (imports, CBS data) before the first report.
+
+        ``meanwhile`` (a callable) runs in this process while the kernel works: the overlap
+        comes from two processes, never from two threads importing at once (concurrent
+        imports of shared packages can see half-initialised modules).
+        """
+        if self.isolate:
+            if meanwhile is not None:
+                meanwhile()
+            return
+        if not self._alive():
+            self.close()
+            self._start()
+        msg_id = self._kc.execute(code, silent=True)
+        if meanwhile is not None:
+            meanwhile()
+        self._loop.run_until_complete(self._reply(msg_id, timeout=300))
+
+    async def _reply(self, msg_id: str, timeout: float):
+        while True:
+            msg = await self._kc.get_shell_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if msg["content"].get("status") != "ok":
+                    raise RuntimeError("voorbereiden van de kernel mislukt: "
+                                       f"{msg['content'].get('ename')}: "
+                                       f"{msg['content'].get('evalue')}")
+                return msg
+
+    def _alive(self) -> bool:
+        if self._km is None:
+            return False
+        return bool(self._loop.run_until_complete(self._km.is_alive()))
+
+    def close(self) -> None:
+        if self._kc is not None:
+            self._kc.stop_channels()
+        if self._km is not None:
+            try:
+                self._loop.run_until_complete(self._km.shutdown_kernel(now=True))
+            except RuntimeError:  # kernel already gone
+                pass
+        self._km = self._kc = None
+        if self._ipc_dir is not None:
+            import shutil
+
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
+            self._ipc_dir = None
+
+    def run(self, nb, parameters: dict, cwd: str | None = None):
+        """Execute a notebook (NotebookNode) with parameters; returns the executed notebook."""
+        import nbformat
+        import papermill as pm
+
+        if self.isolate:
+            return pm.execute_notebook(copy.deepcopy(nb), None, parameters=parameters,
+                                       progress_bar=False, cwd=cwd, kernel_name=self.kernel_name)
+        if not self._alive():
+            self.close()
+            self._start()
+        _register_engine()
+        work = copy.deepcopy(nb)
+        reset = nbformat.v4.new_code_cell(RESET_CODE.format(cwd=str(cwd or os.getcwd())))
+        reset.metadata["tags"] = [RESET_TAG]
+        work.cells.insert(0, reset)
+        out = pm.execute_notebook(work, None, parameters=parameters, progress_bar=False,
+                                  engine_name="mkba-reuse", km=self._km, kc=self._kc,
+                                  kernel_name=self.kernel_name)
+        out.cells = [c for c in out.cells if RESET_TAG not in c.metadata.get("tags", [])]
+        return out
+
+
+_ENGINE_REGISTERED = False
+
+
+def _register_engine() -> None:
+    """Register a papermill engine that runs in an existing kernel with an existing client."""
+    global _ENGINE_REGISTERED
+    if _ENGINE_REGISTERED:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import remove_args
+
+    class ReusedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, kc=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            client = PapermillNotebookClient(
+                nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            client.kc = kc  # reuse the worker's client: no new sockets per report
+            return client.execute()
+
+    papermill_engines.register("mkba-reuse", ReusedKernelEngine)
+    _ENGINE_REGISTERED = True
+
+
+@dataclass(frozen=True)
+class ReportOutput:
+    wijk_code: str
+    html: Path
+    notebook: Path
+    seconds: float
+
+
+def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
+                  runner: KernelRunner | None = None, notebook: Path = REPORT_NOTEBOOK,
+                  **parameters) -> ReportOutput:
+    """Execute the wijk notebook for one wijk and write ``<wijk>.html`` and ``<wijk>.ipynb``.
+
+    Parameters are checked first (a wijk code must be a CBS code; numbers must be numbers);
+    papermill then writes them into the notebook as literals. Both files are written
+    atomically. Raises the notebook's error when a cell fails.
+    """
+    import nbformat
+
+    started = time.perf_counter()
+    check_wijk_code(wijk_code)
+    params = report_parameters(**parameters)
+    case = str(Path(case_path).resolve()) if case_path else ""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(notebook, as_version=4)
+    own = runner is None
+    runner = runner or KernelRunner()
+    try:
+        executed = runner.run(nb, {"wijk_code": wijk_code, "case_path": case, **params},
+                              cwd=str(out_dir.resolve()))
+    finally:
+        if own:
+            runner.close()
+    html_path, nb_path = out_dir / f"{wijk_code}.html", out_dir / f"{wijk_code}.ipynb"
+    atomic_write(nb_path, nbformat.writes(executed))
+    atomic_write(html_path, export_html(executed, f"Wijkrapport {wijk_code}"))
+    return ReportOutput(wijk_code, html_path, nb_path, time.perf_counter() - started)
