@@ -312,3 +312,30 @@ def test_batch_runs_on_a_snapshot_of_the_notebook(tmp_path):
     assert snapshot.parent == tmp_path / ".mkba" and snapshot.read_bytes() == \
         TEST_NOTEBOOK.read_bytes()
     assert {j.notebook for j in jobs} == {str(snapshot)}
+
+
+HEAVY_UNUSED = ("seaborn", "statsmodels.api", "rfc3987_syntax", "dask", "distributed",
+                "ipywidgets", "openpyxl")
+
+
+def _imported_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return set(out)
+
+
+def test_batch_worker_imports_no_pandas():
+    """A worker process renders (papermill, nbconvert) but computes nothing itself."""
+    mods = _imported_after("import mkba.batch\nmkba.batch._worker_imports()\n"
+                           "import mkba.render, jupyter_client.manager")
+    assert {"papermill", "nbformat", "nbconvert"} <= mods
+    assert not mods & {"pandas", "pandera", "numpy", "matplotlib", *HEAVY_UNUSED}
+
+
+def test_kernel_warm_up_loads_only_what_a_report_uses():
+    from mkba.render import WARM_UP
+
+    code = WARM_UP.replace("get_ipython().displayhook.do_full_cache = False\n", "")
+    mods = _imported_after(code)
+    assert {"pandas", "matplotlib.pyplot", "statsmodels.regression.linear_model"} <= mods
+    assert not mods & {"papermill", "nbconvert", *HEAVY_UNUSED}
