@@ -30,6 +30,8 @@ from .assumptions import DATA_DIR, REPORT_NOTEBOOK
 __all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
+#: What a record carries for the index (from the report's headline, or computed afterwards).
+HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
 
 
 def _hash_files(paths) -> str:
@@ -161,10 +163,12 @@ def run_job(job: Job) -> dict:
               "notebook": f"{job.wijk_code}.ipynb", "error": None, "worker": os.getpid()}
     try:
         init_worker(job.isolate, 1)  # no-op once warm (a pool's initializer already did it)
-        render_report(job.wijk_code, job.out_dir, job.case_path or None,
-                      runner=_runner(job.isolate), notebook=Path(job.notebook),
-                      **job.parameters)
+        out = render_report(job.wijk_code, job.out_dir, job.case_path or None,
+                            runner=_runner(job.isolate), notebook=Path(job.notebook),
+                            **job.parameters)
         record["status"] = OK
+        if out.headline is not None:  # name, inhabitants, NPV per task, as the report shows
+            record.update({k: out.headline.get(k) for k in HEADLINE_KEYS})
     except Exception as exc:  # one failing wijk must not stop the batch
         record["status"] = FAILED
         record["error"] = _short_error(exc)
@@ -236,28 +240,26 @@ def _noop() -> None:
     return None
 
 
-def _run_local(jobs, workers, progress, meanwhile, pool=None):
+def _run_local(jobs, workers, progress, pool=None):
     from concurrent.futures import as_completed
 
     from tqdm import tqdm
 
     isolate = bool(jobs) and jobs[0].isolate
     if pool is None:
-        side = meanwhile()
         init_worker(isolate, max(1, os.cpu_count() or 1))
         return [run_job(j) for j in tqdm(jobs, desc="wijkrapporten", unit="wijk",
-                                         disable=not progress)], side
+                                         disable=not progress)]
     out = []
     with pool:
         futures = [pool.submit(run_job, j) for j in jobs]
-        side = meanwhile()  # the parent's own work overlaps with the workers'
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten",
                         unit="wijk", disable=not progress):
             out.append(fut.result())
-    return out, side
+    return out
 
 
-def _run_dask(jobs, workers, scheduler, progress, meanwhile):
+def _run_dask(jobs, workers, scheduler, progress):
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
@@ -270,12 +272,11 @@ def _run_dask(jobs, workers, scheduler, progress, meanwhile):
         client = Client(scheduler)
     try:
         futures = client.map(run_job, jobs, pure=False)  # each worker warms up on its first job
-        side = meanwhile()
         out = []
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten (Dask)",
                         unit="wijk", disable=not progress):
             out.append(fut.result())
-        return out, side
+        return out
     finally:
         client.close()
         if cluster is not None:
@@ -335,31 +336,32 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
             todo.append(job)
     workers = requested if pool is not None else max(1, min(requested, max(len(todo), 1)))
     params = jobs[0].parameters
-
-    def meanwhile():
-        return _headlines(case_path, [j.wijk_code for j in jobs], params)
-
     if not todo:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        done, heads = [], meanwhile()
-        engine = "lokaal"
+        done, engine = [], "lokaal"
     elif scheduler:
-        done, heads = _run_dask(todo, workers, scheduler, progress, meanwhile)
-        engine = f"dask ({scheduler})"
+        done, engine = _run_dask(todo, workers, scheduler, progress), f"dask ({scheduler})"
     else:
-        done, heads = _run_local(todo, workers, progress, meanwhile, pool)
-        engine = "lokaal"
+        done, engine = _run_local(todo, workers, progress, pool), "lokaal"
     records += done
     order = {j.wijk_code: i for i, j in enumerate(jobs)}
     records.sort(key=lambda r: order[r["wijk_code"]])
+    # the reports carry their own headline figures; only a failed report (or a notebook
+    # that shows none) needs them computed here
+    missing = [r for r in records if any(k not in r for k in HEADLINE_KEYS)]
+    if missing:
+        heads = _headlines(case_path, [r["wijk_code"] for r in missing], params)
+        for r in missing:
+            r.update(heads[r["wijk_code"]])
     result = BatchResult(records, out, time.perf_counter() - started, workers, engine)
-    _write_outputs(result, case_path, params, heads)
+    _write_outputs(result, case_path, params)
     return result
 
 
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
-    """Name, inhabitants and MKBA headline per wijk, computed once in the parent."""
+    """Name, inhabitants and MKBA headline per wijk, computed in the parent (for wijken whose
+    report failed or did not show its headline)."""
     import pandas as pd
 
     from .cbs import load_kwb, region_names
@@ -418,23 +420,19 @@ th {{ background: #f1f4f7; }}
 """
 
 
-def _write_outputs(result: BatchResult, case_path, parameters, heads) -> None:
+def _write_outputs(result: BatchResult, case_path, parameters) -> None:
     from .formatting import fmt_eur, fmt_number, fmt_ratio
     from .render import atomic_write, esc
 
     rows = []
     for r in result.records:
-        h = heads.get(r["wijk_code"], {})
-        r["naam"] = h.get("naam")
-        r["inwoners"] = h.get("inwoners")
-        r["taken"] = h.get("taken", [])
         tasks = "<br>".join(
             f"{esc(t['taak'])} {esc(t['naam'])}"
             + ("" if t["variant"] == "project" else f" ({esc(t['variant'])})")
             + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})" for t in r["taken"]) or "–"
         link = (f"<a href='{esc(r['html'])}'>rapport</a>" if r["status"] != FAILED
                 else f"<span class='mislukt' title='{esc(r['error'])}'>mislukt</span>")
-        inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({h.get('jaar')})"
+        inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({r['jaar']})"
         rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r['naam'])}</td><td>{inh}</td>"
                     f"<td>{tasks}</td><td>{esc(r['status'])}</td><td>{link}</td></tr>")
     n = len(result.records)

@@ -28,9 +28,13 @@ from .assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
 from .errors import CaseError
 
 __all__ = ["KernelRunner", "render_report", "export_html", "atomic_write", "report_parameters",
-           "check_wijk_code", "esc", "ReportOutput", "WARM_UP", "RESET_CODE"]
+           "check_wijk_code", "esc", "ReportOutput", "WARM_UP", "RESET_CODE", "HEADLINE_MIME",
+           "notebook_headline"]
 
 RESET_TAG = "mkba-reset"
+#: Output type under which the report's title carries its headline figures (JSON); the batch
+#: builds its index from them, so index and report show the same computation.
+HEADLINE_MIME = "application/vnd.mkba.kop+json"
 #: What a worker's kernel loads before its first report (modules stay loaded across resets).
 #: Output caching is switched off: a long-lived kernel would otherwise keep every report's
 #: output in Out/_N.
@@ -308,6 +312,18 @@ class ReportOutput:
     html: Path
     notebook: Path
     seconds: float
+    #: the headline figures the notebook displayed (:data:`HEADLINE_MIME`), if it did
+    headline: dict | None = None
+
+
+def notebook_headline(nb) -> dict | None:
+    """The headline figures an executed notebook displayed (:data:`HEADLINE_MIME`), or None."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {})
+            if HEADLINE_MIME in data:
+                return dict(data[HEADLINE_MIME])
+    return None
 
 
 def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
@@ -339,4 +355,5 @@ def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
     html_path, nb_path = out_dir / f"{wijk_code}.html", out_dir / f"{wijk_code}.ipynb"
     atomic_write(nb_path, nbformat.writes(executed))
     atomic_write(html_path, export_html(executed, f"Wijkrapport {wijk_code}"))
-    return ReportOutput(wijk_code, html_path, nb_path, time.perf_counter() - started)
+    return ReportOutput(wijk_code, html_path, nb_path, time.perf_counter() - started,
+                        notebook_headline(executed))

@@ -23,6 +23,7 @@ from .assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  #
 from .errors import CaseError
 from .formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
 from .render import (  # noqa: F401  (re-exported: the public names of the report API)
+    HEADLINE_MIME,
     KernelRunner,
     atomic_write,
     check_wijk_code,
@@ -49,13 +50,22 @@ REPORT_PROFILE_ROWS = (
 
 
 class Html:
-    """A piece of HTML that notebooks display as is (``_repr_html_``)."""
+    """A piece of HTML that notebooks display as is (``_repr_html_``).
 
-    def __init__(self, text: str):
+    ``data`` adds other representations to the same output, e.g. the headline figures as
+    JSON (:data:`~mkba.render.HEADLINE_MIME`) that the batch reads for its index; an HTML
+    page ignores them.
+    """
+
+    def __init__(self, text: str, data: dict | None = None):
         self.text = text
+        self.data = data or {}
 
     def _repr_html_(self) -> str:
         return self.text
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.text, **self.data}
 
     def __str__(self) -> str:
         return self.text
@@ -120,15 +130,19 @@ class WijkReport:
         return [] if self.evaluation is None else self.evaluation.results()
 
     def headline(self) -> dict:
-        """Headline figures for the index page."""
-        out = {"wijk_code": self.wijk_code, "naam": self.name, "taken": len(self.tasks),
-               "resultaten": [{"taak": r.task_id, "variant": r.variant, "npv": r.npv,
-                               "bc_ratio": r.bc_ratio} for r in self.results]}
+        """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
+        per task and variant the NPV and B/C ratio (plain JSON values)."""
+        out = {"naam": self.name, "inwoners": None, "jaar": None,
+               "taken": [{"taak": r.task_id, "naam": r.name, "variant": r.variant,
+                          "npv": float(r.npv),
+                          "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)}
+                         for r in self.results]}
         if self.profile is not None:
             t = self.profile.table.set_index("indicator")
-            if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"]:
+            if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"] \
+                    and pd.notna(t.at["AantalInwoners", "value"]):
                 out["inwoners"] = float(t.at["AantalInwoners", "value"])
-            out["jaar"] = self.profile.year
+                out["jaar"] = int(self.profile.year)
         return out
 
     # ------------------------------------------------------------------ sections
@@ -139,7 +153,8 @@ class WijkReport:
             gemeente = f" · gemeente {esc(self.profile.gemeente_code)}"
         return Html(f"<h1>Wijkrapport {esc(self.name)}</h1>"
                     f"<p class='sub'>{esc(self.wijk_code)}{gemeente} · "
-                    f"gemaakt met mkba op {time.strftime('%d-%m-%Y')}</p>")
+                    f"gemaakt met mkba op {time.strftime('%d-%m-%Y')}</p>",
+                    data={HEADLINE_MIME: self.headline()})
 
     def summary(self) -> Html:
         """The first page in plain Dutch (B1): what, what it cost, what it yielded, who gains."""

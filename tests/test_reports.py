@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from mkba import CaseError, evaluate, read_case
+from mkba.assumptions import DATA_DIR
 from mkba.batch import batch
 from mkba.formatting import fmt_eur
 from mkba.reports import NOTEBOOK_DIR, atomic_write, render_report, wijk_report
@@ -100,6 +101,31 @@ class TestReport:
         assert "Kostenhandleiding" in page and "Bron: CBS" in page
         assert "vervangingskosten_uur" in page  # every kengetal used, with its source
 
+    def test_notebook_carries_the_headline_for_the_index(self, rendered):
+        import csv
+
+        from mkba.render import notebook_headline
+
+        head = notebook_headline(nbformat.read(rendered / "WK036330.ipynb", as_version=4))
+        ev = evaluate(read_case(EXAMPLE))
+        expected = [(r.task_id, r.variant, r.npv, r.bc_ratio) for r in ev.results()
+                    if r.task_id == "T1"]
+        assert [(t["taak"], t["variant"], t["npv"], t["bc_ratio"]) for t in head["taken"]] \
+            == [(a, b, pytest.approx(c), pytest.approx(d)) for a, b, c, d in expected]
+        assert head["naam"] == "Transvaalbuurt"
+        # the profile's year: the latest with at least half the indicators of the richest year
+        with open(DATA_DIR / "cbs" / "kwb_core_long.csv", encoding="utf-8") as f:
+            rows = [r for r in csv.DictReader(f) if r["region_code"] == "WK036330" and r["value"]]
+        per_year: dict[int, set] = {}
+        for r in rows:
+            per_year.setdefault(int(r["year"]), set()).add(r["indicator"])
+        richest = max(len(v) for v in per_year.values())
+        year = max(y for y, v in per_year.items() if len(v) >= richest / 2)
+        inh = next(float(r["value"]) for r in rows
+                   if int(r["year"]) == year and r["indicator"] == "AantalInwoners")
+        assert (head["jaar"], head["inwoners"]) == (year, inh)
+        json.dumps(head)  # plain JSON values only
+
     def test_html_has_no_code_no_traceback_and_is_self_contained(self, rendered):
         page = (rendered / "WK036330.html").read_text(encoding="utf-8")
         assert "wijk_report(" not in page and "from mkba" not in page
@@ -185,8 +211,26 @@ class TestBatch:
         index = (out / "index.html").read_text(encoding="utf-8")
         assert "WK036330.html" in index and "mislukt" in index
         assert "Transvaalbuurt" in index
+        # the test notebook shows no headline: the batch computes it, also for the failed wijk
+        assert recs["WK036339"]["naam"] not in (None, "WK036339")
         assert not list(out.glob(".*.tmp"))
         assert len({r["worker"] for r in recs.values()}) >= 1
+
+    def test_index_shows_the_headline_of_each_report(self, tmp_path, monkeypatch):
+        from mkba import batch as batch_module
+
+        def not_here(*args, **kwargs):
+            raise AssertionError("the report carries its headline; nothing to compute again")
+
+        monkeypatch.setattr(batch_module, "_headlines", not_here)
+        out = tmp_path / "b"
+        batch(str(EXAMPLE), out, workers=1, wijken=["WK036330"], progress=False)
+        res = evaluate(read_case(EXAMPLE)).result("T1")
+        rec = _records(out)["WK036330"]
+        assert rec["naam"] == "Transvaalbuurt"
+        assert [t["npv"] for t in rec["taken"]] == [pytest.approx(res.npv)]
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert fmt_eur(res.npv) in index and "Transvaalbuurt" in index
 
     def test_skip_unchanged_and_force(self, tmp_path):
         out = tmp_path / "b"
