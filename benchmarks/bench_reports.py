@@ -9,8 +9,9 @@ Measured in one run (the machines are noisy; compare the ratios):
 - **batch** of 20 task reports (a synthetic case: the example's buurthuis task copied to 20
   Amsterdam wijken) on 1, 2 and 4 workers: seconds per report and the speed-up (target ≥ 1.7×
   with 2 workers on this 2-core machine);
-- **profile-only** reports (``--all-wijken``) for a sample of NL wijken on 2 workers, and the
-  projected time for all 3,344 wijken (target < 1 hour).
+- **profile-only** reports (``--all-wijken``) for two samples of NL wijken (n and 3n) on 2
+  workers: the cost per extra report, the fixed start-up, and the projected time for all
+  3,344 wijken (target < 1 hour).
 
     .venv/bin/python benchmarks/bench_reports.py [--sample 60] [--skip-workers-4]
 """
@@ -18,7 +19,6 @@ Measured in one run (the machines are noisy; compare the ratios):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import shutil
 import statistics
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from mkba.assumptions import DATA_DIR
-from mkba.reports import KernelRunner, render_report
+from mkba.render import WARM_UP, KernelRunner, render_report
 
 EXAMPLE = DATA_DIR / "voorbeeld"
 WIJKEN = [f"WK0363{i:02d}" for i in range(0, 99) if i not in (30, 39, 60, 94)][:20]
@@ -37,41 +37,37 @@ WIJKEN = [f"WK0363{i:02d}" for i in range(0, 99) if i not in (30, 39, 60, 94)][:
 COMPUTE = """
 import time
 t0 = time.perf_counter()
-from mkba.reports import wijk_report
+{imports}
 t1 = time.perf_counter()
+from mkba.reports import wijk_report
 r = wijk_report("WK036330", {case!r})
 for s in (r.title, r.summary, r.section_targets, r.section_profile, r.section_trends,
-          r.section_effects, r.section_mkba, r.section_pm, r.section_financing,
-          r.section_assumptions):
+          r.section_effects, r.section_mkba, r.section_uncertainty, r.section_pm,
+          r.section_financing, r.section_assumptions):
     s()._repr_html_()
 t2 = time.perf_counter()
 print(t1 - t0, t2 - t1)
 """
+# what the report's kernel imports (and the CBS table it loads) before its first report
+IMPORTS = WARM_UP.replace("get_ipython().displayhook.do_full_cache = False\n", "")
 
 
 def kernel_start_seconds(n=3) -> float:
-    from jupyter_client.manager import AsyncKernelManager
-
+    """Start a kernel and wait until it answers, as the batch workers do (IPC transport)."""
     times = []
     for _ in range(n):
-        loop = asyncio.new_event_loop()
+        runner = KernelRunner()
         t0 = time.perf_counter()
-        km = AsyncKernelManager(kernel_name="python3")
-        loop.run_until_complete(km.start_kernel())
-        kc = km.client()
-        kc.start_channels()
-        loop.run_until_complete(kc.wait_for_ready(timeout=60))
+        runner._start()
         times.append(time.perf_counter() - t0)
-        kc.stop_channels()
-        loop.run_until_complete(km.shutdown_kernel(now=True))
-        loop.close()
+        runner.close()
     return statistics.median(times)
 
 
 def fresh_process(case: str, n=3) -> tuple[float, float]:
     imports, compute = [], []
     for _ in range(n):
-        out = subprocess.run([sys.executable, "-c", COMPUTE.format(case=case)],
+        out = subprocess.run([sys.executable, "-c", COMPUTE.format(case=case, imports=IMPORTS)],
                              capture_output=True, text=True, check=True).stdout.split()
         imports.append(float(out[-2]))
         compute.append(float(out[-1]))
@@ -200,14 +196,20 @@ def main() -> None:
     kwb = load_kwb()
     nl = sorted(set(kwb.loc[(kwb["year"] == 2024) & (kwb["region_type"] == "Wijk"),
                             "region_code"]))
-    sample = nl[:: max(1, len(nl) // args.sample)][: args.sample]
-    extra = [a for code in sample for a in ("--wijk", code)]
-    seconds = cli_batch(None, tmp / "profiles", 2, ["--all-wijken", *extra])
-    per_report = seconds / len(sample)
-    print(f"{len(sample)} profile-only reports (mkba batch --all-wijken), 2 workers: "
-          f"{seconds:.1f} s ({per_report:.2f} s per report, whole command)")
-    print(f"projected for all {len(nl)} wijken: {per_report * len(nl) / 60:.1f} min "
-          "(target < 60 min; per-report cost is constant, so the time is linear in wijken)")
+    # two batch sizes: the fixed start-up cost and the cost per extra report (linearity)
+    sizes = (args.sample, 3 * args.sample)
+    seconds = {}
+    for n in sizes:
+        sample = nl[:: max(1, len(nl) // n)][:n]
+        extra = [a for code in sample for a in ("--wijk", code)]
+        seconds[n] = cli_batch(None, tmp / f"profiles{n}", 2, ["--all-wijken", *extra])
+        print(f"{n} profile-only reports (mkba batch --all-wijken), 2 workers: "
+              f"{seconds[n]:.1f} s ({seconds[n] / n:.2f} s per report, whole command)")
+    (n1, n2) = sizes
+    marginal = (seconds[n2] - seconds[n1]) / (n2 - n1)
+    fixed = seconds[n1] - marginal * n1
+    print(f"cost per extra report {marginal:.2f} s, fixed start-up {fixed:.1f} s; projected for "
+          f"all {len(nl)} wijken: {(fixed + marginal * len(nl)) / 60:.1f} min (target < 60 min)")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
