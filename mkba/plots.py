@@ -6,6 +6,7 @@ numbers) are never drawn or labelled: the tables they read already hold them as 
 
 from __future__ import annotations
 
+import textwrap
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -81,6 +82,12 @@ def _axes(ax, figsize=None):
     return ax
 
 
+def _wrap(label: str, width: int = 30) -> str:
+    """A long axis label on several lines, so that the figure stays narrow enough to read on
+    a phone (a long label makes the saved figure wider, and the page then shrinks it)."""
+    return textwrap.fill(str(label), width=width, break_long_words=False)
+
+
 def _euro_axis(axis):
     axis.set_major_locator(MaxNLocator(nbins=5))
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_eur_compact(v)))
@@ -108,7 +115,7 @@ def plot_profile(profile, ax=None, indicators=None):
     wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
     t = t.loc[wanted]
     t = t[~t["suppressed"] & t["measure"].notna() & t["gemeente"].notna() & (t["gemeente"] != 0)]
-    ax = _axes(ax, (8, 0.45 * max(len(t), 3) + 1.2))
+    ax = _axes(ax, (6.5, 0.5 * max(len(t), 3) + 1.2))
     if t.empty:
         ax.text(0.5, 0.5, "geen vergelijkbare cijfers", ha="center", transform=ax.transAxes)
         return ax
@@ -118,7 +125,7 @@ def plot_profile(profile, ax=None, indicators=None):
     ax.barh(y, dev, color=COLORS["wijk"], alpha=0.85, label=profile.name or profile.region_code)
     ax.scatter(sim, y, color=COLORS["vergelijking"], zorder=3, label="vergelijkbare wijken")
     ax.axvline(0, color=COLORS["gemeente"], lw=1.5, label="gemeente")
-    ax.set_yticks(y, [f"{lab} ({u})" if isinstance(u, str) else lab
+    ax.set_yticks(y, [_wrap(f"{lab} ({u})" if isinstance(u, str) else lab)
                       for lab, u in zip(t["label"], t["measure_unit"], strict=True)])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{fmt_number(v)} %"))
     ax.set_xlabel("verschil met de gemeente")
@@ -156,7 +163,7 @@ def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, y
 def plot_targets(attainment: pd.DataFrame, ax=None):
     """How far each target has come: share of the way from base to target (1 = reached)."""
     t = attainment.dropna(subset=["share_travelled"])
-    ax = _axes(ax, (8, 0.5 * max(len(t), 2) + 1.2))
+    ax = _axes(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
     if t.empty:
         ax.text(0.5, 0.5, "nog geen doelen met een gemeten voortgang", ha="center",
                 transform=ax.transAxes)
@@ -168,7 +175,8 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
     ax.axvline(1, color=COLORS["gemeente"], lw=1.5)
     ax.annotate("doel", (1, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
                 textcoords="offset points", fontsize=8)
-    ax.set_yticks(y, [f"{r.indicator} ({r.task_id}, {r.target_year})" for r in t.itertuples()])
+    ax.set_yticks(y, [_wrap(f"{r.indicator} ({r.task_id}, {r.target_year})")
+                      for r in t.itertuples()])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(v, 0)))
     ax.set_xlabel("deel van de weg van basiswaarde naar streefwaarde")
     ax.set_title("Voortgang naar de doelen")
@@ -249,7 +257,7 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
     """One-way sensitivity: NPV with each input at its low and high value (largest swing on
     top); the vertical line is the NPV with every input at its value in the case."""
     t = sens[sens["swing"] > 0].head(top).iloc[::-1]
-    ax = _axes(ax, (8, 0.5 * max(len(t), 2) + 1.4))
+    ax = _axes(ax, (6.5, 0.5 * max(len(t), 2) + 1.4))
     base = sens.attrs.get("npv", 0.0)
     if t.empty:
         ax.text(0.5, 0.5, "geen aannames met een bandbreedte die de NCW raken", ha="center",
@@ -262,8 +270,9 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
             label="bij hoog")
     ax.axvline(base, color="black", lw=1)
     ax.axvline(0, color=COLORS["kosten"], lw=1, ls="--")
-    ax.set_yticks(y, [f"{n} ({fmt_number(lo, 2)} – {fmt_number(hi, 2)})" for n, lo, hi in
-                      zip(t["name"], t["low"], t["high"], strict=True)], fontsize=8)
+    ax.set_yticks(y, [_wrap(f"{n} ({fmt_number(lo, 2)} – {fmt_number(hi, 2)})", 36)
+                      for n, lo, hi in zip(t["name"], t["low"], t["high"], strict=True)],
+                  fontsize=8)
     _euro_axis(ax.xaxis)
     ax.set_xlabel("netto contante waarde")
     ax.set_title("Gevoeligheid: één aanname tegelijk")

@@ -106,6 +106,11 @@ h3 {{ margin-top: 1.4rem; }}
 p.sub {{ color: #5b6770; margin-top: 0; }}
 .let-op {{ background: #fff6e5; border-left: 4px solid #e07b00; padding: 0.4rem 0.6rem; }}
 img.figuur {{ max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }}
+.figuur-kader {{ overflow-x: auto; }}
+@media (max-width: 40rem) {{
+  /* on a phone a figure keeps a readable size; swipe sideways for the rest */
+  img.figuur {{ max-width: none; width: 36rem; }}
+}}
 table.tabel {{ border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem;
               display: block; overflow-x: auto; max-width: 100%; }}
 table.tabel th, table.tabel td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid #e3e7eb;

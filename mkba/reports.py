@@ -81,7 +81,8 @@ def _figure(ax) -> str:
     if plt.fignum_exists(getattr(fig, "number", -1)):
         plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img class="figuur" alt="figuur" src="data:image/png;base64,{data}">'
+    return (f'<div class="figuur-kader"><img class="figuur" alt="figuur" '
+            f'src="data:image/png;base64,{data}"></div>')
 
 
 def _table(df: pd.DataFrame, index: bool = False) -> str:

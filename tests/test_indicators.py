@@ -123,6 +123,22 @@ class TestSuppression:
         assert not any("17,5" in t or "17.5" in t for t in texts)
 
 
+    def test_profile_chart_stays_narrow_enough_for_a_phone(self):
+        import io
+
+        import matplotlib
+        matplotlib.use("Agg")
+        from PIL import Image
+
+        ax = wijk_profile("WK036330", 2019).plot()
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert any("\n" in label for label in labels)  # the long CBS labels are wrapped
+        assert all(len(line) <= 30 for label in labels for line in label.splitlines())
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # as the report
+        assert Image.open(buf).size[0] <= 960  # the page's width: not shrunk on a desktop
+
+
 class TestTargets:
     def test_example_targets_by_hand(self, example_case):
         t = target_attainment(read_case(example_case)).set_index("indicator")

@@ -134,6 +134,8 @@ class TestReport:
         assert not re.search(r"(src|href)=[\"']https?://", page)
         assert "data:image/png;base64," in page
         assert "@page { size: A4" in page and "width=device-width" in page
+        # on a phone figures keep a readable width in a container that scrolls sideways
+        assert "@media (max-width: 40rem)" in page and '<div class="figuur-kader"><img' in page
 
     def test_notebook_keeps_parameters(self, rendered):
         nb = nbformat.read(rendered / "WK036330.ipynb", as_version=4)
