@@ -110,6 +110,9 @@ img.figuur {{ max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }
 @media (max-width: 40rem) {{
   /* on a phone a figure keeps a readable size; swipe sideways for the rest */
   img.figuur {{ max-width: none; width: 36rem; }}
+  /* tables scroll sideways too, instead of squeezing every column to a word a line */
+  table.tabel th {{ white-space: nowrap; }}
+  table.tabel td {{ min-width: 6rem; }}
 }}
 table.tabel {{ border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem;
               display: block; overflow-x: auto; max-width: 100%; }}
