@@ -269,6 +269,40 @@ class TestBatch:
         assert sum(r["status"] == "gelukt" for r in recs.values()) == 3
         assert recs["WK036339"]["status"] == "mislukt"
 
+    def test_dask_scheduler_over_tcp(self, tmp_path):
+        """As past one machine: a separate `dask scheduler` and `dask worker` processes, and
+        `mkba batch --scheduler tcp://…` from the command line."""
+        import time
+
+        dask = Path(sys.executable).parent / "dask"
+        exe = Path(sys.executable).parent / "mkba"
+        info = tmp_path / "scheduler.json"
+        with open(tmp_path / "dask.log", "w") as log:
+            procs = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                       "--no-dashboard", "--scheduler-file", str(info)],
+                                      stdout=log, stderr=log, cwd=tmp_path)]
+            try:
+                deadline = time.monotonic() + 60
+                while not info.exists() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                address = json.loads(info.read_text())["address"]
+                procs.append(subprocess.Popen(
+                    [str(dask), "worker", address, "--nthreads", "1", "--nworkers", "2",
+                     "--no-dashboard"], stdout=log, stderr=log, cwd=tmp_path))
+                out = tmp_path / "out"
+                done = subprocess.run([str(exe), "batch", str(EXAMPLE), "--out", str(out),
+                                       "--scheduler", address, "--no-progress"],
+                                      capture_output=True, text=True, timeout=600)
+                assert done.returncode == 0, done.stdout + done.stderr
+                payload = json.loads((out / "batch.json").read_text())
+                assert payload["engine"] == f"dask ({address})"
+                assert [r["status"] for r in payload["wijken"]] == ["gelukt"] * 4
+                assert all((out / f"{r['wijk_code']}.html").exists() for r in payload["wijken"])
+            finally:
+                for proc in reversed(procs):
+                    proc.terminate()
+                    proc.wait(timeout=60)
+
     def test_cli_exit_code_counts_failures(self, tmp_path, capsys, monkeypatch):
         from mkba import batch as batch_module
         from mkba.cli import main
