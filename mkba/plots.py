@@ -6,6 +6,7 @@ numbers) are never drawn or labelled: the tables they read already hold them as 
 
 from __future__ import annotations
 
+import re
 import textwrap
 from contextlib import contextmanager
 
@@ -85,7 +86,9 @@ def _axes(ax, figsize=None):
 def _wrap(label: str, width: int = 30) -> str:
     """A long axis label on several lines, so that the figure stays narrow enough to read on
     a phone (a long label makes the saved figure wider, and the page then shrinks it)."""
-    return textwrap.fill(str(label), width=width, break_long_words=False)
+    # never break inside a number such as "1 000" (a no-break space is not a break point)
+    label = re.sub(r"(?<=\d) (?=\d)", "\u00a0", str(label))
+    return textwrap.fill(label, width=width, break_long_words=False)
 
 
 def _euro_axis(axis):

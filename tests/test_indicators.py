@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,7 @@ class TestSuppression:
         labels = [t.get_text() for t in ax.get_yticklabels()]
         assert any("\n" in label for label in labels)  # the long CBS labels are wrapped
         assert all(len(line) <= 30 for label in labels for line in label.splitlines())
+        assert not any(re.search(r"\d\s*\n\s*\d", label) for label in labels)  # "1 000" whole
         buf = io.BytesIO()
         ax.figure.savefig(buf, format="png", dpi=110, bbox_inches="tight")  # as the report
         assert Image.open(buf).size[0] <= 960  # the page's width: not shrunk on a desktop
