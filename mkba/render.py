@@ -56,13 +56,31 @@ del _os, _ip, _name
 
 
 def esc(value) -> str:
-    """Escape a value from an input file for HTML (quotes included)."""
+    """Escape a value from an input file for HTML (quotes included).
+
+    Examples
+    --------
+    >>> esc('<b>Buurthuis "De Ster"</b>')
+    '&lt;b&gt;Buurthuis &quot;De Ster&quot;&lt;/b&gt;'
+    >>> esc(None)
+    ''
+    """
     return html.escape("" if value is None else str(value), quote=True)
 
 
 def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_year: int = 0,
                       horizon: int = 0, threshold: int = 10, scenario_path: str = "") -> dict:
-    """Check the report parameters (0 means: the default) and return them as plain values."""
+    """Check the report parameters (0 means: the default) and return them as plain values.
+
+    Examples
+    --------
+    >>> report_parameters(discount_rate=0.03)["discount_rate"]
+    0.03
+    >>> report_parameters(horizon=-1)
+    Traceback (most recent call last):
+    ...
+    mkba.errors.CaseError: invoer: horizon -1 moet een geheel getal ≥ 0 zijn
+    """
     problems = []
     if not isinstance(scenario_path, str):
         problems.append(f"scenario_path {scenario_path!r} moet een pad zijn")
@@ -82,6 +100,17 @@ def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_y
 
 
 def check_wijk_code(wijk_code) -> str:
+    """The code itself if it is a CBS wijk or buurt code; otherwise a :class:`CaseError`.
+
+    Examples
+    --------
+    >>> check_wijk_code("WK036330")
+    'WK036330'
+    >>> check_wijk_code("WK0363; import os")
+    Traceback (most recent call last):
+    ...
+    mkba.errors.CaseError: invoer: 'WK0363; import os' is geen CBS-code van een wijk ...
+    """
     if not isinstance(wijk_code, str) or not re.fullmatch(WIJK_CODE_PATTERN, wijk_code):
         raise CaseError(f"{wijk_code!r} is geen CBS-code van een wijk (WKxxxxxx) of buurt "
                         "(BUxxxxxxxx)")
@@ -325,7 +354,17 @@ class ReportOutput:
 
 
 def notebook_headline(nb) -> dict | None:
-    """The headline figures an executed notebook displayed (:data:`HEADLINE_MIME`), or None."""
+    """The headline figures an executed notebook displayed (:data:`HEADLINE_MIME`), or None.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("rapport.title()")
+    >>> cell.outputs = [nbformat.v4.new_output(
+    ...     "display_data", {"text/html": "<h1>…</h1>", HEADLINE_MIME: {"naam": "Volewijck"}})]
+    >>> notebook_headline(nbformat.v4.new_notebook(cells=[cell]))
+    {'naam': 'Volewijck'}
+    """
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             data = output.get("data", {})
