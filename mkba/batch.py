@@ -240,7 +240,7 @@ def _noop() -> None:
     return None
 
 
-def _run_local(jobs, workers, progress, pool=None):
+def _run_local(jobs, progress, pool=None):
     from concurrent.futures import as_completed
 
     from tqdm import tqdm
@@ -343,7 +343,7 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     elif scheduler:
         done, engine = _run_dask(todo, workers, scheduler, progress), f"dask ({scheduler})"
     else:
-        done, engine = _run_local(todo, workers, progress, pool), "lokaal"
+        done, engine = _run_local(todo, progress, pool), "lokaal"
     records += done
     order = {j.wijk_code: i for i, j in enumerate(jobs)}
     records.sort(key=lambda r: order[r["wijk_code"]])
@@ -361,20 +361,26 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
 
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     """Name, inhabitants and MKBA headline per wijk, computed in the parent (for wijken whose
-    report failed or did not show its headline)."""
-    import pandas as pd
-
+    report failed or did not show its headline), by the rules the report uses."""
     from .cbs import load_kwb, region_names
+    from .errors import CaseError
+    from .indicators import profile_year
+    from .reports import headline_tasks
 
     kwb = load_kwb()
     names = region_names(kwb)
-    inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["region_code"].isin(codes)]
-    inh = inh.sort_values("year").drop_duplicates("region_code", keep="last")
+    inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
+    inh = inh.set_index(["region_code", "year"])["value"]
     heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": []}
              for c in codes}
-    for rec in inh.itertuples(index=False):
-        if pd.notna(rec.value) and rec.value >= parameters.get("threshold", 10):
-            heads[rec.region_code].update(inwoners=rec.value, jaar=int(rec.year))
+    for code in codes:
+        try:
+            year = profile_year(kwb, code)  # the year the report's profile shows
+        except CaseError:  # no CBS figures for this code
+            continue
+        value = inh.get((code, year))
+        if value is not None and value >= parameters.get("threshold", 10):  # else suppressed
+            heads[code].update(inwoners=float(value), jaar=year)
     if case_path:
         from .pipeline import run
 
@@ -384,12 +390,9 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
                    price_year=parameters.get("price_year") or None,
                    base_year=parameters.get("base_year") or None,
                    horizon=parameters.get("horizon") or None, kwb=kwb)
-        for t in done.evaluation.totals.itertuples(index=False):
-            if t.wijk_code in heads:
-                heads[t.wijk_code]["taken"].append(
-                    {"taak": t.task_id, "naam": t.naam, "variant": t.variant,
-                     "npv": float(t.npv), "bc_ratio": None if pd.isna(t.bc_ratio)
-                     else float(t.bc_ratio)})
+        results = done.evaluation.results()
+        for code, head in heads.items():
+            head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
     return heads
 
 

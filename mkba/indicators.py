@@ -27,7 +27,7 @@ from .errors import CaseError
 from .formatting import fmt_number
 from .prices import cpi_series
 
-__all__ = ["WijkProfile", "wijk_profile", "similar_regions", "target_attainment",
+__all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
            "SMALL_NUMBER_THRESHOLD", "suppress_small"]
 
@@ -234,8 +234,9 @@ def _units_of(kwb: pd.DataFrame) -> dict[str, str]:
     return known.groupby("indicator")["unit"].agg(lambda u: u.mode().iloc[0]).to_dict()
 
 
-def _latest_year(kwb, region_code) -> int:
-    """The most recent year with at least half as many indicators as the richest year.
+def profile_year(kwb, region_code) -> int:
+    """The year a profile shows: the most recent with at least half as many indicators as the
+    richest year.
 
     KWB tables are published in stages and some files here are subsets, so the latest year
     can hold only a few figures; a profile of the richer year before it says more.
@@ -282,7 +283,7 @@ def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame
     73.5
     """
     kwb = load_kwb() if kwb is None else kwb
-    year = _latest_year(kwb, region_code) if year is None else int(year)
+    year = profile_year(kwb, region_code) if year is None else int(year)
     cpi = cpi_series()
     price_year = int(cpi.index.max()) if price_year is None else int(price_year)
     units = _units_of(kwb)
@@ -545,7 +546,7 @@ def municipality_overview(gemeente_code: str, year: int | None = None, *,
     """
     kwb = load_kwb() if kwb is None else kwb
     if year is None:
-        year = _latest_year(kwb, gemeente_code)
+        year = profile_year(kwb, gemeente_code)
     values = _year_table(kwb, int(year))
     wijken = [c for c in values.index if c.startswith("WK" + gemeente_code[2:6])]
     if not wijken:

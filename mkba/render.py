@@ -117,7 +117,6 @@ def check_wijk_code(wijk_code) -> str:
     return wijk_code
 
 
-
 PAGE = """<!DOCTYPE html>
 <html lang="nl">
 <head>

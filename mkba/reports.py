@@ -71,6 +71,12 @@ class Html:
         return self.text
 
 
+def headline_tasks(results) -> list[dict]:
+    """Per task and variant its name, NPV and B/C ratio as plain JSON values (the index)."""
+    return [{"taak": r.task_id, "naam": r.name, "variant": r.variant, "npv": float(r.npv),
+             "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)} for r in results]
+
+
 def _figure(ax) -> str:
     """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it)."""
     import matplotlib.pyplot as plt
@@ -134,10 +140,7 @@ class WijkReport:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
         out = {"naam": self.name, "inwoners": None, "jaar": None,
-               "taken": [{"taak": r.task_id, "naam": r.name, "variant": r.variant,
-                          "npv": float(r.npv),
-                          "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)}
-                         for r in self.results]}
+               "taken": headline_tasks(self.results)}
         if self.profile is not None:
             t = self.profile.table.set_index("indicator")
             if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"] \

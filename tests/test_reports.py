@@ -234,6 +234,16 @@ class TestBatch:
         index = (out / "index.html").read_text(encoding="utf-8")
         assert fmt_eur(res.npv) in index and "Transvaalbuurt" in index
 
+    def test_computed_headline_follows_the_reports_rules(self, tmp_path):
+        """A notebook without a headline (the test notebook): the batch computes it, and gets
+        what the report itself would have shown (same profile year, same task figures)."""
+        batch(str(EXAMPLE), tmp_path / "b", workers=1, wijken=["WK036330", "WK036339"],
+              notebook=TEST_NOTEBOOK, progress=False)
+        recs = _records(tmp_path / "b")
+        for code in ("WK036330", "WK036339"):  # one rendered, one failed
+            expected = json.loads(json.dumps(wijk_report(code, str(EXAMPLE)).headline()))
+            assert {k: recs[code][k] for k in expected} == expected
+
     def test_skip_unchanged_and_force(self, tmp_path):
         out = tmp_path / "b"
         batch(str(EXAMPLE), out, workers=1, notebook=TEST_NOTEBOOK, progress=False,
