@@ -23,7 +23,6 @@ Provenance of every shipped file: ``data/cbs/README.md``.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -212,38 +211,35 @@ def _buurten() -> pd.DataFrame:
     return df[df["region_type"] == "Buurt"]
 
 
-def _cache_path() -> Path | None:
-    """Pickle cache of the combined table, keyed on this module's code and the data files."""
+def _cache_key() -> str:
+    """Key of the cached combined table: this module's code, the data files, pandas' version."""
     import hashlib
-    import os
 
-    root = os.environ.get("MKBA_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "mkba")
     h = hashlib.sha256(Path(__file__).read_bytes())
     for f in sorted(CBS_DIR.rglob("*.*")):
         st = f.stat()
         h.update(f"{f.relative_to(CBS_DIR)}:{st.st_size}:{st.st_mtime_ns}".encode())
     h.update(pd.__version__.encode())
-    return Path(root) / f"kwb-{h.hexdigest()[:16]}.pkl"
+    return h.hexdigest()[:16]
+
+
+#: Columns and types of the combined table; a cache file that differs is rebuilt.
+SHIPPED_SCHEMA = {"region_code": "str", "region_type": "str", "gemeente_code": "str",
+                  "region_name": "object", "year": "int64", "indicator": "str",
+                  "value": "float64", "unit": "str", "quality": "str", "source_file": "str"}
 
 
 @lru_cache(maxsize=1)
 def _load_shipped() -> pd.DataFrame:
-    """The combined shipped table; cached as a pickle (built from the files when stale)."""
-    cache = _cache_path()
-    try:
-        if cache is not None and cache.exists():
-            return pd.read_pickle(cache)
-    except Exception:  # a damaged or foreign cache file: rebuild it
-        pass
-    df = _build_shipped()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        df.to_pickle(tmp)
-        os.replace(tmp, cache)
-    except OSError:  # a read-only home: work without the cache
-        pass
+    """The combined shipped table, from the safe cache (:mod:`mkba.cache`) or built from the
+    files (and then cached)."""
+    from .cache import read_frame, write_frame
+
+    key = _cache_key()
+    df = read_frame("kwb", key, SHIPPED_SCHEMA)
+    if df is None:
+        df = _build_shipped()
+        write_frame("kwb", key, df)
     return df
 
 

@@ -1,0 +1,244 @@
+"""A small, safe on-disk cache for tables (``~/.cache/mkba`` or ``MKBA_CACHE``).
+
+What it guarantees, because the cache folder may be shared or tampered with:
+
+- **No code is ever loaded.** A table is stored as plain arrays in NumPy's ``.npz`` format and
+  read with ``allow_pickle=False``: numbers as numbers, text columns as integer codes plus a
+  list of strings. (Parquet or Feather would need pyarrow, which pandas 3 would then also use
+  for every string column of the package; the ``.npz`` arrays need nothing new.)
+- **Schema check.** Every file carries its format, its key and its columns with their types;
+  a file whose key, columns, types, lengths or codes do not match is ignored and rebuilt.
+- **Only our own folder and files.** The folder is created with mode 0700; a folder or file
+  owned by another user, writable by group or others, a symlinked file or anything that is not
+  a regular file is refused (with a :class:`CacheWarning` for a refused folder) and the caller
+  works without the cache.
+- **No half files, no symlink tricks.** A file is written to a fresh temporary file in the same
+  folder (``tempfile.mkstemp``: ``O_CREAT | O_EXCL``, so a pre-created symlink is never
+  followed) and renamed into place; on any error (a full disk) the temporary file is removed.
+
+The API is three functions; any module that wants to keep a table between runs (the CBS tables,
+a downloaded CBS table) uses them with its own ``name`` and a ``key`` that changes whenever the
+table's inputs change::
+
+    df = read_frame("kwb", key, schema)      # None: absent, foreign, stale or damaged
+    if df is None:
+        df = build()
+        write_frame("kwb", key, df)          # None when there is no usable cache folder
+
+Examples
+--------
+>>> import tempfile, os, pandas as pd
+>>> os.environ["MKBA_CACHE"] = tempfile.mkdtemp()
+>>> df = pd.DataFrame({"code": pd.Series(["WK1", None], dtype="str"), "value": [1.5, None]})
+>>> write_frame("demo", "k1", df).name
+'demo-k1.npz'
+>>> read_frame("demo", "k1", frame_schema(df)).equals(df)
+True
+>>> read_frame("demo", "other-key", frame_schema(df)) is None
+True
+>>> del os.environ["MKBA_CACHE"]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["cache_dir", "read_frame", "write_frame", "frame_schema", "CacheWarning",
+           "FORMAT"]
+
+#: Written into every file; a file of another format version is rebuilt.
+FORMAT = "mkba-frame-1"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,80}")
+_NUMERIC = {"float64", "int64", "int32", "bool"}
+_WARNED: set[str] = set()
+
+
+class CacheWarning(UserWarning):
+    """The cache folder cannot be used safely; mkba works without it."""
+
+
+def _root() -> Path:
+    root = os.environ.get("MKBA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mkba")
+    return Path(root)
+
+
+def _warn(root: Path, why: str) -> None:
+    if str(root) not in _WARNED:
+        _WARNED.add(str(root))
+        warnings.warn(f"cachemap {root} {why}; mkba werkt zonder cache", CacheWarning,
+                      stacklevel=3)
+
+
+def _safe_stat(st: os.stat_result) -> bool:
+    """Ours, and not writable by group or others."""
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def cache_dir(create: bool = True) -> Path | None:
+    """The cache folder, if it is safe to use: ours and writable by us only.
+
+    ``MKBA_CACHE``, else ``$XDG_CACHE_HOME/mkba``, else ``~/.cache/mkba``. A missing folder is
+    created with mode 0700 (``create``). Returns None (and warns once, :class:`CacheWarning`)
+    when the folder belongs to another user, is writable by group or others, is not a folder,
+    or cannot be created.
+    """
+    root = _root()
+    try:
+        if create and not os.path.lexists(root):
+            os.makedirs(root, mode=0o700, exist_ok=True)
+            os.chmod(root, 0o700)  # makedirs' mode is reduced by the umask, never widened
+        st = os.stat(root)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _warn(root, f"is niet te gebruiken ({exc.strerror})")
+        return None
+    if not stat.S_ISDIR(st.st_mode):
+        _warn(root, "is geen map")
+        return None
+    if st.st_uid != os.getuid():
+        _warn(root, "is van een andere gebruiker")
+        return None
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        _warn(root, "is schrijfbaar voor anderen")
+        return None
+    return root
+
+
+def _path(root: Path, name: str, key: str) -> Path:
+    if not _NAME.fullmatch(name) or not _NAME.fullmatch(key):
+        raise ValueError(f"cache name and key must be plain words: {name!r}, {key!r}")
+    return root / f"{name}-{key}.npz"
+
+
+def frame_schema(df) -> dict[str, str]:
+    """Column name → dtype name of a DataFrame: what :func:`read_frame` checks a file against."""
+    return {str(c): str(t) for c, t in df.dtypes.items()}
+
+
+def write_frame(name: str, key: str, df) -> Path | None:
+    """Store ``df`` as ``<cache>/<name>-<key>.npz``; None when there is no usable cache.
+
+    Columns must be numeric (float64, int64, int32, bool) or text (``str``/``object`` with
+    strings and missing values). The file appears complete or not at all.
+    """
+    import numpy as np
+
+    root = cache_dir()
+    if root is None:
+        return None
+    path = _path(root, name, key)
+    arrays: dict[str, np.ndarray] = {}
+    columns = []
+    for i, (col, dtype) in enumerate(df.dtypes.items()):
+        values = df[col]
+        if str(dtype) in _NUMERIC:
+            arrays[f"c{i}"] = values.to_numpy(dtype=str(dtype))
+            columns.append({"name": str(col), "dtype": str(dtype), "kind": "numeric"})
+            continue
+        missing = values.isna().to_numpy()
+        if not all(isinstance(v, str) for v in values[~missing]):
+            raise TypeError(f"column {col!r}: only numbers and strings can be cached")
+        codes, cats = _factorize(values)
+        arrays[f"c{i}_codes"] = codes.astype(np.int32)
+        arrays[f"c{i}_cats"] = np.asarray(cats, dtype=str) if len(cats) else np.array([], "<U1")
+        missing_value = None if not missing.any() else _missing_token(values[missing].iloc[0])
+        columns.append({"name": str(col), "dtype": str(dtype), "kind": "text",
+                        "missing": missing_value})
+    meta = {"format": FORMAT, "name": name, "key": key, "rows": len(df), "columns": columns}
+    arrays["meta"] = np.array(json.dumps(meta))
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except OSError:  # a full disk, a read-only folder: no cache this time, and no debris
+        _unlink(tmp)
+        return None
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return path
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _factorize(values):
+    import pandas as pd
+
+    codes, cats = pd.factorize(values, use_na_sentinel=True)
+    return codes, [str(c) for c in cats]
+
+
+def _missing_token(value) -> str:
+    return "none" if value is None else "nan"
+
+
+def read_frame(name: str, key: str, schema: Mapping[str, str]):
+    """The table stored under ``name`` and ``key``, or None.
+
+    None when the file is absent, is not a regular file of ours writable only by us, is
+    damaged, or does not match ``schema`` (column → dtype, see :func:`frame_schema`) or
+    ``key`` exactly. Never loads code (``allow_pickle=False``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    root = cache_dir(create=False)
+    if root is None:
+        return None
+    path = _path(root, name, key)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:  # absent, or a symlink (O_NOFOLLOW)
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode) or not _safe_stat(st):
+                return None
+            with np.load(f, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        meta = json.loads(str(arrays.pop("meta")))
+        if (meta.get("format") != FORMAT or meta.get("name") != name or meta.get("key") != key
+                or [(c["name"], c["dtype"]) for c in meta["columns"]] != list(schema.items())):
+            return None
+        n = int(meta["rows"])
+        data = {}
+        for i, col in enumerate(meta["columns"]):
+            if col["kind"] == "numeric":
+                a = arrays[f"c{i}"]
+                if a.dtype != np.dtype(col["dtype"]) or a.shape != (n,):
+                    return None
+                data[col["name"]] = pd.Series(a, dtype=col["dtype"])
+            else:
+                codes, cats = arrays[f"c{i}_codes"], arrays[f"c{i}_cats"]
+                if (codes.dtype != np.int32 or codes.shape != (n,) or cats.ndim != 1
+                        or cats.dtype.kind != "U" or (n and (codes.min() < -1
+                                                             or codes.max() >= len(cats)))):
+                    return None
+                values = np.empty(n, dtype=object)
+                values[:] = cats.astype(object)[codes] if len(cats) else None
+                missing = codes == -1
+                values[missing] = None if col.get("missing") == "none" else np.nan
+                data[col["name"]] = pd.Series(values, dtype=col["dtype"])
+        if set(arrays) != {k for i, c in enumerate(meta["columns"]) for k in (
+                [f"c{i}"] if c["kind"] == "numeric" else [f"c{i}_codes", f"c{i}_cats"])}:
+            return None
+        return pd.DataFrame(data)
+    except Exception:  # damaged, truncated or hand-made: rebuild
+        return None
