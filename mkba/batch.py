@@ -26,8 +26,10 @@ from pathlib import Path
 # Only light imports at module level: a worker process imports this module first and should
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
 from .assumptions import DATA_DIR, REPORT_NOTEBOOK
+from .errors import CaseError, Problem
 
-__all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
+__all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool", "plan_jobs",
+           "run_job", "check_scheduler"]
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
@@ -119,6 +121,9 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
 
 
 _RUNNER = None
+#: Where this worker's kernel keeps its connection file and sockets (the pool's folder, which
+#: the parent removes even when a worker was killed).
+_TMP_ROOT: dict = {"path": None}
 
 
 def _runner(isolate: bool, threads: int | None = None):
@@ -126,7 +131,7 @@ def _runner(isolate: bool, threads: int | None = None):
     if _RUNNER is None:
         from .render import KernelRunner
 
-        _RUNNER = KernelRunner(isolate=isolate, threads=threads)
+        _RUNNER = KernelRunner(isolate=isolate, threads=threads, tmp_root=_TMP_ROOT["path"])
         atexit.register(_RUNNER.close)
     return _RUNNER
 
@@ -223,43 +228,270 @@ def _up_to_date(job: Job, old: dict | None, out_dir: Path) -> bool:
                 and (out_dir / old["html"]).exists() and (out_dir / old["notebook"]).exists())
 
 
-def _start_pool(workers: int, isolate: bool):
-    """A spawn-based process pool whose workers start (and warm their kernels) right away."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
+class _Stop(BaseException):
+    """SIGTERM in the parent: stop the batch like Ctrl-C (never caught by ``except Exception``)."""
 
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                               initializer=init_worker, initargs=(isolate, threads))
-    for _ in range(workers):  # make every worker start now, not on its first job
-        pool.submit(_noop)
-    return pool
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _noop() -> None:
-    return None
+class BatchInterrupted(Exception):
+    """The batch was stopped (Ctrl-C or SIGTERM); what was finished is in batch.json."""
+
+    def __init__(self, signum: int, done: int, remaining: int, out_dir: Path):
+        self.signum, self.done, self.remaining, self.out_dir = signum, done, remaining, out_dir
+        super().__init__(f"batch onderbroken ({signal_name(signum)}): {done} wijken klaar, "
+                         f"{remaining} niet gemaakt")
+
+    @property
+    def exit_code(self) -> int:
+        """128 + signal number, as a shell reports it: 130 for Ctrl-C, 143 for SIGTERM."""
+        return 128 + self.signum
 
 
-def _run_local(jobs, progress, pool=None):
-    from concurrent.futures import as_completed
+class BatchBusy(CaseError):
+    """Another batch is writing into the same folder (the CLI exits with 2)."""
 
+    def __init__(self, out_dir, pid: str):
+        self.out_dir, self.pid = out_dir, pid
+        super().__init__([Problem(str(out_dir), None, None,
+                                  f"er loopt al een batch in deze map (proces {pid}); wacht tot "
+                                  "die klaar is, of kies een andere --out")])
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signaal {signum}"
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this process when its parent ends, even by SIGKILL: Linux's PR_SET_PDEATHSIG, and
+    elsewhere a thread that watches the parent's pid."""
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="mkba-parent-watch").start()
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _worker_main(conn, isolate: bool, threads: int, tmp_root: str, parent_pid: int) -> None:
+    """A local batch worker: one kernel, jobs from the parent one at a time, a record back.
+
+    The worker has its own process group, so a Ctrl-C in the terminal reaches only the parent,
+    which then stops the workers in order; SIGTERM ends the kernel and removes its files.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    _die_with_parent(parent_pid)
+    if os.getppid() != parent_pid:  # the parent died before we could watch it
+        return
+    _TMP_ROOT["path"] = tmp_root
+    try:
+        try:
+            init_worker(isolate, threads)
+        except Exception:  # run_job tries again and records the error with the wijk
+            pass
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                break
+            if job is None:
+                break
+            conn.send(run_job(job))
+    finally:
+        if _RUNNER is not None:
+            _RUNNER.close()
+        try:  # the last worker out removes the pool's (then empty) folder
+            os.rmdir(tmp_root)
+        except OSError:
+            pass
+
+
+class _Worker:
+    def __init__(self, process, conn):
+        self.process, self.conn, self.job = process, conn, None
+
+
+class WorkerPool:
+    """Local worker processes (spawn) that each keep one kernel, and know which job each holds.
+
+    A worker that dies (killed, out of memory) fails only the wijk it was rendering; a new
+    worker takes its place and the other jobs go on. :meth:`stop` ends every worker (SIGTERM,
+    after a grace period SIGKILL) and removes their kernel files. Workers end with the parent
+    (:func:`_die_with_parent`), and their kernels with them (ipykernel watches its parent).
+    """
+
+    GRACE = 5.0
+
+    def __init__(self, workers: int, isolate: bool = False, threads: int | None = None):
+        import tempfile
+        from multiprocessing import get_context
+
+        self._ctx = get_context("spawn")
+        self.isolate = isolate
+        self.threads = threads or max(1, (os.cpu_count() or 1) // workers)
+        self.tmp_root = tempfile.mkdtemp(prefix="mkba-batch-")
+        self.workers: list[_Worker] = []
+        self.failed_starts = 0
+        for _ in range(workers):
+            self._spawn()
+
+    @property
+    def size(self) -> int:
+        return len(self.workers)
+
+    def _spawn(self) -> None:
+        parent_conn, child_conn = self._ctx.Pipe()
+        process = self._ctx.Process(
+            target=_worker_main, name="mkba-worker", daemon=True,
+            args=(child_conn, self.isolate, self.threads, self.tmp_root, os.getpid()))
+        process.start()
+        child_conn.close()
+        self.workers.append(_Worker(process, parent_conn))
+
+    def shrink(self, n: int) -> None:
+        """Keep at most ``n`` workers (no more kernels than jobs)."""
+        surplus, self.workers = self.workers[max(1, n):], self.workers[:max(1, n)]
+        self._end(surplus)
+
+    def run(self, jobs, on_record) -> None:
+        """Run ``jobs``; call ``on_record(record)`` in this process as each one ends."""
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        queue = deque(jobs)
+        while queue or any(w.job is not None for w in self.workers):
+            for w in self.workers:
+                if w.job is None and queue and w.process.is_alive():
+                    w.job = queue.popleft()
+                    try:
+                        w.conn.send(w.job)
+                    except OSError:  # died just now; handled below
+                        pass
+            waitables = [w.conn for w in self.workers if w.job is not None]
+            waitables += [w.process.sentinel for w in self.workers]
+            ready = set(wait(waitables, timeout=1.0))
+            for w in list(self.workers):
+                if w.job is not None and w.conn in ready:
+                    try:
+                        record = w.conn.recv()
+                    except (EOFError, OSError):
+                        record = None
+                    if record is not None:
+                        w.job = None
+                        on_record(record)
+                        continue
+                if w.process.sentinel in ready or not w.process.is_alive():
+                    w.process.join(1.0)
+                    self.workers.remove(w)
+                    w.conn.close()
+                    if w.job is not None:
+                        on_record(_dead_worker_record(w.job, w.process.exitcode))
+                    else:
+                        self.failed_starts += 1
+                    if self.failed_starts > 3 + 2 * len(jobs):
+                        raise RuntimeError("de workers stoppen steeds bij het starten")
+                    if queue:
+                        self._spawn()
+            if not self.workers and queue:
+                self._spawn()
+
+    def _end(self, workers) -> None:
+        import signal
+
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 0.2
+        for w in workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                try:
+                    os.kill(w.process.pid, signal.SIGTERM)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + self.GRACE
+        for w in workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(2.0)
+            w.conn.close()
+
+    def stop(self) -> None:
+        """End every worker (and so every kernel); remove the workers' temporary files."""
+        import shutil
+
+        workers, self.workers = self.workers, []
+        self._end(workers)
+        shutil.rmtree(self.tmp_root, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _dead_worker_record(job: Job, exitcode) -> dict:
+    how = (f"signaal {signal_name(-exitcode)}" if isinstance(exitcode, int) and exitcode < 0
+           else f"afsluitcode {exitcode}")
+    now = time.time()
+    return {"wijk_code": job.wijk_code, "key": job.key, "html": f"{job.wijk_code}.html",
+            "notebook": f"{job.wijk_code}.ipynb", "started": now, "finished": now,
+            "seconds": 0.0, "worker": None, "status": FAILED,
+            "error": f"het workerproces stopte tijdens dit rapport ({how}); "
+                     "de andere wijken gingen door"}
+
+
+def _run_local(jobs, progress, pool, on_record):
     from tqdm import tqdm
 
-    isolate = bool(jobs) and jobs[0].isolate
-    if pool is None:
-        init_worker(isolate, max(1, os.cpu_count() or 1))
-        return [run_job(j) for j in tqdm(jobs, desc="wijkrapporten", unit="wijk",
-                                         disable=not progress)]
-    out = []
-    with pool:
-        futures = [pool.submit(run_job, j) for j in jobs]
-        for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten",
-                        unit="wijk", disable=not progress):
-            out.append(fut.result())
-    return out
+    with tqdm(total=len(jobs), desc="wijkrapporten", unit="wijk", disable=not progress) as bar:
+        def done(record):
+            on_record(record)
+            bar.update(1)
+
+        if pool is None:
+            isolate = bool(jobs) and jobs[0].isolate
+            init_worker(isolate, max(1, os.cpu_count() or 1))
+            for job in jobs:
+                done(run_job(job))
+        else:
+            pool.run(jobs, done)
 
 
-def _run_dask(jobs, workers, scheduler, progress):
+def _run_dask(jobs, workers, scheduler, progress, on_record):
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
@@ -272,11 +504,9 @@ def _run_dask(jobs, workers, scheduler, progress):
         client = Client(scheduler)
     try:
         futures = client.map(run_job, jobs, pure=False)  # each worker warms up on its first job
-        out = []
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten (Dask)",
                         unit="wijk", disable=not progress):
-            out.append(fut.result())
-        return out
+            on_record(fut.result())
     finally:
         client.close()
         if cluster is not None:
@@ -315,17 +545,37 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     """
     started = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    requested = max(1, workers or os.cpu_count() or 1)
-    # local workers start (spawn, kernel, imports) while the parent plans the jobs
-    pool = _start_pool(requested, isolate) if requested > 1 and not scheduler else None
+    if scheduler:
+        scheduler = check_scheduler(scheduler)
     try:
-        jobs = plan_jobs(case_path, out, all_wijken=all_wijken, wijken=wijken,
-                         isolate=isolate, notebook=notebook, **parameters)
-    except BaseException:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        raise
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaseError([Problem(str(out), None, None, "kan de uitvoermap niet maken "
+                                 f"({exc.strerror or exc})")]) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise CaseError([Problem(str(out), None, None, "uitvoermap is niet schrijfbaar")])
+    requested = max(1, workers or os.cpu_count() or 1)
+    if wijken:  # never more kernels than wijken
+        requested = min(requested, len(set(wijken)))
+    with _folder_lock(out), _sigterm_stops():
+        _sweep_temporary(out)
+        # local workers start (spawn, kernel, imports) while the parent plans the jobs
+        pool = WorkerPool(requested, isolate) if requested > 1 and not scheduler else None
+        try:
+            return _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force,
+                                 isolate, wijken, progress, notebook, parameters, started)
+        finally:
+            if pool is not None:
+                pool.stop()
+            _sweep_temporary(out)
+
+
+def _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force, isolate,
+                  wijken, progress, notebook, parameters, started) -> BatchResult:
+    import signal
+
+    jobs = plan_jobs(case_path, out, all_wijken=all_wijken, wijken=wijken,
+                     isolate=isolate, notebook=notebook, **parameters)
     previous = _previous(out)
     todo, records = [], []
     for job in jobs:
@@ -334,16 +584,41 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
             records.append({**old, "status": SKIPPED, "seconds": 0.0})
         else:
             todo.append(job)
-    workers = requested if pool is not None else max(1, min(requested, max(len(todo), 1)))
+    if pool is not None:
+        if todo:
+            pool.shrink(len(todo))
+        else:
+            pool.stop()
+    workers = (pool.size if pool is not None and todo else
+               max(1, min(requested, len(todo))) if scheduler else 1)
     params = jobs[0].parameters
-    if not todo:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-        done, engine = [], "lokaal"
-    elif scheduler:
-        done, engine = _run_dask(todo, workers, scheduler, progress), f"dask ({scheduler})"
-    else:
-        done, engine = _run_local(todo, progress, pool), "lokaal"
+    engine = f"dask ({scheduler})" if scheduler and todo else "lokaal"
+    state = _State(out, previous, case_path, params, workers, engine, started)
+    for r in records:
+        state.add(r, write=False)
+    done: list[dict] = []
+
+    def finished(record):
+        done.append(record)
+        state.add(record)
+
+    try:
+        if todo and scheduler:
+            _run_dask(todo, workers, scheduler, progress, finished)
+        elif todo:
+            _run_local(todo, progress, pool, finished)
+    except (KeyboardInterrupt, _Stop) as exc:
+        signum = exc.signum if isinstance(exc, _Stop) else signal.SIGINT
+        old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:  # a second Ctrl-C must not break off the clean-up (it takes seconds)
+            if pool is not None:
+                pool.stop()
+            _close_own_runner()
+            state.write(status="onderbroken")
+        finally:
+            for s, handler in old.items():
+                signal.signal(s, handler)
+        raise BatchInterrupted(int(signum), len(done), len(todo) - len(done), out) from None
     records += done
     order = {j.wijk_code: i for i, j in enumerate(jobs)}
     records.sort(key=lambda r: order[r["wijk_code"]])
@@ -354,9 +629,134 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
         heads = _headlines(case_path, [r["wijk_code"] for r in missing], params)
         for r in missing:
             r.update(heads[r["wijk_code"]])
+            state.add(r, write=False)
     result = BatchResult(records, out, time.perf_counter() - started, workers, engine)
-    _write_outputs(result, case_path, params)
+    state.write(status="klaar")
     return result
+
+
+def _close_own_runner() -> None:
+    """Stop the kernel this process started for an in-process batch (``workers=1``)."""
+    global _RUNNER
+    if _RUNNER is not None:
+        _RUNNER.close()
+        _RUNNER = None
+        _WARM["done"] = False
+
+
+class _State:
+    """What the folder holds: the wijken of earlier runs plus those this run finished.
+
+    ``batch.json`` is rewritten (atomically) as wijken finish, at most once a second, so an
+    interrupted or killed run leaves a file that the next run resumes from.
+    """
+
+    INTERVAL = 1.0
+
+    def __init__(self, out, previous, case_path, parameters, workers, engine, started):
+        self.out, self.case_path, self.parameters = out, case_path, parameters
+        self.workers, self.engine, self.started = workers, engine, started
+        self.records: dict[str, dict] = dict(previous)
+        self.last = 0.0
+
+    def add(self, record: dict, write: bool = True) -> None:
+        self.records[record["wijk_code"]] = record
+        if write and time.monotonic() - self.last >= self.INTERVAL:
+            self.write(status="bezig", index=False)
+
+    def write(self, status: str, index: bool = True) -> None:
+        seconds = time.perf_counter() - self.started
+        records = list(self.records.values())
+        _write_outputs(self.out, records, self.case_path, self.parameters, seconds,
+                       self.workers, self.engine, status, index=index)
+        self.last = time.monotonic()
+
+
+def check_scheduler(address: str) -> str:
+    """``"local"`` or a Dask scheduler address (``tcp://host:port``); else a CaseError.
+
+    Examples
+    --------
+    >>> check_scheduler("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> check_scheduler("file:///etc/passwd")
+    Traceback (most recent call last):
+    ...
+    mkba.errors.CaseError: invoer: --scheduler 'file:///etc/passwd' is geen Dask-adres ...
+    """
+    import re
+
+    from .errors import CaseError
+
+    if address == "local" or re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}", address):
+        return address
+    raise CaseError(f"--scheduler {address!r} is geen Dask-adres (gebruik 'local' of "
+                    "tcp://host:poort, bijv. tcp://127.0.0.1:8786)")
+
+
+def _folder_lock(out: Path):
+    """Hold ``out/.mkba/batch.lock`` for the whole batch; a second batch into the same folder
+    stops at once with :class:`BatchBusy`. The lock ends with the process (also on SIGKILL)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def lock():
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: no lock
+            yield
+            return
+        path = out / ".mkba" / "batch.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                other = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+                raise BatchBusy(out, other) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+    return lock()
+
+
+def _sigterm_stops():
+    """While the batch runs, SIGTERM stops it like Ctrl-C (clean-up, then exit 143)."""
+    import signal
+    import threading
+    from contextlib import contextmanager
+
+    @contextmanager
+    def handler():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def stop(signum, frame):
+            raise _Stop(signum)
+
+        old = signal.signal(signal.SIGTERM, stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, old)
+
+    return handler()
+
+
+def _sweep_temporary(out: Path) -> None:
+    """Remove the temporary files of interrupted writes (``.NAME.XXXX.tmp``, see
+    :func:`mkba.render.atomic_write`); safe because this batch holds the folder's lock."""
+    for folder in (out, out / ".mkba"):
+        for tmp in folder.glob(".*.tmp"):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
 
 
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
@@ -423,30 +823,41 @@ th {{ background: #f1f4f7; }}
 """
 
 
-def _write_outputs(result: BatchResult, case_path, parameters) -> None:
+def _write_outputs(out: Path, records: list[dict], case_path, parameters, seconds: float,
+                   workers: int, engine: str, status: str, index: bool = True) -> None:
+    """Write ``batch.json`` (and ``index.html``) for every wijk the folder holds."""
     from .formatting import fmt_eur, fmt_number, fmt_ratio
     from .render import atomic_write, esc
 
+    n_failed = sum(r.get("status") == FAILED for r in records)
+    n_skipped = sum(r.get("status") == SKIPPED for r in records)
+    payload = {"case": case_path or None, "parameters": parameters, "status": status,
+               "seconds": round(seconds, 3), "workers": workers,
+               "engine": engine, "failed": n_failed, "skipped": n_skipped, "wijken": records}
+    atomic_write(out / "batch.json", json.dumps(payload, ensure_ascii=False, indent=2,
+                                                allow_nan=False))
+    if not index:
+        return
     rows = []
-    for r in result.records:
+    for r in records:
         tasks = "<br>".join(
             f"{esc(t['taak'])} {esc(t['naam'])}"
             + ("" if t["variant"] == "project" else f" ({esc(t['variant'])})")
-            + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})" for t in r["taken"]) or "–"
-        link = (f"<a href='{esc(r['html'])}'>rapport</a>" if r["status"] != FAILED
-                else f"<span class='mislukt' title='{esc(r['error'])}'>mislukt</span>")
-        inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({r['jaar']})"
-        rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r['naam'])}</td><td>{inh}</td>"
-                    f"<td>{tasks}</td><td>{esc(r['status'])}</td><td>{link}</td></tr>")
-    n = len(result.records)
-    summary = (f"{n} wijken; {n - result.n_failed - result.n_skipped} gemaakt, "
-               f"{result.n_skipped} ongewijzigd overgeslagen, {result.n_failed} mislukt. "
-               f"Gemaakt op {time.strftime('%d-%m-%Y %H:%M')} in "
-               f"{fmt_number(result.seconds, 1)} seconden met {result.workers} worker(s) "
-               f"({esc(result.engine)}).")
-    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows)))
-    payload = {"case": case_path or None, "parameters": parameters,
-               "seconds": round(result.seconds, 3), "workers": result.workers,
-               "engine": result.engine, "failed": result.n_failed,
-               "skipped": result.n_skipped, "wijken": result.records}
-    atomic_write(result.json, json.dumps(payload, ensure_ascii=False, indent=2))
+            + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})"
+            for t in r.get("taken") or []) or "–"
+        link = (f"<a href='{esc(r['html'])}'>rapport</a>" if r.get("status") != FAILED
+                else f"<span class='mislukt' title='{esc(r.get('error'))}'>mislukt</span>")
+        inh = ("–" if r.get("inwoners") is None
+               else f"{fmt_number(r['inwoners'])} ({r.get('jaar')})")
+        rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r.get('naam', ''))}</td>"
+                    f"<td>{inh}</td><td>{tasks}</td><td>{esc(r.get('status'))}</td>"
+                    f"<td>{link}</td></tr>")
+    n = len(records)
+    made = sum(r.get("status") == OK for r in records)
+    summary = (f"{n} wijken; {made} gemaakt, {n_skipped} ongewijzigd overgeslagen, "
+               f"{n_failed} mislukt. Laatste run op {time.strftime('%d-%m-%Y %H:%M')} in "
+               f"{fmt_number(seconds, 1)} seconden met {workers} worker(s) ({esc(engine)}).")
+    if status == "onderbroken":
+        summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
+                    "maken.")
+    atomic_write(out / "index.html", INDEX.format(summary=summary, rows="\n".join(rows)))

@@ -210,8 +210,9 @@ class KernelRunner:
     """
 
     def __init__(self, isolate: bool = False, kernel_name: str = "python3",
-                 threads: int | None = None):
+                 threads: int | None = None, tmp_root: str | None = None):
         self.isolate = isolate
+        self.tmp_root = tmp_root
         self.kernel_name = kernel_name
         self.threads = threads
         self._loop = None
@@ -226,9 +227,14 @@ class KernelRunner:
         asyncio.set_event_loop(self._loop)
         # IPC sockets in a private folder: workers sharing a working directory would otherwise
         # pick the same socket names (kernel-ipc-1, ...) and garble each other's messages
-        self._ipc_dir = self._ipc_dir or tempfile.mkdtemp(prefix="mkba-kernel-")
+        # (the connection file goes there too: one folder to remove, by the worker or, when the
+        # worker was killed, by the batch that owns ``tmp_root``)
+        self._ipc_dir = self._ipc_dir or tempfile.mkdtemp(prefix="mkba-kernel-",
+                                                          dir=self.tmp_root)
         self._km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
-                                      ip=os.path.join(self._ipc_dir, "kernel"))
+                                      ip=os.path.join(self._ipc_dir, "kernel"),
+                                      connection_file=os.path.join(self._ipc_dir,
+                                                                   "kernel.json"))
         # BLAS/OpenMP threads per kernel: cores ÷ workers (threads), so that several
         # multi-threaded kernels on few cores do not fight over them
         env = dict(os.environ)
@@ -275,14 +281,31 @@ class KernelRunner:
         return bool(self._loop.run_until_complete(self._km.is_alive()))
 
     def close(self) -> None:
-        if self._kc is not None:
-            self._kc.stop_channels()
-        if self._km is not None:
-            try:
-                self._loop.run_until_complete(self._km.shutdown_kernel(now=True))
-            except RuntimeError:  # kernel already gone
-                pass
+        """Stop the kernel (also when this process is being stopped by a signal) and remove
+        its files."""
+        km, kc = self._km, self._kc
         self._km = self._kc = None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001 - closing sockets of a dying kernel
+                pass
+        if km is not None:
+            pid = getattr(getattr(km, "provisioner", None), "pid", None)
+            stopped = False
+            try:
+                self._loop.run_until_complete(
+                    asyncio.wait_for(km.shutdown_kernel(now=True), timeout=5))
+                stopped = True
+            except BaseException:  # noqa: BLE001 - kernel gone, loop busy or a second signal
+                pass
+            if pid and not stopped:  # the kernel leads its own session (jupyter_client)
+                import signal
+
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         if self._ipc_dir is not None:
             import shutil
 
