@@ -190,7 +190,7 @@ def _cmd_validate(args) -> int:
 
     case = read_case(args.case)
     for w in case.warnings:
-        print(f"waarschuwing: {w}")
+        print(_printable(f"waarschuwing: {w}"))
     counts = ", ".join(f"{len(df)} {name}" for name, df in case.tables.items() if len(df))
     print(f"In orde: {args.case} ({counts}).")
     return EXIT_OK
@@ -207,11 +207,12 @@ def _cmd_evaluate(args) -> int:
                  market_value_code=args.market_value_code, monte_carlo=args.monte_carlo,
                  seed=args.seed)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(_json_printable(json.dumps(result.to_dict(), ensure_ascii=False, indent=2)))
     else:
         from .console import evaluation_text
 
-        print(evaluation_text(result.evaluation, result.uncertainty, result.scenario))
+        print(_printable(evaluation_text(result.evaluation, result.uncertainty,
+                                         result.scenario)))
     return EXIT_OK
 
 
@@ -223,11 +224,11 @@ def _cmd_effect(args) -> int:
                           start_year=args.start_year, n_comparisons=args.comparisons,
                           n_placebo=args.placebos, seed=args.seed)
     if args.format == "json":
-        print(est.to_json(indent=2))
+        print(_json_printable(est.to_json(indent=2)))
     else:
         from .console import effect_text
 
-        print(effect_text(est))
+        print(_printable(effect_text(est)))
     return EXIT_OK
 
 
@@ -255,7 +256,7 @@ def _cmd_batch(args) -> int:
           f"({result.seconds:.1f} s, {result.workers} worker(s), {result.engine}).")
     for r in result.records:
         if r["status"] == "mislukt":
-            print(f"mislukt: {r['wijk_code']}: {r['error']}", file=sys.stderr)
+            print(_printable(f"mislukt: {r['wijk_code']}: {r['error']}"), file=sys.stderr)
     print(f"Index: {result.index}")
     return EXIT_FAILED if result.n_failed else EXIT_OK
 
@@ -276,7 +277,14 @@ COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``mkba`` console script."""
+    """Entry point of the ``mkba`` console script: no traceback unless ``MKBA_DEBUG`` is set."""
+    guard = _UserFacingErrors()
+    with guard:
+        return _main(argv)
+    return guard.exit_code
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -286,11 +294,109 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except CaseError as err:
         for problem in err.problems:
-            print(str(problem), file=sys.stderr)
+            print(_printable(str(problem)), file=sys.stderr)
         n = len(err.problems)
         print(f"{n} {'probleem' if n == 1 else 'problemen'} gevonden; niets berekend.",
               file=sys.stderr)
         return EXIT_INVALID
+
+
+# --------------------------------------------------------------------------------------
+# every failure as a Dutch message (a traceback only with MKBA_DEBUG set)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    """Text from input files without terminal escape codes or bidi overrides.
+
+    Examples
+    --------
+    >>> _printable("bewoners\x1b[2J\x1b]0;pwned\x07")
+    'bewoners\\x1b[2J\\x1b]0;pwned\\x07'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+_C1 = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_printable(text: str) -> str:
+    """JSON text with the control characters JSON leaves raw written as ``\\uXXXX``."""
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"waarschuwing: {_printable(str(message))}", file=file or sys.stderr)
+
+
+class _UserFacingErrors:
+    """Context manager: unexpected errors become one Dutch line on stderr and an exit code.
+
+    Ctrl-C → 130, SIGTERM of a batch → 143, a closed pipe (``mkba evaluate … | head``) → 0
+    quietly, a full disk or another OS error → 1, anything else → 1 with the error's type.
+    With ``MKBA_DEBUG`` set, the traceback is shown as well.
+    """
+
+    exit_code = EXIT_OK
+
+    def __enter__(self):
+        import warnings
+
+        warnings.showwarning = _show_warning
+        return self
+
+    def __exit__(self, etype, exc, tb):
+        import errno
+        import os
+
+        if exc is None or isinstance(exc, SystemExit):
+            return False
+        from .batch import BatchInterrupted
+
+        debug = bool(os.environ.get("MKBA_DEBUG"))
+        if debug:
+            import traceback
+
+            traceback.print_exception(etype, exc, tb, file=sys.stderr)
+        if isinstance(exc, BrokenPipeError):  # the reader went away: stop quietly
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            code, message = EXIT_OK, None
+        elif isinstance(exc, BatchInterrupted):
+            code = exc.exit_code
+            message = (f"{exc}. Wat klaar is staat in {exc.out_dir / 'batch.json'}; dezelfde "
+                       "opdracht opnieuw gaat verder waar deze bleef.")
+        elif isinstance(exc, KeyboardInterrupt):
+            code, message = 130, "onderbroken (Ctrl-C); niets geschreven."
+        elif isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            code = EXIT_FAILED
+            message = (f"de schijf is vol{_where(exc)}; er is geen half bestand achtergebleven. "
+                       "Maak ruimte en probeer het opnieuw.")
+        elif isinstance(exc, OSError):
+            code = EXIT_FAILED
+            message = f"kan niet lezen of schrijven{_where(exc)}: {exc.strerror or exc}"
+        elif isinstance(exc, MemoryError):
+            code = EXIT_FAILED
+            message = "te weinig geheugen voor deze opdracht; maak de invoer kleiner."
+        else:
+            code = EXIT_FAILED
+            message = (f"onverwachte fout ({type(exc).__name__}: {_printable(str(exc))[:300]})."
+                       " Zet MKBA_DEBUG=1 voor de details en meld het bij de beheerder.")
+        if message:
+            try:
+                print(f"mkba: {message}", file=sys.stderr)
+            except OSError:
+                pass
+        self.exit_code = code
+        return True
+
+
+def _where(exc: OSError) -> str:
+    return f" ({exc.filename})" if getattr(exc, "filename", None) else ""
 
 
 if __name__ == "__main__":
