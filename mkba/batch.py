@@ -491,6 +491,10 @@ def _run_local(jobs, progress, pool, on_record):
             pool.run(jobs, done)
 
 
+#: Seconds to wait for a Dask scheduler before giving up with a message.
+CONNECT_TIMEOUT = 10
+
+
 def _run_dask(jobs, workers, scheduler, progress, on_record):
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
@@ -501,7 +505,12 @@ def _run_dask(jobs, workers, scheduler, progress, on_record):
                                dashboard_address=None)
         client = Client(cluster)
     else:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise CaseError(f"kan de Dask-scheduler {scheduler} niet bereiken binnen "
+                            f"{CONNECT_TIMEOUT} s ({type(exc).__name__}); draait hij, en "
+                            "klopt het adres?") from exc
     try:
         futures = client.map(run_job, jobs, pure=False)  # each worker warms up on its first job
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten (Dask)",

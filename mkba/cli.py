@@ -50,6 +50,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"{self.prog}: fout: {message}\n")
 
 
+def _count(low: int, high: int | None = None):
+    """An argparse type: a whole number between ``low`` and ``high`` (Dutch message)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is geen geheel getal") from None
+        if value < low or (high is not None and value > high):
+            bound = f"tussen {low} en {high:_}".replace("_", ".") if high is not None \
+                else f"≥ {low}"
+            raise argparse.ArgumentTypeError(f"{value} moet {bound} zijn")
+        return value
+
+    parse.__name__ = "geheel getal"
+    return parse
+
+
+#: Most Monte Carlo draws `evaluate` accepts (memory stays bounded: draws run in chunks).
+MAX_DRAWS = 1_000_000
+
+
 def _add_evaluate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--discount-rate", type=float, default=None, metavar="R",
                    help="reële discontovoet als fractie (standaard 0.0225 = 2,25 %%)")
@@ -114,9 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="waardering van een vrijwilligersuur (standaard vervangingskosten)")
     p.add_argument("--market-value-code", metavar="CODE",
                    help="kengetal voor de marktwaarde van een uur (standaard productiviteit_uur)")
-    p.add_argument("--monte-carlo", type=int, default=0, metavar="N",
-                   help="voeg Monte Carlo (N trekkingen) en gevoeligheidsanalyse toe")
-    p.add_argument("--seed", type=int, default=0, help="startgetal voor de trekkingen")
+    p.add_argument("--monte-carlo", type=_count(0, MAX_DRAWS), default=0, metavar="N",
+                   help="voeg Monte Carlo (N trekkingen, hoogstens 1.000.000) en "
+                        "gevoeligheidsanalyse toe")
+    p.add_argument("--seed", type=_count(0, 2**32 - 1), default=0,
+                   help="startgetal voor de trekkingen (≥ 0)")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -133,11 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="indicator uit metingen of CBS (bijv. PersonenPerSoortUitkeringBijstand)")
     p.add_argument("--start-year", type=int, metavar="JAAR",
                    help="eerste jaar van de taak (standaard: startjaar uit de casus)")
-    p.add_argument("--comparisons", type=int, default=10, metavar="K",
+    p.add_argument("--comparisons", type=_count(1, 1000), default=10, metavar="K",
                    help="aantal vergelijkingswijken per behandelde wijk (standaard 10)")
-    p.add_argument("--placebos", type=int, default=199, metavar="B",
+    p.add_argument("--placebos", type=_count(0, 100_000), default=199, metavar="B",
                    help="maximaal aantal placebo-schattingen (standaard 199)")
-    p.add_argument("--seed", type=int, default=0, help="startgetal voor de placebo-trekkingen")
+    p.add_argument("--seed", type=_count(0, 2**32 - 1), default=0,
+                   help="startgetal voor de placebo-trekkingen (≥ 0)")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -163,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASUS", nargs="?", default="",
                    help="map met CSV-bestanden of .xlsx-werkmap (mag leeg met --all-wijken)")
     p.add_argument("--out", required=True, metavar="MAP", help="map voor de uitvoer")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=_count(1, 256), metavar="N",
                    help="aantal parallelle workers (standaard: aantal processorkernen)")
     p.add_argument("--scheduler", metavar="ADRES",
                    help="Dask: 'local' voor een LocalCluster of tcp://host:8786")
@@ -182,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "tabblad 'toelichting'.",
                        epilog="Voorbeeld:\n  mkba template casus.xlsx")
     p.add_argument("file", metavar="BESTAND", help="pad van de nieuwe .xlsx-werkmap")
+    p.add_argument("--overschrijf", action="store_true",
+                   help="een bestaand bestand vervangen (standaard: weigeren)")
     return parser
 
 
@@ -233,12 +260,52 @@ def _cmd_effect(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from .render import render_report
+    from .io import read_case
+    from .render import check_wijk_code, render_report, report_parameters
 
-    out = render_report(args.wijk, args.out, args.case, **_report_parameters(args))
+    # everything that can be checked is checked before anything is created
+    check_wijk_code(args.wijk)
+    report_parameters(**_report_parameters(args))
+    read_case(args.case)
+    out_dir = Path(args.out)
+    created = _check_out_dir(out_dir)
+    try:
+        out = render_report(args.wijk, args.out, args.case, **_report_parameters(args))
+    except Exception as exc:
+        if created:
+            _remove_if_empty(out_dir)
+        if hasattr(exc, "ename"):  # a cell of the report notebook failed
+            print(_printable(f"rapport voor {args.wijk} mislukt: {exc.ename}: {exc.evalue}"),
+                  file=sys.stderr)
+            return EXIT_FAILED
+        raise
     print(f"Rapport: {out.html}")
     print(f"Notebook (ter controle): {out.notebook}")
     return EXIT_OK
+
+
+def _check_out_dir(path: Path) -> bool:
+    """Refuse an output folder that is a file or not writable (CaseError); True if this call
+    had to create it."""
+    import os
+
+    if path.exists() and not path.is_dir():
+        raise CaseError(f"--out {path} is een bestand, geen map")
+    existed = path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaseError(f"--out {path}: kan de map niet maken ({exc.strerror or exc})") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CaseError(f"--out {path}: map is niet schrijfbaar")
+    return not existed
+
+
+def _remove_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass
 
 
 def _cmd_batch(args) -> int:
@@ -267,6 +334,11 @@ def _cmd_template(args) -> int:
     path = Path(args.file)
     if path.suffix.lower() != ".xlsx":
         raise CaseError(f"{path}: de naam moet op .xlsx eindigen")
+    if path.is_dir():
+        raise CaseError(f"{path} is een map; geef de naam van een nieuw .xlsx-bestand")
+    if path.exists() and not args.overschrijf:
+        raise CaseError(f"{path} bestaat al (misschien al ingevuld); kies een andere naam of "
+                        "gebruik --overschrijf")
     write_template(path)
     print(f"Invulblad geschreven: {path}")
     return EXIT_OK

@@ -198,11 +198,52 @@ class _RawTable:
     header_row: int = 1
 
 
-def _decode(raw: bytes) -> str:
+#: Input limits (a case is a spreadsheet, not a database): bigger files, longer cells or more
+#: rows are refused with a message instead of exhausting memory. 32.767 characters is also
+#: the most an Excel cell holds.
+MAX_FILE_BYTES = 100_000_000
+MAX_XLSX_UNPACKED_BYTES = 500_000_000
+MAX_CELL_CHARS = 32_767
+MAX_ROWS = 250_000
+
+
+def _decode(raw: bytes, file: str = "") -> str:
+    """Text of a CSV file: UTF-16 (Excel's "Unicode-tekst", with its BOM), UTF-8 with or without
+    BOM, or Windows-1252; a binary file is refused."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CaseError([Problem(file, None, None, "kan het bestand niet lezen als UTF-16 "
+                                     "(Unicode-tekst): het is beschadigd")]) from exc
+    if b"\x00" in raw[:65536]:
+        raise CaseError([Problem(file, None, None,
+                                 "dit is geen tekstbestand (CSV); sla het op als CSV (UTF-8, "
+                                 "puntkomma's) of gebruik een .xlsx-werkmap")])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise CaseError([Problem(file, None, None,
+                                 "onbekende tekencodering (verwacht UTF-8, UTF-16 of "
+                                 "Windows-1252); sla het bestand op als CSV UTF-8")]) from exc
+
+
+def _check_size(path: Path, limit: int = MAX_FILE_BYTES) -> None:
+    size = path.stat().st_size
+    if size > limit:
+        raise CaseError([Problem(path.name, None, None,
+                                 f"bestand is te groot ({size / 1e6:.0f} MB; de grens is "
+                                 f"{limit / 1e6:.0f} MB)")])
+
+
+def _check_cells(file: str, row: int, cells) -> list[Problem]:
+    return [Problem(file, row, None, f"cel {i + 1} is te lang ({len(c):,} tekens; de grens is "
+                    f"{MAX_CELL_CHARS:,})".replace(",", "."))
+            for i, c in enumerate(cells) if isinstance(c, str) and len(c) > MAX_CELL_CHARS]
 
 
 def _blank(cells) -> bool:
@@ -210,22 +251,43 @@ def _blank(cells) -> bool:
 
 
 def _read_csv(path: Path, table: str) -> _RawTable:
-    text = _decode(path.read_bytes())
+    if not path.is_file():
+        raise CaseError([Problem(path.name, None, None, "is geen gewoon bestand (een map?)")])
+    _check_size(path)
+    text = _decode(path.read_bytes(), path.name)
     first = next((line for line in text.splitlines() if line.strip()), "")
     sep = max([";", ",", "\t"], key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header: list[str] | None = None
     header_row = 1
     rows: list[tuple[int, list]] = []
-    start = 1
-    for cells in reader:
-        row_number, start = start, reader.line_num + 1
+    problems: list[Problem] = []
+    # spreadsheet rows: one per record, so a quoted cell with a line break stays one row
+    row_number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(path.name, row_number + 1, None,
+                                    f"regel niet te lezen als CSV ({exc}); is een cel langer "
+                                    f"dan {MAX_CELL_CHARS:,} tekens?".replace(",", ".")))
+            break
+        row_number += 1
         if _blank(cells):
             continue
+        problems += _check_cells(path.name, row_number, cells)
         if header is None:
             header, header_row = cells, row_number
         else:
             rows.append((row_number, cells))
+        if len(rows) > MAX_ROWS:
+            problems.append(Problem(path.name, None, None, f"meer dan {MAX_ROWS:,} regels; "
+                                    "splits de casus".replace(",", ".")))
+            break
+    if problems:
+        raise CaseError(problems[:50])
     return _RawTable(table, path.name, header or [], rows, sep, header_row)
 
 
@@ -239,9 +301,37 @@ def _cell_to_text(value):
     return str(value)
 
 
+def _xlsx_precheck(path: Path) -> dict[str, bool]:
+    """Refuse what is no workbook or unpacks to too much; which sheet files hold formulas."""
+    import zipfile
+
+    _check_size(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > MAX_XLSX_UNPACKED_BYTES:
+                raise CaseError([Problem(path.name, None, None,
+                                         f"werkmap is uitgepakt te groot ({unpacked / 1e6:.0f} "
+                                         f"MB; de grens is {MAX_XLSX_UNPACKED_BYTES / 1e6:.0f} "
+                                         "MB)")])
+            formulas = {}
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    with z.open(info) as f:
+                        data = f.read()
+                    formulas[info.filename] = b"<f>" in data or b"<f " in data
+            return formulas
+    except zipfile.BadZipFile as exc:
+        raise CaseError([Problem(path.name, None, None,
+                                 "geen geldige .xlsx-werkmap (beschadigd, of een ander "
+                                 "bestandstype met de naam .xlsx)")]) from exc
+
+
 def _read_xlsx(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
     import openpyxl
 
+    formulas = _xlsx_precheck(path)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a broken file
@@ -249,28 +339,72 @@ def _read_xlsx(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
         raise CaseError([Problem(path.name, None, None, message)]) from exc
     tables: dict[str, _RawTable] = {}
     warnings: list[Problem] = []
-    for sheet in wb.worksheets:
-        name = normalise_header(sheet.title)
-        if name == _TEMPLATE_SHEET:
-            continue
-        if name not in TABLES:
-            warnings.append(Problem(f"{path.name}[{sheet.title}]", None, None,
-                                    "onbekend tabblad, overgeslagen (verwacht: "
-                                    + ", ".join(TABLES) + ")"))
-            continue
-        header, header_row, rows = None, 1, []
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            if _blank(cells):
+    problems: list[Problem] = []
+    try:
+        sheet_files = _sheet_files(wb)
+        for sheet in wb.worksheets:
+            name = normalise_header(sheet.title)
+            label = f"{path.name}[{sheet.title}]"
+            if name == _TEMPLATE_SHEET:
                 continue
-            cells = [_cell_to_text(c) for c in cells]
-            if header is None:
-                header, header_row = [str(c) for c in cells], number
-            else:
-                rows.append((number, cells))
-        tables[name] = _RawTable(name, f"{path.name}[{sheet.title}]", header or [], rows,
-                                 ";", header_row)
-    wb.close()
+            if name not in TABLES:
+                warnings.append(Problem(label, None, None,
+                                        "onbekend tabblad, overgeslagen (verwacht: "
+                                        + ", ".join(TABLES) + ")"))
+                continue
+            if name in tables:
+                problems.append(Problem(label, None, None,
+                                        f"tweede tabblad voor tabel {name} (naast "
+                                        f"'{tables[name].file}'); laat er één over"))
+                continue
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                warnings.append(Problem(label, None, None, "tabblad is verborgen, maar wordt "
+                                        "wel gelezen"))
+            if sheet.title != sheet.title.strip():
+                warnings.append(Problem(label, None, None,
+                                        "de naam van het tabblad heeft spaties aan het begin "
+                                        "of eind"))
+            if formulas.get(sheet_files.get(sheet.title, ""), False):
+                warnings.append(Problem(label, None, None,
+                                        "tabblad bevat formules; mkba gebruikt de waarde die "
+                                        "Excel het laatst opsloeg (open en bewaar de werkmap in "
+                                        "Excel als die niet klopt)"))
+            header, header_row, rows = None, 1, []
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if _blank(cells):
+                    continue
+                cells = [_cell_to_text(c) for c in cells]
+                problems += _check_cells(label, number, cells)
+                if header is None:
+                    header, header_row = [str(c) for c in cells], number
+                else:
+                    rows.append((number, cells))
+                if len(rows) > MAX_ROWS:
+                    problems.append(Problem(label, None, None, f"meer dan {MAX_ROWS:,} regels; "
+                                            "splits de casus".replace(",", ".")))
+                    break
+            tables[name] = _RawTable(name, label, header or [], rows, ";", header_row)
+    except CaseError:
+        raise
+    except Exception as exc:  # broken XML inside a readable zip
+        raise CaseError([Problem(path.name, None, None,
+                                 f"werkmap is beschadigd ({type(exc).__name__}: {exc})")]) \
+            from exc
+    finally:
+        wb.close()
+    if problems:
+        raise CaseError(problems[:50])
     return tables, warnings
+
+
+def _sheet_files(wb) -> dict[str, str]:
+    """Sheet title → its XML file in the workbook (to find which sheets hold formulas)."""
+    out = {}
+    for sheet in wb.worksheets:
+        part = getattr(sheet, "_worksheet_path", None) or getattr(sheet, "path", None)
+        if part:
+            out[sheet.title] = str(part).lstrip("/")
+    return out
 
 
 def _read_folder(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
@@ -279,6 +413,9 @@ def _read_folder(path: Path) -> tuple[dict[str, _RawTable], list[Problem]]:
     for file in sorted(path.iterdir()):
         if file.suffix.lower() != ".csv":
             continue
+        if not file.is_file():
+            raise CaseError([Problem(file.name, None, None,
+                                     "is een map of apparaat, geen CSV-bestand")])
         name = normalise_header(file.stem)
         if name in TABLES:
             tables[name] = _read_csv(file, name)
@@ -660,6 +797,9 @@ def write_template(path) -> Path:
                 ws.add_data_validation(dv)
                 letter = get_column_letter(i)
                 dv.add(f"{letter}2:{letter}5000")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    from .render import atomic_write
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write(path, buf.getvalue())  # never half a workbook
     return path

@@ -42,6 +42,7 @@ STYLE = {
     "axes.labelsize": 10,
     "font.size": 10,
     "legend.frameon": False,
+    "text.parse_math": False,  # labels come from input files: "$" is a dollar, not mathtext
 }
 
 

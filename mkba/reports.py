@@ -82,6 +82,7 @@ def _figure(ax) -> str:
     import matplotlib.pyplot as plt
 
     fig = ax.figure
+    _literal_text(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     if plt.fignum_exists(getattr(fig, "number", -1)):
@@ -89,6 +90,15 @@ def _figure(ax) -> str:
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (f'<div class="figuur-kader"><img class="figuur" alt="figuur" '
             f'src="data:image/png;base64,{data}"></div>')
+
+
+def _literal_text(fig) -> None:
+    """Show every text of a figure as written: names from input files may hold ``$…$``, which
+    matplotlib would otherwise parse as mathtext (and fail on an unknown command)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
 
 
 def _table(df: pd.DataFrame, index: bool = False) -> str:

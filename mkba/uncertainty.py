@@ -655,6 +655,13 @@ class MonteCarloResult:
         return plot_monte_carlo(self, ax=ax)
 
 
+#: Working memory of one Monte Carlo chunk (draws × lines arrays), whatever the case's size;
+#: the draws themselves add 8 bytes per draw per uncertain input and per actor.
+MC_MEMORY_BYTES = 256_000_000
+#: How many draws × lines float arrays :meth:`Model.npv` holds at once (measured bound).
+MC_ARRAYS = 16
+
+
 def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int = 10_000,
                 seed: int = 0, chunk: int = 10_000, **params) -> MonteCarloResult:
     """Monte Carlo of one task and variant (see the module docstring).
@@ -676,6 +683,8 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
     npv = np.empty(draws)
     act = np.empty((draws, len(model.actors)))
+    # bounded memory: a chunk of draws × lines works on about MC_ARRAYS float arrays at once
+    chunk = max(1, min(chunk, MC_MEMORY_BYTES // (8 * MC_ARRAYS * max(1, len(model.lines.q)))))
     for lo in range(0, draws, chunk):
         part = {k: v[lo:lo + chunk] for k, v in values.items()}
         n = min(chunk, draws - lo)
@@ -783,19 +792,46 @@ class Scenario:
         return path
 
 
+#: A scenario is a small JSON file; anything bigger is refused unread.
+MAX_SCENARIO_BYTES = 1_000_000
+
+
 def load_scenario(path) -> Scenario:
     """Read a scenario file (JSON), with Dutch messages for what is wrong."""
+    import stat
+
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CaseError([Problem(path.name, None, None, f"kan scenario niet lezen ({exc})")]) \
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a device or fifo would never end
+            raise CaseError([Problem(path.name, None, None, "scenario is geen gewoon bestand")])
+        if st.st_size > MAX_SCENARIO_BYTES:
+            raise CaseError([Problem(path.name, None, None,
+                                     f"scenario is te groot ({st.st_size:_} bytes; de grens is "
+                                     f"{MAX_SCENARIO_BYTES:_})".replace("_", "."))])
+        with open(path, "rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)[:MAX_SCENARIO_BYTES]
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        why = "te diep genest" if isinstance(exc, RecursionError) else str(exc)
+        raise CaseError([Problem(path.name, None, None, f"kan scenario niet lezen ({why})")]) \
             from exc
     problems = []
-    if not isinstance(data, dict) or not isinstance(data.get("waarden", {}), dict):
+    if not isinstance(data, dict) or not isinstance(data.get("waarden", {}), dict) \
+            or not isinstance(data.get("parameters", {}) or {}, dict):
         raise CaseError([Problem(path.name, None, None,
-                                 "verwacht een JSON-object met 'naam' en 'waarden'")])
+                                 "verwacht een JSON-object met 'naam', 'waarden' en eventueel "
+                                 "'parameters'")])
     params = data.get("parameters", {}) or {}
+    rate = params.get("discount_rate")
+    if "discount_rate" in params and (not isinstance(rate, int | float)
+                                      or isinstance(rate, bool)):
+        problems.append(Problem(path.name, None, "parameters",
+                                f"discount_rate {rate!r} is geen getal"))
+    for key in ("volunteer_valuation", "market_value_code"):
+        if key in params and not isinstance(params[key], str):
+            problems.append(Problem(path.name, None, "parameters",
+                                    f"{key} {params[key]!r} is geen tekst"))
     allowed = {"discount_rate", "volunteer_valuation", "market_value_code"}
     for key in set(params) - allowed:
         problems.append(Problem(path.name, None, "parameters",
