@@ -495,29 +495,38 @@ def _run_local(jobs, progress, pool, on_record):
 CONNECT_TIMEOUT = 10
 
 
-def _run_dask(jobs, workers, scheduler, progress, on_record):
+def _connect(scheduler: str):
+    """A Dask client for a scheduler address, or a CaseError within CONNECT_TIMEOUT seconds."""
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        raise CaseError(f"kan de Dask-scheduler {scheduler} niet bereiken binnen "
+                        f"{CONNECT_TIMEOUT} s ({type(exc).__name__}); draait hij, en "
+                        "klopt het adres?") from exc
+
+
+def _run_dask(jobs, workers, scheduler, progress, on_record, client=None):
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm import tqdm
 
     cluster = None
+    own = client is None
     if scheduler == "local":
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise CaseError(f"kan de Dask-scheduler {scheduler} niet bereiken binnen "
-                            f"{CONNECT_TIMEOUT} s ({type(exc).__name__}); draait hij, en "
-                            "klopt het adres?") from exc
+    elif client is None:
+        client = _connect(scheduler)
     try:
         futures = client.map(run_job, jobs, pure=False)  # each worker warms up on its first job
         for fut in tqdm(as_completed(futures), total=len(futures), desc="wijkrapporten (Dask)",
                         unit="wijk", disable=not progress):
             on_record(fut.result())
     finally:
-        client.close()
+        if own:
+            client.close()
         if cluster is not None:
             cluster.close()
 
@@ -556,13 +565,20 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     out = Path(out_dir)
     if scheduler:
         scheduler = check_scheduler(scheduler)
+    existing = next((p for p in [out, *out.absolute().parents] if p.exists()), out)
+    if existing == out and not out.is_dir():
+        raise CaseError([Problem(str(out), None, None, "kan de uitvoermap niet maken (er "
+                                 "staat een bestand met die naam)")])
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CaseError([Problem(str(out), None, None, "uitvoermap is niet schrijfbaar")])
+    client = _connect(scheduler) if scheduler and scheduler != "local" else None
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if client is not None:
+            client.close()
         raise CaseError([Problem(str(out), None, None, "kan de uitvoermap niet maken "
                                  f"({exc.strerror or exc})")]) from exc
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise CaseError([Problem(str(out), None, None, "uitvoermap is niet schrijfbaar")])
     requested = max(1, workers or os.cpu_count() or 1)
     if wijken:  # never more kernels than wijken
         requested = min(requested, len(set(wijken)))
@@ -572,15 +588,18 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
         pool = WorkerPool(requested, isolate) if requested > 1 and not scheduler else None
         try:
             return _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force,
-                                 isolate, wijken, progress, notebook, parameters, started)
+                                 isolate, wijken, progress, notebook, parameters, started,
+                                 client)
         finally:
             if pool is not None:
                 pool.stop()
+            if client is not None:
+                client.close()
             _sweep_temporary(out)
 
 
 def _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force, isolate,
-                  wijken, progress, notebook, parameters, started) -> BatchResult:
+                  wijken, progress, notebook, parameters, started, client=None) -> BatchResult:
     import signal
 
     jobs = plan_jobs(case_path, out, all_wijken=all_wijken, wijken=wijken,
@@ -613,7 +632,7 @@ def _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force,
 
     try:
         if todo and scheduler:
-            _run_dask(todo, workers, scheduler, progress, finished)
+            _run_dask(todo, workers, scheduler, progress, finished, client)
         elif todo:
             _run_local(todo, progress, pool, finished)
     except (KeyboardInterrupt, _Stop) as exc:

@@ -292,6 +292,9 @@ def _check_out_dir(path: Path) -> bool:
     if path.exists() and not path.is_dir():
         raise CaseError(f"--out {path} is een bestand, geen map")
     existed = path.exists()
+    parent = next((p for p in [path, *path.absolute().parents] if p.exists()), path)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CaseError(f"--out {path}: map is niet schrijfbaar")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -352,7 +355,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mkba`` console script: no traceback unless ``MKBA_DEBUG`` is set."""
     guard = _UserFacingErrors()
     with guard:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe (`| head`) shows here, inside the guard
+        return code
     return guard.exit_code
 
 

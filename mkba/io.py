@@ -232,7 +232,8 @@ def _decode(raw: bytes, file: str = "") -> str:
                                  "Windows-1252); sla het bestand op als CSV UTF-8")]) from exc
 
 
-def _check_size(path: Path, limit: int = MAX_FILE_BYTES) -> None:
+def _check_size(path: Path, limit: int | None = None) -> None:
+    limit = MAX_FILE_BYTES if limit is None else limit
     size = path.stat().st_size
     if size > limit:
         raise CaseError([Problem(path.name, None, None,

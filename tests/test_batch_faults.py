@@ -8,6 +8,7 @@ starts, so the test knows which processes to watch, and sleep for the wijken nam
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -24,7 +25,7 @@ from mkba.assumptions import DATA_DIR
 from mkba.batch import batch
 from mkba.cli import main
 
-batch_module = sys.modules["mkba.batch"]  # (mkba.batch is also the name of the function)
+batch_module = importlib.import_module("mkba.batch")  # (mkba.batch is also a function)
 EXAMPLE = DATA_DIR / "voorbeeld"
 WIJKEN = ["WK036330", "WK036339", "WK036360", "WK036394"]
 TIMEOUT = 90
