@@ -385,7 +385,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def _printable(text: str) -> str:
-    """Text from input files without terminal escape codes or bidi overrides.
+    r"""Text from input files without terminal escape codes or bidi overrides.
 
     Examples
     --------
