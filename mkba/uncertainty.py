@@ -40,16 +40,14 @@ import pandas as pd
 from .assumptions import DISCOUNT_RATE
 from .errors import CaseError, Problem
 from .flows import (
-    VOLUNTEER_METHODS,
     build_keys,
-    line_keys,
-    optimism,
-    unit_values,
-    volunteer_units,
+    line_factors,
+    optimism_factor,
+    volunteer_settings,
 )
 from .formatting import fmt_eur, fmt_number, fmt_pct
 from .io import Case
-from .prices import cpi_series, index_factor
+from .prices import cpi_series
 from .schema import EFFECT_FIELDS, parse_parameter
 
 __all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
@@ -201,7 +199,8 @@ def _check_ranges(inputs) -> None:
 
 @dataclass
 class _Lines:
-    """Per-line factors of one task and variant (arrays of length L)."""
+    """Per-line factors of one task and variant (arrays of length L), taken from
+    :func:`mkba.flows.line_factors` (the same factors the deterministic flows use)."""
 
     is_cost: np.ndarray
     is_transfer: np.ndarray
@@ -215,8 +214,10 @@ class _Lines:
     vd: np.ndarray
     keep: np.ndarray           # 1 − afname
     opt: np.ndarray            # optimism fraction
-    years: list                # per line: array of years within the period
     y_from: np.ndarray
+    lo: np.ndarray             # first year of the line within the period
+    hi: np.ndarray             # last year of the line within the period
+    volunteer: np.ndarray      # cost lines valued per volunteer hour
     refs: dict                 # input name → line positions
 
 
@@ -231,14 +232,15 @@ class Model:
                  discount_rate: float = DISCOUNT_RATE, price_year: int | None = None,
                  base_year: int | None = None, horizon: int | None = None,
                  volunteer_valuation: str = "vervangingskosten",
-                 market_value_code: str = "productiviteit_uur"):
-        from .cba import _check_parameters, _task_frame, choose_variant
+                 market_value_code: str | None = None, wage_code: str | None = None,
+                 volunteer_benefit_code: str | None = None, peiljaar: int | None = None):
+        from .cba import _check_parameters, _task_frame, choose_variant, default_peiljaar
 
         cpi = cpi_series()
         s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
-        if volunteer_valuation not in VOLUNTEER_METHODS:
-            raise CaseError(f"waardering vrijwilligersuren '{volunteer_valuation}': kies uit "
-                            + ", ".join(VOLUNTEER_METHODS))
+        vol = volunteer_settings({"method": volunteer_valuation,
+                                  "market_value_code": market_value_code,
+                                  "wage_code": wage_code, "benefit_code": volunteer_benefit_code})
         keys = build_keys(case, _task_frame(case, task_id, s))
         frame = keys.frame
         variant = choose_variant(task_id, list(frame["variant"]), variant)
@@ -248,133 +250,99 @@ class Model:
         self.end = int(frame["end_year"].iloc[self.key])
         self.base_year = int(frame["base_year"].iloc[self.key])
         self.rate = s.discount_rate
+        self.peiljaar = default_peiljaar() if peiljaar is None else int(peiljaar)
         self.parameters = {"discount_rate": s.discount_rate, "price_year": s.price_year,
                            "base_year": s.base_year, "horizon": s.horizon,
-                           "volunteer_valuation": volunteer_valuation}
-        self._build(keys, s.price_year, cpi, volunteer_valuation, market_value_code)
+                           "volunteer_valuation": volunteer_valuation,
+                           "peiljaar": self.peiljaar}
+        lines = line_factors(case, keys, s.price_year, cpi, None, vol)
+        lines = lines[(lines["key"] == self.key) & (lines["hi"] >= lines["lo"])]
+        self._build(lines.reset_index(drop=True))
 
-    def _build(self, keys, price_year, cpi, method, market_code):
-        case = self.case
-        k = case.kosten[case.kosten["taak_id"] == self.task_id]
-        rows, ks = line_keys(k, keys)
-        k = k.iloc[rows[ks == self.key]]
-        e = case.effecten[(case.effecten["taak_id"] == self.task_id) & ~case.effecten["pm"]]
-        rows, ks = line_keys(e, keys)
-        e = e.iloc[rows[ks == self.key]]
-        k = k[(k["jaar"] >= self.start) & (k["jaar"] <= self.end)]
-        e = e[(e["jaar_tot"] >= self.start) & (e["jaar_van"] <= self.end)]
-
-        kv = unit_values(k, "bedrag", case.kengetallen, price_year, cpi)
-        kv = volunteer_units(k, kv, case.kengetallen, price_year, cpi, method, market_code)
-        has_ref = k["kengetal"].notna().to_numpy()
-        k_q = np.where(has_ref, k["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan), 1.0)
-        # unit_values is already indexed; keep V in its own price year and I separate so a
-        # drawn kengetal (in its own price year) is indexed the same way
-        k_index = self._index(k, "bedrag", price_year, cpi)
-        k_v = kv / k_index
-        ev = unit_values(e, "waarde_per_eenheid", case.kengetallen, price_year, cpi)
-        e_index = self._index(e, "waarde_per_eenheid", price_year, cpi)
-        actors = sorted(set(k["actor"]) | set(e["actor"]) | set(e["overdracht_van"].dropna()))
+    def _build(self, f: pd.DataFrame):
+        actors = sorted(set(f["actor"]) | set(f["loser"].dropna()))
         self.actors = actors
         pos = {a: i for i, a in enumerate(actors)}
-        n_k, n_e = len(k), len(e)
-        years = [np.array([y]) for y in k["jaar"].to_numpy(dtype=int)]
-        years += [np.arange(max(a, self.start), min(b, self.end) + 1)
-                  for a, b in zip(e["jaar_van"].to_numpy(dtype=int),
-                                  e["jaar_tot"].to_numpy(dtype=int), strict=True)]
-        frac = {c: np.concatenate([np.zeros(n_k), e[c].to_numpy(dtype=float, na_value=0.0)])
-                for c in ("deadweight", "attributie", "verdringing", "afname")}
+        kind = f["kind"].to_numpy()
         self.lines = _Lines(
-            is_cost=np.r_[np.ones(n_k, bool), np.zeros(n_e, bool)],
-            is_transfer=np.r_[np.zeros(n_k, bool), e["overdracht_van"].notna().to_numpy()],
-            actor=np.array([pos[a] for a in k["actor"]] + [pos[a] for a in e["actor"]], int),
-            loser=np.array([-1] * n_k + [pos[a] if isinstance(a, str) else -1
-                                         for a in e["overdracht_van"]], int),
-            q=np.r_[k_q, e["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan)],
-            v=np.r_[k_v, ev / e_index],
-            index=np.r_[k_index, e_index],
-            dw=frac["deadweight"], at=frac["attributie"], vd=frac["verdringing"],
-            keep=1 - frac["afname"],
-            opt=np.r_[optimism(k, case.taken, "optimisme_kosten"),
-                      optimism(e, case.taken, "optimisme_baten")],
-            years=years,
-            y_from=np.r_[k["jaar"].to_numpy(dtype=int), e["jaar_van"].to_numpy(dtype=int)],
-            refs=self._refs(k, e, method, market_code),
+            is_cost=kind == 0, is_transfer=kind == 2,
+            actor=np.array([pos[a] for a in f["actor"]], int),
+            loser=np.array([pos[a] if isinstance(a, str) else -1 for a in f["loser"]], int),
+            **{c: f[c].to_numpy(dtype=float) for c in
+               ("q", "v", "index", "dw", "at", "vd", "keep", "opt")},
+            y_from=f["y_from"].to_numpy(dtype=int), lo=f["lo"].to_numpy(dtype=int),
+            hi=f["hi"].to_numpy(dtype=int), volunteer=f["volunteer"].to_numpy(dtype=bool),
+            refs=self._refs(f),
         )
-        self._t0 = np.array([y[0] if len(y) else 0 for y in years], dtype=int)
-        self._n = np.array([len(y) for y in years], dtype=int)
-        self._s_base = self._s(self.lines.keep[None, :], np.array([self.rate]),
-                               np.array([self.rate]), range(len(years)))[0]
+        ln = self.lines
+        # realised years lo … min(hi, peiljaar − 1); forecast years max(lo, peiljaar) … hi
+        self._ranges = ((ln.lo, np.clip(np.minimum(ln.hi, self.peiljaar - 1) - ln.lo + 1, 0,
+                                        None)),
+                        (np.maximum(ln.lo, self.peiljaar),
+                         np.clip(ln.hi - np.maximum(ln.lo, self.peiljaar) + 1, 0, None)))
+        every = range(len(ln.q))
+        rate = np.array([self.rate])
+        self._s_base = [self._s(ln.keep[None, :], rate, rate, every, t0, n)[0]
+                        for t0, n in self._ranges]
 
-    def _index(self, lines, value_col, price_year, cpi) -> np.ndarray:
-        k = self.case.kengetallen.set_index("code")
-        from_ref = lines["kengetal"].notna().to_numpy()
-        own = lines["prijsjaar"].to_numpy(dtype=float, na_value=np.nan)
-        ref = lines["kengetal"].where(from_ref).map(k["prijsjaar"]).to_numpy(
-            dtype=float, na_value=np.nan)
-        year = np.where(from_ref, ref, own)
-        year = np.where(np.isnan(year), price_year, year).astype(int)
-        return np.asarray(index_factor(year, price_year, cpi), dtype=float)
-
-    def _refs(self, k, e, method, market_code) -> dict:
-        """Which lines each input name acts on. Volunteer hours follow the valuation method:
-        the line's kengetal (replacement cost), the market-value kengetal, or nothing."""
-        n_k = len(k)
+    def _refs(self, f: pd.DataFrame) -> dict:
+        """Which lines each input name acts on (the same lines :func:`apply_scenario` changes).
+        Volunteer hours follow the valuation method: the kengetal in ``ref`` is the one
+        the chosen method uses (none for ``nul``)."""
         refs: dict[str, list[int]] = {}
-        volunteer = (k["soort"] == "vrijwilligersinzet").fillna(False).to_numpy(dtype=bool)
-        for i, code in enumerate(k["kengetal"]):
-            if not isinstance(code, str):
-                continue
-            if volunteer[i] and method == "nul":
-                continue
-            if volunteer[i] and method == "marktwaarde":
-                code = market_code
-            refs.setdefault(code, []).append(i)
-        for i, post in enumerate(k["post"]):
-            refs.setdefault(f"{self.task_id}/{post}/factor", []).append(i)
-        for i, (code, effect) in enumerate(zip(e["kengetal"], e["effect"], strict=True)):
+        kind = f["kind"].to_numpy()
+        for i, (code, post, k, own, from_task) in enumerate(zip(
+                f["ref"], f["post"], kind, f["has_value"], f["opt_from_task"], strict=True)):
             if isinstance(code, str):
-                refs.setdefault(code, []).append(n_k + i)
-            for fld in EFFECT_FIELDS:
-                refs.setdefault(f"{self.task_id}/{effect}/{fld}", []).append(n_k + i)
-        refs[f"{self.task_id}/optimisme_kosten"] = list(range(n_k))
-        refs[f"{self.task_id}/optimisme_baten"] = list(range(n_k, n_k + len(e)))
+                refs.setdefault(code, []).append(i)
+            if k == 0 or (k == 1 and f["item"].iat[i] != post):  # cost lines and benefits
+                refs.setdefault(f"{self.task_id}/{post}/factor", []).append(i)  # derived
+                # from a cost line's hours (the volunteers' own benefit)
+            else:
+                for fld in EFFECT_FIELDS:
+                    if fld == "waarde" and not own:
+                        continue  # a kengetal-valued line ignores waarde_per_eenheid
+                    refs.setdefault(f"{self.task_id}/{post}/{fld}", []).append(i)
+            if from_task:
+                name = "optimisme_kosten" if k == 0 else "optimisme_baten"
+                refs.setdefault(f"{self.task_id}/{name}", []).append(i)
+        self.volunteer_refs = {name for name, cols in refs.items()
+                               if cols and f["volunteer"].to_numpy()[cols].all()}
         return refs
 
     # -------------------------------------------------------------- evaluation
 
-    def _s(self, keep, rate_c, rate_b, which) -> np.ndarray:
-        """S per draw and line (draws × lines; columns outside ``which`` are not used).
+    def _s(self, keep, rate_c, rate_b, which, t0_all, n_all) -> np.ndarray:
+        """S per draw and line (draws × lines; columns outside ``which`` are not used) over
+        the years ``t0 … t0 + n − 1`` of each line.
 
-        The years of a line are contiguous (t0 … t0 + n − 1), so S is a geometric series:
-        ``S = keep^(t0 − jaar_van) (1 + r)^−(t0 − B) × (1 − qⁿ) / (1 − q)`` with
-        ``q = keep / (1 + r)`` (and ``n`` when q = 1), computed with fused exponents: no loop
-        over years or draws. A cost line has one year: S is its discount factor.
+        A geometric series: ``S = keep^(t0 − jaar_van) (1 + r)^−(t0 − B) × (1 − qⁿ) / (1 − q)``
+        with ``q = keep / (1 + r)`` (and ``n`` when q = 1), computed with fused exponents: no
+        loop over years or draws. A cost line has one year: S is its discount factor (or 0).
         """
         ln = self.lines
         which = np.asarray(list(which), dtype=int)
         rate_c, rate_b = np.asarray(rate_c, float), np.asarray(rate_b, float)
         d = max(len(keep), len(rate_c), len(rate_b))
-        out = np.zeros((d, len(ln.years)))
+        out = np.zeros((d, len(ln.q)))
         if len(which) == 0:
             return out
         cost = ln.is_cost[which]
-        wc, we = which[cost], which[~cost]
-        if len(wc):
-            out[:, wc] = np.exp(-np.log1p(rate_c)[:, None]
-                                * (self._t0[wc] - self.base_year)[None, :])
-        if len(we):
-            t0, n = self._t0[we], self._n[we].astype(float)
-            log_keep = np.log(np.maximum(keep[:, we], 1e-300))
-            log_disc = np.log1p(rate_b)[:, None]
+        for cols, rate in ((which[cost], rate_c), (which[~cost], rate_b)):
+            if not len(cols):
+                continue
+            t0, n = t0_all[cols], n_all[cols].astype(float)
+            log_keep = np.log(np.maximum(np.broadcast_to(keep, (d, len(ln.q)))[:, cols],
+                                         1e-300))
+            log_disc = np.log1p(rate)[:, None]
             log_q = log_keep - log_disc
             with np.errstate(invalid="ignore", divide="ignore"):
                 geo = np.expm1(n * log_q) / np.expm1(log_q)
             flat = np.abs(log_q) < 1e-12
             if flat.any():
                 geo[flat] = np.broadcast_to(n, geo.shape)[flat]
-            a = np.exp((t0 - ln.y_from[we]) * log_keep - (t0 - self.base_year) * log_disc)
-            out[:, we] = np.where(n > 0, a * geo, 0.0)
+            a = np.exp((t0 - ln.y_from[cols]) * log_keep - (t0 - self.base_year) * log_disc)
+            out[:, cols] = np.where(n > 0, a * geo, 0.0)
         return out
 
     def npv(self, values: dict | None = None, n: int | None = None, *,
@@ -427,14 +395,19 @@ class Model:
                                                                 (n,))
         rate_drawn = "discontovoet" in values or rate_costs is not None \
             or rate_benefits is not None
-        s = np.broadcast_to(self._s_base, (n, L)).copy()
-        redo = range(L) if rate_drawn else sorted(touched)
-        if redo:
-            s[:, list(redo)] = self._s(mats["keep"], rc, rb, redo)[:, list(redo)]
+        redo = list(range(L) if rate_drawn else sorted(touched))
+        s = []
+        for (t0, length), base in zip(self._ranges, self._s_base, strict=True):
+            part = np.broadcast_to(base, (n, L)).copy()
+            if redo:
+                part[:, redo] = self._s(mats["keep"], rc, rb, redo, t0, length)[:, redo]
+            s.append(part)
         f = (1 - mats["dw"]) * (1 - mats["at"]) * (1 - mats["vd"])
         f = np.where(ln.is_cost, 1.0, f)
-        o = np.where(ln.is_cost, 1 + mats["opt"], 1 - mats["opt"])
-        pv = mats["q"] * mats["v"] * ln.index * f * o * factor * s
+        value = mats["q"] * mats["v"] * ln.index * f * factor
+        # optimism only in forecast years, towards "worse" (see flows.optimism_factor)
+        o = optimism_factor(np.where(ln.is_cost, 0, 1), value, mats["opt"], True)
+        pv = value * (s[0] + o * s[1])
         sign = np.where(ln.is_cost, -1.0, 1.0)
         societal = np.where(ln.is_transfer, 0.0, sign)
         npv = pv @ societal
@@ -456,7 +429,7 @@ class Model:
 
 def _model_kwargs(params: dict) -> dict:
     keys = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
-            "market_value_code")
+            "market_value_code", "wage_code", "volunteer_benefit_code", "peiljaar")
     return {k: v for k, v in params.items() if k in keys and v is not None}
 
 
