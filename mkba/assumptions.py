@@ -69,7 +69,7 @@ HEALTH_CONVENTION = (
     "kosteneffectiviteitsconventie gezondheidszorg (geen MKBA): kosten 4 %, effecten 1,5 %",
     0.04, 0.015,
     "Zorginstituut Nederland, Richtlijn voor het uitvoeren van economische evaluaties in de "
-    "gezondheidszorg (2016; herzien 2024): kosten 4 %, effecten 1,5 %; bedoeld voor "
+    "gezondheidszorg (2016): kosten 4 %, effecten 1,5 %; bedoeld voor "
     "kosteneffectiviteitsanalyse, niet voor een MKBA")
 #: The IRR and payback year are shown only after a real investment phase: the outlays before
 #: the first positive year are at least this share of the average later net benefit per year.

@@ -49,6 +49,7 @@ from .flows import (
     line_keys,
     volunteer_settings,
 )
+from .financing import CONTRIBUTIONS
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .prices import cpi_series, derived_cpi_years, discount_factors
@@ -414,8 +415,47 @@ class Evaluation:
     case_warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return (f"<Evaluation {len(self.totals)} taak/variant-combinaties, "
-                f"NCW totaal {fmt_eur_compact(self.totals['npv'].sum())}>")
+        return (f"<Evaluation {len(self.totals)} taak/variant-combinaties van "
+                f"{self.totals['task_id'].nunique()} taken>")
+
+    def total(self, variants: dict | None = None) -> dict:
+        """The sum over tasks, only where a sum means something: one chosen variant per
+        task (``variants`` maps task → variant; a task with one variant needs none) and one
+        common base year. Otherwise a Dutch :class:`CaseError` that says why.
+
+        Variants are alternatives, not parts: adding them counts the same task twice. Present
+        values in different base years are in different units.
+
+        Examples
+        --------
+        >>> from mkba import read_case
+        >>> from mkba.assumptions import DATA_DIR
+        >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"), base_year=2018)
+        >>> t = ev.total({"T2": "maatschappelijk_aanbesteden"})
+        >>> t["base_year"], sorted(t["tasks"])
+        (2018, ['T1', 'T2', 'T3', 'T4'])
+        """
+        variants = dict(variants or {})
+        chosen = []
+        for task, rows in self.totals.groupby("task_id", sort=False):
+            options = list(rows["variant"])
+            if task not in variants and len(options) > 1:
+                raise CaseError(f"geen totaal: taak {task} heeft varianten ("
+                                + ", ".join(options) + "); kies er één per taak")
+            v = choose_variant(task, options, variants.get(task))
+            chosen.append(rows[rows["variant"] == v].iloc[0])
+        t = pd.DataFrame(chosen)
+        years = sorted(set(t["base_year"].astype(int)))
+        if len(years) > 1:
+            raise CaseError("geen totaal: de taken hebben verschillende basisjaren ("
+                            + ", ".join(map(str, years)) + "); contante waarden tellen alleen "
+                            "op in één basisjaar (geef één basisjaar op, bijv. --base-year "
+                            f"{years[0]})")
+        return {"base_year": years[0] if years else None,
+                "tasks": dict(zip(t["task_id"], t["variant"], strict=True)),
+                "pv_costs": float(t["pv_costs"].sum()),
+                "pv_benefits": float(t["pv_benefits"].sum()),
+                "npv": float(t["npv"].sum())}
 
     def __len__(self) -> int:
         return len(self.totals)
@@ -517,8 +557,6 @@ class _Parts:
         return self._groups[name].get(key, self._empty[name])
 
 
-#: Financing that is money (or goods) contributed: counts in the leverage.
-CONTRIBUTIONS = ("subsidie", "gift", "crowdfunding", "sponsoring", "in_natura")
 
 
 def _financing_dict(df: pd.DataFrame) -> dict:

@@ -564,6 +564,9 @@ def _case_warnings(tables, files) -> list[Problem]:
     for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
         warnings.append(Problem(files["effecten"], int(row), "pm_score",
                                 "PM-post zonder pm_score"))
+    from .financing import unmatched_financing
+
+    warnings += unmatched_financing(tables, files)
     return warnings
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .assumptions import WIJK_CODE_PATTERN
+from .assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN
 from .errors import Problem
 
 __all__ = [
@@ -232,6 +232,10 @@ TABLES: dict[str, TableSpec] = {
                  "Indicator (CBS of metingen) waarop het effect rust. Met een lege hoeveelheid "
                  "wordt de hoeveelheid per jaar geschat met mkba effect (verschil-in-"
                  "verschillen), met het interval als bandbreedte."),
+            _col("richting", "choice",
+                 "Bij een geschatte hoeveelheid: welke kant van de indicator is verbetering? "
+                 "Leeg: de bekende richting van de indicator (bijv. bijstand: lager).",
+                 allowed=("hoger", "lager")),
             _VARIANT,
             _col("toelichting", "text", "Vrije toelichting, bijv. de onderbouwing."),
         ),
@@ -266,8 +270,8 @@ TABLES: dict[str, TableSpec] = {
                 "choice",
                 "Soort financiering.",
                 required=True,
-                allowed=("subsidie", "gift", "crowdfunding", "sponsoring", "lening",
-                         "garantstelling", "eigen_inkomsten"),
+                allowed=("subsidie", "gift", "crowdfunding", "sponsoring", "in_natura",
+                         "lening", "garantstelling", "eigen_inkomsten"),
             ),
             _col("bedrag", "number", "Bedrag in euro (nominaal).", required=True, unit="euro"),
         ),
@@ -440,6 +444,14 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
         add(both & _is_set(df["hoeveelheid"]) & ((df["hoeveelheid"] < df["hoeveelheid_laag"])
                                                  | (df["hoeveelheid"] > df["hoeveelheid_hoog"])),
             "hoeveelheid", "hoeveelheid ligt buiten hoeveelheid_laag–hoeveelheid_hoog")
+        estimated = priced & ~_is_set(df["hoeveelheid"]) & _is_set(df["indicator"])
+        add(estimated & (df["deadweight"].fillna(0) != 0), "deadweight",
+            "een geschatte hoeveelheid (verschil-in-verschillen met vergelijkingswijken) is al "
+            "netto: wat zonder de taak was gebeurd zit er al uit; laat deadweight leeg of 0")
+        add(estimated & ~_is_set(df["richting"]) & ~df["indicator"].isin(
+            list(INDICATOR_DIRECTIONS)), "richting",
+            "geef richting op (hoger of lager): van deze indicator is niet bekend welke kant "
+            "verbetering is")
         add(priced & has_value & has_ref, "waarde_per_eenheid",
             "vul kengetal óf waarde_per_eenheid in, niet allebei")
         add(priced & ~has_value & ~has_ref, "kengetal",

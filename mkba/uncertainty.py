@@ -37,7 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE
+from .assumptions import DISCOUNT_RATE, HEALTH_CONVENTION
+from .assumptions import DISCOUNT_RATE_VARIANTS as _VARIANTS
 from .errors import CaseError, Problem
 from .flows import (
     build_keys,
@@ -57,14 +58,9 @@ __all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
 Z975 = 1.959963984540054
 LINEAR_KINDS = ("kengetal", "hoeveelheid", "waarde", "deadweight", "attributie", "verdringing",
                 "optimisme_kosten", "optimisme_baten", "factor")
-#: Discount-rate variants for the sensitivity the Dutch guidance asks for: label, r costs,
-#: r benefits.
-DISCOUNT_RATE_VARIANTS = (
-    ("standaard 2,25 %", 0.0225, 0.0225),
-    ("1 procentpunt lager (1,25 %), risicovrij waar dat gerechtvaardigd is", 0.0125, 0.0125),
-    ("gezondheidsconventie: kosten 3 %, effecten 1,5 %", 0.03, 0.015),
-    ("hoger: 4 %", 0.04, 0.04),
-)
+#: Discount-rate variants the Dutch guidance names (label, r costs, r benefits, source);
+#: see :mod:`mkba.assumptions`.
+DISCOUNT_RATE_VARIANTS = _VARIANTS
 
 
 @dataclass(frozen=True)
@@ -488,14 +484,23 @@ def _switching(model: Model, inp: UncertainInput, npv_low: float, npv_high: floa
     return float(brentq(f, grid[i], grid[i + 1], xtol=1e-10))
 
 
-def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None,
-                              **params) -> pd.DataFrame:
-    """NPV under the discount-rate variants of the Dutch guidance (incl. the health
-    convention: costs 3 %, effects 1.5 %)."""
+def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None, *,
+                              health_convention: bool = False, **params) -> pd.DataFrame:
+    """NPV under the discount-rate variants the Dutch guidance names (standard 2,25 % and the
+    risk-free −1 % of the Werkgroep discontovoet 2020), each with its source.
+
+    The health-economics convention (costs 4 %, effects 1,5 %) belongs to cost-effectiveness
+    analysis, not to an MKBA: only with ``health_convention=True``, labelled as such
+    (``kind`` is then ``"KEA-conventie"``).
+    """
     model = Model(case, task, variant, **_model_kwargs(params))
+    variants = [(*v, "MKBA") for v in DISCOUNT_RATE_VARIANTS]
+    if health_convention:
+        variants.append((*HEALTH_CONVENTION, "KEA-conventie"))
     rows = [{"variant": label, "r_kosten": rc, "r_baten": rb,
-             "npv": float(model.npv(rate_costs=[rc], rate_benefits=[rb])[0])}
-            for label, rc, rb in DISCOUNT_RATE_VARIANTS]
+             "npv": float(model.npv(rate_costs=[rc], rate_benefits=[rb])[0]),
+             "bron": source, "soort": kind}
+            for label, rc, rb, source, kind in variants]
     return pd.DataFrame(rows)
 
 
@@ -595,6 +600,12 @@ class MonteCarloResult:
     importance: pd.DataFrame = field(repr=False)
     deterministic_npv: float = 0.0
     seconds: float = 0.0
+    #: inputs with a range that are NOT drawn because they are a method choice (the value of
+    #: a volunteer hour: see the method table), not an uncertainty
+    fixed: tuple = ()
+    #: what the probabilities leave out
+    note: str = ("De kansen gaan alleen over wat in geld is uitgedrukt; PM-posten tellen niet "
+                 "mee.")
 
     def __repr__(self) -> str:
         return (f"<MonteCarloResult {self.task_id} {self.variant}: P(NCW > 0) = "
@@ -620,7 +631,8 @@ class MonteCarloResult:
                 "npv_p5": self.percentile(5), "npv_p50": self.percentile(50),
                 "npv_p95": self.percentile(95), "npv_mean": float(self.npv.mean()),
                 "by_actor": self.by_actor().to_dict("records"),
-                "importance": self.importance.to_dict("records")}
+                "importance": self.importance.to_dict("records"),
+                "not_drawn": list(self.fixed), "note": self.note}
 
     def plot(self, ax=None):
         from .plots import plot_monte_carlo
@@ -646,6 +658,9 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     model = Model(case, task, variant, **_model_kwargs(params))
     inputs = [i for i in uncertain_inputs(case, model.rate, task)
               if i.kind == "discount" or model.lines.refs.get(i.name)]
+    # the value of a volunteer hour is a method choice, not an uncertainty: never drawn
+    fixed = tuple(i.name for i in inputs if i.name in model.volunteer_refs)
+    inputs = [i for i in inputs if i.name not in model.volunteer_refs]
     values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
     npv = np.empty(draws)
     act = np.empty((draws, len(model.actors)))
@@ -656,7 +671,7 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     importance = _importance(values, npv)
     return MonteCarloResult(task, model.variant, draws, seed, npv,
                             pd.DataFrame(act, columns=model.actors), importance,
-                            model.deterministic(), time.perf_counter() - started)
+                            model.deterministic(), time.perf_counter() - started, fixed)
 
 
 IMPORTANCE_DRAWS = 20_000
@@ -702,12 +717,17 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     ev = evaluate(case, task=task, **{k: v for k, v in kwargs.items()})
     variants = list(ev.totals["variant"])
     rate = kwargs.get("discount_rate", DISCOUNT_RATE)
-    inputs = uncertain_inputs(case, rate, task)
+    models = {v: Model(case, task, v, **kwargs) for v in variants}
+    # a volunteer hour's value is a method choice: not drawn (see monte_carlo)
+    volunteer_only = set().union(*[m.volunteer_refs for m in models.values()]) - set().union(
+        *[{n for n, cols in m.lines.refs.items() if cols and n not in m.volunteer_refs}
+          for m in models.values()])
+    inputs = [i for i in uncertain_inputs(case, rate, task) if i.name not in volunteer_only]
     values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
     npvs = {}
     rows = []
     for v in variants:
-        model = Model(case, task, v, **kwargs)
+        model = models[v]
         npvs[v] = model.npv(values, draws) if values else np.full(draws, model.deterministic())
         res = ev.result(task, v)
         rows.append({"variant": v, "npv": res.npv, "bc_ratio": res.bc_ratio,
