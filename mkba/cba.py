@@ -518,9 +518,14 @@ class Evaluation:
         }).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
+        try:
+            total = {**self.total(), "reason": None}
+        except CaseError as err:
+            total = {"npv": None, "reason": err.problems[0].message}
         return {
             "parameters": self.parameters,
             "tasks": [r.to_dict() for r in self.results()],
+            "total": total,
             "warnings": list(self.case_warnings),
         }
 

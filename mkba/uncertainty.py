@@ -789,7 +789,8 @@ def load_scenario(path) -> Scenario:
         raise CaseError([Problem(path.name, None, None,
                                  "verwacht een JSON-object met 'naam' en 'waarden'")])
     params = data.get("parameters", {}) or {}
-    allowed = {"discount_rate", "volunteer_valuation", "market_value_code"}
+    allowed = {"discount_rate", "volunteer_valuation", "market_value_code", "wage_code",
+               "volunteer_benefit_code"}
     for key in set(params) - allowed:
         problems.append(Problem(path.name, None, "parameters",
                                 f"onbekende parameter '{key}' (toegestaan: "
