@@ -102,11 +102,12 @@ class TestSensitivity:
         assert s.loc["uur", "switching_value"] > 0
 
     def test_discount_rate_variants(self, small):
-        d = discount_rate_sensitivity(small, "S1").set_index("r_kosten")
+        d = discount_rate_sensitivity(small, "S1", health_convention=True).set_index("r_kosten")
         assert d.loc[0.0225, "npv"] == pytest.approx(by_hand(r=0.0225))
-        # health convention: costs at 3 %, effects at 1.5 % (the cost falls in the base year)
+        assert d.loc[-0.01, "npv"] == pytest.approx(by_hand(r=-0.01))  # risk-free, WD 2020
+        # KEA convention: costs at 4 %, effects at 1.5 % (the cost falls in the base year)
         health = -1000 + sum(10 * 60 * 0.9 * 0.8 ** k * 1.015 ** -k for k in range(4))
-        assert d.loc[0.03, "npv"] == pytest.approx(health)
+        assert d.loc[0.04, "npv"] == pytest.approx(health)
 
 
 class TestMonteCarlo:
