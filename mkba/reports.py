@@ -345,15 +345,41 @@ class WijkReport:
             "periode": f"{r.start_year}–{r.end_year}",
             "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
             "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
-            "IRR": fmt_pct(r.irr), "terugverdiend": r.payback_year or "–",
+            "IRR": "n.v.t." if r.irr_note else fmt_pct(r.irr),
+            "terugverdiend": "n.v.t." if r.irr_note else (r.payback_year or "–"),
             "saldo gemeente": fmt_eur(r.municipality["npv"]),
         } for r in self.results])
+        split = pd.DataFrame([{
+            "taak": r.task_id, "variant": r.variant,
+            "kosten gerealiseerd": fmt_eur(r.split["pv_costs_realised"]),
+            "kosten prognose": fmt_eur(r.split["pv_costs_forecast"]),
+            "baten gerealiseerd": fmt_eur(r.split["pv_benefits_realised"]),
+            "baten prognose": fmt_eur(r.split["pv_benefits_forecast"]),
+        } for r in self.results if r.split])
+        peil = self.results[0].parameters.get("peiljaar")
         out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."), _table(rows)]
+        notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
+                 for r in self.results if r.irr_note]
+        if notes:
+            out.append(_p(" ".join(notes)))
+        if len(split):
+            out.append(_p(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
+                          f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
+            out.append(_table(split))
         for r in self.results:
             variant = "" if r.variant == "project" else f" — {esc(r.variant)}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
+            if r.volunteer.get("methods"):
+                v = r.volunteer
+                switch = (f"Bij {fmt_eur(v['switching_value_per_hour'], 2)} per uur is de NCW "
+                          "precies nul (omslagwaarde)." if v["switching_value_per_hour"]
+                          is not None else f"Omslagwaarde: {esc(v.get('switching_note') or '')}.")
+                out.append(_p("Vrijwilligerstijd: de waardering is een keuze, geen "
+                              "onzekerheid. De NCW bij elke methode (euro's per uur in prijzen "
+                              f"van {self.parameters['price_year']}): {switch}"))
+                out.append(_table(r.volunteer_table()))
             out.append(_figure(plot_yearly(r)))
             out.append(_figure(plot_waterfall(r)))
             actors = r.actor_table()
@@ -382,7 +408,11 @@ class WijkReport:
             out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
                           f"{fmt_number(mc.draws)} trekkingen ligt de NCW tussen "
-                          f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}."))
+                          f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}. "
+                          f"{esc(mc.note)}"
+                          + (" Niet getrokken (de waardering van vrijwilligersuren is een "
+                             "keuze, zie de tabel met methoden): " + esc(", ".join(mc.fixed))
+                             + "." if mc.fixed else "")))
             if (sens["swing"] > 0).any():
                 out.append(_figure(plot_tornado(sens)))
                 shown = sens[sens["swing"] > 0].head(8)
@@ -400,7 +430,8 @@ class WijkReport:
             out.append(_figure(plot_monte_carlo(mc)))
             rates = extra["discount_rates"]
             out.append(_table(pd.DataFrame({"discontovoet": rates["variant"],
-                                            "NCW": rates["npv"].map(fmt_eur)})))
+                                            "NCW": rates["npv"].map(fmt_eur),
+                                            "bron": rates["bron"]})))
         for task, cv in self.variants.items():
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
@@ -430,10 +461,18 @@ class WijkReport:
                              else ""})
         if not rows:
             return Html(_p("Er zijn geen PM-posten."))
+        seen, sentences = set(), []
+        for r in self.results:
+            be = r.pm_break_even
+            if be is None or (r.task_id, r.variant) in seen:
+                continue
+            seen.add((r.task_id, r.variant))
+            label = r.task_id if r.variant == "project" else f"{r.task_id} ({r.variant})"
+            sentences.append(_p(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
         return Html(_p("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
                        "score van −− (sterk negatief) tot ++ (sterk positief). Ze tellen niet mee "
                        "in de bedragen hierboven, maar horen wel bij de afweging.")
-                    + _table(pd.DataFrame(rows)))
+                    + _table(pd.DataFrame(rows)) + "".join(sentences))
 
     def section_financing(self) -> Html:
         if self.evaluation is None or self.evaluation.financing.empty:
@@ -449,13 +488,20 @@ class WijkReport:
             if r.task_id in seen:
                 continue
             seen.add(r.task_id)
-            lev.append({"taak": r.task_id, "totaal": fmt_eur(r.financing["total"]),
-                        "gemeente": fmt_eur(r.financing["municipal"]),
-                        "anderen": fmt_eur(r.financing["others"]),
-                        "hefboom": fmt_ratio(r.financing["leverage"])})
-        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom is het aantal "
-                       "euro's van anderen per euro van de gemeente; een garantstelling telt "
-                       "niet mee.") + _table(pd.DataFrame(lev)) + _table(per))
+            f = r.financing
+            lev.append({"taak": r.task_id, "totaal": fmt_eur(f["total"]),
+                        "bijdrage gemeente": fmt_eur(f["municipal"]),
+                        "bijdragen anderen": fmt_eur(f["others"]),
+                        "leningen": fmt_eur(f["loans"]),
+                        "eigen inkomsten": fmt_eur(f["own_revenue"]),
+                        "garantstellingen": fmt_eur(f["guarantees"]),
+                        "hefboom": fmt_ratio(f["leverage"]) if f["leverage"] is not None
+                        else f"n.v.t. ({f['leverage_reason']})"})
+        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
+                       "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
+                       "anderen per euro die de gemeente bijdraagt. Leningen en eigen inkomsten "
+                       "staan apart en tellen niet mee; een garantstelling telt aan geen van "
+                       "beide kanten mee.") + _table(pd.DataFrame(lev)) + _table(per))
 
     def section_assumptions(self) -> Html:
         p = self.parameters
