@@ -310,6 +310,9 @@ class MkbaResult:
             rows.insert(8, ("waarvan prognose (vanaf peiljaar)",
                             f"kosten {fmt_eur(sp['pv_costs_forecast'])}, baten "
                             f"{fmt_eur(sp['pv_benefits_forecast'])}"))
+        if self.split.get("pv_residual"):
+            rows.insert(9, ("waarvan restwaarde van investeringen (in de baten)",
+                            fmt_eur(self.split["pv_residual"])))
         if self.pm_break_even:
             rows.append(("PM-posten en de uitkomst", self.pm_break_even["text"]))
         if self.volunteer.get("switching_value_per_hour") is not None:
@@ -632,14 +635,18 @@ def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Se
 
 
 def _task_frame(case: Case, task, s: _Settings) -> pd.DataFrame:
-    tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"]]
+    tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"]]
     if task is not None:
         tasks = tasks[tasks["taak_id"] == task]
         if tasks.empty:
             raise CaseError(f"onbekende taak '{task}' (bekend: "
                             + ", ".join(case.taken["taak_id"]) + ")")
     start = tasks["startjaar"].to_numpy(dtype=int)
-    end = start + s.horizon - 1 if s.horizon else tasks["eindjaar"].to_numpy(dtype=int)
+    # the benefit horizon: --horizon N for every task, else the task's horizonjaar, else its
+    # eindjaar; effects count up to it (also after eindjaar) and residual values are taken there
+    own = tasks["horizonjaar"].to_numpy(dtype=float, na_value=np.nan)
+    own = np.where(np.isnan(own), tasks["eindjaar"].to_numpy(dtype=float), own).astype(int)
+    end = start + s.horizon - 1 if s.horizon else own
     return pd.DataFrame({
         "task_id": tasks["taak_id"].to_numpy(), "naam": tasks["naam"].to_numpy(),
         "wijk_code": tasks["wijk_code"].to_numpy(), "start_year": start, "end_year": end,
@@ -725,6 +732,8 @@ def _totals(flows: pd.DataFrame, keys: Keys, yearly: pd.DataFrame, n_pm) -> pd.D
     costs = t["pv_costs"].to_numpy()
     t["bc_ratio"] = np.where(costs > _TOL, t["pv_benefits"] / np.where(costs > _TOL, costs, 1.0),
                              np.nan)
+    res = flows["residual"].to_numpy()
+    t["pv_residual"] = np.bincount(k[res], weights=pv[res], minlength=n)
     t = pd.concat([t, _per_key_indicators(yearly, n)], axis=1)
     t["n_pm"] = n_pm
     return t
@@ -732,7 +741,7 @@ def _totals(flows: pd.DataFrame, keys: Keys, yearly: pd.DataFrame, n_pm) -> pd.D
 
 #: Present-value columns split by realised / forecast years.
 SPLIT_COLUMNS = ("pv_costs_realised", "pv_costs_forecast", "pv_benefits_realised",
-                 "pv_benefits_forecast")
+                 "pv_benefits_forecast", "pv_residual")
 
 
 def _volunteer_methods(flows, totals, case, vol, price_year, cpi) -> list[dict]:
@@ -921,7 +930,7 @@ def evaluate(
         .drop_duplicates("task_id").reset_index(drop=True),
         totals=totals, actors=_with_names(_actor_table(flows, keys), keys),
         yearly=_with_names(yearly, keys),
-        cashflows=_with_names(flows.drop(columns=["hours", "v_repl"]), keys),
+        cashflows=_with_names(flows.drop(columns=["hours", "v_repl", "residual"]), keys),
         pm=_with_names(pm, keys),
         financing=financing[["taak_id", "jaar", "bron", "soort", "bedrag"]].reset_index(drop=True),
         warnings=warnings, case_warnings=tuple(str(w) for w in case.warnings),

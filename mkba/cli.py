@@ -58,7 +58,8 @@ def _add_evaluate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-year", type=int, default=None, metavar="JAAR",
                    help="jaar waarnaar contant gemaakt wordt (standaard: startjaar van de taak)")
     p.add_argument("--horizon", type=int, default=None, metavar="N",
-                   help="analyseer N jaar vanaf startjaar in plaats van tot eindjaar")
+                   help="batenhorizon: N jaar vanaf startjaar (ook na eindjaar; standaard "
+                        "horizonjaar of eindjaar van de taak); restwaarde aan het eind")
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:

@@ -130,6 +130,15 @@ VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "gederfd_loon", "nul")
 MARKET_VALUE_CODE, WAGE_CODE = "marktprijs_uur", "productiviteit_uur"
 
 
+def available_methods(kengetallen: pd.DataFrame, market_value_code: str = MARKET_VALUE_CODE,
+                      wage_code: str = WAGE_CODE) -> list[str]:
+    """The volunteer valuation methods this case can use (a method that needs a kengetal
+    is left out when the case lacks it)."""
+    codes = set(kengetallen["code"])
+    need = {"marktwaarde": market_value_code, "gederfd_loon": wage_code}
+    return [m for m in VOLUNTEER_METHODS if m not in need or need[m] in codes]
+
+
 def optimism(lines: pd.DataFrame, taken: pd.DataFrame, task_column: str) -> np.ndarray:
     """Optimism-bias fraction per line: the line's own, else its task's, else 0."""
     if taken[task_column].isna().all() and lines["optimisme"].isna().all():
@@ -213,7 +222,7 @@ def _effect_message(file):
 #: Columns of :func:`line_factors`.
 LINE_COLUMNS = ("key", "task_id", "kind", "actor", "loser", "item", "post", "source_row",
                 "q", "v", "index", "dw", "at", "vd", "keep", "opt", "opt_from_task",
-                "y_from", "lo", "hi", "ref", "volunteer", "v_repl", "has_value")
+                "y_from", "lo", "hi", "ref", "volunteer", "v_repl", "has_value", "residual")
 
 
 def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
@@ -262,9 +271,28 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         "opt_from_task": np.isnan(own_opt)[rows], "y_from": year,
         "lo": np.where(inside, year, year + 1), "hi": year, "ref": ref[rows],
         "volunteer": per_hour[rows], "v_repl": np.where(per_hour, repl, np.nan)[rows],
-        "has_value": np.ones(n, bool),
+        "has_value": np.ones(n, bool), "residual": np.zeros(n, bool),
     }
     parts.append(cost)
+    # ---- residual value of investments at the end of the horizon (linear by levensduur)
+    life = k["levensduur"].to_numpy(dtype=float, na_value=np.nan)[rows]
+    has_life = ~np.isnan(life) & inside
+    if has_life.any():
+        sel = np.flatnonzero(has_life)
+        horizon_end = end[sel]
+        used = horizon_end - year[sel] + 1
+        left = np.clip(1 - used / life[sel], 0, None)
+        sel, left, horizon_end = sel[left > 0], left[left > 0], horizon_end[left > 0]
+        m = len(sel)
+        if m:
+            residual = {c: np.asarray(cost[c])[sel] for c in cost}
+            residual.update({
+                "kind": np.ones(m, int), "q": residual["q"] * left,
+                "item": np.array([f"Restwaarde: {p}" for p in residual["post"]], dtype=object),
+                "opt": np.zeros(m), "opt_from_task": np.zeros(m, bool), "y_from": horizon_end,
+                "lo": horizon_end, "hi": horizon_end, "volunteer": np.zeros(m, bool),
+                "v_repl": np.full(m, np.nan), "residual": np.ones(m, bool)})
+            parts.append(residual)
     # ---- the volunteers' own benefit (an explicit kengetal per hour; default none)
     if vol["benefit_code"] and per_hour[rows].any():
         bv, bi = _kengetal(case.kengetallen, vol["benefit_code"], price_year, cpi,
@@ -281,7 +309,8 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
                               for p in benefit["post"]], dtype=object),
             "opt": b_opt, "opt_from_task": np.ones(m, bool),
             "ref": np.full(m, vol["benefit_code"], dtype=object),
-            "volunteer": np.zeros(m, bool), "v_repl": np.full(m, np.nan)})
+            "volunteer": np.zeros(m, bool), "v_repl": np.full(m, np.nan),
+            "residual": np.zeros(m, bool)})
         parts.append(benefit)
     # ---- effects
     e = case.effecten[case.effecten["taak_id"].isin(keys.task_ids) & ~case.effecten["pm"]]
@@ -313,6 +342,7 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         "ref": e["kengetal"].to_numpy(dtype=object)[rows],
         "volunteer": np.zeros(n, bool), "v_repl": np.full(n, np.nan),
         "has_value": e["waarde_per_eenheid"].notna().to_numpy()[rows],
+        "residual": np.zeros(n, bool),
     })
     data = {c: np.concatenate([np.asarray(p[c]) for p in parts]) for c in LINE_COLUMNS}
     out = pd.DataFrame(data)
@@ -379,5 +409,6 @@ def cash_flows(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         "forecast": both(forecast),
         "hours": both(hours, np.zeros(len(t))),
         "v_repl": both(v_repl, np.full(len(t), np.nan)),
+        "residual": both(lines["residual"].to_numpy()[pair]),
     })
     return flows

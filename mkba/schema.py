@@ -149,6 +149,10 @@ TABLES: dict[str, TableSpec] = {
             _col("startjaar", "year", "Eerste jaar van de analyseperiode.", required=True),
             _col("eindjaar", "year", "Laatste jaar van de analyseperiode (inclusief).",
                  required=True),
+            _col("horizonjaar", "year",
+                 "Laatste jaar van de batenhorizon (inclusief): effecten tellen tot dit jaar "
+                 "mee, ook na eindjaar, en investeringen krijgen hier hun restwaarde. Leeg: "
+                 "eindjaar."),
             _col("optimisme_kosten", "fraction",
                  "Correctie voor optimisme: kosten × (1 + deze fractie). Leeg = 0."),
             _col("optimisme_baten", "fraction",
@@ -186,6 +190,9 @@ TABLES: dict[str, TableSpec] = {
             _col("optimisme", "fraction",
                  "Correctie voor optimisme voor deze regel (in plaats van optimisme_kosten "
                  "van de taak)."),
+            _col("levensduur", "int",
+                 "Bij een investering: levensduur in jaren. Wat aan het eind van de horizon "
+                 "nog over is (lineair), telt als restwaarde.", minimum=1),
             _VARIANT,
             _col("toelichting", "text", "Vrije toelichting."),
         ),
@@ -420,6 +427,8 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
 
     if table == "taken":
         add(df["eindjaar"] < df["startjaar"], "eindjaar", "eindjaar ligt vóór startjaar")
+        add(df["horizonjaar"].notna() & (df["horizonjaar"] < df["startjaar"]), "horizonjaar",
+            "horizonjaar ligt vóór startjaar")
     elif table == "kosten":
         has_amount = _is_set(df["bedrag"])
         has_qty = _is_set(df["hoeveelheid"])
@@ -430,6 +439,8 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
         add(~has_amount & ~has_qty & has_ref, "hoeveelheid", "kengetal zonder hoeveelheid")
         add(~has_amount & ~has_qty & ~has_ref, "bedrag",
             "geen bedrag en geen hoeveelheid met kengetal")
+        add(_is_set(df["levensduur"]) & (df["soort"] != "investering"), "levensduur",
+            "levensduur hoort alleen bij een investering (soort investering)")
     elif table == "effecten":
         add(df["jaar_tot"] < df["jaar_van"], "jaar_tot", "jaar_tot ligt vóór jaar_van")
         priced = ~df["pm"].fillna(False).astype(bool)

@@ -411,3 +411,53 @@ def test_example_outputs_show_the_new_figures(capsys):
             "pv_benefits_forecast", "volunteer", "pm_break_even", "irr_note"} <= set(entry)
     assert {"loans", "own_revenue", "guarantees", "leverage_reason"} <= set(entry["financing"])
     assert pd.notna(entry["volunteer"]["switching_value_per_hour"])
+
+
+class TestHorizonAndResidualValue:
+    """8. Effects may run past eindjaar up to the horizon; investments keep a residual value."""
+
+    def case(self, tmp_path, horizonjaar=""):
+        taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"],
+                 ["H1", "Horizon", "WK036330", "2020", "2021", horizonjaar]]
+        kosten = [["taak_id", "jaar", "actor", "post", "soort", "bedrag", "prijsjaar",
+                   "levensduur"],
+                  ["H1", "2020", "gemeente", "Speeltuin", "investering", "1.000", "2024", "10"],
+                  ["H1", "2021", "gemeente", "Beheer", "exploitatie", "100", "2024", ""]]
+        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                     "waarde_per_eenheid", "prijsjaar"],
+                    ["H1", "Speelplezier", "bewoners", "2020", "2024", "1", "200", "2024"]]
+        return read_case(write_case(tmp_path / "h", {"taken": taken, "kosten": kosten,
+                                                     "effecten": effecten}))
+
+    def test_horizon_column_and_residual_value(self, tmp_path):
+        r = 0.03
+        res = evaluate(self.case(tmp_path, "2024"), discount_rate=r,
+                       price_year=2024).result("H1")
+        # effect 200 a year 2020–2024 (past eindjaar 2021); residual at the end of 2024 of an
+        # investment of 1.000 in 2020 with a life of 10 years: 5 years used → 500 left
+        residual = 1000 * (1 - 5 / 10) * 1.03 ** -4
+        benefits = sum(200 * 1.03 ** -k for k in range(5)) + residual
+        costs = 1000 + 100 / 1.03
+        assert res.pv_benefits == pytest.approx(benefits)
+        assert res.pv_costs == pytest.approx(costs)
+        assert res.to_dict()["pv_residual"] == pytest.approx(residual)
+        steps = res.waterfall().set_index("step")["amount"]
+        assert steps["baten: Restwaarde: Speeltuin"] == pytest.approx(residual)
+        model = Model(self.case(tmp_path, "2024"), "H1", discount_rate=r, price_year=2024)
+        assert model.deterministic() == pytest.approx(res.npv)
+
+    def test_horizon_option_and_default(self, tmp_path):
+        case = self.case(tmp_path)
+        # without a horizon the analysis stops at eindjaar 2021: 2 of 10 years used → 800 left
+        res = evaluate(case, discount_rate=0.0, price_year=2024).result("H1")
+        assert res.pv_benefits == pytest.approx(2 * 200 + 800)
+        assert any("deels buiten" in w for w in res.warnings)
+        # --horizon 3: up to 2022, 3 years used → 700 left
+        res = evaluate(case, discount_rate=0.0, price_year=2024, horizon=3).result("H1")
+        assert res.pv_benefits == pytest.approx(3 * 200 + 700)
+
+    def test_levensduur_only_on_investments(self, tmp_path):
+        kosten = [["taak_id", "jaar", "actor", "post", "soort", "bedrag", "levensduur"],
+                  ["T1", "2019", "gemeente", "Beheer", "exploitatie", "100", "5"]]
+        with pytest.raises(CaseError, match="kosten.csv:2:levensduur: levensduur hoort alleen"):
+            read_case(write_case(tmp_path / "l", **{**MINIMAL, "kosten": kosten}))
