@@ -19,6 +19,14 @@ Semantics (so that any analyst can recompute a figure by hand):
    :mod:`mkba.prices` for the sign convention.
 8. **Variants.** A line with an empty ``variant`` belongs to every variant of its task; a task
    without named variants has one variant, ``project``.
+9. **Optimism bias** applies to forecast years (from ``peiljaar``) only and makes every line
+   worse (a disbenefit × (1 + o)); present values are split into realised and forecast.
+10. **Horizon and residual value.** The period runs to the benefit horizon (``horizonjaar``
+    or ``horizon``); an investment with a ``levensduur`` keeps a linear residual value at its
+    end, booked as its own benefit line.
+
+The README's "Rekenregels" list every rule, including volunteer valuation methods, leverage,
+financing counterparts, the IRR's investment phase, the PM break-even and totals.
 
 Results per task and variant: ``pv_costs``, ``pv_benefits``, ``npv = pv_benefits − pv_costs``,
 ``bc_ratio = pv_benefits / pv_costs``, ``irr`` of the societal net flow from ``startjaar``

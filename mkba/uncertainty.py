@@ -15,10 +15,12 @@ variants, Monte Carlo, variant comparison and scenario files.
     PV_line = Q × V × I × F × O × S
 
 with Q the quantity, V the value per unit (in its own price year), I the CPI factor to the
-price year, F = (1 − deadweight)(1 − attributie)(1 − verdringing) (1 for costs), O the optimism
-factor (1 + o for costs, 1 − o for benefits), a cost post's factor, and
-S = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years in the analysis
-period. The engine evaluates many parameter sets at once: every factor is a draws × lines
+price year, F = (1 − deadweight)(1 − attributie)(1 − verdringing) (1 for costs), a cost
+post's factor, and S = S_realised + O × S_forecast with
+S_x = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years before / from the
+peiljaar and O the optimism factor (every line worse: see :func:`mkba.flows.optimism_factor`).
+The per-line factors come from :func:`mkba.flows.line_factors`, the same function that builds
+the deterministic cash flows (one engine). The engine evaluates many parameter sets at once: every factor is a draws × lines
 matrix, and S is recomputed (per line, vectorised over draws and years) only for lines whose
 drop-off or discount rate is drawn. There is no Python loop over draws.
 
