@@ -451,14 +451,14 @@ class Evaluation:
         for task, rows in self.totals.groupby("task_id", sort=False):
             options = list(rows["variant"])
             if task not in variants and len(options) > 1:
-                raise CaseError(f"geen totaal: taak {task} heeft varianten ("
+                raise CaseError(f"taak {task} heeft varianten ("
                                 + ", ".join(options) + "); kies er één per taak")
             v = choose_variant(task, options, variants.get(task))
             chosen.append(rows[rows["variant"] == v].iloc[0])
         t = pd.DataFrame(chosen)
         years = sorted(set(t["base_year"].astype(int)))
         if len(years) > 1:
-            raise CaseError("geen totaal: de taken hebben verschillende basisjaren ("
+            raise CaseError("de taken hebben verschillende basisjaren ("
                             + ", ".join(map(str, years)) + "); contante waarden tellen alleen "
                             "op in één basisjaar (geef één basisjaar op, bijv. --base-year "
                             f"{years[0]})")

@@ -278,10 +278,12 @@ class Model:
                                         None)),
                         (np.maximum(ln.lo, self.peiljaar),
                          np.clip(ln.hi - np.maximum(ln.lo, self.peiljaar) + 1, 0, None)))
+        self._full = (ln.lo, np.clip(ln.hi - ln.lo + 1, 0, None))
         every = range(len(ln.q))
         rate = np.array([self.rate])
         self._s_base = [self._s(ln.keep[None, :], rate, rate, every, t0, n)[0]
                         for t0, n in self._ranges]
+        self._s_full_base = self._s(ln.keep[None, :], rate, rate, every, *self._full)[0]
 
     def _refs(self, f: pd.DataFrame) -> dict:
         """Which lines each input name acts on (the same lines :func:`apply_scenario` changes).
@@ -358,6 +360,7 @@ class Model:
         factor = np.ones((n, L))
         rate = np.full(n, self.rate)
         touched = set()
+        optimistic = set(np.flatnonzero(ln.opt != 0).tolist())
 
         def writable(name):
             if not mats[name].flags.writeable:
@@ -386,6 +389,8 @@ class Model:
                 touched.update(cols)
             elif kind in ("optimisme_kosten", "optimisme_baten"):
                 writable("opt")[:, cols] = arr[:, None]
+                if (arr != 0).any():
+                    optimistic.update(cols)
             elif kind == "factor":
                 factor[:, cols] = arr[:, None]
         rc = rate if rate_costs is None else np.broadcast_to(np.asarray(rate_costs, float), (n,))
@@ -393,19 +398,31 @@ class Model:
                                                                 (n,))
         rate_drawn = "discontovoet" in values or rate_costs is not None \
             or rate_benefits is not None
-        redo = list(range(L) if rate_drawn else sorted(touched))
-        s = []
-        for (t0, length), base in zip(self._ranges, self._s_base, strict=True):
-            part = np.broadcast_to(base, (n, L)).copy()
-            if redo:
-                part[:, redo] = self._s(mats["keep"], rc, rb, redo, t0, length)[:, redo]
-            s.append(part)
+        redo = set(range(L) if rate_drawn else touched)
+        # lines without optimism: one discounted sum over all their years; lines with
+        # optimism: realised and forecast years apart (only the forecast is corrected)
+        s = np.broadcast_to(self._s_full_base, (n, L)).copy()
+        plain = sorted(redo - optimistic)
+        if plain:
+            s[:, plain] = self._s(mats["keep"], rc, rb, plain, *self._full)[:, plain]
         f = (1 - mats["dw"]) * (1 - mats["at"]) * (1 - mats["vd"])
         f = np.where(ln.is_cost, 1.0, f)
         value = mats["q"] * mats["v"] * ln.index * f * factor
-        # optimism only in forecast years, towards "worse" (see flows.optimism_factor)
-        o = optimism_factor(np.where(ln.is_cost, 0, 1), value, mats["opt"], True)
-        pv = value * (s[0] + o * s[1])
+        pv = value * s
+        if optimistic:
+            oc = sorted(optimistic)
+            parts = []
+            for (t0, length), base in zip(self._ranges, self._s_base, strict=True):
+                part = np.broadcast_to(base[oc], (n, len(oc))).copy()
+                again = [i for i, c in enumerate(oc) if c in redo]
+                if again:
+                    cols = [oc[i] for i in again]
+                    part[:, again] = self._s(mats["keep"], rc, rb, cols, t0, length)[:, cols]
+                parts.append(part)
+            # optimism only in forecast years, towards "worse" (see flows.optimism_factor)
+            o = optimism_factor(np.where(ln.is_cost[oc], 0, 1), value[:, oc],
+                                mats["opt"][:, oc], True)
+            pv[:, oc] = value[:, oc] * (parts[0] + o * parts[1])
         sign = np.where(ln.is_cost, -1.0, 1.0)
         societal = np.where(ln.is_transfer, 0.0, sign)
         npv = pv @ societal
