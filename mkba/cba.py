@@ -47,9 +47,9 @@ import pandas as pd
 
 from .assumptions import DISCOUNT_RATE, IRR_MIN_INVESTMENT_SHARE
 from .errors import CaseError
+from .financing import CONTRIBUTIONS
 from .flows import (
     COST,
-    VOLUNTEER_METHODS,
     Keys,
     _kengetal,
     build_keys,
@@ -57,7 +57,6 @@ from .flows import (
     line_keys,
     volunteer_settings,
 )
-from .financing import CONTRIBUTIONS
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .prices import cpi_series, derived_cpi_years, discount_factors

@@ -641,8 +641,8 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     :data:`mkba.assumptions.INDICATOR_DIRECTIONS`) is ``lager``. Whether a ``doelen`` row
     exists does not matter: two tasks with the same indicator get the same sign convention.
     The estimate is already net of what would have happened anyway, so such a line has no
-    deadweight (checked when the case is read). ``hoeveelheid_laag``/``hoeveelheid_hoog`` get the 95 %
-    interval (when not given). Returns the new case and the estimates used.
+    deadweight (checked when the case is read). ``hoeveelheid_laag``/``hoeveelheid_hoog`` get
+    the 95 % interval (when not given). Returns the new case and the estimates used.
 
     Raises
     ------

@@ -20,9 +20,11 @@ post's factor, and S = S_realised + O × S_forecast with
 S_x = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years before / from the
 peiljaar and O the optimism factor (every line worse: see :func:`mkba.flows.optimism_factor`).
 The per-line factors come from :func:`mkba.flows.line_factors`, the same function that builds
-the deterministic cash flows (one engine). The engine evaluates many parameter sets at once: every factor is a draws × lines
-matrix, and S is recomputed (per line, vectorised over draws and years) only for lines whose
-drop-off or discount rate is drawn. There is no Python loop over draws.
+the deterministic cash flows (one engine). The engine evaluates many parameter sets at
+once: every factor is a draws × lines matrix, and S is recomputed (per line, vectorised over
+draws and years) only for lines whose drop-off or discount rate is drawn; realised and
+forecast years are summed apart only for lines with optimism. There is no Python loop over
+draws.
 
 **Monte Carlo** draws each input from a triangular, PERT, normal (mean the value, the range as
 its 95 % interval) or uniform distribution, optionally correlated through a Gaussian copula
