@@ -461,3 +461,32 @@ class TestHorizonAndResidualValue:
                   ["T1", "2019", "gemeente", "Beheer", "exploitatie", "100", "5"]]
         with pytest.raises(CaseError, match="kosten.csv:2:levensduur: levensduur hoort alleen"):
             read_case(write_case(tmp_path / "l", **{**MINIMAL, "kosten": kosten}))
+
+
+def test_optimism_always_lowers_the_contribution():
+    """Property: for any line, the corrected contribution to the NPV is c − o × |c| (c = +value
+    for a benefit, −value for a cost), i.e. the correction never improves the verdict."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from mkba.flows import optimism_factor
+
+    @given(st.floats(-1e6, 1e6), st.sampled_from([0, 1, 2]), st.floats(0, 1))
+    def check(value, kind, o):
+        contribution = -value if kind == 0 else value
+        corrected = contribution * optimism_factor(kind, value, o, True)
+        assert corrected == pytest.approx(contribution - o * abs(contribution), abs=1e-6)
+        # realised years are never corrected
+        assert optimism_factor(kind, value, o, False) == 1.0
+
+    check()
+
+
+def test_example_monte_carlo_is_not_driven_by_the_volunteer_method(capsys):
+    case = read_case(EXAMPLE)
+    mc = monte_carlo(case, "T1", draws=2000, seed=1)
+    assert "vervangingskosten_uur" not in set(mc.importance["name"])
+    # marktwaarde needs the market price of the service, which the example does not have
+    assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--volunteer-valuation",
+                 "marktwaarde"]) == 2
+    assert "kengetal 'marktprijs_uur' ontbreekt" in capsys.readouterr().err
