@@ -257,8 +257,37 @@ def _build_shipped() -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _fetched_stamp() -> tuple:
+    from .cbs_fetch import fetched_dir
+
+    folder = fetched_dir()
+    if not folder.is_dir():
+        return ()
+    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                 for f in sorted(folder.glob("kwb_*.csv")))
+
+
+@lru_cache(maxsize=2)
+def _fetched_for(stamp: tuple) -> pd.DataFrame:
+    from .cbs_fetch import read_fetched
+
+    if not stamp:
+        return pd.DataFrame(columns=COLUMNS)
+    return read_fetched()[COLUMNS]
+
+
+def _load_fetched() -> pd.DataFrame:
+    """Files written by ``mkba cbs ophalen`` in :func:`mkba.cbs_fetch.fetched_dir`
+    (``MKBA_CBS_DIR`` or ``data/cbs_opgehaald``), re-read when a file changes."""
+    return _fetched_for(_fetched_stamp())
+
+
 def load_kwb(extra=()) -> pd.DataFrame:
-    """The shipped CBS figures as one tidy long table, plus any ``extra`` downloads.
+    """The shipped CBS figures as one tidy long table, plus fetched and ``extra`` downloads.
+
+    Figures fetched with ``mkba cbs ophalen`` (folder :func:`mkba.cbs_fetch.fetched_dir`)
+    are added automatically and win over the shipped files (they are the latest CBS
+    release); ``extra`` wins over both.
 
     When two sources give a figure for the same region, year and indicator, the better one
     is kept (untouched CBS exports first, third-party renamed files last; see
@@ -274,6 +303,9 @@ def load_kwb(extra=()) -> pd.DataFrame:
     [9250.0]
     """
     df = _load_shipped()
+    fetched = _load_fetched()  # what `mkba cbs ophalen` wrote (mkba.cbs_fetch); wins
+    if len(fetched):
+        extra = (*extra, fetched)
     if extra:
         more = [read_kwb(p) if not isinstance(p, pd.DataFrame) else p for p in extra]
         df = pd.concat([*more, df], ignore_index=True).drop_duplicates(
