@@ -40,7 +40,6 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .assumptions import DATA_DIR
 from .cbs import COLUMNS, _gemeente_code, _numeric, _region_type, _stem
 from .errors import CaseError, Problem
 
@@ -64,7 +63,7 @@ SLEEP = time.sleep
 QUALITY = "cbs_api"
 
 
-from .cbs_tables import CATALOGUE, KwbTable  # noqa: E402  (light: also used by the CLI)
+from .cbs_tables import CATALOGUE, KwbTable, fetched_dir  # noqa: E402, F401  (light)
 
 _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
 _GEMEENTE = re.compile(r"^GM\d{4}$")
@@ -92,12 +91,6 @@ class FetchResult:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def fetched_dir() -> Path:
-    """Folder with fetched CBS files: ``MKBA_CBS_DIR``, else ``<data>/cbs_opgehaald``."""
-    env = os.environ.get("MKBA_CBS_DIR")
-    return Path(env) if env else DATA_DIR / "cbs_opgehaald"
 
 
 def parse_years(text: str) -> list[int]:

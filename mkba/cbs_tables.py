@@ -5,9 +5,11 @@ Kept free of heavy imports: the ``mkba`` command shows it in ``mkba cbs ophalen 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["CATALOGUE", "KwbTable"]
+__all__ = ["CATALOGUE", "KwbTable", "fetched_dir"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,15 @@ CATALOGUE: dict[int, KwbTable] = {t.year: t for t in [
     KwbTable(2024, "85984NED", "data/cbs/meta/TableInfos_85984NED.json (CBS TableInfos: "
              "'Kerncijfers wijken en buurten 2024')"),
 ]}
+
+
+def fetched_dir() -> Path:
+    """Folder with fetched CBS files: ``MKBA_CBS_DIR``, else ``<data>/cbs_opgehaald``."""
+    env = os.environ.get("MKBA_CBS_DIR")
+    return Path(env) if env else _data_dir() / "cbs_opgehaald"
+
+
+def _data_dir() -> Path:
+    from .assumptions import DATA_DIR
+
+    return DATA_DIR

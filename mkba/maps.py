@@ -394,8 +394,17 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
     """A choropleth of the gemeente's wijken: ``indicator`` from the CBS figures, or by
     default NCW per inwoner where the case has tasks, else inhabitants.
 
-    Returns the Axes, or a Dutch sentence when there is no map for the gemeente.
+    Returns the matplotlib Figure (drawn detached from pyplot, so a notebook shows it once),
+    or a Dutch sentence when there is no map for the gemeente.
     """
+    from .plots import detached
+
+    with detached():
+        return _choropleth(gemeente_code, indicator, case=case, kwb=kwb, year=year,
+                           niveau=niveau, threshold=threshold)
+
+
+def _choropleth(gemeente_code, indicator, *, case, kwb, year, niveau, threshold):
     from .cbs import indicator_labels, load_kwb
 
     path = find_map(gemeente_code, niveau)
@@ -424,4 +433,52 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
         ax = plot_choropleth(b, vals.to_dict(), label)
     ax.text(0, -0.04, _source_line(b) + " Cijfers: CBS.", transform=ax.transAxes,
             fontsize=7, va="top")
-    return ax
+    return ax.figure
+
+
+def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
+    """Per wijk the value the batch index colours: NCW per inwoner where the batch has tasks
+    (the sum over the wijk's tasks of each task's first variant, divided by its inhabitants),
+    else the inhabitants. Returns (values, label, is_npv)."""
+    has_tasks = any(r.get("taken") for r in records)
+    values = {}
+    for r in records:
+        inh = r.get("inwoners")
+        if has_tasks:
+            if not r.get("taken"):
+                continue
+            first: dict[str, float] = {}
+            for t in r["taken"]:
+                first.setdefault(t["taak"], t["npv"])
+            values[r["wijk_code"]] = (sum(first.values()) / inh if inh else float("nan"))
+        else:
+            values[r["wijk_code"]] = float(inh) if inh is not None else float("nan")
+    label = "NCW per inwoner (wijken met een taak)" if has_tasks else "Inwoners"
+    return values, label, has_tasks
+
+
+def index_map_html(records: list[dict]) -> str:
+    """A choropleth per gemeente for the batch index, when a boundary file exists for it
+    (fetched with ``--kaart`` or shipped); empty otherwise. matplotlib is imported only then."""
+    values, label, is_npv = index_map_values(records)
+    by_gemeente: dict[str, dict] = {}
+    for code, v in values.items():
+        by_gemeente.setdefault("GM" + code[2:6], {})[code] = v
+    parts = []
+    for gemeente, vals in sorted(by_gemeente.items()):
+        niveau = "buurt" if next(iter(vals)).startswith("BU") else "wijk"
+        path = find_map(gemeente, niveau)
+        if path is None:
+            continue
+        from .plots import detached
+        from .render import esc
+        from .reports import _figure
+
+        b = read_boundaries(path)
+        with detached():
+            ax = plot_choropleth(b, vals, f"{label} — {gemeente}", diverging=is_npv,
+                                 euro=is_npv)
+            img = _figure(ax)
+        parts.append(f"<h2>Kaart {esc(gemeente)}</h2>{img}<p>{esc(_source_line(b))} "
+                     "Cijfers: CBS en de casus.</p>")
+    return "\n".join(parts)
