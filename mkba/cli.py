@@ -319,6 +319,19 @@ def _cmd_cbs(args) -> int:
     if args.cbs_command != "ophalen":
         build_parser().parse_args(["cbs", "--help"])
         return EXIT_INVALID
+    from .cbs_fetch import FetchError
+
+    try:
+        return _cbs_fetch(args)
+    except FetchError as err:
+        for problem in err.problems:
+            print(str(problem), file=sys.stderr)
+        print("Niets half geschreven; jaren die al compleet waren, blijven staan.",
+              file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _cbs_fetch(args) -> int:
     from .cbs_fetch import apply_fetch_mapping, fetch_kwb, fetched_dir, parse_years
 
     tables = {}
