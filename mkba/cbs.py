@@ -258,28 +258,27 @@ def _build_shipped() -> pd.DataFrame:
 
 
 def _fetched_stamp() -> tuple:
-    from .cbs_fetch import fetched_dir
+    from .cbs_tables import fetched_dir
 
     folder = fetched_dir()
     if not folder.is_dir():
         return ()
-    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
-                 for f in sorted(folder.glob("kwb_*.csv")))
+    return (str(folder), *((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                           for f in sorted(folder.glob("kwb_*.csv*"))))
 
 
 @lru_cache(maxsize=2)
-def _fetched_for(stamp: tuple) -> pd.DataFrame:
+def _with_fetched(stamp: tuple) -> pd.DataFrame:
+    """The shipped table with the files of ``mkba cbs ophalen`` in front (they win): one
+    combined table per state of the folder, so repeated calls cost a copy, not a merge."""
+    df = _load_shipped()
+    if len(stamp) < 2:
+        return df
     from .cbs_fetch import read_fetched
 
-    if not stamp:
-        return pd.DataFrame(columns=COLUMNS)
-    return read_fetched()[COLUMNS]
-
-
-def _load_fetched() -> pd.DataFrame:
-    """Files written by ``mkba cbs ophalen`` in :func:`mkba.cbs_fetch.fetched_dir`
-    (``MKBA_CBS_DIR`` or ``data/cbs_opgehaald``), re-read when a file changes."""
-    return _fetched_for(_fetched_stamp())
+    fetched = read_fetched(stamp[0])[COLUMNS]
+    return pd.concat([fetched, df], ignore_index=True).drop_duplicates(
+        ["region_code", "year", "indicator"], keep="first").reset_index(drop=True)
 
 
 def load_kwb(extra=()) -> pd.DataFrame:
@@ -302,10 +301,7 @@ def load_kwb(extra=()) -> pd.DataFrame:
     >>> kwb.query(q)["value"].tolist()  # CBS 84583NED, AantalInwoners_5
     [9250.0]
     """
-    df = _load_shipped()
-    fetched = _load_fetched()  # what `mkba cbs ophalen` wrote (mkba.cbs_fetch); wins
-    if len(fetched):
-        extra = (*extra, fetched)
+    df = _with_fetched(_fetched_stamp())  # plus what `mkba cbs ophalen` wrote (wins)
     if extra:
         more = [read_kwb(p) if not isinstance(p, pd.DataFrame) else p for p in extra]
         df = pd.concat([*more, df], ignore_index=True).drop_duplicates(

@@ -353,7 +353,7 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def _file_name(gemeente_code: str, niveau: str, year: int, table_id: str) -> str:
-    return f"kwb_{gemeente_code}_{niveau}_{year}_{table_id}.csv"
+    return f"kwb_{gemeente_code}_{niveau}_{year}_{table_id}.csv.gz"
 
 
 def fetch_kwb(gemeente_code: str, years: Iterable[int] | None = None, *, niveau: str = "wijk",
@@ -438,7 +438,8 @@ def fetch_kwb(gemeente_code: str, years: Iterable[int] | None = None, *, niveau:
                           lambda p, props=props: p.write_text(
                               json.dumps(props, ensure_ascii=False, indent=1),
                               encoding="utf-8"))
-            _write_atomic(path, lambda p, long=long: long.to_csv(p, index=False))
+            _write_atomic(path, lambda p, long=long: long.to_csv(p, index=False,
+                                                                 compression="gzip"))
             result.written.append(path)
     finally:
         if own:
@@ -454,12 +455,13 @@ def fetch_kwb(gemeente_code: str, years: Iterable[int] | None = None, *, niveau:
 def read_fetched(folder=None, gemeente_code: str | None = None) -> pd.DataFrame:
     """Every fetched file in ``folder`` (default :func:`fetched_dir`), one long table."""
     folder = Path(folder) if folder is not None else fetched_dir()
-    pattern = f"kwb_{gemeente_code}_*.csv" if gemeente_code else "kwb_*.csv"
+    pattern = f"kwb_{gemeente_code}_*.csv*" if gemeente_code else "kwb_*.csv*"
     files = sorted(folder.glob(pattern)) if folder.is_dir() else []
     if not files:
         return pd.DataFrame(columns=FETCHED_COLUMNS)
-    parts = [pd.read_csv(f, dtype={"region_code": str, "indelingswijziging": str,
-                                   "region_name": str, "gemeente_code": str})
+    types = {"region_code": str, "indelingswijziging": str, "region_name": str,
+             "gemeente_code": str}
+    parts = [pd.read_csv(f, compression="gzip" if f.suffix == ".gz" else None, dtype=types)
              for f in files]
     return pd.concat(parts, ignore_index=True)
 
@@ -644,7 +646,7 @@ def apply_fetch_mapping(gemeente_code: str, mapping_path, out_dir=None) -> Path:
     if wrong:
         raise CaseError([Problem(Path(mapping_path).name, None, None,
                                  f"codes buiten {gemeente_code}: {', '.join(wrong[:5])}")])
-    target = out / f"kwb_{gemeente_code}_omgezet.csv"
+    target = out / f"kwb_{gemeente_code}_omgezet.csv.gz"
     fetched = read_fetched(out, gemeente_code)
     fetched = fetched[fetched["quality"] != "omgezet_indeling"]
     kwb = pd.concat([fetched[COLUMNS], load_kwb()], ignore_index=True).drop_duplicates(
@@ -654,5 +656,6 @@ def apply_fetch_mapping(gemeente_code: str, mapping_path, out_dir=None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows = rows.assign(label=None, original_key=None, cbs_table=None, indelingswijziging=None,
                        downloaded_at=stamp, query=f"omzettabel {Path(mapping_path).name}")
-    _write_atomic(target, lambda p: rows[FETCHED_COLUMNS].to_csv(p, index=False))
+    _write_atomic(target, lambda p: rows[FETCHED_COLUMNS].to_csv(p, index=False,
+                                                                 compression="gzip"))
     return target

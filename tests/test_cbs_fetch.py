@@ -54,7 +54,7 @@ def test_fetch_writes_one_long_file_per_year_with_provenance(server, tmp_path):
     res = fetch()
     out = tmp_path / "opgehaald"
     assert sorted(p.name for p in res.written) == [
-        f"kwb_{GM}_wijk_{y}_{TABLES[y]}.csv" for y in YEARS]
+        f"kwb_{GM}_wijk_{y}_{TABLES[y]}.csv.gz" for y in YEARS]
     df = cf.read_fetched(out)
     assert set(df["cbs_table"]) == set(TABLES.values())
     assert (df["quality"] == "cbs_api").all()
@@ -162,7 +162,7 @@ def test_second_run_fetches_only_what_is_missing_and_vernieuw_refetches(server, 
     fetch(years=[2019, 2024])
     n = len(server.seen)
     res = fetch(years=[2019, 2021, 2024])
-    assert [p.name for p in res.written] == [f"kwb_{GM}_wijk_2021_85039NED.csv"]
+    assert [p.name for p in res.written] == [f"kwb_{GM}_wijk_2021_85039NED.csv.gz"]
     assert len(res.skipped) == 2
     assert all("/85039NED/" in str(r.url) for r in server.seen[n:])
     n = len(server.seen)
@@ -247,7 +247,7 @@ def test_partial_download_writes_nothing_for_that_year(server, tmp_path):
     out = tmp_path / "opgehaald"
     names = sorted(p.name for p in out.rglob("*") if p.is_file())
     # 2019 is complete and kept; nothing of 2024, no temporary files
-    assert names == ["DataProperties_84583NED.json", f"kwb_{GM}_wijk_2019_84583NED.csv"]
+    assert names == ["DataProperties_84583NED.json", f"kwb_{GM}_wijk_2019_84583NED.csv.gz"]
     # a connection that breaks off is retried, and then reported
     server.faults[("85984NED", "TypedDataSet")] = [
         httpx.RemoteProtocolError("peer closed connection without sending complete message body")
