@@ -317,7 +317,8 @@ def _cmd_template(args) -> int:
 
 def _cmd_cbs(args) -> int:
     if args.cbs_command != "ophalen":
-        build_parser().parse_args(["cbs", "--help"])
+        print("mkba cbs: geef een opdracht, bijv. mkba cbs ophalen --gemeente GM0114 "
+              "(mkba cbs ophalen --help)", file=sys.stderr)
         return EXIT_INVALID
     from .cbs_fetch import FetchError
 

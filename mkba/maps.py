@@ -349,18 +349,40 @@ def locator_section(report):
     code = report.wijk_code
     gemeente = "GM" + code[2:6]
     niveau = "buurt" if code.startswith("BU") else "wijk"
+    note = "".join(f"<p class='let-op'>Let op: {esc(n)}</p>" for n in boundary_notes(code))
     path = find_map(gemeente, niveau)
     if path is None:
         return Html(_p(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
-                       f"{esc(gemeente)} --kaart</code>."))
+                       f"{esc(gemeente)} --kaart</code>.") + note)
     b = read_boundaries(path)
     if code not in b.rings:
-        return Html(_p(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}."))
+        return Html(_p(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
     with detached():
         img = _figure(plot_locator(b, code))
     part = (" Het bestand bevat maar een deel van de wijken van de gemeente."
             if "partial" in Path(path).name else "")
-    return Html(img + _p(esc(_source_line(b)) + part))
+    return Html(img + _p(esc(_source_line(b)) + part) + note)
+
+
+def boundary_notes(code: str) -> list[str]:
+    """Dutch notes when CBS flags a change of this area's code or boundary (fetched data):
+    its figures before that year are not simply comparable with those after."""
+    from .cbs_fetch import read_fetched
+
+    fetched = read_fetched(gemeente_code="GM" + code[2:6])
+    if fetched.empty or "indelingswijziging" not in fetched:
+        return []
+    mine = fetched[(fetched["region_code"] == code)].drop_duplicates("year")
+    out = []
+    for rec in mine.sort_values("year").itertuples(index=False):
+        flag = str(rec.indelingswijziging).strip()
+        if flag == "3":
+            out.append(f"het CBS meldt dat de grenzen van {code} in {rec.year} veranderden "
+                       "(code 3); cijfers van eerdere jaren zijn niet zonder meer vergelijkbaar.")
+        elif flag == "2":
+            out.append(f"het CBS meldt dat de code van {code} in {rec.year} veranderde (code 2); "
+                       "eerdere cijfers staan onder een andere code.")
+    return out
 
 
 def _npv_per_inhabitant(case, kwb, codes, year=None) -> dict:

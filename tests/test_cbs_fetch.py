@@ -474,3 +474,37 @@ def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
 
     html = locator_section(r)._repr_html_()
     assert "<img" in html and "PDOK" in html and "CC BY 4.0" in html
+
+
+def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_path):
+    """The rendered report (papermill, its own kernel) reads the fetched folder too."""
+    assert main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2019,2021,2024",
+                 "--kaart"]) == 0
+    from mkba.render import render_report
+
+    case = write_emmen_case(tmp_path / "casus")
+    out = render_report("WK011408", tmp_path / "rapport", str(case))
+    html = out.html.read_text(encoding="utf-8")
+    assert "Wijk 08 Emmen (illustratief)" in html
+    assert "CBS Wijk- en buurtkaart 2024 via PDOK" in html
+    assert "Geschat effect" in html
+    assert "nog geen reeks over meerdere jaren" not in html
+    assert html.count("data:image/png") >= 4
+
+
+def test_boundary_note_for_a_changed_wijk(server):
+    fetch()
+    from mkba.maps import boundary_notes
+
+    notes = boundary_notes("WK011413")
+    assert len(notes) == 1 and "2024" in notes[0] and "code 3" in notes[0]
+    assert boundary_notes("WK011408") == []
+
+
+def test_cbs_help_is_dutch(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["cbs", "ophalen", "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "Voorbeelden:" in text and "Bron: CBS" in text and "85984NED" in text
+    assert main(["cbs"]) == 2
