@@ -497,6 +497,8 @@ def index_map_html(records: list[dict]) -> str:
         from .reports import _figure
 
         b = read_boundaries(path)
+        if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all
+            continue
         with detached():
             ax = plot_choropleth(b, vals, f"{label} — {gemeente}", diverging=is_npv,
                                  euro=is_npv)
