@@ -102,7 +102,7 @@ def _add_cbs_parser(sub) -> None:
                "  mkba cbs ophalen --gemeente GM0114 --jaren 2019-2024 --niveau buurt --kaart\n"
                "  mkba cbs ophalen --gemeente GM0363 --indeling omzetting.csv\n"
                f"Tabellen per jaar: {years}.\n"
-               "Bron: CBS (CC BY 4.0); kaart: CBS Wijk- en buurtkaart via PDOK (CC BY 4.0).\n"
+               "Bron: CBS (CC BY 4.0); kaart: Kadaster / CBS, Wijk- en buurtkaart via PDOK.\n"
                "Afsluitcode 0: gelukt; 2: fout (geen verbinding, time-out, HTTP-fout, "
                "onbekende tabel, onvolledige download); dan is er niets half geschreven.")
     o.add_argument("--gemeente", required=True, metavar="GMxxxx",

@@ -41,7 +41,12 @@ _RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 _CODE = re.compile(r"^(GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$")
 _CODE_KEYS = ("region_code", "wijkcode", "buurtcode", "statcode", "cbsCode", "code")
 _NAME_KEYS = ("region_name", "wijknaam", "buurtnaam", "statnaam", "naam", "name")
-LICENCE = "CC BY 4.0"
+#: PDOK lists CBS's services under CC BY 4.0 (seen for CBS postcode4 on PDOK; not checked for
+#: wijken-en-buurten itself). CBS's own conditions for the Wijk- en Buurtkaart (Toelichting
+#: Wijk- en Buurtkaart 2020–2022, ch. 7): source always; on a map "Kadaster / Centraal Bureau
+#: voor de Statistiek, <jaar>".
+LICENCE = "CC BY 4.0 (PDOK, CBS-diensten)"
+ATTRIBUTION = "Kadaster / Centraal Bureau voor de Statistiek, {year}"
 SHIPPED_GEO = DATA_DIR / "cbs" / "geo"
 
 
@@ -215,6 +220,7 @@ def fetch_map(gemeente_code: str, *, niveau: str = "wijk", out_dir=None, years=N
     doc = {"type": "FeatureCollection",
            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
            "mkba": {"bron": f"CBS Wijk- en buurtkaart {year} via PDOK", "licentie": LICENCE,
+                    "bronvermelding": ATTRIBUTION.format(year=year),
                     "url": first_query,
                     "opgehaald": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
            "features": kept}
@@ -336,7 +342,9 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
 
 def _source_line(b: Boundaries) -> str:
     if b.source:
-        return f"Kaart: {b.source} ({LICENCE})."
+        m = re.search(r"(\d{4})", b.source)
+        credit = ATTRIBUTION.format(year=m.group(1)) + "; " if m else ""
+        return f"Kaart: {credit}{b.source} ({LICENCE})."
     return f"Kaart: {Path(b.path).name} (zie data/cbs/README.md)."
 
 

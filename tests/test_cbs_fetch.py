@@ -474,6 +474,7 @@ def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
 
     html = locator_section(r)._repr_html_()
     assert "<img" in html and "PDOK" in html and "CC BY 4.0" in html
+    assert "Kadaster / Centraal Bureau voor de Statistiek, 2024" in html
 
 
 def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_path):

@@ -83,7 +83,8 @@ def test_fetch_map_from_pdok(server, tmp_path):
     assert len(server.seen) == 2  # two pages, via the 'next' link
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::28992"
-    assert doc["mkba"]["licentie"] == "CC BY 4.0" and "PDOK" in doc["mkba"]["bron"]
+    assert doc["mkba"]["licentie"].startswith("CC BY 4.0") and "PDOK" in doc["mkba"]["bron"]
+    assert doc["mkba"]["bronvermelding"] == "Kadaster / Centraal Bureau voor de Statistiek, 2024"
     recorded = [f["properties"]["wijkcode"] for page in ("page1", "page2") for f in
                 json.loads((REC / "pdok" / f"wijken_2024_{page}.json").read_text())["features"]]
     b = maps.read_boundaries(path)
