@@ -516,7 +516,8 @@ def describe_changes(changes: pd.DataFrame, limit: int = 5) -> list[str]:
         span = f"{int(a)} → {int(b)}" if pd.notna(a) else f"{int(b)}"
         out.append(f"indeling veranderd {span} ({'; '.join(parts)}). Reeksen van verschillende "
                    "codes worden nooit vanzelf gekoppeld; geef een omzettabel op met "
-                   "--indeling BESTAND (oud_code;nieuw_code;gewicht) als u ze wilt doortrekken")
+                   "mkba cbs ophalen --gemeente ... --indeling BESTAND "
+                   "(oud_code;nieuw_code;gewicht) als u ze wilt doortrekken")
     return out
 
 

@@ -122,6 +122,16 @@ def _add_cbs_parser(sub) -> None:
                    help="omzettabel oud_code;nieuw_code;gewicht voor veranderde wijkgrenzen")
     o.add_argument("--kaart", action="store_true",
                    help="haal ook de wijk- (of buurt)grenzen op bij PDOK (GeoJSON, RD New)")
+    g = cbs.add_parser(
+        "grenzen", help="toon welke wijk- of buurtcodes tussen jaren verdwenen of verschenen",
+        description="Vergelijk per jaar de wijk- (of buurt)codes van een gemeente in de "
+                    "CBS-cijfers (meegeleverd en opgehaald) en toon wat verdween, verscheen of "
+                    "volgens het CBS van grens of code veranderde.",
+        epilog="Voorbeeld:\n  mkba cbs grenzen --gemeente GM0363\n"
+               "Afsluitcode 0 (ook als er wijzigingen zijn); 2 bij een foute code.")
+    g.add_argument("--gemeente", required=True, metavar="GMxxxx", help="CBS-code van de gemeente")
+    g.add_argument("--niveau", choices=["wijk", "buurt"], default="wijk",
+                   help="wijk (standaard) of buurt")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -316,6 +326,8 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_cbs(args) -> int:
+    if args.cbs_command == "grenzen":
+        return _cbs_boundaries(args)
     if args.cbs_command != "ophalen":
         print("mkba cbs: geef een opdracht, bijv. mkba cbs ophalen --gemeente GM0114 "
               "(mkba cbs ophalen --help)", file=sys.stderr)
@@ -330,6 +342,27 @@ def _cmd_cbs(args) -> int:
         print("Niets half geschreven; jaren die al compleet waren, blijven staan.",
               file=sys.stderr)
         return EXIT_INVALID
+
+
+def _cbs_boundaries(args) -> int:
+    if not re.match(r"^GM\d{4}$", args.gemeente):
+        raise CaseError(f"--gemeente: '{args.gemeente}' is geen CBS-gemeentecode (GM + 4 "
+                        "cijfers, bijv. GM0363)")
+    from .cbs import load_kwb
+    from .cbs_fetch import boundary_changes, describe_changes
+
+    kind = "Buurt" if args.niveau == "buurt" else "Wijk"
+    kwb = load_kwb()
+    changes = boundary_changes(kwb, args.gemeente, kind)
+    years = sorted(kwb.loc[(kwb["gemeente_code"] == args.gemeente)
+                           & (kwb["region_type"] == kind), "year"].unique())
+    print(f"{args.gemeente}, {args.niveau}en, jaren in de cijfers: "
+          f"{', '.join(map(str, years)) or 'geen'}")
+    if changes.empty:
+        print("Geen codes verdwenen of verschenen tussen deze jaren.")
+    for line in describe_changes(changes, limit=10):
+        print(line)
+    return EXIT_OK
 
 
 def _cbs_fetch(args) -> int:

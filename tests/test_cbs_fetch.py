@@ -509,3 +509,12 @@ def test_cbs_help_is_dutch(capsys):
     text = capsys.readouterr().out
     assert "Voorbeelden:" in text and "Bron: CBS" in text and "85984NED" in text
     assert main(["cbs"]) == 2
+
+
+def test_cbs_grenzen_command_on_the_shipped_amsterdam_data(capsys):
+    assert main(["cbs", "grenzen", "--gemeente", "GM0363"]) == 0
+    out = capsys.readouterr().out
+    assert "jaren in de cijfers: 2017, 2019, 2020, 2021, 2023, 2024" in out
+    assert "indeling veranderd 2021 → 2023" in out
+    assert "verdwenen: WK036300" in out and "en 89 meer" in out  # 99 codes, 10 shown
+    assert main(["cbs", "grenzen", "--gemeente", "0363"]) == 2
