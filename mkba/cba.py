@@ -43,7 +43,7 @@ from .flows import COST, VOLUNTEER_METHODS, Keys, build_keys, cash_flows, line_k
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .prices import cpi_series, derived_cpi_years, discount_factors
-from .schema import MUNICIPALITY
+from .schema import BUURTBUDGET, MUNICIPALITY
 
 __all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year"]
 
@@ -397,7 +397,9 @@ class _Parts:
 
 
 def _financing_dict(df: pd.DataFrame) -> dict:
-    is_municipal = df["bron"].str.casefold() == MUNICIPALITY
+    # a buurtbudget is municipal money that residents decide about: it counts as the
+    # municipality's money whatever bron says, never as others' money (mkba.process)
+    is_municipal = (df["bron"].str.casefold() == MUNICIPALITY) | (df["soort"] == BUURTBUDGET)
     counts = ~is_municipal & (df["soort"] != "garantstelling")
     municipal = float(df.loc[is_municipal, "bedrag"].sum())
     others = float(df.loc[counts, "bedrag"].sum())

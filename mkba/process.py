@@ -47,7 +47,7 @@ from .schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
            "process_block", "criteria_counts", "criteria_sentence", "buurtbudget_summary",
-           "KIND_LABELS", "CHANGE_METHOD"]
+           "process_overview", "KIND_LABELS", "CHANGE_METHOD"]
 
 KIND_LABELS = {"economisch": "economisch", "maatschappelijk": "maatschappelijk",
                "draagvlak": "draagvlak", "spin_off": "spin-off", "proces": "proces"}
@@ -55,8 +55,9 @@ CHANGE_METHOD = ("Newcombe hybrid score (Wilson-intervallen van beide jaren), on
                  "steekproeven")
 
 SURVEY_COLUMNS = ["task_id", "vraag", "groep", "jaar", "scale", "n", "suppressed", "mean",
-                  "positive", "share_positive", "ci_low", "ci_high", "previous_year", "change",
-                  "change_low", "change_high"]
+                  "positive", "share_positive", "ci_low", "ci_high", "share_neutral",
+                  "share_negative", "previous_year", "change", "change_low", "change_high"]
+NEGATIVE_ANSWERS = ("1", "2", "nee")
 
 
 def _wilson(positive: int, n: int) -> tuple[float, float]:
@@ -83,9 +84,12 @@ def _tally(enquete: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                                                    0.0),
         _score=pd.to_numeric(enquete["antwoord"], errors="coerce") * enquete["aantal"]
         .astype(float),
+        _neg=enquete["aantal"].astype(float).where(enquete["antwoord"].isin(NEGATIVE_ANSWERS),
+                                                   0.0),
         _yn=enquete["antwoord"].isin(["ja", "nee"]))
     g = e.groupby(keys, sort=True)
     return pd.DataFrame({"n": g["_n"].sum(), "positive": g["_pos"].sum(),
+                         "negative": g["_neg"].sum(),
                          "score": g["_score"].sum(min_count=1),
                          "yes_no": g["_yn"].any()}).reset_index()
 
@@ -125,10 +129,13 @@ def survey_results(case, task_id: str | None = None,
                    "scale": "ja/nee" if rec.yes_no else "1-5", "n": np.nan,
                    "suppressed": bool(small), "mean": np.nan, "positive": np.nan,
                    "share_positive": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                   "share_neutral": np.nan, "share_negative": np.nan,
                    "previous_year": np.nan if previous is None else previous["jaar"],
                    "change": np.nan, "change_low": np.nan, "change_high": np.nan}
             if not small:
-                row.update(n=n, positive=pos, share_positive=pos / n)
+                neg = int(rec.negative)
+                row.update(n=n, positive=pos, share_positive=pos / n,
+                           share_negative=neg / n, share_neutral=(n - pos - neg) / n)
                 if not rec.yes_no:
                     row["mean"] = float(rec.score) / n
                 row["ci_low"], row["ci_high"] = _wilson(pos, n)
@@ -419,6 +426,7 @@ def process_block(case, task_id: str, kwb=None,
                                     (None if pd.isna(n) else str(int(n)))
                                     for s, n in zip(survey["suppressed"], survey["n"],
                                                     strict=True)])
+    crit["n"] = crit["n"].astype("Float64").round().astype("Int64") if len(crit) else crit["n"]
     for col in ("n", "positive", "previous_year"):
         survey[col] = survey[col].astype("Int64") if len(survey) else survey[col]
     coal = coalition(case, task_id)
@@ -430,3 +438,64 @@ def process_block(case, task_id: str, kwb=None,
         "change_method": CHANGE_METHOD,
         "threshold": threshold,
     }
+
+
+def process_overview(case, task_id: str, result=None, kwb=None,
+                     threshold: int = SMALL_NUMBER_THRESHOLD):
+    """Result and process side by side, for the evaluation session: the NPV and B/C ratio (of
+    ``result``, an :class:`~mkba.cba.MkbaResult`) next to the success criteria and the latest
+    survey per question and group, so that partners discuss both.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> html = process_overview(case, "T1", evaluate(case).result("T1"))._repr_html_()
+    >>> "Succescriteria" in html and "NCW" in html
+    True
+    """
+    from .formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+    from .render import esc
+    from .reports import Html
+
+    crit = criteria_status(case, kwb, threshold, task_id=task_id)
+    survey = survey_results(case, task_id, threshold)
+    left = ["<h4>Resultaat (MKBA)</h4>"]
+    if result is not None:
+        left.append(f"<p>NCW <b>{fmt_eur(result.npv)}</b><br>B/K {fmt_ratio(result.bc_ratio)}"
+                    f"<br>{esc(result.variant)}</p>")
+    if len(crit):
+        left.append(f"<p>{esc(criteria_sentence(crit))}</p>")
+    right = ["<h4>Succescriteria</h4>"]
+    if crit.empty:
+        right.append("<p>Geen succescriteria vastgelegd.</p>")
+    for c in crit.itertuples(index=False):
+        if c.suppressed:
+            value = f"< {threshold} respondenten"
+        elif pd.isna(c.value):
+            value = "geen meting"
+        else:
+            value = (fmt_pct(c.value, 0) if c.source == "enquete"
+                     else fmt_number(c.value, 2 if abs(c.value) < 10 else 0))
+        mark = {True: "✔ gehaald", False: "✘ niet gehaald"}.get(c.met, "? onbekend")
+        right.append(f"<p>{esc(KIND_LABELS[c.soort])}: {esc(c.omschrijving)} — "
+                     f"{esc(value)}{'' if c.year is None else f' ({c.year})'}: {mark}</p>")
+    right.append("<h4>Enquête (laatste jaar per vraag en groep)</h4>")
+    latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=True).tail(1)
+    if latest.empty:
+        right.append("<p>Geen enquêteresultaten.</p>")
+    for s in latest.sort_values(["vraag", "groep"]).itertuples(index=False):
+        if s.suppressed:
+            text = f"< {threshold} respondenten: niet getoond"
+        else:
+            text = (f"{fmt_pct(s.share_positive, 0)} positief (95%-interval "
+                    f"{fmt_pct(s.ci_low, 0)} – {fmt_pct(s.ci_high, 0)}, n = {int(s.n)})")
+            if pd.notna(s.change):
+                text += (f"; sinds {int(s.previous_year)} "
+                         f"{'+' if s.change >= 0 else '−'}{fmt_number(abs(100 * s.change))} "
+                         "procentpunt")
+        right.append(f"<p>{esc(s.vraag)} — {esc(s.groep)} ({s.jaar}): {esc(text)}</p>")
+    style = "display:flex;flex-wrap:wrap;gap:1.5rem"
+    return Html(f"<div style='{style}'><div style='flex:1 1 14rem'>{''.join(left)}</div>"
+                f"<div style='flex:3 1 24rem'>{''.join(right)}</div></div>")

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -31,6 +33,7 @@ scenario_dir: str = "scenarios"  # map waarin bewaarde scenario's komen
 draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
 
 # %%
+from mkba.process import process_overview
 from mkba.session import Session
 from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
 from mkba.plots import plot_monte_carlo, plot_tornado, plot_variants
@@ -47,6 +50,15 @@ sessie.widget()
 
 # %%
 sessie.view()
+
+# %% [markdown]
+# ## Resultaat én proces
+#
+# Naast de NCW: halen we de succescriteria die de partners vooraf afspraken, en hoe tevreden
+# zijn bewoners, gebruikers, vrijwilligers en partners? Bespreek beide.
+
+# %%
+process_overview(sessie.case, task, sessie.result())
 
 # %% [markdown]
 # ## Welke aannames doen ertoe?

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -78,10 +80,19 @@ rapport.section_uncertainty()
 rapport.section_pm()
 
 # %% [markdown]
+# ## Hoe gaat het samenwerken?
+
+# %%
+rapport.section_process()
+
+# %% [markdown]
 # ## Financiering en hefboom
 
 # %%
 rapport.section_financing()
+
+# %%
+rapport.section_buurtbudget()
 
 # %% [markdown]
 # ## Aannames en bronnen
