@@ -80,10 +80,10 @@ class TestSurvey:
         positive = 44 + 26                             # answers 4 and 5
         assert n == 98 and r["n"] == 98
         assert r["mean"] == pytest.approx(377 / 98) == pytest.approx(mean)
-        assert r["share_positive"] == pytest.approx(70 / 98)
+        assert r["share_positive"] == pytest.approx(positive / n) == pytest.approx(70 / 98)
         assert r["share_negative"] == pytest.approx(10 / 98)  # answers 1 and 2
         assert r["share_neutral"] == pytest.approx(18 / 98)
-        low, high = wilson(70, 98)
+        low, high = wilson(positive, n)
         # p = 0.7143, z²/n = 0.0392: centre 0.7064, half 0.0881
         assert (low, high) == (pytest.approx(0.6181, abs=1e-4), pytest.approx(0.7943, abs=1e-4))
         assert r["ci_low"] == pytest.approx(low, abs=1e-12)
