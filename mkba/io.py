@@ -590,6 +590,10 @@ PAPER_SURVEY_HELP = (
     ("T1", 2023, "bewoners", "tevreden_buurthuis", "4", 44),
     ("T1", 2023, "bewoners", "tevreden_buurthuis", "5", 26),
     ("T1", 2023, "vrijwilligers", "gesteund_door_gemeente", "ja", 15),
+    ("Of sneller: het tabblad enquete_turflijst, één regel per taak, jaar, groep en vraag, "
+     "met in de kolommen 1 t/m 5 (of ja en nee) hoe vaak elk antwoord is aangekruist.",),
+    ("taak_id", "jaar", "groep", "vraag", "1", "2", "3", "4", "5", "ja", "nee"),
+    ("T1", 2023, "bewoners", "tevreden_buurthuis", 3, 7, 18, 44, 26),
     ("5. Antwoorden 4, 5 en ja tellen als positief. Een groep met minder dan 10 respondenten "
      "wordt niet getoond (privacy).",),
     ("Buurtbudget: een regel in financiering met soort buurtbudget; bedrag = wat de wijk dat "

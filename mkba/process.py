@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .indicators import SMALL_NUMBER_THRESHOLD, _meets, _series
-from .schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS
+from .schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
            "process_block", "criteria_counts", "criteria_sentence", "buurtbudget_summary",
@@ -74,6 +74,14 @@ def _newcombe(pos1: int, n1: int, pos0: int, n0: int) -> tuple[float, float]:
     low, high = confint_proportions_2indep(int(pos1), int(n1), int(pos0), int(n0),
                                            method="newcomb", compare="diff", alpha=0.05)
     return float(low), float(high)
+
+
+def _answers(case) -> pd.DataFrame:
+    """The tidy survey answers: ``enquete`` plus the unfolded ``enquete_turflijst``."""
+    tables = getattr(case, "tables", None)
+    if tables is None:  # a bare object with an ``enquete`` table (tests, examples)
+        return case.enquete
+    return survey_answers(tables)
 
 
 def _tally(enquete: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -113,7 +121,7 @@ def survey_results(case, task_id: str | None = None,
     >>> int(r["n"]), float(r["mean"]), float(r["share_positive"])  # (10+40+25)/20; 15/20
     (20, 3.75, 0.75)
     """
-    e = case.enquete
+    e = _answers(case)
     if task_id is not None:
         e = e[e["taak_id"] == task_id]
     if e.empty:
@@ -154,7 +162,8 @@ CRITERIA_COLUMNS = ["task_id", "soort", "omschrijving", "indicator", "source", "
 
 def _survey_value(case, task_id, indicator, peiljaar, threshold):
     """(year, share positive, n, suppressed) of a survey question, or None if no such question."""
-    e = case.enquete[case.enquete["taak_id"] == task_id]
+    e = _answers(case)
+    e = e[e["taak_id"] == task_id]
     question, group = indicator, None
     if indicator not in set(e["vraag"]) and "/" in indicator:
         question, group = indicator.rsplit("/", 1)

@@ -31,6 +31,8 @@ __all__ = [
     "check_case",
     "parse_parameter",
     "EFFECT_FIELDS",
+    "TALLY_TABLE",
+    "survey_answers",
 ]
 
 #: Actor name of the municipality (case-insensitive) in kosten/effecten/financiering.
@@ -49,6 +51,8 @@ PARTNER_ROLES = ("opdrachtgever", "facilitator", "partner", "uitvoerder", "finan
 #: Survey answers: a 1–5 Likert scale or ja/nee; 4, 5 and ja count as positive.
 SURVEY_ANSWERS = ("1", "2", "3", "4", "5", "ja", "nee")
 POSITIVE_ANSWERS = ("4", "5", "ja")
+#: The survey as a tally sheet (one row per question, one column per answer).
+TALLY_TABLE = "enquete_turflijst"
 BUURTBUDGET = "buurtbudget"
 #: Fields of an effect line that can carry a range (``TAAK/EFFECT/VELD``).
 EFFECT_FIELDS = ("hoeveelheid", "waarde", "deadweight", "attributie", "verdringing", "afname")
@@ -407,6 +411,26 @@ TABLES: dict[str, TableSpec] = {
         ),
         key=("taak_id", "jaar", "groep", "vraag", "antwoord"),
     ),
+    TALLY_TABLE: TableSpec(
+        TALLY_TABLE,
+        "Hetzelfde als enquete, maar als turflijst om een stapel papieren formulieren over te "
+        "nemen: één regel per taak, jaar, groep en vraag, met per antwoord (kolommen 1 tot en "
+        "met 5, ja, nee) hoe vaak het werd gegeven. Een lege cel = niemand gaf dat antwoord "
+        "(0). Een vraag is óf 1–5 óf ja/nee. Beide bladen mogen naast elkaar bestaan, maar "
+        "niet voor dezelfde taak, jaar, groep en vraag.",
+        (
+            _TASK_REF,
+            _col("jaar", "year", "Jaar van de enquête.", required=True),
+            _col("groep", "text",
+                 "Wie antwoordde: bewoners, gebruikers, vrijwilligers, partners, ...",
+                 required=True),
+            _col("vraag", "text", "Korte naam van de vraag (dezelfde naam elk jaar).",
+                 required=True),
+            *(_col(a, "int", f"Aantal respondenten met antwoord {a}.", minimum=0)
+              for a in SURVEY_ANSWERS),
+        ),
+        key=("taak_id", "jaar", "groep", "vraag"),
+    ),
 }
 
 #: Tables a case must have; the others may be absent (then they are empty).
@@ -542,7 +566,7 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
     elif table == "metingen":
         dup = df.duplicated(["wijk_code", "indicator", "jaar"], keep="first")
         add(dup, "jaar", "dubbele meting (zelfde wijk_code, indicator en jaar)")
-    elif table in ("financiering", "partners", "enquete"):
+    elif table in ("financiering", "partners"):
         problems += _check_process_rows(table, df, files)
     return problems
 
@@ -576,21 +600,6 @@ def _check_process_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> 
                         f"'{partner}' doet in {int(start)} al mee volgens een andere regel "
                         "(periodes van één partner mogen niet overlappen)"))
                 previous_end = stop if previous_end is None else max(previous_end, stop)
-    elif table == "enquete":
-        dup = df.duplicated(["taak_id", "jaar", "groep", "vraag", "antwoord"], keep="first")
-        add(dup, "antwoord",
-            "dit antwoord staat al op een eerdere regel (zelfde taak_id, jaar, groep en vraag)")
-        yes_no = df["antwoord"].isin(["ja", "nee"])
-        for (_task, question), g in df.assign(_yn=yes_no).groupby(["taak_id", "vraag"],
-                                                                 sort=False):
-            if g["_yn"].nunique() > 1:
-                first = g["_yn"].iloc[0]
-                for row in g.loc[g["_yn"] != first, "_row"]:
-                    problems.append(_problem(
-                        files, table, row, "antwoord",
-                        f"vraag '{question}' heeft al antwoorden "
-                        + ("ja/nee" if first else "1–5")
-                        + " op een eerdere regel; één vraag is óf 1–5 óf ja/nee"))
     return problems
 
 
@@ -645,6 +654,73 @@ def check_case(tables: dict[str, pd.DataFrame], files: dict[str, str],
                                          f"({first}–{last})"))
     problems += _check_parameters(tables, files, task_ids, codes)
     problems += _check_buurtbudget(tables, files)
+    problems += _check_survey(tables, files)
+    return problems
+
+
+def survey_answers(tables) -> pd.DataFrame:
+    """The survey as one tidy table: the ``enquete`` rows plus the ``enquete_turflijst`` rows
+    unfolded (one row per filled-in answer cell; an empty cell means nobody gave that answer
+    and adds nothing), with ``_source`` (table name), ``_row`` and ``_column`` for messages.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tally = pd.DataFrame({"_row": [2], "taak_id": ["T1"], "jaar": [2023],
+    ...                       "groep": ["bewoners"], "vraag": ["tevreden"], "1": [None],
+    ...                       "2": [1], "3": [None], "4": [7], "5": [2], "ja": [None],
+    ...                       "nee": [None]})
+    >>> empty = pd.DataFrame(columns=["_row", "taak_id", "jaar", "groep", "vraag", "antwoord",
+    ...                               "aantal"])
+    >>> survey_answers({"enquete": empty, TALLY_TABLE: tally})[["antwoord", "aantal"]]
+    ...     .values.tolist()
+    [['2', 1], ['4', 7], ['5', 2]]
+    """
+    keys = ["taak_id", "jaar", "groep", "vraag"]
+    e = tables["enquete"]
+    tidy = e.assign(_source="enquete", _column="antwoord")[
+        ["_source", "_row", "_column", *keys, "antwoord", "aantal"]]
+    tally = tables.get(TALLY_TABLE)
+    if tally is None or tally.empty:
+        return tidy.reset_index(drop=True)
+    long = tally.melt(id_vars=["_row", *keys], value_vars=list(SURVEY_ANSWERS),
+                      var_name="antwoord", value_name="aantal").dropna(subset=["aantal"])
+    long = long.assign(_source=TALLY_TABLE, _column=long["antwoord"])
+    long = long.sort_values(["_row", "antwoord"], key=lambda c: c.map(
+        {a: i for i, a in enumerate(SURVEY_ANSWERS)}) if c.name == "antwoord" else c)
+    long["aantal"] = long["aantal"].astype("Int64")
+    out = pd.concat([tidy, long[tidy.columns]], ignore_index=True)
+    out["jaar"] = out["jaar"].astype("Int64")
+    out["aantal"] = out["aantal"].astype("Int64")
+    return out
+
+
+def _check_survey(tables, files) -> list[Problem]:
+    """Survey rules over ``enquete`` and ``enquete_turflijst`` together: an answer counted
+    twice, and a question that mixes 1–5 with ja/nee."""
+    if tables["enquete"].empty and tables.get(TALLY_TABLE, pd.DataFrame()).empty:
+        return []
+    a = survey_answers(tables).rename(columns={"_source": "source", "_row": "row",
+                                               "_column": "column"})
+    problems = []
+    key = ["taak_id", "jaar", "groep", "vraag", "antwoord"]
+    dup = a.duplicated(key, keep="first")
+    first = a.groupby(key, sort=False)["source"].transform("first")
+    for rec, source in zip(a[dup].itertuples(index=False), first[dup], strict=True):
+        where = "op een eerdere regel" if source == rec.source else f"in het blad {source}"
+        problems.append(_problem(files, rec.source, rec.row, rec.column,
+                                 f"dit antwoord staat al {where} (zelfde taak_id, jaar, "
+                                 "groep en vraag)"))
+    yes_no = a["antwoord"].isin(["ja", "nee"])
+    for (_task, question), g in a.assign(_yn=yes_no).groupby(["taak_id", "vraag"],
+                                                             sort=False):
+        if g["_yn"].nunique() > 1:
+            first = g["_yn"].iloc[0]
+            for rec in g[g["_yn"] != first].itertuples(index=False):
+                problems.append(_problem(
+                    files, rec.source, rec.row, rec.column,
+                    f"vraag '{question}' heeft al antwoorden " + ("ja/nee" if first else "1–5")
+                    + " op een eerdere regel; één vraag is óf 1–5 óf ja/nee"))
     return problems
 
 

@@ -526,3 +526,66 @@ def test_minimal_case_without_process_tables_still_works(tmp_path):
     block = process_block(case, "T1")
     assert block["criteria"] == [] and block["survey"] == [] and block["coalition"] == []
     assert buurtbudget_balance(case).empty
+
+
+# --------------------------------------------------------------------------------------
+# the tally sheet for paper surveys (enquete_turflijst)
+
+TALLY_HEADER = ["taak_id", "jaar", "groep", "vraag", "1", "2", "3", "4", "5", "ja", "nee"]
+
+
+class TestTallySheet:
+    def test_a_tally_row_counts_as_the_tidy_rows(self, tmp_path):
+        tally = _case(tmp_path / "a", enquete_turflijst=[
+            TALLY_HEADER,
+            ["T1", "2024", "bezoekers", "prettig", "", "2", "5", "14", "9", "", ""],
+            ["T1", "2024", "vrijwilligers", "weer", "", "", "", "", "", "11", "2"]])
+        tidy = _case(tmp_path / "b", enquete=_rows(
+            (2024, "bezoekers", "prettig", {"2": 2, "3": 5, "4": 14, "5": 9}),
+            (2024, "vrijwilligers", "weer", {"ja": 11, "nee": 2})))
+        a, b = survey_results(tally), survey_results(tidy)
+        assert a.equals(b)
+        r = a.set_index("vraag").loc["prettig"]
+        # n = 2 + 5 + 14 + 9 = 30; mean = (2·2 + 3·5 + 4·14 + 5·9) / 30 = 120 / 30
+        assert r["n"] == 30 and r["mean"] == pytest.approx(4.0)
+        assert r["share_positive"] == pytest.approx(23 / 30)
+        assert (r["ci_low"], r["ci_high"]) == tuple(pytest.approx(v) for v in wilson(23, 30))
+
+    @pytest.mark.parametrize("tables, expected", [
+        ({"enquete_turflijst": [TALLY_HEADER,
+                                ["T1", "2024", "b", "q", "", "1,5", "", "", "", "", ""]]},
+         "enquete_turflijst.csv:2:2: '1,5' is geen geheel getal"),
+        ({"enquete_turflijst": [TALLY_HEADER,
+                                ["T1", "2024", "b", "q", "", "3", "", "", "", "4", ""]]},
+         "enquete_turflijst.csv:2:ja: vraag 'q' heeft al antwoorden 1–5 op een eerdere regel; "
+         "één vraag is óf 1–5 óf ja/nee"),
+        ({"enquete": _rows((2024, "b", "q", {"4": 3})),
+          "enquete_turflijst": [TALLY_HEADER,
+                                ["T1", "2024", "b", "q", "", "", "", "5", "", "", ""]]},
+         "enquete_turflijst.csv:2:4: dit antwoord staat al in het blad enquete (zelfde "
+         "taak_id, jaar, groep en vraag)"),
+        ({"enquete_turflijst": [TALLY_HEADER,
+                                ["T1", "2024", "b", "q", "", "", "", "5", "", "", ""],
+                                ["T1", "2024", "b", "q", "", "", "", "2", "", "", ""]]},
+         "enquete_turflijst.csv:3:4: dit antwoord staat al op een eerdere regel (zelfde "
+         "taak_id, jaar, groep en vraag)"),
+    ])
+    def test_bad_tally_rows(self, tmp_path, tables, expected):
+        folder = write_case(tmp_path / "c", taken=TAKEN, **tables)
+        with pytest.raises(CaseError) as err:
+            read_case(folder)
+        assert expected in [str(p) for p in err.value.problems]
+
+    def test_example_leeskamer_tally(self):
+        s = survey_results(read_case(EXAMPLE), "T3").set_index(["vraag", "jaar"])
+        # data/voorbeeld/enquete_turflijst.csv: 2022 1, 3, 6, 11, 4; 2024 0, 2, 5, 14, 9
+        assert s.loc[("prettig_in_leeskamer", 2022), "n"] == 25
+        assert s.loc[("prettig_in_leeskamer", 2024), "change"] == pytest.approx(
+            23 / 30 - 15 / 25)
+
+    def test_template_has_the_tally_sheet(self, tmp_path):
+        import openpyxl
+
+        assert main(["template", str(tmp_path / "t.xlsx")]) == 0
+        wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+        assert [c.value for c in wb["enquete_turflijst"][1]] == TALLY_HEADER
