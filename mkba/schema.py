@@ -672,8 +672,8 @@ def survey_answers(tables) -> pd.DataFrame:
     ...                       "nee": [None]})
     >>> empty = pd.DataFrame(columns=["_row", "taak_id", "jaar", "groep", "vraag", "antwoord",
     ...                               "aantal"])
-    >>> survey_answers({"enquete": empty, TALLY_TABLE: tally})[["antwoord", "aantal"]]
-    ...     .values.tolist()
+    >>> out = survey_answers({"enquete": empty, TALLY_TABLE: tally})
+    >>> out[["antwoord", "aantal"]].values.tolist()
     [['2', 1], ['4', 7], ['5', 2]]
     """
     keys = ["taak_id", "jaar", "groep", "vraag"]
