@@ -42,12 +42,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .indicators import SMALL_NUMBER_THRESHOLD, _meets, _series
+from .assumptions import ASSUMPTIONS
 from .schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
            "process_block", "criteria_counts", "criteria_sentence", "buurtbudget_summary",
            "process_overview", "KIND_LABELS", "CHANGE_METHOD"]
+
+#: The package's small-number threshold (:data:`mkba.indicators.SMALL_NUMBER_THRESHOLD`); read
+#: from the assumptions so that a case without criteria does not import statsmodels' OLS.
+SMALL_NUMBER_THRESHOLD = int(ASSUMPTIONS["small_number_threshold"].value)
 
 KIND_LABELS = {"economisch": "economisch", "maatschappelijk": "maatschappelijk",
                "draagvlak": "draagvlak", "spin_off": "spin-off", "proces": "proces"}
@@ -201,6 +205,8 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
     >>> sorted(set(c["soort"]))[:2]
     ['draagvlak', 'economisch']
     """
+    from .indicators import _meets, _series  # the rules of the targets (doelen)
+
     crit = case.criteria
     if task_id is not None:
         crit = crit[crit["taak_id"] == task_id]

@@ -17,7 +17,6 @@ import pandera.pandas as pa
 
 from .assumptions import WIJK_CODE_PATTERN
 from .errors import Problem
-from .formatting import fmt_eur
 
 __all__ = [
     "ColumnSpec",
@@ -734,6 +733,8 @@ def _check_buurtbudget(tables, files) -> list[Problem]:
     f = f[f["taak_id"].isin(wijk.index)]
     if f.empty:
         return []
+    from .formatting import fmt_eur
+
     f = f.assign(_wijk=f["taak_id"].map(wijk), _spent=f["besteed"].fillna(0.0))
     problems = []
     for code, g in f.groupby("_wijk", sort=False):
