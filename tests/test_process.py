@@ -267,6 +267,31 @@ class TestCriteria:
         p = c.loc["partners positief"]
         assert bool(p["suppressed"]) and math.isnan(p["value"]) and p["met"] is None
 
+    def test_cbs_indicator_and_unknown_indicator(self, tmp_path):
+        import csv
+
+        from mkba.assumptions import DATA_DIR
+
+        case = _case(tmp_path, criteria=[
+            CRITERIA[0],
+            ["T1", "maatschappelijk", "bijstand", "PersonenPerSoortUitkeringBijstand", "650",
+             "lager", "2021"],
+            ["T1", "economisch", "onbekend", "bestaat_niet", "1", "", ""]])
+        c = criteria_status(case).set_index("omschrijving")
+        # the CBS file itself: the latest value up to 2021 for WK036330
+        with open(DATA_DIR / "cbs" / "kwb_core_long.csv", encoding="utf-8") as f:
+            rows = [(int(r["year"]), float(r["value"])) for r in csv.DictReader(f)
+                    if r["region_code"] == "WK036330" and r["value"]
+                    and r["indicator"] == "PersonenPerSoortUitkeringBijstand"
+                    and int(r["year"]) <= 2021]
+        year, value = max(rows)
+        b = c.loc["bijstand"]
+        assert b["source"] == "CBS" and (b["year"], b["value"]) == (year, value)
+        assert b["met"] is (value <= 650)
+        u = c.loc["onbekend"]
+        assert u["source"] == "geen" and u["met"] is None and math.isnan(u["value"])
+        assert u["note"] == "geen meting"
+
     def test_counts_by_kind_and_page_one_sentence(self, tmp_path):
         from mkba.process import criteria_counts, criteria_sentence
 
