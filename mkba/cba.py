@@ -60,7 +60,7 @@ from .flows import (
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .prices import cpi_series, derived_cpi_years, discount_factors
-from .schema import MUNICIPALITY
+from .schema import BUURTBUDGET, MUNICIPALITY
 
 __all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year",
            "default_peiljaar", "investment_phase"]
@@ -579,10 +579,14 @@ def _financing_dict(df: pd.DataFrame) -> dict:
 
     The leverage counts contributions (:data:`CONTRIBUTIONS`) from others per contributed
     municipal euro. A guarantee (garantstelling) counts on neither side; loans (lening) and
-    own revenue (eigen_inkomsten) are shown apart and are not leverage.
+    own revenue (eigen_inkomsten) are shown apart and are not leverage. A buurtbudget counts
+    as the municipality's contribution.
     """
-    is_municipal = (df["bron"].str.casefold() == MUNICIPALITY).to_numpy()
-    contribution = df["soort"].isin(CONTRIBUTIONS).to_numpy()
+    # a buurtbudget is municipal money that residents decide about: it counts as the
+    # municipality's contribution whatever bron says, never as others' money (mkba.process)
+    is_budget = (df["soort"] == BUURTBUDGET).to_numpy()
+    is_municipal = (df["bron"].str.casefold() == MUNICIPALITY).to_numpy() | is_budget
+    contribution = df["soort"].isin(CONTRIBUTIONS).to_numpy() | is_budget
     municipal = float(df.loc[is_municipal & contribution, "bedrag"].sum())
     others = float(df.loc[~is_municipal & contribution, "bedrag"].sum())
     guarantees = float(df.loc[(df["soort"] == "garantstelling").to_numpy(), "bedrag"].sum())

@@ -140,7 +140,11 @@ class WijkReport:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
         out = {"naam": self.name, "inwoners": None, "jaar": None,
-               "taken": headline_tasks(self.results)}
+               "taken": headline_tasks(self.results), "buurtbudget": None}
+        if self.case is not None:
+            from .process import buurtbudget_summary
+
+            out["buurtbudget"] = buurtbudget_summary(self.case, self.wijk_code)
         if self.profile is not None:
             t = self.profile.table.set_index("indicator")
             if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"] \
@@ -212,6 +216,7 @@ class WijkReport:
             done = int(targets["attained"].fillna(False).astype(bool).sum())
             parts.append(_p(f"<b>Doelen:</b> {done} van de {len(targets)} doelen "
                             f"{'is' if done == 1 else 'zijn'} gehaald."))
+        parts += self._criteria_page_one()
         parts.append(_p(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         return Html("".join(parts))
@@ -502,6 +507,156 @@ class WijkReport:
                        "anderen per euro die de gemeente bijdraagt. Leningen en eigen inkomsten "
                        "staan apart en tellen niet mee; een garantstelling telt aan geen van "
                        "beide kanten mee.") + _table(pd.DataFrame(lev)) + _table(per))
+
+    # ------------------------------------------------------------------ process (issue 14)
+
+    @functools.cached_property
+    def process(self) -> dict:
+        """Criteria, coalition per task and survey of this wijk's tasks (:mod:`mkba.process`)."""
+        from .process import coalition, criteria_status, survey_results
+
+        empty = {"criteria": pd.DataFrame(), "coalition": {}, "survey": pd.DataFrame()}
+        if self.case is None or self.tasks.empty:
+            return empty
+        mine = list(self.tasks["taak_id"])
+        threshold = self.parameters.get("threshold", 10)
+        crit = self.case.criteria[self.case.criteria["taak_id"].isin(mine)]
+        kwb = None
+        if len(crit):
+            from .cbs import load_kwb
+
+            kwb = load_kwb()
+        criteria = pd.concat([criteria_status(self.case, kwb, threshold, task_id=t)
+                              for t in mine], ignore_index=True)
+        survey = pd.concat([survey_results(self.case, t, threshold) for t in mine],
+                           ignore_index=True)
+        coal = {t: coalition(self.case, t) for t in mine}
+        return {"criteria": criteria, "coalition": {t: c for t, c in coal.items() if len(c)},
+                "survey": survey}
+
+    def _criteria_page_one(self) -> list[str]:
+        from .process import criteria_sentence
+
+        crit = self.process["criteria"]
+        if crit.empty:
+            return []
+        return [_p(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
+                   "'Hoe gaat het samenwerken?'.")]
+
+    @_drawn
+    def section_process(self) -> Html:
+        """'Hoe gaat het samenwerken?': criteria by kind, the coalition, the survey."""
+        from .plots import plot_coalition, plot_survey
+        from .process import CHANGE_METHOD, KIND_LABELS
+
+        p = self.process
+        threshold = self.parameters.get("threshold", 10)
+        if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
+            return Html(_p("Voor deze wijk zijn (nog) geen succescriteria, partners of "
+                           "enquêteresultaten vastgelegd."))
+        out = [_p("Niet alleen het resultaat telt, ook het proces: halen we de "
+                  "succescriteria die de partners vooraf afspraken, wie doet er mee, en hoe "
+                  "tevreden zijn bewoners, gebruikers, vrijwilligers en partners?")]
+        crit = p["criteria"]
+        if len(crit):
+            def shown(value, source, suppressed):
+                if suppressed:
+                    return f"< {threshold} respondenten"
+                if pd.isna(value):
+                    return "–"
+                if source == "enquete":
+                    return f"{fmt_pct(value, 0)} positief"
+                return fmt_number(value, 2 if abs(value) < 10 else 0)
+
+            def target(value, source, direction):
+                v = fmt_pct(value, 0) if source == "enquete" else fmt_number(
+                    value, 2 if abs(value) < 10 else 0)
+                return f"{'≥' if direction == 'hoger' else '≤'} {v}"
+
+            out.append("<h3>Succescriteria</h3>")
+            out.append(_table(pd.DataFrame({
+                "taak": crit["task_id"],
+                "soort": crit["soort"].map(KIND_LABELS),
+                "criterium": crit["omschrijving"],
+                "indicator": crit["indicator"],
+                "doel": [target(v, s_, d) for v, s_, d in
+                         zip(crit["target"], crit["source"], crit["direction"], strict=True)],
+                "laatste meting": [
+                    shown(v, s_, sup) + ("" if y is None or pd.isna(y) else f" ({int(y)})")
+                    for v, s_, sup, y in zip(crit["value"], crit["source"], crit["suppressed"],
+                                             crit["year"], strict=True)],
+                "gehaald": ["ja" if m is True else "nee" if m is False else "onbekend"
+                            for m in crit["met"]],
+            })))
+        for task, coal in p["coalition"].items():
+            out.append(f"<h3>De coalitie van {esc(task)}</h3>")
+            out.append(_figure(plot_coalition(coal)))
+            changes = coal[(coal["nieuw"] > 0) | (coal["vertrokken"] > 0)]
+            out.append(_table(pd.DataFrame({
+                "jaar": changes["jaar"].astype(str), "actief": changes["actief"],
+                "nieuw": [", ".join(n) or "–" for n in changes["nieuw_namen"]],
+                "vertrokken": [", ".join(n) or "–" for n in changes["vertrokken_namen"]]})))
+            out.append(_p("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
+        survey = p["survey"]
+        if len(survey):
+            out.append("<h3>Hoe tevreden zijn de betrokkenen?</h3>")
+            out.append(_figure(plot_survey(survey)))
+
+            def ci(a, b):
+                return "–" if pd.isna(a) else f"{fmt_pct(a, 0)} – {fmt_pct(b, 0)}"
+
+            def change(v, a, b, prev):
+                if pd.isna(v):
+                    return "–"
+                return (f"{'+' if v >= 0 else '−'}{fmt_number(abs(100 * v), 0)} procentpunt "
+                        f"sinds {int(prev)} ({fmt_number(100 * a, 0)} tot "
+                        f"{fmt_number(100 * b, 0)})")
+
+            out.append(_table(pd.DataFrame({
+                "taak": survey["task_id"], "vraag": survey["vraag"], "groep": survey["groep"],
+                "jaar": survey["jaar"].astype(str),
+                "respondenten": [f"< {threshold}" if sup else fmt_number(n)
+                                 for n, sup in zip(survey["n"], survey["suppressed"],
+                                                   strict=True)],
+                "gemiddelde (1–5)": [fmt_number(v, 1) for v in survey["mean"]],
+                "positief": [fmt_pct(v, 0) for v in survey["share_positive"]],
+                "95%-interval": [ci(a, b) for a, b in zip(survey["ci_low"], survey["ci_high"],
+                                                         strict=True)],
+                "verandering (95%-interval)": [
+                    change(v, a, b, prev) for v, a, b, prev in
+                    zip(survey["change"], survey["change_low"], survey["change_high"],
+                        survey["previous_year"], strict=True)],
+            })))
+            out.append(_p(
+                f"Positief = antwoord 4 of 5 (op een schaal van 1 tot 5) of ja. Het interval "
+                f"is het 95%-betrouwbaarheidsinterval (Wilson). De verandering is het verschil "
+                f"met de vorige enquête van dezelfde groep, met het interval volgens "
+                f"{esc(CHANGE_METHOD)}. Groepen met minder dan {threshold} respondenten tonen "
+                f"we niet."))
+        return Html("".join(out))
+
+    @_drawn
+    def section_buurtbudget(self) -> Html:
+        """The wijk's buurtbudget over the years: received, spent, saved ('' without one)."""
+        if self.case is None:
+            return Html("")
+        from .plots import plot_buurtbudget
+        from .process import buurtbudget_balance
+
+        b = buurtbudget_balance(self.case, self.wijk_code)
+        if b.empty:
+            return Html("")
+        return Html(
+            "<h3>Buurtbudget</h3>"
+            + _p("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
+                 "sparen en uitgeven aan de openbare ruimte. Gespaard is wat er aan het eind "
+                 "van het jaar over is (alles ontvangen min alles besteed). Het buurtbudget "
+                 "telt in de hefboom als geld van de gemeente.")
+            + _figure(plot_buurtbudget(b))
+            + _table(pd.DataFrame({"jaar": b["jaar"].astype(str),
+                                   "ontvangen": b["ontvangen"].map(fmt_eur),
+                                   "besteed": b["besteed"].map(fmt_eur),
+                                   "gespaard": b["gespaard"].map(fmt_eur)})))
 
     def section_assumptions(self) -> Html:
         p = self.parameters
