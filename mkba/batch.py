@@ -33,7 +33,7 @@ __all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool"
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
-HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
+HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken", "buurtbudget")
 
 
 def _hash_files(paths) -> str:
@@ -58,12 +58,20 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
     package = Path(__file__).parent
     parts = [_hash_files(package.glob("*.py")), _hash_files([notebook]),
              _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
+             _stamp_files(_fetched_files()),  # `mkba cbs ophalen` output (cbs_tables)
              _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]
     if case_path:
         case = Path(case_path)
         files = [case] if case.is_file() else [p for p in case.iterdir() if p.is_file()]
         parts.append(_hash_files(files))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _fetched_files():
+    from .cbs_tables import fetched_dir
+
+    folder = fetched_dir()
+    return [p for p in folder.glob("*.*") if p.is_file()] if folder.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -799,8 +807,8 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     names = region_names(kwb)
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
-    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": []}
-             for c in codes}
+    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": [],
+                 "buurtbudget": None} for c in codes}
     for code in codes:
         try:
             year = profile_year(kwb, code)  # the year the report's profile shows
@@ -819,8 +827,11 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
                    base_year=parameters.get("base_year") or None,
                    horizon=parameters.get("horizon") or None, kwb=kwb)
         results = done.evaluation.results()
+        from .process import buurtbudget_summary
+
         for code, head in heads.items():
             head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
+            head["buurtbudget"] = buurtbudget_summary(done.case, code)
     return heads
 
 
@@ -841,14 +852,27 @@ th {{ background: #f1f4f7; }}
 </style></head><body>
 <h1>Wijkrapporten</h1>
 <p>{summary}</p>
+{kaart}
 <table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
-<th>status</th><th>rapport</th></tr></thead>
+<th>buurtbudget: gespaard</th><th>status</th><th>rapport</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
-<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Bron wijkcijfers: CBS.</p>
+<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Buurtbudget: wat de wijk
+aan het eind van het laatste jaar gespaard heeft (ontvangen min besteed, nominaal). Bron
+wijkcijfers: CBS.</p>
 </body></html>
 """
+
+
+def _budget_cell(budget: dict | None) -> str:
+    """The index cell of a wijk's buurtbudget (mkba.process.buurtbudget_summary)."""
+    from .formatting import fmt_eur
+
+    if not budget:
+        return "–"
+    return (f"{fmt_eur(budget['gespaard'])} ({budget['jaar']}; ontvangen "
+            f"{fmt_eur(budget['ontvangen'])}, besteed {fmt_eur(budget['besteed'])})")
 
 
 def _write_outputs(out: Path, records: list[dict], case_path, parameters, seconds: float,
@@ -878,8 +902,8 @@ def _write_outputs(out: Path, records: list[dict], case_path, parameters, second
         inh = ("–" if r.get("inwoners") is None
                else f"{fmt_number(r['inwoners'])} ({r.get('jaar')})")
         rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r.get('naam', ''))}</td>"
-                    f"<td>{inh}</td><td>{tasks}</td><td>{esc(r.get('status'))}</td>"
-                    f"<td>{link}</td></tr>")
+                    f"<td>{inh}</td><td>{tasks}</td><td>{_budget_cell(r.get('buurtbudget'))}</td>"
+                    f"<td>{esc(r.get('status'))}</td><td>{link}</td></tr>")
     n = len(records)
     made = sum(r.get("status") == OK for r in records)
     summary = (f"{n} wijken; {made} gemaakt, {n_skipped} ongewijzigd overgeslagen, "
@@ -888,4 +912,7 @@ def _write_outputs(out: Path, records: list[dict], case_path, parameters, second
     if status == "onderbroken":
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")
-    atomic_write(out / "index.html", INDEX.format(summary=summary, rows="\n".join(rows)))
+    from .maps import index_map_html  # draws only when a map file exists
+
+    atomic_write(out / "index.html", INDEX.format(summary=summary, rows="\n".join(rows),
+                                                  kaart=index_map_html(records)))

@@ -51,6 +51,11 @@ rapport.section_targets()
 rapport.section_profile()
 
 # %%
+from mkba.maps import locator_section
+
+locator_section(rapport)
+
+# %%
 rapport.section_trends()
 
 # %% [markdown]
@@ -78,10 +83,19 @@ rapport.section_uncertainty()
 rapport.section_pm()
 
 # %% [markdown]
+# ## Hoe gaat het samenwerken?
+
+# %%
+rapport.section_process()
+
+# %% [markdown]
 # ## Financiering en hefboom
 
 # %%
 rapport.section_financing()
+
+# %%
+rapport.section_buurtbudget()
 
 # %% [markdown]
 # ## Aannames en bronnen
