@@ -875,8 +875,18 @@ def _budget_cell(budget: dict | None) -> str:
             f"{fmt_eur(budget['ontvangen'])}, besteed {fmt_eur(budget['besteed'])})")
 
 
-def _write_outputs(out: Path, records: list[dict], case_path, parameters, seconds: float,
-                   workers: int, engine: str, status: str, index: bool = True) -> None:
+def _write_outputs(out, *args, **kwargs) -> None:
+    """Write ``batch.json`` and ``index.html``: ``(out, records, case_path, parameters, seconds,
+    workers, engine, status, index=True)``, or the former ``(result, case_path, parameters)``."""
+    if isinstance(out, BatchResult):
+        case_path, parameters = args
+        return _write_folder(out.out_dir, out.records, case_path, parameters, out.seconds,
+                             out.workers, out.engine, "klaar")
+    return _write_folder(out, *args, **kwargs)
+
+
+def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds: float,
+                  workers: int, engine: str, status: str, index: bool = True) -> None:
     """Write ``batch.json`` (and ``index.html``) for every wijk the folder holds."""
     from .formatting import fmt_eur, fmt_number, fmt_ratio
     from .render import atomic_write, esc
