@@ -24,7 +24,7 @@ from mkba.counterfactual import (
     study_rates,
 )
 
-from .conftest import MINIMAL, write_case
+from .conftest import EXAMPLE, MINIMAL, write_case
 
 warnings.filterwarnings("ignore", category=RuntimeWarning)
 
@@ -619,3 +619,35 @@ class TestCaseIntegration:
                                                        "metingen": metingen}))
         with pytest.raises(CaseError, match="effecten.csv:2:hoeveelheid: geen schatting"):
             quantities_from_estimates(case)
+
+
+class TestReportSection:
+    def test_example_report_effects_are_labelled_and_refused_plainly(self):
+        """The example's tasks start in 2018; CBS has only 2017 before that: no number, a plain
+        sentence, and Dutch labels with units as headings (never the code)."""
+        from mkba.reports import wijk_report
+
+        r = wijk_report("WK036330", str(EXAMPLE), draws=0)
+        html = r.section_effects()._repr_html_()
+        assert "<h3>Bezoekers van het buurthuis (bezoekers per jaar)</h3>" in html
+        assert "<h3>Personen met bijstand (per 1.000 inwoners)</h3>" in html
+        assert "<h3>PersonenPerSoortUitkeringBijstand" not in html
+        assert "<h3>bezoekers_buurthuis" not in html
+        assert "kunnen we nog niets zeggen" in html
+        assert "−47" not in html
+
+    def test_estimate_opens_with_a_plain_sentence_then_technical_detail(self, tmp_path):
+        from mkba.reports import wijk_report
+
+        doelen = [["taak_id", "indicator", "basisjaar", "streefjaar", "streefwaarde", "richting"],
+                  ["T1", "k_65JaarOfOuder", "2019", "2022", "100", "lager"]]
+        r = wijk_report("WK036330", str(_case_from_2020(tmp_path, doelen=doelen)), draws=0)
+        html = r.section_effects()._repr_html_()
+        sentence = html.index("Inwoners van 65 jaar of ouder: in Transvaalbuurt na de start")
+        technical = html.index("<h4>Technische toelichting</h4>")
+        assert sentence < html.index("<img") < technical
+        assert "p-waarde" not in html[:technical]
+        est = r.effects[0]
+        first = est.comparison_wijken[0]
+        assert f"{est.names[first]} ({first})" in html[technical:]
+        assert "Indicatief: maar 2 jaar vóór de start gemeten" in html
