@@ -56,12 +56,20 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
     package = Path(__file__).parent
     parts = [_hash_files(package.glob("*.py")), _hash_files([notebook]),
              _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
+             _stamp_files(_fetched_files()),  # `mkba cbs ophalen` output (cbs_tables)
              _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]
     if case_path:
         case = Path(case_path)
         files = [case] if case.is_file() else [p for p in case.iterdir() if p.is_file()]
         parts.append(_hash_files(files))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _fetched_files():
+    from .cbs_tables import fetched_dir
+
+    folder = fetched_dir()
+    return [p for p in folder.glob("*.*") if p.is_file()] if folder.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -413,6 +421,7 @@ th {{ background: #f1f4f7; }}
 </style></head><body>
 <h1>Wijkrapporten</h1>
 <p>{summary}</p>
+{kaart}
 <table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
 <th>status</th><th>rapport</th></tr></thead>
 <tbody>
@@ -444,7 +453,10 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
                f"Gemaakt op {time.strftime('%d-%m-%Y %H:%M')} in "
                f"{fmt_number(result.seconds, 1)} seconden met {result.workers} worker(s) "
                f"({esc(result.engine)}).")
-    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows)))
+    from .maps import index_map_html  # draws only when a map file exists
+
+    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows),
+                                            kaart=index_map_html(result.records)))
     payload = {"case": case_path or None, "parameters": parameters,
                "seconds": round(result.seconds, 3), "workers": result.workers,
                "engine": result.engine, "failed": result.n_failed,
