@@ -31,7 +31,7 @@ __all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
-HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
+HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken", "buurtbudget")
 
 
 def _hash_files(paths) -> str:
@@ -379,8 +379,8 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     names = region_names(kwb)
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
-    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": []}
-             for c in codes}
+    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": [],
+                 "buurtbudget": None} for c in codes}
     for code in codes:
         try:
             year = profile_year(kwb, code)  # the year the report's profile shows
@@ -399,8 +399,11 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
                    base_year=parameters.get("base_year") or None,
                    horizon=parameters.get("horizon") or None, kwb=kwb)
         results = done.evaluation.results()
+        from .process import buurtbudget_summary
+
         for code, head in heads.items():
             head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
+            head["buurtbudget"] = buurtbudget_summary(done.case, code)
     return heads
 
 
@@ -423,13 +426,25 @@ th {{ background: #f1f4f7; }}
 <p>{summary}</p>
 {kaart}
 <table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
-<th>status</th><th>rapport</th></tr></thead>
+<th>buurtbudget: gespaard</th><th>status</th><th>rapport</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
-<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Bron wijkcijfers: CBS.</p>
+<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Buurtbudget: wat de wijk
+aan het eind van het laatste jaar gespaard heeft (ontvangen min besteed, nominaal). Bron
+wijkcijfers: CBS.</p>
 </body></html>
 """
+
+
+def _budget_cell(budget: dict | None) -> str:
+    """The index cell of a wijk's buurtbudget (mkba.process.buurtbudget_summary)."""
+    from .formatting import fmt_eur
+
+    if not budget:
+        return "–"
+    return (f"{fmt_eur(budget['gespaard'])} ({budget['jaar']}; ontvangen "
+            f"{fmt_eur(budget['ontvangen'])}, besteed {fmt_eur(budget['besteed'])})")
 
 
 def _write_outputs(result: BatchResult, case_path, parameters) -> None:
@@ -446,7 +461,8 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
                 else f"<span class='mislukt' title='{esc(r['error'])}'>mislukt</span>")
         inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({r['jaar']})"
         rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r['naam'])}</td><td>{inh}</td>"
-                    f"<td>{tasks}</td><td>{esc(r['status'])}</td><td>{link}</td></tr>")
+                    f"<td>{tasks}</td><td>{_budget_cell(r.get('buurtbudget'))}</td>"
+                    f"<td>{esc(r['status'])}</td><td>{link}</td></tr>")
     n = len(result.records)
     summary = (f"{n} wijken; {n - result.n_failed - result.n_skipped} gemaakt, "
                f"{result.n_skipped} ongewijzigd overgeslagen, {result.n_failed} mislukt. "

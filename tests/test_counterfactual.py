@@ -583,17 +583,16 @@ class TestCaseIntegration:
 
     def test_quantity_from_estimate(self, tmp_path):
         """An effect line with an indicator and no quantity takes the estimate in the
-        indicator's published unit (persons, not per 1.000) and its interval."""
+        indicator's published unit (persons, not per 1.000) and its interval; the line's
+        richting 'lager' flips the sign."""
         from mkba import evaluate
         from mkba.counterfactual import effect_for_case, quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator"],
+                     "waarde_per_eenheid", "indicator", "richting"],
                     ["T1", "Minder ouderen alleen", "gemeente", "2020", "2022", "", "100",
-                     "k_65JaarOfOuder"]]
-        doelen = [["taak_id", "indicator", "basisjaar", "streefjaar", "streefwaarde", "richting"],
-                  ["T1", "k_65JaarOfOuder", "2019", "2022", "800", "lager"]]
-        case = read_case(_case_from_2020(tmp_path, effecten, doelen))
+                     "k_65JaarOfOuder", "lager"]]
+        case = read_case(_case_from_2020(tmp_path, effecten))
         filled, used = quantities_from_estimates(case, n_placebo=50)
         est = effect_for_case(case, "k_65JaarOfOuder", wijk="WK036330", start_year=2020,
                               n_placebo=50, measure="waarde")
@@ -611,8 +610,9 @@ class TestCaseIntegration:
         from mkba.counterfactual import quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator"],
-                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers"]]
+                     "waarde_per_eenheid", "indicator", "richting"],
+                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers",
+                     "hoger"]]
         metingen = [["wijk_code", "indicator", "jaar", "waarde"],
                     ["WK036330", "bezoekers", "2018", "100"]]
         case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "effecten": effecten,
