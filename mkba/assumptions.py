@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
-           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN"]
+           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_RANGE", "MAX_AMOUNT",
+           "MAX_HORIZON", "MARKET_VALUE_CODE", "SMALL_NUMBER_THRESHOLD", "VOLUNTEER_METHODS",
+           "VOLUNTEER_VALUATION", "YEAR_MIN", "YEAR_MAX"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
@@ -44,6 +46,25 @@ class Assumption:
 
 #: Real discount rate, as a fraction per year.
 DISCOUNT_RATE = 0.0225
+#: Discount rates accepted from a user or a scenario. The guidance is silent on bounds; our
+#: choice: −5 % to 20 % covers every rate the Dutch guidance and its sensitivity variants use
+#: (0–4 %) with room to spare, and rejects typing errors such as 2.25 for 2,25 % or −0,99
+#: (which made an NPV of 10^23).
+DISCOUNT_RATE_RANGE = (-0.05, 0.20)
+#: Years of a case, a price year and a base year.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+#: Longest analysis period (--horizon), in years.
+MAX_HORIZON = 200
+#: Largest absolute number accepted in an input cell or a scenario (€ 1 biljoen = 10^12): far
+#: above any task, far below where sums overflow.
+MAX_AMOUNT = 1e12
+#: Valuations of a volunteer hour, the default first (see :func:`mkba.evaluate`).
+VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "nul")
+VOLUNTEER_VALUATION = VOLUNTEER_METHODS[0]
+#: Kengetal that values a volunteer hour at market value.
+MARKET_VALUE_CODE = "productiviteit_uur"
+#: Counts below this are not shown, nor figures computed from them.
+SMALL_NUMBER_THRESHOLD = 10
 
 ASSUMPTIONS: dict[str, Assumption] = {
     a.name: a
@@ -83,7 +104,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
         ),
         Assumption(
             "small_number_threshold",
-            10,
+            SMALL_NUMBER_THRESHOLD,
             "aantal",
             "Gangbare praktijk van statistische bureaus (CBS: geen cijfers over kleine groepen)",
             "Aantallen onder deze drempel, en cijfers die daarop rusten, worden niet getoond.",

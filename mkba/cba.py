@@ -28,8 +28,6 @@ Results per task and variant: ``pv_costs``, ``pv_benefits``, ``npv = pv_benefits
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +35,12 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE
+from .assumptions import DISCOUNT_RATE, MARKET_VALUE_CODE, VOLUNTEER_VALUATION
 from .errors import CaseError
 from .flows import COST, VOLUNTEER_METHODS, Keys, build_keys, cash_flows, line_keys
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
+from .jsonout import dumps, none_if_missing
 from .prices import cpi_series, derived_cpi_years, discount_factors
 from .schema import MUNICIPALITY
 
@@ -125,16 +124,7 @@ def payback_year(years, discounted_net) -> int | None:
 # result objects
 
 
-def _none_if_nan(value):
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating) and not math.isfinite(value):
-        return None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
+_none_if_nan = none_if_missing  # the one NaN → null helper (mkba.jsonout)
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -268,7 +258,7 @@ class MkbaResult:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
 
 def _escape(text: str) -> str:
@@ -364,7 +354,7 @@ class Evaluation:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+        return dumps(self.to_dict(), **kwargs)
 
 
 def choose_variant(task_id: str, variants: list[str], variant: str | None) -> str:
@@ -424,18 +414,20 @@ class _Settings:
 
 
 def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Settings:
-    problems = []
-    if not (-1 < discount_rate < 1):
-        problems.append(f"discontovoet {discount_rate} moet een fractie zijn, bijv. 0.0225")
-    price_year = int(cpi.index.max()) if price_year is None else int(price_year)
-    if price_year not in cpi.index:
+    """The ranges of :class:`mkba.settings.Settings` (one home), plus the CPI years."""
+    from .settings import Settings
+
+    problems = [p.message for p in Settings(discount_rate=discount_rate, price_year=price_year,
+                                            base_year=base_year, horizon=horizon).problems()]
+    if discount_rate is None:
+        problems.append("discontovoet ontbreekt")
+    price_year = int(cpi.index.max()) if price_year is None else price_year
+    if not problems and price_year not in cpi.index:
         problems.append(f"prijsjaar {price_year} valt buiten de CPI-reeks "
                         f"({cpi.index.min()}–{cpi.index.max()})")
-    if horizon is not None and int(horizon) < 1:
-        problems.append(f"horizon {horizon} moet minstens 1 jaar zijn")
     if problems:
         raise CaseError("; ".join(problems))
-    return _Settings(float(discount_rate), price_year,
+    return _Settings(float(discount_rate), int(price_year),
                      None if base_year is None else int(base_year),
                      None if horizon is None else int(horizon))
 
@@ -557,8 +549,8 @@ def evaluate(
     base_year: int | None = None,
     horizon: int | None = None,
     task: str | None = None,
-    volunteer_valuation: str = "vervangingskosten",
-    market_value_code: str = "productiviteit_uur",
+    volunteer_valuation: str = VOLUNTEER_VALUATION,
+    market_value_code: str = MARKET_VALUE_CODE,
 ) -> Evaluation:
     """Compute the MKBA of every task and variant of a case.
 

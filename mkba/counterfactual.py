@@ -44,7 +44,6 @@ Hainmueller, J. (2010). Synthetic control methods. JASA 105(490).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -56,6 +55,7 @@ from statsmodels.formula.api import ols
 from statsmodels.regression.linear_model import OLS
 from statsmodels.tools.tools import add_constant
 
+from .assumptions import SMALL_NUMBER_THRESHOLD
 from .errors import CaseError
 from .formatting import fmt_number
 
@@ -114,7 +114,9 @@ class EffectEstimate:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+        from .jsonout import dumps
+
+        return dumps(self.to_dict(), **kwargs)
 
     def summary(self) -> pd.DataFrame:
         """Dutch two-column table."""
@@ -152,7 +154,7 @@ class EffectEstimate:
 
 
 def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=None,
-                    threshold: int = 10) -> pd.DataFrame:
+                    threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.DataFrame:
     """Wide panel (regions × years) of one indicator: from the case's ``metingen`` when it
     has that indicator (any wijken or buurten), else from the CBS figures.
 

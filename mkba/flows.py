@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .assumptions import VOLUNTEER_METHODS  # noqa: F401  (one home; re-exported here)
 from .io import Case
 from .prices import index_factor
 
@@ -111,8 +112,6 @@ def _warn_once(warnings, lines, rows, ks, keys, mask, message) -> None:
         start, end = keys.column("start_year")[ks[i]], keys.column("end_year")[ks[i]]
         warnings.setdefault(task, []).append(message(rec, start, end))
 
-
-VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "nul")
 
 
 def optimism(lines: pd.DataFrame, taken: pd.DataFrame, task_column: str) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .assumptions import MAX_AMOUNT
 from .errors import CaseError, Problem
 from .prices import cpi_series
 from .schema import (
@@ -401,6 +402,11 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
         word = {"year": "jaartal", "int": "geheel getal"}.get(spec.kind, "getal")
         if number is None or not np.isfinite(number):
             problems.append(Problem(file, r, spec.name, f"'{v}' is geen {word}"))
+        elif abs(number) > MAX_AMOUNT:
+            text = _as_text(v)
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} tekens)"
+            problems.append(Problem(file, r, spec.name, f"'{shown}' is te groot (meer dan "
+                                                        "1.000.000.000.000)"))
         elif spec.kind in ("year", "int") and not float(number).is_integer():
             problems.append(Problem(file, r, spec.name, f"'{v}' is geen {word}"))
         elif spec.kind == "fraction" and not (isinstance(v, str) and v.strip().endswith("%")) \

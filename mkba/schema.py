@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .assumptions import WIJK_CODE_PATTERN
+from .assumptions import WIJK_CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from .errors import Problem
 
 __all__ = [
@@ -38,7 +38,6 @@ MUNICIPALITY = "gemeente"
 DEFAULT_VARIANT = "project"
 #: CBS wijk code (WK + 4-digit gemeente + 2 characters; Amsterdam uses letters since 2022)
 #: or buurt code (BU + 4-digit gemeente + 4 characters).
-YEAR_MIN, YEAR_MAX = 1900, 2100
 
 PM_SCORES = ("--", "-", "0", "+", "++")
 #: Fields of an effect line that can carry a range (``TAAK/EFFECT/VELD``).

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE
+from .assumptions import DISCOUNT_RATE, MARKET_VALUE_CODE, VOLUNTEER_VALUATION
 from .errors import CaseError, Problem
 from .flows import (
     VOLUNTEER_METHODS,
@@ -49,6 +49,7 @@ from .flows import (
 )
 from .formatting import fmt_eur, fmt_number, fmt_pct
 from .io import Case
+from .jsonout import dumps
 from .prices import cpi_series, index_factor
 from .schema import EFFECT_FIELDS, parse_parameter
 
@@ -230,8 +231,8 @@ class Model:
     def __init__(self, case: Case, task_id: str, variant: str | None = None, *,
                  discount_rate: float = DISCOUNT_RATE, price_year: int | None = None,
                  base_year: int | None = None, horizon: int | None = None,
-                 volunteer_valuation: str = "vervangingskosten",
-                 market_value_code: str = "productiviteit_uur"):
+                 volunteer_valuation: str = VOLUNTEER_VALUATION,
+                 market_value_code: str = MARKET_VALUE_CODE):
         from .cba import _check_parameters, _task_frame, choose_variant
 
         cpi = cpi_series()
@@ -779,7 +780,7 @@ class Scenario:
         from .render import atomic_write
 
         path = Path(path)
-        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
+        atomic_write(path, dumps(self.to_dict(), indent=2))
         return path
 
 
@@ -796,15 +797,27 @@ def load_scenario(path) -> Scenario:
         raise CaseError([Problem(path.name, None, None,
                                  "verwacht een JSON-object met 'naam' en 'waarden'")])
     params = data.get("parameters", {}) or {}
+    if not isinstance(params, dict):
+        raise CaseError([Problem(path.name, None, "parameters", "verwacht een JSON-object")])
     allowed = {"discount_rate", "volunteer_valuation", "market_value_code"}
     for key in set(params) - allowed:
         problems.append(Problem(path.name, None, "parameters",
                                 f"onbekende parameter '{key}' (toegestaan: "
                                 + ", ".join(sorted(allowed)) + ")"))
+    from .settings import Settings, check_scenario_value
+
+    known = {k: v for k, v in params.items() if k in allowed}
+    problems += [Problem(path.name, None, "parameters", p.message)
+                 for p in Settings(**known).problems()]
     for key, value in data.get("waarden", {}).items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            problems.append(Problem(path.name, None, "waarden", f"'{key}': {value!r} is geen "
-                                                                "getal"))
+        try:
+            kind = _kind(parse_parameter(key))
+        except ValueError as exc:
+            problems.append(Problem(path.name, None, "waarden", str(exc)))
+            continue
+        message = check_scenario_value(kind, value)
+        if message:
+            problems.append(Problem(path.name, None, "waarden", f"'{key}': {message}"))
     if problems:
         raise CaseError(problems)
     return Scenario(str(data.get("naam", path.stem)), dict(data.get("waarden", {})),

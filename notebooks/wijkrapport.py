@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -17,18 +19,22 @@
 # %% tags=["parameters"]
 wijk_code: str = "WK036330"  # CBS-code van de wijk (WK…) of buurt (BU…)
 case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx), leeg voor alleen het wijkprofiel
-discount_rate: float = 0.0225  # reële discontovoet als fractie (2,25 %)
-price_year: int = 0  # prijspeil van alle bedragen, 0 voor het laatste jaar van de CPI-reeks
-base_year: int = 0  # jaar waarnaar contant gemaakt wordt, 0 voor het startjaar van elke taak
-horizon: int = 0  # aantal jaren vanaf het startjaar, 0 voor tot en met het eindjaar
+discount_rate: float | None = None  # reële discontovoet als fractie; None: die van het scenario, anders 0,0225 (2,25 %)
+price_year: int | None = None  # prijspeil van alle bedragen; None: het laatste jaar van de CPI-reeks
+base_year: int | None = None  # jaar waarnaar contant gemaakt wordt; None: het startjaar van elke taak
+horizon: int | None = None  # aantal jaren vanaf het startjaar (1–200); None: tot en met het eindjaar
+volunteer_valuation: str | None = None  # vervangingskosten, marktwaarde of nul; None: die van het scenario, anders vervangingskosten
+market_value_code: str | None = None  # kengetal voor de marktwaarde van een uur; None: productiviteit_uur
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
-scenario_path: str = ""  # scenario met gekozen aannames (uit de evaluatiesessie), leeg voor geen
+scenario_path: str | None = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 
 # %%
 from mkba.reports import wijk_report
 
 rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_year=price_year,
-                      base_year=base_year, horizon=horizon, threshold=threshold,
+                      base_year=base_year, horizon=horizon,
+                      volunteer_valuation=volunteer_valuation,
+                      market_value_code=market_value_code, threshold=threshold,
                       scenario_path=scenario_path)
 rapport.title()
 
