@@ -19,14 +19,14 @@
 # %% tags=["parameters"]
 wijk_code: str = "WK036330"  # CBS-code van de wijk (WK…) of buurt (BU…)
 case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx), leeg voor alleen het wijkprofiel
-discount_rate: float | None = None  # reële discontovoet als fractie; None: die van het scenario, anders 0,0225 (2,25 %)
-price_year: int | None = None  # prijspeil van alle bedragen; None: het laatste jaar van de CPI-reeks
-base_year: int | None = None  # jaar waarnaar contant gemaakt wordt; None: het startjaar van elke taak
-horizon: int | None = None  # aantal jaren vanaf het startjaar (1–200); None: tot en met het eindjaar
-volunteer_valuation: str | None = None  # vervangingskosten, marktwaarde of nul; None: die van het scenario, anders vervangingskosten
-market_value_code: str | None = None  # kengetal voor de marktwaarde van een uur; None: productiviteit_uur
+discount_rate: "Optional[float]" = None  # reële discontovoet als fractie; None: die van het scenario, anders 0,0225 (2,25 %)
+price_year: "Optional[int]" = None  # prijspeil van alle bedragen; None: het laatste jaar van de CPI-reeks
+base_year: "Optional[int]" = None  # jaar waarnaar contant gemaakt wordt; None: het startjaar van elke taak
+horizon: "Optional[int]" = None  # aantal jaren vanaf het startjaar (1–200); None: tot en met het eindjaar
+volunteer_valuation: "Optional[str]" = None  # vervangingskosten, marktwaarde of nul; None: die van het scenario, anders vervangingskosten
+market_value_code: "Optional[str]" = None  # kengetal voor de marktwaarde van een uur; None: productiviteit_uur
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
-scenario_path: str | None = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
+scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 
 # %%
 from mkba.reports import wijk_report

@@ -24,7 +24,8 @@ TEST_NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "testrapport.ipyn
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
-                          "horizon", "threshold", "scenario_path"],
+                          "horizon", "volunteer_valuation", "market_value_code", "threshold",
+                          "scenario_path"],
     "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
     "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
                               "draws"],
@@ -140,7 +141,10 @@ class TestReport:
     def test_notebook_keeps_parameters(self, rendered):
         nb = nbformat.read(rendered / "WK036330.ipynb", as_version=4)
         params = nb.metadata["papermill"]["parameters"]
-        assert params["wijk_code"] == "WK036330" and params["discount_rate"] == 0.0225
+        # not chosen is None (the scenario's value, else the default), shown resolved
+        assert params["wijk_code"] == "WK036330" and params["discount_rate"] is None
+        page = (rendered / "WK036330.html").read_text(encoding="utf-8")
+        assert re.search(r"<td>discontovoet</td>\s*<td>2,25\s%</td>", page)
         assert not any("mkba-reset" in c.metadata.get("tags", []) for c in nb.cells)
 
     def test_plain_dutch_summary(self):
