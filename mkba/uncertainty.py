@@ -666,9 +666,13 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     --------
     >>> from mkba import read_case
     >>> from mkba.assumptions import DATA_DIR
-    >>> mc = monte_carlo(read_case(DATA_DIR / "voorbeeld"), "T1", draws=2000, seed=1)
-    >>> 0 <= mc.p_npv_positive <= 1, mc.draws
-    (True, 2000)
+    >>> from mkba import evaluate
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> mc = monte_carlo(case, "T1", draws=2000, seed=1)
+    >>> mc.draws, mc.npv.shape, abs(mc.deterministic_npv - evaluate(case).result("T1").npv) < 1e-6
+    (2000, (2000,), True)
+    >>> bool(mc.p_npv_positive == (mc.npv > 0).mean())
+    True
     """
     started = time.perf_counter()
     model = Model(case, task, variant, **_model_kwargs(params))

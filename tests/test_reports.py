@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -220,7 +221,9 @@ class TestBatch:
         # the test notebook shows no headline: the batch computes it, also for the failed wijk
         assert recs["WK036339"]["naam"] not in (None, "WK036339")
         assert not list(out.glob(".*.tmp"))
-        assert len({r["worker"] for r in recs.values()}) >= 1
+        # the reports ran in (at most two) worker processes, never in this one
+        pids = {r["worker"] for r in recs.values()}
+        assert result.workers == 2 and 1 <= len(pids) <= 2 and os.getpid() not in pids
 
     def test_index_shows_the_headline_of_each_report(self, tmp_path, monkeypatch):
         from mkba import batch as batch_module
