@@ -526,8 +526,10 @@ def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
     """Every name in ``bandbreedtes`` and ``correlaties`` must point at something that exists."""
     problems = []
     kosten, effecten = tables["kosten"], tables["effecten"]
-    posts = set(zip(kosten["taak_id"], kosten["post"], strict=True))
-    effects = set(zip(effecten["taak_id"], effecten["effect"], strict=True))
+    # .tolist(): iterating a string column element by element is slow on large cases
+    posts = set(zip(kosten["taak_id"].tolist(), kosten["post"].tolist(), strict=True)) \
+        if len(tables["bandbreedtes"]) else set()
+    effects = set(zip(effecten["taak_id"].tolist(), effecten["effect"].tolist(), strict=True))
     named = set(tables["bandbreedtes"]["parameter"])
 
     def check(name) -> str | None:

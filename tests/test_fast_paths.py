@@ -1,0 +1,87 @@
+"""Fast paths give exactly what the plain per-object code gives (issue 13, speed)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mkba import evaluate, read_case
+from mkba.jsonout import dumps
+
+from .conftest import EXAMPLE
+
+
+@pytest.mark.parametrize("params", [{}, {"discount_rate": 0.04, "price_year": 2020,
+                                          "horizon": 3},
+                                     {"volunteer_valuation": "nul", "base_year": 2018}])
+def test_evaluation_to_dict_equals_the_results_one_by_one(params):
+    """The example has several variants, financing, PM posts, transfers and tasks without
+    an IRR or B/C ratio (NaN → null)."""
+    ev = evaluate(read_case(EXAMPLE), **params)
+    fast = ev.to_dict()["tasks"]
+    slow = [r.to_dict() for r in ev.results()]
+    assert dumps(fast) == dumps(slow)  # the same JSON text, key order and number types
+    assert any(t["irr"] is None for t in fast) and any(t["pm"] for t in fast)
+    assert any(t["financing"]["per_bron"] for t in fast)
+
+
+def test_subset():
+    ev = evaluate(read_case(EXAMPLE)).subset(["T3"])
+    fast = ev.to_dict()["tasks"]
+    assert [t["task_id"] for t in fast] == ["T3"]
+    assert dumps(fast) == dumps([r.to_dict() for r in ev.results()])
+
+
+# --------------------------------------------------------------------------------------
+# reading a CSV by columns (pandas' C parser) gives what the csv module gives, cell by cell
+
+_CELL = st.text(alphabet="ab 1,.;\t-%€", max_size=4)
+
+
+@given(rows=st.lists(st.lists(_CELL, min_size=0, max_size=5), min_size=1, max_size=8),
+       sep=st.sampled_from([";", ",", "\t"]), end=st.sampled_from(["\n", "\r\n"]),
+       final=st.sampled_from(["", "\n", "\n\n"]))
+@settings(max_examples=300, deadline=None)
+def test_csv_by_columns_equals_cell_by_cell(rows, sep, end, final):
+    from pathlib import Path
+
+    from mkba.io import _read_csv_cells, _read_csv_columns
+
+    text = end.join(sep.join(r) for r in rows) + final
+    fast = _read_csv_columns(text, sep, Path("t.csv"), "kosten")
+    slow = _read_csv_cells(text, sep, Path("t.csv"), "kosten")
+    if fast is None:  # not plain: the cell-by-cell reader decides
+        return
+    assert fast.header == slow.header and fast.header_row == slow.header_row
+    assert fast.numbers == slow.numbers
+    for i in range(len(slow.header)):
+        assert fast.column(i) == slow.column(i)
+
+
+def test_plain_csv_is_read_by_columns(tmp_path):
+    from pathlib import Path
+
+    from mkba.io import _read_csv_columns
+
+    text = "a;b\n1;2\n\n3;4\n"
+    raw = _read_csv_columns(text, ";", Path("t.csv"), "kosten")
+    assert raw is not None and raw.numbers == [2, 4] and raw.column(1) == ["2", "4"]
+
+
+def test_example_files_read_the_same_both_ways():
+    from mkba.io import _decode, _read_csv_cells, _read_csv_columns
+
+    by_columns = 0
+    for path in sorted(EXAMPLE.glob("*.csv")):
+        text = _decode(path.read_bytes())
+        sep = max([";", ",", "\t"], key=next(x for x in text.splitlines() if x.strip()).count)
+        fast = _read_csv_columns(text, sep, path, path.stem)
+        slow = _read_csv_cells(text, sep, path, path.stem)
+        if fast is None:
+            continue
+        by_columns += 1
+        assert (fast.header, fast.header_row, fast.numbers) == (
+            slow.header, slow.header_row, slow.numbers)
+        assert all(fast.column(i) == slow.column(i) for i in range(len(slow.header)))
+    assert by_columns >= 3
