@@ -77,7 +77,7 @@ def main() -> None:
         data = ev.to_dict()
         dict_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        text = dumps(data, indent=2)
+        text = dumps(data)  # as the command writes it (compact)
         dumps_s = time.perf_counter() - t0
         mkba = Path(sys.executable).with_name("mkba")
         cli = []

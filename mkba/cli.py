@@ -225,7 +225,8 @@ def _cmd_evaluate(args) -> int:
 
     result = run(args.case, _settings(args), task=args.task)
     if args.format == "json":
-        print(dumps(result.to_dict(), indent=2))
+        # compact: the pure-Python encoder that indent= needs takes seconds on large cases
+        print(dumps(result.to_dict()))
     else:
         from .console import evaluation_text
 

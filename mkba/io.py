@@ -249,19 +249,21 @@ def _read_csv_columns(text: str, sep: str, path: Path, table: str) -> _RawTable 
                                                   and not text.splitlines()[-1].strip()):
         return None  # line ends pandas counts differently: let the other reader decide
     df = df.fillna("")
-    columns = [df[c].tolist() for c in df.columns]
-    first = np.array([v.strip() == "" for v in columns[0]], dtype=bool) if columns else []
-    keep = [i for i in range(len(df)) if not first[i] or not _blank([c[i] for c in columns])]
-    if not keep:
+    columns = [df[c].to_numpy(dtype=object) for c in df.columns]
+    empty_first = (df[df.columns[0]].str.strip() == "").to_numpy(dtype=bool)
+    keep = np.flatnonzero(~empty_first)
+    maybe = np.flatnonzero(empty_first)
+    if len(maybe):  # rows whose first cell is empty: blank only if every cell is
+        filled = [i for i in maybe if not _blank([c[i] for c in columns])]
+        keep = np.sort(np.concatenate([keep, np.asarray(filled, dtype=np.int64)]))
+    if not len(keep):
         return None
     if text.splitlines()[keep[0]].count(sep) + 1 != len(columns):
         return None  # rows wider than the header: the other reader reports them
-    header = [c[keep[0]] for c in columns]
+    header = [str(c[keep[0]]) for c in columns]
     data = keep[1:]
-    cut = [[c[i] for i in data] for c in columns] if len(data) != len(df) - 1 else \
-        [c[1:] for c in columns]
-    return _RawTable(table, path.name, header, [], sep, keep[0] + 1, cut,
-                     [i + 1 for i in data])
+    return _RawTable(table, path.name, header, [], sep, int(keep[0]) + 1,
+                     [c[data] for c in columns], (data + 1).tolist())
 
 
 def _read_csv(path: Path, table: str) -> _RawTable:
@@ -489,7 +491,8 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
 
 def _factorize(values: list) -> tuple[np.ndarray, list]:
     """Codes into the distinct values (by type and value, so 1 and "1" stay apart)."""
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # a CSV column: in C
+    if isinstance(values, np.ndarray) or pd.api.types.infer_dtype(values, skipna=False) \
+            == "string":  # a CSV column (text only): factorised in C
         codes, uniques = pd.factorize(np.asarray(values, dtype=object))
         return codes.astype(np.int64, copy=False), list(uniques)
     index: dict = {}
