@@ -85,3 +85,22 @@ def test_example_files_read_the_same_both_ways():
             slow.header, slow.header_row, slow.numbers)
         assert all(list(fast.column(i)) == slow.column(i) for i in range(len(slow.header)))
     assert by_columns >= 3
+
+
+def test_importance_equals_spearman_input_by_input():
+    """The ranks of all inputs at once give scipy's Spearman ρ of each (ties included)."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from mkba.uncertainty import _importance
+
+    rng = np.random.default_rng(4)
+    values = {"a": rng.random(3000), "b": np.round(rng.random(3000), 1),  # many ties
+              "c": rng.normal(size=3000), "vast": np.full(3000, 2.0)}
+    npv = 3 * values["a"] - values["b"] + 0.1 * rng.normal(size=3000)
+    got = _importance(values, npv).set_index("name")
+    assert "vast" not in got.index  # no variation: no rank correlation
+    for name in ("a", "b", "c"):
+        assert got.loc[name, "spearman"] == pytest.approx(spearmanr(values[name], npv)[0],
+                                                          abs=1e-12)
+    assert got["share"].sum() == pytest.approx(1.0)
