@@ -38,7 +38,15 @@ import pandas as pd
 
 from .assumptions import DISCOUNT_RATE, MARKET_VALUE_CODE, VOLUNTEER_VALUATION
 from .errors import CaseError
-from .flows import COST, VOLUNTEER_METHODS, Keys, build_keys, cash_flows, line_keys
+from .flows import (
+    COST,
+    VOLUNTEER_METHODS,
+    FlowKind,
+    Keys,
+    build_keys,
+    cash_flows,
+    line_keys,
+)
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .jsonout import dumps, none_if_missing
@@ -532,8 +540,8 @@ def _yearly(flows: pd.DataFrame, keys: Keys, rate: float) -> pd.DataFrame:
 
     y = pd.DataFrame({
         "key": key, "year": year,
-        "costs": total(kind == 0), "benefits": total(kind == 1),
-        "transfers": total((kind == 2) & (amount > 0)),
+        "costs": total(kind == FlowKind.COST), "benefits": total(kind == FlowKind.BENEFIT),
+        "transfers": total((kind == FlowKind.TRANSFER) & (amount > 0)),
     })
     y["net"] = y["benefits"] - y["costs"]
     y["discount_factor"] = discount_factors(year, keys.column("base_year")[key], rate)
@@ -580,8 +588,9 @@ def _totals(flows: pd.DataFrame, keys: Keys, yearly: pd.DataFrame, n_pm) -> pd.D
     k, pv = flows["key"].to_numpy(), flows["pv"].to_numpy()
     kind = flows["kind"].cat.codes.to_numpy()
     t = keys.frame.copy()
-    t["pv_costs"] = np.bincount(k[kind == 0], weights=pv[kind == 0], minlength=n)
-    t["pv_benefits"] = np.bincount(k[kind == 1], weights=pv[kind == 1], minlength=n)
+    cost, benefit = kind == FlowKind.COST, kind == FlowKind.BENEFIT
+    t["pv_costs"] = np.bincount(k[cost], weights=pv[cost], minlength=n)
+    t["pv_benefits"] = np.bincount(k[benefit], weights=pv[benefit], minlength=n)
     t["npv"] = t["pv_benefits"] - t["pv_costs"]
     costs = t["pv_costs"].to_numpy()
     t["bc_ratio"] = np.where(costs > _TOL, t["pv_benefits"] / np.where(costs > _TOL, costs, 1.0),

@@ -12,6 +12,7 @@ The formulas are those of :mod:`mkba.cba` (module docstring).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
@@ -20,10 +21,20 @@ from .assumptions import VOLUNTEER_METHODS  # noqa: F401  (one home; re-exported
 from .io import Case
 from .prices import index_factor
 
-__all__ = ["COST", "BENEFIT", "TRANSFER", "Keys", "build_keys", "cash_flows", "line_keys"]
+__all__ = ["COST", "BENEFIT", "TRANSFER", "FlowKind", "Keys", "build_keys", "cash_flows",
+           "line_keys"]
 
 COST, BENEFIT, TRANSFER = "kosten", "baten", "overdracht"
 KINDS = (COST, BENEFIT, TRANSFER)
+
+
+class FlowKind(IntEnum):
+    """The code of a flow's kind: its position in :data:`KINDS` (the categorical codes of the
+    ``kind`` column), so that code never compares with a bare 0, 1 or 2."""
+
+    COST = KINDS.index(COST)
+    BENEFIT = KINDS.index(BENEFIT)
+    TRANSFER = KINDS.index(TRANSFER)
 
 
 @dataclass(frozen=True)
@@ -165,7 +176,7 @@ def _cost_flows(case: Case, keys: Keys, price_year, cpi, warnings, volunteer=Non
     rows, ks = rows[inside], ks[inside]
     return {
         "key": ks, "year": year[inside], "actor": k["actor"].to_numpy()[rows],
-        "kind": np.full(len(ks), 0), "item": k["post"].to_numpy()[rows],
+        "kind": np.full(len(ks), FlowKind.COST), "item": k["post"].to_numpy()[rows],
         "source_row": k["_row"].to_numpy()[rows], "amount": amount[rows],
     }
 
@@ -210,7 +221,8 @@ def _effect_flows(case: Case, keys: Keys, price_year, cpi, warnings) -> dict:
         "key": np.concatenate([ks[pair], ks[pair][t]]),
         "year": np.concatenate([year, year[t]]),
         "actor": np.concatenate([e["actor"].to_numpy()[line], loser[t]]),
-        "kind": np.concatenate([np.where(is_transfer, 2, 1), np.full(len(t), 2)]),
+        "kind": np.concatenate([np.where(is_transfer, FlowKind.TRANSFER, FlowKind.BENEFIT),
+                                np.full(len(t), FlowKind.TRANSFER)]),
         "item": np.concatenate([e["effect"].to_numpy()[line], e["effect"].to_numpy()[line][t]]),
         "source_row": np.concatenate([e["_row"].to_numpy()[line], e["_row"].to_numpy()[line][t]]),
         "amount": np.concatenate([value, -value[t]]),

@@ -69,11 +69,57 @@ class Case:
     files: Mapping[str, str]
     warnings: tuple[Problem, ...] = field(default=())
 
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
+    def _table(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise AttributeError(f"de casus heeft geen tabel '{name}'") from None
+
+    @property
+    def taken(self) -> pd.DataFrame:
+        """Table ``taken``: one row per transferred task."""
+        return self._table("taken")
+
+    @property
+    def kosten(self) -> pd.DataFrame:
+        """Table ``kosten``: cost lines per year."""
+        return self._table("kosten")
+
+    @property
+    def effecten(self) -> pd.DataFrame:
+        """Table ``effecten``: effect lines."""
+        return self._table("effecten")
+
+    @property
+    def kengetallen(self) -> pd.DataFrame:
+        """Table ``kengetallen``: unit values (shadow prices) with source."""
+        return self._table("kengetallen")
+
+    @property
+    def financiering(self) -> pd.DataFrame:
+        """Table ``financiering``: who paid how much."""
+        return self._table("financiering")
+
+    @property
+    def metingen(self) -> pd.DataFrame:
+        """Table ``metingen``: own measurements per wijk and year."""
+        return self._table("metingen")
+
+    @property
+    def doelen(self) -> pd.DataFrame:
+        """Table ``doelen``: targets per task and indicator."""
+        return self._table("doelen")
+
+    @property
+    def bandbreedtes(self) -> pd.DataFrame:
+        """Table ``bandbreedtes``: ranges of inputs."""
+        return self._table("bandbreedtes")
+
+    @property
+    def correlaties(self) -> pd.DataFrame:
+        """Table ``correlaties``: correlations between ranged inputs."""
+        return self._table("correlaties")
+
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {len(v)}" for k, v in self.tables.items() if len(v))

@@ -104,3 +104,17 @@ def test_importance_equals_spearman_input_by_input():
         assert got.loc[name, "spearman"] == pytest.approx(spearmanr(values[name], npv)[0],
                                                           abs=1e-12)
     assert got["share"].sum() == pytest.approx(1.0)
+
+
+def test_case_has_an_explicit_field_per_table():
+    """No __getattr__: every input table is a documented, read-only property (issue 13)."""
+    from mkba.io import Case
+    from mkba.schema import TABLES
+
+    assert "__getattr__" not in vars(Case)
+    case = read_case(EXAMPLE)
+    for name in TABLES:
+        assert isinstance(vars(Case)[name], property) and vars(Case)[name].__doc__
+        assert getattr(case, name) is case.tables[name]
+    with pytest.raises(AttributeError):
+        case.kostenn  # noqa: B018  (a typo is an error, not a table)
