@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from mkba import evaluate, read_case
-from mkba.jsonout import dumps
+
+try:
+    from mkba.jsonout import dumps
+except ImportError:  # an older mkba, to compare against (PYTHONPATH=…)
+    import json
+
+    def dumps(obj):
+        return json.dumps(obj, ensure_ascii=False, indent=2)
 
 
 def build_case(folder: Path, n_tasks: int, years: int = 30, seed: int = 1) -> Path:

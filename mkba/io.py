@@ -291,8 +291,8 @@ def _read_csv_columns(text: str, sep: str, path: Path, table: str) -> _RawTable 
                          skip_blank_lines=False, quoting=csv.QUOTE_NONE, engine="c")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
-    if len(text.splitlines()) != len(df) and not (len(text.splitlines()) == len(df) + 1
-                                                  and not text.splitlines()[-1].strip()):
+    lines = text.splitlines()
+    if len(lines) != len(df) and not (len(lines) == len(df) + 1 and not lines[-1].strip()):
         return None  # line ends pandas counts differently: let the other reader decide
     df = df.fillna("")
     columns = [df[c].to_numpy(dtype=object) for c in df.columns]
@@ -304,7 +304,7 @@ def _read_csv_columns(text: str, sep: str, path: Path, table: str) -> _RawTable 
         keep = np.sort(np.concatenate([keep, np.asarray(filled, dtype=np.int64)]))
     if not len(keep):
         return None
-    if text.splitlines()[keep[0]].count(sep) + 1 != len(columns):
+    if lines[keep[0]].count(sep) + 1 != len(columns):
         return None  # rows wider than the header: the other reader reports them
     header = [str(c[keep[0]]) for c in columns]
     data = keep[1:]
