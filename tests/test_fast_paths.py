@@ -118,3 +118,16 @@ def test_case_has_an_explicit_field_per_table():
         assert getattr(case, name) is case.tables[name]
     with pytest.raises(AttributeError):
         case.kostenn  # noqa: B018  (a typo is an error, not a table)
+
+
+def test_monte_carlo_chunks_do_not_change_the_draws():
+    import numpy as np
+
+    from mkba.uncertainty import monte_carlo
+
+    case = read_case(EXAMPLE)
+    a = monte_carlo(case, "T4", draws=3001, seed=9, chunk=7)  # many ragged chunks
+    b = monte_carlo(case, "T4", draws=3001, seed=9)  # the default (cache-sized) chunks
+    c = monte_carlo(case, "T4", draws=3001, seed=9, chunk=3001)  # one chunk
+    assert np.array_equal(a.npv, b.npv) and np.array_equal(b.npv, c.npv)
+    assert a.actor_npv.equals(c.actor_npv)
