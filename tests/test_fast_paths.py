@@ -120,7 +120,7 @@ def test_case_has_an_explicit_field_per_table():
         case.kostenn  # noqa: B018  (a typo is an error, not a table)
 
 
-def test_monte_carlo_chunks_do_not_change_the_draws():
+def test_monte_carlo_chunks_do_not_change_the_result():
     import numpy as np
 
     from mkba.uncertainty import monte_carlo
@@ -129,5 +129,9 @@ def test_monte_carlo_chunks_do_not_change_the_draws():
     a = monte_carlo(case, "T4", draws=3001, seed=9, chunk=7)  # many ragged chunks
     b = monte_carlo(case, "T4", draws=3001, seed=9)  # the default (cache-sized) chunks
     c = monte_carlo(case, "T4", draws=3001, seed=9, chunk=3001)  # one chunk
-    assert np.array_equal(a.npv, b.npv) and np.array_equal(b.npv, c.npv)
-    assert a.actor_npv.equals(c.actor_npv)
+    # the same draws; only the matrix products' rounding may differ (BLAS blocks by size)
+    for x in (a, b):
+        assert np.allclose(x.npv, c.npv, rtol=1e-12, atol=1e-6)
+        assert np.allclose(x.actor_npv.to_numpy(), c.actor_npv.to_numpy(), rtol=1e-12,
+                           atol=1e-6)
+    assert np.array_equal(b.npv, monte_carlo(case, "T4", draws=3001, seed=9).npv)
