@@ -32,7 +32,7 @@ __all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
-HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
+HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken", "buurtbudget")
 
 
 def _hash_files(paths) -> str:
@@ -57,12 +57,20 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
     package = Path(__file__).parent
     parts = [_hash_files(package.glob("*.py")), _hash_files([notebook]),
              _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
+             _stamp_files(_fetched_files()),  # `mkba cbs ophalen` output (cbs_tables)
              _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]
     if case_path:
         case = Path(case_path)
         files = [case] if case.is_file() else [p for p in case.iterdir() if p.is_file()]
         parts.append(_hash_files(files))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _fetched_files():
+    from .cbs_tables import fetched_dir
+
+    folder = fetched_dir()
+    return [p for p in folder.glob("*.*") if p.is_file()] if folder.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -374,8 +382,8 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     names = region_names(kwb)
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
-    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": []}
-             for c in codes}
+    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": [],
+                 "buurtbudget": None} for c in codes}
     for code in codes:
         try:
             year = profile_year(kwb, code)  # the year the report's profile shows
@@ -390,8 +398,11 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
 
         done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
+        from .process import buurtbudget_summary
+
         for code, head in heads.items():
             head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
+            head["buurtbudget"] = buurtbudget_summary(done.case, code)
     return heads
 
 
@@ -412,14 +423,27 @@ th {{ background: #f1f4f7; }}
 </style></head><body>
 <h1>Wijkrapporten</h1>
 <p>{summary}</p>
+{kaart}
 <table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
-<th>status</th><th>rapport</th></tr></thead>
+<th>buurtbudget: gespaard</th><th>status</th><th>rapport</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
-<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Bron wijkcijfers: CBS.</p>
+<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Buurtbudget: wat de wijk
+aan het eind van het laatste jaar gespaard heeft (ontvangen min besteed, nominaal). Bron
+wijkcijfers: CBS.</p>
 </body></html>
 """
+
+
+def _budget_cell(budget: dict | None) -> str:
+    """The index cell of a wijk's buurtbudget (mkba.process.buurtbudget_summary)."""
+    from .formatting import fmt_eur
+
+    if not budget:
+        return "–"
+    return (f"{fmt_eur(budget['gespaard'])} ({budget['jaar']}; ontvangen "
+            f"{fmt_eur(budget['ontvangen'])}, besteed {fmt_eur(budget['besteed'])})")
 
 
 def _write_outputs(result: BatchResult, case_path, parameters) -> None:
@@ -436,14 +460,18 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
                 else f"<span class='mislukt' title='{esc(r['error'])}'>mislukt</span>")
         inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({r['jaar']})"
         rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r['naam'])}</td><td>{inh}</td>"
-                    f"<td>{tasks}</td><td>{esc(r['status'])}</td><td>{link}</td></tr>")
+                    f"<td>{tasks}</td><td>{_budget_cell(r.get('buurtbudget'))}</td>"
+                    f"<td>{esc(r['status'])}</td><td>{link}</td></tr>")
     n = len(result.records)
     summary = (f"{n} wijken; {n - result.n_failed - result.n_skipped} gemaakt, "
                f"{result.n_skipped} ongewijzigd overgeslagen, {result.n_failed} mislukt. "
                f"Gemaakt op {time.strftime('%d-%m-%Y %H:%M')} in "
                f"{fmt_number(result.seconds, 1)} seconden met {result.workers} worker(s) "
                f"({esc(result.engine)}).")
-    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows)))
+    from .maps import index_map_html  # draws only when a map file exists
+
+    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows),
+                                            kaart=index_map_html(result.records)))
     payload = {"case": case_path or None, "parameters": parameters,
                "seconds": round(result.seconds, 3), "workers": result.workers,
                "engine": result.engine, "failed": result.n_failed,

@@ -48,7 +48,23 @@ class Run:
                         ["name", "low", "high", "npv_low", "npv_high", "switching_value",
                          "switching_in_range"]].to_dict("records")]
                 entry["discount_rates"] = plain(extra["discount_rates"].to_dict("records"))
+        _add_process(out, self.case)
         return out
+
+
+def _add_process(out: dict, case) -> None:
+    """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.process)."""
+    from .process import _json_records, buurtbudget_balance, process_block
+
+    blocks: dict = {}
+    for entry in out["tasks"]:
+        task = entry["task_id"]
+        if task not in blocks:
+            blocks[task] = process_block(case, task)
+        entry["process"] = blocks[task]
+    wijken = {entry["wijk_code"] for entry in out["tasks"]}
+    budget = buurtbudget_balance(case)
+    out["buurtbudget"] = _json_records(budget[budget["wijk_code"].isin(wijken)])
 
 
 def run(case, settings: Settings | None = None, *, scenario=None, task: str | None = None,

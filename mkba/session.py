@@ -160,7 +160,10 @@ class Session:
                                "discontovoet"))
         for k, v in self.optimism.items():
             controls.append(slider(k, v, 0.0, 0.5, 0.01, k.replace("_", " ")))
-        valuation = w.Dropdown(options=list(VOLUNTEER_METHODS), value=self.volunteer_valuation,
+        from .flows import available_methods
+
+        valuation = w.Dropdown(options=available_methods(self.case.kengetallen),
+                               value=self.volunteer_valuation,
                                description="waardering vrijwilligersuur", style=style)
         valuation.observe(lambda c: self._changed("volunteer_valuation", c["new"], out), "value")
         name = w.Text(value="sessie", description="naam scenario", style=style)

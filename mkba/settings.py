@@ -24,7 +24,6 @@ from pathlib import Path
 from .assumptions import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_RANGE,
-    MARKET_VALUE_CODE,
     MAX_AMOUNT,
     MAX_HORIZON,
     SMALL_NUMBER_THRESHOLD,
@@ -38,16 +37,19 @@ from .errors import CaseError, Problem
 __all__ = ["Settings", "check_scenario_value", "SCENARIO_PARAMETERS"]
 
 #: Settings a scenario file may carry (its ``parameters`` object).
-SCENARIO_PARAMETERS = ("discount_rate", "volunteer_valuation", "market_value_code")
+SCENARIO_PARAMETERS = ("discount_rate", "volunteer_valuation", "market_value_code", "wage_code",
+                       "volunteer_benefit_code")
 #: The defaults of the settings whose default does not depend on the case.
-DEFAULTS = {"discount_rate": DISCOUNT_RATE, "volunteer_valuation": VOLUNTEER_VALUATION,
-            "market_value_code": MARKET_VALUE_CODE}
+#: (The kengetal codes stay None: mkba.flows fills in MARKET_VALUE_CODE and WAGE_CODE.)
+DEFAULTS = {"discount_rate": DISCOUNT_RATE, "volunteer_valuation": VOLUNTEER_VALUATION}
 #: Settings that go into :func:`mkba.evaluate` (and :class:`mkba.uncertainty.Model`).
 EVALUATION_FIELDS = ("discount_rate", "price_year", "base_year", "horizon",
-                     "volunteer_valuation", "market_value_code")
+                     "volunteer_valuation", "market_value_code", "wage_code",
+                     "volunteer_benefit_code", "peiljaar")
 #: Parameter names of the wijk report notebook, in the order of its parameters cell.
 REPORT_FIELDS = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
-                 "market_value_code", "threshold", "scenario_path")
+                 "market_value_code", "wage_code", "volunteer_benefit_code", "peiljaar",
+                 "threshold", "scenario_path")
 
 
 def _is_int(value) -> bool:
@@ -96,9 +98,15 @@ class Settings:
         Year to discount to (default: each task's ``startjaar``).
     horizon : int, optional
         Years from ``startjaar`` (default: up to ``eindjaar``).
-    volunteer_valuation : {"vervangingskosten", "marktwaarde", "nul"}, optional
+    volunteer_valuation : {"vervangingskosten", "marktwaarde", "gederfd_loon", "nul"}, optional
     market_value_code : str, optional
-        Kengetal for ``marktwaarde`` (default ``productiviteit_uur``).
+        Kengetal for ``marktwaarde`` (default ``marktprijs_uur``).
+    wage_code : str, optional
+        Kengetal for ``gederfd_loon`` (default ``productiviteit_uur``).
+    volunteer_benefit_code : str, optional
+        Kengetal with the value of volunteering to the volunteer per hour (default none).
+    peiljaar : int, optional
+        First forecast year (default: the current year).
     draws : int
         Monte Carlo draws (0: none).
     seed : int
@@ -129,6 +137,9 @@ class Settings:
     horizon: int | None = None
     volunteer_valuation: str | None = None
     market_value_code: str | None = None
+    wage_code: str | None = None
+    volunteer_benefit_code: str | None = None
+    peiljaar: int | None = None
     draws: int = 0
     seed: int = 0
     threshold: int = SMALL_NUMBER_THRESHOLD
@@ -147,7 +158,8 @@ class Settings:
             msg = check_discount_rate(self.discount_rate)
             if msg:
                 add("discount_rate", msg)
-        for name, label in (("price_year", "prijsjaar"), ("base_year", "basisjaar")):
+        for name, label in (("price_year", "prijsjaar"), ("base_year", "basisjaar"),
+                            ("peiljaar", "peiljaar")):
             value = getattr(self, name)
             if value is None:
                 continue
@@ -166,9 +178,10 @@ class Settings:
             add("volunteer_valuation", f"waardering vrijwilligersuren "
                                        f"{self.volunteer_valuation!r}: kies uit "
                                        + ", ".join(VOLUNTEER_METHODS))
-        if self.market_value_code is not None and (
-                not isinstance(self.market_value_code, str) or not self.market_value_code.strip()):
-            add("market_value_code", f"kengetal {self.market_value_code!r} moet een code zijn")
+        for name in ("market_value_code", "wage_code", "volunteer_benefit_code"):
+            code = getattr(self, name)
+            if code is not None and (not isinstance(code, str) or not code.strip()):
+                add(name, f"kengetal {code!r} moet een code zijn")
         for name, label in (("draws", "aantal trekkingen"), ("seed", "startgetal"),
                             ("threshold", "drempel")):
             value = getattr(self, name)

@@ -22,9 +22,12 @@ case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx), 
 discount_rate: "Optional[float]" = None  # reële discontovoet als fractie; None: die van het scenario, anders 0,0225 (2,25 %)
 price_year: "Optional[int]" = None  # prijspeil van alle bedragen; None: het laatste jaar van de CPI-reeks
 base_year: "Optional[int]" = None  # jaar waarnaar contant gemaakt wordt; None: het startjaar van elke taak
-horizon: "Optional[int]" = None  # aantal jaren vanaf het startjaar (1–200); None: tot en met het eindjaar
-volunteer_valuation: "Optional[str]" = None  # vervangingskosten, marktwaarde of nul; None: die van het scenario, anders vervangingskosten
-market_value_code: "Optional[str]" = None  # kengetal voor de marktwaarde van een uur; None: productiviteit_uur
+horizon: "Optional[int]" = None  # batenhorizon in jaren vanaf het startjaar (1–200); None: horizonjaar of eindjaar van de taak
+volunteer_valuation: "Optional[str]" = None  # vervangingskosten, marktwaarde, gederfd_loon of nul; None: die van het scenario, anders vervangingskosten
+market_value_code: "Optional[str]" = None  # kengetal met de marktprijs per uur; None: marktprijs_uur
+wage_code: "Optional[str]" = None  # kengetal met het gederfde loon per uur; None: productiviteit_uur
+volunteer_benefit_code: "Optional[str]" = None  # kengetal met de waarde voor de vrijwilliger per uur; None: geen
+peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: het huidige jaar
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 
@@ -34,8 +37,9 @@ from mkba.reports import wijk_report
 rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_year=price_year,
                       base_year=base_year, horizon=horizon,
                       volunteer_valuation=volunteer_valuation,
-                      market_value_code=market_value_code, threshold=threshold,
-                      scenario_path=scenario_path)
+                      market_value_code=market_value_code, wage_code=wage_code,
+                      volunteer_benefit_code=volunteer_benefit_code, peiljaar=peiljaar,
+                      threshold=threshold, scenario_path=scenario_path)
 rapport.title()
 
 # %% [markdown]
@@ -55,6 +59,11 @@ rapport.section_targets()
 
 # %%
 rapport.section_profile()
+
+# %%
+from mkba.maps import locator_section
+
+locator_section(rapport)
 
 # %%
 rapport.section_trends()
@@ -84,10 +93,19 @@ rapport.section_uncertainty()
 rapport.section_pm()
 
 # %% [markdown]
+# ## Hoe gaat het samenwerken?
+
+# %%
+rapport.section_process()
+
+# %% [markdown]
 # ## Financiering en hefboom
 
 # %%
 rapport.section_financing()
+
+# %%
+rapport.section_buurtbudget()
 
 # %% [markdown]
 # ## Aannames en bronnen

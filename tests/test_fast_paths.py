@@ -6,32 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mkba import evaluate, read_case
-from mkba.jsonout import dumps
+from mkba import read_case
 
 from .conftest import EXAMPLE
-
-
-@pytest.mark.parametrize("params", [{}, {"discount_rate": 0.04, "price_year": 2020,
-                                          "horizon": 3},
-                                     {"volunteer_valuation": "nul", "base_year": 2018}])
-def test_evaluation_to_dict_equals_the_results_one_by_one(params):
-    """The example has several variants, financing, PM posts, transfers and tasks without
-    an IRR or B/C ratio (NaN → null)."""
-    ev = evaluate(read_case(EXAMPLE), **params)
-    fast = ev.to_dict()["tasks"]
-    slow = [r.to_dict() for r in ev.results()]
-    assert dumps(fast) == dumps(slow)  # the same JSON text, key order and number types
-    assert any(t["irr"] is None for t in fast) and any(t["pm"] for t in fast)
-    assert any(t["financing"]["per_bron"] for t in fast)
-
-
-def test_subset():
-    ev = evaluate(read_case(EXAMPLE)).subset(["T3"])
-    fast = ev.to_dict()["tasks"]
-    assert [t["task_id"] for t in fast] == ["T3"]
-    assert dumps(fast) == dumps([r.to_dict() for r in ev.results()])
-
 
 # --------------------------------------------------------------------------------------
 # reading a CSV by columns (pandas' C parser) gives what the csv module gives, cell by cell

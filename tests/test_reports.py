@@ -25,8 +25,8 @@ TEST_NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "testrapport.ipyn
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
-                          "horizon", "volunteer_valuation", "market_value_code", "threshold",
-                          "scenario_path"],
+                          "horizon", "volunteer_valuation", "market_value_code", "wage_code",
+                          "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path"],
     "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
     "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
                               "draws"],

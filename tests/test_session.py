@@ -36,13 +36,13 @@ def test_changing_an_assumption_changes_the_result():
 
 def test_saved_scenario_round_trips_to_the_command_line(tmp_path, capsys):
     s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=tmp_path)
-    s.set("vervangingskosten_uur", 12.5)
+    s.set("T2/Vergoeding bewonerscollectief/factor", 1.2)
     s.set("discount_rate", 0.03)
     s.set("optimisme_kosten", 0.1)
     path = s.save("partners 22-11")
     assert path.name == "partners_22-11.json" and path.exists()
     back = load_scenario(path)
-    assert back.values["vervangingskosten_uur"] == 12.5
+    assert back.values["T2/Vergoeding bewonerscollectief/factor"] == 1.2
     assert back.parameters["discount_rate"] == 0.03
     assert main(["evaluate", str(EXAMPLE), "--task", "T2", "--scenario", str(path),
                  "--format", "json"]) == 0
