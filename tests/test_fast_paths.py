@@ -112,3 +112,22 @@ def test_monte_carlo_chunks_do_not_change_the_result():
         assert np.allclose(x.actor_npv.to_numpy(), c.actor_npv.to_numpy(), rtol=1e-12,
                            atol=1e-6)
     assert np.array_equal(b.npv, monte_carlo(case, "T4", draws=3001, seed=9).npv)
+
+
+@pytest.mark.parametrize("params", [{}, {"discount_rate": 0.04, "price_year": 2020,
+                                          "horizon": 3},
+                                     {"volunteer_valuation": "nul", "base_year": 2018}])
+def test_evaluation_to_dict_equals_the_results_one_by_one(params):
+    """Evaluation.to_dict turns the long tables into records in one pass; the result is the
+    same JSON text as each result's own to_dict (example: variants, financing, PM posts,
+    transfers, tasks without an IRR)."""
+    from mkba import evaluate
+    from mkba.jsonout import dumps
+
+    ev = evaluate(read_case(EXAMPLE), **params)
+    fast = ev.to_dict()["tasks"]
+    slow = [r.to_dict() for r in ev.results()]
+    assert all(r._records_cache is None for r in ev.results())  # the plain path really ran
+    assert dumps(fast) == dumps(slow)
+    assert any(t["pm"] for t in fast) and any(len(t["yearly"]) > 1 for t in fast)
+    assert any(t["financing"]["per_bron"] for t in fast)
