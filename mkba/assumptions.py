@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
            "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
-           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "INDICATOR_DIRECTIONS",
+           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS",
            "DISCOUNT_RATE_RANGE", "MAX_AMOUNT", "MAX_HORIZON", "MARKET_VALUE_CODE",
            "SMALL_NUMBER_THRESHOLD", "VOLUNTEER_METHODS", "VOLUNTEER_VALUATION", "WAGE_CODE",
            "YEAR_MIN", "YEAR_MAX"]
@@ -97,6 +97,11 @@ HEALTH_CONVENTION = (
 #: The IRR and payback year are shown only after a real investment phase: the outlays before
 #: the first positive year are at least this share of the average later net benefit per year.
 IRR_MIN_INVESTMENT_SHARE = 0.10
+#: An IRR above this (100 % a year) is not shown as a number even after an investment phase:
+#: it only says that the outlay is small next to the yearly benefits, not what the task
+#: returns. The guidance ranks projects by NPV (Algemene leidraad MKBA, CPB/PBL 2013, § 9);
+#: it gives no cap, so the cap is a choice of mkba, shown in the output.
+IRR_MAX_SHOWN = 1.0
 #: The direction of improvement of CBS indicators whose direction is not in doubt ("lager":
 #: fewer is better). An effect line with an estimated quantity takes its sign from its own
 #: ``richting`` or from here, never from whether a ``doelen`` row exists.
@@ -201,6 +206,15 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "drempel IRR",
         ),
         Assumption(
+            "irr_max_shown",
+            IRR_MAX_SHOWN,
+            "fractie per jaar",
+            "Keuze mkba: de leidraad (CPB/PBL 2013) rangschikt op NCW en noemt geen grens",
+            "Een IRR boven 100 % per jaar wordt niet als getal getoond maar als 'n.v.t.' met de "
+            "reden: de uitgaven vooraf zijn dan klein naast de jaarlijkse baten.",
+            "grens IRR",
+        ),
+        Assumption(
             "leverage",
             "bijdragen van anderen per gemeente-euro",
             "verhouding",
@@ -237,6 +251,25 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "Gangbare praktijk van statistische bureaus (CBS: geen cijfers over kleine groepen)",
             "Aantallen onder deze drempel, en cijfers die daarop rusten, worden niet getoond.",
             "drempel kleine aantallen",
+        ),
+        Assumption(
+            "effect_min_pre_years",
+            2,
+            "jaren",
+            "Eigen keuze (de MKBA-leidraden zeggen hier niets over): met één jaar vóór de "
+            "start is een verschil-in-verschillen niet van toeval of een eenmalige uitschieter "
+            "te onderscheiden en is geen pre-trendtoets mogelijk",
+            "Minder jaren met een meting vóór de start: geen effectschatting.",
+            "minimum jaren vóór de start (effect)",
+        ),
+        Assumption(
+            "effect_strong_pre_years",
+            4,
+            "jaren",
+            "Eigen keuze: vanaf 4 jaren vóór de start zijn niveau en trend van de wijk en de "
+            "vergelijkingswijken te vergelijken; met 2–3 jaren heet een schatting 'indicatief'",
+            "Minder jaren vóór de start: de effectschatting is hooguit indicatief.",
+            "jaren vóór de start voor 'sterk' bewijs (effect)",
         ),
     )
 }

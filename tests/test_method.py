@@ -122,9 +122,19 @@ class TestEstimatedQuantities:
         doelen = [["taak_id", "indicator", "basisjaar", "streefjaar", "streefwaarde",
                    "richting"],
                   ["T1", "PersonenPerSoortUitkeringBijstand", "2017", "2021", "800", "lager"]]
+        # CBS has only 2017 before 2018 for these wijken, and an estimate needs two pre-years
+        # (issue 10): the case measures the indicator itself in 41 wijken, 2014–2021
+        rng = np.random.default_rng(3)
+        metingen = [["wijk_code", "indicator", "jaar", "waarde"]] + [
+            [code, "PersonenPerSoortUitkeringBijstand", str(y),
+             f"{level + (y - 2014) + rng.normal(0, 1):.2f}".replace(".", ",")]
+            for code, level in zip([f"WK0363{i:02d}" for i in range(40)] + ["WK036360"],
+                                   rng.normal(300, 30, 41), strict=True)
+            for y in range(2014, 2022)]
         case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "taken": taken,
                                                        "effecten": effecten,
-                                                       "doelen": doelen}))
+                                                       "doelen": doelen,
+                                                       "metingen": metingen}))
         filled, _ = quantities_from_estimates(case, n_placebo=50)
         q = filled.effecten["hoeveelheid"].to_numpy()
         est1 = effect_for_case(case, "PersonenPerSoortUitkeringBijstand", wijk="WK036360",
@@ -351,6 +361,27 @@ class TestIrr:
         y = (-600 + math.sqrt(600 ** 2 + 4 * 600 * 1000)) / (2 * 600)
         assert res.irr == pytest.approx(1 / y - 1)
         assert res.irr_note is None
+
+
+    def test_irr_above_100_percent_is_not_shown(self, tmp_path):
+        # outlay 200 is 29 % of the later 700 a year (a real investment phase), yet
+        # −200 + 700 y + 700 y² = 0 gives y = (−700 + √(700² + 4·700·200)) / 1400 = 0,2319,
+        # irr = 1/y − 1 ≈ 3,31: 331 % a year says nothing to a resident
+        y = (-700 + math.sqrt(700 ** 2 + 4 * 700 * 200)) / (2 * 700)
+        assert 1 / y - 1 > 3.3
+        res = evaluate(self.flows_case(tmp_path, [200, 0, 0], [0, 700, 700]),
+                       price_year=2024).result("I1")
+        assert res.irr is None and res.payback_year is None
+        assert res.irr_note.startswith("de interne rentevoet is meer dan 100 %")
+        assert "331 %" in res.irr_note
+
+    def test_irr_just_under_100_percent_is_shown(self, tmp_path):
+        # −1000 + 1300 y + 1300 y² = 0: y = (−1300 + √(1300² + 4·1300·1000)) / 2600 = 0,5096
+        y = (-1300 + math.sqrt(1300 ** 2 + 4 * 1300 * 1000)) / (2 * 1300)
+        res = evaluate(self.flows_case(tmp_path, [1000, 0, 0], [0, 1300, 1300]),
+                       price_year=2024).result("I1")
+        assert res.irr_note is None
+        assert res.irr == pytest.approx(1 / y - 1) and res.irr < 1
 
 
 class TestPmBreakEven:
