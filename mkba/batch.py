@@ -27,6 +27,7 @@ from pathlib import Path
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
 from .assumptions import DATA_DIR, REPORT_NOTEBOOK
 from .errors import CaseError, Problem
+from .jsonout import dumps
 
 __all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool", "plan_jobs",
            "run_job", "check_scheduler"]
@@ -124,7 +125,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
 
         atomic_write(snapshot, Path(notebook).read_text(encoding="utf-8"))
     return [Job(code, case_path, str(out), params,
-                hashlib.sha256(f"{base}|{code}|{json.dumps(params, sort_keys=True)}".encode())
+                hashlib.sha256(f"{base}|{code}|{dumps(params, sort_keys=True)}".encode())
                 .hexdigest(), isolate, str(snapshot)) for code in codes]
 
 
@@ -567,7 +568,9 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     notebook : path
         The report notebook (default ``notebooks/wijkrapport.ipynb``).
     **parameters
-        Report parameters (discount_rate, price_year, base_year, horizon, threshold).
+        Report parameters (:meth:`mkba.settings.Settings.to_report_parameters`: discount_rate,
+        price_year, base_year, horizon, volunteer_valuation, market_value_code, threshold,
+        scenario_path), or ``settings=Settings(...)``.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -815,17 +818,13 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         except CaseError:  # no CBS figures for this code
             continue
         value = inh.get((code, year))
-        if value is not None and value >= parameters.get("threshold", 10):  # else suppressed
+        if value is not None and value >= parameters["threshold"]:  # else suppressed
             heads[code].update(inwoners=float(value), jaar=year)
     if case_path:
         from .pipeline import run
+        from .settings import Settings
 
-        scenario = parameters.get("scenario_path") or None
-        done = run(case_path, scenario=scenario,
-                   discount_rate=None if scenario else parameters.get("discount_rate"),
-                   price_year=parameters.get("price_year") or None,
-                   base_year=parameters.get("base_year") or None,
-                   horizon=parameters.get("horizon") or None, kwb=kwb)
+        done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
         from .process import buurtbudget_summary
 
@@ -896,8 +895,7 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     payload = {"case": case_path or None, "parameters": parameters, "status": status,
                "seconds": round(seconds, 3), "workers": workers,
                "engine": engine, "failed": n_failed, "skipped": n_skipped, "wijken": records}
-    atomic_write(out / "batch.json", json.dumps(payload, ensure_ascii=False, indent=2,
-                                                allow_nan=False))
+    atomic_write(out / "batch.json", dumps(payload, indent=2))
     if not index:
         return
     rows = []
