@@ -381,7 +381,11 @@ def _read_csv(path: Path, table: str) -> _RawTable:
     text = _decode(path.read_bytes(), path.name)
     first = next((line for line in text.splitlines() if line.strip()), "")
     sep = max([";", ",", "\t"], key=first.count)
-    fast = _read_csv_columns(text, sep, path, table)
+    # a file near the limits (a line longer than a cell may be, more lines than rows allowed)
+    # goes to the cell-by-cell reader, which reports the row and cell
+    near_limits = (text.count("\n") > MAX_ROWS
+                   or max(map(len, text.splitlines()), default=0) > MAX_CELL_CHARS)
+    fast = None if near_limits else _read_csv_columns(text, sep, path, table)
     return fast if fast is not None else _read_csv_cells(text, sep, path, table)
 
 

@@ -123,7 +123,7 @@ CORPUS = [
      scenario(t, json.dumps({"naam": "x", "waarden": {}, "parameters": {"discount_rate": None}}))],
      2, "discount_rate None is geen getal"),
     ("scenario is an endless device", lambda t, m: ["evaluate", EXAMPLE, "--scenario",
-                                                    "/dev/zero"], 2, "geen gewoon bestand"),
+                                                    "/dev/zero"], 2, "/dev/zero"),
     ("scenario too big", lambda t, m: ["evaluate", EXAMPLE, "--scenario",
                                        scenario(t, b" " * 2_000_000 + b"{}")], 2, "te groot"),
     ("--out is a file (report)", lambda t, m: ["report", EXAMPLE, "--wijk", "WK036330", "--out",
