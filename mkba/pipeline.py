@@ -8,6 +8,8 @@ Precedence of parameters: the defaults, then the scenario file, then what the ca
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field
 
 from .cba import Evaluation, evaluate
@@ -56,12 +58,18 @@ def _add_process(out: dict, case) -> None:
     """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.process)."""
     from .process import _json_records, buurtbudget_balance, process_block
 
+    # a task without rows in the process tables gets the same (empty) block: build it once
+    # (was ≈ 12 ms per task, 12 s of a 1.000-task `evaluate --format json`)
+    with_rows = {str(t) for table in (case.criteria, case.partners, case.enquete,
+                                      case.enquete_turflijst)
+                 for t in table["taak_id"]}
     blocks: dict = {}
     for entry in out["tasks"]:
         task = entry["task_id"]
-        if task not in blocks:
-            blocks[task] = process_block(case, task)
-        entry["process"] = blocks[task]
+        key = task if task in with_rows else None
+        if key not in blocks:
+            blocks[key] = process_block(case, task)
+        entry["process"] = blocks[key] if key is not None else copy.deepcopy(blocks[None])
     wijken = {entry["wijk_code"] for entry in out["tasks"]}
     budget = buurtbudget_balance(case)
     out["buurtbudget"] = _json_records(budget[budget["wijk_code"].isin(wijken)])
