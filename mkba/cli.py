@@ -58,10 +58,11 @@ def _count(low: int, high: int | None = None):
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is geen geheel getal") from None
-        if value < low or (high is not None and value > high):
-            bound = f"tussen {low} en {high:_}".replace("_", ".") if high is not None \
-                else f"minstens {low}"
-            raise argparse.ArgumentTypeError(f"{value} moet {bound} zijn")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} moet minstens {low} zijn")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(
+                f"{value} moet hoogstens {high:_} zijn".replace("_", "."))
         return value
 
     parse.__name__ = "geheel getal"
