@@ -74,6 +74,8 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
                    help="aantallen onder deze drempel worden niet getoond (standaard 10)")
     p.add_argument("--scenario", default="", metavar="BESTAND",
                    help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie")
+    p.add_argument("--pdf", action="store_true",
+                   help="maak naast elk HTML-rapport ook een PDF (A4; nodig: chromium)")
 
 
 def _report_parameters(args) -> dict:
@@ -236,6 +238,10 @@ def _cmd_report(args) -> int:
 
     out = render_report(args.wijk, args.out, args.case, **_report_parameters(args))
     print(f"Rapport: {out.html}")
+    if args.pdf:
+        from .pdf import print_pdf
+
+        print(f"PDF: {print_pdf(out.html)}")
     print(f"Notebook (ter controle): {out.notebook}")
     return EXIT_OK
 
@@ -256,8 +262,26 @@ def _cmd_batch(args) -> int:
     for r in result.records:
         if r["status"] == "mislukt":
             print(f"mislukt: {r['wijk_code']}: {r['error']}", file=sys.stderr)
+    if args.pdf:
+        _batch_pdfs(result)
     print(f"Index: {result.index}")
     return EXIT_FAILED if result.n_failed else EXIT_OK
+
+
+def _batch_pdfs(result) -> None:
+    """A PDF next to every report of the batch that has none or an older one."""
+    from .pdf import print_pdf
+
+    made = 0
+    for r in result.records:
+        html = result.out_dir / r["html"]
+        if r["status"] == "mislukt" or not html.exists():
+            continue
+        pdf = html.with_suffix(".pdf")
+        if not pdf.exists() or pdf.stat().st_mtime < html.stat().st_mtime:
+            print_pdf(html, pdf)
+            made += 1
+    print(f"PDF: {made} gemaakt in {result.out_dir}")
 
 
 def _cmd_template(args) -> int:

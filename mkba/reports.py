@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -77,23 +78,69 @@ def headline_tasks(results) -> list[dict]:
              "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)} for r in results]
 
 
-def _figure(ax) -> str:
-    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it)."""
+def figure_alt(ax) -> str:
+    """A text alternative that says what a figure shows: its title, axes and legend.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.set(title="Kosten en baten per jaar", xlabel="jaar", ylabel="euro")
+    >>> figure_alt(ax)
+    'Figuur: Kosten en baten per jaar (jaar tegen euro)'
+    """
+    fig = ax.figure
+    title = ax.get_title() or (fig._suptitle.get_text() if fig._suptitle is not None else "")
+    axes = " tegen ".join(t for t in (ax.get_xlabel(), ax.get_ylabel()) if t)
+    legend = ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+    text = "Figuur: " + (" ".join(title.split()) or "grafiek")
+    if axes:
+        text += f" ({' '.join(axes.split())})"
+    if labels:
+        text += "; legenda: " + ", ".join(" ".join(t.split()) for t in labels)
+    return text
+
+
+def _figure(ax, alt: str = "") -> str:
+    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it), with a text
+    alternative that says what it shows (``alt``, or one built from title, axes and legend)."""
     import matplotlib.pyplot as plt
 
+    alt = alt or figure_alt(ax)
     fig = ax.figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     if plt.fignum_exists(getattr(fig, "number", -1)):
         plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<div class="figuur-kader"><img class="figuur" alt="figuur" '
+    return (f'<div class="figuur-kader"><img class="figuur" alt="{esc(alt)}" '
             f'src="data:image/png;base64,{data}"></div>')
 
 
-def _table(df: pd.DataFrame, index: bool = False) -> str:
-    """A DataFrame as an escaped HTML table (pandas escapes cell text)."""
-    return df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
+#: From this many columns a table is printed in smaller type.
+WIDE_TABLE = 9
+
+
+def _table(df: pd.DataFrame, index: bool = False, caption: str = "") -> str:
+    """A DataFrame as an escaped, accessible HTML table (pandas escapes cell text).
+
+    Every table has a ``<caption>`` (``caption``, or the list of its columns) and ``scope`` on
+    its header cells; a table with :data:`WIDE_TABLE` or more columns is printed smaller.
+    """
+    text = df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
+    if not caption:
+        caption = "Tabel met " + ", ".join(str(c) for c in df.columns)
+    text = re.sub(r'<table[^>]*class="dataframe tabel"[^>]*>',
+                  f'<table class="tabel"><caption>{esc(caption)}</caption>', text, count=1)
+    text = text.replace('<tr style="text-align: right;">', "<tr>")
+    text = text.replace("<th>", '<th scope="col">')
+    head, sep, body = text.partition("<tbody>")
+    if sep:
+        text = head + sep + body.replace('<th scope="col">', '<th scope="row">')
+    if df.shape[1] + (1 if index else 0) >= WIDE_TABLE:
+        text = f'<div class="breed">{text}</div>'
+    return text
 
 
 def _p(text: str) -> str:
