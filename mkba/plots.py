@@ -70,13 +70,17 @@ def detached():
 def _axes(ax, figsize=None):
     if ax is not None:
         return ax
-    with mkba_style():
-        if _DETACHED["on"]:
-            from matplotlib.figure import Figure
+    if _DETACHED["on"]:
+        from matplotlib.figure import Figure
 
-            ax = Figure(figsize=figsize or STYLE["figure.figsize"]).add_subplot()
-        else:
-            _, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+        fig = Figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    else:
+        # pyplot's figure is made OUTSIDE the style context: the first pyplot figure of a
+        # notebook activates the inline backend, which switches `interactive` on; inside
+        # rc_context that switch would be undone on exit and later figures never appear
+        fig = plt.figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    with mkba_style():
+        ax = fig.add_subplot()
     for key in ("axes.spines.top", "axes.spines.right"):
         ax.spines[key.split(".")[-1]].set_visible(False)
     ax.grid(True, alpha=0.3)

@@ -75,15 +75,4 @@ def test_unknown_assumption_is_refused():
     with pytest.raises(CaseError, match="geen variant"):
         Session(EXAMPLE, "T2", "bestaat_niet")
 
-
-def test_session_notebook_runs_non_interactively(tmp_path):
-    import papermill as pm
-
-    out = pm.execute_notebook(str(NOTEBOOK_DIR / "evaluatiesessie.ipynb"),
-                              str(tmp_path / "s.ipynb"),
-                              parameters={"case_path": str(EXAMPLE), "draws": 500,
-                                          "scenario_dir": str(tmp_path / "sc")},
-                              cwd=str(NOTEBOOK_DIR), progress_bar=False)
-    text = json.dumps(out)
-    assert "Traceback" not in text
-    assert "NCW" in text and "image/png" in text
+# the session notebook is executed in tests/test_notebook_figures.py (figures, text)
