@@ -454,7 +454,7 @@ class WijkReport:
         from .plots import plot_actors, plot_waterfall, plot_yearly
 
         rows = pd.DataFrame([{
-            "taak": r.task_id, "naam": r.name, "variant": r.variant,
+            "taak": r.task_id, "naam": r.name, "variant": variant_label(r.variant),
             "periode": f"{r.start_year}–{r.end_year}",
             "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
             "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
@@ -465,7 +465,7 @@ class WijkReport:
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."), _table(rows)]
         for r in self.results:
-            variant = "" if r.variant == "project" else f" — {esc(r.variant)}"
+            variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
             out.append(_figure(plot_yearly(r)))
             out.append(_figure(plot_waterfall(r)))
@@ -490,7 +490,7 @@ class WijkReport:
                   "tegelijk (Monte Carlo).")]
         for (task, variant), extra in self.uncertainty.items():
             mc, sens = extra["monte_carlo"], extra["sensitivity"]
-            label = task if variant == "project" else f"{task} — {variant}"
+            label = task if variant == "project" else f"{task} — {variant_label(variant)}"
             out.append(f"<h3>{esc(label)}</h3>")
             out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
@@ -518,7 +518,7 @@ class WijkReport:
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
             out.append(_table(pd.DataFrame({
-                "variant": t["variant"], "NCW": t["npv"].map(fmt_eur),
+                "variant": t["variant"].map(variant_label), "NCW": t["npv"].map(fmt_eur),
                 "B/K": t["bc_ratio"].map(fmt_ratio),
                 "kans NCW > 0": [fmt_pct(v, 0) if v is not None else fmt_pct(p, 0)
                                  for v, p in zip((self.p_npv_positive(task, v)
@@ -527,7 +527,8 @@ class WijkReport:
             d = cv["differences"]
             if len(d):
                 out.append(_table(pd.DataFrame({
-                    "variant": d["variant"], "ten opzichte van": d["ten_opzichte_van"],
+                    "variant": d["variant"].map(variant_label),
+                    "ten opzichte van": d["ten_opzichte_van"].map(variant_label),
                     "verschil in NCW": d["verschil"].map(fmt_eur),
                     "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
                                      for a, b in zip(d["p5"], d["p95"], strict=True)],
