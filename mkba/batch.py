@@ -409,12 +409,26 @@ table {{ border-collapse: collapse; width: 100%; font-size: 0.92rem; display: bl
 th, td {{ padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7eb; text-align: left;
           vertical-align: top; }}
 th {{ background: #f1f4f7; }}
-.mislukt {{ color: #c62828; font-weight: bold; }}
+caption {{ text-align: left; font-weight: 600; padding: 0.2rem 0; }}
+.mislukt {{ color: #b71c1c; font-weight: bold; }}
+.npv {{ white-space: nowrap; }}
+@media (max-width: 40rem) {{
+  /* on a phone: name and NCW first and visible without swiping; code and status below */
+  table, thead, tbody, tr, th, td {{ display: block; }}
+  thead {{ position: absolute; left: -9999px; }}
+  tr {{ border-bottom: 1px solid #c9d1d9; padding: 0.4rem 0; }}
+  td {{ border: none; padding: 0.1rem 0; }}
+  td.npv {{ white-space: normal; }}
+  td.code, td.status {{ color: #4a5560; font-size: 0.85rem; display: inline-block;
+                        margin-right: 0.6rem; }}
+}}
 </style></head><body>
 <h1>Wijkrapporten</h1>
 <p>{summary}</p>
-<table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
-<th>status</th><th>rapport</th></tr></thead>
+<table><caption>Per wijk de naam (link naar het rapport), de taken met hun NCW en B/K, het
+aantal inwoners, de CBS-code en de status</caption>
+<thead><tr><th scope="col">wijk</th><th scope="col">taken: NCW (B/K)</th>
+<th scope="col">inwoners</th><th scope="col">code</th><th scope="col">status</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -431,20 +445,25 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
     for r in result.records:
         tasks = "<br>".join(
             f"{esc(t['taak'])} {esc(t['naam'])}"
-            + ("" if t["variant"] == "project" else f" ({esc(t['variant'])})")
+            + ("" if t["variant"] == "project"
+               else f" ({esc(str(t['variant']).replace('_', ' '))})")
             + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})" for t in r["taken"]) or "–"
-        link = (f"<a href='{esc(r['html'])}'>rapport</a>" if r["status"] != FAILED
-                else f"<span class='mislukt' title='{esc(r['error'])}'>mislukt</span>")
+        name = esc(r["naam"] or r["wijk_code"])
+        link = (f"<a href='{esc(r['html'])}'>{name}</a>" if r["status"] != FAILED
+                else f"{name} <span class='mislukt'>(mislukt: {esc(r['error'])})</span>")
         inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({r['jaar']})"
-        rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r['naam'])}</td><td>{inh}</td>"
-                    f"<td>{tasks}</td><td>{esc(r['status'])}</td><td>{link}</td></tr>")
+        rows.append(f"<tr><td>{link}</td><td class='npv'>{tasks}</td><td>{inh}</td>"
+                    f"<td class='code'>{esc(r['wijk_code'])}</td>"
+                    f"<td class='status'>{esc(r['status'])}</td></tr>")
     n = len(result.records)
     summary = (f"{n} wijken; {n - result.n_failed - result.n_skipped} gemaakt, "
                f"{result.n_skipped} ongewijzigd overgeslagen, {result.n_failed} mislukt. "
                f"Gemaakt op {time.strftime('%d-%m-%Y %H:%M')} in "
                f"{fmt_number(result.seconds, 1)} seconden met {result.workers} worker(s) "
                f"({esc(result.engine)}).")
-    atomic_write(result.index, INDEX.format(summary=summary, rows="\n".join(rows)))
+    from .render import nbsp
+
+    atomic_write(result.index, INDEX.format(summary=summary, rows=nbsp("\n".join(rows))))
     payload = {"case": case_path or None, "parameters": parameters,
                "seconds": round(result.seconds, 3), "workers": result.workers,
                "engine": result.engine, "failed": result.n_failed,

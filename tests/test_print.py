@@ -195,3 +195,22 @@ class TestAccessibility:
         assert "€ " not in body
         assert re.search(r"€\u00a0−?\d", body)
         assert not re.search(r"\d %", body)
+
+
+def test_batch_pdf_next_to_every_report(tmp_path, monkeypatch, capsys):
+    """``mkba batch --pdf``: a PDF next to every report made (not for a failed wijk)."""
+    from mkba import batch as batch_module
+
+    from .test_reports import TEST_NOTEBOOK
+
+    original = batch_module.batch
+    monkeypatch.setattr(batch_module, "batch",
+                        lambda *a, **k: original(*a, notebook=TEST_NOTEBOOK, **k))
+    out = tmp_path / "b"
+    code = main(["batch", str(EXAMPLE), "--out", str(out), "--workers", "1", "--no-progress",
+                 "--wijk", "WK036330", "--wijk", "WK036339", "--pdf"])
+    assert code == 1  # the test notebook fails on purpose for WK036339
+    assert (out / "WK036330.pdf").read_bytes()[:5] == b"%PDF-"
+    assert not (out / "WK036339.pdf").exists()
+    assert "PDF: 1 gemaakt" in capsys.readouterr().out
+    assert "rapport WK036330" in _pdf_text(out / "WK036330.pdf")
