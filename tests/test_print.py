@@ -214,3 +214,83 @@ def test_batch_pdf_next_to_every_report(tmp_path, monkeypatch, capsys):
     assert not (out / "WK036339.pdf").exists()
     assert "PDF: 1 gemaakt" in capsys.readouterr().out
     assert "rapport WK036330" in _pdf_text(out / "WK036330.pdf")
+
+
+# ---------------------------------------------------------------- colour-blind-safe figures
+
+#: Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.
+CVD = {
+    "protanopie": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                   [-0.003882, -0.048116, 1.051998]],
+    "deuteranopie": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                     [-0.011820, 0.042940, 0.968881]],
+    "tritanopie": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                   [0.004733, 0.691367, 0.303900]],
+}
+
+
+def _lab(linear):
+    """CIE L*a*b* (D65) of a linear-RGB colour."""
+    import numpy as np
+
+    x, y, z = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                        [0.0193, 0.1192, 0.9505]]) @ np.clip(linear, 0, 1)
+
+    def f(t):
+        return np.cbrt(t) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    fx, fy, fz = f(x / 0.9505), f(y / 1.0), f(z / 1.089)
+    return np.array([116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)])
+
+
+def _linear(hex_):
+    import numpy as np
+
+    c = np.array([int(hex_.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _cvd_distance(a: str, b: str) -> float:
+    """Smallest CIE76 colour difference of two colours over the three dichromacies."""
+    import numpy as np
+
+    return min(float(np.linalg.norm(_lab(np.array(m) @ _linear(a))
+                                    - _lab(np.array(m) @ _linear(b)))) for m in CVD.values())
+
+
+def test_costs_and_benefits_are_told_apart_without_colour_vision():
+    from mkba.plots import COLORS, HATCH
+
+    # the old red/green pair is what the test must catch (ΔE ≈ 16 for deuteranopes)
+    assert _cvd_distance("#c62828", "#2e7d32") < 40
+    assert _cvd_distance(COLORS["kosten"], COLORS["baten"]) >= 40
+    assert HATCH["kosten"] and HATCH["kosten"] != HATCH["baten"]
+
+
+def test_figure_colours_have_graphic_contrast():
+    from mkba.plots import COLORS
+
+    for name, colour in COLORS.items():
+        assert _contrast(colour) >= 3.0, name
+
+
+def test_cost_bars_are_hatched_and_labelled():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mkba.plots import detached, plot_waterfall, plot_yearly
+
+    r = evaluate(read_case(EXAMPLE), task="T2").result("T2", "maatschappelijk_aanbesteden")
+    with detached():
+        ax = plot_yearly(r)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("kosten" in t for t in labels) and any("baten" in t for t in labels)
+        assert any(p.get_hatch() for p in ax.patches)
+        ax = plot_waterfall(r)
+        ticks = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+        # every label whole (the waterfall cut them at 20 characters)
+        assert "kosten: Vergoeding bewonerscollectief" in ticks
+        assert "baten: Vermeden onderhoud door gemeentelijke groendienst" in ticks
+        hatched = [p for p in ax.patches if p.get_hatch()]
+        costs = [p for p in ax.patches if p.get_width() < 0 and p.get_y() > 0.5]
+        assert hatched and len(hatched) == len(costs)
