@@ -574,6 +574,25 @@ class WijkReport:
                        "euro's van anderen per euro van de gemeente; een garantstelling telt "
                        "niet mee.") + _table(pd.DataFrame(lev)) + _table(per))
 
+    def section_appendix(self) -> Html:
+        """Every cost and effect line the computation used, so that each figure can be traced:
+        quantity, value per unit, source, the correction fractions, optimism and the note."""
+        if self.case is None or self.tasks.empty:
+            return Html(_p("Geen berekening, dus geen regels."))
+        mine = list(self.tasks["taak_id"])
+        out = [_p("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
+                  "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
+                  f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
+                  "in de README). Een lege fractie telt als 0.")]
+        costs, effects = trace_lines(self.case, mine)
+        if len(costs):
+            out.append(_table(costs, caption="Kostenregels: per post het bedrag of de "
+                                             "hoeveelheid maal de waarde per eenheid, met bron"))
+        if len(effects):
+            out.append(_table(effects, caption="Effectregels: hoeveelheid, waarde per eenheid, "
+                                               "bron en correcties"))
+        return Html("".join(out))
+
     def section_assumptions(self) -> Html:
         p = self.parameters
         params = pd.DataFrame([
@@ -766,6 +785,85 @@ def scenario_sentence(scenario) -> str:
     return (f"Let op: deze uitkomsten gebruiken het scenario <b>{esc(scenario.name)}</b>{what}, "
             "niet de aannames uit de casus. Het scenario zet: "
             + esc("; ".join(changes) or "niets anders") + ".")
+
+
+def _frac(value) -> str:
+    return "–" if pd.isna(value) else fmt_pct(value, 0)
+
+
+def _amount(value, decimals: int = 0) -> str:
+    return "–" if pd.isna(value) else fmt_eur(value, decimals)
+
+
+def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The case's cost and effect lines of ``tasks`` for the report's appendix (Dutch headers,
+    formatted). Cost lines that repeat every year with the same content are one row with
+    their years; the optimism shown is the line's own, else the task's."""
+    k = case.kengetallen.set_index("code") if len(case.kengetallen) else pd.DataFrame()
+    taken = case.taken.set_index("taak_id")
+
+    def source(code, own):
+        if isinstance(code, str) and code in k.index:
+            row = k.loc[code]
+            return (f"kengetal {code}: {fmt_eur(row['waarde'], 2)} per {row['eenheid']} "
+                    f"({row['prijsjaar']}); {row['bron']}"), float(row["waarde"])
+        return ("eigen bedrag uit de casus" if pd.notna(own) else "–"), own
+
+    def optimism(value, task, kind):
+        if pd.notna(value):
+            return _frac(value)
+        return _frac(taken.at[task, kind]) if kind in taken.columns else "–"
+
+    kosten = case.kosten[case.kosten["taak_id"].isin(tasks)]
+    cost_rows = []
+    keys = ["taak_id", "variant", "actor", "post", "soort", "bedrag", "hoeveelheid",
+            "kengetal", "prijsjaar", "optimisme", "toelichting"]
+    for key, group in kosten.groupby([c for c in keys if c in kosten], dropna=False, sort=False):
+        row = dict(zip([c for c in keys if c in kosten], key, strict=True))
+        years = sorted(int(y) for y in group["jaar"].dropna())
+        src, unit = source(row.get("kengetal"), row.get("bedrag"))
+        cost_rows.append({
+            "taak": row["taak_id"], "variant": variant_label(row["variant"])
+            if isinstance(row.get("variant"), str) else "alle",
+            "post": row["post"], "actor": row["actor"],
+            "soort": str(row.get("soort") or "–").replace("_", " ")
+            if isinstance(row.get("soort"), str) else "–",
+            "jaren": (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
+            if years else "–",
+            "per jaar": _amount(row.get("bedrag")) if pd.notna(row.get("bedrag")) else
+            (f"{fmt_number(row.get('hoeveelheid'), 0)} × {fmt_eur(unit, 2)}"
+             if pd.notna(row.get("hoeveelheid")) and pd.notna(unit) else "–"),
+            "prijsjaar": "–" if pd.isna(row.get("prijsjaar")) else str(int(row["prijsjaar"])),
+            "bron": src, "optimisme": optimism(row.get("optimisme"), row["taak_id"],
+                                               "optimisme_kosten"),
+            "toelichting": row.get("toelichting") if isinstance(row.get("toelichting"), str)
+            else ""})
+    eff = case.effecten[case.effecten["taak_id"].isin(tasks)]
+    effect_rows = []
+    for e in eff.itertuples(index=False):
+        pm = bool(e.pm) if pd.notna(e.pm) else False
+        src, unit = source(e.kengetal, e.waarde_per_eenheid)
+        if pm:
+            qty = f"PM ({e.pm_score})" if isinstance(e.pm_score, str) else "PM"
+        elif pd.notna(e.hoeveelheid):
+            qty = fmt_number(e.hoeveelheid, 0 if float(e.hoeveelheid).is_integer() else 2)
+        elif isinstance(e.indicator, str):
+            qty = f"geschat uit {e.indicator} (mkba effect)"
+        else:
+            qty = "–"
+        effect_rows.append({
+            "taak": e.taak_id, "variant": variant_label(e.variant)
+            if isinstance(e.variant, str) else "alle",
+            "effect": e.effect, "actor": e.actor, "jaren": f"{e.jaar_van}–{e.jaar_tot}",
+            "hoeveelheid per jaar": qty,
+            "waarde per eenheid": "–" if pm else _amount(unit, 2),
+            "bron": "–" if pm else src,
+            "deadweight": _frac(e.deadweight), "attributie": _frac(e.attributie),
+            "verdringing": _frac(e.verdringing), "afname per jaar": _frac(e.afname),
+            "optimisme": "–" if pm else optimism(e.optimisme, e.taak_id, "optimisme_baten"),
+            "overdracht van": e.overdracht_van if isinstance(e.overdracht_van, str) else "",
+            "toelichting": e.toelichting if isinstance(e.toelichting, str) else ""})
+    return pd.DataFrame(cost_rows), pd.DataFrame(effect_rows)
 
 
 def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: float = 0.0225,

@@ -199,9 +199,11 @@ class TestAccessibility:
 
 def test_batch_pdf_next_to_every_report(tmp_path, monkeypatch, capsys):
     """``mkba batch --pdf``: a PDF next to every report made (not for a failed wijk)."""
-    from mkba import batch as batch_module
+    import importlib
 
     from .test_reports import TEST_NOTEBOOK
+
+    batch_module = importlib.import_module("mkba.batch")
 
     original = batch_module.batch
     monkeypatch.setattr(batch_module, "batch",
@@ -294,3 +296,41 @@ def test_cost_bars_are_hatched_and_labelled():
         hatched = [p for p in ax.patches if p.get_hatch()]
         costs = [p for p in ax.patches if p.get_width() < 0 and p.get_y() > 0.5]
         assert hatched and len(hatched) == len(costs)
+
+
+# ---------------------------------------------------------------- traceability appendix
+
+
+def test_appendix_lists_every_line_with_its_inputs(printed):
+    """Each cost and effect line of T1 (read here with the csv module, not with mkba) is in the
+    appendix with its quantity, value, source, fractions and note."""
+    import csv
+    import html as html_lib
+
+    page = html_lib.unescape((printed / f"{WIJK}.html").read_text(encoding="utf-8"))
+    appendix = page[page.index("Bijlage: alle regels van de berekening"):]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", appendix)).replace("\u00a0", " ")
+    with open(EXAMPLE / "effecten.csv", encoding="utf-8") as f:
+        effects = [r for r in csv.DictReader(f, delimiter=";") if r["taak_id"] == "T1"]
+    with open(EXAMPLE / "kosten.csv", encoding="utf-8") as f:
+        costs = [r for r in csv.DictReader(f, delimiter=";") if r["taak_id"] == "T1"]
+    assert effects and costs
+    for e in effects:
+        assert e["effect"] in text
+        if e["pm"] == "ja":
+            continue
+        for field in ("deadweight", "attributie", "afname"):
+            if e[field]:
+                assert f"{e[field].rstrip('%')} %" in text, (e["effect"], field)
+        if e["toelichting"]:
+            assert e["toelichting"] in text
+    for c in costs:
+        assert c["post"] in text
+        if c["bedrag"]:
+            assert f"€ {c['bedrag']}" in text  # the csv writes 120.000: shown as € 120.000
+    # the volunteer line: hours × the kengetal, with the kengetal's source
+    hours = {c["hoeveelheid"] for c in costs if c["kengetal"] == "vervangingskosten_uur"}
+    assert any(f"{h} × € 18,80" in text for h in hours)
+    assert "kengetal vervangingskosten_uur" in text and "Kostenhandleiding" in text
+    # a repeated yearly line is one row with its years
+    assert "Coördinator (0,6 fte)" in text and text.count("Coördinator (0,6 fte)") == 1
