@@ -463,7 +463,8 @@ class WijkReport:
         } for r in self.results])
         out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
-                  "B/K = baten gedeeld door kosten."), _table(rows)]
+                  "B/K = baten gedeeld door kosten."),
+               _table(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
         for r in self.results:
             variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
