@@ -338,8 +338,13 @@ class WijkReport:
         def yes_no(v):
             return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
 
+        from .cbs import indicator_labels
+
+        labels = indicator_labels()
         shown = pd.DataFrame({
-            "taak": t["task_id"], "indicator": t["indicator"], "bron": t["source"],
+            "taak": t["task_id"],
+            "indicator": [labels.get(i, str(i).replace("_", " ")) for i in t["indicator"]],
+            "bron": t["source"],
             "basis": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} ({y})" if pd.notna(v) else "–"
                       for v, y in zip(t["base_value"], t["base_year"], strict=True)],
             "doel": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} in {y} ({d})"
@@ -365,7 +370,7 @@ class WijkReport:
         ci = t.dropna(subset=["latest_ci_low"])
         if len(ci):
             html_ += _table(pd.DataFrame({
-                "indicator": ci["indicator"],
+                "indicator": [labels.get(i, str(i).replace("_", " ")) for i in ci["indicator"]],
                 "laatste meting": [fmt_number(v, 2) for v in ci["latest_value"]],
                 "95%-interval": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
                                  for a, b in zip(ci["latest_ci_low"], ci["latest_ci_high"],

@@ -190,6 +190,16 @@ class TestAccessibility:
         # the notice box: text on its background
         assert _contrast("#1d2329", "#fff6e5") >= 4.5
 
+    def test_no_code_or_internal_references(self, page):
+        text = re.sub(r"<[^>]+>", " ", page[0][page[0].index("<body>"):])
+        assert "rapport.profile" not in text and "Issue" not in text
+        assert "GM0363" not in text  # the gemeente by name
+        # indicator labels in the page-one and targets sections (the effect section is
+        # another part of the report)
+        before_effects = text[:text.index("Komt het door de taak?")]
+        assert "bezoekers_buurthuis" not in before_effects
+        assert "bezoekers buurthuis" in before_effects
+
     def test_euro_amounts_never_break(self, page):
         body = page[0][page[0].index("<body>"):]
         assert "€ " not in body
