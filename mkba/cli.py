@@ -337,8 +337,9 @@ def _cmd_sessie(args) -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-COMMANDS = {"sessie": _cmd_sessie, "validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd_effect,
-            "report": _cmd_report, "batch": _cmd_batch, "template": _cmd_template}
+COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd_effect,
+            "report": _cmd_report, "batch": _cmd_batch, "template": _cmd_template,
+            "sessie": _cmd_sessie}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -138,11 +138,13 @@ class TestTwoVariants:
                         "klassiek aanbesteden; voor de samenleving is het saldo € 30.000 hoger.")
 
 
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    case = write_case(tmp_path_factory.mktemp("kaal") / "casus")
+    return wijk_report("WK036330", str(case), effects=False, draws=0)
+
+
 class TestWithoutTrekkerAndDoelen:
-    @pytest.fixture(scope="class")
-    def bare(self, tmp_path_factory):
-        case = write_case(tmp_path_factory.mktemp("kaal") / "casus")
-        return wijk_report("WK036330", str(case), effects=False, draws=0)
 
     def test_no_trekker(self, bare):
         assert "Sinds 2019 voeren bewoners of ondernemers deze taak uit." in text_of(

@@ -91,8 +91,8 @@ class TestPdf:
 
     def test_no_chromium_is_a_dutch_message(self, printed, monkeypatch, capsys):
         monkeypatch.setenv("MKBA_CHROMIUM", "bestaat-niet-chromium")
-        from mkba.pdf import print_pdf
         from mkba.errors import CaseError
+        from mkba.pdf import print_pdf
 
         with pytest.raises(CaseError, match="Chromium nodig"):
             print_pdf(printed / f"{WIJK}.html", printed / "x.pdf")
@@ -155,13 +155,15 @@ def test_contrast_formula_reference_values():
     assert _contrast("#767676") == pytest.approx(4.54, abs=0.01)
 
 
+@pytest.fixture(scope="module")
+def page(printed):
+    text = (printed / f"{WIJK}.html").read_text(encoding="utf-8")
+    parsed = _Page()
+    parsed.feed(text)
+    return text, parsed
+
+
 class TestAccessibility:
-    @pytest.fixture(scope="class")
-    def page(self, printed):
-        text = (printed / f"{WIJK}.html").read_text(encoding="utf-8")
-        parsed = _Page()
-        parsed.feed(text)
-        return text, parsed
 
     def test_title_names_the_wijk(self, page):
         assert page[1].title == f"Wijkrapport Transvaalbuurt ({WIJK})"
