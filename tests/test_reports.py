@@ -369,7 +369,12 @@ def test_verkenning_notebook_runs(tmp_path):
     text = json.dumps(out)
     assert "Traceback" not in text
     assert "WK034401" in text  # Utrecht's wijken side by side
-    assert "data:image/png" in text or "image/png" in text
+    # every plot cell shows its figure (tests/test_notebook_figures.py)
+    from .test_notebook_figures import drawing_cells, image_outputs
+
+    draws = drawing_cells(out)
+    assert sum(draws) >= 1
+    assert all(n == 1 for n, d in zip(image_outputs(out), draws, strict=True) if d)
 
 
 def test_reused_kernel_does_not_leak_variables(tmp_path):
