@@ -411,14 +411,12 @@ th, td {{ padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7eb; text-align: 
 th {{ background: #f1f4f7; }}
 caption {{ text-align: left; font-weight: 600; padding: 0.2rem 0; }}
 .mislukt {{ color: #b71c1c; font-weight: bold; }}
-.npv {{ white-space: nowrap; }}
 @media (max-width: 40rem) {{
   /* on a phone: name and NCW first and visible without swiping; code and status below */
-  table, thead, tbody, tr, th, td {{ display: block; }}
+  table, caption, thead, tbody, tr, th, td {{ display: block; }}
   thead {{ position: absolute; left: -9999px; }}
   tr {{ border-bottom: 1px solid #c9d1d9; padding: 0.4rem 0; }}
   td {{ border: none; padding: 0.1rem 0; }}
-  td.npv {{ white-space: normal; }}
   td.code, td.status {{ color: #4a5560; font-size: 0.85rem; display: inline-block;
                         margin-right: 0.6rem; }}
 }}
