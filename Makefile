@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock jupyter-config/jupyter_server_config.
 	@cp jupyter-config/jupyter_server_config.json $(VENV)/etc/jupyter/
 	@touch $(STAMP)
 
-.PHONY: help install demo test lint bench lock clean
+.PHONY: help install demo test test-online lint bench lock clean
 
 help: ## show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ demo: $(STAMP) ## run the main job on the shipped example case and print where t
 
 test: $(STAMP) ## run the whole test suite (unit, doctests, notebooks, CLI)
 	$(BIN)/python -m pytest -q
+
+test-online: $(STAMP) ## live tests against CBS and PDOK (needs internet; not in make test)
+	$(BIN)/python -m pytest -q -m online tests/test_cbs_online.py
 
 lint: $(STAMP) ## ruff lint
 	$(BIN)/ruff check mkba tests benchmarks

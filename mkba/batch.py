@@ -56,12 +56,20 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
     package = Path(__file__).parent
     parts = [_hash_files(package.glob("*.py")), _hash_files([notebook]),
              _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
+             _stamp_files(_fetched_files()),  # `mkba cbs ophalen` output (cbs_tables)
              _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]
     if case_path:
         case = Path(case_path)
         files = [case] if case.is_file() else [p for p in case.iterdir() if p.is_file()]
         parts.append(_hash_files(files))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _fetched_files():
+    from .cbs_tables import fetched_dir
+
+    folder = fetched_dir()
+    return [p for p in folder.glob("*.*") if p.is_file()] if folder.is_dir() else []
 
 
 @dataclass(frozen=True)
@@ -423,6 +431,7 @@ caption {{ text-align: left; font-weight: 600; padding: 0.2rem 0; }}
 </style></head><body>
 <h1>Wijkrapporten</h1>
 <p>{summary}</p>
+{kaart}
 <table><caption>Per wijk de naam (link naar het rapport), de taken met hun NCW en B/K, het
 aantal inwoners, de CBS-code en de status</caption>
 <thead><tr><th scope="col">wijk</th><th scope="col">taken: NCW (B/K)</th>
@@ -459,9 +468,11 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
                f"Gemaakt op {time.strftime('%d-%m-%Y %H:%M')} in "
                f"{fmt_number(result.seconds, 1)} seconden met {result.workers} worker(s) "
                f"({esc(result.engine)}).")
+    from .maps import index_map_html  # draws only when a map file exists
     from .render import nbsp
 
-    atomic_write(result.index, INDEX.format(summary=summary, rows=nbsp("\n".join(rows))))
+    atomic_write(result.index, INDEX.format(summary=summary, rows=nbsp("\n".join(rows)),
+                                            kaart=index_map_html(result.records)))
     payload = {"case": case_path or None, "parameters": parameters,
                "seconds": round(result.seconds, 3), "workers": result.workers,
                "engine": result.engine, "failed": result.n_failed,

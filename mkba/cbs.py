@@ -257,8 +257,36 @@ def _build_shipped() -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _fetched_stamp() -> tuple:
+    from .cbs_tables import fetched_dir
+
+    folder = fetched_dir()
+    if not folder.is_dir():
+        return ()
+    return (str(folder), *((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                           for f in sorted(folder.glob("kwb_*.csv*"))))
+
+
+@lru_cache(maxsize=2)
+def _with_fetched(stamp: tuple) -> pd.DataFrame:
+    """The shipped table with the files of ``mkba cbs ophalen`` in front (they win): one
+    combined table per state of the folder, so repeated calls cost a copy, not a merge."""
+    df = _load_shipped()
+    if len(stamp) < 2:
+        return df
+    from .cbs_fetch import read_fetched
+
+    fetched = read_fetched(stamp[0])[COLUMNS]
+    return pd.concat([fetched, df], ignore_index=True).drop_duplicates(
+        ["region_code", "year", "indicator"], keep="first").reset_index(drop=True)
+
+
 def load_kwb(extra=()) -> pd.DataFrame:
-    """The shipped CBS figures as one tidy long table, plus any ``extra`` downloads.
+    """The shipped CBS figures as one tidy long table, plus fetched and ``extra`` downloads.
+
+    Figures fetched with ``mkba cbs ophalen`` (folder :func:`mkba.cbs_fetch.fetched_dir`)
+    are added automatically and win over the shipped files (they are the latest CBS
+    release); ``extra`` wins over both.
 
     When two sources give a figure for the same region, year and indicator, the better one
     is kept (untouched CBS exports first, third-party renamed files last; see
@@ -273,7 +301,7 @@ def load_kwb(extra=()) -> pd.DataFrame:
     >>> kwb.query(q)["value"].tolist()  # CBS 84583NED, AantalInwoners_5
     [9250.0]
     """
-    df = _load_shipped()
+    df = _with_fetched(_fetched_stamp())  # plus what `mkba cbs ophalen` wrote (wins)
     if extra:
         more = [read_kwb(p) if not isinstance(p, pd.DataFrame) else p for p in extra]
         df = pd.concat([*more, df], ignore_index=True).drop_duplicates(

@@ -46,6 +46,18 @@ overzicht.summary()
 overzicht.plot_ranking(indicator);
 
 # %% [markdown]
+# ## Op de kaart
+#
+# Met een casus: de netto contante waarde (NCW) per inwoner in de wijken met een taak; zonder
+# casus: het aantal inwoners. De wijkgrenzen komen van het CBS via PDOK
+# (`mkba cbs ophalen --gemeente ... --kaart`).
+
+# %%
+from mkba.maps import choropleth
+
+choropleth(gemeente_code, case=casus, year=year or None, threshold=threshold)
+
+# %% [markdown]
 # ## Kosten en baten van de overgedragen taken
 
 # %%

@@ -51,6 +51,11 @@ rapport.section_targets()
 rapport.section_profile()
 
 # %%
+from mkba.maps import locator_section
+
+locator_section(rapport)
+
+# %%
 rapport.section_trends()
 
 # %% [markdown]
