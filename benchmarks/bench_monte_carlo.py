@@ -72,7 +72,7 @@ def loop_npv(model: Model, values: dict, draws: range) -> list[float]:
         total = 0.0
         for j in range(len(ln.q)):
             if ln.is_cost[j]:
-                t = int(ln.years[j][0])
+                t = int(ln.lo[j])
                 total -= ln.q[j] * ln.v[j] * ln.index[j] * (1 + r) ** -(t - model.base_year)
                 continue
             name = names[j - int(ln.is_cost.sum())]
@@ -80,7 +80,7 @@ def loop_npv(model: Model, values: dict, draws: range) -> list[float]:
             v = values["uur"][d]
             dw = values[f"{task}/{name}/deadweight"][d]
             keep = 1 - values[f"{task}/{name}/afname"][d]
-            for t in ln.years[j]:
+            for t in range(ln.lo[j], ln.hi[j] + 1):
                 total += (q * v * ln.index[j] * (1 - dw) * keep ** (t - ln.y_from[j])
                           * (1 + r) ** -(t - model.base_year))
         out.append(total)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
-           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN"]
+           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
+           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "INDICATOR_DIRECTIONS"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
@@ -44,6 +45,50 @@ class Assumption:
 
 #: Real discount rate, as a fraction per year.
 DISCOUNT_RATE = 0.0225
+#: Real risk-free rate of the Werkgroep discontovoet 2020 (the standard rate is this plus a
+#: risk premium of 3,25 %); only for costs/benefits shown to be entirely risk-free.
+RISK_FREE_RATE = -0.01
+_DISCOUNT_SOURCE = ("Rapport Werkgroep discontovoet 2020 (kabinetsbesluit, in werking "
+                    "1 januari 2021); toelichting Steunpunt Economische Expertise, "
+                    "rwseconomie.nl/discontovoet")
+#: Discount-rate variants shown by default: (label, r costs, r benefits, source). Only what
+#: the Dutch guidance names; a higher rate is left out because no current source gives one
+#: for this kind of project (the 4,5 % for public physical investments was the 2015 rule).
+DISCOUNT_RATE_VARIANTS = (
+    ("standaard 2,25 %", DISCOUNT_RATE, DISCOUNT_RATE,
+     _DISCOUNT_SOURCE + ": standaarddiscontovoet 2,25 % reëel (risicovrij −1 % plus "
+     "risicopremie 3,25 %)"),
+    ("risicovrij −1 % (alleen voor aantoonbaar risicoloze kosten en baten)", RISK_FREE_RATE,
+     RISK_FREE_RATE,
+     _DISCOUNT_SOURCE + ": risicovrije voet −1 %, alleen bij stevig onderbouwde volledig "
+     "risicovrije kosten of baten en een horizon tot 100 jaar"),
+)
+#: The cost-effectiveness (KEA) convention of health economics: not an MKBA variant, offered
+#: only on explicit request and labelled as such.
+HEALTH_CONVENTION = (
+    "kosteneffectiviteitsconventie gezondheidszorg (geen MKBA): kosten 4 %, effecten 1,5 %",
+    0.04, 0.015,
+    "Zorginstituut Nederland, Richtlijn voor het uitvoeren van economische evaluaties in de "
+    "gezondheidszorg (2016): kosten 4 %, effecten 1,5 %; bedoeld voor "
+    "kosteneffectiviteitsanalyse, niet voor een MKBA")
+#: The IRR and payback year are shown only after a real investment phase: the outlays before
+#: the first positive year are at least this share of the average later net benefit per year.
+IRR_MIN_INVESTMENT_SHARE = 0.10
+#: The direction of improvement of CBS indicators whose direction is not in doubt ("lager":
+#: fewer is better). An effect line with an estimated quantity takes its sign from its own
+#: ``richting`` or from here, never from whether a ``doelen`` row exists.
+INDICATOR_DIRECTIONS = {
+    **dict.fromkeys((
+        "PersonenPerSoortUitkeringBijstand", "PersonenPerSoortUitkeringWW",
+        "PersonenPerSoortUitkeringAO", "HuishOnderOfRondSociaalMinimum",
+        "HuishoudensMetEenLaagInkomen", "HuishoudensTot110VanSociaalMinimum",
+        "HuishoudensTot120VanSociaalMinimum", "GeweldsEnSeksueleMisdrijven",
+        "TotaalDiefstalUitWoningSchuurED", "VernielingMisdrijfTegenOpenbareOrde"), "lager"),
+    **dict.fromkeys((
+        "Nettoarbeidsparticipatie", "GemiddeldInkomenPerInwoner",
+        "GemiddeldInkomenPerInkomensontvanger", "GemGestandaardiseerdInkomenVanHuish"),
+        "hoger"),
+}
 
 ASSUMPTIONS: dict[str, Assumption] = {
     a.name: a
@@ -80,6 +125,87 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "SROI-conventie (de MKBA-leidraad zegt hier niets over: keuze van mkba)",
             "Een lege deadweight, attributie, verdringing of afname telt als 0.",
             "lege fracties",
+        ),
+        Assumption(
+            "peiljaar",
+            "huidig kalenderjaar",
+            "jaar",
+            "Keuze mkba (de leidraad is stil): HM Treasury Green Book (2022), optimism bias "
+            "geldt voor ramingen, niet voor gerealiseerde bedragen",
+            "Jaren vóór het peiljaar zijn gerealiseerd (geen correctie voor optimisme), "
+            "jaren vanaf het peiljaar zijn prognose.",
+            "peiljaar",
+        ),
+        Assumption(
+            "optimism_sign",
+            "elke post ongunstiger",
+            "regel",
+            "HM Treasury Green Book (2022) en Supplementary Green Book Guidance: Optimism "
+            "Bias; de Nederlandse leidraad noemt geen teken, dus keuze mkba",
+            "Correctie voor optimisme o: kosten × (1 + o), negatieve kosten × (1 − o), baten "
+            "× (1 − o), nadelige effecten × (1 + o); alleen in prognosejaren.",
+            "correctie voor optimisme",
+        ),
+        Assumption(
+            "discount_rate_variants",
+            "2,25 % en risicovrij −1 %",
+            "fractie per jaar (reëel)",
+            _DISCOUNT_SOURCE,
+            "De NCW staat standaard ook bij de risicovrije voet; een hogere voet alleen waar "
+            "een bron hem geeft (geen). De gezondheidsconventie (kosten 4 %, effecten 1,5 %) "
+            "hoort bij kosteneffectiviteitsanalyse en komt alleen op verzoek, zo gelabeld.",
+            "varianten discontovoet",
+        ),
+        Assumption(
+            "volunteer_valuation",
+            "vervangingskosten",
+            "euro per uur",
+            "Werkwijzer MKBA in het sociale domein (2017) en Kostenhandleiding Zorginstituut "
+            "Nederland: geen vaste Nederlandse waarde; keuze, met alle methoden naast elkaar",
+            "Een vrijwilligersuur tegen vervangingskosten (kengetal van de regel), marktprijs "
+            "van de dienst, gederfd loon, of nul. Een keuze, geen onzekerheid: Monte Carlo "
+            "trekt er niet over; elke uitvoer toont de NCW per methode en de omslagwaarde "
+            "per uur.",
+            "waardering vrijwilligersuur",
+        ),
+        Assumption(
+            "irr_investment_share",
+            IRR_MIN_INVESTMENT_SHARE,
+            "fractie",
+            "Keuze mkba (issue 9): zonder investeringsfase is de IRR geen rendement",
+            "IRR en terugverdienjaar alleen als de uitgaven vóór het eerste positieve jaar "
+            "minstens dit deel zijn van de latere netto baten per jaar; anders 'n.v.t.'.",
+            "drempel IRR",
+        ),
+        Assumption(
+            "leverage",
+            "bijdragen van anderen per gemeente-euro",
+            "verhouding",
+            "Keuze mkba (geen Nederlandse richtlijn voor de hefboom)",
+            "Telt subsidie, gift, crowdfunding, sponsoring en in natura; een garantstelling "
+            "telt aan geen van beide kanten, leningen en eigen inkomsten staan apart.",
+            "hefboom",
+        ),
+        Assumption(
+            "estimated_quantity",
+            "netto, zonder deadweight",
+            "regel",
+            "Algemene MKBA-leidraad (CPB/PBL 2013): een effect is het verschil met het "
+            "nulalternatief; een verschil-in-verschillenschatting is dat al",
+            "Een effect met een geschatte hoeveelheid (indicator, lege hoeveelheid) mag geen "
+            "deadweight hebben (fout bij het inlezen); het teken volgt uit de richting van de "
+            "indicator.",
+            "geschatte hoeveelheid",
+        ),
+        Assumption(
+            "totals",
+            "alleen bij één basisjaar en één variant per taak",
+            "regel",
+            "Algemene MKBA-leidraad (CPB/PBL 2013): varianten zijn alternatieven, geen "
+            "optelsom; contante waarden alleen optellen in hetzelfde basisjaar",
+            "Een totaal over taken bestaat alleen voor taken met hetzelfde basisjaar en één "
+            "gekozen variant per taak.",
+            "totalen",
         ),
         Assumption(
             "small_number_threshold",

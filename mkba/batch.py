@@ -31,7 +31,7 @@ __all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
-HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
+HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken", "buurtbudget")
 
 
 def _hash_files(paths) -> str:
@@ -379,8 +379,8 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     names = region_names(kwb)
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
-    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": []}
-             for c in codes}
+    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": [],
+                 "buurtbudget": None} for c in codes}
     for code in codes:
         try:
             year = profile_year(kwb, code)  # the year the report's profile shows
@@ -399,8 +399,11 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
                    base_year=parameters.get("base_year") or None,
                    horizon=parameters.get("horizon") or None, kwb=kwb)
         results = done.evaluation.results()
+        from .process import buurtbudget_summary
+
         for code, head in heads.items():
             head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
+            head["buurtbudget"] = buurtbudget_summary(done.case, code)
     return heads
 
 
@@ -433,15 +436,28 @@ caption {{ text-align: left; font-weight: 600; padding: 0.2rem 0; }}
 <p>{summary}</p>
 {kaart}
 <table><caption>Per wijk de naam (link naar het rapport), de taken met hun NCW en B/K, het
-aantal inwoners, de CBS-code en de status</caption>
+aantal inwoners, het gespaarde buurtbudget, de CBS-code en de status</caption>
 <thead><tr><th scope="col">wijk</th><th scope="col">taken: NCW (B/K)</th>
-<th scope="col">inwoners</th><th scope="col">code</th><th scope="col">status</th></tr></thead>
+<th scope="col">inwoners</th><th scope="col">buurtbudget: gespaard</th><th scope="col">code</th>
+<th scope="col">status</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
-<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Bron wijkcijfers: CBS.</p>
+<p>NCW = netto contante waarde (baten min kosten) voor de samenleving. Buurtbudget: wat de wijk
+aan het eind van het laatste jaar gespaard heeft (ontvangen min besteed, nominaal). Bron
+wijkcijfers: CBS.</p>
 </body></html>
 """
+
+
+def _budget_cell(budget: dict | None) -> str:
+    """The index cell of a wijk's buurtbudget (mkba.process.buurtbudget_summary)."""
+    from .formatting import fmt_eur
+
+    if not budget:
+        return "–"
+    return (f"{fmt_eur(budget['gespaard'])} ({budget['jaar']}; ontvangen "
+            f"{fmt_eur(budget['ontvangen'])}, besteed {fmt_eur(budget['besteed'])})")
 
 
 def _write_outputs(result: BatchResult, case_path, parameters) -> None:
@@ -460,6 +476,7 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
                 else f"{name} <span class='mislukt'>(mislukt: {esc(r['error'])})</span>")
         inh = "–" if r["inwoners"] is None else f"{fmt_number(r['inwoners'])} ({r['jaar']})"
         rows.append(f"<tr><td>{link}</td><td class='npv'>{tasks}</td><td>{inh}</td>"
+                    f"<td>{_budget_cell(r.get('buurtbudget'))}</td>"
                     f"<td class='code'>{esc(r['wijk_code'])}</td>"
                     f"<td class='status'>{esc(r['status'])}</td></tr>")
     n = len(result.records)

@@ -19,6 +19,14 @@ Semantics (so that any analyst can recompute a figure by hand):
    :mod:`mkba.prices` for the sign convention.
 8. **Variants.** A line with an empty ``variant`` belongs to every variant of its task; a task
    without named variants has one variant, ``project``.
+9. **Optimism bias** applies to forecast years (from ``peiljaar``) only and makes every line
+   worse (a disbenefit × (1 + o)); present values are split into realised and forecast.
+10. **Horizon and residual value.** The period runs to the benefit horizon (``horizonjaar``
+    or ``horizon``); an investment with a ``levensduur`` keeps a linear residual value at its
+    end, booked as its own benefit line.
+
+The README's "Rekenregels" list every rule, including volunteer valuation methods, leverage,
+financing counterparts, the IRR's investment phase, the PM break-even and totals.
 
 Results per task and variant: ``pv_costs``, ``pv_benefits``, ``npv = pv_benefits − pv_costs``,
 ``bc_ratio = pv_benefits / pv_costs``, ``irr`` of the societal net flow from ``startjaar``
@@ -37,15 +45,25 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE
+from .assumptions import DISCOUNT_RATE, IRR_MIN_INVESTMENT_SHARE
 from .errors import CaseError
-from .flows import COST, VOLUNTEER_METHODS, Keys, build_keys, cash_flows, line_keys
+from .financing import CONTRIBUTIONS
+from .flows import (
+    COST,
+    Keys,
+    _kengetal,
+    build_keys,
+    cash_flows,
+    line_keys,
+    volunteer_settings,
+)
 from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from .io import Case
 from .prices import cpi_series, derived_cpi_years, discount_factors
-from .schema import MUNICIPALITY
+from .schema import BUURTBUDGET, MUNICIPALITY
 
-__all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year"]
+__all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year",
+           "default_peiljaar", "investment_phase"]
 
 _TOL = 1e-6  # euros: below this a cumulative flow counts as zero
 
@@ -121,6 +139,50 @@ def payback_year(years, discounted_net) -> int | None:
     return int(years[nonzero[0] + hits[0]]) if len(hits) else None
 
 
+def investment_phase(values, share: float = IRR_MIN_INVESTMENT_SHARE) -> str | None:
+    """Why an IRR (and payback year) of these yearly net flows means nothing, or ``None``
+    when they do.
+
+    They mean something only after a real investment phase: the flows start with outlays
+    (negative years before the first positive one) that are at least ``share`` (10 %) of the
+    average later yearly net benefit. Otherwise the IRR is an artefact (e.g. 1.100 %).
+
+    Examples
+    --------
+    >>> investment_phase([-100, 60, 60]) is None
+    True
+    >>> investment_phase([-5, 100, 100])[:30]
+    'geen echte investeringsfase: d'
+    >>> investment_phase([100, -10, 50])
+    'geen investeringsfase: de netto kasstroom begint positief'
+    """
+    values = np.asarray(values, dtype=float)
+    nonzero = np.flatnonzero(np.abs(values) > _TOL)
+    if len(nonzero) == 0:
+        return "geen kasstroom"
+    v = values[nonzero[0]:]
+    if v[0] > 0:
+        return "geen investeringsfase: de netto kasstroom begint positief"
+    positive = np.flatnonzero(v > _TOL)
+    if len(positive) == 0:
+        return "de netto kasstroom wordt nooit positief"
+    outlay = -float(v[:positive[0]].sum())
+    later = v[positive[0]:]
+    later = float(later[later > 0].mean())
+    if outlay < share * later:
+        return (f"geen echte investeringsfase: de uitgaven vooraf ({fmt_eur(outlay)}) zijn "
+                f"minder dan {fmt_pct(share, 0)} van de latere netto baten per jaar "
+                f"({fmt_eur(later)})")
+    return None
+
+
+def default_peiljaar() -> int:
+    """The default peiljaar: the current calendar year (years before it are realised)."""
+    import datetime
+
+    return datetime.date.today().year
+
+
 # --------------------------------------------------------------------------------------
 # result objects
 
@@ -169,6 +231,12 @@ class MkbaResult:
     _yearly: pd.DataFrame = field(repr=False)
     _pm: pd.DataFrame = field(repr=False)
     _cashflows: pd.DataFrame = field(repr=False, default=None)
+    #: present values split into realised (years before the peiljaar) and forecast years
+    split: dict = field(default_factory=dict)
+    #: volunteer time: NPV under each valuation method and the switching value per hour
+    volunteer: dict = field(default_factory=dict)
+    #: why the IRR and payback year are not shown (None when they are meaningful)
+    irr_note: str | None = None
 
     def __repr__(self) -> str:
         return (f"<MkbaResult {self.task_id} {self.variant}: NCW {fmt_eur_compact(self.npv)}, "
@@ -229,15 +297,70 @@ class MkbaResult:
             ("Contante waarde baten", fmt_eur(self.pv_benefits)),
             ("Netto contante waarde (NCW)", fmt_eur(self.npv)),
             ("Baten/kostenverhouding", fmt_ratio(self.bc_ratio)),
-            ("Interne rentevoet", fmt_pct(self.irr)),
-            ("Terugverdienjaar", "–" if self.payback_year is None else str(self.payback_year)),
+            ("Interne rentevoet", f"n.v.t. ({self.irr_note})" if self.irr_note
+             else fmt_pct(self.irr)),
+            ("Terugverdienjaar", "n.v.t." if self.irr_note else
+             "–" if self.payback_year is None else str(self.payback_year)),
             ("Saldo gemeente", fmt_eur(self.municipality["npv"])),
-            ("Hefboom (euro van anderen per gemeente-euro)", fmt_ratio(self.financing["leverage"])),
+            ("Hefboom (bijdragen van anderen per bijgedragen gemeente-euro)",
+             fmt_ratio(self.financing["leverage"]) if self.financing["leverage"] is not None
+             else f"n.v.t. ({self.financing.get('leverage_reason') or 'geen financiering'})"),
             ("PM-posten", str(len(self._pm))),
             ("Prijspeil / basisjaar / discontovoet",
              f"{p['price_year']} / {self.base_year} / {fmt_pct(p['discount_rate'], 2)}"),
         ]
+        if self.split:
+            sp = self.split
+            rows.insert(7, ("waarvan gerealiseerd (vóór peiljaar " f"{sp['peiljaar']})",
+                            f"kosten {fmt_eur(sp['pv_costs_realised'])}, baten "
+                            f"{fmt_eur(sp['pv_benefits_realised'])}"))
+            rows.insert(8, ("waarvan prognose (vanaf peiljaar)",
+                            f"kosten {fmt_eur(sp['pv_costs_forecast'])}, baten "
+                            f"{fmt_eur(sp['pv_benefits_forecast'])}"))
+        if self.split.get("pv_residual"):
+            rows.insert(9, ("waarvan restwaarde van investeringen (in de baten)",
+                            fmt_eur(self.split["pv_residual"])))
+        if self.pm_break_even:
+            rows.append(("PM-posten en de uitkomst", self.pm_break_even["text"]))
+        if self.volunteer.get("switching_value_per_hour") is not None:
+            rows.append(("Omslagwaarde vrijwilligersuur (NCW = 0)",
+                         f"{fmt_eur(self.volunteer['switching_value_per_hour'], 2)} per uur"))
         return pd.DataFrame(rows, columns=["Onderdeel", "Waarde"]).set_index("Onderdeel")
+
+    @property
+    def pm_break_even(self) -> dict | None:
+        """What the PM posts together would have to be worth (present value) to turn the
+        verdict around; ``None`` without PM posts.
+
+        With a negative NPV: the positive PM posts must together be worth at least −NPV; with
+        a positive NPV and negative PM posts: those may together be worth at most the NPV.
+        """
+        pm = self._pm
+        if not len(pm):
+            return None
+        scores = pm["pm_score"].astype(str)
+        if self.npv < 0:
+            return {"amount": -self.npv, "direction": "positief",
+                    "text": f"de PM-posten moeten samen minstens {fmt_eur(-self.npv)} waard "
+                            "zijn om de NCW positief te maken"}
+        if scores.isin(["-", "--"]).any():
+            return {"amount": self.npv, "direction": "negatief",
+                    "text": f"de negatieve PM-posten mogen samen hoogstens {fmt_eur(self.npv)} "
+                            "waard zijn, anders wordt de NCW negatief"}
+        return {"amount": 0.0, "direction": "geen",
+                "text": "de NCW is positief en geen PM-post is negatief: de PM-posten "
+                        "kunnen de uitkomst niet omdraaien"}
+
+    def volunteer_table(self) -> pd.DataFrame:
+        """NPV under each valuation method of volunteer time, side by side (Dutch headers)."""
+        rows = self.volunteer.get("methods", [])
+        return pd.DataFrame({
+            "waardering vrijwilligersuur": [r["method"].replace("_", " ") for r in rows],
+            "euro per uur": [fmt_eur(r["value_per_hour"], 2) if r["value_per_hour"] is not None
+                             else "–" for r in rows],
+            "NCW": [fmt_eur(r["npv"]) if r["npv"] is not None else f"n.v.t. ({r['note']})"
+                    for r in rows],
+            "gekozen": ["ja" if r["chosen"] else "" for r in rows]})
 
     def _repr_html_(self) -> str:
         return (f"<p><b>{_escape(repr(self))}</b></p>" + self.summary().to_html()
@@ -257,8 +380,12 @@ class MkbaResult:
             "pv_benefits": self.pv_benefits,
             "npv": self.npv,
             "bc_ratio": _none_if_nan(self.bc_ratio),
-            "irr": _none_if_nan(self.irr),
-            "payback_year": self.payback_year,
+            "irr": None if self.irr_note else _none_if_nan(self.irr),
+            "irr_note": self.irr_note,
+            "payback_year": None if self.irr_note else self.payback_year,
+            **{k: v for k, v in self.split.items() if k != "peiljaar"},
+            "volunteer": self.volunteer,
+            "pm_break_even": self.pm_break_even,
             "by_actor": _records(self._by_actor),
             "municipality": self.municipality,
             "pm": _records(self._pm),
@@ -298,8 +425,47 @@ class Evaluation:
     case_warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return (f"<Evaluation {len(self.totals)} taak/variant-combinaties, "
-                f"NCW totaal {fmt_eur_compact(self.totals['npv'].sum())}>")
+        return (f"<Evaluation {len(self.totals)} taak/variant-combinaties van "
+                f"{self.totals['task_id'].nunique()} taken>")
+
+    def total(self, variants: dict | None = None) -> dict:
+        """The sum over tasks, only where a sum means something: one chosen variant per
+        task (``variants`` maps task → variant; a task with one variant needs none) and one
+        common base year. Otherwise a Dutch :class:`CaseError` that says why.
+
+        Variants are alternatives, not parts: adding them counts the same task twice. Present
+        values in different base years are in different units.
+
+        Examples
+        --------
+        >>> from mkba import read_case
+        >>> from mkba.assumptions import DATA_DIR
+        >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"), base_year=2018)
+        >>> t = ev.total({"T2": "maatschappelijk_aanbesteden"})
+        >>> t["base_year"], sorted(t["tasks"])
+        (2018, ['T1', 'T2', 'T3', 'T4'])
+        """
+        variants = dict(variants or {})
+        chosen = []
+        for task, rows in self.totals.groupby("task_id", sort=False):
+            options = list(rows["variant"])
+            if task not in variants and len(options) > 1:
+                raise CaseError(f"taak {task} heeft varianten ("
+                                + ", ".join(options) + "); kies er één per taak")
+            v = choose_variant(task, options, variants.get(task))
+            chosen.append(rows[rows["variant"] == v].iloc[0])
+        t = pd.DataFrame(chosen)
+        years = sorted(set(t["base_year"].astype(int)))
+        if len(years) > 1:
+            raise CaseError("de taken hebben verschillende basisjaren ("
+                            + ", ".join(map(str, years)) + "); contante waarden tellen alleen "
+                            "op in één basisjaar (geef één basisjaar op, bijv. --base-year "
+                            f"{years[0]})")
+        return {"base_year": years[0] if years else None,
+                "tasks": dict(zip(t["task_id"], t["variant"], strict=True)),
+                "pv_costs": float(t["pv_costs"].sum()),
+                "pv_benefits": float(t["pv_benefits"].sum()),
+                "npv": float(t["npv"].sum())}
 
     def __len__(self) -> int:
         return len(self.totals)
@@ -342,6 +508,11 @@ class Evaluation:
             parameters=self.parameters,
             _by_actor=parts.get("actors", key), _yearly=parts.get("yearly", key),
             _pm=parts.get("pm", key), _cashflows=parts.get("cashflows", key),
+            split={"peiljaar": self.parameters.get("peiljaar"),
+                   **{c: float(row[c]) for c in SPLIT_COLUMNS if c in row.index}},
+            volunteer=row["volunteer"] if "volunteer" in row.index else {},
+            irr_note=row["irr_note"] if "irr_note" in row.index
+            and isinstance(row["irr_note"], str) else None,
         )
 
     def summary(self) -> pd.DataFrame:
@@ -357,9 +528,14 @@ class Evaluation:
         }).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
+        try:
+            total = {**self.total(), "reason": None}
+        except CaseError as err:
+            total = {"npv": None, "reason": err.problems[0].message}
         return {
             "parameters": self.parameters,
             "tasks": [r.to_dict() for r in self.results()],
+            "total": total,
             "warnings": list(self.case_warnings),
         }
 
@@ -396,18 +572,47 @@ class _Parts:
         return self._groups[name].get(key, self._empty[name])
 
 
+
+
 def _financing_dict(df: pd.DataFrame) -> dict:
-    is_municipal = df["bron"].str.casefold() == MUNICIPALITY
-    counts = ~is_municipal & (df["soort"] != "garantstelling")
-    municipal = float(df.loc[is_municipal, "bedrag"].sum())
-    others = float(df.loc[counts, "bedrag"].sum())
+    """Financing totals and the leverage (hefboom).
+
+    The leverage counts contributions (:data:`CONTRIBUTIONS`) from others per contributed
+    municipal euro. A guarantee (garantstelling) counts on neither side; loans (lening) and
+    own revenue (eigen_inkomsten) are shown apart and are not leverage. A buurtbudget counts
+    as the municipality's contribution.
+    """
+    # a buurtbudget is municipal money that residents decide about: it counts as the
+    # municipality's contribution whatever bron says, never as others' money (mkba.process)
+    is_budget = (df["soort"] == BUURTBUDGET).to_numpy()
+    is_municipal = (df["bron"].str.casefold() == MUNICIPALITY).to_numpy() | is_budget
+    contribution = df["soort"].isin(CONTRIBUTIONS).to_numpy() | is_budget
+    municipal = float(df.loc[is_municipal & contribution, "bedrag"].sum())
+    others = float(df.loc[~is_municipal & contribution, "bedrag"].sum())
+    guarantees = float(df.loc[(df["soort"] == "garantstelling").to_numpy(), "bedrag"].sum())
+    reason = None
+    if df.empty:
+        reason = "geen financiering vastgelegd"
+    elif municipal <= 0 and guarantees > 0 and is_municipal.any():
+        reason = ("de gemeente bracht geen geld in, alleen een garantstelling; een "
+                  "garantstelling telt aan geen van beide kanten mee")
+    elif municipal <= 0:
+        reason = "de gemeente bracht geen geld in"
     return {
         "per_bron": {k: float(v) for k, v in df.groupby("bron")["bedrag"].sum().items()},
         "per_soort": {k: float(v) for k, v in df.groupby("soort")["bedrag"].sum().items()},
         "total": float(df["bedrag"].sum()),
         "municipal": municipal,
         "others": others,
+        "loans": float(df.loc[(df["soort"] == "lening").to_numpy(), "bedrag"].sum()),
+        "own_revenue": float(df.loc[(df["soort"] == "eigen_inkomsten").to_numpy(),
+                                    "bedrag"].sum()),
+        "guarantees": guarantees,
         "leverage": others / municipal if municipal > 0 else None,
+        "leverage_reason": reason,
+        "leverage_rule": "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
+                         "anderen per euro die de gemeente bijdraagt; leningen, eigen "
+                         "inkomsten en garantstellingen tellen niet mee",
     }
 
 
@@ -441,14 +646,18 @@ def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Se
 
 
 def _task_frame(case: Case, task, s: _Settings) -> pd.DataFrame:
-    tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"]]
+    tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"]]
     if task is not None:
         tasks = tasks[tasks["taak_id"] == task]
         if tasks.empty:
             raise CaseError(f"onbekende taak '{task}' (bekend: "
                             + ", ".join(case.taken["taak_id"]) + ")")
     start = tasks["startjaar"].to_numpy(dtype=int)
-    end = start + s.horizon - 1 if s.horizon else tasks["eindjaar"].to_numpy(dtype=int)
+    # the benefit horizon: --horizon N for every task, else the task's horizonjaar, else its
+    # eindjaar; effects count up to it (also after eindjaar) and residual values are taken there
+    own = tasks["horizonjaar"].to_numpy(dtype=float, na_value=np.nan)
+    own = np.where(np.isnan(own), tasks["eindjaar"].to_numpy(dtype=float), own).astype(int)
+    end = start + s.horizon - 1 if s.horizon else own
     return pd.DataFrame({
         "task_id": tasks["taak_id"].to_numpy(), "naam": tasks["naam"].to_numpy(),
         "wijk_code": tasks["wijk_code"].to_numpy(), "start_year": start, "end_year": end,
@@ -492,8 +701,10 @@ def _per_key_indicators(yearly: pd.DataFrame, n_keys: int) -> pd.DataFrame:
     rows = []
     for net, pv, year in parts:
         signs = np.sign(net[np.abs(net) > _TOL])
-        rows.append((irr(net), payback_year(year, pv), int(np.sum(signs[1:] != signs[:-1]))))
-    out = pd.DataFrame(rows, columns=["irr", "payback_year", "sign_changes"])
+        note = investment_phase(net)
+        rows.append((None if note else irr(net), None if note else payback_year(year, pv),
+                     int(np.sum(signs[1:] != signs[:-1])), note))
+    out = pd.DataFrame(rows, columns=["irr", "payback_year", "sign_changes", "irr_note"])
     out["irr"] = out["irr"].astype(float)
     out["payback_year"] = out["payback_year"].astype("Int64")
     return out
@@ -523,13 +734,77 @@ def _totals(flows: pd.DataFrame, keys: Keys, yearly: pd.DataFrame, n_pm) -> pd.D
     t = keys.frame.copy()
     t["pv_costs"] = np.bincount(k[kind == 0], weights=pv[kind == 0], minlength=n)
     t["pv_benefits"] = np.bincount(k[kind == 1], weights=pv[kind == 1], minlength=n)
+    forecast = flows["forecast"].to_numpy()
+    for name, code in (("costs", 0), ("benefits", 1)):
+        for part, mask in (("realised", ~forecast), ("forecast", forecast)):
+            m = (kind == code) & mask
+            t[f"pv_{name}_{part}"] = np.bincount(k[m], weights=pv[m], minlength=n)
     t["npv"] = t["pv_benefits"] - t["pv_costs"]
     costs = t["pv_costs"].to_numpy()
     t["bc_ratio"] = np.where(costs > _TOL, t["pv_benefits"] / np.where(costs > _TOL, costs, 1.0),
                              np.nan)
+    res = flows["residual"].to_numpy()
+    t["pv_residual"] = np.bincount(k[res], weights=pv[res], minlength=n)
     t = pd.concat([t, _per_key_indicators(yearly, n)], axis=1)
     t["n_pm"] = n_pm
     return t
+
+
+#: Present-value columns split by realised / forecast years.
+SPLIT_COLUMNS = ("pv_costs_realised", "pv_costs_forecast", "pv_benefits_realised",
+                 "pv_benefits_forecast", "pv_residual")
+
+
+def _volunteer_methods(flows, totals, case, vol, price_year, cpi) -> list[dict]:
+    """Per key: the NPV under every valuation method of volunteer time, and the switching
+    value per hour (the value of an hour at which the NPV is zero).
+
+    The NPV is linear in the value of an hour: NPV(w) = NPV_nul − H × w, with H the
+    volunteer hours discounted (and optimism-corrected in forecast years). So every method
+    follows from one evaluation.
+    """
+    n = len(totals)
+    k = flows["key"].to_numpy()
+    hours, pv = flows["hours"].to_numpy(), flows["pv"].to_numpy()
+    df = flows["discount_factor"].to_numpy()
+    vol_rows = hours > 0
+    h = np.bincount(k[vol_rows], weights=hours[vol_rows] * df[vol_rows], minlength=n)
+    chosen_pv = np.bincount(k[vol_rows], weights=pv[vol_rows], minlength=n)
+    repl = np.bincount(k[vol_rows], weights=(hours * df * np.nan_to_num(
+        flows["v_repl"].to_numpy()))[vol_rows], minlength=n)
+    npv_nul = totals["npv"].to_numpy() + chosen_pv
+    fixed = {}
+    for method, code in (("marktwaarde", vol["market_value_code"]),
+                         ("gederfd_loon", vol["wage_code"])):
+        try:
+            v, i = _kengetal(case.kengetallen, code, price_year, cpi, method)
+            fixed[method] = (v * i, code, None)
+        except CaseError:
+            fixed[method] = (None, code, f"kengetal '{code}' ontbreekt in de casus")
+    out = []
+    for j in range(n):
+        if h[j] <= _TOL:
+            out.append({"method": vol["method"], "hours_pv": 0.0,
+                        "switching_value_per_hour": None, "methods": []})
+            continue
+        rows = [{"method": "vervangingskosten", "value_per_hour": repl[j] / h[j],
+                 "kengetal": "kengetal van de regel", "npv": npv_nul[j] - repl[j], "note": None}]
+        for method in ("marktwaarde", "gederfd_loon"):
+            value, code, note = fixed[method]
+            rows.append({"method": method, "value_per_hour": value, "kengetal": code,
+                         "npv": None if value is None else npv_nul[j] - h[j] * value,
+                         "note": note})
+        rows.append({"method": "nul", "value_per_hour": 0.0, "kengetal": None,
+                     "npv": npv_nul[j], "note": None})
+        for r in rows:
+            r["chosen"] = r["method"] == vol["method"]
+        out.append({"method": vol["method"], "hours_pv": float(h[j]),
+                    "switching_value_per_hour": float(npv_nul[j] / h[j]) if npv_nul[j] > 0
+                    else None,
+                    "switching_note": None if npv_nul[j] > 0 else
+                    "geen: ook als een vrijwilligersuur niets waard is, is de NCW niet positief",
+                    "methods": [{kk: _none_if_nan(vv) for kk, vv in r.items()} for r in rows]})
+    return out
 
 
 def _pm_table(case: Case, keys: Keys) -> pd.DataFrame:
@@ -558,7 +833,10 @@ def evaluate(
     horizon: int | None = None,
     task: str | None = None,
     volunteer_valuation: str = "vervangingskosten",
-    market_value_code: str = "productiviteit_uur",
+    market_value_code: str | None = None,
+    wage_code: str | None = None,
+    volunteer_benefit_code: str | None = None,
+    peiljaar: int | None = None,
 ) -> Evaluation:
     """Compute the MKBA of every task and variant of a case.
 
@@ -576,13 +854,22 @@ def evaluate(
         Analyse ``horizon`` years from ``startjaar`` instead of up to ``eindjaar``.
     task : str, optional
         Only this task.
-    volunteer_valuation : {"vervangingskosten", "marktwaarde", "nul"}
+    volunteer_valuation : {"vervangingskosten", "marktwaarde", "gederfd_loon", "nul"}
         How an hour of volunteer work (cost lines of soort ``vrijwilligersinzet``) is valued:
-        at the line's kengetal (replacement cost, default), at the kengetal
-        ``market_value_code`` (market value), or not at all. No official Dutch value exists,
-        so the choice is explicit and shown in every output.
-    market_value_code : str
-        Kengetal used for ``marktwaarde``.
+        at the line's kengetal (replacement cost, default), at the market price of the
+        service (kengetal ``market_value_code``), at the forgone wage (kengetal
+        ``wage_code``), or not at all. No official Dutch value exists, so the choice is
+        explicit; every result also shows the NPV under each method side by side.
+    market_value_code : str, default "marktprijs_uur"
+        Kengetal with the market price per hour of the service, for ``marktwaarde``.
+    wage_code : str, default "productiviteit_uur"
+        Kengetal with the forgone wage per hour, for ``gederfd_loon``.
+    volunteer_benefit_code : str, optional
+        Kengetal with the value of volunteering to the volunteer per hour; booked as a
+        benefit to the volunteers for the same hours. Default none.
+    peiljaar : int, optional
+        First year that is a forecast (default: the current year). Earlier years are
+        realised: no optimism correction; results split present values into both.
 
     Returns
     -------
@@ -591,7 +878,8 @@ def evaluate(
     Notes
     -----
     Optimism bias (``optimisme_kosten``/``optimisme_baten`` per task, ``optimisme`` per line)
-    multiplies costs by ``1 + o`` and benefits by ``1 − o``.
+    applies to forecast years only and moves every line towards "worse": a cost × (1 + o), a
+    negative cost × (1 − o), a benefit × (1 − o), a disbenefit × (1 + o).
     See the module docstring for the exact formulas. The computation is vectorised over
     line-years (:mod:`mkba.flows`); the only per-task loop computes the IRR and payback year.
 
@@ -614,11 +902,11 @@ def evaluate(
     s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
     keys = build_keys(case, _task_frame(case, task, s))
     warnings: dict[str, list[str]] = {}
-    if volunteer_valuation not in VOLUNTEER_METHODS:
-        raise CaseError(f"waardering vrijwilligersuren '{volunteer_valuation}': kies uit "
-                        + ", ".join(VOLUNTEER_METHODS))
-    flows = cash_flows(case, keys, s.price_year, cpi, warnings,
-                       (volunteer_valuation, market_value_code))
+    vol = volunteer_settings({"method": volunteer_valuation,
+                              "market_value_code": market_value_code, "wage_code": wage_code,
+                              "benefit_code": volunteer_benefit_code})
+    peil = default_peiljaar() if peiljaar is None else int(peiljaar)
+    flows = cash_flows(case, keys, s.price_year, cpi, warnings, vol, peil)
     k = flows["key"].to_numpy()
     flows["discount_factor"] = discount_factors(flows["year"].to_numpy(),
                                                 keys.column("base_year")[k], s.discount_rate)
@@ -628,6 +916,7 @@ def evaluate(
     pm = _pm_table(case, keys)
     totals = _totals(flows, keys, yearly, np.bincount(pm["key"].to_numpy(dtype=int),
                                                       minlength=len(keys.frame)))
+    totals["volunteer"] = _volunteer_methods(flows, totals, case, vol, s.price_year, cpi)
     for t in totals[totals["irr"].notna() & (totals["sign_changes"] > 1)].itertuples():
         warnings.setdefault(t.task_id, []).append(
             f"{t.variant}: de netto kasstroom wisselt meer dan eens van teken; de IRR is "
@@ -641,13 +930,18 @@ def evaluate(
         "cpi_series": f"CBS 83131NED {int(cpi.index.min())}–{int(cpi.index.max())}",
         "cpi_derived_years": list(derived_cpi_years()),
         "volunteer_valuation": volunteer_valuation,
-        "market_value_code": market_value_code if volunteer_valuation == "marktwaarde" else None,
+        "market_value_code": vol["market_value_code"] if volunteer_valuation == "marktwaarde"
+        else None,
+        "wage_code": vol["wage_code"] if volunteer_valuation == "gederfd_loon" else None,
+        "volunteer_benefit_code": vol["benefit_code"],
+        "peiljaar": peil,
     }
     return Evaluation(
         parameters=parameters, tasks=keys.frame[["task_id", "naam", "wijk_code"]]
         .drop_duplicates("task_id").reset_index(drop=True),
         totals=totals, actors=_with_names(_actor_table(flows, keys), keys),
-        yearly=_with_names(yearly, keys), cashflows=_with_names(flows, keys),
+        yearly=_with_names(yearly, keys),
+        cashflows=_with_names(flows.drop(columns=["hours", "v_repl", "residual"]), keys),
         pm=_with_names(pm, keys),
         financing=financing[["taak_id", "jaar", "bron", "soort", "bedrag"]].reset_index(drop=True),
         warnings=warnings, case_warnings=tuple(str(w) for w in case.warnings),

@@ -58,7 +58,8 @@ def _add_evaluate_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-year", type=int, default=None, metavar="JAAR",
                    help="jaar waarnaar contant gemaakt wordt (standaard: startjaar van de taak)")
     p.add_argument("--horizon", type=int, default=None, metavar="N",
-                   help="analyseer N jaar vanaf startjaar in plaats van tot eindjaar")
+                   help="batenhorizon: N jaar vanaf startjaar (ook na eindjaar; standaard "
+                        "horizonjaar of eindjaar van de taak); restwaarde aan het eind")
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
@@ -164,10 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_options(p)
     p.add_argument("--scenario", metavar="BESTAND",
                    help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie")
-    p.add_argument("--volunteer-valuation", choices=["vervangingskosten", "marktwaarde", "nul"],
-                   help="waardering van een vrijwilligersuur (standaard vervangingskosten)")
+    p.add_argument("--volunteer-valuation",
+                   choices=["vervangingskosten", "marktwaarde", "gederfd_loon", "nul"],
+                   help="waardering van een vrijwilligersuur (standaard vervangingskosten); de "
+                        "uitvoer toont de NCW bij elke methode ernaast")
     p.add_argument("--market-value-code", metavar="CODE",
-                   help="kengetal voor de marktwaarde van een uur (standaard productiviteit_uur)")
+                   help="kengetal met de marktprijs per uur van de dienst (standaard "
+                        "marktprijs_uur)")
+    p.add_argument("--wage-code", metavar="CODE",
+                   help="kengetal met het gederfde loon per uur (standaard productiviteit_uur)")
+    p.add_argument("--volunteer-benefit-code", metavar="CODE",
+                   help="kengetal met de waarde van vrijwilligerswerk voor de vrijwilliger per "
+                        "uur (standaard geen)")
+    p.add_argument("--peiljaar", type=int, default=None, metavar="JAAR",
+                   help="eerste prognosejaar; eerdere jaren zijn gerealiseerd en krijgen geen "
+                        "correctie voor optimisme (standaard: het huidige jaar)")
     p.add_argument("--monte-carlo", type=int, default=0, metavar="N",
                    help="voeg Monte Carlo (N trekkingen) en gevoeligheidsanalyse toe")
     p.add_argument("--seed", type=int, default=0, help="startgetal voor de trekkingen")
@@ -279,7 +291,8 @@ def _cmd_evaluate(args) -> int:
                  price_year=args.price_year, base_year=args.base_year, horizon=args.horizon,
                  task=args.task, volunteer_valuation=args.volunteer_valuation,
                  market_value_code=args.market_value_code, monte_carlo=args.monte_carlo,
-                 seed=args.seed)
+                 seed=args.seed, wage_code=args.wage_code,
+                 volunteer_benefit_code=args.volunteer_benefit_code, peiljaar=args.peiljaar)
     if args.format == "json":
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -26,7 +26,10 @@ def uncertainty_text(extra: dict) -> str:
     lines = [f"  Onzekerheid (Monte Carlo, {fmt_number(mc.draws)} trekkingen, seed {mc.seed}): "
              f"kans op NCW > 0: {fmt_pct(mc.p_npv_positive, 0)}; NCW 5–50–95 %: "
              f"{fmt_eur(mc.percentile(5))} / {fmt_eur(mc.percentile(50))} / "
-             f"{fmt_eur(mc.percentile(95))}"]
+             f"{fmt_eur(mc.percentile(95))}. {mc.note}"]
+    if mc.fixed:
+        lines.append("  Niet getrokken (een keuze, geen onzekerheid; zie de waardering van "
+                     "vrijwilligersuren): " + ", ".join(mc.fixed))
     if len(sens):
         lines.append("  Gevoeligheid (één aanname tegelijk, van laag naar hoog):")
         for rec in sens.head(6).itertuples(index=False):
@@ -36,7 +39,8 @@ def uncertainty_text(extra: dict) -> str:
             lines.append(f"    {rec.name}: {fmt_eur(rec.npv_low)} … {fmt_eur(rec.npv_high)}; "
                          f"{switch}")
     lines.append("  Discontovoet: " + "; ".join(
-        f"{rec.variant}: {fmt_eur(rec.npv)}" for rec in rates.itertuples(index=False)))
+        f"{rec.variant}: {fmt_eur(rec.npv)}" for rec in rates.itertuples(index=False))
+        + " (bron: " + "; ".join(dict.fromkeys(rates["bron"])) + ")")
     return "\n".join(lines)
 
 
@@ -50,6 +54,13 @@ def result_text(r: MkbaResult) -> str:
     actors = r.actor_table()
     if not actors.empty:
         lines += ["  Wie betaalt, wie wint (contante waarde):", _indent(_table(actors))]
+    if r.volunteer.get("methods"):
+        v = r.volunteer
+        switch = (f"omslagwaarde {fmt_eur(v['switching_value_per_hour'], 2)} per uur (NCW = 0)"
+                  if v["switching_value_per_hour"] is not None else
+                  f"omslagwaarde {v.get('switching_note') or 'geen'}")
+        lines += ["  Waardering vrijwilligersuur (een keuze; NCW per methode, " + switch + "):",
+                  _indent(_table(r.volunteer_table()))]
     pm = r.pm()
     if not pm.empty:
         lines.append("  Niet in geld uitgedrukt (PM-posten):")
@@ -59,7 +70,13 @@ def result_text(r: MkbaResult) -> str:
     f = r.financing
     if f["total"]:
         per_bron = ", ".join(f"{k} {fmt_eur(v)}" for k, v in f["per_bron"].items())
-        lines.append(f"  Financiering: {per_bron}; hefboom {fmt_ratio(f['leverage'])}")
+        lev = (fmt_ratio(f["leverage"]) if f["leverage"] is not None
+               else f"n.v.t. ({f['leverage_reason']})")
+        lines.append(f"  Financiering: {per_bron}")
+        lines.append(f"  Hefboom {lev}: bijdragen van anderen {fmt_eur(f['others'])} per "
+                     f"bijgedragen gemeente-euro {fmt_eur(f['municipal'])}; apart: leningen "
+                     f"{fmt_eur(f['loans'])}, eigen inkomsten {fmt_eur(f['own_revenue'])}, "
+                     f"garantstellingen {fmt_eur(f['guarantees'])} (tellen niet mee)")
     for w in r.warnings:
         lines.append(f"  Let op: {w}")
     return "\n".join(lines)
@@ -89,6 +106,7 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
         "IRR": s["IRR"].map(fmt_pct), "PM": s["PM-posten"],
     })
     blocks += ["Overzicht", _table(overview)]
+    blocks.append(_total_line(ev))
     if p["cpi_derived_years"]:
         years = p["cpi_derived_years"]
         blocks.append(f"\nCPI {years[0]}–{years[-1]} afgeleid uit de gepubliceerde jaarmutaties "
@@ -96,6 +114,17 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
     for w in ev.case_warnings:
         blocks.append(f"Waarschuwing: {w}")
     return "\n".join(blocks)
+
+
+def _total_line(ev: Evaluation) -> str:
+    """The total over tasks, or why there is none."""
+    from .errors import CaseError
+
+    try:
+        t = ev.total()
+    except CaseError as err:
+        return f"Geen totaal over taken: {err.problems[0].message}"
+    return f"Totaal over taken (basisjaar {t['base_year']}): NCW {fmt_eur(t['npv'])}"
 
 
 def effect_text(est) -> str:

@@ -636,9 +636,13 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     """Fill the empty ``hoeveelheid`` of effect lines that name an ``indicator``.
 
     The quantity per year is the estimated effect on the indicator in the task's wijk from its
-    startjaar, in the direction of improvement: sign-flipped when the task's target (``doelen``)
-    for that indicator says ``lager``. ``hoeveelheid_laag``/``hoeveelheid_hoog`` get the 95 %
-    interval (when not given). Returns the new case and the estimates used.
+    startjaar, in the direction of improvement: sign-flipped when the line's ``richting`` (or,
+    when empty, the indicator's known direction in
+    :data:`mkba.assumptions.INDICATOR_DIRECTIONS`) is ``lager``. Whether a ``doelen`` row
+    exists does not matter: two tasks with the same indicator get the same sign convention.
+    The estimate is already net of what would have happened anyway, so such a line has no
+    deadweight (checked when the case is read). ``hoeveelheid_laag``/``hoeveelheid_hoog`` get
+    the 95 % interval (when not given). Returns the new case and the estimates used.
 
     Raises
     ------
@@ -652,7 +656,8 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     from .errors import Problem
 
     taken = case.taken.set_index("taak_id")
-    doelen = case.doelen
+    from .assumptions import INDICATOR_DIRECTIONS
+
     e = e.copy()
     used, problems = [], []
     file = case.files.get("effecten", "effecten.csv")
@@ -667,9 +672,11 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
                                     "geen schatting mogelijk voor indicator "
                                     f"'{line['indicator']}': {'; '.join(est.warnings)}"))
             continue
-        lower = ((doelen["taak_id"] == line["taak_id"]) & (doelen["indicator"] == line["indicator"])
-                 & (doelen["richting"] == "lager")).any()
-        sign = -1.0 if lower else 1.0
+        # the direction of improvement belongs to the indicator (the line's own richting, or
+        # its known direction), never to whether a doelen row exists
+        direction = line["richting"] if isinstance(line["richting"], str) else \
+            INDICATOR_DIRECTIONS.get(line["indicator"], "hoger")
+        sign = -1.0 if direction == "lager" else 1.0
         bounds = sorted([sign * est.ci_low, sign * est.ci_high]) if est.ci_low is not None \
             else [np.nan, np.nan]
         e.loc[idx, "hoeveelheid"] = sign * est.estimate

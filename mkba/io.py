@@ -564,11 +564,55 @@ def _case_warnings(tables, files) -> list[Problem]:
     for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
         warnings.append(Problem(files["effecten"], int(row), "pm_score",
                                 "PM-post zonder pm_score"))
+    from .financing import unmatched_financing
+
+    warnings += unmatched_financing(tables, files)
     return warnings
 
 
 # --------------------------------------------------------------------------------------
 # template
+
+#: How to copy a paper survey into the ``enquete`` sheet (shown on the explanation sheet).
+PAPER_SURVEY_HELP = (
+    ("Procesevaluatie: criteria, partners en enquete (optioneel)",),
+    ("criteria: de succescriteria die de partners vooraf afspraken (economisch, "
+     "maatschappelijk, draagvlak, spin_off, proces), elk met een indicator uit metingen, CBS "
+     "of een enquêtevraag ('vraag' voor alle groepen samen, 'vraag/groep' voor één groep).",),
+    ("partners: wie doet mee in welke rol, van jaar_van tot en met jaar_tot (leeg: doet nog "
+     "mee).",),
+    ("Een papieren enquête overnemen in het tabblad enquete:",),
+    ("1. Geef elke vraag een korte naam (bijv. tevreden_buurthuis) en houd die elk jaar gelijk.",),
+    ("2. Leg de formulieren per groep (bewoners, gebruikers, vrijwilligers, partners) op een "
+     "stapel.",),
+    ("3. Turf per vraag hoe vaak elk antwoord is aangekruist: 1 t/m 5 (1 = zeer ontevreden of "
+     "zeer mee oneens, 5 = zeer tevreden of zeer mee eens) of ja/nee. Niet ingevuld telt niet "
+     "mee.",),
+    ("4. Zet elk antwoord met zijn aantal op een eigen regel, bijvoorbeeld:",),
+    ("taak_id", "jaar", "groep", "vraag", "antwoord", "aantal"),
+    ("T1", 2023, "bewoners", "tevreden_buurthuis", "4", 44),
+    ("T1", 2023, "bewoners", "tevreden_buurthuis", "5", 26),
+    ("T1", 2023, "vrijwilligers", "gesteund_door_gemeente", "ja", 15),
+    ("Of sneller: het tabblad enquete_turflijst, één regel per taak, jaar, groep en vraag, "
+     "met in de kolommen 1 t/m 5 (of ja en nee) hoe vaak elk antwoord is aangekruist.",),
+    ("taak_id", "jaar", "groep", "vraag", "1", "2", "3", "4", "5", "ja", "nee"),
+    ("T1", 2023, "bewoners", "tevreden_buurthuis", 3, 7, 18, 44, 26),
+    ("5. Antwoorden 4, 5 en ja tellen als positief. Een groep met minder dan 10 respondenten "
+     "wordt niet getoond (privacy).",),
+    ("Buurtbudget: een regel in financiering met soort buurtbudget; bedrag = wat de wijk dat "
+     "jaar ontving, besteed = wat zij eruit uitgaf. Gespaard = ontvangen min besteed, opgeteld "
+     "over de jaren.",),
+)
+
+
+def _template_process_help(info) -> None:
+    from openpyxl.styles import Font
+
+    info.append([])
+    for i, line in enumerate(PAPER_SURVEY_HELP):
+        info.append(list(line))
+        if i == 0:
+            info.cell(row=info.max_row, column=1).font = Font(bold=True)
 
 _KIND_NL = {
     "text": "tekst",
@@ -644,6 +688,7 @@ def write_template(path) -> Path:
         info.append(list(rec))
     for letter, width in zip("ABCDEFG", (14, 20, 10, 18, 8, 40, 90), strict=True):
         info.column_dimensions[letter].width = width
+    _template_process_help(info)
     for table in TABLES.values():
         ws = wb.create_sheet(table.name)
         ws.append(table.column_names)

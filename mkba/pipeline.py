@@ -44,14 +44,32 @@ class Run:
                         ["name", "low", "high", "npv_low", "npv_high", "switching_value",
                          "switching_in_range"]].to_dict("records")]
                 entry["discount_rates"] = extra["discount_rates"].to_dict("records")
+        _add_process(out, self.case)
         return out
+
+
+def _add_process(out: dict, case) -> None:
+    """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.process)."""
+    from .process import _json_records, buurtbudget_balance, process_block
+
+    blocks: dict = {}
+    for entry in out["tasks"]:
+        task = entry["task_id"]
+        if task not in blocks:
+            blocks[task] = process_block(case, task)
+        entry["process"] = blocks[task]
+    wijken = {entry["wijk_code"] for entry in out["tasks"]}
+    budget = buurtbudget_balance(case)
+    out["buurtbudget"] = _json_records(budget[budget["wijk_code"].isin(wijken)])
 
 
 def run(case, *, scenario=None, discount_rate: float | None = None,
         price_year: int | None = None, base_year: int | None = None,
         horizon: int | None = None, task: str | None = None,
         volunteer_valuation: str | None = None, market_value_code: str | None = None,
-        monte_carlo: int = 0, seed: int = 0, kwb=None, uncertainty_tasks=None) -> Run:
+        monte_carlo: int = 0, seed: int = 0, kwb=None, uncertainty_tasks=None,
+        wage_code: str | None = None, volunteer_benefit_code: str | None = None,
+        peiljaar: int | None = None) -> Run:
     """Run a case: apply the scenario, fill quantities from effect estimates, evaluate, and
     with ``monte_carlo > 0`` add Monte Carlo, one-way sensitivity and discount-rate variants
     for every task and variant.
@@ -82,7 +100,7 @@ def run(case, *, scenario=None, discount_rate: float | None = None,
     case = case if isinstance(case, Case) else read_case(case)
     chosen = None
     params = {"discount_rate": DISCOUNT_RATE, "volunteer_valuation": "vervangingskosten",
-              "market_value_code": "productiviteit_uur"}
+              "market_value_code": None}
     if scenario is not None:
         chosen = scenario if hasattr(scenario, "values") else load_scenario(scenario)
         case, from_scenario = apply_scenario(case, chosen)
@@ -90,7 +108,9 @@ def run(case, *, scenario=None, discount_rate: float | None = None,
     given = {"discount_rate": discount_rate, "volunteer_valuation": volunteer_valuation,
              "market_value_code": market_value_code}
     params.update({k: v for k, v in given.items() if v is not None})
-    params.update(price_year=price_year, base_year=base_year, horizon=horizon)
+    params.update(price_year=price_year, base_year=base_year, horizon=horizon,
+                  wage_code=wage_code, volunteer_benefit_code=volunteer_benefit_code,
+                  peiljaar=peiljaar)
     estimates: list = []
     if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()
             & ~case.effecten["pm"]).any():

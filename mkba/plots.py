@@ -20,7 +20,8 @@ from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 __all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
            "plot_targets",
            "plot_effect", "plot_yearly", "plot_actors", "plot_ranking", "plot_tornado",
-           "plot_monte_carlo", "plot_waterfall", "plot_variants"]
+           "plot_monte_carlo", "plot_waterfall", "plot_variants", "plot_coalition",
+           "plot_survey", "plot_buurtbudget"]
 
 #: Colour-blind-safe (Okabe & Ito 2008: blue against vermillion, not green against red), each
 #: with ≥ 3:1 contrast on white (WCAG 2.1 non-text contrast). Costs and benefits are also
@@ -353,5 +354,87 @@ def plot_variants(actors: pd.DataFrame, ax=None):
     ax.axhline(0, color="black", lw=0.8)
     _euro_axis(ax.yaxis)
     ax.set_title("Saldo per actor en per variant")
+    ax.legend(fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------------------
+# process evaluation (mkba.process)
+
+ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": "#e07b00",
+               "uitvoerder": "#2e7d32", "financier": "#8c8c8c"}
+
+
+def plot_coalition(coalition: pd.DataFrame, ax=None):
+    """Active partners per year, stacked by role, with the joiners (+) and leavers (−)."""
+    ax = _axes(ax, (8, 3.4))
+    years = coalition["jaar"].to_numpy()
+    bottom = np.zeros(len(coalition))
+    for role, color in ROLE_COLORS.items():
+        values = coalition[role].to_numpy(dtype=float)
+        if values.any():
+            ax.bar(years, values, bottom=bottom, color=color, alpha=0.9, label=role)
+            bottom += values
+    for x, top, new, gone in zip(years, bottom, coalition["nieuw"], coalition["vertrokken"],
+                                 strict=True):
+        text = " ".join(t for t in (f"+{new}" if new else "", f"−{gone}" if gone else "") if t)
+        if text:
+            ax.annotate(text, (x, top), ha="center", va="bottom", fontsize=8,
+                        xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(list(years))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    ax.tick_params(axis="x", rotation=45)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
+    ax.set_ylabel("actieve partners")
+    ax.set_title("De coalitie door de jaren (+ nieuw, − vertrokken)")
+    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return ax
+
+
+def plot_survey(survey: pd.DataFrame, ax=None):
+    """Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
+    split around 0, positive (4–5, ja) to the right, with the Wilson 95 % interval of the
+    share positive. One bar per question and group (its latest year); a suppressed group
+    (too few respondents) gets no bar, only its label."""
+    latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
+    latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
+    ax = _axes(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
+    y = np.arange(len(latest))[::-1]
+    labels = []
+    for yi, r in zip(y, latest.itertuples(index=False), strict=True):
+        if r.suppressed:
+            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < 10: niet getoond)", 45))
+            continue
+        labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
+        half = r.share_neutral / 2
+        ax.barh(yi, -r.share_negative, left=-half, color=COLORS["kosten"], alpha=0.85)
+        ax.barh(yi, r.share_neutral, left=-half, color="#c9ced3")
+        ax.barh(yi, r.share_positive, left=half, color=COLORS["baten"], alpha=0.85)
+        end = half + r.share_positive
+        ax.errorbar(end, yi, xerr=[[r.share_positive - r.ci_low], [r.ci_high - r.share_positive]],
+                    fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(abs(v), 0)))
+    ax.set_xlabel("← negatief (1–2, nee)   |   neutraal (3)   |   positief (4–5, ja) →")
+    ax.set_title("Hoe tevreden? Laatste enquête per vraag en groep (streepje: 95%-interval)")
+    return ax
+
+
+def plot_buurtbudget(balance: pd.DataFrame, ax=None):
+    """The buurtbudget of one wijk per year: received (up), spent (down), saved (line)."""
+    ax = _axes(ax, (8, 3.4))
+    years = balance["jaar"].to_numpy()
+    ax.bar(years, balance["ontvangen"], color=COLORS["baten"], alpha=0.85, label="ontvangen")
+    ax.bar(years, -balance["besteed"], color=COLORS["kosten"], alpha=0.85, label="besteed")
+    ax.plot(years, balance["gespaard"], color=COLORS["wijk"], marker="o", lw=2,
+            label="gespaard (eind van het jaar)")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(list(years))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    _euro_axis(ax.yaxis)
+    ax.set_title("Buurtbudget per jaar (nominaal)")
     ax.legend(fontsize=8)
     return ax

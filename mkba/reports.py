@@ -205,7 +205,11 @@ class WijkReport:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
         out = {"naam": self.name, "inwoners": None, "jaar": None,
-               "taken": headline_tasks(self.results)}
+               "taken": headline_tasks(self.results), "buurtbudget": None}
+        if self.case is not None:
+            from .process import buurtbudget_summary
+
+            out["buurtbudget"] = buurtbudget_summary(self.case, self.wijk_code)
         if self.profile is not None:
             t = self.profile.table.set_index("indicator")
             if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"] \
@@ -265,6 +269,7 @@ class WijkReport:
             parts.append(_p(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
         if self.scenario is not None:
             parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
+        parts += self._criteria_page_one()
         parts.append(_p(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         parts += self._data_age()
@@ -463,16 +468,42 @@ class WijkReport:
             "periode": f"{r.start_year}–{r.end_year}",
             "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
             "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
-            "IRR": fmt_pct(r.irr), "terugverdiend": r.payback_year or "–",
+            "IRR": "n.v.t." if r.irr_note else fmt_pct(r.irr),
+            "terugverdiend": "n.v.t." if r.irr_note else (r.payback_year or "–"),
             "saldo gemeente": fmt_eur(r.municipality["npv"]),
         } for r in self.results])
+        split = pd.DataFrame([{
+            "taak": r.task_id, "variant": variant_label(r.variant),
+            "kosten gerealiseerd": fmt_eur(r.split["pv_costs_realised"]),
+            "kosten prognose": fmt_eur(r.split["pv_costs_forecast"]),
+            "baten gerealiseerd": fmt_eur(r.split["pv_benefits_realised"]),
+            "baten prognose": fmt_eur(r.split["pv_benefits_forecast"]),
+        } for r in self.results if r.split])
+        peil = self.results[0].parameters.get("peiljaar")
         out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."),
                _table(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
+        notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
+                 for r in self.results if r.irr_note]
+        if notes:
+            out.append(_p(" ".join(notes)))
+        if len(split):
+            out.append(_p(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
+                          f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
+            out.append(_table(split))
         for r in self.results:
             variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
+            if r.volunteer.get("methods"):
+                v = r.volunteer
+                switch = (f"Bij {fmt_eur(v['switching_value_per_hour'], 2)} per uur is de NCW "
+                          "precies nul (omslagwaarde)." if v["switching_value_per_hour"]
+                          is not None else f"Omslagwaarde: {esc(v.get('switching_note') or '')}.")
+                out.append(_p("Vrijwilligerstijd: de waardering is een keuze, geen "
+                              "onzekerheid. De NCW bij elke methode (euro's per uur in prijzen "
+                              f"van {self.parameters['price_year']}): {switch}"))
+                out.append(_table(r.volunteer_table()))
             out.append(_figure(plot_yearly(r)))
             out.append(_figure(plot_waterfall(r)))
             actors = r.actor_table()
@@ -501,7 +532,11 @@ class WijkReport:
             out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
                           f"{fmt_number(mc.draws)} trekkingen ligt de NCW tussen "
-                          f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}."))
+                          f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}. "
+                          f"{esc(mc.note)}"
+                          + (" Niet getrokken (de waardering van vrijwilligersuren is een "
+                             "keuze, zie de tabel met methoden): " + esc(", ".join(mc.fixed))
+                             + "." if mc.fixed else "")))
             if (sens["swing"] > 0).any():
                 out.append(_figure(plot_tornado(sens)))
                 shown = sens[sens["swing"] > 0].head(8)
@@ -519,7 +554,8 @@ class WijkReport:
             out.append(_figure(plot_monte_carlo(mc)))
             rates = extra["discount_rates"]
             out.append(_table(pd.DataFrame({"discontovoet": rates["variant"],
-                                            "NCW": rates["npv"].map(fmt_eur)})))
+                                            "NCW": rates["npv"].map(fmt_eur),
+                                            "bron": rates["bron"]})))
         for task, cv in self.variants.items():
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
@@ -546,17 +582,26 @@ class WijkReport:
         rows = []
         for r in self.results:
             for rec in r.pm().itertuples(index=False):
-                rows.append({"taak": r.task_id, "variant": r.variant, "effect": rec.effect,
+                rows.append({"taak": r.task_id, "variant": variant_label(r.variant),
+                             "effect": rec.effect,
                              "voor wie": rec.actor,
                              "score": rec.pm_score if isinstance(rec.pm_score, str) else "?",
                              "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
                              else ""})
         if not rows:
             return Html(_p("Er zijn geen PM-posten."))
+        seen, sentences = set(), []
+        for r in self.results:
+            be = r.pm_break_even
+            if be is None or (r.task_id, r.variant) in seen:
+                continue
+            seen.add((r.task_id, r.variant))
+            label = r.task_id if r.variant == "project" else f"{r.task_id} ({r.variant})"
+            sentences.append(_p(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
         return Html(_p("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
                        "score van −− (sterk negatief) tot ++ (sterk positief). Ze tellen niet mee "
                        "in de bedragen hierboven, maar horen wel bij de afweging.")
-                    + _table(pd.DataFrame(rows)))
+                    + _table(pd.DataFrame(rows)) + "".join(sentences))
 
     def section_financing(self) -> Html:
         if self.evaluation is None or self.evaluation.financing.empty:
@@ -572,13 +617,170 @@ class WijkReport:
             if r.task_id in seen:
                 continue
             seen.add(r.task_id)
-            lev.append({"taak": r.task_id, "totaal": fmt_eur(r.financing["total"]),
-                        "gemeente": fmt_eur(r.financing["municipal"]),
-                        "anderen": fmt_eur(r.financing["others"]),
-                        "hefboom": fmt_ratio(r.financing["leverage"])})
-        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom is het aantal "
-                       "euro's van anderen per euro van de gemeente; een garantstelling telt "
-                       "niet mee.") + _table(pd.DataFrame(lev)) + _table(per))
+            f = r.financing
+            lev.append({"taak": r.task_id, "totaal": fmt_eur(f["total"]),
+                        "bijdrage gemeente": fmt_eur(f["municipal"]),
+                        "bijdragen anderen": fmt_eur(f["others"]),
+                        "leningen": fmt_eur(f["loans"]),
+                        "eigen inkomsten": fmt_eur(f["own_revenue"]),
+                        "garantstellingen": fmt_eur(f["guarantees"]),
+                        "hefboom": fmt_ratio(f["leverage"]) if f["leverage"] is not None
+                        else f"n.v.t. ({f['leverage_reason']})"})
+        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
+                       "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
+                       "anderen per euro die de gemeente bijdraagt. Leningen en eigen inkomsten "
+                       "staan apart en tellen niet mee; een garantstelling telt aan geen van "
+                       "beide kanten mee.") + _table(pd.DataFrame(lev)) + _table(per))
+
+    # ------------------------------------------------------------------ process (issue 14)
+
+    @functools.cached_property
+    def process(self) -> dict:
+        """Criteria, coalition per task and survey of this wijk's tasks (:mod:`mkba.process`)."""
+        from .process import coalition, criteria_status, survey_results
+
+        empty = {"criteria": pd.DataFrame(), "coalition": {}, "survey": pd.DataFrame()}
+        if self.case is None or self.tasks.empty:
+            return empty
+        mine = list(self.tasks["taak_id"])
+        threshold = self.parameters.get("threshold", 10)
+        crit = self.case.criteria[self.case.criteria["taak_id"].isin(mine)]
+        kwb = None
+        if len(crit):
+            from .cbs import load_kwb
+
+            kwb = load_kwb()
+        criteria = pd.concat([criteria_status(self.case, kwb, threshold, task_id=t)
+                              for t in mine], ignore_index=True)
+        survey = pd.concat([survey_results(self.case, t, threshold) for t in mine],
+                           ignore_index=True)
+        coal = {t: coalition(self.case, t) for t in mine}
+        return {"criteria": criteria, "coalition": {t: c for t, c in coal.items() if len(c)},
+                "survey": survey}
+
+    def _criteria_page_one(self) -> list[str]:
+        from .process import criteria_sentence
+
+        crit = self.process["criteria"]
+        if crit.empty:
+            return []
+        return [_p(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
+                   "'Hoe gaat het samenwerken?'.")]
+
+    @_drawn
+    def section_process(self) -> Html:
+        """'Hoe gaat het samenwerken?': criteria by kind, the coalition, the survey."""
+        from .plots import plot_coalition, plot_survey
+        from .process import CHANGE_METHOD, KIND_LABELS
+
+        p = self.process
+        threshold = self.parameters.get("threshold", 10)
+        if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
+            return Html(_p("Voor deze wijk zijn (nog) geen succescriteria, partners of "
+                           "enquêteresultaten vastgelegd."))
+        out = [_p("Niet alleen het resultaat telt, ook het proces: halen we de "
+                  "succescriteria die de partners vooraf afspraken, wie doet er mee, en hoe "
+                  "tevreden zijn bewoners, gebruikers, vrijwilligers en partners?")]
+        crit = p["criteria"]
+        if len(crit):
+            def shown(value, source, suppressed):
+                if suppressed:
+                    return f"< {threshold} respondenten"
+                if pd.isna(value):
+                    return "–"
+                if source == "enquete":
+                    return f"{fmt_pct(value, 0)} positief"
+                return fmt_number(value, 2 if abs(value) < 10 else 0)
+
+            def target(value, source, direction):
+                v = fmt_pct(value, 0) if source == "enquete" else fmt_number(
+                    value, 2 if abs(value) < 10 else 0)
+                return f"{'≥' if direction == 'hoger' else '≤'} {v}"
+
+            out.append("<h3>Succescriteria</h3>")
+            out.append(_table(pd.DataFrame({
+                "taak": crit["task_id"],
+                "soort": crit["soort"].map(KIND_LABELS),
+                "criterium": crit["omschrijving"],
+                "indicator": crit["indicator"],
+                "doel": [target(v, s_, d) for v, s_, d in
+                         zip(crit["target"], crit["source"], crit["direction"], strict=True)],
+                "laatste meting": [
+                    shown(v, s_, sup) + ("" if y is None or pd.isna(y) else f" ({int(y)})")
+                    for v, s_, sup, y in zip(crit["value"], crit["source"], crit["suppressed"],
+                                             crit["year"], strict=True)],
+                "gehaald": ["ja" if m is True else "nee" if m is False else "onbekend"
+                            for m in crit["met"]],
+            })))
+        for task, coal in p["coalition"].items():
+            out.append(f"<h3>De coalitie van {esc(task)}</h3>")
+            out.append(_figure(plot_coalition(coal)))
+            changes = coal[(coal["nieuw"] > 0) | (coal["vertrokken"] > 0)]
+            out.append(_table(pd.DataFrame({
+                "jaar": changes["jaar"].astype(str), "actief": changes["actief"],
+                "nieuw": [", ".join(n) or "–" for n in changes["nieuw_namen"]],
+                "vertrokken": [", ".join(n) or "–" for n in changes["vertrokken_namen"]]})))
+            out.append(_p("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
+        survey = p["survey"]
+        if len(survey):
+            out.append("<h3>Hoe tevreden zijn de betrokkenen?</h3>")
+            out.append(_figure(plot_survey(survey)))
+
+            def ci(a, b):
+                return "–" if pd.isna(a) else f"{fmt_pct(a, 0)} – {fmt_pct(b, 0)}"
+
+            def change(v, a, b, prev):
+                if pd.isna(v):
+                    return "–"
+                return (f"{'+' if v >= 0 else '−'}{fmt_number(abs(100 * v), 0)} procentpunt "
+                        f"sinds {int(prev)} ({fmt_number(100 * a, 0)} tot "
+                        f"{fmt_number(100 * b, 0)})")
+
+            out.append(_table(pd.DataFrame({
+                "taak": survey["task_id"], "vraag": survey["vraag"], "groep": survey["groep"],
+                "jaar": survey["jaar"].astype(str),
+                "respondenten": [f"< {threshold}" if sup else fmt_number(n)
+                                 for n, sup in zip(survey["n"], survey["suppressed"],
+                                                   strict=True)],
+                "gemiddelde (1–5)": [fmt_number(v, 1) for v in survey["mean"]],
+                "positief": [fmt_pct(v, 0) for v in survey["share_positive"]],
+                "95%-interval": [ci(a, b) for a, b in zip(survey["ci_low"], survey["ci_high"],
+                                                         strict=True)],
+                "verandering (95%-interval)": [
+                    change(v, a, b, prev) for v, a, b, prev in
+                    zip(survey["change"], survey["change_low"], survey["change_high"],
+                        survey["previous_year"], strict=True)],
+            })))
+            out.append(_p(
+                f"Positief = antwoord 4 of 5 (op een schaal van 1 tot 5) of ja. Het interval "
+                f"is het 95%-betrouwbaarheidsinterval (Wilson). De verandering is het verschil "
+                f"met de vorige enquête van dezelfde groep, met het interval volgens "
+                f"{esc(CHANGE_METHOD)}. Groepen met minder dan {threshold} respondenten tonen "
+                f"we niet."))
+        return Html("".join(out))
+
+    @_drawn
+    def section_buurtbudget(self) -> Html:
+        """The wijk's buurtbudget over the years: received, spent, saved ('' without one)."""
+        if self.case is None:
+            return Html("")
+        from .plots import plot_buurtbudget
+        from .process import buurtbudget_balance
+
+        b = buurtbudget_balance(self.case, self.wijk_code)
+        if b.empty:
+            return Html("")
+        return Html(
+            "<h3>Buurtbudget</h3>"
+            + _p("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
+                 "sparen en uitgeven aan de openbare ruimte. Gespaard is wat er aan het eind "
+                 "van het jaar over is (alles ontvangen min alles besteed). Het buurtbudget "
+                 "telt in de hefboom als geld van de gemeente.")
+            + _figure(plot_buurtbudget(b))
+            + _table(pd.DataFrame({"jaar": b["jaar"].astype(str),
+                                   "ontvangen": b["ontvangen"].map(fmt_eur),
+                                   "besteed": b["besteed"].map(fmt_eur),
+                                   "gespaard": b["gespaard"].map(fmt_eur)})))
 
     def section_appendix(self) -> Html:
         """Every cost and effect line the computation used, so that each figure can be traced:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .assumptions import WIJK_CODE_PATTERN
+from .assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN
 from .errors import Problem
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "check_case",
     "parse_parameter",
     "EFFECT_FIELDS",
+    "TALLY_TABLE",
+    "survey_answers",
 ]
 
 #: Actor name of the municipality (case-insensitive) in kosten/effecten/financiering.
@@ -41,6 +43,16 @@ DEFAULT_VARIANT = "project"
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 PM_SCORES = ("--", "-", "0", "+", "++")
+#: Kinds of success criteria (Werkwijzer: economisch, maatschappelijk, draagvlak, spin-off; plus
+#: proces for agreements about the collaboration itself).
+CRITERION_KINDS = ("economisch", "maatschappelijk", "draagvlak", "spin_off", "proces")
+PARTNER_ROLES = ("opdrachtgever", "facilitator", "partner", "uitvoerder", "financier")
+#: Survey answers: a 1–5 Likert scale or ja/nee; 4, 5 and ja count as positive.
+SURVEY_ANSWERS = ("1", "2", "3", "4", "5", "ja", "nee")
+POSITIVE_ANSWERS = ("4", "5", "ja")
+#: The survey as a tally sheet (one row per question, one column per answer).
+TALLY_TABLE = "enquete_turflijst"
+BUURTBUDGET = "buurtbudget"
 #: Fields of an effect line that can carry a range (``TAAK/EFFECT/VELD``).
 EFFECT_FIELDS = ("hoeveelheid", "waarde", "deadweight", "attributie", "verdringing", "afname")
 
@@ -149,6 +161,10 @@ TABLES: dict[str, TableSpec] = {
             _col("startjaar", "year", "Eerste jaar van de analyseperiode.", required=True),
             _col("eindjaar", "year", "Laatste jaar van de analyseperiode (inclusief).",
                  required=True),
+            _col("horizonjaar", "year",
+                 "Laatste jaar van de batenhorizon (inclusief): effecten tellen tot dit jaar "
+                 "mee, ook na eindjaar, en investeringen krijgen hier hun restwaarde. Leeg: "
+                 "eindjaar."),
             _col("optimisme_kosten", "fraction",
                  "Correctie voor optimisme: kosten × (1 + deze fractie). Leeg = 0."),
             _col("optimisme_baten", "fraction",
@@ -186,6 +202,9 @@ TABLES: dict[str, TableSpec] = {
             _col("optimisme", "fraction",
                  "Correctie voor optimisme voor deze regel (in plaats van optimisme_kosten "
                  "van de taak)."),
+            _col("levensduur", "int",
+                 "Bij een investering: levensduur in jaren. Wat aan het eind van de horizon "
+                 "nog over is (lineair), telt als restwaarde.", minimum=1),
             _VARIANT,
             _col("toelichting", "text", "Vrije toelichting."),
         ),
@@ -232,6 +251,10 @@ TABLES: dict[str, TableSpec] = {
                  "Indicator (CBS of metingen) waarop het effect rust. Met een lege hoeveelheid "
                  "wordt de hoeveelheid per jaar geschat met mkba effect (verschil-in-"
                  "verschillen), met het interval als bandbreedte."),
+            _col("richting", "choice",
+                 "Bij een geschatte hoeveelheid: welke kant van de indicator is verbetering? "
+                 "Leeg: de bekende richting van de indicator (bijv. bijstand: lager).",
+                 allowed=("hoger", "lager")),
             _VARIANT,
             _col("toelichting", "text", "Vrije toelichting, bijv. de onderbouwing."),
         ),
@@ -266,10 +289,15 @@ TABLES: dict[str, TableSpec] = {
                 "choice",
                 "Soort financiering.",
                 required=True,
-                allowed=("subsidie", "gift", "crowdfunding", "sponsoring", "lening",
-                         "garantstelling", "eigen_inkomsten"),
+                allowed=("subsidie", "gift", "crowdfunding", "sponsoring", "in_natura",
+                         "lening", "garantstelling", "eigen_inkomsten", "buurtbudget"),
             ),
-            _col("bedrag", "number", "Bedrag in euro (nominaal).", required=True, unit="euro"),
+            _col("bedrag", "number", "Bedrag in euro (nominaal). Bij buurtbudget: het bedrag "
+                 "dat de wijk dat jaar ontving (0 in een jaar zonder nieuw budget).",
+                 required=True, unit="euro"),
+            _col("besteed", "number", "Alleen bij soort buurtbudget: wat de wijk dat jaar uit "
+                 "het buurtbudget uitgaf (ook uit gespaard geld). Leeg = onbekend.",
+                 unit="euro", minimum=0),
         ),
     ),
     "metingen": TableSpec(
@@ -331,6 +359,87 @@ TABLES: dict[str, TableSpec] = {
             _col("parameter_b", "text", "Tweede aanname.", required=True),
             _col("rho", "number", "Correlatie tussen −1 en 1.", required=True),
         ),
+    ),
+    # ---- process evaluation (issue 14): success criteria, the coalition, the survey
+    "criteria": TableSpec(
+        "criteria",
+        "Succescriteria die de partners vooraf afspraken, in vier soorten (economisch, "
+        "maatschappelijk, draagvlak, spin-off) plus proces. Elk criterium rust op een "
+        "indicator: uit metingen, uit de CBS-cijfers, of een vraag uit de enquête (dan telt "
+        "het aandeel positieve antwoorden, 0–1; 'vraag/groep' voor één groep).",
+        (
+            _TASK_REF,
+            _col("soort", "choice", "Soort criterium.", required=True, allowed=CRITERION_KINDS),
+            _col("omschrijving", "text", "Het criterium in één zin.", required=True),
+            _col("indicator", "text",
+                 "Indicator uit metingen of CBS, of een vraag uit het blad enquete "
+                 "('vraag' of 'vraag/groep').", required=True),
+            _col("streefwaarde", "number",
+                 "Waarde die gehaald moet worden (bij een enquêtevraag een aandeel 0–1, bijv. "
+                 "0,7 of 70%).", required=True),
+            _col("richting", "choice", "Moet de indicator omhoog of omlaag? Leeg = hoger.",
+                 allowed=("hoger", "lager")),
+            _col("peiljaar", "year",
+                 "Jaar waarin het criterium beoordeeld wordt: de laatste meting tot en met dit "
+                 "jaar telt. Leeg: de laatste meting."),
+        ),
+    ),
+    "partners": TableSpec(
+        "partners",
+        "De coalitie: wie doet mee, in welke rol en wanneer. Eén regel per partner per periode "
+        "(een partner die van rol wisselt krijgt een nieuwe regel).",
+        (
+            _TASK_REF,
+            _col("partner", "text", "Naam van de partner.", required=True),
+            _col("rol", "choice", "Rol in de coalitie.", required=True, allowed=PARTNER_ROLES),
+            _col("jaar_van", "year", "Eerste jaar waarin de partner meedoet.", required=True),
+            _col("jaar_tot", "year",
+                 "Laatste jaar waarin de partner meedeed (inclusief). Leeg: doet nog mee (tot "
+                 "het eindjaar van de taak)."),
+            _col("inbreng", "text", "Wat de partner inbrengt (geld, uren, ruimte, kennis)."),
+        ),
+    ),
+    "enquete": TableSpec(
+        "enquete",
+        "Antwoorden op een enquête, geteld: één regel per taak, jaar, groep, vraag en antwoord "
+        "met het aantal respondenten dat dat antwoord gaf. Overnemen van papieren formulieren: "
+        "turf per vraag hoe vaak elk antwoord is gegeven en zet elk antwoord met zijn aantal op "
+        "een eigen regel. Antwoorden 1–5 (1 = zeer mee oneens of zeer ontevreden, 5 = zeer mee "
+        "eens of zeer tevreden) of ja/nee; 4, 5 en ja tellen als positief.",
+        (
+            _TASK_REF,
+            _col("jaar", "year", "Jaar van de enquête.", required=True),
+            _col("groep", "text",
+                 "Wie antwoordde: bewoners, gebruikers, vrijwilligers, partners, ...",
+                 required=True),
+            _col("vraag", "text", "Korte naam van de vraag (dezelfde naam elk jaar).",
+                 required=True),
+            _col("antwoord", "choice", "Het antwoord: 1 tot en met 5, of ja/nee.",
+                 required=True, allowed=SURVEY_ANSWERS),
+            _col("aantal", "int", "Aantal respondenten met dit antwoord.", required=True,
+                 minimum=0),
+        ),
+        key=("taak_id", "jaar", "groep", "vraag", "antwoord"),
+    ),
+    TALLY_TABLE: TableSpec(
+        TALLY_TABLE,
+        "Hetzelfde als enquete, maar als turflijst om een stapel papieren formulieren over te "
+        "nemen: één regel per taak, jaar, groep en vraag, met per antwoord (kolommen 1 tot en "
+        "met 5, ja, nee) hoe vaak het werd gegeven. Een lege cel = niemand gaf dat antwoord "
+        "(0). Een vraag is óf 1–5 óf ja/nee. Beide bladen mogen naast elkaar bestaan, maar "
+        "niet voor dezelfde taak, jaar, groep en vraag.",
+        (
+            _TASK_REF,
+            _col("jaar", "year", "Jaar van de enquête.", required=True),
+            _col("groep", "text",
+                 "Wie antwoordde: bewoners, gebruikers, vrijwilligers, partners, ...",
+                 required=True),
+            _col("vraag", "text", "Korte naam van de vraag (dezelfde naam elk jaar).",
+                 required=True),
+            *(_col(a, "int", f"Aantal respondenten met antwoord {a}.", minimum=0)
+              for a in SURVEY_ANSWERS),
+        ),
+        key=("taak_id", "jaar", "groep", "vraag"),
     ),
 }
 
@@ -416,6 +525,8 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
 
     if table == "taken":
         add(df["eindjaar"] < df["startjaar"], "eindjaar", "eindjaar ligt vóór startjaar")
+        add(df["horizonjaar"].notna() & (df["horizonjaar"] < df["startjaar"]), "horizonjaar",
+            "horizonjaar ligt vóór startjaar")
     elif table == "kosten":
         has_amount = _is_set(df["bedrag"])
         has_qty = _is_set(df["hoeveelheid"])
@@ -426,6 +537,8 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
         add(~has_amount & ~has_qty & has_ref, "hoeveelheid", "kengetal zonder hoeveelheid")
         add(~has_amount & ~has_qty & ~has_ref, "bedrag",
             "geen bedrag en geen hoeveelheid met kengetal")
+        add(_is_set(df["levensduur"]) & (df["soort"] != "investering"), "levensduur",
+            "levensduur hoort alleen bij een investering (soort investering)")
     elif table == "effecten":
         add(df["jaar_tot"] < df["jaar_van"], "jaar_tot", "jaar_tot ligt vóór jaar_van")
         priced = ~df["pm"].fillna(False).astype(bool)
@@ -440,6 +553,14 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
         add(both & _is_set(df["hoeveelheid"]) & ((df["hoeveelheid"] < df["hoeveelheid_laag"])
                                                  | (df["hoeveelheid"] > df["hoeveelheid_hoog"])),
             "hoeveelheid", "hoeveelheid ligt buiten hoeveelheid_laag–hoeveelheid_hoog")
+        estimated = priced & ~_is_set(df["hoeveelheid"]) & _is_set(df["indicator"])
+        add(estimated & (df["deadweight"].fillna(0) != 0), "deadweight",
+            "een geschatte hoeveelheid (verschil-in-verschillen met vergelijkingswijken) is al "
+            "netto: wat zonder de taak was gebeurd zit er al uit; laat deadweight leeg of 0")
+        add(estimated & ~_is_set(df["richting"]) & ~df["indicator"].isin(
+            list(INDICATOR_DIRECTIONS)), "richting",
+            "geef richting op (hoger of lager): van deze indicator is niet bekend welke kant "
+            "verbetering is")
         add(priced & has_value & has_ref, "waarde_per_eenheid",
             "vul kengetal óf waarde_per_eenheid in, niet allebei")
         add(priced & ~has_value & ~has_ref, "kengetal",
@@ -467,6 +588,40 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
     elif table == "metingen":
         dup = df.duplicated(["wijk_code", "indicator", "jaar"], keep="first")
         add(dup, "jaar", "dubbele meting (zelfde wijk_code, indicator en jaar)")
+    elif table in ("financiering", "partners"):
+        problems += _check_process_rows(table, df, files)
+    return problems
+
+
+def _check_process_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Problem]:
+    """Row rules of the process tables and of buurtbudget rows (issue 14)."""
+    problems: list[Problem] = []
+
+    def add(mask, column, message):
+        for row in df.loc[mask, "_row"]:
+            problems.append(_problem(files, table, row, column, message))
+
+    if table == "financiering":
+        if "besteed" in df:
+            add(_is_set(df["besteed"]) & (df["soort"] != BUURTBUDGET), "besteed",
+                "besteed hoort alleen bij soort buurtbudget")
+            add((df["soort"] == BUURTBUDGET) & (df["bedrag"] < 0), "bedrag",
+                "een buurtbudget kan niet negatief zijn (uitgaven staan in besteed)")
+    elif table == "partners":
+        add(_is_set(df["jaar_tot"]) & (df["jaar_tot"] < df["jaar_van"]), "jaar_tot",
+            "jaar_tot ligt vóór jaar_van")
+        end = df["jaar_tot"].astype("Float64").fillna(float(YEAR_MAX))
+        for (_task, partner), g in df.assign(_end=end).groupby(["taak_id", "partner"],
+                                                               sort=False):
+            g = g.sort_values("jaar_van", kind="stable")
+            previous_end = None
+            for row, start, stop in g[["_row", "jaar_van", "_end"]].itertuples(index=False):
+                if previous_end is not None and start <= previous_end:
+                    problems.append(_problem(
+                        files, table, row, "jaar_van",
+                        f"'{partner}' doet in {int(start)} al mee volgens een andere regel "
+                        "(periodes van één partner mogen niet overlappen)"))
+                previous_end = stop if previous_end is None else max(previous_end, stop)
     return problems
 
 
@@ -520,6 +675,103 @@ def check_case(tables: dict[str, pd.DataFrame], files: dict[str, str],
                                          f"prijsjaar {int(value)} valt buiten de CPI-reeks "
                                          f"({first}–{last})"))
     problems += _check_parameters(tables, files, task_ids, codes)
+    problems += _check_buurtbudget(tables, files)
+    problems += _check_survey(tables, files)
+    return problems
+
+
+def survey_answers(tables) -> pd.DataFrame:
+    """The survey as one tidy table: the ``enquete`` rows plus the ``enquete_turflijst`` rows
+    unfolded (one row per filled-in answer cell; an empty cell means nobody gave that answer
+    and adds nothing), with ``_source`` (table name), ``_row`` and ``_column`` for messages.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tally = pd.DataFrame({"_row": [2], "taak_id": ["T1"], "jaar": [2023],
+    ...                       "groep": ["bewoners"], "vraag": ["tevreden"], "1": [None],
+    ...                       "2": [1], "3": [None], "4": [7], "5": [2], "ja": [None],
+    ...                       "nee": [None]})
+    >>> empty = pd.DataFrame(columns=["_row", "taak_id", "jaar", "groep", "vraag", "antwoord",
+    ...                               "aantal"])
+    >>> out = survey_answers({"enquete": empty, TALLY_TABLE: tally})
+    >>> out[["antwoord", "aantal"]].values.tolist()
+    [['2', 1], ['4', 7], ['5', 2]]
+    """
+    keys = ["taak_id", "jaar", "groep", "vraag"]
+    e = tables["enquete"]
+    tidy = e.assign(_source="enquete", _column="antwoord")[
+        ["_source", "_row", "_column", *keys, "antwoord", "aantal"]]
+    tally = tables.get(TALLY_TABLE)
+    if tally is None or tally.empty:
+        return tidy.reset_index(drop=True)
+    long = tally.melt(id_vars=["_row", *keys], value_vars=list(SURVEY_ANSWERS),
+                      var_name="antwoord", value_name="aantal").dropna(subset=["aantal"])
+    long = long.assign(_source=TALLY_TABLE, _column=long["antwoord"])
+    long = long.sort_values(["_row", "antwoord"], key=lambda c: c.map(
+        {a: i for i, a in enumerate(SURVEY_ANSWERS)}) if c.name == "antwoord" else c)
+    long["aantal"] = long["aantal"].astype("Int64")
+    out = pd.concat([tidy, long[tidy.columns]], ignore_index=True)
+    out["jaar"] = out["jaar"].astype("Int64")
+    out["aantal"] = out["aantal"].astype("Int64")
+    return out
+
+
+def _check_survey(tables, files) -> list[Problem]:
+    """Survey rules over ``enquete`` and ``enquete_turflijst`` together: an answer counted
+    twice, and a question that mixes 1–5 with ja/nee."""
+    if tables["enquete"].empty and tables.get(TALLY_TABLE, pd.DataFrame()).empty:
+        return []
+    a = survey_answers(tables).rename(columns={"_source": "source", "_row": "row",
+                                               "_column": "column"})
+    problems = []
+    key = ["taak_id", "jaar", "groep", "vraag", "antwoord"]
+    dup = a.duplicated(key, keep="first")
+    first = a.groupby(key, sort=False)["source"].transform("first")
+    for rec, source in zip(a[dup].itertuples(index=False), first[dup], strict=True):
+        where = "op een eerdere regel" if source == rec.source else f"in het blad {source}"
+        problems.append(_problem(files, rec.source, rec.row, rec.column,
+                                 f"dit antwoord staat al {where} (zelfde taak_id, jaar, "
+                                 "groep en vraag)"))
+    yes_no = a["antwoord"].isin(["ja", "nee"])
+    for (_task, question), g in a.assign(_yn=yes_no).groupby(["taak_id", "vraag"],
+                                                             sort=False):
+        if g["_yn"].nunique() > 1:
+            first = g["_yn"].iloc[0]
+            for rec in g[g["_yn"] != first].itertuples(index=False):
+                problems.append(_problem(
+                    files, rec.source, rec.row, rec.column,
+                    f"vraag '{question}' heeft al antwoorden " + ("ja/nee" if first else "1–5")
+                    + " op een eerdere regel; één vraag is óf 1–5 óf ja/nee"))
+    return problems
+
+
+def _check_buurtbudget(tables, files) -> list[Problem]:
+    """A wijk cannot spend more buurtbudget than it received and saved so far."""
+    f = tables["financiering"]
+    if f.empty or "besteed" not in f:
+        return []
+    f = f[f["soort"] == BUURTBUDGET]
+    wijk = tables["taken"].set_index("taak_id")["wijk_code"]
+    f = f[f["taak_id"].isin(wijk.index)]
+    if f.empty:
+        return []
+    from .formatting import fmt_eur
+
+    f = f.assign(_wijk=f["taak_id"].map(wijk), _spent=f["besteed"].fillna(0.0))
+    problems = []
+    for code, g in f.groupby("_wijk", sort=False):
+        balance = 0.0
+        for year, y in g.groupby("jaar", sort=True):
+            balance += float(y["bedrag"].sum()) - float(y["_spent"].sum())
+            if balance < -0.005:
+                row = int(y.loc[y["_spent"] > 0, "_row"].max()) if (y["_spent"] > 0).any() \
+                    else int(y["_row"].max())
+                problems.append(_problem(
+                    files, "financiering", row, "besteed",
+                    f"wijk {code} besteedt in {int(year)} meer buurtbudget dan er ontvangen en "
+                    f"gespaard was (tekort {fmt_eur(-balance)})"))
+                break
     return problems
 
 

@@ -36,6 +36,8 @@ OWN_LABELS = {"discount_rate": "discontovoet (reëel)",
               "optimisme_kosten": "correctie optimisme: kosten hoger met",
               "optimisme_baten": "correctie optimisme: baten lager met",
               "volunteer_valuation": "waardering vrijwilligersuur"}
+#: Fields of an effect line that are fractions (shown as percentages).
+FRACTION_FIELDS = ("deadweight", "attributie", "verdringing", "afname")
 #: Dutch names of the fields of an effect line.
 FIELD_LABELS = {"hoeveelheid": "aantal per jaar", "waarde": "waarde per eenheid",
                 "deadweight": "deel dat ook zonder de taak was gebeurd",
@@ -145,11 +147,17 @@ class Session:
             return "discount"
         if name in self.optimism:
             return "fraction"
-        inp = next((i for i in self.inputs if i.name == name), None)
-        if inp is None:
-            return "number"
-        return ("euro" if inp.kind == "kengetal" else "fraction" if inp.fraction
-                else "factor" if inp.kind == "factor" else "number")
+        parts = parse_parameter(name)
+        if parts[0] == "kengetal":
+            return "euro"
+        if parts[0] == "factor":
+            return "factor"
+        if parts[0] in ("optimisme_kosten", "optimisme_baten") or (
+                parts[0] == "effect" and parts[3] in FRACTION_FIELDS):
+            return "fraction"
+        if parts[0] == "effect" and parts[3] == "waarde":
+            return "euro"
+        return "number"
 
     def shown(self, name: str, value: float) -> str:
         """A value in Dutch format for its kind: € 15.000; 2,25 %; 10 %; × 1,05; 6,5."""
@@ -294,7 +302,10 @@ class Session:
         controls.append(slider("discount_rate", self.discount_rate, 0.0, 0.06, 0.0025))
         for k, v in self.optimism.items():
             controls.append(slider(k, v, 0.0, 0.5, 0.01))
-        valuation = w.Dropdown(options=[(m.replace("_", " "), m) for m in VOLUNTEER_METHODS],
+        from .flows import available_methods
+
+        valuation = w.Dropdown(options=[(m.replace("_", " "), m)
+                                        for m in available_methods(self.case.kengetallen)],
                                value=self.volunteer_valuation,
                                description=OWN_LABELS["volunteer_valuation"],
                                style={"description_width": "initial"},

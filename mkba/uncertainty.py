@@ -15,12 +15,16 @@ variants, Monte Carlo, variant comparison and scenario files.
     PV_line = Q × V × I × F × O × S
 
 with Q the quantity, V the value per unit (in its own price year), I the CPI factor to the
-price year, F = (1 − deadweight)(1 − attributie)(1 − verdringing) (1 for costs), O the optimism
-factor (1 + o for costs, 1 − o for benefits), a cost post's factor, and
-S = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years in the analysis
-period. The engine evaluates many parameter sets at once: every factor is a draws × lines
-matrix, and S is recomputed (per line, vectorised over draws and years) only for lines whose
-drop-off or discount rate is drawn. There is no Python loop over draws.
+price year, F = (1 − deadweight)(1 − attributie)(1 − verdringing) (1 for costs), a cost
+post's factor, and S = S_realised + O × S_forecast with
+S_x = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years before / from the
+peiljaar and O the optimism factor (every line worse: see :func:`mkba.flows.optimism_factor`).
+The per-line factors come from :func:`mkba.flows.line_factors`, the same function that builds
+the deterministic cash flows (one engine). The engine evaluates many parameter sets at
+once: every factor is a draws × lines matrix, and S is recomputed (per line, vectorised over
+draws and years) only for lines whose drop-off or discount rate is drawn; realised and
+forecast years are summed apart only for lines with optimism. There is no Python loop over
+draws.
 
 **Monte Carlo** draws each input from a triangular, PERT, normal (mean the value, the range as
 its 95 % interval) or uniform distribution, optionally correlated through a Gaussian copula
@@ -37,19 +41,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE
+from .assumptions import DISCOUNT_RATE, HEALTH_CONVENTION
+from .assumptions import DISCOUNT_RATE_VARIANTS as _VARIANTS
 from .errors import CaseError, Problem
 from .flows import (
-    VOLUNTEER_METHODS,
     build_keys,
-    line_keys,
-    optimism,
-    unit_values,
-    volunteer_units,
+    line_factors,
+    optimism_factor,
+    volunteer_settings,
 )
 from .formatting import fmt_eur, fmt_number, fmt_pct
 from .io import Case
-from .prices import cpi_series, index_factor
+from .prices import cpi_series
 from .schema import EFFECT_FIELDS, parse_parameter
 
 __all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
@@ -59,14 +62,9 @@ __all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
 Z975 = 1.959963984540054
 LINEAR_KINDS = ("kengetal", "hoeveelheid", "waarde", "deadweight", "attributie", "verdringing",
                 "optimisme_kosten", "optimisme_baten", "factor")
-#: Discount-rate variants for the sensitivity the Dutch guidance asks for: label, r costs,
-#: r benefits.
-DISCOUNT_RATE_VARIANTS = (
-    ("standaard 2,25 %", 0.0225, 0.0225),
-    ("1 procentpunt lager (1,25 %), risicovrij waar dat gerechtvaardigd is", 0.0125, 0.0125),
-    ("gezondheidsconventie: kosten 3 %, effecten 1,5 %", 0.03, 0.015),
-    ("hoger: 4 %", 0.04, 0.04),
-)
+#: Discount-rate variants the Dutch guidance names (label, r costs, r benefits, source);
+#: see :mod:`mkba.assumptions`.
+DISCOUNT_RATE_VARIANTS = _VARIANTS
 
 
 @dataclass(frozen=True)
@@ -201,7 +199,8 @@ def _check_ranges(inputs) -> None:
 
 @dataclass
 class _Lines:
-    """Per-line factors of one task and variant (arrays of length L)."""
+    """Per-line factors of one task and variant (arrays of length L), taken from
+    :func:`mkba.flows.line_factors` (the same factors the deterministic flows use)."""
 
     is_cost: np.ndarray
     is_transfer: np.ndarray
@@ -215,8 +214,10 @@ class _Lines:
     vd: np.ndarray
     keep: np.ndarray           # 1 − afname
     opt: np.ndarray            # optimism fraction
-    years: list                # per line: array of years within the period
     y_from: np.ndarray
+    lo: np.ndarray             # first year of the line within the period
+    hi: np.ndarray             # last year of the line within the period
+    volunteer: np.ndarray      # cost lines valued per volunteer hour
     refs: dict                 # input name → line positions
 
 
@@ -231,14 +232,15 @@ class Model:
                  discount_rate: float = DISCOUNT_RATE, price_year: int | None = None,
                  base_year: int | None = None, horizon: int | None = None,
                  volunteer_valuation: str = "vervangingskosten",
-                 market_value_code: str = "productiviteit_uur"):
-        from .cba import _check_parameters, _task_frame, choose_variant
+                 market_value_code: str | None = None, wage_code: str | None = None,
+                 volunteer_benefit_code: str | None = None, peiljaar: int | None = None):
+        from .cba import _check_parameters, _task_frame, choose_variant, default_peiljaar
 
         cpi = cpi_series()
         s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
-        if volunteer_valuation not in VOLUNTEER_METHODS:
-            raise CaseError(f"waardering vrijwilligersuren '{volunteer_valuation}': kies uit "
-                            + ", ".join(VOLUNTEER_METHODS))
+        vol = volunteer_settings({"method": volunteer_valuation,
+                                  "market_value_code": market_value_code,
+                                  "wage_code": wage_code, "benefit_code": volunteer_benefit_code})
         keys = build_keys(case, _task_frame(case, task_id, s))
         frame = keys.frame
         variant = choose_variant(task_id, list(frame["variant"]), variant)
@@ -248,133 +250,101 @@ class Model:
         self.end = int(frame["end_year"].iloc[self.key])
         self.base_year = int(frame["base_year"].iloc[self.key])
         self.rate = s.discount_rate
+        self.peiljaar = default_peiljaar() if peiljaar is None else int(peiljaar)
         self.parameters = {"discount_rate": s.discount_rate, "price_year": s.price_year,
                            "base_year": s.base_year, "horizon": s.horizon,
-                           "volunteer_valuation": volunteer_valuation}
-        self._build(keys, s.price_year, cpi, volunteer_valuation, market_value_code)
+                           "volunteer_valuation": volunteer_valuation,
+                           "peiljaar": self.peiljaar}
+        lines = line_factors(case, keys, s.price_year, cpi, None, vol)
+        lines = lines[(lines["key"] == self.key) & (lines["hi"] >= lines["lo"])]
+        self._build(lines.reset_index(drop=True))
 
-    def _build(self, keys, price_year, cpi, method, market_code):
-        case = self.case
-        k = case.kosten[case.kosten["taak_id"] == self.task_id]
-        rows, ks = line_keys(k, keys)
-        k = k.iloc[rows[ks == self.key]]
-        e = case.effecten[(case.effecten["taak_id"] == self.task_id) & ~case.effecten["pm"]]
-        rows, ks = line_keys(e, keys)
-        e = e.iloc[rows[ks == self.key]]
-        k = k[(k["jaar"] >= self.start) & (k["jaar"] <= self.end)]
-        e = e[(e["jaar_tot"] >= self.start) & (e["jaar_van"] <= self.end)]
-
-        kv = unit_values(k, "bedrag", case.kengetallen, price_year, cpi)
-        kv = volunteer_units(k, kv, case.kengetallen, price_year, cpi, method, market_code)
-        has_ref = k["kengetal"].notna().to_numpy()
-        k_q = np.where(has_ref, k["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan), 1.0)
-        # unit_values is already indexed; keep V in its own price year and I separate so a
-        # drawn kengetal (in its own price year) is indexed the same way
-        k_index = self._index(k, "bedrag", price_year, cpi)
-        k_v = kv / k_index
-        ev = unit_values(e, "waarde_per_eenheid", case.kengetallen, price_year, cpi)
-        e_index = self._index(e, "waarde_per_eenheid", price_year, cpi)
-        actors = sorted(set(k["actor"]) | set(e["actor"]) | set(e["overdracht_van"].dropna()))
+    def _build(self, f: pd.DataFrame):
+        actors = sorted(set(f["actor"]) | set(f["loser"].dropna()))
         self.actors = actors
         pos = {a: i for i, a in enumerate(actors)}
-        n_k, n_e = len(k), len(e)
-        years = [np.array([y]) for y in k["jaar"].to_numpy(dtype=int)]
-        years += [np.arange(max(a, self.start), min(b, self.end) + 1)
-                  for a, b in zip(e["jaar_van"].to_numpy(dtype=int),
-                                  e["jaar_tot"].to_numpy(dtype=int), strict=True)]
-        frac = {c: np.concatenate([np.zeros(n_k), e[c].to_numpy(dtype=float, na_value=0.0)])
-                for c in ("deadweight", "attributie", "verdringing", "afname")}
+        kind = f["kind"].to_numpy()
         self.lines = _Lines(
-            is_cost=np.r_[np.ones(n_k, bool), np.zeros(n_e, bool)],
-            is_transfer=np.r_[np.zeros(n_k, bool), e["overdracht_van"].notna().to_numpy()],
-            actor=np.array([pos[a] for a in k["actor"]] + [pos[a] for a in e["actor"]], int),
-            loser=np.array([-1] * n_k + [pos[a] if isinstance(a, str) else -1
-                                         for a in e["overdracht_van"]], int),
-            q=np.r_[k_q, e["hoeveelheid"].to_numpy(dtype=float, na_value=np.nan)],
-            v=np.r_[k_v, ev / e_index],
-            index=np.r_[k_index, e_index],
-            dw=frac["deadweight"], at=frac["attributie"], vd=frac["verdringing"],
-            keep=1 - frac["afname"],
-            opt=np.r_[optimism(k, case.taken, "optimisme_kosten"),
-                      optimism(e, case.taken, "optimisme_baten")],
-            years=years,
-            y_from=np.r_[k["jaar"].to_numpy(dtype=int), e["jaar_van"].to_numpy(dtype=int)],
-            refs=self._refs(k, e, method, market_code),
+            is_cost=kind == 0, is_transfer=kind == 2,
+            actor=np.array([pos[a] for a in f["actor"]], int),
+            loser=np.array([pos[a] if isinstance(a, str) else -1 for a in f["loser"]], int),
+            **{c: f[c].to_numpy(dtype=float) for c in
+               ("q", "v", "index", "dw", "at", "vd", "keep", "opt")},
+            y_from=f["y_from"].to_numpy(dtype=int), lo=f["lo"].to_numpy(dtype=int),
+            hi=f["hi"].to_numpy(dtype=int), volunteer=f["volunteer"].to_numpy(dtype=bool),
+            refs=self._refs(f),
         )
-        self._t0 = np.array([y[0] if len(y) else 0 for y in years], dtype=int)
-        self._n = np.array([len(y) for y in years], dtype=int)
-        self._s_base = self._s(self.lines.keep[None, :], np.array([self.rate]),
-                               np.array([self.rate]), range(len(years)))[0]
+        ln = self.lines
+        # realised years lo … min(hi, peiljaar − 1); forecast years max(lo, peiljaar) … hi
+        self._ranges = ((ln.lo, np.clip(np.minimum(ln.hi, self.peiljaar - 1) - ln.lo + 1, 0,
+                                        None)),
+                        (np.maximum(ln.lo, self.peiljaar),
+                         np.clip(ln.hi - np.maximum(ln.lo, self.peiljaar) + 1, 0, None)))
+        self._full = (ln.lo, np.clip(ln.hi - ln.lo + 1, 0, None))
+        every = range(len(ln.q))
+        rate = np.array([self.rate])
+        self._s_base = [self._s(ln.keep[None, :], rate, rate, every, t0, n)[0]
+                        for t0, n in self._ranges]
+        self._s_full_base = self._s(ln.keep[None, :], rate, rate, every, *self._full)[0]
 
-    def _index(self, lines, value_col, price_year, cpi) -> np.ndarray:
-        k = self.case.kengetallen.set_index("code")
-        from_ref = lines["kengetal"].notna().to_numpy()
-        own = lines["prijsjaar"].to_numpy(dtype=float, na_value=np.nan)
-        ref = lines["kengetal"].where(from_ref).map(k["prijsjaar"]).to_numpy(
-            dtype=float, na_value=np.nan)
-        year = np.where(from_ref, ref, own)
-        year = np.where(np.isnan(year), price_year, year).astype(int)
-        return np.asarray(index_factor(year, price_year, cpi), dtype=float)
-
-    def _refs(self, k, e, method, market_code) -> dict:
-        """Which lines each input name acts on. Volunteer hours follow the valuation method:
-        the line's kengetal (replacement cost), the market-value kengetal, or nothing."""
-        n_k = len(k)
+    def _refs(self, f: pd.DataFrame) -> dict:
+        """Which lines each input name acts on (the same lines :func:`apply_scenario` changes).
+        Volunteer hours follow the valuation method: the kengetal in ``ref`` is the one
+        the chosen method uses (none for ``nul``)."""
         refs: dict[str, list[int]] = {}
-        volunteer = (k["soort"] == "vrijwilligersinzet").fillna(False).to_numpy(dtype=bool)
-        for i, code in enumerate(k["kengetal"]):
-            if not isinstance(code, str):
-                continue
-            if volunteer[i] and method == "nul":
-                continue
-            if volunteer[i] and method == "marktwaarde":
-                code = market_code
-            refs.setdefault(code, []).append(i)
-        for i, post in enumerate(k["post"]):
-            refs.setdefault(f"{self.task_id}/{post}/factor", []).append(i)
-        for i, (code, effect) in enumerate(zip(e["kengetal"], e["effect"], strict=True)):
+        kind = f["kind"].to_numpy()
+        for i, (code, post, k, own, from_task) in enumerate(zip(
+                f["ref"], f["post"], kind, f["has_value"], f["opt_from_task"], strict=True)):
             if isinstance(code, str):
-                refs.setdefault(code, []).append(n_k + i)
-            for fld in EFFECT_FIELDS:
-                refs.setdefault(f"{self.task_id}/{effect}/{fld}", []).append(n_k + i)
-        refs[f"{self.task_id}/optimisme_kosten"] = list(range(n_k))
-        refs[f"{self.task_id}/optimisme_baten"] = list(range(n_k, n_k + len(e)))
+                refs.setdefault(code, []).append(i)
+            if k == 0 or (k == 1 and f["item"].iat[i] != post):  # cost lines and benefits
+                refs.setdefault(f"{self.task_id}/{post}/factor", []).append(i)  # derived
+                # from a cost line's hours (the volunteers' own benefit)
+            else:
+                for fld in EFFECT_FIELDS:
+                    if fld == "waarde" and not own:
+                        continue  # a kengetal-valued line ignores waarde_per_eenheid
+                    refs.setdefault(f"{self.task_id}/{post}/{fld}", []).append(i)
+            if from_task:
+                name = "optimisme_kosten" if k == 0 else "optimisme_baten"
+                refs.setdefault(f"{self.task_id}/{name}", []).append(i)
+        self.volunteer_refs = {name for name, cols in refs.items()
+                               if cols and f["volunteer"].to_numpy()[cols].all()}
         return refs
 
     # -------------------------------------------------------------- evaluation
 
-    def _s(self, keep, rate_c, rate_b, which) -> np.ndarray:
-        """S per draw and line (draws × lines; columns outside ``which`` are not used).
+    def _s(self, keep, rate_c, rate_b, which, t0_all, n_all) -> np.ndarray:
+        """S per draw and line (draws × lines; columns outside ``which`` are not used) over
+        the years ``t0 … t0 + n − 1`` of each line.
 
-        The years of a line are contiguous (t0 … t0 + n − 1), so S is a geometric series:
-        ``S = keep^(t0 − jaar_van) (1 + r)^−(t0 − B) × (1 − qⁿ) / (1 − q)`` with
-        ``q = keep / (1 + r)`` (and ``n`` when q = 1), computed with fused exponents: no loop
-        over years or draws. A cost line has one year: S is its discount factor.
+        A geometric series: ``S = keep^(t0 − jaar_van) (1 + r)^−(t0 − B) × (1 − qⁿ) / (1 − q)``
+        with ``q = keep / (1 + r)`` (and ``n`` when q = 1), computed with fused exponents: no
+        loop over years or draws. A cost line has one year: S is its discount factor (or 0).
         """
         ln = self.lines
         which = np.asarray(list(which), dtype=int)
         rate_c, rate_b = np.asarray(rate_c, float), np.asarray(rate_b, float)
         d = max(len(keep), len(rate_c), len(rate_b))
-        out = np.zeros((d, len(ln.years)))
+        out = np.zeros((d, len(ln.q)))
         if len(which) == 0:
             return out
         cost = ln.is_cost[which]
-        wc, we = which[cost], which[~cost]
-        if len(wc):
-            out[:, wc] = np.exp(-np.log1p(rate_c)[:, None]
-                                * (self._t0[wc] - self.base_year)[None, :])
-        if len(we):
-            t0, n = self._t0[we], self._n[we].astype(float)
-            log_keep = np.log(np.maximum(keep[:, we], 1e-300))
-            log_disc = np.log1p(rate_b)[:, None]
+        for cols, rate in ((which[cost], rate_c), (which[~cost], rate_b)):
+            if not len(cols):
+                continue
+            t0, n = t0_all[cols], n_all[cols].astype(float)
+            log_keep = np.log(np.maximum(np.broadcast_to(keep, (d, len(ln.q)))[:, cols],
+                                         1e-300))
+            log_disc = np.log1p(rate)[:, None]
             log_q = log_keep - log_disc
             with np.errstate(invalid="ignore", divide="ignore"):
                 geo = np.expm1(n * log_q) / np.expm1(log_q)
             flat = np.abs(log_q) < 1e-12
             if flat.any():
                 geo[flat] = np.broadcast_to(n, geo.shape)[flat]
-            a = np.exp((t0 - ln.y_from[we]) * log_keep - (t0 - self.base_year) * log_disc)
-            out[:, we] = np.where(n > 0, a * geo, 0.0)
+            a = np.exp((t0 - ln.y_from[cols]) * log_keep - (t0 - self.base_year) * log_disc)
+            out[:, cols] = np.where(n > 0, a * geo, 0.0)
         return out
 
     def npv(self, values: dict | None = None, n: int | None = None, *,
@@ -392,6 +362,7 @@ class Model:
         factor = np.ones((n, L))
         rate = np.full(n, self.rate)
         touched = set()
+        optimistic = set(np.flatnonzero(ln.opt != 0).tolist())
 
         def writable(name):
             if not mats[name].flags.writeable:
@@ -420,6 +391,8 @@ class Model:
                 touched.update(cols)
             elif kind in ("optimisme_kosten", "optimisme_baten"):
                 writable("opt")[:, cols] = arr[:, None]
+                if (arr != 0).any():
+                    optimistic.update(cols)
             elif kind == "factor":
                 factor[:, cols] = arr[:, None]
         rc = rate if rate_costs is None else np.broadcast_to(np.asarray(rate_costs, float), (n,))
@@ -427,14 +400,31 @@ class Model:
                                                                 (n,))
         rate_drawn = "discontovoet" in values or rate_costs is not None \
             or rate_benefits is not None
-        s = np.broadcast_to(self._s_base, (n, L)).copy()
-        redo = range(L) if rate_drawn else sorted(touched)
-        if redo:
-            s[:, list(redo)] = self._s(mats["keep"], rc, rb, redo)[:, list(redo)]
+        redo = set(range(L) if rate_drawn else touched)
+        # lines without optimism: one discounted sum over all their years; lines with
+        # optimism: realised and forecast years apart (only the forecast is corrected)
+        s = np.broadcast_to(self._s_full_base, (n, L)).copy()
+        plain = sorted(redo - optimistic)
+        if plain:
+            s[:, plain] = self._s(mats["keep"], rc, rb, plain, *self._full)[:, plain]
         f = (1 - mats["dw"]) * (1 - mats["at"]) * (1 - mats["vd"])
         f = np.where(ln.is_cost, 1.0, f)
-        o = np.where(ln.is_cost, 1 + mats["opt"], 1 - mats["opt"])
-        pv = mats["q"] * mats["v"] * ln.index * f * o * factor * s
+        value = mats["q"] * mats["v"] * ln.index * f * factor
+        pv = value * s
+        if optimistic:
+            oc = sorted(optimistic)
+            parts = []
+            for (t0, length), base in zip(self._ranges, self._s_base, strict=True):
+                part = np.broadcast_to(base[oc], (n, len(oc))).copy()
+                again = [i for i, c in enumerate(oc) if c in redo]
+                if again:
+                    cols = [oc[i] for i in again]
+                    part[:, again] = self._s(mats["keep"], rc, rb, cols, t0, length)[:, cols]
+                parts.append(part)
+            # optimism only in forecast years, towards "worse" (see flows.optimism_factor)
+            o = optimism_factor(np.where(ln.is_cost[oc], 0, 1), value[:, oc],
+                                mats["opt"][:, oc], True)
+            pv[:, oc] = value[:, oc] * (parts[0] + o * parts[1])
         sign = np.where(ln.is_cost, -1.0, 1.0)
         societal = np.where(ln.is_transfer, 0.0, sign)
         npv = pv @ societal
@@ -456,7 +446,7 @@ class Model:
 
 def _model_kwargs(params: dict) -> dict:
     keys = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
-            "market_value_code")
+            "market_value_code", "wage_code", "volunteer_benefit_code", "peiljaar")
     return {k: v for k, v in params.items() if k in keys and v is not None}
 
 
@@ -515,14 +505,23 @@ def _switching(model: Model, inp: UncertainInput, npv_low: float, npv_high: floa
     return float(brentq(f, grid[i], grid[i + 1], xtol=1e-10))
 
 
-def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None,
-                              **params) -> pd.DataFrame:
-    """NPV under the discount-rate variants of the Dutch guidance (incl. the health
-    convention: costs 3 %, effects 1.5 %)."""
+def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None, *,
+                              health_convention: bool = False, **params) -> pd.DataFrame:
+    """NPV under the discount-rate variants the Dutch guidance names (standard 2,25 % and the
+    risk-free −1 % of the Werkgroep discontovoet 2020), each with its source.
+
+    The health-economics convention (costs 4 %, effects 1,5 %) belongs to cost-effectiveness
+    analysis, not to an MKBA: only with ``health_convention=True``, labelled as such
+    (``kind`` is then ``"KEA-conventie"``).
+    """
     model = Model(case, task, variant, **_model_kwargs(params))
+    variants = [(*v, "MKBA") for v in DISCOUNT_RATE_VARIANTS]
+    if health_convention:
+        variants.append((*HEALTH_CONVENTION, "KEA-conventie"))
     rows = [{"variant": label, "r_kosten": rc, "r_baten": rb,
-             "npv": float(model.npv(rate_costs=[rc], rate_benefits=[rb])[0])}
-            for label, rc, rb in DISCOUNT_RATE_VARIANTS]
+             "npv": float(model.npv(rate_costs=[rc], rate_benefits=[rb])[0]),
+             "bron": source, "soort": kind}
+            for label, rc, rb, source, kind in variants]
     return pd.DataFrame(rows)
 
 
@@ -622,6 +621,12 @@ class MonteCarloResult:
     importance: pd.DataFrame = field(repr=False)
     deterministic_npv: float = 0.0
     seconds: float = 0.0
+    #: inputs with a range that are NOT drawn because they are a method choice (the value of
+    #: a volunteer hour: see the method table), not an uncertainty
+    fixed: tuple = ()
+    #: what the probabilities leave out
+    note: str = ("De kansen gaan alleen over wat in geld is uitgedrukt; PM-posten tellen niet "
+                 "mee.")
 
     def __repr__(self) -> str:
         return (f"<MonteCarloResult {self.task_id} {self.variant}: P(NCW > 0) = "
@@ -647,7 +652,8 @@ class MonteCarloResult:
                 "npv_p5": self.percentile(5), "npv_p50": self.percentile(50),
                 "npv_p95": self.percentile(95), "npv_mean": float(self.npv.mean()),
                 "by_actor": self.by_actor().to_dict("records"),
-                "importance": self.importance.to_dict("records")}
+                "importance": self.importance.to_dict("records"),
+                "not_drawn": list(self.fixed), "note": self.note}
 
     def plot(self, ax=None):
         from .plots import plot_monte_carlo
@@ -673,6 +679,9 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     model = Model(case, task, variant, **_model_kwargs(params))
     inputs = [i for i in uncertain_inputs(case, model.rate, task)
               if i.kind == "discount" or model.lines.refs.get(i.name)]
+    # the value of a volunteer hour is a method choice, not an uncertainty: never drawn
+    fixed = tuple(i.name for i in inputs if i.name in model.volunteer_refs)
+    inputs = [i for i in inputs if i.name not in model.volunteer_refs]
     values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
     npv = np.empty(draws)
     act = np.empty((draws, len(model.actors)))
@@ -683,7 +692,7 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     importance = _importance(values, npv)
     return MonteCarloResult(task, model.variant, draws, seed, npv,
                             pd.DataFrame(act, columns=model.actors), importance,
-                            model.deterministic(), time.perf_counter() - started)
+                            model.deterministic(), time.perf_counter() - started, fixed)
 
 
 IMPORTANCE_DRAWS = 20_000
@@ -729,12 +738,17 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     ev = evaluate(case, task=task, **{k: v for k, v in kwargs.items()})
     variants = list(ev.totals["variant"])
     rate = kwargs.get("discount_rate", DISCOUNT_RATE)
-    inputs = uncertain_inputs(case, rate, task)
+    models = {v: Model(case, task, v, **kwargs) for v in variants}
+    # a volunteer hour's value is a method choice: not drawn (see monte_carlo)
+    volunteer_only = set().union(*[m.volunteer_refs for m in models.values()]) - set().union(
+        *[{n for n, cols in m.lines.refs.items() if cols and n not in m.volunteer_refs}
+          for m in models.values()])
+    inputs = [i for i in uncertain_inputs(case, rate, task) if i.name not in volunteer_only]
     values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
     npvs = {}
     rows = []
     for v in variants:
-        model = Model(case, task, v, **kwargs)
+        model = models[v]
         npvs[v] = model.npv(values, draws) if values else np.full(draws, model.deterministic())
         res = ev.result(task, v)
         rows.append({"variant": v, "npv": res.npv, "bc_ratio": res.bc_ratio,
@@ -796,7 +810,8 @@ def load_scenario(path) -> Scenario:
         raise CaseError([Problem(path.name, None, None,
                                  "verwacht een JSON-object met 'naam' en 'waarden'")])
     params = data.get("parameters", {}) or {}
-    allowed = {"discount_rate", "volunteer_valuation", "market_value_code"}
+    allowed = {"discount_rate", "volunteer_valuation", "market_value_code", "wage_code",
+               "volunteer_benefit_code"}
     for key in set(params) - allowed:
         problems.append(Problem(path.name, None, "parameters",
                                 f"onbekende parameter '{key}' (toegestaan: "

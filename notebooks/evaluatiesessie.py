@@ -33,6 +33,7 @@ scenario_dir: str = "scenarios"  # map voor bewaarde scenario's (naast dit noteb
 draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
 
 # %%
+from mkba.process import process_overview
 from mkba.session import Session
 from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
 from mkba.plots import plot_monte_carlo, plot_tornado, plot_variants
@@ -49,6 +50,15 @@ sessie.widget()
 
 # %%
 sessie.view()
+
+# %% [markdown]
+# ## Resultaat én proces
+#
+# Naast de NCW: halen we de succescriteria die de partners vooraf afspraken, en hoe tevreden
+# zijn bewoners, gebruikers, vrijwilligers en partners? Bespreek beide.
+
+# %%
+process_overview(sessie.case, task, sessie.result())
 
 # %% [markdown]
 # ## Welke aannames doen ertoe?

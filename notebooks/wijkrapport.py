@@ -83,10 +83,19 @@ rapport.section_uncertainty()
 rapport.section_pm()
 
 # %% [markdown]
+# ## Hoe gaat het samenwerken?
+
+# %%
+rapport.section_process()
+
+# %% [markdown]
 # ## Financiering en hefboom
 
 # %%
 rapport.section_financing()
+
+# %%
+rapport.section_buurtbudget()
 
 # %% [markdown]
 # ## Aannames en bronnen

@@ -282,7 +282,7 @@ class TestExample:
         for r in ev.results():
             assert r.by_actor()["npv"].sum() == pytest.approx(r.npv, abs=1e-6)
         d = ev.to_dict()
-        assert set(d) == {"parameters", "tasks", "warnings"}
+        assert set(d) == {"parameters", "tasks", "total", "warnings"}
         fields = {"task_id", "variant", "pv_costs", "pv_benefits", "npv", "bc_ratio", "irr",
                   "payback_year", "by_actor", "pm", "financing", "warnings"}
         assert fields <= set(d["tasks"][0])

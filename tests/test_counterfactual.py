@@ -309,8 +309,9 @@ class TestCaseIntegration:
         from mkba.counterfactual import quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator"],
-                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers"]]
+                     "waarde_per_eenheid", "indicator", "richting"],
+                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers",
+                     "hoger"]]
         metingen = [["wijk_code", "indicator", "jaar", "waarde"],
                     ["WK036330", "bezoekers", "2018", "100"]]
         case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "effecten": effecten,

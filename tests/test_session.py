@@ -36,13 +36,13 @@ def test_changing_an_assumption_changes_the_result():
 
 def test_saved_scenario_round_trips_to_the_command_line(tmp_path, capsys):
     s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=tmp_path)
-    s.set("vervangingskosten_uur", 12.5)
+    s.set("T2/Vergoeding bewonerscollectief/factor", 1.2)
     s.set("discount_rate", 0.03)
     s.set("optimisme_kosten", 0.1)
     path = s.save("partners 22-11")
     assert path.name == "partners_22-11.json" and path.exists()
     back = load_scenario(path)
-    assert back.values["vervangingskosten_uur"] == 12.5
+    assert back.values["T2/Vergoeding bewonerscollectief/factor"] == 1.2
     assert back.parameters["discount_rate"] == 0.03
     assert main(["evaluate", str(EXAMPLE), "--task", "T2", "--scenario", str(path),
                  "--format", "json"]) == 0
@@ -81,16 +81,18 @@ class TestNamesAndFormats:
     """Sliders carry the partners' words and Dutch numbers, and only what matters."""
 
     def test_only_assumptions_that_affect_the_task_and_variant(self):
-        # from the example case: in T2 'maatschappelijk aanbesteden' the residents' hours use
-        # vervangingskosten_uur, the vandalism effect and the collective's fee belong to this
-        # variant; the hovenier's contract belongs to 'klassiek aanbesteden'; bijles and
-        # bijstand are kengetallen of other tasks
+        # from the example case (ranges in bandbreedtes.csv and kengetallen.csv): in T2
+        # 'maatschappelijk aanbesteden' the vandalism effect and the collective's fee belong to
+        # this variant; the hovenier's contract belongs to 'klassiek aanbesteden'; the ranged
+        # kengetallen bijles_student_uur (T3) and bijstand_jaar (T1) are other tasks'
         names = {i.name for i in Session(EXAMPLE, "T2", VARIANT).inputs}
-        assert names == {"vervangingskosten_uur",
-                         "T2/Minder vernielingen in het park/hoeveelheid",
+        assert names == {"T2/Minder vernielingen in het park/hoeveelheid",
                          "T2/Vergoeding bewonerscollectief/factor"}
         klassiek = {i.name for i in Session(EXAMPLE, "T2", "klassiek_aanbesteden").inputs}
         assert klassiek == {"T2/Contract hovenier/factor"}
+        # T1 uses bijstand_jaar (its bijstand line), not T3's bijles_student_uur
+        t1 = {i.name for i in Session(EXAMPLE, "T1", None).inputs}
+        assert "bijstand_jaar" in t1 and "bijles_student_uur" not in t1
 
     def test_dutch_labels(self):
         s = Session(EXAMPLE, "T2", VARIANT)

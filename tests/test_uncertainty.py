@@ -62,7 +62,10 @@ class TestModel:
         for params in ({}, {"discount_rate": 0.04, "price_year": 2020},
                        {"base_year": 2015, "horizon": 5},
                        {"volunteer_valuation": "nul"},
-                       {"volunteer_valuation": "marktwaarde"}):
+                       {"volunteer_valuation": "gederfd_loon"},
+                       {"volunteer_valuation": "marktwaarde",
+                        "market_value_code": "bijles_student_uur"},
+                       {"peiljaar": 2021, "volunteer_benefit_code": "vervangingskosten_uur"}):
             ev = evaluate(case, **params)
             for r in ev.results():
                 m = Model(case, r.task_id, r.variant, **params)
@@ -99,11 +102,12 @@ class TestSensitivity:
         assert s.loc["uur", "switching_value"] > 0
 
     def test_discount_rate_variants(self, small):
-        d = discount_rate_sensitivity(small, "S1").set_index("r_kosten")
+        d = discount_rate_sensitivity(small, "S1", health_convention=True).set_index("r_kosten")
         assert d.loc[0.0225, "npv"] == pytest.approx(by_hand(r=0.0225))
-        # health convention: costs at 3 %, effects at 1.5 % (the cost falls in the base year)
+        assert d.loc[-0.01, "npv"] == pytest.approx(by_hand(r=-0.01))  # risk-free, WD 2020
+        # KEA convention: costs at 4 %, effects at 1.5 % (the cost falls in the base year)
         health = -1000 + sum(10 * 60 * 0.9 * 0.8 ** k * 1.015 ** -k for k in range(4))
-        assert d.loc[0.03, "npv"] == pytest.approx(health)
+        assert d.loc[0.04, "npv"] == pytest.approx(health)
 
 
 class TestMonteCarlo:
@@ -231,17 +235,23 @@ class TestSettings:
         case = read_case(EXAMPLE)
         base = evaluate(case).result("T3")
         zero = evaluate(case, volunteer_valuation="nul").result("T3")
-        market = evaluate(case, volunteer_valuation="marktwaarde").result("T3")
+        wage = evaluate(case, volunteer_valuation="gederfd_loon").result("T3")
         vol = lambda r: r.by_actor().set_index("actor").loc["vrijwilligers", "pv_costs"]  # noqa: E731
         assert vol(zero) == 0
-        assert vol(market) == pytest.approx(vol(base) * 39.88 / 18.80)  # both kengetallen 2022
-        assert market.parameters["volunteer_valuation"] == "marktwaarde"
+        assert vol(wage) == pytest.approx(vol(base) * 39.88 / 18.80)  # both kengetallen 2022
+        assert wage.parameters["volunteer_valuation"] == "gederfd_loon"
+        # the market price of the service is its own method, with its own kengetal
+        market = evaluate(case, volunteer_valuation="marktwaarde",
+                          market_value_code="bijles_student_uur").result("T3")
+        assert vol(market) == pytest.approx(vol(base) * 15.00 / 18.80)
+        with pytest.raises(CaseError, match="kengetal 'marktprijs_uur' ontbreekt"):
+            evaluate(case, volunteer_valuation="marktwaarde")
 
     def test_optimism_bias(self, tmp_path):
         taken = [SMALL["taken"][0] + ["optimisme_kosten", "optimisme_baten"],
                  SMALL["taken"][1] + ["20%", "0,25"]]
         case = read_case(write_case(tmp_path / "o", {**SMALL, "taken": taken}))
-        res = evaluate(case, discount_rate=R).result("S1")
+        res = evaluate(case, discount_rate=R, peiljaar=2020).result("S1")  # all forecast
         assert res.pv_costs == pytest.approx(1000 * 1.2)
         assert res.pv_benefits == pytest.approx((by_hand() + 1000) * 0.75)
 

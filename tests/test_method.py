@@ -1,0 +1,492 @@
+"""Issue 9: MKBA method corrections, each against numbers computed by hand in the test, plus
+the "one engine" property: the vectorised Model equals evaluate() on the scenario case."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mkba import CaseError, evaluate, read_case
+from mkba.cli import main
+from mkba.uncertainty import (
+    Model,
+    Scenario,
+    apply_scenario,
+    discount_rate_sensitivity,
+    monte_carlo,
+    uncertain_inputs,
+)
+
+from .conftest import EXAMPLE, MINIMAL, write_case
+
+# CBS 83131NED: CPI 2018 (published index) and the year-on-year changes 2019→2020 … 2023→2024
+CPI_2018, CPI_2019 = 103.44, 106.16
+CPI_2024 = CPI_2019 * math.prod(1 + c / 100 for c in (1.3, 2.7, 10.0, 3.8, 3.3))
+
+TASK = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "optimisme_kosten",
+         "optimisme_baten"],
+        ["D1", "Nadeel", "WK036330", "2020", "2022", "20%", "20%"]]
+COSTS = [["taak_id", "jaar", "actor", "post", "bedrag", "prijsjaar"],
+         ["D1", "2020", "gemeente", "Terugbetaling", "-1000", "2024"],
+         ["D1", "2021", "gemeente", "Beheer", "500", "2024"]]
+DISBENEFIT = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+               "waarde_per_eenheid", "prijsjaar"],
+              ["D1", "Overlast", "bewoners", "2020", "2020", "-100", "1.000", "2024"]]
+
+
+@pytest.fixture
+def disbenefit_case(tmp_path):
+    return read_case(write_case(tmp_path / "d", {"taken": TASK, "kosten": COSTS,
+                                                 "effecten": DISBENEFIT}))
+
+
+class TestOptimismBias:
+    """1. A disbenefit gets worse under optimism correction; only forecast years."""
+
+    def test_disbenefit_and_negative_cost_get_worse(self, disbenefit_case):
+        r = 0.03
+        res = evaluate(disbenefit_case, discount_rate=r, price_year=2024,
+                       peiljaar=2020).result("D1")
+        # −100 × 1.000 × (1 + 0,20): the disbenefit grows by the optimism fraction
+        assert res.pv_benefits == pytest.approx(-120_000.0)
+        # a negative cost shrinks (× 0,8), a positive cost grows (× 1,2), the latter in 2021
+        assert res.pv_costs == pytest.approx(-1000 * 0.8 + 500 * 1.2 / 1.03)
+        model = Model(disbenefit_case, "D1", discount_rate=r, price_year=2024, peiljaar=2020)
+        assert model.deterministic() == pytest.approx(res.npv)
+
+    def test_realised_years_get_no_correction(self, disbenefit_case):
+        r = 0.03
+        res = evaluate(disbenefit_case, discount_rate=r, price_year=2024,
+                       peiljaar=2021).result("D1")
+        d = res.to_dict()
+        # 2020 is realised: −100.000 and −1.000 as booked; 2021 is forecast: 500 × 1,2
+        assert d["pv_benefits_realised"] == pytest.approx(-100_000.0)
+        assert d["pv_benefits_forecast"] == pytest.approx(0.0)
+        assert d["pv_costs_realised"] == pytest.approx(-1000.0)
+        assert d["pv_costs_forecast"] == pytest.approx(600 / 1.03)
+        assert res.pv_costs == pytest.approx(-1000 + 600 / 1.03)
+        assert res.parameters["peiljaar"] == 2021
+        model = Model(disbenefit_case, "D1", discount_rate=r, price_year=2024, peiljaar=2021)
+        assert model.deterministic() == pytest.approx(res.npv)
+
+
+class TestOneEngine:
+    """Model.npv(values) equals evaluate(apply_scenario(case, values)).npv for random draws."""
+
+    @pytest.mark.parametrize("seed", [1, 2])
+    def test_model_equals_evaluate_on_scenario_case(self, seed):
+        case = read_case(EXAMPLE)
+        rng = np.random.default_rng(seed)
+        params = {"peiljaar": 2022, "volunteer_benefit_code": "bijles_student_uur",
+                  "price_year": 2023}
+        ev = evaluate(case, **params)
+        for task, variant in zip(ev.totals["task_id"], ev.totals["variant"], strict=True):
+            inputs = {i.name: (i.low, i.high) for i in uncertain_inputs(case, task=task)}
+            inputs["discontovoet"] = (0.0, 0.06)
+            inputs[f"{task}/optimisme_kosten"] = (0.0, 0.3)
+            inputs[f"{task}/optimisme_baten"] = (0.0, 0.3)
+            inputs["vervangingskosten_uur"] = (10.0, 30.0)
+            inputs["T2/Inzet bewoners in het park/factor"] = (0.5, 1.5)
+            draws = {k: rng.uniform(lo, hi, 3) for k, (lo, hi) in inputs.items()}
+            model = Model(case, task, variant, **params)
+            got = model.npv(draws)
+            for i in range(3):
+                values = {k: float(v[i]) for k, v in draws.items()}
+                scenario_case, extra = apply_scenario(case, Scenario("p", values, {}))
+                want = evaluate(scenario_case, task=task, **params, **extra).result(
+                    task, variant).npv
+                assert got[i] == pytest.approx(want, rel=1e-9, abs=1e-6), (task, variant, i)
+
+
+class TestEstimatedQuantities:
+    """2. The sign comes from the indicator; deadweight on an estimate is refused."""
+
+    def test_same_indicator_same_sign_with_or_without_target(self, tmp_path):
+        from mkba.counterfactual import effect_for_case, quantities_from_estimates
+
+        taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
+                 ["T1", "Met doel", "WK036360", "2018", "2021"],
+                 ["T4", "Zonder doel", "WK036330", "2018", "2021"]]
+        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                     "waarde_per_eenheid", "indicator", "richting"],
+                    ["T1", "Minder bijstand", "gemeente", "2019", "2021", "", "100",
+                     "PersonenPerSoortUitkeringBijstand", ""],
+                    ["T4", "Minder bijstand", "gemeente", "2019", "2021", "", "100",
+                     "PersonenPerSoortUitkeringBijstand", ""],
+                    ["T4", "Omgekeerd gelezen", "gemeente", "2019", "2021", "", "100",
+                     "PersonenPerSoortUitkeringBijstand", "hoger"]]
+        doelen = [["taak_id", "indicator", "basisjaar", "streefjaar", "streefwaarde",
+                   "richting"],
+                  ["T1", "PersonenPerSoortUitkeringBijstand", "2017", "2021", "800", "lager"]]
+        case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "taken": taken,
+                                                       "effecten": effecten,
+                                                       "doelen": doelen}))
+        filled, _ = quantities_from_estimates(case, n_placebo=50)
+        q = filled.effecten["hoeveelheid"].to_numpy()
+        est1 = effect_for_case(case, "PersonenPerSoortUitkeringBijstand", wijk="WK036360",
+                               start_year=2018, n_placebo=50).estimate
+        est4 = effect_for_case(case, "PersonenPerSoortUitkeringBijstand", wijk="WK036330",
+                               start_year=2018, n_placebo=50).estimate
+        # fewer people on bijstand is an improvement: quantity = −estimate, for both tasks
+        assert q[0] == pytest.approx(-est1)
+        assert q[1] == pytest.approx(-est4)
+        # an explicit richting on the line wins
+        assert q[2] == pytest.approx(est4)
+
+    def test_deadweight_on_an_estimate_is_an_input_error(self, tmp_path, capsys):
+        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                     "waarde_per_eenheid", "indicator", "deadweight"],
+                    ["T1", "Minder bijstand", "gemeente", "2019", "2021", "", "100",
+                     "PersonenPerSoortUitkeringBijstand", "50%"]]
+        folder = write_case(tmp_path / "c", **{**MINIMAL, "effecten": effecten})
+        with pytest.raises(CaseError, match="effecten.csv:2:deadweight: een geschatte"):
+            read_case(folder)
+        assert main(["validate", str(folder)]) == 2
+        assert "effecten.csv:2:deadweight" in capsys.readouterr().err
+
+    def test_unknown_direction_needs_richting(self, tmp_path):
+        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                     "waarde_per_eenheid", "indicator"],
+                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers"]]
+        with pytest.raises(CaseError, match="effecten.csv:2:richting: geef richting op"):
+            read_case(write_case(tmp_path / "c", **{**MINIMAL, "effecten": effecten}))
+
+
+def shift_case(tmp_path):
+    """A pure cost shift: 110.000 a year of cost against 110.000 a year avoided, 2020–2029."""
+    kosten = [["taak_id", "jaar", "actor", "post", "bedrag", "prijsjaar"]] + [
+        ["S1", str(y), "bewoners", "Beheer", "110.000", "2024"] for y in range(2020, 2030)]
+    effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                 "waarde_per_eenheid", "prijsjaar"],
+                ["S1", "Vermeden beheer", "gemeente", "2020", "2029", "1", "110.000", "2024"]]
+    taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
+             ["S1", "Verschuiving", "WK036330", "2020", "2029"]]
+    return read_case(write_case(tmp_path / "shift", {"taken": taken, "kosten": kosten,
+                                                     "effecten": effecten}))
+
+
+class TestDiscountRateVariants:
+    """3. Only the variants the guidance names, with sources; KEA convention on request."""
+
+    def test_cost_shift_is_zero_under_every_default_variant(self, tmp_path):
+        d = discount_rate_sensitivity(shift_case(tmp_path), "S1")
+        assert list(d["r_kosten"]) == [0.0225, -0.01]  # standard and risk-free (WD 2020)
+        assert (d["r_kosten"] == d["r_baten"]).all()
+        assert np.allclose(d["npv"], 0.0, atol=1e-6)
+        assert d["bron"].str.contains("Werkgroep discontovoet 2020").all()
+        assert not d["variant"].str.contains("gezondheid|KEA|kosteneffectiviteit").any()
+
+    def test_health_convention_only_on_request_and_labelled(self, tmp_path):
+        d = discount_rate_sensitivity(shift_case(tmp_path), "S1", health_convention=True)
+        kea = d[d["soort"] == "KEA-conventie"].iloc[0]
+        assert "geen MKBA" in kea["variant"]
+        # costs at 4 %, effects at 1,5 %: Σ 110.000 × (1,015^−k − 1,04^−k), k = 0 … 9
+        by_hand = sum(110_000 * (1.015 ** -k - 1.04 ** -k) for k in range(10))
+        assert kea["npv"] == pytest.approx(by_hand)
+
+
+def financing_case(tmp_path, rows, extra_effects=()):
+    fin = [["taak_id", "jaar", "bron", "soort", "bedrag"]] + rows
+    effecten = [MINIMAL["effecten"][0] + ["overdracht_van"]] + [
+        row + [""] for row in MINIMAL["effecten"][1:]] + list(extra_effects)
+    return read_case(write_case(tmp_path / "f", **{**MINIMAL, "financiering": fin,
+                                                   "effecten": effecten}))
+
+
+class TestLeverage:
+    """4. Guarantees count on neither side; loans and own revenue apart."""
+
+    def test_guarantee_against_gift_gives_no_leverage(self, tmp_path):
+        case = financing_case(tmp_path, [["T1", "2019", "gemeente", "garantstelling", "60.000"],
+                                         ["T1", "2019", "Fonds", "gift", "60.000"]])
+        fin = evaluate(case).result("T1").financing
+        assert fin["leverage"] is None
+        assert "garantstelling" in fin["leverage_reason"]
+        assert fin["guarantees"] == 60_000
+
+    def test_parts(self, tmp_path):
+        case = financing_case(tmp_path, [
+            ["T1", "2019", "gemeente", "subsidie", "100.000"],
+            ["T1", "2019", "gemeente", "garantstelling", "10.000"],
+            ["T1", "2019", "Fonds", "gift", "30.000"],
+            ["T1", "2019", "woningcorporatie", "sponsoring", "20.000"],
+            ["T1", "2019", "bedrijf", "in_natura", "5.000"],
+            ["T1", "2019", "bank", "lening", "50.000"],
+            ["T1", "2019", "klanten", "eigen_inkomsten", "40.000"]])
+        fin = evaluate(case).result("T1").financing
+        # contributions of others (30 + 20 + 5) per contributed municipal euro (100)
+        assert fin["leverage"] == pytest.approx(55 / 100)
+        assert (fin["municipal"], fin["others"]) == (100_000, 55_000)
+        assert (fin["loans"], fin["own_revenue"], fin["guarantees"]) == (50_000, 40_000, 10_000)
+
+
+class TestFinancingCounterpart:
+    """5. A contribution with no counterpart in kosten/effecten is named in every output."""
+
+    def test_unbooked_subsidy_warns_naming_the_row(self, tmp_path, capsys):
+        case = financing_case(tmp_path, [["T1", "2019", "bank", "lening", "5.000"],
+                                         ["T1", "2020", "gemeente", "subsidie", "2.000"]])
+        text = " ".join(str(w) for w in case.warnings)
+        assert "financiering.csv:3:bedrag: bijdrage van 'gemeente'" in text
+        assert "lening" not in text  # a loan is not a contribution
+        ev = evaluate(case)
+        assert any("financiering.csv:3" in w for w in ev.to_dict()["warnings"])
+        assert main(["validate", str(tmp_path / "f")]) == 0
+        assert "financiering.csv:3:bedrag" in capsys.readouterr().out
+
+    def test_booked_as_transfer_is_fine(self, tmp_path):
+        transfer = ["T1", "Subsidie", "bewoners", "2020", "2020", "1", "2.000", "", "gemeente"]
+        case = financing_case(tmp_path, [["T1", "2020", "gemeente", "subsidie", "2.000"]],
+                              [transfer])
+        assert not [w for w in case.warnings if "financiering" in str(w)]
+
+    def test_example_subsidy_lowers_the_municipal_balance(self):
+        case = read_case(EXAMPLE)
+        assert not [w for w in case.warnings if "financiering" in str(w)]
+        e = case.effecten
+        without = case.with_table(
+            "effecten", e[e["effect"] != "Exploitatiesubsidie van de gemeente"])
+        with_ = evaluate(case).result("T1").municipality["npv"]
+        before = evaluate(without).result("T1").municipality["npv"]
+        # 30.000 a year (prijsjaar 2018) in euros of 2024, 2018–2027, discounted to 2018
+        pv = sum(30_000 * CPI_2024 / CPI_2018 * 1.0225 ** -(t - 2018) for t in range(2018, 2028))
+        assert before - with_ == pytest.approx(pv)
+        assert evaluate(case).result("T1").npv == pytest.approx(evaluate(without).result(
+            "T1").npv)  # a transfer: society's NPV does not change
+
+
+VOL = {
+    "taken": [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
+              ["V1", "Vrijwilligers", "WK036330", "2020", "2021"]],
+    "kosten": [["taak_id", "jaar", "actor", "post", "soort", "hoeveelheid", "kengetal"],
+               ["V1", "2020", "vrijwilligers", "Inzet", "vrijwilligersinzet", "100", "vk"],
+               ["V1", "2021", "vrijwilligers", "Inzet", "vrijwilligersinzet", "100", "vk"]],
+    "effecten": [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                  "waarde_per_eenheid", "prijsjaar"],
+                 ["V1", "Dienst", "bewoners", "2020", "2021", "1", "5.000", "2024"]],
+    "kengetallen": [["code", "omschrijving", "waarde", "eenheid", "prijsjaar", "bron", "laag",
+                     "hoog"],
+                    ["vk", "Vervangingskosten", "20", "uur", "2024", "test", "10", "30"],
+                    ["marktprijs_uur", "Marktprijs", "30", "uur", "2024", "test", "", ""],
+                    ["productiviteit_uur", "Loon", "40", "uur", "2024", "test", "", ""],
+                    ["eigen", "Waarde voor de vrijwilliger", "5", "uur", "2024", "test", "",
+                     ""]],
+}
+
+
+class TestVolunteerTime:
+    """6. Methods side by side with the switching value; no draws across methods."""
+
+    def test_methods_side_by_side_and_switching_value(self, tmp_path):
+        case = read_case(write_case(tmp_path / "v", VOL))
+        r = 0.03
+        res = evaluate(case, discount_rate=r, price_year=2024).result("V1")
+        hours = 100 + 100 / 1.03             # discounted hours
+        benefits = 5000 + 5000 / 1.03
+        want = {"vervangingskosten": benefits - 20 * hours, "marktwaarde": benefits - 30 * hours,
+                "gederfd_loon": benefits - 40 * hours, "nul": benefits}
+        got = {m["method"]: m["npv"] for m in res.volunteer["methods"]}
+        assert got == pytest.approx(want)
+        assert res.volunteer["switching_value_per_hour"] == pytest.approx(benefits / hours)
+        for method in want:
+            assert evaluate(case, discount_rate=r, price_year=2024,
+                            volunteer_valuation=method).result("V1").npv == pytest.approx(
+                want[method])
+        table = res.volunteer_table()
+        assert list(table["waardering vrijwilligersuur"]) == [
+            "vervangingskosten", "marktwaarde", "gederfd loon", "nul"]
+
+    def test_volunteers_own_benefit(self, tmp_path):
+        case = read_case(write_case(tmp_path / "v", VOL))
+        res = evaluate(case, discount_rate=0.03, price_year=2024,
+                       volunteer_benefit_code="eigen").result("V1")
+        vol = res.by_actor().set_index("actor").loc["vrijwilligers"]
+        assert vol["pv_benefits"] == pytest.approx(100 * 5 * (1 + 1 / 1.03))
+        assert vol["pv_costs"] == pytest.approx(100 * 20 * (1 + 1 / 1.03))
+
+    def test_monte_carlo_does_not_draw_the_hour_value(self, tmp_path):
+        case = read_case(write_case(tmp_path / "v", VOL))
+        mc = monte_carlo(case, "V1", draws=500, seed=1, discount_rate=0.03, price_year=2024)
+        assert mc.fixed == ("vk",)
+        assert "vk" not in set(mc.importance["name"])
+        assert np.ptp(mc.npv) == 0  # nothing else is uncertain here
+        assert "PM-posten" in mc.to_dict()["note"]
+
+
+class TestIrr:
+    """7. No IRR without a real investment phase."""
+
+    def flows_case(self, tmp_path, costs, benefits):
+        kosten = [["taak_id", "jaar", "actor", "post", "bedrag", "prijsjaar"]] + [
+            ["I1", str(2020 + i), "gemeente", f"Kost {i}", str(c), "2024"]
+            for i, c in enumerate(costs) if c]
+        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                     "waarde_per_eenheid", "prijsjaar"]] + [
+            ["I1", f"Baat {i}", "bewoners", str(2020 + i), str(2020 + i), "1", str(b), "2024"]
+            for i, b in enumerate(benefits) if b]
+        taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
+                 ["I1", "IRR", "WK036330", "2020", "2022"]]
+        return read_case(write_case(tmp_path / "i", {"taken": taken, "kosten": kosten,
+                                                     "effecten": effecten}))
+
+    def test_tiny_outlay_gives_no_irr(self, tmp_path, capsys):
+        case = self.flows_case(tmp_path, [10, 0, 0], [0, 1000, 1000])
+        res = evaluate(case, price_year=2024).result("I1")
+        # 10 is under 10 % of the later 1.000 a year: the "IRR" would be about 10.000 %
+        assert res.irr is None and res.payback_year is None
+        assert res.irr_note.startswith("geen echte investeringsfase")
+        assert res.summary().loc["Interne rentevoet", "Waarde"].startswith("n.v.t.")
+        assert main(["evaluate", str(tmp_path / "i"), "--format", "json"]) == 0
+        entry = json.loads(capsys.readouterr().out)["tasks"][0]
+        assert entry["irr"] is None and entry["irr_note"].startswith("geen echte")
+
+    def test_real_investment_keeps_its_irr(self, tmp_path):
+        res = evaluate(self.flows_case(tmp_path, [1000, 0, 0], [0, 600, 600]),
+                       price_year=2024).result("I1")
+        # −1000 + 600 y + 600 y² = 0 with y = 1 / (1 + irr)
+        y = (-600 + math.sqrt(600 ** 2 + 4 * 600 * 1000)) / (2 * 600)
+        assert res.irr == pytest.approx(1 / y - 1)
+        assert res.irr_note is None
+
+
+class TestPmBreakEven:
+    """9. What the PM posts would have to be worth."""
+
+    def test_example_t1_sentence(self):
+        res = evaluate(read_case(EXAMPLE)).result("T1")
+        pm = res.pm_break_even
+        assert pm["amount"] == pytest.approx(-res.npv)
+        assert pm["text"].startswith("de PM-posten moeten samen minstens € ")
+        assert res.to_dict()["pm_break_even"]["amount"] == pytest.approx(-res.npv)
+
+    def test_positive_npv_with_negative_pm(self, tmp_path):
+        effecten = MINIMAL["effecten"] + [["T1", "Overlast", "bewoners", "2019", "2022", "", "",
+                                           ""]]
+        effecten = [row + (["pm", "pm_score"] if i == 0 else
+                           (["ja", "-"] if row[1] == "Overlast" else ["nee", ""]))
+                    for i, row in enumerate(effecten)]
+        case = read_case(write_case(tmp_path / "p", **{**MINIMAL, "effecten": effecten}))
+        res = evaluate(case, discount_rate=0.0, price_year=2024).result("T1")
+        # 10 × 50 × 0,9 × 4 years − 1.000 (prijsjaar 2019 → 2024 CPI)
+        npv = 10 * 50 * 0.9 * 4 - 1000 * CPI_2024 / CPI_2019
+        assert res.npv == pytest.approx(npv)
+        assert res.pm_break_even["direction"] == "negatief"
+        assert res.pm_break_even["amount"] == pytest.approx(npv)
+
+
+class TestTotals:
+    """10. No total across base years or across alternative variants."""
+
+    def test_totals_need_one_variant_and_one_base_year(self):
+        case = read_case(EXAMPLE)
+        ev = evaluate(case)
+        with pytest.raises(CaseError, match="T2 heeft varianten"):
+            ev.total()
+        with pytest.raises(CaseError, match="verschillende basisjaren \\(2018, 2019\\)"):
+            ev.total({"T2": "maatschappelijk_aanbesteden"})
+        assert "NCW totaal" not in repr(ev)
+        common = evaluate(case, base_year=2018)
+        t = common.total({"T2": "klassiek_aanbesteden"})
+        parts = [common.result("T1").npv, common.result("T2", "klassiek_aanbesteden").npv,
+                 common.result("T3").npv, common.result("T4").npv]
+        assert t["npv"] == pytest.approx(sum(parts))
+        assert t["base_year"] == 2018
+
+
+def test_example_outputs_show_the_new_figures(capsys):
+    """The CLI's table and JSON carry the split, the method table, the leverage parts and the
+    PM break-even."""
+    assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--peiljaar", "2024"]) == 0
+    out = capsys.readouterr().out
+    for text in ("gerealiseerd", "prognose", "Waardering vrijwilligersuur", "omslagwaarde",
+                 "de PM-posten moeten samen minstens € 490.702 waard zijn", "leningen"):
+        assert text in out, text
+    assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--format", "json"]) == 0
+    entry = json.loads(capsys.readouterr().out)["tasks"][0]
+    assert {"pv_costs_realised", "pv_costs_forecast", "pv_benefits_realised",
+            "pv_benefits_forecast", "volunteer", "pm_break_even", "irr_note"} <= set(entry)
+    assert {"loans", "own_revenue", "guarantees", "leverage_reason"} <= set(entry["financing"])
+    assert pd.notna(entry["volunteer"]["switching_value_per_hour"])
+
+
+class TestHorizonAndResidualValue:
+    """8. Effects may run past eindjaar up to the horizon; investments keep a residual value."""
+
+    def case(self, tmp_path, horizonjaar=""):
+        taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"],
+                 ["H1", "Horizon", "WK036330", "2020", "2021", horizonjaar]]
+        kosten = [["taak_id", "jaar", "actor", "post", "soort", "bedrag", "prijsjaar",
+                   "levensduur"],
+                  ["H1", "2020", "gemeente", "Speeltuin", "investering", "1.000", "2024", "10"],
+                  ["H1", "2021", "gemeente", "Beheer", "exploitatie", "100", "2024", ""]]
+        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
+                     "waarde_per_eenheid", "prijsjaar"],
+                    ["H1", "Speelplezier", "bewoners", "2020", "2024", "1", "200", "2024"]]
+        return read_case(write_case(tmp_path / "h", {"taken": taken, "kosten": kosten,
+                                                     "effecten": effecten}))
+
+    def test_horizon_column_and_residual_value(self, tmp_path):
+        r = 0.03
+        res = evaluate(self.case(tmp_path, "2024"), discount_rate=r,
+                       price_year=2024).result("H1")
+        # effect 200 a year 2020–2024 (past eindjaar 2021); residual at the end of 2024 of an
+        # investment of 1.000 in 2020 with a life of 10 years: 5 years used → 500 left
+        residual = 1000 * (1 - 5 / 10) * 1.03 ** -4
+        benefits = sum(200 * 1.03 ** -k for k in range(5)) + residual
+        costs = 1000 + 100 / 1.03
+        assert res.pv_benefits == pytest.approx(benefits)
+        assert res.pv_costs == pytest.approx(costs)
+        assert res.to_dict()["pv_residual"] == pytest.approx(residual)
+        steps = res.waterfall().set_index("step")["amount"]
+        assert steps["baten: Restwaarde: Speeltuin"] == pytest.approx(residual)
+        model = Model(self.case(tmp_path, "2024"), "H1", discount_rate=r, price_year=2024)
+        assert model.deterministic() == pytest.approx(res.npv)
+
+    def test_horizon_option_and_default(self, tmp_path):
+        case = self.case(tmp_path)
+        # without a horizon the analysis stops at eindjaar 2021: 2 of 10 years used → 800 left
+        res = evaluate(case, discount_rate=0.0, price_year=2024).result("H1")
+        assert res.pv_benefits == pytest.approx(2 * 200 + 800)
+        assert any("deels buiten" in w for w in res.warnings)
+        # --horizon 3: up to 2022, 3 years used → 700 left
+        res = evaluate(case, discount_rate=0.0, price_year=2024, horizon=3).result("H1")
+        assert res.pv_benefits == pytest.approx(3 * 200 + 700)
+
+    def test_levensduur_only_on_investments(self, tmp_path):
+        kosten = [["taak_id", "jaar", "actor", "post", "soort", "bedrag", "levensduur"],
+                  ["T1", "2019", "gemeente", "Beheer", "exploitatie", "100", "5"]]
+        with pytest.raises(CaseError, match="kosten.csv:2:levensduur: levensduur hoort alleen"):
+            read_case(write_case(tmp_path / "l", **{**MINIMAL, "kosten": kosten}))
+
+
+def test_optimism_always_lowers_the_contribution():
+    """Property: for any line, the corrected contribution to the NPV is c − o × |c| (c = +value
+    for a benefit, −value for a cost), i.e. the correction never improves the verdict."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from mkba.flows import optimism_factor
+
+    @given(st.floats(-1e6, 1e6), st.sampled_from([0, 1, 2]), st.floats(0, 1))
+    def check(value, kind, o):
+        contribution = -value if kind == 0 else value
+        corrected = contribution * optimism_factor(kind, value, o, True)
+        assert corrected == pytest.approx(contribution - o * abs(contribution), abs=1e-6)
+        # realised years are never corrected
+        assert optimism_factor(kind, value, o, False) == 1.0
+
+    check()
+
+
+def test_example_monte_carlo_is_not_driven_by_the_volunteer_method(capsys):
+    case = read_case(EXAMPLE)
+    mc = monte_carlo(case, "T1", draws=2000, seed=1)
+    assert "vervangingskosten_uur" not in set(mc.importance["name"])
+    # marktwaarde needs the market price of the service, which the example does not have
+    assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--volunteer-valuation",
+                 "marktwaarde"]) == 2
+    assert "kengetal 'marktprijs_uur' ontbreekt" in capsys.readouterr().err
