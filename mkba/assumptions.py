@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
            "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
-           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "INDICATOR_DIRECTIONS"]
+           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
@@ -74,6 +74,11 @@ HEALTH_CONVENTION = (
 #: The IRR and payback year are shown only after a real investment phase: the outlays before
 #: the first positive year are at least this share of the average later net benefit per year.
 IRR_MIN_INVESTMENT_SHARE = 0.10
+#: An IRR above this (100 % a year) is not shown as a number even after an investment phase:
+#: it only says that the outlay is small next to the yearly benefits, not what the task
+#: returns. The guidance ranks projects by NPV (Algemene leidraad MKBA, CPB/PBL 2013, § 9);
+#: it gives no cap, so the cap is a choice of mkba, shown in the output.
+IRR_MAX_SHOWN = 1.0
 #: The direction of improvement of CBS indicators whose direction is not in doubt ("lager":
 #: fewer is better). An effect line with an estimated quantity takes its sign from its own
 #: ``richting`` or from here, never from whether a ``doelen`` row exists.
@@ -176,6 +181,15 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "IRR en terugverdienjaar alleen als de uitgaven vóór het eerste positieve jaar "
             "minstens dit deel zijn van de latere netto baten per jaar; anders 'n.v.t.'.",
             "drempel IRR",
+        ),
+        Assumption(
+            "irr_max_shown",
+            IRR_MAX_SHOWN,
+            "fractie per jaar",
+            "Keuze mkba: de leidraad (CPB/PBL 2013) rangschikt op NCW en noemt geen grens",
+            "Een IRR boven 100 % per jaar wordt niet als getal getoond maar als 'n.v.t.' met de "
+            "reden: de uitgaven vooraf zijn dan klein naast de jaarlijkse baten.",
+            "grens IRR",
         ),
         Assumption(
             "leverage",

@@ -45,7 +45,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE, IRR_MIN_INVESTMENT_SHARE
+from .assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, IRR_MIN_INVESTMENT_SHARE
 from .errors import CaseError
 from .financing import CONTRIBUTIONS
 from .flows import (
@@ -174,6 +174,19 @@ def investment_phase(values, share: float = IRR_MIN_INVESTMENT_SHARE) -> str | N
                 f"minder dan {fmt_pct(share, 0)} van de latere netto baten per jaar "
                 f"({fmt_eur(later)})")
     return None
+
+
+def _irr_too_high(rate: float) -> str:
+    """Why an IRR above :data:`IRR_MAX_SHOWN` is not shown as a number.
+
+    Examples
+    --------
+    >>> _irr_too_high(6.3)[:40]
+    'de interne rentevoet is meer dan 100 % p'
+    """
+    return (f"de interne rentevoet is meer dan {fmt_pct(IRR_MAX_SHOWN, 0)} per jaar "
+            f"(ongeveer {fmt_pct(rate, 0)}): de uitgaven vooraf zijn klein naast de "
+            "jaarlijkse baten, dus het getal zegt niets over het rendement; kijk naar de NCW")
 
 
 def default_peiljaar() -> int:
@@ -702,7 +715,10 @@ def _per_key_indicators(yearly: pd.DataFrame, n_keys: int) -> pd.DataFrame:
     for net, pv, year in parts:
         signs = np.sign(net[np.abs(net) > _TOL])
         note = investment_phase(net)
-        rows.append((None if note else irr(net), None if note else payback_year(year, pv),
+        rate = None if note else irr(net)
+        if rate is not None and rate > IRR_MAX_SHOWN:
+            note = _irr_too_high(rate)
+        rows.append((None if note else rate, None if note else payback_year(year, pv),
                      int(np.sum(signs[1:] != signs[:-1])), note))
     out = pd.DataFrame(rows, columns=["irr", "payback_year", "sign_changes", "irr_note"])
     out["irr"] = out["irr"].astype(float)

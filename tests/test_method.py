@@ -353,6 +353,27 @@ class TestIrr:
         assert res.irr_note is None
 
 
+    def test_irr_above_100_percent_is_not_shown(self, tmp_path):
+        # outlay 200 is 29 % of the later 700 a year (a real investment phase), yet
+        # −200 + 700 y + 700 y² = 0 gives y = (−700 + √(700² + 4·700·200)) / 1400 = 0,2319,
+        # irr = 1/y − 1 ≈ 3,31: 331 % a year says nothing to a resident
+        y = (-700 + math.sqrt(700 ** 2 + 4 * 700 * 200)) / (2 * 700)
+        assert 1 / y - 1 > 3.3
+        res = evaluate(self.flows_case(tmp_path, [200, 0, 0], [0, 700, 700]),
+                       price_year=2024).result("I1")
+        assert res.irr is None and res.payback_year is None
+        assert res.irr_note.startswith("de interne rentevoet is meer dan 100 %")
+        assert "331 %" in res.irr_note
+
+    def test_irr_just_under_100_percent_is_shown(self, tmp_path):
+        # −1000 + 1300 y + 1300 y² = 0: y = (−1300 + √(1300² + 4·1300·1000)) / 2600 = 0,5096
+        y = (-1300 + math.sqrt(1300 ** 2 + 4 * 1300 * 1000)) / (2 * 1300)
+        res = evaluate(self.flows_case(tmp_path, [1000, 0, 0], [0, 1300, 1300]),
+                       price_year=2024).result("I1")
+        assert res.irr_note is None
+        assert res.irr == pytest.approx(1 / y - 1) and res.irr < 1
+
+
 class TestPmBreakEven:
     """9. What the PM posts would have to be worth."""
 
