@@ -87,7 +87,7 @@ def test_session_app_slider_changes_the_npv(app, tmp_path):
             # sliders are named in Dutch and show Dutch numbers
             assert page.get_by_text("Minder vernielingen in het park: aantal per jaar").count()
             assert page.get_by_text("2,25 %").count()
-            handle = page.locator(".noUi-handle").nth(1)  # the vandalism count
+            handle = page.locator(".noUi-handle").first  # the vandalism count (first input)
             handle.focus()
             for _ in range(10):
                 page.keyboard.press("ArrowRight")
