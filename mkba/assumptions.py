@@ -229,5 +229,24 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "Aantallen onder deze drempel, en cijfers die daarop rusten, worden niet getoond.",
             "drempel kleine aantallen",
         ),
+        Assumption(
+            "effect_min_pre_years",
+            2,
+            "jaren",
+            "Eigen keuze (de MKBA-leidraden zeggen hier niets over): met één jaar vóór de "
+            "start is een verschil-in-verschillen niet van toeval of een eenmalige uitschieter "
+            "te onderscheiden en is geen pre-trendtoets mogelijk",
+            "Minder jaren met een meting vóór de start: geen effectschatting.",
+            "minimum jaren vóór de start (effect)",
+        ),
+        Assumption(
+            "effect_strong_pre_years",
+            4,
+            "jaren",
+            "Eigen keuze: vanaf 4 jaren vóór de start zijn niveau en trend van de wijk en de "
+            "vergelijkingswijken te vergelijken; met 2–3 jaren heet een schatting 'indicatief'",
+            "Minder jaren vóór de start: de effectschatting is hooguit indicatief.",
+            "jaren vóór de start voor 'sterk' bewijs (effect)",
+        ),
     )
 }

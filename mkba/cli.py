@@ -189,7 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("effect", help="schat het effect van de taken op een indicator",
                        description="Schat met verschil-in-verschillen en vergelijkingswijken "
                                    "het effect op een indicator (CBS-cijfers of eigen "
-                                   "metingen). Zonder --wijk: elke wijk met een taak vanaf "
+                                   "metingen), in de eenheid van het wijkprofiel (aantallen "
+                                   "per 1.000 inwoners). p-waarde en interval komen uit één "
+                                   "rangtoets met placebo's; met minder dan 2 jaren vóór de "
+                                   "start volgt geen schatting, met 2-3 jaren heet die "
+                                   "indicatief. Zonder --wijk: elke wijk met een taak vanaf "
                                    "zijn eigen startjaar (gespreide start).",
                        epilog="Voorbeeld:\n  mkba effect data/voorbeeld --wijk WK036330 "
                               "--indicator PersonenPerSoortUitkeringBijstand --start-year 2018")

@@ -131,10 +131,12 @@ def effect_text(est) -> str:
     """An effect estimate (or the reason there is none), with the estimate per wijk."""
     s = est.summary()
     width = max(len(k) for k in s.index)
-    lines = [f"{k:<{width}}  {v}" for k, v in s["Waarde"].items()]
+    where = est.name_of(est.treated[0][0]) if len(est.treated) == 1 else "de wijken met een taak"
+    lines = [est.plain_text(where), ""]
+    lines += [f"{k:<{width}}  {v}" for k, v in s["Waarde"].items()]
     if est.per_wijk:
         lines.append("Per wijk:")
         for p in est.per_wijk:
-            lines.append(f"  {p['wijk']} (vanaf {p['start_year']}): "
-                         f"{fmt_number(p['estimate'], 2)}")
+            lines.append(f"  {est.name_of(p['wijk'])} (vanaf {p['start_year']}): "
+                         f"{fmt_number(p['estimate'], 2)} {est.effect_unit}".rstrip())
     return "\n".join(lines)

@@ -211,8 +211,10 @@ def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
         data["gemeente"] = gemeente
     series = pd.DataFrame(data).dropna(how="all")
     starts = sorted({s for _, s in estimate.treated})
+    label = getattr(estimate, "label", "") or estimate.indicator
     plot_indicator(series, ax=ax, start_year=starts[0] if len(starts) == 1 else None,
-                   title=f"{estimate.indicator}: wijk en vergelijkingswijken")
+                   title=f"{label}: wijk en vergelijkingswijken",
+                   ylabel=getattr(estimate, "unit", "") or None)
     return ax
 
 

@@ -434,25 +434,24 @@ class WijkReport:
 
     @_drawn
     def section_effects(self) -> Html:
+        """Per indicator: one plain Dutch sentence first, then the figure, then the technical
+        detail (method, p-value, interval, comparison wijken by name) under its own heading."""
         if not self.effects:
             return Html(_p("Er is (nog) geen effectschatting voor deze wijk."))
         out = [_p("Komt een verandering door de taak? We vergelijken de wijk met wijken "
-                  "zonder taak die er vóór de start op leken (verschil-in-verschillen). "
-                  "Zonder genoeg jaren of vergelijkingswijken doen we geen uitspraak.")]
-        for est in self.effects:
-            out.append(f"<h3>{esc(est.indicator)}</h3>")
-            if est.estimate is None:
-                out.append(_p("Geen schatting: " + esc("; ".join(est.warnings))))
-                continue
-            sig = ("Het verschil is duidelijk (p < 0,05)." if est.p_value is not None
-                   and est.p_value < 0.05 else
-                   "Het verschil kan ook toeval zijn.")
-            out.append(_p(f"Geschat effect: <b>{fmt_number(est.estimate, 1)}</b> "
-                          f"(95%-interval {fmt_number(est.ci_low, 1)} tot "
-                          f"{fmt_number(est.ci_high, 1)}). {sig}"))
-            from .plots import plot_effect
+                  "zonder taak die er vóór de start op leken, in niveau en in trend "
+                  "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
+                  "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
+        from .plots import plot_effect
 
+        for est in self.effects:
+            unit = f" ({esc(est.unit)})" if est.unit else ""
+            out.append(f"<h3>{esc(est.label or est.indicator)}{unit}</h3>")
+            out.append(f"<p class='kern'>{esc(est.plain_text(self.name))}</p>")
+            if est.estimate is None:
+                continue
             out.append(_figure(plot_effect(est)))
+            out.append("<h4>Technische toelichting</h4>")
             out.append(_table(est.summary().reset_index()))
         return Html("".join(out))
 

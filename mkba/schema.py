@@ -312,6 +312,12 @@ TABLES: dict[str, TableSpec] = {
             _col("n", "int", "Steekproefomvang bij een enquête.", minimum=1),
             _col("bron", "text", "Bron van de meting."),
             _col("taak_id", "text", "Taak waar de meting bij hoort (optioneel)."),
+            _col("omschrijving", "text",
+                 "Nederlandse naam van de indicator in rapporten (bijv. 'Bezoekers van het "
+                 "buurthuis'); leeg: de naam van de indicator."),
+            _col("eenheid", "text",
+                 "Eenheid van de waarde (bijv. 'bezoekers per jaar', '%'); staat bij elk getal "
+                 "en elke as van de effectschatting."),
         ),
         key=("wijk_code", "indicator", "jaar"),
     ),

@@ -122,9 +122,19 @@ class TestEstimatedQuantities:
         doelen = [["taak_id", "indicator", "basisjaar", "streefjaar", "streefwaarde",
                    "richting"],
                   ["T1", "PersonenPerSoortUitkeringBijstand", "2017", "2021", "800", "lager"]]
+        # CBS has only 2017 before 2018 for these wijken, and an estimate needs two pre-years
+        # (issue 10): the case measures the indicator itself in 41 wijken, 2014–2021
+        rng = np.random.default_rng(3)
+        metingen = [["wijk_code", "indicator", "jaar", "waarde"]] + [
+            [code, "PersonenPerSoortUitkeringBijstand", str(y),
+             f"{level + (y - 2014) + rng.normal(0, 1):.2f}".replace(".", ",")]
+            for code, level in zip([f"WK0363{i:02d}" for i in range(40)] + ["WK036360"],
+                                   rng.normal(300, 30, 41), strict=True)
+            for y in range(2014, 2022)]
         case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "taken": taken,
                                                        "effecten": effecten,
-                                                       "doelen": doelen}))
+                                                       "doelen": doelen,
+                                                       "metingen": metingen}))
         filled, _ = quantities_from_estimates(case, n_placebo=50)
         q = filled.effecten["hoeveelheid"].to_numpy()
         est1 = effect_for_case(case, "PersonenPerSoortUitkeringBijstand", wijk="WK036360",
