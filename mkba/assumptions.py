@@ -12,7 +12,10 @@ from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
            "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
-           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS"]
+           "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS",
+           "DISCOUNT_RATE_RANGE", "MAX_AMOUNT", "MAX_HORIZON", "MARKET_VALUE_CODE",
+           "SMALL_NUMBER_THRESHOLD", "VOLUNTEER_METHODS", "VOLUNTEER_VALUATION", "WAGE_CODE",
+           "YEAR_MIN", "YEAR_MAX"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
@@ -45,6 +48,26 @@ class Assumption:
 
 #: Real discount rate, as a fraction per year.
 DISCOUNT_RATE = 0.0225
+#: Discount rates accepted from a user or a scenario. The guidance is silent on bounds; our
+#: choice: −5 % to 20 % covers every rate the Dutch guidance and its variants use (the
+#: risk-free −1 % to 4 %) with room to spare, and rejects typing errors such as 2.25 for
+#: 2,25 % or −0,99 (which made an NPV of 10^23).
+DISCOUNT_RATE_RANGE = (-0.05, 0.20)
+#: Years of a case, a price year and a base year.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+#: Longest analysis period (--horizon), in years.
+MAX_HORIZON = 200
+#: Largest absolute number accepted in an input cell or a scenario (€ 1 biljoen = 10^12): far
+#: above any task, far below where sums overflow.
+MAX_AMOUNT = 1e12
+#: Valuations of a volunteer hour, the default first (see :func:`mkba.evaluate`).
+VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "gederfd_loon", "nul")
+VOLUNTEER_VALUATION = VOLUNTEER_METHODS[0]
+#: Default kengetal codes for a volunteer hour: market price of the service, forgone wage
+#: (opportunity cost).
+MARKET_VALUE_CODE, WAGE_CODE = "marktprijs_uur", "productiviteit_uur"
+#: Counts below this are not shown, nor figures computed from them.
+SMALL_NUMBER_THRESHOLD = 10
 #: Real risk-free rate of the Werkgroep discontovoet 2020 (the standard rate is this plus a
 #: risk premium of 3,25 %); only for costs/benefits shown to be entirely risk-free.
 RISK_FREE_RATE = -0.01
@@ -223,7 +246,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
         ),
         Assumption(
             "small_number_threshold",
-            10,
+            SMALL_NUMBER_THRESHOLD,
             "aantal",
             "Gangbare praktijk van statistische bureaus (CBS: geen cijfers over kleine groepen)",
             "Aantallen onder deze drempel, en cijfers die daarop rusten, worden niet getoond.",

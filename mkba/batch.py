@@ -26,6 +26,7 @@ from pathlib import Path
 # Only light imports at module level: a worker process imports this module first and should
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
 from .assumptions import DATA_DIR, REPORT_NOTEBOOK
+from .jsonout import dumps
 
 __all__ = ["batch", "BatchResult", "plan_jobs", "run_job"]
 
@@ -122,7 +123,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
 
         atomic_write(snapshot, Path(notebook).read_text(encoding="utf-8"))
     return [Job(code, case_path, str(out), params,
-                hashlib.sha256(f"{base}|{code}|{json.dumps(params, sort_keys=True)}".encode())
+                hashlib.sha256(f"{base}|{code}|{dumps(params, sort_keys=True)}".encode())
                 .hexdigest(), isolate, str(snapshot)) for code in codes]
 
 
@@ -319,7 +320,9 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     notebook : path
         The report notebook (default ``notebooks/wijkrapport.ipynb``).
     **parameters
-        Report parameters (discount_rate, price_year, base_year, horizon, threshold).
+        Report parameters (:meth:`mkba.settings.Settings.to_report_parameters`: discount_rate,
+        price_year, base_year, horizon, volunteer_valuation, market_value_code, threshold,
+        scenario_path), or ``settings=Settings(...)``.
     """
     started = time.perf_counter()
     out = Path(out_dir)
@@ -387,17 +390,13 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         except CaseError:  # no CBS figures for this code
             continue
         value = inh.get((code, year))
-        if value is not None and value >= parameters.get("threshold", 10):  # else suppressed
+        if value is not None and value >= parameters["threshold"]:  # else suppressed
             heads[code].update(inwoners=float(value), jaar=year)
     if case_path:
         from .pipeline import run
+        from .settings import Settings
 
-        scenario = parameters.get("scenario_path") or None
-        done = run(case_path, scenario=scenario,
-                   discount_rate=None if scenario else parameters.get("discount_rate"),
-                   price_year=parameters.get("price_year") or None,
-                   base_year=parameters.get("base_year") or None,
-                   horizon=parameters.get("horizon") or None, kwb=kwb)
+        done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
         from .process import buurtbudget_summary
 
@@ -494,4 +493,4 @@ def _write_outputs(result: BatchResult, case_path, parameters) -> None:
                "seconds": round(result.seconds, 3), "workers": result.workers,
                "engine": result.engine, "failed": result.n_failed,
                "skipped": result.n_skipped, "wijken": result.records}
-    atomic_write(result.json, json.dumps(payload, ensure_ascii=False, indent=2))
+    atomic_write(result.json, dumps(payload, indent=2))

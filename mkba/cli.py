@@ -50,39 +50,76 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INVALID, f"{self.prog}: fout: {message}\n")
 
 
-def _add_evaluate_options(p: argparse.ArgumentParser) -> None:
+def _count(minimum: int):
+    """An argparse type: a whole number ≥ ``minimum``, with a Dutch message otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is geen geheel getal") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} moet minstens {minimum} zijn")
+        return value
+
+    parse.__name__ = "aantal"
+    return parse
+
+
+def _add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
+    """The options that make a :class:`mkba.settings.Settings` — the same for evaluate, report
+    and batch. Every default is None ("not chosen"): the scenario's value, else the default;
+    a value given here always beats the scenario's."""
+    from .assumptions import SMALL_NUMBER_THRESHOLD, VOLUNTEER_METHODS
+
     p.add_argument("--discount-rate", type=float, default=None, metavar="R",
-                   help="reële discontovoet als fractie (standaard 0.0225 = 2,25 %%)")
+                   help="reële discontovoet als fractie (standaard: die van het scenario, "
+                        "anders 0.0225 = 2,25 %%)")
     p.add_argument("--price-year", type=int, default=None, metavar="JAAR",
                    help="prijspeil van alle bedragen (standaard: laatste CPI-jaar)")
     p.add_argument("--base-year", type=int, default=None, metavar="JAAR",
                    help="jaar waarnaar contant gemaakt wordt (standaard: startjaar van de taak)")
     p.add_argument("--horizon", type=int, default=None, metavar="N",
-                   help="batenhorizon: N jaar vanaf startjaar (ook na eindjaar; standaard "
-                        "horizonjaar of eindjaar van de taak); restwaarde aan het eind")
+                   help="batenhorizon: N jaar (1–200) vanaf startjaar (ook na eindjaar; "
+                        "standaard horizonjaar of eindjaar van de taak); restwaarde aan het eind")
+    p.add_argument("--volunteer-valuation", choices=list(VOLUNTEER_METHODS), default=None,
+                   help="waardering van een vrijwilligersuur (standaard: die van het scenario, "
+                        "anders vervangingskosten)")
+    p.add_argument("--market-value-code", metavar="CODE", default=None,
+                   help="kengetal met de marktprijs per uur van de dienst (standaard "
+                        "marktprijs_uur)")
+    p.add_argument("--wage-code", metavar="CODE", default=None,
+                   help="kengetal met het gederfde loon per uur (standaard productiviteit_uur)")
+    p.add_argument("--volunteer-benefit-code", metavar="CODE", default=None,
+                   help="kengetal met de waarde van vrijwilligerswerk voor de vrijwilliger per "
+                        "uur (standaard geen)")
+    p.add_argument("--peiljaar", type=int, default=None, metavar="JAAR",
+                   help="eerste prognosejaar; eerdere jaren zijn gerealiseerd en krijgen geen "
+                        "correctie voor optimisme (standaard: het huidige jaar)")
+    p.add_argument("--scenario", metavar="BESTAND", default=None,
+                   help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie; "
+                        "een optie die u zelf opgeeft gaat voor")
+    if report:
+        p.add_argument("--threshold", type=_count(0), default=SMALL_NUMBER_THRESHOLD,
+                       metavar="N", help="aantallen onder deze drempel worden niet getoond "
+                                         f"(standaard {SMALL_NUMBER_THRESHOLD})")
+        p.add_argument("--pdf", action="store_true",
+                       help="maak naast elk HTML-rapport ook een PDF (A4; nodig: chromium)")
 
 
-def _add_report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--discount-rate", type=float, default=0.0225, metavar="R",
-                   help="reële discontovoet als fractie (standaard 0.0225)")
-    p.add_argument("--price-year", type=int, default=0, metavar="JAAR",
-                   help="prijspeil (standaard: laatste CPI-jaar)")
-    p.add_argument("--base-year", type=int, default=0, metavar="JAAR",
-                   help="basisjaar (standaard: startjaar van de taak)")
-    p.add_argument("--horizon", type=int, default=0, metavar="N",
-                   help="analyseperiode in jaren vanaf startjaar (standaard: tot eindjaar)")
-    p.add_argument("--threshold", type=int, default=10, metavar="N",
-                   help="aantallen onder deze drempel worden niet getoond (standaard 10)")
-    p.add_argument("--scenario", default="", metavar="BESTAND",
-                   help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie")
-    p.add_argument("--pdf", action="store_true",
-                   help="maak naast elk HTML-rapport ook een PDF (A4; nodig: chromium)")
+def _settings(args):
+    """The command line's settings, checked — and the scenario file too, before any work."""
+    from .settings import Settings
+
+    settings = Settings.from_args(args).validate()
+    if settings.scenario:
+        from .uncertainty import load_scenario
+
+        load_scenario(settings.scenario)
+    return settings
 
 
 def _report_parameters(args) -> dict:
-    return {"discount_rate": args.discount_rate, "price_year": args.price_year,
-            "base_year": args.base_year, "horizon": args.horizon, "threshold": args.threshold,
-            "scenario_path": args.scenario}
+    return _settings(args).to_report_parameters()
 
 
 def _add_cbs_parser(sub) -> None:
@@ -162,27 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
                               "--discount-rate 0.03 --format json")
     p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
     p.add_argument("--task", metavar="ID", help="alleen deze taak")
-    _add_evaluate_options(p)
-    p.add_argument("--scenario", metavar="BESTAND",
-                   help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie")
-    p.add_argument("--volunteer-valuation",
-                   choices=["vervangingskosten", "marktwaarde", "gederfd_loon", "nul"],
-                   help="waardering van een vrijwilligersuur (standaard vervangingskosten); de "
-                        "uitvoer toont de NCW bij elke methode ernaast")
-    p.add_argument("--market-value-code", metavar="CODE",
-                   help="kengetal met de marktprijs per uur van de dienst (standaard "
-                        "marktprijs_uur)")
-    p.add_argument("--wage-code", metavar="CODE",
-                   help="kengetal met het gederfde loon per uur (standaard productiviteit_uur)")
-    p.add_argument("--volunteer-benefit-code", metavar="CODE",
-                   help="kengetal met de waarde van vrijwilligerswerk voor de vrijwilliger per "
-                        "uur (standaard geen)")
-    p.add_argument("--peiljaar", type=int, default=None, metavar="JAAR",
-                   help="eerste prognosejaar; eerdere jaren zijn gerealiseerd en krijgen geen "
-                        "correctie voor optimisme (standaard: het huidige jaar)")
-    p.add_argument("--monte-carlo", type=int, default=0, metavar="N",
+    _add_settings_options(p, report=False)
+    p.add_argument("--monte-carlo", type=_count(0), default=0, metavar="N",
                    help="voeg Monte Carlo (N trekkingen) en gevoeligheidsanalyse toe")
-    p.add_argument("--seed", type=int, default=0, help="startgetal voor de trekkingen")
+    p.add_argument("--seed", type=_count(0), default=0, help="startgetal voor de trekkingen")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -203,11 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="indicator uit metingen of CBS (bijv. PersonenPerSoortUitkeringBijstand)")
     p.add_argument("--start-year", type=int, metavar="JAAR",
                    help="eerste jaar van de taak (standaard: startjaar uit de casus)")
-    p.add_argument("--comparisons", type=int, default=10, metavar="K",
+    p.add_argument("--comparisons", type=_count(1), default=10, metavar="K",
                    help="aantal vergelijkingswijken per behandelde wijk (standaard 10)")
-    p.add_argument("--placebos", type=int, default=199, metavar="B",
+    p.add_argument("--placebos", type=_count(0), default=199, metavar="B",
                    help="maximaal aantal placebo-schattingen (standaard 199)")
-    p.add_argument("--seed", type=int, default=0, help="startgetal voor de placebo-trekkingen")
+    p.add_argument("--seed", type=_count(0), default=0,
+                   help="startgetal voor de placebo-trekkingen")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -219,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
     p.add_argument("--wijk", required=True, metavar="CODE", help="CBS-code van de wijk of buurt")
     p.add_argument("--out", required=True, metavar="MAP", help="map voor de uitvoer")
-    _add_report_options(p)
+    _add_settings_options(p, report=True)
 
     p = sub.add_parser("batch", help="maak de rapporten van alle wijken, met een index",
                        description="Maak een rapport per wijk met een taak (of per wijk in de "
@@ -233,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASUS", nargs="?", default="",
                    help="map met CSV-bestanden of .xlsx-werkmap (mag leeg met --all-wijken)")
     p.add_argument("--out", required=True, metavar="MAP", help="map voor de uitvoer")
-    p.add_argument("--workers", type=int, metavar="N",
+    p.add_argument("--workers", type=_count(1), metavar="N",
                    help="aantal parallelle workers (standaard: aantal processorkernen)")
     p.add_argument("--scheduler", metavar="ADRES",
                    help="Dask: 'local' voor een LocalCluster of tcp://host:8786")
@@ -245,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--isolate", action="store_true",
                    help="een nieuwe kernel per rapport (trager, volledig gescheiden)")
     p.add_argument("--no-progress", action="store_true", help="geen voortgangsbalk")
-    _add_report_options(p)
+    _add_settings_options(p, report=True)
 
     p = sub.add_parser("sessie", help="de evaluatiesessie als app zonder code (projector)",
                        description="Start de evaluatiesessie (notebooks/evaluatiesessie.ipynb) "
@@ -287,18 +308,13 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    import json
-
+    from .jsonout import dumps
     from .pipeline import run
 
-    result = run(args.case, scenario=args.scenario, discount_rate=args.discount_rate,
-                 price_year=args.price_year, base_year=args.base_year, horizon=args.horizon,
-                 task=args.task, volunteer_valuation=args.volunteer_valuation,
-                 market_value_code=args.market_value_code, monte_carlo=args.monte_carlo,
-                 seed=args.seed, wage_code=args.wage_code,
-                 volunteer_benefit_code=args.volunteer_benefit_code, peiljaar=args.peiljaar)
+    result = run(args.case, _settings(args), task=args.task)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        # compact: the pure-Python encoder that indent= needs takes seconds on large cases
+        print(dumps(result.to_dict()))
     else:
         from .console import evaluation_text
 

@@ -66,7 +66,6 @@ differences" with a small number of policy changes. Review of Economics and Stat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -76,7 +75,7 @@ import pandas as pd
 # the module itself, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
 from statsmodels.formula.api import ols
 
-from .assumptions import ASSUMPTIONS
+from .assumptions import ASSUMPTIONS, SMALL_NUMBER_THRESHOLD
 from .errors import CaseError
 from .formatting import fmt_number
 
@@ -183,7 +182,9 @@ class EffectEstimate:
         }
 
     def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, **kwargs)
+        from .jsonout import dumps
+
+        return dumps(self.to_dict(), **kwargs)
 
     def plain_text(self, where: str = "de wijk") -> str:
         """One sentence a resident understands (Dutch), with the unit on the number.
@@ -316,7 +317,8 @@ def indicator_label(indicator: str, case=None) -> str:
 
 
 def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=None,
-                    threshold: int = 10, measure: str = "profiel") -> pd.DataFrame:
+                    threshold: int = SMALL_NUMBER_THRESHOLD,
+                    measure: str = "profiel") -> pd.DataFrame:
     """Wide panel (regions × years) of one indicator: from the case's ``metingen`` when it
     has that indicator (any wijken or buurten), else from the CBS figures.
 

@@ -125,9 +125,9 @@ def _warn_once(warnings, lines, rows, ks, keys, mask, message) -> None:
 
 
 #: Valuation methods of a volunteer hour (see ``mkba.assumptions``, "volunteer_valuation").
-VOLUNTEER_METHODS = ("vervangingskosten", "marktwaarde", "gederfd_loon", "nul")
 #: Default kengetal codes: market price of the service, forgone wage (opportunity cost).
-MARKET_VALUE_CODE, WAGE_CODE = "marktprijs_uur", "productiviteit_uur"
+#: (Defined once in mkba.assumptions, where the settings read them too.)
+from .assumptions import MARKET_VALUE_CODE, VOLUNTEER_METHODS, WAGE_CODE  # noqa: E402
 
 
 def available_methods(kengetallen: pd.DataFrame, market_value_code: str = MARKET_VALUE_CODE,

@@ -22,6 +22,7 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.tools import add_constant
 
+from .assumptions import SMALL_NUMBER_THRESHOLD
 from .cbs import indicator_labels, load_kwb, region_names
 from .errors import CaseError
 from .formatting import fmt_number
@@ -31,8 +32,6 @@ __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "ta
            "indicator_series", "MunicipalityOverview", "municipality_overview",
            "SMALL_NUMBER_THRESHOLD", "suppress_small"]
 
-#: Counts below this are not shown (nor rates based on them).
-SMALL_NUMBER_THRESHOLD = 10
 HOUSEHOLD_COUNTS = ("Eenpersoonshuishoudens", "HuishoudensZonderKinderen",
                     "HuishoudensMetKinderen")
 BASES = ("AantalInwoners", "HuishoudensTotaal")

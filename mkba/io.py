@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .assumptions import MAX_AMOUNT
 from .errors import CaseError, Problem
 from .prices import cpi_series
 from .schema import (
@@ -68,11 +69,77 @@ class Case:
     files: Mapping[str, str]
     warnings: tuple[Problem, ...] = field(default=())
 
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
+    def _table(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise AttributeError(f"de casus heeft geen tabel '{name}'") from None
+
+    @property
+    def taken(self) -> pd.DataFrame:
+        """Table ``taken``: one row per transferred task."""
+        return self._table("taken")
+
+    @property
+    def kosten(self) -> pd.DataFrame:
+        """Table ``kosten``: cost lines per year."""
+        return self._table("kosten")
+
+    @property
+    def effecten(self) -> pd.DataFrame:
+        """Table ``effecten``: effect lines."""
+        return self._table("effecten")
+
+    @property
+    def kengetallen(self) -> pd.DataFrame:
+        """Table ``kengetallen``: unit values (shadow prices) with source."""
+        return self._table("kengetallen")
+
+    @property
+    def financiering(self) -> pd.DataFrame:
+        """Table ``financiering``: who paid how much."""
+        return self._table("financiering")
+
+    @property
+    def metingen(self) -> pd.DataFrame:
+        """Table ``metingen``: own measurements per wijk and year."""
+        return self._table("metingen")
+
+    @property
+    def doelen(self) -> pd.DataFrame:
+        """Table ``doelen``: targets per task and indicator."""
+        return self._table("doelen")
+
+    @property
+    def bandbreedtes(self) -> pd.DataFrame:
+        """Table ``bandbreedtes``: ranges of inputs."""
+        return self._table("bandbreedtes")
+
+    @property
+    def correlaties(self) -> pd.DataFrame:
+        """Table ``correlaties``: correlations between ranged inputs."""
+        return self._table("correlaties")
+
+    @property
+    def criteria(self) -> pd.DataFrame:
+        """Table ``criteria``: success criteria agreed beforehand."""
+        return self._table("criteria")
+
+    @property
+    def partners(self) -> pd.DataFrame:
+        """Table ``partners``: the coalition, per partner and period."""
+        return self._table("partners")
+
+    @property
+    def enquete(self) -> pd.DataFrame:
+        """Table ``enquete``: survey answers, counted."""
+        return self._table("enquete")
+
+    @property
+    def enquete_turflijst(self) -> pd.DataFrame:
+        """Table ``enquete_turflijst``: the survey as a tally sheet."""
+        return self._table("enquete_turflijst")
+
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {len(v)}" for k, v in self.tables.items() if len(v))
@@ -196,6 +263,26 @@ class _RawTable:
     rows: list[tuple[int, list]]  # (row number, cells)
     sep: str = ","
     header_row: int = 1
+    _columns: list | None = None
+    #: row numbers of a table read by columns (then ``rows`` is empty)
+    _numbers: list[int] | None = None
+
+    @property
+    def numbers(self) -> list[int]:
+        """The row number (as a spreadsheet shows it) of every data row."""
+        return self._numbers if self._numbers is not None else [n for n, _ in self.rows]
+
+    def column(self, position: int) -> list:
+        """The cells of one column ("" where a row is short), transposed once per table."""
+        if self._columns is None:
+            cells = [c for _, c in self.rows]
+            lengths = set(map(len, cells))
+            width = max([len(self.header), *lengths])
+            padded = cells if lengths == {width} else [
+                c if len(c) == width else [*c, *[""] * (width - len(c))] for c in cells]
+            self._columns = [list(col) for col in zip(*padded, strict=True)] if padded \
+                else [[] for _ in range(width)]
+        return self._columns[position]
 
 
 def _decode(raw: bytes) -> str:
@@ -206,13 +293,55 @@ def _decode(raw: bytes) -> str:
 
 
 def _blank(cells) -> bool:
-    return all(c is None or str(c).strip() == "" for c in cells)
+    for c in cells:  # a loop that stops at the first filled cell (most rows: the first)
+        if c is not None and (c.strip() if isinstance(c, str) else str(c).strip()):
+            return False
+    return True
+
+
+def _read_csv_columns(text: str, sep: str, path: Path, table: str) -> _RawTable | None:
+    """The same table as the cell-by-cell reader, read by pandas' C parser; None when the
+    text is not plain (quotes, rows wider than the first row, no rows): then the cell-by-cell
+    reader decides (and reports). Without quotes every line is one row, so the row number is
+    the line number."""
+    if '"' in text or not text.strip():
+        return None
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, na_filter=False,
+                         skip_blank_lines=False, quoting=csv.QUOTE_NONE, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return None
+    lines = text.splitlines()
+    if len(lines) != len(df) and not (len(lines) == len(df) + 1 and not lines[-1].strip()):
+        return None  # line ends pandas counts differently: let the other reader decide
+    df = df.fillna("")
+    columns = [df[c].to_numpy(dtype=object) for c in df.columns]
+    empty_first = (df[df.columns[0]].str.strip() == "").to_numpy(dtype=bool)
+    keep = np.flatnonzero(~empty_first)
+    maybe = np.flatnonzero(empty_first)
+    if len(maybe):  # rows whose first cell is empty: blank only if every cell is
+        filled = [i for i in maybe if not _blank([c[i] for c in columns])]
+        keep = np.sort(np.concatenate([keep, np.asarray(filled, dtype=np.int64)]))
+    if not len(keep):
+        return None
+    if lines[keep[0]].count(sep) + 1 != len(columns):
+        return None  # rows wider than the header: the other reader reports them
+    header = [str(c[keep[0]]) for c in columns]
+    data = keep[1:]
+    return _RawTable(table, path.name, header, [], sep, int(keep[0]) + 1,
+                     [c[data] for c in columns], (data + 1).tolist())
 
 
 def _read_csv(path: Path, table: str) -> _RawTable:
     text = _decode(path.read_bytes())
     first = next((line for line in text.splitlines() if line.strip()), "")
     sep = max([";", ",", "\t"], key=first.count)
+    fast = _read_csv_columns(text, sep, path, table)
+    return fast if fast is not None else _read_csv_cells(text, sep, path, table)
+
+
+def _read_csv_cells(text: str, sep: str, path: Path, table: str) -> _RawTable:
+    """The table cell by cell with the csv module (any CSV: quotes, ragged rows)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header: list[str] | None = None
     header_row = 1
@@ -220,7 +349,7 @@ def _read_csv(path: Path, table: str) -> _RawTable:
     start = 1
     for cells in reader:
         row_number, start = start, reader.line_num + 1
-        if _blank(cells):
+        if not (cells and cells[0].strip()) and _blank(cells):
             continue
         if header is None:
             header, header_row = cells, row_number
@@ -352,8 +481,8 @@ def _suggest(name: str, unknown: list[tuple[str, str]]) -> str | None:
 
 def _cells(raw: _RawTable, position: int | None) -> list:
     if position is None:
-        return [""] * len(raw.rows)
-    return [cells[position] if position < len(cells) else "" for _, cells in raw.rows]
+        return [""] * len(raw.numbers)
+    return raw.column(position)
 
 
 def _as_text(value) -> str:
@@ -363,16 +492,23 @@ def _as_text(value) -> str:
 
 
 def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int], file: str):
-    """Typed values of one column and the problems of its cells."""
+    """Typed values of one column and the problems of its cells.
+
+    Every distinct cell value is parsed once (a column of 300.000 cells holds a few thousand
+    distinct values); the result is spread back over the rows with numpy.
+    """
     problems = []
-    blank = [isinstance(v, str) and v.strip() == "" for v in values]
-    if spec.required:
-        problems += [Problem(file, r, spec.name, "verplichte waarde ontbreekt")
-                     for r, b in zip(rows, blank, strict=True) if b]
+    codes, uniques = _factorize(values)
+    blank_u = np.array([isinstance(v, str) and v.strip() == "" for v in uniques], dtype=bool)
+    blank = blank_u[codes] if len(codes) else np.zeros(0, dtype=bool)
+    if spec.required and blank.any():
+        problems += [Problem(file, rows[i], spec.name, "verplichte waarde ontbreekt")
+                     for i in np.flatnonzero(blank)]
     if spec.kind in ("text", "choice"):
-        out = [None if b else _as_text(v) for v, b in zip(values, blank, strict=True)]
+        text_u = [None if b else _as_text(v) for v, b in zip(uniques, blank_u, strict=True)]
         if spec.kind == "choice":
-            out = [None if v is None else _normalise_choice(v) for v in out]
+            text_u = [None if v is None else _normalise_choice(v) for v in text_u]
+        out = np.array(text_u, dtype=object)[codes] if len(codes) else []
         return pd.Series(out, dtype="str"), problems  # None stays missing
     if spec.kind == "bool":
         out = []
@@ -386,32 +522,49 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
                 out.append(False)
                 problems.append(Problem(file, r, spec.name, f"'{v}' is geen ja of nee"))
         return pd.Series(out, dtype=bool), problems
-    cache: dict = {}
-    parsed = np.full(len(values), np.nan)
-    for i, (r, v, b) in enumerate(zip(rows, values, blank, strict=True)):
+    word = {"year": "jaartal", "int": "geheel getal"}.get(spec.kind, "getal")
+    number_u = np.full(len(uniques), np.nan)
+    message_u: dict[int, str] = {}
+    for j, (v, b) in enumerate(zip(uniques, blank_u, strict=True)):
         if b:
             continue
-        key = (type(v), v)
-        if key not in cache:
-            try:
-                cache[key] = parse_number(v, decimal)
-            except ValueError:
-                cache[key] = None
-        number = cache[key]
-        word = {"year": "jaartal", "int": "geheel getal"}.get(spec.kind, "getal")
+        try:
+            number = parse_number(v, decimal)
+        except ValueError:
+            number = None
         if number is None or not np.isfinite(number):
-            problems.append(Problem(file, r, spec.name, f"'{v}' is geen {word}"))
+            message_u[j] = f"'{v}' is geen {word}"
+        elif abs(number) > MAX_AMOUNT:
+            text = _as_text(v)
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} tekens)"
+            message_u[j] = f"'{shown}' is te groot (meer dan 1.000.000.000.000)"
         elif spec.kind in ("year", "int") and not float(number).is_integer():
-            problems.append(Problem(file, r, spec.name, f"'{v}' is geen {word}"))
+            message_u[j] = f"'{v}' is geen {word}"
         elif spec.kind == "fraction" and not (isinstance(v, str) and v.strip().endswith("%")) \
                 and number > 1 and number <= 100:
-            problems.append(Problem(file, r, spec.name,
-                                    f"'{v}' is geen fractie tussen 0 en 1; bedoelt u {v}%?"))
+            message_u[j] = f"'{v}' is geen fractie tussen 0 en 1; bedoelt u {v}%?"
         else:
-            parsed[i] = number
+            number_u[j] = number
+    parsed = number_u[codes] if len(codes) else np.zeros(0)
+    if message_u:
+        bad = np.isin(codes, list(message_u))
+        problems += [Problem(file, rows[i], spec.name, message_u[codes[i]])
+                     for i in np.flatnonzero(bad)]
     if spec.kind in ("year", "int"):
         return pd.Series(parsed).astype("Int64"), problems
     return pd.Series(parsed, dtype="float64"), problems
+
+
+def _factorize(values: list) -> tuple[np.ndarray, list]:
+    """Codes into the distinct values (by type and value, so 1 and "1" stay apart)."""
+    if isinstance(values, np.ndarray) or pd.api.types.infer_dtype(values, skipna=False) \
+            == "string":  # a CSV column (text only): factorised in C
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        return codes.astype(np.int64, copy=False), list(uniques)
+    index: dict = {}
+    codes = np.fromiter((index.setdefault((type(v), v), len(index)) for v in values),
+                        dtype=np.int64, count=len(values))
+    return codes, [v for _, v in index]
 
 
 def _normalise_choice(value: str) -> str:
@@ -421,17 +574,18 @@ def _normalise_choice(value: str) -> str:
 
 def _number_cells(raw: _RawTable, spec, positions) -> list[str]:
     numeric = [c.name for c in spec.columns if c.kind in ("number", "fraction")]
-    cells = []
+    cells: dict[str, None] = {}  # the distinct cells decide as well as all of them
     for name in numeric:
         if name in positions:
-            cells += [v.strip() for v in _cells(raw, positions[name]) if isinstance(v, str)]
-    return cells
+            cells.update(dict.fromkeys(v.strip() for v in dict.fromkeys(
+                _cells(raw, positions[name])) if isinstance(v, str)))
+    return list(cells)
 
 
 def _parse_table(raw: _RawTable) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
     spec = TABLES[raw.name]
     positions, problems, warnings = _map_header(raw, spec)
-    rows = [n for n, _ in raw.rows]
+    rows = raw.numbers
     width = len(raw.header)
     for n, cells in raw.rows:
         extra = [c for c in cells[width:] if not _blank([c])]

@@ -68,35 +68,31 @@ def esc(value) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def report_parameters(discount_rate: float = 0.0225, price_year: int = 0, base_year: int = 0,
-                      horizon: int = 0, threshold: int = 10, scenario_path: str = "") -> dict:
-    """Check the report parameters (0 means: the default) and return them as plain values.
+def report_parameters(settings=None, **parameters) -> dict:
+    """Check the report parameters and return them as plain values for papermill.
+
+    Either a :class:`mkba.settings.Settings` or its report parameters by name
+    (:meth:`~mkba.settings.Settings.to_report_parameters`); ``None`` means: not chosen (the
+    scenario's value, else the default).
 
     Examples
     --------
     >>> report_parameters(discount_rate=0.03)["discount_rate"]
     0.03
+    >>> report_parameters()["price_year"] is None
+    True
     >>> report_parameters(horizon=-1)
     Traceback (most recent call last):
     ...
-    mkba.errors.CaseError: invoer: horizon -1 moet een geheel getal ≥ 0 zijn
+    mkba.errors.CaseError: instellingen: horizon -1 moet tussen 1 en 200 jaar liggen
     """
-    problems = []
-    if not isinstance(scenario_path, str):
-        problems.append(f"scenario_path {scenario_path!r} moet een pad zijn")
-    elif scenario_path and not Path(scenario_path).is_file():
-        problems.append(f"scenario {scenario_path} bestaat niet")
-    if not isinstance(discount_rate, int | float) or not -1 < discount_rate < 1:
-        problems.append(f"discontovoet {discount_rate!r} moet een fractie zijn")
-    for name, value in (("price_year", price_year), ("base_year", base_year),
-                        ("horizon", horizon), ("threshold", threshold)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            problems.append(f"{name} {value!r} moet een geheel getal ≥ 0 zijn")
-    if problems:
-        raise CaseError("; ".join(problems))
-    return {"discount_rate": float(discount_rate), "price_year": int(price_year),
-            "base_year": int(base_year), "horizon": int(horizon), "threshold": int(threshold),
-            "scenario_path": str(Path(scenario_path).resolve()) if scenario_path else ""}
+    from .settings import Settings
+
+    if settings is None:
+        settings = Settings.from_report_parameters(**parameters)
+    elif parameters:
+        raise TypeError("geef settings óf losse parameters, niet allebei")
+    return settings.validate().to_report_parameters()
 
 
 def check_wijk_code(wijk_code) -> str:

@@ -16,7 +16,7 @@ import functools
 import io
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -33,6 +33,7 @@ from .render import (  # noqa: F401  (re-exported: the public names of the repor
     render_report,
     report_parameters,
 )
+from .settings import Settings
 
 __all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
            "REPORT_NOTEBOOK", "report_parameters"]
@@ -1073,10 +1074,9 @@ def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(cost_rows), pd.DataFrame(effect_rows)
 
 
-def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: float = 0.0225,
-                price_year: int = 0, base_year: int = 0, horizon: int = 0,
-                threshold: int = 10, effects: bool = True, scenario_path: str = "",
-                draws: int = 2000) -> WijkReport:
+def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool = True,
+                draws: int = 2000, settings: Settings | None = None,
+                **parameters) -> WijkReport:
     """Compute everything the wijk report shows.
 
     Parameters
@@ -1085,14 +1085,13 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
         CBS code of the wijk (WK…) or buurt (BU…).
     case_path : str, optional
         The case; empty or None for a profile-only report.
-    discount_rate, price_year, base_year, horizon : see :func:`mkba.evaluate`
-        ``0`` means the default (last CPI year; startjaar; startjaar..eindjaar).
-    threshold : int
-        Small-number threshold.
+    settings : Settings, optional
+        What to compute with; or the report parameters by name
+        (:meth:`Settings.to_report_parameters`: discount_rate, price_year, base_year, horizon,
+        volunteer_valuation, market_value_code, threshold, scenario_path). ``None`` means not
+        chosen: the scenario's value, else the default.
     effects : bool
         Whether to estimate the effect on the targets' indicators.
-    scenario_path : str
-        A scenario file with chosen assumptions (from the evaluation session); empty: none.
     draws : int
         Monte Carlo draws per task and variant (0: no uncertainty section).
 
@@ -1105,9 +1104,11 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
     True
     """
     check_wijk_code(wijk_code)
-    params = report_parameters(discount_rate, price_year, base_year, horizon, threshold,
-                               scenario_path)
-    params.pop("scenario_path")
+    settings = Settings.from_report_parameters(**report_parameters(settings, **parameters))
+    threshold = settings.threshold
+    params = {k: getattr(settings.resolved(), k) for k in (
+        "discount_rate", "price_year", "base_year", "horizon", "threshold",
+        "volunteer_valuation")}
     from .cbs import load_kwb, region_names
 
     kwb = load_kwb()
@@ -1128,12 +1129,8 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, discount_rate: 
         case = read_case(case_path)
         tasks = case.taken[case.taken["wijk_code"] == wijk_code]
         if len(tasks):
-            done = run(case, scenario=scenario_path or None,
-                       discount_rate=params["discount_rate"] if not scenario_path else None,
-                       price_year=params["price_year"] or None,
-                       base_year=params["base_year"] or None,
-                       horizon=params["horizon"] or None,
-                       monte_carlo=draws, kwb=kwb, uncertainty_tasks=set(tasks["taak_id"]))
+            done = run(case, replace(settings, draws=draws), kwb=kwb,
+                       uncertainty_tasks=set(tasks["taak_id"]))
             scenario = done.scenario
             params["discount_rate"] = done.parameters["discount_rate"]
             params["volunteer_valuation"] = done.parameters["volunteer_valuation"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN
+from .assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from .errors import Problem
 
 __all__ = [
@@ -40,7 +40,6 @@ MUNICIPALITY = "gemeente"
 DEFAULT_VARIANT = "project"
 #: CBS wijk code (WK + 4-digit gemeente + 2 characters; Amsterdam uses letters since 2022)
 #: or buurt code (BU + 4-digit gemeente + 4 characters).
-YEAR_MIN, YEAR_MAX = 1900, 2100
 
 PM_SCORES = ("--", "-", "0", "+", "++")
 #: Kinds of success criteria (Werkwijzer: economisch, maatschappelijk, draagvlak, spin-off; plus
@@ -785,8 +784,10 @@ def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
     """Every name in ``bandbreedtes`` and ``correlaties`` must point at something that exists."""
     problems = []
     kosten, effecten = tables["kosten"], tables["effecten"]
-    posts = set(zip(kosten["taak_id"], kosten["post"], strict=True))
-    effects = set(zip(effecten["taak_id"], effecten["effect"], strict=True))
+    # .tolist(): iterating a string column element by element is slow on large cases
+    posts = set(zip(kosten["taak_id"].tolist(), kosten["post"].tolist(), strict=True)) \
+        if len(tables["bandbreedtes"]) else set()
+    effects = set(zip(effecten["taak_id"].tolist(), effecten["effect"].tolist(), strict=True))
     named = set(tables["bandbreedtes"]["parameter"])
 
     def check(name) -> str | None:

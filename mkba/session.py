@@ -13,11 +13,11 @@ The callbacks live here, not in the notebook: notebooks only call and show.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE
 from .cba import evaluate
 from .errors import CaseError
 from .flows import VOLUNTEER_METHODS
@@ -25,6 +25,7 @@ from .formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from .io import Case, read_case
 from .render import nbsp
 from .reports import Html, _figure, _table, esc, variant_label
+from .settings import Settings, check_discount_rate
 from .uncertainty import Scenario, apply_scenario, parse_parameter, uncertain_inputs
 
 __all__ = ["Session"]
@@ -76,13 +77,18 @@ class Session:
     """
 
     def __init__(self, case, task: str | None = None, variant: str | None = None, *,
-                 discount_rate: float = DISCOUNT_RATE, scenario_dir="scenarios"):
+                 discount_rate: float | None = None, scenario_dir="scenarios",
+                 settings: Settings | None = None):
+        #: what the session starts from (one Settings; ``discount_rate`` is a shortcut)
+        self.settings = (settings or Settings()).merge({"discount_rate": discount_rate})
+        self.settings = self.settings.validate().resolved()
+        discount_rate = self.settings.discount_rate
         self.case: Case = case if isinstance(case, Case) else read_case(case)
         self.case_path = None if isinstance(case, Case) else Path(case)
         self.task = task or str(self.case.taken["taak_id"].iloc[0])
         if self.task not in set(self.case.taken["taak_id"]):
             raise CaseError(f"onbekende taak '{self.task}'")
-        variants = list(evaluate(self.case, task=self.task, discount_rate=discount_rate)
+        variants = list(evaluate(self.case, task=self.task, **self.settings.evaluation())
                         .totals["variant"])
         self.variant = variant or variants[0]
         if self.variant not in variants:
@@ -94,7 +100,7 @@ class Session:
                        if i.kind != "discount" and self.affects(i.name)]
         self.values = {i.name: i.base for i in self.inputs}
         self.discount_rate = float(discount_rate)
-        self.volunteer_valuation = "vervangingskosten"
+        self.volunteer_valuation = self.settings.volunteer_valuation
         task_row = self.case.taken.set_index("taak_id").loc[self.task]
         self.optimism = {k: 0.0 if pd.isna(task_row[k]) else float(task_row[k])
                          for k in ("optimisme_kosten", "optimisme_baten")}
@@ -178,6 +184,9 @@ class Session:
         """Change one assumption (a name from the ranges, or discount_rate,
         volunteer_valuation, optimisme_kosten, optimisme_baten)."""
         if name == "discount_rate":
+            problem = check_discount_rate(value)
+            if problem:
+                raise CaseError(problem)
             self.discount_rate = float(value)
         elif name == "volunteer_valuation":
             if value not in VOLUNTEER_METHODS:
@@ -201,7 +210,9 @@ class Session:
     def result(self):
         """The MKBA of the task and variant under the current choices."""
         case, params = apply_scenario(self.case, self.scenario())
-        return evaluate(case, task=self.task, **params).result(self.task, self.variant)
+        chosen = replace(self.settings, **params).validate()
+        return evaluate(case, task=self.task, **chosen.evaluation()).result(self.task,
+                                                                            self.variant)
 
     def save(self, name: str, description: str = "") -> Path:
         """Save the current choices as ``<scenario_dir>/<name>.json``."""

@@ -52,6 +52,7 @@ from .flows import (
 )
 from .formatting import fmt_eur, fmt_number, fmt_pct
 from .io import Case
+from .jsonout import dumps
 from .prices import cpi_series
 from .schema import EFFECT_FIELDS, parse_parameter
 
@@ -531,8 +532,10 @@ def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None,
 
 def _uniforms(inputs, draws, rng, correlations: pd.DataFrame | None) -> np.ndarray:
     n = len(inputs)
+    # drawn input by input (n × draws) and returned transposed: each input's column is then
+    # contiguous in memory, which makes the quantile functions ≈ 1,7× faster
     if correlations is None or correlations.empty or n == 0:
-        return rng.random((draws, n))
+        return rng.random((n, draws)).T
     from scipy.stats import norm
 
     index = {i.name: j for j, i in enumerate(inputs)}
@@ -547,8 +550,8 @@ def _uniforms(inputs, draws, rng, correlations: pd.DataFrame | None) -> np.ndarr
     except np.linalg.LinAlgError as exc:
         raise CaseError("correlaties: de opgegeven correlaties passen niet bij elkaar (de "
                         "correlatiematrix is niet positief definiet)") from exc
-    z = rng.standard_normal((draws, n)) @ chol.T
-    return norm.cdf(z)
+    z = chol @ rng.standard_normal((n, draws))
+    return norm.cdf(z).T
 
 
 def _ppf(inp: UncertainInput, u: np.ndarray) -> np.ndarray:
@@ -661,9 +664,18 @@ class MonteCarloResult:
         return plot_monte_carlo(self, ax=ax)
 
 
+#: Draws × lines per chunk of the Monte Carlo engine: each draws × lines matrix of a chunk
+#: (≈ 0,8 MB) stays in the processor's cache; 10.000 draws a chunk regardless of the number
+#: of lines was ≈ 1,5–2× slower on a task with 50 lines (benchmarks/bench_monte_carlo.py).
+CHUNK_CELLS = 100_000
+
+
 def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int = 10_000,
-                seed: int = 0, chunk: int = 10_000, **params) -> MonteCarloResult:
+                seed: int = 0, chunk: int | None = None, **params) -> MonteCarloResult:
     """Monte Carlo of one task and variant (see the module docstring).
+
+    The draws are evaluated in chunks of ``chunk`` draws (default: :data:`CHUNK_CELLS` ÷
+    the number of lines, at least 256).
 
     ``importance`` ranks inputs by the Spearman rank correlation of their draws with the NPV.
 
@@ -671,9 +683,13 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     --------
     >>> from mkba import read_case
     >>> from mkba.assumptions import DATA_DIR
-    >>> mc = monte_carlo(read_case(DATA_DIR / "voorbeeld"), "T1", draws=2000, seed=1)
-    >>> 0 <= mc.p_npv_positive <= 1, mc.draws
-    (True, 2000)
+    >>> from mkba import evaluate
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> mc = monte_carlo(case, "T1", draws=2000, seed=1)
+    >>> mc.draws, mc.npv.shape, abs(mc.deterministic_npv - evaluate(case).result("T1").npv) < 1e-6
+    (2000, (2000,), True)
+    >>> bool(mc.p_npv_positive == (mc.npv > 0).mean())
+    True
     """
     started = time.perf_counter()
     model = Model(case, task, variant, **_model_kwargs(params))
@@ -683,6 +699,7 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     fixed = tuple(i.name for i in inputs if i.name in model.volunteer_refs)
     inputs = [i for i in inputs if i.name not in model.volunteer_refs]
     values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    chunk = chunk or max(256, CHUNK_CELLS // max(len(model.lines.q), 1))
     npv = np.empty(draws)
     act = np.empty((draws, len(model.actors)))
     for lo in range(0, draws, chunk):
@@ -698,21 +715,38 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
 IMPORTANCE_DRAWS = 20_000
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks (1..m) along each row, ties averaged as :func:`scipy.stats.rankdata` does; one
+    argsort for all rows, rankdata only for a row that has ties (continuous draws have
+    none)."""
+    from scipy.stats import rankdata
+
+    order = np.argsort(x, axis=1)  # ties are re-ranked below, so any sort will do
+    ranks = np.empty(x.shape)
+    np.put_along_axis(ranks, order, np.arange(1.0, x.shape[1] + 1)[None, :], axis=1)
+    tied = (np.diff(np.take_along_axis(x, order, axis=1), axis=1) == 0).any(axis=1)
+    for i in np.flatnonzero(tied):
+        ranks[i] = rankdata(x[i])
+    return ranks
+
+
 def _importance(values: dict, npv: np.ndarray) -> pd.DataFrame:
     """Spearman rank correlation of each input with the NPV, from the first 20,000 draws (the
     standard error of ρ is then below 0.01: enough to rank inputs, at a fraction of the cost
     of sorting every draw)."""
-    from scipy.stats import rankdata
-
     m = min(len(npv), IMPORTANCE_DRAWS)
-    rank_npv = rankdata(npv[:m])
+    names = [name for name, x in values.items() if np.ptp(x[:m]) != 0]
     rows = []
-    for name, x in values.items():
-        x = x[:m]
-        if np.ptp(x) == 0:
-            continue
-        rho = float(np.corrcoef(rankdata(x), rank_npv)[0, 1])
-        rows.append({"name": name, "spearman": rho})
+    if names and m > 1:
+        ranks = _ranks(np.stack([values[name][:m] for name in names]))
+        ranks -= ranks.mean(axis=1, keepdims=True)
+        rank_npv = _ranks(npv[None, :m])[0]
+        rank_npv -= rank_npv.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = (ranks @ rank_npv) / (np.sqrt((ranks ** 2).sum(axis=1))
+                                        * np.sqrt((rank_npv ** 2).sum()))
+        rows = [{"name": name, "spearman": float(r)} for name, r in zip(names, rho,
+                                                                          strict=True)]
     out = pd.DataFrame(rows, columns=["name", "spearman"])
     total = (out["spearman"] ** 2).sum()
     out["share"] = (out["spearman"] ** 2) / total if total > 0 else np.nan
@@ -793,7 +827,7 @@ class Scenario:
         from .render import atomic_write
 
         path = Path(path)
-        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2))
+        atomic_write(path, dumps(self.to_dict(), indent=2))
         return path
 
 
@@ -810,16 +844,28 @@ def load_scenario(path) -> Scenario:
         raise CaseError([Problem(path.name, None, None,
                                  "verwacht een JSON-object met 'naam' en 'waarden'")])
     params = data.get("parameters", {}) or {}
+    if not isinstance(params, dict):
+        raise CaseError([Problem(path.name, None, "parameters", "verwacht een JSON-object")])
     allowed = {"discount_rate", "volunteer_valuation", "market_value_code", "wage_code",
                "volunteer_benefit_code"}
     for key in set(params) - allowed:
         problems.append(Problem(path.name, None, "parameters",
                                 f"onbekende parameter '{key}' (toegestaan: "
                                 + ", ".join(sorted(allowed)) + ")"))
+    from .settings import Settings, check_scenario_value
+
+    known = {k: v for k, v in params.items() if k in allowed}
+    problems += [Problem(path.name, None, "parameters", p.message)
+                 for p in Settings(**known).problems()]
     for key, value in data.get("waarden", {}).items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            problems.append(Problem(path.name, None, "waarden", f"'{key}': {value!r} is geen "
-                                                                "getal"))
+        try:
+            kind = _kind(parse_parameter(key))
+        except ValueError as exc:
+            problems.append(Problem(path.name, None, "waarden", str(exc)))
+            continue
+        message = check_scenario_value(kind, value)
+        if message:
+            problems.append(Problem(path.name, None, "waarden", f"'{key}': {message}"))
     if problems:
         raise CaseError(problems)
     return Scenario(str(data.get("naam", path.stem)), dict(data.get("waarden", {})),

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -17,19 +19,27 @@
 # %% tags=["parameters"]
 wijk_code: str = "WK036330"  # CBS-code van de wijk (WK…) of buurt (BU…)
 case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx), leeg voor alleen het wijkprofiel
-discount_rate: float = 0.0225  # reële discontovoet als fractie (2,25 %)
-price_year: int = 0  # prijspeil van alle bedragen, 0 voor het laatste jaar van de CPI-reeks
-base_year: int = 0  # jaar waarnaar contant gemaakt wordt, 0 voor het startjaar van elke taak
-horizon: int = 0  # aantal jaren vanaf het startjaar, 0 voor tot en met het eindjaar
+discount_rate: "Optional[float]" = None  # reële discontovoet als fractie; None: die van het scenario, anders 0,0225 (2,25 %)
+price_year: "Optional[int]" = None  # prijspeil van alle bedragen; None: het laatste jaar van de CPI-reeks
+base_year: "Optional[int]" = None  # jaar waarnaar contant gemaakt wordt; None: het startjaar van elke taak
+horizon: "Optional[int]" = None  # batenhorizon in jaren vanaf het startjaar (1–200); None: horizonjaar of eindjaar van de taak
+volunteer_valuation: "Optional[str]" = None  # vervangingskosten, marktwaarde, gederfd_loon of nul; None: die van het scenario, anders vervangingskosten
+market_value_code: "Optional[str]" = None  # kengetal met de marktprijs per uur; None: marktprijs_uur
+wage_code: "Optional[str]" = None  # kengetal met het gederfde loon per uur; None: productiviteit_uur
+volunteer_benefit_code: "Optional[str]" = None  # kengetal met de waarde voor de vrijwilliger per uur; None: geen
+peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: het huidige jaar
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
-scenario_path: str = ""  # scenario met gekozen aannames (uit de evaluatiesessie), leeg voor geen
+scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 
 # %%
 from mkba.reports import wijk_report
 
 rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_year=price_year,
-                      base_year=base_year, horizon=horizon, threshold=threshold,
-                      scenario_path=scenario_path)
+                      base_year=base_year, horizon=horizon,
+                      volunteer_valuation=volunteer_valuation,
+                      market_value_code=market_value_code, wage_code=wage_code,
+                      volunteer_benefit_code=volunteer_benefit_code, peiljaar=peiljaar,
+                      threshold=threshold, scenario_path=scenario_path)
 rapport.title()
 
 # %% [markdown]

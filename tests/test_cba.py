@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -413,4 +412,11 @@ def test_cashflows_are_tidy(hand_case):
     assert set(flows["kind"]) == {"kosten", "baten", "overdracht"}
     transfers = flows[flows["kind"] == "overdracht"]
     assert transfers.groupby("year")["amount"].sum().abs().max() == 0
-    assert isinstance(flows, pd.DataFrame)
+    # the transfer of 100 a year (own price year empty = the analysis price year 2019): +100
+    # for the receiving actor, −100 for the paying one, in 2020 and 2021
+    assert sorted(zip(transfers["year"], transfers["actor"].astype(str), transfers["amount"],
+                      strict=True)) == [(2020, "bewoners", -100.0), (2020, "gemeente", 100.0),
+                                        (2021, "bewoners", -100.0), (2021, "gemeente", 100.0)]
+    # every line-year is discounted to the base year 2019 at 2,25 %
+    expected_pv = flows["amount"] * 1.0225 ** -(flows["year"] - 2019)
+    assert np.allclose(flows["pv"], expected_pv, rtol=1e-12)

@@ -144,3 +144,47 @@ class TestShipped:
             "value": [123.0], "unit": ["aantal"], "quality": ["cbs_raw"], "source_file": ["x"]})
         kwb = load_kwb(extra=[extra])
         assert kwb.query("region_code == 'WK999901'")["value"].tolist() == [123.0]
+
+
+def test_cache_is_in_a_temporary_folder_not_home():
+    import os
+    import tempfile
+
+    assert os.environ["MKBA_CACHE"].startswith(tempfile.gettempdir())
+
+
+def test_cache_is_rebuilt_when_the_data_change(tmp_path):
+    """A cached table is reused while the data are unchanged and never used once a data
+    file changes (run in fresh processes, with a copy of the data and an own cache folder)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from mkba.assumptions import DATA_DIR
+
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    shutil.copytree(DATA_DIR, data)
+    env = {**os.environ, "MKBA_DATA": str(data), "MKBA_CACHE": str(cache)}
+    code = ("from mkba.cbs import load_kwb; k = load_kwb(); print(k.query(\"region_code == "
+            "'WK036330' and year == 2019 and indicator == 'AantalInwoners'\")['value'].iloc[0])")
+
+    def inhabitants() -> str:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=300, check=True)
+        return done.stdout.strip()
+
+    def cached() -> dict:
+        return {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+
+    assert inhabitants() == "9250.0"  # CBS 84583NED, AantalInwoners_5
+    first = cached()
+    assert first, "the first run writes a cache"
+    assert inhabitants() == "9250.0"
+    assert cached() == first  # unchanged data: the cache is read, not rewritten
+    source = data / "cbs" / "kwb_core_long.csv"  # the tidy table load_kwb reads first
+    text = source.read_text(encoding="utf-8")
+    row = "2019,84583NED,GM0363,Amsterdam,Wijk,WK036330,Transvaalbuurt,AantalInwoners,9250.0,9250,"
+    assert text.count(row) == 1
+    source.write_text(text.replace(row, row.replace("9250", "9999")), encoding="utf-8")
+    assert inhabitants() == "9999.0"  # the stale cache is not used

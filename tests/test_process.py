@@ -615,3 +615,19 @@ class TestTallySheet:
         assert main(["template", str(tmp_path / "t.xlsx")]) == 0
         wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
         assert [c.value for c in wb["enquete_turflijst"][1]] == TALLY_HEADER
+
+
+def test_tasks_without_process_rows_get_their_own_block(capsys):
+    """The JSON builds the empty block once for all tasks without process rows (speed); every
+    task's block must still equal process_block computed for that task alone."""
+    from mkba.process import process_block
+
+    case = read_case(EXAMPLE)
+    assert main(["evaluate", str(EXAMPLE), "--format", "json"]) == 0
+    tasks = json.loads(capsys.readouterr().out)["tasks"]
+    with_rows = set(case.criteria["taak_id"]) | set(case.partners["taak_id"])
+    without = {e["task_id"] for e in tasks} - with_rows - set(case.enquete["taak_id"])
+    assert without  # the example has a task without process rows (T4)
+    for entry in tasks:
+        expected = json.loads(json.dumps(process_block(case, entry["task_id"]), default=str))
+        assert entry["process"] == expected, entry["task_id"]

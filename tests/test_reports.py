@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,7 +26,8 @@ TEST_NOTEBOOK = Path(__file__).parent / "data" / "notebooks" / "testrapport.ipyn
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
-                          "horizon", "threshold", "scenario_path"],
+                          "horizon", "volunteer_valuation", "market_value_code", "wage_code",
+                          "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path"],
     "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
     "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
                               "draws"],
@@ -141,7 +143,10 @@ class TestReport:
     def test_notebook_keeps_parameters(self, rendered):
         nb = nbformat.read(rendered / "WK036330.ipynb", as_version=4)
         params = nb.metadata["papermill"]["parameters"]
-        assert params["wijk_code"] == "WK036330" and params["discount_rate"] == 0.0225
+        # not chosen is None (the scenario's value, else the default), shown resolved
+        assert params["wijk_code"] == "WK036330" and params["discount_rate"] is None
+        page = (rendered / "WK036330.html").read_text(encoding="utf-8")
+        assert re.search(r"<td>discontovoet</td>\s*<td>2,25\s%</td>", page)
         assert not any("mkba-reset" in c.metadata.get("tags", []) for c in nb.cells)
 
     def test_plain_dutch_summary(self):
@@ -217,7 +222,9 @@ class TestBatch:
         # the test notebook shows no headline: the batch computes it, also for the failed wijk
         assert recs["WK036339"]["naam"] not in (None, "WK036339")
         assert not list(out.glob(".*.tmp"))
-        assert len({r["worker"] for r in recs.values()}) >= 1
+        # the reports ran in (at most two) worker processes, never in this one
+        pids = {r["worker"] for r in recs.values()}
+        assert result.workers == 2 and 1 <= len(pids) <= 2 and os.getpid() not in pids
 
     def test_index_shows_the_headline_of_each_report(self, tmp_path, monkeypatch):
         from mkba import batch as batch_module

@@ -97,9 +97,30 @@ class TestSensitivity:
         irr = brentq(lambda r: by_hand(r=r), -0.5, 5)
         assert s.loc["discontovoet", "switching_value"] == pytest.approx(irr, abs=1e-8)
 
-    def test_no_switching_value_outside_the_domain(self, small):
-        s = sensitivity(small, "S1", discount_rate=R).set_index("name")
-        assert s.loc["uur", "switching_value"] > 0
+    def test_no_switching_value_outside_the_domain(self, tmp_path):
+        """Where the linear rule gives a value the input cannot take, there is none (NaN)."""
+        # uurwaarde 10: even without deadweight the benefits stay below the cost of 1.000,
+        # so NPV = 0 would need a negative deadweight
+        tables = {**SMALL, "kengetallen": [SMALL["kengetallen"][0],
+                                           ["uur", "Uurwaarde", "10", "uur", "2024", "test", "5",
+                                            "70"]]}
+        s = sensitivity(read_case(write_case(tmp_path / "a", tables)), "S1",
+                        discount_rate=R).set_index("name")
+        assert 1 - 1000 / (by_hand(value=10, dw=0) + 1000) < 0
+        assert np.isnan(s.loc["S1/Uren/deadweight", "switching_value"])
+        assert not s.loc["S1/Uren/deadweight", "switching_in_range"]
+        a = sum(10 * 0.9 * 0.8 ** k * 1.03 ** -k for k in range(4))
+        assert s.loc["uur", "switching_value"] == pytest.approx(1000 / a)  # inside: given
+        # a fixed benefit of 3.000 in 2020: NPV > 0 even at uurwaarde 0, so NPV = 0 would
+        # need a negative price
+        effecten = [SMALL["effecten"][0] + ["waarde_per_eenheid"],
+                    SMALL["effecten"][1] + [""],
+                    ["S1", "Subsidie", "bewoners", "2020", "2020", "1", "", "", "", "3000"]]
+        s = sensitivity(read_case(write_case(tmp_path / "b", {**SMALL, "effecten": effecten})),
+                        "S1", discount_rate=R).set_index("name")
+        assert -2000 / a < 0
+        assert np.isnan(s.loc["uur", "switching_value"])
+        assert s.loc["S1/Uren/deadweight", "npv_low"] > 0  # and the NPV is indeed positive
 
     def test_discount_rate_variants(self, small):
         d = discount_rate_sensitivity(small, "S1", health_convention=True).set_index("r_kosten")
@@ -156,10 +177,23 @@ class TestMonteCarlo:
         mc = monte_carlo(read_case(EXAMPLE), "T4", draws=2000, seed=5)
         assert np.allclose(mc.actor_npv.sum(axis=1).to_numpy(), mc.npv)
 
-    def test_importance_ranks_the_driver(self, small):
-        mc = monte_carlo(small, "S1", draws=20_000, seed=2)
-        assert mc.importance.iloc[0]["name"] in ("discontovoet", "S1/Uren/afname",
-                                                 "S1/Uren/deadweight", "uur")
+    @pytest.mark.parametrize("driver", ["uur", "S1/Uren/deadweight"])
+    def test_importance_ranks_the_driver(self, tmp_path, driver):
+        """One input with a wide range, the others nearly fixed: it ranks first and carries
+        almost all of the variance (share = ρ² / Σρ²)."""
+        wide = driver == "uur"
+        tables = {**SMALL, "kengetallen": [SMALL["kengetallen"][0],
+                                           ["uur", "Uurwaarde", "60", "uur", "2024", "test",
+                                            "40" if wide else "59,9", "70" if wide else "60,1"]],
+                  "bandbreedtes": [["parameter", "laag", "hoog", "verdeling"],
+                                   ["S1/Uren/deadweight", "0,1", "0,11" if wide else "0,9",
+                                    "driehoek"],
+                                   ["S1/Uren/afname", "0,2", "0,201", "driehoek"],
+                                   ["discontovoet", "0,03", "0,0301", "uniform"]]}
+        case = read_case(write_case(tmp_path / "i", tables))
+        mc = monte_carlo(case, "S1", draws=20_000, seed=2, discount_rate=R)
+        assert mc.importance.iloc[0]["name"] == driver
+        assert mc.importance.iloc[0]["share"] > 0.95
         assert mc.importance["share"].sum() == pytest.approx(1.0)
 
     def test_correlation_is_honoured(self, tmp_path):
@@ -297,6 +331,30 @@ class TestVariantsAndCli:
             ev.result("T2", diff["variant"]).npv - ev.result("T2", diff["ten_opzichte_van"]).npv)
         assert diff["p5"] <= diff["p95"] and 0 <= diff["p_beter"] <= 1
         assert set(cv["actors"].columns) == {"bewoners", "gemeente"}
+
+    def test_compare_variants_uses_common_random_numbers(self, tmp_path):
+        """Both variants share a cost of 10 hours × a ranged uurwaarde; variant b adds a fixed
+        100. With the same draws for both the difference is exactly −100 in every draw; with
+        independent draws it would spread by ≈ 10 × (70 − 40) / √6."""
+        tables = {
+            "taken": SMALL["taken"],
+            "kosten": [["taak_id", "jaar", "actor", "post", "bedrag", "hoeveelheid", "kengetal",
+                        "prijsjaar", "variant"],
+                       ["S1", "2020", "gemeente", "Uren", "", "10", "uur", "", ""],
+                       ["S1", "2020", "gemeente", "Basis", "0", "", "", "2024", "a"],
+                       ["S1", "2020", "gemeente", "Extra", "100", "", "", "2024", "b"]],
+            "effecten": [SMALL["effecten"][0]],
+            "kengetallen": SMALL["kengetallen"],
+        }
+        case = read_case(write_case(tmp_path / "v", tables))
+        cv = compare_variants(case, "S1", draws=4000, seed=3, price_year=2024)
+        diff = cv["differences"].set_index("variant").loc["b"]
+        assert diff["ten_opzichte_van"] == "a" and diff["verschil"] == pytest.approx(-100)
+        assert diff["p5"] == pytest.approx(-100, abs=1e-9)
+        assert diff["p95"] == pytest.approx(-100, abs=1e-9)
+        assert diff["p_beter"] == 0.0
+        table = cv["table"].set_index("variant")
+        assert table.loc["a", "npv_p95"] - table.loc["a", "npv_p5"] > 100  # each is uncertain
 
     def test_evaluate_json_monte_carlo_and_sensitivity(self, capsys):
         args = ["evaluate", str(EXAMPLE), "--task", "T2", "--monte-carlo", "2000", "--seed", "4",

@@ -1,0 +1,133 @@
+"""Fast paths give exactly what the plain per-object code gives (issue 13, speed)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mkba import read_case
+
+from .conftest import EXAMPLE
+
+# --------------------------------------------------------------------------------------
+# reading a CSV by columns (pandas' C parser) gives what the csv module gives, cell by cell
+
+_CELL = st.text(alphabet="ab 1,.;\t-%€", max_size=4)
+
+
+@given(rows=st.lists(st.lists(_CELL, min_size=0, max_size=5), min_size=1, max_size=8),
+       sep=st.sampled_from([";", ",", "\t"]), end=st.sampled_from(["\n", "\r\n"]),
+       final=st.sampled_from(["", "\n", "\n\n"]))
+@settings(max_examples=300, deadline=None)
+def test_csv_by_columns_equals_cell_by_cell(rows, sep, end, final):
+    from pathlib import Path
+
+    from mkba.io import _read_csv_cells, _read_csv_columns
+
+    text = end.join(sep.join(r) for r in rows) + final
+    fast = _read_csv_columns(text, sep, Path("t.csv"), "kosten")
+    slow = _read_csv_cells(text, sep, Path("t.csv"), "kosten")
+    if fast is None:  # not plain: the cell-by-cell reader decides
+        return
+    assert fast.header == slow.header and fast.header_row == slow.header_row
+    assert fast.numbers == slow.numbers
+    for i in range(len(slow.header)):
+        assert list(fast.column(i)) == slow.column(i)
+
+
+def test_plain_csv_is_read_by_columns(tmp_path):
+    from pathlib import Path
+
+    from mkba.io import _read_csv_columns
+
+    text = "a;b\n1;2\n\n3;4\n"
+    raw = _read_csv_columns(text, ";", Path("t.csv"), "kosten")
+    assert raw is not None and raw.numbers == [2, 4] and list(raw.column(1)) == ["2", "4"]
+
+
+def test_example_files_read_the_same_both_ways():
+    from mkba.io import _decode, _read_csv_cells, _read_csv_columns
+
+    by_columns = 0
+    for path in sorted(EXAMPLE.glob("*.csv")):
+        text = _decode(path.read_bytes())
+        sep = max([";", ",", "\t"], key=next(x for x in text.splitlines() if x.strip()).count)
+        fast = _read_csv_columns(text, sep, path, path.stem)
+        slow = _read_csv_cells(text, sep, path, path.stem)
+        if fast is None:
+            continue
+        by_columns += 1
+        assert (fast.header, fast.header_row, fast.numbers) == (
+            slow.header, slow.header_row, slow.numbers)
+        assert all(list(fast.column(i)) == slow.column(i) for i in range(len(slow.header)))
+    assert by_columns >= 3
+
+
+def test_importance_equals_spearman_input_by_input():
+    """The ranks of all inputs at once give scipy's Spearman ρ of each (ties included)."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    from mkba.uncertainty import _importance
+
+    rng = np.random.default_rng(4)
+    values = {"a": rng.random(3000), "b": np.round(rng.random(3000), 1),  # many ties
+              "c": rng.normal(size=3000), "vast": np.full(3000, 2.0)}
+    npv = 3 * values["a"] - values["b"] + 0.1 * rng.normal(size=3000)
+    got = _importance(values, npv).set_index("name")
+    assert "vast" not in got.index  # no variation: no rank correlation
+    for name in ("a", "b", "c"):
+        assert got.loc[name, "spearman"] == pytest.approx(spearmanr(values[name], npv)[0],
+                                                          abs=1e-12)
+    assert got["share"].sum() == pytest.approx(1.0)
+
+
+def test_case_has_an_explicit_field_per_table():
+    """No __getattr__: every input table is a documented, read-only property (issue 13)."""
+    from mkba.io import Case
+    from mkba.schema import TABLES
+
+    assert "__getattr__" not in vars(Case)
+    case = read_case(EXAMPLE)
+    for name in TABLES:
+        assert isinstance(vars(Case)[name], property) and vars(Case)[name].__doc__
+        assert getattr(case, name) is case.tables[name]
+    with pytest.raises(AttributeError):
+        case.kostenn  # noqa: B018  (a typo is an error, not a table)
+
+
+def test_monte_carlo_chunks_do_not_change_the_result():
+    import numpy as np
+
+    from mkba.uncertainty import monte_carlo
+
+    case = read_case(EXAMPLE)
+    a = monte_carlo(case, "T4", draws=3001, seed=9, chunk=7)  # many ragged chunks
+    b = monte_carlo(case, "T4", draws=3001, seed=9)  # the default (cache-sized) chunks
+    c = monte_carlo(case, "T4", draws=3001, seed=9, chunk=3001)  # one chunk
+    # the same draws; only the matrix products' rounding may differ (BLAS blocks by size)
+    for x in (a, b):
+        assert np.allclose(x.npv, c.npv, rtol=1e-12, atol=1e-6)
+        assert np.allclose(x.actor_npv.to_numpy(), c.actor_npv.to_numpy(), rtol=1e-12,
+                           atol=1e-6)
+    assert np.array_equal(b.npv, monte_carlo(case, "T4", draws=3001, seed=9).npv)
+
+
+@pytest.mark.parametrize("params", [{}, {"discount_rate": 0.04, "price_year": 2020,
+                                          "horizon": 3},
+                                     {"volunteer_valuation": "nul", "base_year": 2018}])
+def test_evaluation_to_dict_equals_the_results_one_by_one(params):
+    """Evaluation.to_dict turns the long tables into records in one pass; the result is the
+    same JSON text as each result's own to_dict (example: variants, financing, PM posts,
+    transfers, tasks without an IRR)."""
+    from mkba import evaluate
+    from mkba.jsonout import dumps
+
+    ev = evaluate(read_case(EXAMPLE), **params)
+    fast = ev.to_dict()["tasks"]
+    slow = [r.to_dict() for r in ev.results()]
+    assert all(r._records_cache is None for r in ev.results())  # the plain path really ran
+    assert dumps(fast) == dumps(slow)
+    assert any(t["pm"] for t in fast) and any(len(t["yearly"]) > 1 for t in fast)
+    assert any(t["financing"]["per_bron"] for t in fast)
