@@ -252,8 +252,10 @@ class MkbaResult:
     @property
     def municipality(self) -> dict:
         """The municipality's own balance (actor ``gemeente``): pv_costs, pv_benefits, npv."""
-        row = self._by_actor[self._by_actor["actor"].str.casefold() == MUNICIPALITY]
-        return {k: float(row[k].sum()) for k in ("pv_costs", "pv_benefits", "npv")}
+        a = self._by_actor
+        mask = np.array([str(x).casefold() == MUNICIPALITY for x in a["actor"]], dtype=bool)
+        return {k: float(a[k].to_numpy()[mask].sum()) for k in ("pv_costs", "pv_benefits",
+                                                                  "npv")}
 
     def by_actor(self) -> pd.DataFrame:
         """Who pays and who gains: pv_costs, pv_benefits and npv per actor (transfers included)."""
@@ -457,15 +459,19 @@ class Evaluation:
         (2018, ['T1', 'T2', 'T3', 'T4'])
         """
         variants = dict(variants or {})
-        chosen = []
-        for task, rows in self.totals.groupby("task_id", sort=False):
-            options = list(rows["variant"])
-            if task not in variants and len(options) > 1:
+        totals = self.totals
+        # one pass over the table (a loop of frame selections per task took 1,6 s for 1.000)
+        several = totals.groupby("task_id", sort=False)["variant"].transform("size") > 1
+        for task in dict.fromkeys(totals.loc[several, "task_id"]):
+            if task not in variants:
+                options = list(totals.loc[totals["task_id"] == task, "variant"])
                 raise CaseError(f"taak {task} heeft varianten ("
                                 + ", ".join(options) + "); kies er één per taak")
-            v = choose_variant(task, options, variants.get(task))
-            chosen.append(rows[rows["variant"] == v].iloc[0])
-        t = pd.DataFrame(chosen)
+        for task, v in variants.items():
+            choose_variant(task, list(totals.loc[totals["task_id"] == task, "variant"]), v)
+        asked = totals["task_id"].map(variants)
+        keep = (asked.isna() & ~several) | (totals["variant"] == asked)
+        t = totals[keep.to_numpy()].drop_duplicates("task_id")
         years = sorted(set(t["base_year"].astype(int)))
         if len(years) > 1:
             raise CaseError("de taken hebben verschillende basisjaren ("
@@ -605,6 +611,14 @@ def choose_variant(task_id: str, variants: list[str], variant: str | None) -> st
     return variant
 
 
+def _split(df: pd.DataFrame) -> dict:
+    """``df`` without its key columns, one frame per (task_id, variant): the columns are
+    dropped once and the groups taken by position (dropping per group cost ≈ 1 ms each)."""
+    rest = df.drop(columns=["task_id", "variant"])
+    return {k: rest.iloc[idx].reset_index(drop=True)
+            for k, idx in df.groupby(["task_id", "variant"], sort=False).indices.items()}
+
+
 class _Parts:
     """The long tables of an evaluation split once by (task_id, variant)."""
 
@@ -612,11 +626,7 @@ class _Parts:
         # without frames (for to_dict): only the small tables the result's properties read;
         # yearly and cashflows (the large ones) come as records or are not needed
         names = ("actors", "yearly", "pm", "cashflows") if with_frames else ("actors", "pm")
-        self._groups = {
-            name: {k: g.drop(columns=["task_id", "variant"]).reset_index(drop=True)
-                   for k, g in getattr(ev, name).groupby(["task_id", "variant"], sort=False)}
-            for name in names
-        }
+        self._groups = {name: _split(getattr(ev, name)) for name in names}
         self._empty = {name: getattr(ev, name).drop(columns=["task_id", "variant"]).iloc[0:0]
                        for name in ("actors", "yearly", "pm", "cashflows")}
         self.financing = {t: _financing_dict(g) for t, g in ev.financing.groupby("taak_id")}

@@ -426,6 +426,10 @@ class TestTotals:
                  common.result("T3").npv, common.result("T4").npv]
         assert t["npv"] == pytest.approx(sum(parts))
         assert t["base_year"] == 2018
+        assert t["tasks"] == {"T1": "project", "T2": "klassiek_aanbesteden", "T3": "project",
+                              "T4": "project"}
+        with pytest.raises(CaseError, match="T2 heeft geen variant 'bestaat_niet'"):
+            common.total({"T2": "bestaat_niet"})
 
 
 def test_example_outputs_show_the_new_figures(capsys):
