@@ -9,11 +9,14 @@ STAMP  := $(VENV)/.installed-stamp
 CASE   ?= data/voorbeeld
 OUT    ?= reports/voorbeeld
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock jupyter-config/jupyter_server_config.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "uv==0.13.9"
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet -r requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet --no-deps -e .
+	@# JupyterLab from this venv strips outputs when it saves a notebook in notebooks/
+	@mkdir -p $(VENV)/etc/jupyter
+	@cp jupyter-config/jupyter_server_config.json $(VENV)/etc/jupyter/
 	@touch $(STAMP)
 
 .PHONY: help install demo test test-online lint bench lock clean

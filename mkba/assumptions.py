@@ -150,7 +150,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "missing_fractions",
             0,
             "fractie",
-            "Issue 'mkba foundation'; SROI-conventie",
+            "SROI-conventie (de MKBA-leidraad zegt hier niets over: keuze van mkba)",
             "Een lege deadweight, attributie, verdringing of afname telt als 0.",
             "lege fracties",
         ),

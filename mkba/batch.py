@@ -847,13 +847,26 @@ table {{ border-collapse: collapse; width: 100%; font-size: 0.92rem; display: bl
 th, td {{ padding: 0.3rem 0.6rem; border-bottom: 1px solid #e3e7eb; text-align: left;
           vertical-align: top; }}
 th {{ background: #f1f4f7; }}
-.mislukt {{ color: #c62828; font-weight: bold; }}
+caption {{ text-align: left; font-weight: 600; padding: 0.2rem 0; }}
+.mislukt {{ color: #b71c1c; font-weight: bold; }}
+@media (max-width: 40rem) {{
+  /* on a phone: name and NCW first and visible without swiping; code and status below */
+  table, caption, thead, tbody, tr, th, td {{ display: block; }}
+  thead {{ position: absolute; left: -9999px; }}
+  tr {{ border-bottom: 1px solid #c9d1d9; padding: 0.4rem 0; }}
+  td {{ border: none; padding: 0.1rem 0; }}
+  td.code, td.status {{ color: #4a5560; font-size: 0.85rem; display: inline-block;
+                        margin-right: 0.6rem; }}
+}}
 </style></head><body>
 <h1>Wijkrapporten</h1>
 <p>{summary}</p>
 {kaart}
-<table><thead><tr><th>wijk</th><th>naam</th><th>inwoners</th><th>taken: NCW (B/K)</th>
-<th>buurtbudget: gespaard</th><th>status</th><th>rapport</th></tr></thead>
+<table><caption>Per wijk de naam (link naar het rapport), de taken met hun NCW en B/K, het
+aantal inwoners, het gespaarde buurtbudget, de CBS-code en de status</caption>
+<thead><tr><th scope="col">wijk</th><th scope="col">taken: NCW (B/K)</th>
+<th scope="col">inwoners</th><th scope="col">buurtbudget: gespaard</th><th scope="col">code</th>
+<th scope="col">status</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -902,16 +915,19 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     for r in records:
         tasks = "<br>".join(
             f"{esc(t['taak'])} {esc(t['naam'])}"
-            + ("" if t["variant"] == "project" else f" ({esc(t['variant'])})")
+            + ("" if t["variant"] == "project"
+               else f" ({esc(str(t['variant']).replace('_', ' '))})")
             + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})"
             for t in r.get("taken") or []) or "–"
-        link = (f"<a href='{esc(r['html'])}'>rapport</a>" if r.get("status") != FAILED
-                else f"<span class='mislukt' title='{esc(r.get('error'))}'>mislukt</span>")
+        name = esc(r.get("naam") or r["wijk_code"])
+        link = (f"<a href='{esc(r['html'])}'>{name}</a>" if r.get("status") != FAILED
+                else f"{name} <span class='mislukt'>(mislukt: {esc(r.get('error'))})</span>")
         inh = ("–" if r.get("inwoners") is None
                else f"{fmt_number(r['inwoners'])} ({r.get('jaar')})")
-        rows.append(f"<tr><td>{esc(r['wijk_code'])}</td><td>{esc(r.get('naam', ''))}</td>"
-                    f"<td>{inh}</td><td>{tasks}</td><td>{_budget_cell(r.get('buurtbudget'))}</td>"
-                    f"<td>{esc(r.get('status'))}</td><td>{link}</td></tr>")
+        rows.append(f"<tr><td>{link}</td><td class='npv'>{tasks}</td><td>{inh}</td>"
+                    f"<td>{_budget_cell(r.get('buurtbudget'))}</td>"
+                    f"<td class='code'>{esc(r['wijk_code'])}</td>"
+                    f"<td class='status'>{esc(r.get('status'))}</td></tr>")
     n = len(records)
     made = sum(r.get("status") == OK for r in records)
     summary = (f"{n} wijken; {made} gemaakt, {n_skipped} ongewijzigd overgeslagen, "
@@ -921,6 +937,7 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")
     from .maps import index_map_html  # draws only when a map file exists
+    from .render import nbsp
 
-    atomic_write(out / "index.html", INDEX.format(summary=summary, rows="\n".join(rows),
+    atomic_write(out / "index.html", INDEX.format(summary=summary, rows=nbsp("\n".join(rows)),
                                                   kaart=index_map_html(records)))

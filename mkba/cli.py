@@ -110,6 +110,8 @@ def _add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
         p.add_argument("--threshold", type=_count(0), default=SMALL_NUMBER_THRESHOLD,
                        metavar="N", help="aantallen onder deze drempel worden niet getoond "
                                          f"(standaard {SMALL_NUMBER_THRESHOLD})")
+        p.add_argument("--pdf", action="store_true",
+                       help="maak naast elk HTML-rapport ook een PDF (A4; nodig: chromium)")
 
 
 def _settings(args):
@@ -275,6 +277,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="geen voortgangsbalk")
     _add_settings_options(p, report=True)
 
+    p = sub.add_parser("sessie", help="de evaluatiesessie als app zonder code (projector)",
+                       description="Start de evaluatiesessie (notebooks/evaluatiesessie.ipynb) "
+                                   "als webapp zonder codecellen (Voilà): schuifjes naast de "
+                                   "uitkomst. Stop met Ctrl-C. Bewaarde scenario's komen in "
+                                   "notebooks/scenarios/.",
+                       epilog="Voorbeeld:\n  mkba sessie data/voorbeeld --task T2 "
+                              "--variant maatschappelijk_aanbesteden")
+    p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
+    p.add_argument("--task", default="", metavar="ID", help="taak (standaard: de eerste)")
+    p.add_argument("--variant", default="", metavar="NAAM",
+                   help="variant van de taak (standaard: de eerste)")
+    p.add_argument("--discount-rate", type=float, default=None, metavar="R",
+                   help="discontovoet waarmee de sessie begint (standaard 0.0225)")
+    p.add_argument("--draws", type=int, default=500, metavar="N",
+                   help="Monte Carlo-trekkingen onder de schuifjes (standaard 500)")
+    p.add_argument("--port", type=int, default=8866, help="poort (standaard 8866)")
+    p.add_argument("--no-browser", action="store_true", help="open geen browser")
+
     _add_cbs_parser(sub)
 
     p = sub.add_parser("template", help="schrijf een leeg invulblad (.xlsx)",
@@ -351,6 +371,10 @@ def _cmd_report(args) -> int:
             return EXIT_FAILED
         raise
     print(f"Rapport: {out.html}")
+    if args.pdf:
+        from .pdf import print_pdf
+
+        print(f"PDF: {print_pdf(out.html)}")
     print(f"Notebook (ter controle): {out.notebook}")
     return EXIT_OK
 
@@ -398,8 +422,26 @@ def _cmd_batch(args) -> int:
     for r in result.records:
         if r["status"] == "mislukt":
             print(_printable(f"mislukt: {r['wijk_code']}: {r['error']}"), file=sys.stderr)
+    if args.pdf:
+        _batch_pdfs(result)
     print(f"Index: {result.index}")
     return EXIT_FAILED if result.n_failed else EXIT_OK
+
+
+def _batch_pdfs(result) -> None:
+    """A PDF next to every report of the batch that has none or an older one."""
+    from .pdf import print_pdf
+
+    made = 0
+    for r in result.records:
+        html = result.out_dir / r["html"]
+        if r["status"] == "mislukt" or not html.exists():
+            continue
+        pdf = html.with_suffix(".pdf")
+        if not pdf.exists() or pdf.stat().st_mtime < html.stat().st_mtime:
+            print_pdf(html, pdf)
+            made += 1
+    print(f"PDF: {made} gemaakt in {result.out_dir}")
 
 
 def _cmd_template(args) -> int:
@@ -416,6 +458,30 @@ def _cmd_template(args) -> int:
     write_template(path)
     print(f"Invulblad geschreven: {path}")
     return EXIT_OK
+
+
+def _cmd_sessie(args) -> int:
+    import tempfile
+
+    from .jupyter import session_app, session_notebook
+
+    if args.draws < 0:
+        raise CaseError(f"--draws {args.draws} moet ≥ 0 zijn")
+    folder = tempfile.mkdtemp(prefix="mkba-sessie-")
+    nb = session_notebook(args.case, folder, task=args.task, variant=args.variant,
+                          discount_rate=args.discount_rate, draws=args.draws)
+    print(f"Evaluatiesessie: http://127.0.0.1:{args.port}/ (stop met Ctrl-C)", flush=True)
+    proc = session_app(nb, port=args.port, open_browser=not args.no_browser)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait(timeout=10)
+        return EXIT_OK
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _cmd_cbs(args) -> int:
@@ -499,7 +565,7 @@ def _cbs_fetch(args) -> int:
 
 COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd_effect,
             "report": _cmd_report, "batch": _cmd_batch, "template": _cmd_template,
-            "cbs": _cmd_cbs}
+            "sessie": _cmd_sessie, "cbs": _cmd_cbs}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,20 +17,25 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
-__all__ = ["STYLE", "COLORS", "mkba_style", "detached", "plot_profile", "plot_indicator",
+__all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
            "plot_targets",
            "plot_effect", "plot_yearly", "plot_actors", "plot_ranking", "plot_tornado",
            "plot_monte_carlo", "plot_waterfall", "plot_variants", "plot_coalition",
            "plot_survey", "plot_buurtbudget"]
 
+#: Colour-blind-safe (Okabe & Ito 2008: blue against vermillion, not green against red), each
+#: with ≥ 3:1 contrast on white (WCAG 2.1 non-text contrast). Costs and benefits are also
+#: told apart by a hatch pattern (:data:`HATCH`) and by their labels.
 COLORS = {
     "wijk": "#1f4e79",       # the wijk / the project
-    "gemeente": "#e07b00",
-    "vergelijking": "#8c8c8c",
-    "baten": "#2e7d32",
-    "kosten": "#c62828",
+    "gemeente": "#b35900",
+    "vergelijking": "#767676",
+    "baten": "#0072b2",
+    "kosten": "#c0470a",
     "neutraal": "#5b6770",
 }
+#: Costs are hatched, benefits plain: readable in grey print and without colour vision.
+HATCH = {"kosten": "///", "baten": ""}
 STYLE = {
     "figure.figsize": (8, 4.2),
     "figure.dpi": 110,
@@ -72,13 +77,17 @@ def detached():
 def _axes(ax, figsize=None):
     if ax is not None:
         return ax
-    with mkba_style():
-        if _DETACHED["on"]:
-            from matplotlib.figure import Figure
+    if _DETACHED["on"]:
+        from matplotlib.figure import Figure
 
-            ax = Figure(figsize=figsize or STYLE["figure.figsize"]).add_subplot()
-        else:
-            _, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+        fig = Figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    else:
+        # pyplot's figure is made OUTSIDE the style context: the first pyplot figure of a
+        # notebook activates the inline backend, which switches `interactive` on; inside
+        # rc_context that switch would be undone on exit and later figures never appear
+        fig = plt.figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    with mkba_style():
+        ax = fig.add_subplot()
     for key in ("axes.spines.top", "axes.spines.right"):
         ax.spines[key.split(".")[-1]].set_visible(False)
     ax.grid(True, alpha=0.3)
@@ -214,16 +223,17 @@ def plot_yearly(result, ax=None):
     """Costs (down) and benefits (up) per year, with the net flow, in euros of the price year."""
     y = result.yearly()
     ax = _axes(ax)
-    ax.bar(y["year"], y["benefits"], color=COLORS["baten"], alpha=0.85, label="baten")
-    ax.bar(y["year"], -y["costs"], color=COLORS["kosten"], alpha=0.85, label="kosten")
-    ax.plot(y["year"], y["net"], color=COLORS["wijk"], marker="o", lw=2, label="saldo")
+    ax.bar(y["year"], y["benefits"], color=COLORS["baten"], label="baten (omhoog)")
+    ax.bar(y["year"], -y["costs"], color=COLORS["kosten"], hatch=HATCH["kosten"],
+           edgecolor="white", linewidth=0, label="kosten (omlaag, gearceerd)")
+    ax.plot(y["year"], y["net"], color="#1d2329", marker="o", lw=2, label="saldo")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(list(y["year"]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
     ax.tick_params(axis="x", rotation=45)
     _euro_axis(ax.yaxis)
     ax.set_title(f"Kosten en baten per jaar (prijspeil {result.parameters['price_year']})")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     return ax
 
 
@@ -233,7 +243,9 @@ def plot_actors(result, ax=None):
     ax = _axes(ax, (8, 0.5 * max(len(a), 2) + 1.2))
     colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
     y = np.arange(len(a))
-    ax.barh(y, a["npv"], color=colors, alpha=0.85)
+    bars = ax.barh(y, a["npv"], color=colors, edgecolor="white", linewidth=0)
+    for bar, v in zip(bars, a["npv"], strict=True):
+        bar.set_hatch(HATCH["baten" if v >= 0 else "kosten"])
     ax.set_yticks(y, a["actor"])
     ax.axvline(0, color="black", lw=0.8)
     _euro_axis(ax.xaxis)
@@ -307,20 +319,26 @@ def plot_monte_carlo(mc, ax=None):
 
 
 def plot_waterfall(result, ax=None):
-    """From costs to net result: each cost post down, each effect up, ending at the NPV."""
+    """From costs to net result: each cost post (hatched, to the left), each effect (to the
+    right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped)."""
     w = result.waterfall()
-    ax = _axes(ax, (8, 4.6))
+    n = len(w) + 1
+    ax = _axes(ax, (8, 0.42 * n + 1.4))
     starts = np.r_[0.0, w["cumulative"].to_numpy()[:-1]]
-    colors = [COLORS["kosten"] if a < 0 else COLORS["baten"] for a in w["amount"]]
-    x = np.arange(len(w) + 1)
-    ax.bar(x[:-1], w["amount"], bottom=starts, color=colors, alpha=0.85)
-    total = result.npv
-    ax.bar(x[-1], total, color=COLORS["wijk"], alpha=0.9)
-    ax.axhline(0, color="black", lw=0.8)
-    labels = [s.split(": ", 1)[1] for s in w["step"]] + ["NCW"]
-    ax.set_xticks(x, [lab if len(lab) <= 22 else lab[:20] + "…" for lab in labels],
-                  rotation=35, ha="right", fontsize=8)
-    _euro_axis(ax.yaxis)
+    y = np.arange(n)[::-1]  # first step at the top
+    bars = ax.barh(y[:-1], w["amount"], left=starts, color=[
+        COLORS["kosten"] if a < 0 else COLORS["baten"] for a in w["amount"]],
+        edgecolor="white", linewidth=0)
+    for bar, a in zip(bars, w["amount"], strict=True):
+        bar.set_hatch(HATCH["kosten" if a < 0 else "baten"])
+    ax.barh(y[-1], result.npv, color=COLORS["wijk"])
+    ax.axvline(0, color="black", lw=0.8)
+    labels = [("kosten: " if a < 0 else "baten: ") + s.split(": ", 1)[-1]
+              for s, a in zip(w["step"], w["amount"], strict=True)] + ["NCW (saldo)"]
+    ax.set_yticks(y, [_wrap(lab, 34) for lab in labels], fontsize=8)
+    ax.grid(axis="y", visible=False)
+    _euro_axis(ax.xaxis)
+    ax.set_xlabel("contante waarde")
     ax.set_title("Van kosten naar saldo (contante waarde)")
     return ax
 

@@ -29,7 +29,7 @@ from .errors import CaseError
 
 __all__ = ["KernelRunner", "render_report", "export_html", "atomic_write", "report_parameters",
            "check_wijk_code", "esc", "ReportOutput", "WARM_UP", "RESET_CODE", "HEADLINE_MIME",
-           "notebook_headline"]
+           "notebook_headline", "nbsp", "report_title"]
 
 RESET_TAG = "mkba-reset"
 #: Output type under which the report's title carries its headline figures (JSON); the batch
@@ -139,13 +139,41 @@ img.figuur {{ max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }
   table.tabel td {{ min-width: 6rem; }}
 }}
 table.tabel {{ border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem;
-              display: block; overflow-x: auto; max-width: 100%; }}
+              display: block; overflow-x: auto; max-width: 100%;
+              /* a table that scrolls shows it: a shadow at the edge that has more columns */
+              background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)),
+                linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) 100% 0,
+                radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.25), rgba(0,0,0,0)),
+                radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), rgba(0,0,0,0))
+                100% 0;
+              background-repeat: no-repeat; background-size: 2.5rem 100%, 2.5rem 100%,
+                0.9rem 100%, 0.9rem 100%;
+              background-attachment: local, local, scroll, scroll; }}
+table.tabel caption {{ text-align: left; font-weight: 600; color: #3c4650; padding: 0.2rem 0;
+                      caption-side: top; }}
 table.tabel th, table.tabel td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid #e3e7eb;
                                  text-align: left; vertical-align: top; }}
 table.tabel thead th {{ background: #f1f4f7; }}
 .jp-OutputArea-output pre {{ white-space: pre-wrap; }}
-@media print {{ body {{ max-width: none; font-size: 11pt; }} h2 {{ break-after: avoid; }}
-               img.figuur, table.tabel {{ break-inside: avoid; }} }}
+/* Printed (a council member reads the PDF): tables in full, never a scroll box, wrapped and
+   in smaller type (wide tables smaller still); headings stay with what follows them. */
+@media print {{
+  body {{ max-width: none; font-size: 10pt; padding: 0; }}
+  h1, h2, h3, h4 {{ break-after: avoid; page-break-after: avoid; break-inside: avoid; }}
+  h2 {{ margin-top: 1.2rem; }}
+  .jp-MarkdownCell {{ break-after: avoid; page-break-after: avoid; }}
+  p {{ orphans: 3; widows: 3; }}
+  table.tabel {{ display: table; overflow: visible; max-width: none; width: 100%;
+                background: none; font-size: 8pt; line-height: 1.3; }}
+  table.tabel th, table.tabel td {{ padding: 0.1rem 0.3rem; overflow-wrap: break-word;
+                                   hyphens: auto; }}
+  table.tabel thead {{ display: table-header-group; }}
+  table.tabel tr, img.figuur {{ break-inside: avoid; page-break-inside: avoid; }}
+  div.breed table.tabel {{ font-size: 7pt; }}
+  .figuur-kader {{ overflow: visible; }}
+  img.figuur {{ max-height: 120mm; width: auto; max-width: 100%; }}
+  a {{ color: inherit; text-decoration: none; }}
+}}
 </style>
 </head>
 <body>
@@ -165,10 +193,40 @@ def _exporter():
                         exclude_output_prompt=True, anchor_link_text="")
 
 
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=%|mln\b|mld\b)")
+
+
+def nbsp(text: str) -> str:
+    """Non-breaking spaces where a line must not break: after € and before %, mln, mld.
+
+    Examples
+    --------
+    >>> nbsp("NCW € 1,2 mln, 2,25 %") == "NCW €\u00a01,2\u00a0mln, 2,25\u00a0%"
+    True
+    """
+    return _UNIT_SPACE.sub("\u00a0", text.replace("€ ", "€\u00a0"))
+
+
 def export_html(nb, title: str) -> str:
     """The executed notebook as one self-contained HTML page, without code (in-process)."""
     body, _ = _exporter().from_notebook_node(nb)
-    return PAGE.format(title=esc(title), body=body)
+    return PAGE.format(title=esc(title), body=nbsp(body))
+
+
+def report_title(wijk_code: str, headline: dict | None) -> str:
+    """The page title: the wijk's name and code (the code alone when the name is unknown).
+
+    Examples
+    --------
+    >>> report_title("WK036330", {"naam": "Transvaalbuurt"})
+    'Wijkrapport Transvaalbuurt (WK036330)'
+    >>> report_title("WK036330", None)
+    'Wijkrapport WK036330'
+    """
+    name = (headline or {}).get("naam")
+    if name and name != wijk_code:
+        return f"Wijkrapport {name} ({wijk_code})"
+    return f"Wijkrapport {wijk_code}"
 
 
 def _read_umask() -> int:
@@ -419,6 +477,7 @@ def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
             runner.close()
     html_path, nb_path = out_dir / f"{wijk_code}.html", out_dir / f"{wijk_code}.ipynb"
     atomic_write(nb_path, nbformat.writes(executed))
-    atomic_write(html_path, export_html(executed, f"Wijkrapport {wijk_code}"))
+    headline = notebook_headline(executed)
+    atomic_write(html_path, export_html(executed, report_title(wijk_code, headline)))
     return ReportOutput(wijk_code, html_path, nb_path, time.perf_counter() - started,
-                        notebook_headline(executed))
+                        headline)

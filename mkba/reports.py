@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -72,16 +73,60 @@ class Html:
         return self.text
 
 
+@functools.lru_cache(maxsize=1)
+def _region_names() -> dict:
+    from .cbs import load_kwb, region_names
+
+    return region_names(load_kwb()).to_dict()
+
+
+def region_name(code: str) -> str:
+    """The CBS name of a region code (the code itself when the name is unknown).
+
+    Examples
+    --------
+    >>> region_name("GM0363"), region_name("WK999999")
+    ('Amsterdam', 'WK999999')
+    """
+    return str(_region_names().get(code, code))
+
+
 def headline_tasks(results) -> list[dict]:
     """Per task and variant its name, NPV and B/C ratio as plain JSON values (the index)."""
     return [{"taak": r.task_id, "naam": r.name, "variant": r.variant, "npv": float(r.npv),
              "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)} for r in results]
 
 
-def _figure(ax) -> str:
-    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it)."""
+def figure_alt(ax) -> str:
+    """A text alternative that says what a figure shows: its title, axes and legend.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.set(title="Kosten en baten per jaar", xlabel="jaar", ylabel="euro")
+    >>> figure_alt(ax)
+    'Figuur: Kosten en baten per jaar (jaar tegen euro)'
+    """
+    fig = ax.figure
+    title = ax.get_title() or (fig._suptitle.get_text() if fig._suptitle is not None else "")
+    axes = " tegen ".join(t for t in (ax.get_xlabel(), ax.get_ylabel()) if t)
+    legend = ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+    text = "Figuur: " + (" ".join(title.split()) or "grafiek")
+    if axes:
+        text += f" ({' '.join(axes.split())})"
+    if labels:
+        text += "; legenda: " + ", ".join(" ".join(t.split()) for t in labels)
+    return text
+
+
+def _figure(ax, alt: str = "") -> str:
+    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it), with a text
+    alternative that says what it shows (``alt``, or one built from title, axes and legend)."""
     import matplotlib.pyplot as plt
 
+    alt = alt or figure_alt(ax)
     fig = ax.figure
     _literal_text(fig)
     buf = io.BytesIO()
@@ -89,7 +134,7 @@ def _figure(ax) -> str:
     if plt.fignum_exists(getattr(fig, "number", -1)):
         plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<div class="figuur-kader"><img class="figuur" alt="figuur" '
+    return (f'<div class="figuur-kader"><img class="figuur" alt="{esc(alt)}" '
             f'src="data:image/png;base64,{data}"></div>')
 
 
@@ -102,9 +147,29 @@ def _literal_text(fig) -> None:
         text.set_parse_math(False)
 
 
-def _table(df: pd.DataFrame, index: bool = False) -> str:
-    """A DataFrame as an escaped HTML table (pandas escapes cell text)."""
-    return df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
+#: From this many columns a table is printed in smaller type.
+WIDE_TABLE = 9
+
+
+def _table(df: pd.DataFrame, index: bool = False, caption: str = "") -> str:
+    """A DataFrame as an escaped, accessible HTML table (pandas escapes cell text).
+
+    Every table has a ``<caption>`` (``caption``, or the list of its columns) and ``scope`` on
+    its header cells; a table with :data:`WIDE_TABLE` or more columns is printed smaller.
+    """
+    text = df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
+    if not caption:
+        caption = "Tabel met " + ", ".join(str(c) for c in df.columns)
+    text = re.sub(r'<table[^>]*class="dataframe tabel"[^>]*>',
+                  f'<table class="tabel"><caption>{esc(caption)}</caption>', text, count=1)
+    text = text.replace('<tr style="text-align: right;">', "<tr>")
+    text = text.replace("<th>", '<th scope="col">')
+    head, sep, body = text.partition("<tbody>")
+    if sep:
+        text = head + sep + body.replace('<th scope="col">', '<th scope="row">')
+    if df.shape[1] + (1 if index else 0) >= WIDE_TABLE:
+        text = f'<div class="breed">{text}</div>'
+    return text
 
 
 def _p(text: str) -> str:
@@ -169,68 +234,116 @@ class WijkReport:
     def title(self) -> Html:
         gemeente = ""
         if self.profile is not None:
-            gemeente = f" · gemeente {esc(self.profile.gemeente_code)}"
+            gemeente = f" · gemeente {esc(region_name(self.profile.gemeente_code))}"
         return Html(f"<h1>Wijkrapport {esc(self.name)}</h1>"
                     f"<p class='sub'>{esc(self.wijk_code)}{gemeente} · "
                     f"gemaakt met mkba op {time.strftime('%d-%m-%Y')}</p>",
                     data={HEADLINE_MIME: self.headline()})
 
     def summary(self) -> Html:
-        """The first page in plain Dutch (B1): what, what it cost, what it yielded, who gains."""
+        """The first page in plain Dutch (B1): what, what it cost, what it yielded, who gains,
+        how sure it is, and what the figures rest on (illustrative values, a scenario, the age
+        of the CBS figures)."""
         if self.tasks.empty:
-            return Html(_p(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
-                           "ondernemers. Dit rapport laat zien hoe de wijk ervoor staat in de "
-                           "cijfers van het CBS, vergeleken met de gemeente en met wijken die erop "
-                           "lijken."))
+            parts = [_p(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
+                        "ondernemers. Dit rapport laat zien hoe de wijk ervoor staat in de "
+                        "cijfers van het CBS, vergeleken met de gemeente en met wijken die erop "
+                        "lijken.")]
+            parts += self._data_age()
+            return Html("".join(parts))
         parts = []
+        by_task: dict[str, list] = {}
         for r in self.results:
-            task = self.tasks.set_index("taak_id").loc[r.task_id]
-            who = task.get("trekker")
-            who = f"{esc(who)} voert deze taak uit" if isinstance(who, str) else \
-                "bewoners of ondernemers voeren deze taak uit"
-            form = task.get("overdrachtsvorm")
-            form = f" ({esc(form)})" if isinstance(form, str) else ""
-            variant = "" if r.variant == "project" else f" — variant {esc(r.variant)}"
-            text = [f"<h3>{esc(r.name)}{variant}</h3>",
-                    _p(f"Sinds {r.start_year} {who}{form}.")]
+            by_task.setdefault(r.task_id, []).append(r)
+        tasks = self.tasks.set_index("taak_id")
+        for task_id, results in by_task.items():
+            task = tasks.loc[task_id]
+            parts.append(f"<h3>{esc(task['naam'])}</h3>")
+            parts.append(_p(task_sentence(task, [r.variant for r in results])))
             if isinstance(task.get("doel"), str):
-                text.append(_p(f"Het doel: {esc(task['doel'])}."))
-            balance = r.npv
-            verdict = (f"Dat is {fmt_eur_compact(abs(balance))} <b>meer</b> dan het kost."
-                       if balance >= 0 else
-                       f"Dat is {fmt_eur_compact(abs(balance))} <b>minder</b> dan het kost.")
-            text.append(_p(
-                f"Over {r.start_year}–{r.end_year} kost de taak de samenleving "
-                f"{fmt_eur_compact(r.pv_costs)}. Wat we in geld kunnen uitdrukken, levert "
-                f"{fmt_eur_compact(r.pv_benefits)} op. {verdict}"))
-            pm = r.pm()
-            if len(pm):
-                items = ", ".join(f"{esc(e).lower()} ({esc(s) if isinstance(s, str) else '?'})"
-                                  for e, s in zip(pm["effect"], pm["pm_score"], strict=True))
-                text.append(_p(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
-            actors = r.by_actor().sort_values("npv")
-            if len(actors):
-                gain = actors.iloc[-1]
-                loss = actors.iloc[0]
-                sentence = ""
-                if gain["npv"] > 0:
-                    sentence += (f"Het meest wint: {esc(gain['actor'])} "
-                                 f"({fmt_eur_compact(gain['npv'])}). ")
-                if loss["npv"] < 0:
-                    sentence += (f"Het meest betaalt: {esc(loss['actor'])} "
-                                 f"({fmt_eur_compact(-loss['npv'])}).")
-                if sentence:
-                    text.append(_p(sentence))
-            parts.append("".join(text))
+                parts.append(_p(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
+            for r in results:
+                if len(results) > 1:
+                    parts.append(f"<h4>Variant: {esc(variant_label(r.variant))}</h4>")
+                parts.append(self._result_text(r))
+            if len(results) > 1:
+                parts.append(_p(compare_variants_sentence(results)))
+            illustrative = illustrative_values(self.case, task_id) if self.case is not None \
+                else []
+            if illustrative:
+                parts.append("<p class='let-op'>Let op: deze bedragen rusten deels op waarden "
+                             "die de casus <b>illustratief</b> noemt (geen echte bron): "
+                             + esc("; ".join(illustrative)) + ".</p>")
         targets = self.targets
         if len(targets):
             done = int(targets["attained"].fillna(False).astype(bool).sum())
-            parts.append(_p(f"<b>Doelen:</b> {done} van de {len(targets)} doelen "
-                            f"{'is' if done == 1 else 'zijn'} gehaald."))
+            parts.append(_p(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
+        if self.scenario is not None:
+            parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
         parts += self._criteria_page_one()
         parts.append(_p(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
+        parts += self._data_age()
         return Html("".join(parts))
+
+    def _result_text(self, r) -> str:
+        """Cost, benefit, balance, chance, PM items and who pays or gains, for one variant."""
+        text = []
+        verdict = (f"Dat is {fmt_eur_compact(abs(r.npv))} <b>meer</b> dan het kost."
+                   if r.npv >= 0 else
+                   f"Dat is {fmt_eur_compact(abs(r.npv))} <b>minder</b> dan het kost.")
+        text.append(_p(
+            f"Over {r.start_year}–{r.end_year} kost de taak de samenleving "
+            f"{fmt_eur_compact(r.pv_costs)}. Wat we in geld kunnen uitdrukken, levert "
+            f"{fmt_eur_compact(r.pv_benefits)} op. {verdict}"))
+        chance = self.p_npv_positive(r.task_id, r.variant)
+        if chance is not None:
+            text.append(_p(f"De kans dat de baten groter zijn dan de kosten is "
+                           f"<b>{fmt_pct(chance, 0)}</b> (zie 'Hoe zeker is de uitkomst?')."))
+        pm = r.pm()
+        if len(pm):
+            items = ", ".join(f"{esc(e).lower()} ({esc(s) if isinstance(s, str) else '?'})"
+                              for e, s in zip(pm["effect"], pm["pm_score"], strict=True))
+            text.append(_p(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
+        actors = r.by_actor().sort_values("npv")
+        volunteers = volunteer_actors(self.case, r.task_id, r.variant) \
+            if self.case is not None else set()
+        sentences = []
+        if len(actors) and actors.iloc[-1]["npv"] > 0:
+            gain = actors.iloc[-1]
+            sentences.append(f"Het meest wint: {esc(gain['actor'])} "
+                             f"({fmt_eur_compact(gain['npv'])}).")
+        payers = actors[(actors["npv"] < 0) & ~actors["actor"].isin(volunteers)]
+        if len(payers):
+            loss = payers.iloc[0]
+            sentences.append(f"Het meest betaalt: {esc(loss['actor'])} "
+                             f"({fmt_eur_compact(-loss['npv'])}).")
+        for actor in actors["actor"]:
+            if actor in volunteers:
+                cost = float(actors.loc[actors["actor"] == actor, "pv_costs"].sum())
+                if cost > 0:
+                    sentences.append(f"{esc(actor).capitalize()} zetten tijd in ter waarde van "
+                                     f"{fmt_eur_compact(cost)}.")
+        if sentences:
+            text.append(_p(" ".join(sentences)))
+        return "".join(text)
+
+    def p_npv_positive(self, task: str, variant: str) -> float | None:
+        """The chance that NPV > 0 from the report's one Monte Carlo run (every place in the
+        report shows this same number)."""
+        extra = self.uncertainty.get((task, variant))
+        return None if extra is None else float(extra["monte_carlo"].p_npv_positive)
+
+    def _data_age(self) -> list[str]:
+        if self.profile is None:
+            return []
+        year, now = int(self.profile.year), report_year()
+        out = [_p(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
+        if now - year > DATA_AGE_WARNING:
+            out.append(f"<p class='let-op'>Let op: de CBS-cijfers zijn {now - year} jaar ouder "
+                       f"dan dit rapport ({now}). De wijk kan sindsdien veranderd zijn; voeg "
+                       "recentere cijfers toe (<code>mkba.read_kwb</code>).</p>")
+        return out
 
     @_drawn
     def section_targets(self) -> Html:
@@ -241,8 +354,13 @@ class WijkReport:
         def yes_no(v):
             return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
 
+        from .cbs import indicator_labels
+
+        labels = indicator_labels()
         shown = pd.DataFrame({
-            "taak": t["task_id"], "indicator": t["indicator"], "bron": t["source"],
+            "taak": t["task_id"],
+            "indicator": [labels.get(i, str(i).replace("_", " ")) for i in t["indicator"]],
+            "bron": t["source"],
             "basis": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} ({y})" if pd.notna(v) else "–"
                       for v, y in zip(t["base_value"], t["base_year"], strict=True)],
             "doel": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} in {y} ({d})"
@@ -268,7 +386,7 @@ class WijkReport:
         ci = t.dropna(subset=["latest_ci_low"])
         if len(ci):
             html_ += _table(pd.DataFrame({
-                "indicator": ci["indicator"],
+                "indicator": [labels.get(i, str(i).replace("_", " ")) for i in ci["indicator"]],
                 "laatste meting": [fmt_number(v, 2) for v in ci["latest_value"]],
                 "95%-interval": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
                                  for a, b in zip(ci["latest_ci_low"], ci["latest_ci_high"],
@@ -282,15 +400,15 @@ class WijkReport:
         p = self.profile
         from .plots import plot_profile
 
-        similar = ", ".join(esc(s) for s in p.similar) or "–"
+        similar = ", ".join(esc(region_name(s)) for s in p.similar) or "–"
         out = [_p(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
                   f"vergeleken met de gemeente en met de {len(p.similar)} wijken die het meest "
                   f"op deze wijk lijken ({similar}). Aantallen kleiner dan {p.threshold} tonen "
                   f"we niet, en ook geen cijfers die daarop zijn gebaseerd."),
                _figure(plot_profile(p)),
                _table(p.summary(REPORT_PROFILE_ROWS)),
-               _p("De volledige tabel met alle CBS-cijfers staat in het notebook bij dit "
-                  "rapport (<code>rapport.profile.summary()</code>).")]
+               _p("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
+                  "rapport hoort.")]
         return Html("".join(out))
 
     @_drawn
@@ -356,7 +474,7 @@ class WijkReport:
         from .plots import plot_actors, plot_waterfall, plot_yearly
 
         rows = pd.DataFrame([{
-            "taak": r.task_id, "naam": r.name, "variant": r.variant,
+            "taak": r.task_id, "naam": r.name, "variant": variant_label(r.variant),
             "periode": f"{r.start_year}–{r.end_year}",
             "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
             "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
@@ -365,7 +483,7 @@ class WijkReport:
             "saldo gemeente": fmt_eur(r.municipality["npv"]),
         } for r in self.results])
         split = pd.DataFrame([{
-            "taak": r.task_id, "variant": r.variant,
+            "taak": r.task_id, "variant": variant_label(r.variant),
             "kosten gerealiseerd": fmt_eur(r.split["pv_costs_realised"]),
             "kosten prognose": fmt_eur(r.split["pv_costs_forecast"]),
             "baten gerealiseerd": fmt_eur(r.split["pv_benefits_realised"]),
@@ -374,7 +492,8 @@ class WijkReport:
         peil = self.results[0].parameters.get("peiljaar")
         out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
-                  "B/K = baten gedeeld door kosten."), _table(rows)]
+                  "B/K = baten gedeeld door kosten."),
+               _table(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
         notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
                  for r in self.results if r.irr_note]
         if notes:
@@ -384,7 +503,7 @@ class WijkReport:
                           f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
             out.append(_table(split))
         for r in self.results:
-            variant = "" if r.variant == "project" else f" — {esc(r.variant)}"
+            variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
             if r.volunteer.get("methods"):
                 v = r.volunteer
@@ -418,7 +537,7 @@ class WijkReport:
                   "tegelijk (Monte Carlo).")]
         for (task, variant), extra in self.uncertainty.items():
             mc, sens = extra["monte_carlo"], extra["sensitivity"]
-            label = task if variant == "project" else f"{task} — {variant}"
+            label = task if variant == "project" else f"{task} — {variant_label(variant)}"
             out.append(f"<h3>{esc(label)}</h3>")
             out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
@@ -451,13 +570,17 @@ class WijkReport:
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
             out.append(_table(pd.DataFrame({
-                "variant": t["variant"], "NCW": t["npv"].map(fmt_eur),
+                "variant": t["variant"].map(variant_label), "NCW": t["npv"].map(fmt_eur),
                 "B/K": t["bc_ratio"].map(fmt_ratio),
-                "kans NCW > 0": t["p_npv_positive"].map(lambda v: fmt_pct(v, 0))})))
+                "kans NCW > 0": [fmt_pct(v, 0) if v is not None else fmt_pct(p, 0)
+                                 for v, p in zip((self.p_npv_positive(task, v)
+                                                  for v in t["variant"]),
+                                                 t["p_npv_positive"], strict=True)]})))
             d = cv["differences"]
             if len(d):
                 out.append(_table(pd.DataFrame({
-                    "variant": d["variant"], "ten opzichte van": d["ten_opzichte_van"],
+                    "variant": d["variant"].map(variant_label),
+                    "ten opzichte van": d["ten_opzichte_van"].map(variant_label),
                     "verschil in NCW": d["verschil"].map(fmt_eur),
                     "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
                                      for a, b in zip(d["p5"], d["p95"], strict=True)],
@@ -469,7 +592,8 @@ class WijkReport:
         rows = []
         for r in self.results:
             for rec in r.pm().itertuples(index=False):
-                rows.append({"taak": r.task_id, "variant": r.variant, "effect": rec.effect,
+                rows.append({"taak": r.task_id, "variant": variant_label(r.variant),
+                             "effect": rec.effect,
                              "voor wie": rec.actor,
                              "score": rec.pm_score if isinstance(rec.pm_score, str) else "?",
                              "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
@@ -668,6 +792,25 @@ class WijkReport:
                                    "besteed": b["besteed"].map(fmt_eur),
                                    "gespaard": b["gespaard"].map(fmt_eur)})))
 
+    def section_appendix(self) -> Html:
+        """Every cost and effect line the computation used, so that each figure can be traced:
+        quantity, value per unit, source, the correction fractions, optimism and the note."""
+        if self.case is None or self.tasks.empty:
+            return Html(_p("Geen berekening, dus geen regels."))
+        mine = list(self.tasks["taak_id"])
+        out = [_p("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
+                  "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
+                  f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
+                  "in de README). Een lege fractie telt als 0.")]
+        costs, effects = trace_lines(self.case, mine)
+        if len(costs):
+            out.append(_table(costs, caption="Kostenregels: per post het bedrag of de "
+                                             "hoeveelheid maal de waarde per eenheid, met bron"))
+        if len(effects):
+            out.append(_table(effects, caption="Effectregels: hoeveelheid, waarde per eenheid, "
+                                               "bron en correcties"))
+        return Html("".join(out))
+
     def section_assumptions(self) -> Html:
         p = self.parameters
         params = pd.DataFrame([
@@ -710,6 +853,235 @@ class WijkReport:
         for note in self.notes:
             out.append(f"<p class='let-op'>{esc(note)}</p>")
         return Html("".join(out))
+
+
+#: Warn on page one when the CBS figures are more than this many years older than the report.
+DATA_AGE_WARNING = 3
+
+
+def report_year() -> int:
+    """The year the report is made (today)."""
+    return int(time.strftime("%Y"))
+
+
+def variant_label(variant: str) -> str:
+    """A variant's name in words.
+
+    Examples
+    --------
+    >>> variant_label("maatschappelijk_aanbesteden")
+    'maatschappelijk aanbesteden'
+    """
+    return str(variant).replace("_", " ").strip()
+
+
+def task_sentence(task, variants) -> str:
+    """Who carries the task since when, in a correct Dutch sentence (verb second).
+
+    With variants, the trekker belongs to the variant in which residents or entrepreneurs do
+    the work (the one named 'maatschappelijk…'); the other variants are not said to be theirs.
+
+    Examples
+    --------
+    >>> task_sentence({"startjaar": 2018, "trekker": "Stichting X",
+    ...                "overdrachtsvorm": "convenant"}, ["project"])
+    'Sinds 2018 voert Stichting X deze taak uit (convenant).'
+    >>> task_sentence({"startjaar": 2019}, ["project"])
+    'Sinds 2019 voeren bewoners of ondernemers deze taak uit.'
+    """
+    who = task.get("trekker")
+    who = who if isinstance(who, str) and who.strip() else None
+    form = task.get("overdrachtsvorm")
+    form = f" ({esc(form)})" if isinstance(form, str) and form != "geen" else ""
+    start = int(task["startjaar"])
+    if len(variants) <= 1:
+        subject = f"voert {esc(who)}" if who else "voeren bewoners of ondernemers"
+        return f"Sinds {start} {subject} deze taak uit{form}."
+    names = [variant_label(v) for v in variants]
+    text = (f"Deze taak is doorgerekend in {len(variants)} varianten: "
+            f"{', '.join(esc(n) for n in names[:-1])} en {esc(names[-1])}.")
+    social = [n for n in names if n.startswith("maatschappelijk")]
+    if social:
+        doer = esc(who) if who else "bewoners of ondernemers"
+        text += f" Bij {esc(social[0])} voert {doer} de taak uit{form}, sinds {start}."
+    return text
+
+
+def targets_sentence(done: int, total: int) -> str:
+    """How many targets were met, in correct Dutch.
+
+    Examples
+    --------
+    >>> targets_sentence(0, 1)
+    'het doel is (nog) niet gehaald.'
+    >>> targets_sentence(1, 2)
+    '1 van de 2 doelen is gehaald.'
+    >>> targets_sentence(0, 3)
+    'geen van de 3 doelen is gehaald.'
+    """
+    if total == 1:
+        return "het doel is gehaald." if done else "het doel is (nog) niet gehaald."
+    if done == 0:
+        return f"geen van de {total} doelen is gehaald."
+    if done == total:
+        return f"alle {total} doelen zijn gehaald."
+    return f"{done} van de {total} doelen {'is' if done == 1 else 'zijn'} gehaald."
+
+
+def compare_variants_sentence(results) -> str:
+    """Variants compared in words: what each costs the municipality against the reference
+    (the variant named 'klassiek…', else the first) and the difference in the social balance.
+
+    The municipality's cost is minus its own balance (saldo gemeente); the percentage is the
+    difference divided by the reference's cost.
+    """
+    ref = next((r for r in results if r.variant.startswith("klassiek")), results[0])
+    out = []
+    for r in results:
+        if r is ref:
+            continue
+        name, ref_name = variant_label(r.variant), variant_label(ref.variant)
+        cost, ref_cost = -r.municipality["npv"], -ref.municipality["npv"]
+        diff = ref_cost - cost
+        if ref_cost > 0 and abs(diff) >= 0.5:
+            more = "minder" if diff > 0 else "meer"
+            gem = (f"{esc(name).capitalize()} kost de gemeente {fmt_eur_compact(abs(diff))} "
+                   f"({fmt_pct(abs(diff) / ref_cost, 0)}) {more} dan {esc(ref_name)}")
+        else:
+            up = "hoger" if diff >= 0 else "lager"  # saldo(r) − saldo(ref) = diff
+            gem = (f"Voor de gemeente is het saldo bij {esc(name)} "
+                   f"{fmt_eur_compact(abs(diff))} {up} dan bij {esc(ref_name)}")
+        d = r.npv - ref.npv
+        out.append(f"{gem}; voor de samenleving is het saldo {fmt_eur_compact(abs(d))} "
+                   f"{'hoger' if d >= 0 else 'lager'}.")
+    return " ".join(out)
+
+
+def illustrative_values(case, task: str) -> list[str]:
+    """The cost and effect lines of a task whose value the case marks as illustrative: the
+    line's own note says 'illustratief', or its kengetal's source does."""
+    k = case.kengetallen
+    marked = set(k.loc[k["bron"].astype(str).str.contains("illustratief", case=False),
+                       "code"]) if len(k) else set()
+    out = []
+    for table, label in ((case.kosten, "post"), (case.effecten, "effect")):
+        if table is None or not len(table):
+            continue
+        rows = table[table["taak_id"] == task]
+        note = rows["toelichting"].astype(str).str.contains("illustratief", case=False) \
+            if "toelichting" in rows else False
+        kg = rows["kengetal"].isin(marked) if "kengetal" in rows else False
+        out += [str(v) for v in rows.loc[note | kg, label]]
+    return list(dict.fromkeys(out))
+
+
+def volunteer_actors(case, task: str, variant: str) -> set[str]:
+    """Actors whose only costs in this task and variant are volunteer time."""
+    k = case.kosten
+    rows = k[(k["taak_id"] == task) & (k["variant"].isna() | (k["variant"] == variant))] \
+        if "variant" in k else k[k["taak_id"] == task]
+    if "soort" not in rows:
+        return set()
+    kinds = rows.groupby("actor")["soort"].agg(lambda s: set(s.dropna()))
+    return {a for a, s in kinds.items() if s == {"vrijwilligersinzet"}}
+
+
+def scenario_sentence(scenario) -> str:
+    """A scenario named on page one, with what it changes."""
+    changes = []
+    labels = {"discount_rate": "discontovoet", "volunteer_valuation":
+              "waardering vrijwilligersuur", "market_value_code": "kengetal marktwaarde"}
+    for key, value in (scenario.parameters or {}).items():
+        if value is None:
+            continue
+        shown = fmt_pct(value, 2) if key == "discount_rate" else str(value)
+        changes.append(f"{labels.get(key, key)} {shown}")
+    for key, value in (scenario.values or {}).items():
+        shown = fmt_number(value, 2) if isinstance(value, int | float) else str(value)
+        changes.append(f"{key.replace('_', ' ')} {shown}")
+    what = f" ({esc(scenario.description)})" if scenario.description else ""
+    return (f"Let op: deze uitkomsten gebruiken het scenario <b>{esc(scenario.name)}</b>{what}, "
+            "niet de aannames uit de casus. Het scenario zet: "
+            + esc("; ".join(changes) or "niets anders") + ".")
+
+
+def _frac(value) -> str:
+    return "–" if pd.isna(value) else fmt_pct(value, 0)
+
+
+def _amount(value, decimals: int = 0) -> str:
+    return "–" if pd.isna(value) else fmt_eur(value, decimals)
+
+
+def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The case's cost and effect lines of ``tasks`` for the report's appendix (Dutch headers,
+    formatted). Cost lines that repeat every year with the same content are one row with
+    their years; the optimism shown is the line's own, else the task's."""
+    k = case.kengetallen.set_index("code") if len(case.kengetallen) else pd.DataFrame()
+    taken = case.taken.set_index("taak_id")
+
+    def source(code, own):
+        if isinstance(code, str) and code in k.index:
+            row = k.loc[code]
+            return (f"kengetal {code}: {fmt_eur(row['waarde'], 2)} per {row['eenheid']} "
+                    f"({row['prijsjaar']}); {row['bron']}"), float(row["waarde"])
+        return ("eigen bedrag uit de casus" if pd.notna(own) else "–"), own
+
+    def optimism(value, task, kind):
+        if pd.notna(value):
+            return _frac(value)
+        return _frac(taken.at[task, kind]) if kind in taken.columns else "–"
+
+    kosten = case.kosten[case.kosten["taak_id"].isin(tasks)]
+    cost_rows = []
+    keys = ["taak_id", "variant", "actor", "post", "soort", "bedrag", "hoeveelheid",
+            "kengetal", "prijsjaar", "optimisme", "toelichting"]
+    for key, group in kosten.groupby([c for c in keys if c in kosten], dropna=False, sort=False):
+        row = dict(zip([c for c in keys if c in kosten], key, strict=True))
+        years = sorted(int(y) for y in group["jaar"].dropna())
+        src, unit = source(row.get("kengetal"), row.get("bedrag"))
+        cost_rows.append({
+            "taak": row["taak_id"], "variant": variant_label(row["variant"])
+            if isinstance(row.get("variant"), str) else "alle",
+            "post": row["post"], "actor": row["actor"],
+            "soort": str(row.get("soort") or "–").replace("_", " ")
+            if isinstance(row.get("soort"), str) else "–",
+            "jaren": (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
+            if years else "–",
+            "per jaar": _amount(row.get("bedrag")) if pd.notna(row.get("bedrag")) else
+            (f"{fmt_number(row.get('hoeveelheid'), 0)} × {fmt_eur(unit, 2)}"
+             if pd.notna(row.get("hoeveelheid")) and pd.notna(unit) else "–"),
+            "prijsjaar": "–" if pd.isna(row.get("prijsjaar")) else str(int(row["prijsjaar"])),
+            "bron": src, "optimisme": optimism(row.get("optimisme"), row["taak_id"],
+                                               "optimisme_kosten"),
+            "toelichting": row.get("toelichting") if isinstance(row.get("toelichting"), str)
+            else ""})
+    eff = case.effecten[case.effecten["taak_id"].isin(tasks)]
+    effect_rows = []
+    for e in eff.itertuples(index=False):
+        pm = bool(e.pm) if pd.notna(e.pm) else False
+        src, unit = source(e.kengetal, e.waarde_per_eenheid)
+        if pm:
+            qty = f"PM ({e.pm_score})" if isinstance(e.pm_score, str) else "PM"
+        elif pd.notna(e.hoeveelheid):
+            qty = fmt_number(e.hoeveelheid, 0 if float(e.hoeveelheid).is_integer() else 2)
+        elif isinstance(e.indicator, str):
+            qty = f"geschat uit {e.indicator} (mkba effect)"
+        else:
+            qty = "–"
+        effect_rows.append({
+            "taak": e.taak_id, "variant": variant_label(e.variant)
+            if isinstance(e.variant, str) else "alle",
+            "effect": e.effect, "actor": e.actor, "jaren": f"{e.jaar_van}–{e.jaar_tot}",
+            "hoeveelheid per jaar": qty,
+            "waarde per eenheid": "–" if pm else _amount(unit, 2),
+            "bron": "–" if pm else src,
+            "deadweight": _frac(e.deadweight), "attributie": _frac(e.attributie),
+            "verdringing": _frac(e.verdringing), "afname per jaar": _frac(e.afname),
+            "optimisme": "–" if pm else optimism(e.optimisme, e.taak_id, "optimisme_baten"),
+            "overdracht van": e.overdracht_van if isinstance(e.overdracht_van, str) else "",
+            "toelichting": e.toelichting if isinstance(e.toelichting, str) else ""})
+    return pd.DataFrame(cost_rows), pd.DataFrame(effect_rows)
 
 
 def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool = True,

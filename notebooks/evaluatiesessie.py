@@ -19,15 +19,17 @@
 # snel een effect uitdooft, de discontovoet, een correctie voor te optimistische plannen. De
 # netto contante waarde (NCW), de baten/kostenverhouding, de verdeling over de partners en de
 # waterval van kosten naar saldo rekenen meteen mee. Met de knop bewaar je de gekozen aannames
-# als scenario; dat scenario kun je gebruiken in `mkba evaluate CASUS --scenario BESTAND` en in
-# de wijkrapporten (`mkba batch CASUS --out MAP --scenario BESTAND`).
+# als scenario in `notebooks/scenarios/NAAM.json`; gebruik het vanuit de projectmap met
+# `mkba evaluate CASUS --scenario notebooks/scenarios/NAAM.json` en in de wijkrapporten
+# (`mkba batch CASUS --out MAP --scenario notebooks/scenarios/NAAM.json`). Zonder code, voor
+# een projector: `mkba sessie CASUS`.
 
 # %% tags=["parameters"]
 case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx)
 task: str = "T2"  # de taak waarover de sessie gaat
 variant: str = "maatschappelijk_aanbesteden"  # variant van de taak, leeg voor de eerste
 discount_rate: float = 0.0225  # reële discontovoet waarmee de sessie begint
-scenario_dir: str = "scenarios"  # map waarin bewaarde scenario's komen
+scenario_dir: str = "scenarios"  # map voor bewaarde scenario's (naast dit notebook)
 draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
 
 # %%
@@ -69,7 +71,7 @@ gevoeligheid = sensitivity(sessie.case, task, sessie.variant, discount_rate=disc
 plot_tornado(gevoeligheid);
 
 # %%
-gevoeligheid[["name", "low", "high", "npv_low", "npv_high", "switching_value"]]
+sessie.sensitivity_table(gevoeligheid)
 
 # %% [markdown]
 # ## Alle onzekerheid tegelijk (Monte Carlo)
@@ -87,10 +89,7 @@ plot_monte_carlo(monte_carlo(sessie.case, task, sessie.variant, draws=draws, see
 # %%
 vergelijking = compare_variants(sessie.case, task, draws=draws, seed=1,
                                 discount_rate=discount_rate)
-vergelijking["table"]
-
-# %%
-vergelijking["differences"]
+sessie.variants_table(vergelijking)
 
 # %%
 plot_variants(vergelijking["actors"]);

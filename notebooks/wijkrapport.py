@@ -112,3 +112,9 @@ rapport.section_buurtbudget()
 
 # %%
 rapport.section_assumptions()
+
+# %% [markdown]
+# ## Bijlage: alle regels van de berekening
+
+# %%
+rapport.section_appendix()

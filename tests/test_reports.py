@@ -17,6 +17,7 @@ from mkba import CaseError, evaluate, read_case
 from mkba.assumptions import DATA_DIR
 from mkba.batch import batch
 from mkba.formatting import fmt_eur
+from mkba.render import nbsp
 from mkba.reports import NOTEBOOK_DIR, atomic_write, render_report, wijk_report
 
 from .conftest import EXAMPLE, MINIMAL, write_case
@@ -98,7 +99,7 @@ class TestReport:
     def test_html_has_headline_npv_pm_and_sources(self, rendered):
         page = (rendered / "WK036330.html").read_text(encoding="utf-8")
         res = evaluate(read_case(EXAMPLE)).result("T1")
-        assert fmt_eur(res.npv) in page
+        assert nbsp(fmt_eur(res.npv)) in page
         assert "Minder eenzaamheid bij ouderen" in page and "++" in page
         assert "Kostenhandleiding" in page and "Bron: CBS" in page
         assert "vervangingskosten_uur" in page  # every kengetal used, with its source
@@ -239,7 +240,8 @@ class TestBatch:
         assert rec["naam"] == "Transvaalbuurt"
         assert [t["npv"] for t in rec["taken"]] == [pytest.approx(res.npv)]
         index = (out / "index.html").read_text(encoding="utf-8")
-        assert fmt_eur(res.npv) in index and "Transvaalbuurt" in index
+        assert nbsp(fmt_eur(res.npv)) in index and "Transvaalbuurt" in index
+        assert "<a href='WK036330.html'>Transvaalbuurt</a>" in index  # the name is the link
 
     def test_computed_headline_follows_the_reports_rules(self, tmp_path):
         """A notebook without a headline (the test notebook): the batch computes it, and gets
@@ -374,7 +376,12 @@ def test_verkenning_notebook_runs(tmp_path):
     text = json.dumps(out)
     assert "Traceback" not in text
     assert "WK034401" in text  # Utrecht's wijken side by side
-    assert "data:image/png" in text or "image/png" in text
+    # every plot cell shows its figure (tests/test_notebook_figures.py)
+    from .test_notebook_figures import drawing_cells, image_outputs
+
+    draws = drawing_cells(out)
+    assert sum(draws) >= 1
+    assert all(n == 1 for n, d in zip(image_outputs(out), draws, strict=True) if d)
 
 
 def test_reused_kernel_does_not_leak_variables(tmp_path):

@@ -54,15 +54,14 @@ def test_saved_scenario_round_trips_to_the_command_line(tmp_path, capsys):
 
 def test_widget_recomputes_on_a_slider_change(tmp_path):
     s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=tmp_path)
-    box = s.widget()
-    sliders = [c for c in box.children if c.__class__.__name__ == "FloatSlider"]
-    target = next(c for c in sliders if c.description.endswith("/hoeveelheid"))
+    s.widget()
+    name = "T2/Minder vernielingen in het park/hoeveelheid"
+    target = s.sliders[name]
     npv_before = s.result().npv
     target.value = target.max
-    assert s.values[target.description] == target.max
+    assert s.values[name] == target.max
     assert s.result().npv > npv_before
-    button = next(c for c in box.children if c.__class__.__name__ == "HBox").children[1]
-    button.click()
+    s.save_button.click()
     assert (tmp_path / "sessie.json").exists()
 
 
@@ -75,15 +74,97 @@ def test_unknown_assumption_is_refused():
     with pytest.raises(CaseError, match="geen variant"):
         Session(EXAMPLE, "T2", "bestaat_niet")
 
+# the session notebook is executed in tests/test_notebook_figures.py (figures, text)
 
-def test_session_notebook_runs_non_interactively(tmp_path):
-    import papermill as pm
 
-    out = pm.execute_notebook(str(NOTEBOOK_DIR / "evaluatiesessie.ipynb"),
-                              str(tmp_path / "s.ipynb"),
-                              parameters={"case_path": str(EXAMPLE), "draws": 500,
-                                          "scenario_dir": str(tmp_path / "sc")},
-                              cwd=str(NOTEBOOK_DIR), progress_bar=False)
-    text = json.dumps(out)
-    assert "Traceback" not in text
-    assert "NCW" in text and "image/png" in text
+class TestNamesAndFormats:
+    """Sliders carry the partners' words and Dutch numbers, and only what matters."""
+
+    def test_only_assumptions_that_affect_the_task_and_variant(self):
+        # from the example case (ranges in bandbreedtes.csv and kengetallen.csv): in T2
+        # 'maatschappelijk aanbesteden' the vandalism effect and the collective's fee belong to
+        # this variant; the hovenier's contract belongs to 'klassiek aanbesteden'; the ranged
+        # kengetallen bijles_student_uur (T3) and bijstand_jaar (T1) are other tasks'
+        names = {i.name for i in Session(EXAMPLE, "T2", VARIANT).inputs}
+        assert names == {"T2/Minder vernielingen in het park/hoeveelheid",
+                         "T2/Vergoeding bewonerscollectief/factor"}
+        klassiek = {i.name for i in Session(EXAMPLE, "T2", "klassiek_aanbesteden").inputs}
+        assert klassiek == {"T2/Contract hovenier/factor"}
+        # T1 uses bijstand_jaar (its bijstand line), not T3's bijles_student_uur
+        t1 = {i.name for i in Session(EXAMPLE, "T1", None).inputs}
+        assert "bijstand_jaar" in t1 and "bijles_student_uur" not in t1
+
+    def test_dutch_labels(self):
+        s = Session(EXAMPLE, "T2", VARIANT)
+        assert s.label("vervangingskosten_uur") == (
+            "Vervangingskosten per uur onbetaalde arbeid (vrijwilligerswerk) (€ per uur)")
+        assert s.label("T2/Minder vernielingen in het park/hoeveelheid") == (
+            "Minder vernielingen in het park: aantal per jaar")
+        assert s.label("T2/Vergoeding bewonerscollectief/factor") == (
+            "Vergoeding bewonerscollectief: factor op de kosten")
+        assert s.label("discount_rate") == "discontovoet (reëel)"
+
+    def test_dutch_formats(self):
+        s = Session(EXAMPLE, "T1", None)
+        assert s.shown("bijstand_jaar", 15000) == "€ 15.000"
+        assert s.shown("vervangingskosten_uur", 18.8) == "€ 18,80"
+        assert s.shown("discount_rate", 0.0225) == "2,25 %"
+        assert s.shown("optimisme_kosten", 0.1) == "10 %"
+        assert s.shown("T1/Minder bijstand door doorstroom van vrijwilligers naar werk/"
+                       "deadweight", 0.5) == "50 %"
+
+    def test_slider_readout_follows_the_slider(self, tmp_path):
+        import ipywidgets as w
+
+        s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=tmp_path)
+        box = s.widget()
+        slider = s.sliders["discount_rate"]
+        slider.value = 0.04
+
+        def labels(widget):
+            if isinstance(widget, w.Label):
+                yield widget.value
+            for child in getattr(widget, "children", ()):
+                yield from labels(child)
+
+        assert "4,00 %" in list(labels(box))
+        assert s.discount_rate == 0.04
+
+    def test_result_tables_in_dutch(self):
+        from mkba.uncertainty import compare_variants, sensitivity
+
+        s = Session(EXAMPLE, "T2", VARIANT)
+        sens = sensitivity(s.case, "T2", VARIANT)
+        html = s.sensitivity_table(sens)._repr_html_()
+        assert "NCW bij laag" in html and "switching_value" not in html
+        assert "Minder vernielingen in het park: aantal per jaar" in html
+        assert "€\u00a0" in html and "npv_low" not in html
+        cv = compare_variants(s.case, "T2", draws=200, seed=1)
+        html = s.variants_table(cv)._repr_html_()
+        assert "klassiek aanbesteden" in html and "klassiek_aanbesteden" not in html
+        assert "kans NCW &gt; 0" in html
+
+
+def test_saved_scenario_is_found_by_the_printed_command(monkeypatch, capsys):
+    """The notebook saves into notebooks/scenarios/ (next to it); the message prints a command
+    that works from the project folder, as the README says."""
+    import os
+
+    from mkba.session import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "notebooks/scenarios/NAAM.json" in readme
+    assert "notebooks/scenarios/" in (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8")
+    s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=NOTEBOOK_DIR / "scenarios")
+    s.set("discount_rate", 0.031)
+    path = s.save(f"test-{os.getpid()}")
+    try:
+        command = s.command(path)
+        assert f"--scenario notebooks/scenarios/test-{os.getpid()}.json" in command
+        assert command.startswith("mkba evaluate data/voorbeeld --task T2")
+        monkeypatch.chdir(PROJECT_ROOT)
+        assert main(command.split()[1:] + ["--format", "json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["parameters"]["discount_rate"] == 0.031
+    finally:
+        path.unlink()

@@ -1,0 +1,174 @@
+"""Page one of the wijk report, as residents read it: grammar, wording and notices, on several
+cases (one task, two variants, no trekker, no doelen, a scenario)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mkba import reports
+from mkba.formatting import fmt_eur_compact, fmt_pct
+from mkba.reports import targets_sentence, wijk_report
+from mkba.uncertainty import Scenario
+
+from .conftest import EXAMPLE, write_case
+
+
+def text_of(html) -> str:
+    """Visible text of an HTML fragment, one space between words."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", str(html))).replace(" .", ".").strip()
+
+
+@pytest.fixture(scope="module")
+def one_task():
+    return wijk_report("WK036330", str(EXAMPLE), effects=False, draws=400)
+
+
+@pytest.fixture(scope="module")
+def two_variants():
+    return wijk_report("WK036339", str(EXAMPLE), effects=False, draws=400)
+
+
+class TestOneTask:
+    def test_word_order_and_trekker(self, one_task):
+        page = text_of(one_task.summary())
+        assert "Sinds 2018 voert Bewonersstichting Transvaal deze taak uit (convenant)." in page
+        assert "Sinds 2018 Bewonersstichting" not in page
+
+    def test_targets_counted_in_correct_dutch(self, one_task):
+        # metingen.csv: bezoekers_buurthuis 12.600 in 2024 ≥ target 12.000 (met);
+        # tevreden_over_buurt 0,71 in 2023 < target 0,75 (not met): 1 of 2
+        assert "Doelen: 1 van de 2 doelen is gehaald." in text_of(one_task.summary())
+
+    def test_volunteer_time_is_not_paid(self, one_task):
+        page = text_of(one_task.summary())
+        vol = one_task.results[0].by_actor().set_index("actor").loc["vrijwilligers", "pv_costs"]
+        assert f"Vrijwilligers zetten tijd in ter waarde van {fmt_eur_compact(vol)}." in page
+        assert "betaalt: vrijwilligers" not in page
+
+    def test_illustrative_values_are_named(self, one_task):
+        page = text_of(one_task.summary())
+        # effecten.csv: the note of this line says "illustratief bedrag"; kengetal
+        # bijstand_jaar (used by the bijstand line) has bron "ILLUSTRATIEF, geen bron"
+        assert "illustratief" in page
+        assert "Vermeden exploitatie gemeentelijk buurthuis" in page
+        assert "Minder bijstand door doorstroom van vrijwilligers naar werk" in page
+
+    def test_one_chance_everywhere(self, one_task):
+        """P(NCW > 0) on page one, in the uncertainty text and in the figure title is one
+        number (from one Monte Carlo run)."""
+        chances = set(re.findall(r"(\d+ %)", text_of(one_task.summary())))
+        unc = text_of(one_task.section_uncertainty())
+        found = re.findall(r"Kans dat de baten groter zijn dan de kosten: (\d+ %)", unc)
+        mc = one_task.uncertainty[("T1", "project")]["monte_carlo"]
+        # independent: the share of draws with NPV > 0
+        share = float((mc.npv > 0).mean())
+        assert found == [fmt_pct(share, 0).replace("\u00a0", " ")]
+        assert fmt_pct(share, 0) in chances
+
+    def test_data_age(self, one_task, monkeypatch):
+        page = text_of(one_task.summary())
+        year = one_task.profile.year
+        assert f"De wijkcijfers van het CBS in dit rapport zijn van {year}." in page
+        monkeypatch.setattr(reports, "report_year", lambda: year + 4)
+        assert "4 jaar ouder dan dit rapport" in text_of(one_task.summary())
+        monkeypatch.setattr(reports, "report_year", lambda: year + 3)
+        assert "ouder dan dit rapport" not in text_of(one_task.summary())
+
+    def test_names_not_codes(self, one_task):
+        assert "gemeente Amsterdam" in text_of(one_task.title())
+        assert "GM0363" not in one_task.title()._repr_html_()
+        profile = one_task.section_profile()._repr_html_()
+        for code in one_task.profile.similar:
+            assert code not in profile
+        assert "rapport.profile" not in profile
+
+
+class TestTwoVariants:
+    def test_variants_in_words_and_compared(self, two_variants):
+        page = text_of(two_variants.summary())
+        assert "klassiek_aanbesteden" not in page and "maatschappelijk_aanbesteden" not in page
+        assert "Variant: klassiek aanbesteden" in page
+        res = {r.variant: r for r in two_variants.results}
+        kl, ma = res["klassiek_aanbesteden"], res["maatschappelijk_aanbesteden"]
+        # the municipality gains in both variants (it stops maintaining the park itself), so
+        # the sentence compares its balance; by hand: saldo(ma) − saldo(kl), NCW(ma) − NCW(kl)
+        d_gem = ma.municipality["npv"] - kl.municipality["npv"]
+        d_npv = ma.npv - kl.npv
+        assert d_gem > 0 and d_npv > 0
+        assert (f"Voor de gemeente is het saldo bij maatschappelijk aanbesteden "
+                f"{fmt_eur_compact(d_gem)} hoger dan bij klassiek aanbesteden; voor de "
+                f"samenleving is het saldo {fmt_eur_compact(d_npv)} hoger.") in page
+
+    def test_klassiek_variant_does_not_say_residents_do_the_work(self, two_variants):
+        html = two_variants.summary()._repr_html_()
+        klassiek = html[html.index("Variant: klassiek"):html.index("Variant: maatschappelijk")]
+        assert "Bewonerscollectief" not in klassiek and "voert" not in klassiek
+        assert "Bij maatschappelijk aanbesteden voert Bewonerscollectief Kolenkit" in text_of(
+            html)
+
+    def test_one_chance_per_variant_everywhere(self, two_variants):
+        """The variants table, the per-variant text and page one show one P(NCW > 0)."""
+        page = text_of(two_variants.summary())
+        unc = text_of(two_variants.section_uncertainty())
+        for r in two_variants.results:
+            mc = two_variants.uncertainty[(r.task_id, r.variant)]["monte_carlo"]
+            p = fmt_pct(float((mc.npv > 0).mean()), 0)  # independent: share of draws > 0
+            label = r.variant.replace("_", " ")
+            row = re.search(rf"{label} € −?[\d.]+ [\d,–]+ (\d+ %)", unc)
+            assert row and row[1] == p, (label, p)
+            assert unc.count(f"Kans dat de baten groter zijn dan de kosten: {p}") >= 1
+            assert f"Variant: {label}" in page
+            part = page[page.index(f"Variant: {label}"):]
+            assert re.search(r"De kans dat de baten groter zijn dan de kosten is (\d+ %)",
+                             part)[1] == p
+
+    def test_cost_comparison_with_a_paying_municipality(self):
+        """The sentence the issue asks for, when the municipality pays in the reference."""
+        class R:
+            def __init__(self, variant, gem, npv):
+                self.variant, self.municipality, self.npv = variant, {"npv": gem}, npv
+
+        kl, ma = R("klassiek_aanbesteden", -200_000, 50_000), R("maatschappelijk", -150_000,
+                                                               80_000)
+        text = reports.compare_variants_sentence([kl, ma])
+        # 200.000 − 150.000 = 50.000 less, 50.000 / 200.000 = 25 %; NCW 80.000 − 50.000
+        assert text == ("Maatschappelijk kost de gemeente € 50.000 (25 %) minder dan "
+                        "klassiek aanbesteden; voor de samenleving is het saldo € 30.000 hoger.")
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory):
+    case = write_case(tmp_path_factory.mktemp("kaal") / "casus")
+    return wijk_report("WK036330", str(case), effects=False, draws=0)
+
+
+class TestWithoutTrekkerAndDoelen:
+
+    def test_no_trekker(self, bare):
+        assert "Sinds 2019 voeren bewoners of ondernemers deze taak uit." in text_of(
+            bare.summary())
+
+    def test_no_doelen_no_sentence(self, bare):
+        assert "Doelen" not in text_of(bare.summary())
+        assert "kans" not in text_of(bare.summary()).lower()  # no Monte Carlo asked
+
+
+@pytest.mark.parametrize("done,total,expected", [
+    (0, 1, "het doel is (nog) niet gehaald."), (1, 1, "het doel is gehaald."),
+    (0, 2, "geen van de 2 doelen is gehaald."), (1, 3, "1 van de 3 doelen is gehaald."),
+    (2, 3, "2 van de 3 doelen zijn gehaald."), (3, 3, "alle 3 doelen zijn gehaald.")])
+def test_targets_sentence(done, total, expected):
+    assert targets_sentence(done, total) == expected
+
+
+def test_scenario_is_named_with_what_it_changes(tmp_path):
+    path = Scenario("partners november", {"vervangingskosten_uur": 12.5},
+                    {"discount_rate": 0.03, "volunteer_valuation": "vervangingskosten"},
+                    "lagere waarde vrijwilligersuur").save(tmp_path / "s.json")
+    r = wijk_report("WK036330", str(EXAMPLE), effects=False, draws=0, scenario_path=str(path))
+    page = text_of(r.summary())
+    assert "scenario partners november (lagere waarde vrijwilligersuur)" in page
+    assert "niet de aannames uit de casus" in page
+    assert "discontovoet 3,00 %" in page and "vervangingskosten uur 12,50" in page
