@@ -11,9 +11,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -100,6 +102,16 @@ def cli_process(out: Path, notebook: Path, tmp: Path, *extra: str) -> subprocess
                              str(out), "--no-progress", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             start_new_session=True)
+
+
+@pytest.fixture
+def tmp_path():
+    """A private temporary folder instead of pytest's: on a machine where several pytest runs
+    of one user overlap, pytest removes older numbered base folders, which would pull the out
+    folder away from under a running batch."""
+    path = Path(tempfile.mkdtemp(prefix="mkba-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
