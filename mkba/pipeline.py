@@ -9,7 +9,6 @@ Precedence of parameters: the defaults, then the scenario file, then what the ca
 from __future__ import annotations
 
 import copy
-
 from dataclasses import dataclass, field
 
 from .cba import Evaluation, evaluate

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import os
 import re
@@ -227,7 +228,7 @@ class TestBatch:
         assert result.workers == 2 and 1 <= len(pids) <= 2 and os.getpid() not in pids
 
     def test_index_shows_the_headline_of_each_report(self, tmp_path, monkeypatch):
-        from mkba import batch as batch_module
+        batch_module = importlib.import_module("mkba.batch")
 
         def not_here(*args, **kwargs):
             raise AssertionError("the report carries its headline; nothing to compute again")
@@ -323,7 +324,7 @@ class TestBatch:
                     proc.wait(timeout=60)
 
     def test_cli_exit_code_counts_failures(self, tmp_path, capsys, monkeypatch):
-        from mkba import batch as batch_module
+        batch_module = importlib.import_module("mkba.batch")
         from mkba.cli import main
 
         monkeypatch.setattr(batch_module, "REPORT_NOTEBOOK", TEST_NOTEBOOK)
