@@ -175,7 +175,9 @@ def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, y
 
 
 def plot_targets(attainment: pd.DataFrame, ax=None):
-    """How far each target has come: share of the way from base to target (1 = reached)."""
+    """How far each target has come: share of the way from base to target (1 = reached).
+
+    A ``label`` column (the indicator's Dutch name) is used on the axis when present."""
     t = attainment.dropna(subset=["share_travelled"])
     ax = _axes(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
     if t.empty:
@@ -189,7 +191,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
     ax.axvline(1, color=COLORS["gemeente"], lw=1.5)
     ax.annotate("doel", (1, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
                 textcoords="offset points", fontsize=8)
-    ax.set_yticks(y, [_wrap(f"{r.indicator} ({r.task_id}, {r.target_year})")
+    ax.set_yticks(y, [_wrap(f"{getattr(r, 'label', r.indicator)} ({r.task_id}, {r.target_year})")
                       for r in t.itertuples()])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(v, 0)))
     ax.set_xlabel("deel van de weg van basiswaarde naar streefwaarde")

@@ -354,12 +354,14 @@ class WijkReport:
         def yes_no(v):
             return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
 
-        from .cbs import indicator_labels
+        from .counterfactual import indicator_label
 
-        labels = indicator_labels()
+        # one Dutch name for table and chart: the case's omschrijving, the CBS title, or the
+        # code made readable (never bezoekers_buurthuis as a label)
+        t = t.assign(label=[indicator_label(i, self.case) for i in t["indicator"]])
         shown = pd.DataFrame({
             "taak": t["task_id"],
-            "indicator": [labels.get(i, str(i).replace("_", " ")) for i in t["indicator"]],
+            "indicator": t["label"],
             "bron": t["source"],
             "basis": [f"{fmt_number(v, 2 if abs(v) < 10 else 0)} ({y})" if pd.notna(v) else "–"
                       for v, y in zip(t["base_value"], t["base_year"], strict=True)],
@@ -386,7 +388,7 @@ class WijkReport:
         ci = t.dropna(subset=["latest_ci_low"])
         if len(ci):
             html_ += _table(pd.DataFrame({
-                "indicator": [labels.get(i, str(i).replace("_", " ")) for i in ci["indicator"]],
+                "indicator": ci["label"],
                 "laatste meting": [fmt_number(v, 2) for v in ci["latest_value"]],
                 "95%-interval": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
                                  for a, b in zip(ci["latest_ci_low"], ci["latest_ci_high"],
@@ -430,11 +432,11 @@ class WijkReport:
                                  threshold=self.profile.threshold)
             if len(s) < 2 or "wijk" not in s:
                 continue
-            from .cbs import indicator_labels
+            from .counterfactual import indicator_label
 
-            label = indicator_labels().get(indicator, indicator)
             ax = plot_indicator(s, start_year=None if pd.isna(starts) else int(starts),
-                                title=label, ylabel=s.attrs.get("unit") or "")
+                                title=indicator_label(indicator, self.case),
+                                ylabel=s.attrs.get("unit") or "")
             out.append(_figure(ax))
             if len(out) == 2:
                 break

@@ -172,3 +172,21 @@ def test_scenario_is_named_with_what_it_changes(tmp_path):
     assert "scenario partners november (lagere waarde vrijwilligersuur)" in page
     assert "niet de aannames uit de casus" in page
     assert "discontovoet 3,00 %" in page and "vervangingskosten uur 12,50" in page
+
+
+def test_targets_use_the_indicators_dutch_name_in_table_and_chart(one_task):
+    """metingen.csv names bezoekers_buurthuis 'Bezoekers van het buurthuis' (omschrijving):
+    the targets table and the chart's axis show that name, never the code."""
+    import matplotlib.pyplot as plt
+
+    from mkba.plots import plot_targets
+
+    html = str(one_task.section_targets())
+    assert "Bezoekers van het buurthuis" in text_of(html)
+    assert "bezoekers_buurthuis" not in html
+    t = one_task.targets.assign(label=["Bezoekers van het buurthuis", "Tevreden over de buurt"])
+    ax = plot_targets(t)
+    ticks = " ".join(x.get_text() for x in ax.get_yticklabels())
+    plt.close(ax.figure)
+    assert "Bezoekers van het buurthuis (T1, 2024)" in ticks.replace("\n", " ")
+    assert "bezoekers_buurthuis" not in ticks

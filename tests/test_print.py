@@ -200,7 +200,7 @@ class TestAccessibility:
         # another part of the report)
         before_effects = text[:text.index("Komt het door de taak?")]
         assert "bezoekers_buurthuis" not in before_effects
-        assert "bezoekers buurthuis" in before_effects
+        assert "Bezoekers van het buurthuis" in before_effects  # the case's omschrijving
 
     def test_euro_amounts_never_break(self, page):
         body = page[0][page[0].index("<body>"):]
