@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mkba.counterfactual import estimate_effect, indicator_panel, placebo_study, study_rates
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+from tests.test_counterfactual import ar1_panel as _test_panel  # noqa: E402  one generator
 
 #: (gemeente, level, start year, indicators) of the real-data placebo study.
 REAL = [("0363", "WK", 2020, ["k_65JaarOfOuder", "k_0Tot15Jaar", "Koopwoningen",
@@ -38,26 +43,9 @@ REAL = [("0363", "WK", 2020, ["k_65JaarOfOuder", "k_0Tot15Jaar", "Koopwoningen",
         ("0344", "WK", 2023, ["k_65JaarOfOuder", "k_0Tot15Jaar"])]
 
 
-def ar1_panel(seed, n=60, years=10, rho=0.7, effect=0.0, treated=1, start=2016,
-              staggered=False):
-    """Wijk levels and trends, common year shocks and AR(1) noise; ``effect`` added to the
-    treated wijken from their start. Returns (panel, {wijk: start})."""
-    rng = np.random.default_rng(seed)
-    cols = list(range(2010, 2010 + years))
-    e = rng.normal(0, 1, (n, years))
-    u = np.zeros((n, years))
-    u[:, 0] = e[:, 0] / np.sqrt(1 - rho ** 2)
-    for t in range(1, years):
-        u[:, t] = rho * u[:, t - 1] + e[:, t]
-    y = (rng.normal(50, 5, (n, 1)) + rng.normal(0, 1, (1, years)).cumsum(axis=1)
-         + rng.normal(0, 0.3, (n, 1)) * np.arange(years) + u)
-    panel = pd.DataFrame(y, columns=cols, index=[f"WK{9000 + i:06d}" for i in range(n)])
-    starts = {}
-    for i in rng.choice(n, treated, replace=False):
-        s = int(rng.choice([start - 2, start])) if staggered else start
-        starts[panel.index[i]] = s
-        panel.loc[panel.index[i], [c for c in cols if c >= s]] += effect
-    return panel, starts
+def ar1_panel(seed, n=60, **kwargs):
+    """The synthetic AR(1) panel of the tests (``tests/test_counterfactual.py``), 60 wijken."""
+    return _test_panel(seed, n=n, **kwargs)
 
 
 def synthetic_rates(reps, effect=2.0, n_placebo=99, **kwargs) -> dict:
