@@ -134,6 +134,17 @@ _VARIANT = _col(
 )
 _TASK_REF = _col("taak_id", "text", "Code van de taak uit het blad taken.", required=True)
 
+#: the columns that name one survey question (table enquete and its tally sheet)
+_SURVEY_KEY = (
+    _TASK_REF,
+    _col("jaar", "year", "Jaar van de enquête.", required=True),
+    _col("groep", "text",
+         "Wie antwoordde: bewoners, gebruikers, vrijwilligers, partners, ...",
+         required=True),
+    _col("vraag", "text", "Korte naam van de vraag (dezelfde naam elk jaar).",
+         required=True),
+)
+
 TABLES: dict[str, TableSpec] = {
     "taken": TableSpec(
         "taken",
@@ -412,13 +423,7 @@ TABLES: dict[str, TableSpec] = {
         "een eigen regel. Antwoorden 1–5 (1 = zeer mee oneens of zeer ontevreden, 5 = zeer mee "
         "eens of zeer tevreden) of ja/nee; 4, 5 en ja tellen als positief.",
         (
-            _TASK_REF,
-            _col("jaar", "year", "Jaar van de enquête.", required=True),
-            _col("groep", "text",
-                 "Wie antwoordde: bewoners, gebruikers, vrijwilligers, partners, ...",
-                 required=True),
-            _col("vraag", "text", "Korte naam van de vraag (dezelfde naam elk jaar).",
-                 required=True),
+            *_SURVEY_KEY,
             _col("antwoord", "choice", "Het antwoord: 1 tot en met 5, of ja/nee.",
                  required=True, allowed=SURVEY_ANSWERS),
             _col("aantal", "int", "Aantal respondenten met dit antwoord.", required=True,
@@ -434,13 +439,7 @@ TABLES: dict[str, TableSpec] = {
         "(0). Een vraag is óf 1–5 óf ja/nee. Beide bladen mogen naast elkaar bestaan, maar "
         "niet voor dezelfde taak, jaar, groep en vraag.",
         (
-            _TASK_REF,
-            _col("jaar", "year", "Jaar van de enquête.", required=True),
-            _col("groep", "text",
-                 "Wie antwoordde: bewoners, gebruikers, vrijwilligers, partners, ...",
-                 required=True),
-            _col("vraag", "text", "Korte naam van de vraag (dezelfde naam elk jaar).",
-                 required=True),
+            *_SURVEY_KEY,
             *(_col(a, "int", f"Aantal respondenten met antwoord {a}.", minimum=0)
               for a in SURVEY_ANSWERS),
         ),
