@@ -27,7 +27,7 @@ import pandas as pd
 from mkba import evaluate, read_case
 
 try:
-    from mkba.jsonout import dumps
+    from mkba.base.jsonout import dumps
 except ImportError:  # an older mkba, to compare against (PYTHONPATH=…)
     import json
 

@@ -14,18 +14,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mkba import io as mkba_io
+from mkba.case import io as mkba_io
 from mkba import read_case
-from mkba.assumptions import DATA_DIR
-from mkba.cli import main
-from mkba.errors import CaseError
+from mkba.base.assumptions import DATA_DIR
+from mkba.run.cli import main
+from mkba.base.errors import CaseError
 
 from .conftest import MINIMAL, write_case
 
 EXAMPLE = DATA_DIR / "voorbeeld"
 import importlib  # noqa: E402
 
-batch_module = importlib.import_module("mkba.batch")
+batch_module = importlib.import_module("mkba.run.batch")
 
 
 def run_cli(argv) -> int:
@@ -199,8 +199,7 @@ def test_bad_input_corpus(tmp_path, monkeypatch, capsys, setup, code, message):
 
 
 def test_unexpected_errors_show_a_traceback_only_with_mkba_debug(monkeypatch, capsys):
-    from mkba import cli
-
+    from mkba.run import cli
     def boom(args):
         raise RuntimeError("stuk")
 
@@ -238,8 +237,8 @@ def test_report_on_invalid_case_creates_nothing(tmp_path, capsys):
 def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
     """An actor `bewoners $\\nietbestaand{x}$ stichting` passes validate and draws as written."""
     from mkba import evaluate
-    from mkba.plots import detached, plot_actors
-    from mkba.reports import _figure
+    from mkba.base.plots import detached, plot_actors
+    from mkba.report.reports import _figure
 
     rows = [list(r) for r in MINIMAL["kosten"]]
     rows[1][2] = r"bewoners $\nietbestaand{x}$ stichting"
@@ -342,7 +341,6 @@ def test_monte_carlo_memory_is_bounded_and_chunks_change_nothing(monkeypatch):
     import numpy as np
 
     from mkba import uncertainty
-
     case = read_case(EXAMPLE)
     whole = uncertainty.monte_carlo(case, "T1", draws=3000, seed=7)
     monkeypatch.setattr(uncertainty, "MC_MEMORY_BYTES", 2_000_000)

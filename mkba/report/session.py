@@ -18,20 +18,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from .cba import evaluate
-from .errors import CaseError
-from .flows import VOLUNTEER_METHODS
-from .formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
-from .io import Case, read_case
-from .render import nbsp
-from .reports import Html, _figure, _table, esc, variant_label
-from .settings import Settings, check_discount_rate
-from .uncertainty import Scenario, apply_scenario, parse_parameter, uncertain_inputs
+from mkba.engine.cba import evaluate
+from mkba.base.errors import CaseError
+from mkba.engine.flows import VOLUNTEER_METHODS
+from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+from mkba.case.io import Case, read_case
+from mkba.report.render import nbsp
+from mkba.report.reports import Html, _figure, _table, esc, variant_label
+from mkba.base.settings import Settings, check_discount_rate
+from mkba.uncertainty import Scenario, apply_scenario, parse_parameter, uncertain_inputs
 
 __all__ = ["Session"]
 
 #: The project folder (where ``mkba`` commands are run from).
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Dutch names of the session's own choices.
 OWN_LABELS = {"discount_rate": "discontovoet (reëel)",
               "optimisme_kosten": "correctie optimisme: kosten hoger met",
@@ -52,7 +52,7 @@ def shown_path(path) -> str:
 
     Examples
     --------
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> shown_path(DATA_DIR / "voorbeeld")
     'data/voorbeeld'
     """
@@ -68,7 +68,7 @@ class Session:
 
     Examples
     --------
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> s = Session(DATA_DIR / "voorbeeld", "T2", "maatschappelijk_aanbesteden")
     >>> s.set("T2/Minder vernielingen in het park/hoeveelheid", 8)
     >>> round(s.result().npv) > round(Session(DATA_DIR / "voorbeeld", "T2",
@@ -223,7 +223,7 @@ class Session:
 
     def view(self) -> Html:
         """NPV, B/C, the actor table and the waterfall for the current choices."""
-        from .plots import detached, plot_waterfall
+        from mkba.base.plots import detached, plot_waterfall
 
         r = self.result()
         variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
@@ -313,7 +313,7 @@ class Session:
         controls.append(slider("discount_rate", self.discount_rate, 0.0, 0.06, 0.0025))
         for k, v in self.optimism.items():
             controls.append(slider(k, v, 0.0, 0.5, 0.01))
-        from .flows import available_methods
+        from mkba.engine.flows import available_methods
 
         valuation = w.Dropdown(options=[(m.replace("_", " "), m)
                                         for m in available_methods(self.case.kengetallen)],

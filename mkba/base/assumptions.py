@@ -18,7 +18,7 @@ __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_D
            "YEAR_MIN", "YEAR_MAX"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
-DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[1] / "data"))
+DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[2] / "data"))
 #: Folder with the notebooks; override with ``MKBA_NOTEBOOKS``.
 NOTEBOOK_DIR = Path(os.environ.get("MKBA_NOTEBOOKS", DATA_DIR.parent / "notebooks"))
 REPORT_NOTEBOOK = NOTEBOOK_DIR / "wijkrapport.ipynb"
@@ -40,7 +40,7 @@ class Assumption:
     def shown(self) -> str:
         """The value as a user reads it (Dutch number format)."""
         if isinstance(self.value, float) and self.unit.startswith("fractie"):
-            from .formatting import fmt_pct
+            from mkba.base.formatting import fmt_pct
 
             return fmt_pct(self.value, 2)
         return str(self.value)

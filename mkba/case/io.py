@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .assumptions import MAX_AMOUNT
-from .errors import CaseError, Problem
-from .prices import cpi_series
-from .schema import (
+from mkba.base.assumptions import MAX_AMOUNT
+from mkba.base.errors import CaseError, Problem
+from mkba.base.prices import cpi_series
+from mkba.case.schema import (
     DEFAULT_VARIANT,
     REQUIRED_TABLES,
     TABLES,
@@ -59,7 +59,7 @@ _TEMPLATE_SHEET = "toelichting"
 class Case:
     """A validated case: one typed DataFrame per input table.
 
-    Every table has the columns of :data:`mkba.schema.TABLES` (absent optional columns are
+    Every table has the columns of :data:`mkba.case.schema.TABLES` (absent optional columns are
     all-missing) and ``_row``, the row number in its source file. ``files`` maps each table
     to the name shown in messages; ``warnings`` lists what was accepted but deserves a look.
     """
@@ -791,7 +791,7 @@ def read_case(source) -> Case:
 
     Examples
     --------
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> case = read_case(DATA_DIR / "voorbeeld")
     >>> list(case.taken.columns[:3])
     ['_row', 'taak_id', 'naam']
@@ -860,7 +860,7 @@ def _case_warnings(tables, files) -> list[Problem]:
     for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
         warnings.append(Problem(files["effecten"], int(row), "pm_score",
                                 "PM-post zonder pm_score"))
-    from .financing import unmatched_financing
+    from mkba.case.financing import unmatched_financing
 
     warnings += unmatched_financing(tables, files)
     return warnings
@@ -1001,7 +1001,7 @@ def write_template(path) -> Path:
                 ws.add_data_validation(dv)
                 letter = get_column_letter(i)
                 dv.add(f"{letter}2:{letter}5000")
-    from .render import atomic_write
+    from mkba.report.render import atomic_write
 
     buf = io.BytesIO()
     wb.save(buf)

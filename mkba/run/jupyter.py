@@ -20,8 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .assumptions import NOTEBOOK_DIR
-from .errors import CaseError
+from mkba.base.assumptions import NOTEBOOK_DIR
+from mkba.base.errors import CaseError
 
 __all__ = ["strip_outputs", "session_notebook", "session_app"]
 
@@ -72,7 +72,7 @@ def session_notebook(case_path, out_dir, *, task: str = "", variant: str = "",
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from .session import Session
+    from mkba.report.session import Session
 
     case_path = Path(case_path).resolve()
     s = Session(case_path, task or None, variant or None,

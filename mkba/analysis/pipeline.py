@@ -3,7 +3,7 @@
 The command line, the wijk report and the batch all run a case through :func:`run`, so that
 they apply a scenario, estimate effect quantities and treat parameters the same way.
 Precedence of parameters: the defaults, then the scenario file, then what the caller chose
-(:class:`mkba.settings.Settings`, built once by the caller and passed on).
+(:class:`mkba.base.settings.Settings`, built once by the caller and passed on).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from .cba import Evaluation, evaluate
-from .io import Case, read_case
-from .jsonout import none_if_missing, plain
-from .settings import Settings
+from mkba.engine.cba import Evaluation, evaluate
+from mkba.case.io import Case, read_case
+from mkba.base.jsonout import none_if_missing, plain
+from mkba.base.settings import Settings
 
 __all__ = ["Run", "run"]
 
@@ -54,8 +54,8 @@ class Run:
 
 
 def _add_process(out: dict, case) -> None:
-    """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.process)."""
-    from .process import _json_records, buurtbudget_balance, process_block
+    """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.evidence.process)."""
+    from mkba.evidence.process import _json_records, buurtbudget_balance, process_block
 
     # a task without rows in the process tables gets the same (empty) block: build it once
     # (was ≈ 12 ms per task, 12 s of a 1.000-task `evaluate --format json`)
@@ -91,24 +91,24 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
     task : str, optional
         Only this task.
     kwb : DataFrame, optional
-        CBS figures for effect estimates (default: :func:`mkba.cbs.load_kwb`).
+        CBS figures for effect estimates (default: :func:`mkba.evidence.cbs.load_kwb`).
     uncertainty_tasks : iterable of str, optional
         Only these tasks get the uncertainty analysis (default: all evaluated tasks).
 
     Examples
     --------
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> done = run(DATA_DIR / "voorbeeld", Settings(discount_rate=0.03))
     >>> done.parameters["discount_rate"], done.settings.volunteer_valuation
     (0.03, 'vervangingskosten')
     """
-    from .uncertainty import (
+    from mkba.uncertainty import (
         apply_scenario,
         discount_rate_sensitivity,
         load_scenario,
         sensitivity,
     )
-    from .uncertainty import (
+    from mkba.uncertainty import (
         monte_carlo as run_monte_carlo,
     )
 
@@ -125,7 +125,7 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
     estimates: list = []
     if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()
             & ~case.effecten["pm"]).any():
-        from .counterfactual import quantities_from_estimates
+        from mkba.evidence.counterfactual import quantities_from_estimates
 
         case, estimates = quantities_from_estimates(case, kwb=kwb)
     ev = evaluate(case, task=task, **params)

@@ -22,11 +22,11 @@ from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.tools import add_constant
 
-from .assumptions import SMALL_NUMBER_THRESHOLD
-from .cbs import indicator_labels, load_kwb, region_names
-from .errors import CaseError
-from .formatting import fmt_number
-from .prices import cpi_series
+from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
+from mkba.evidence.cbs import indicator_labels, load_kwb, region_names
+from mkba.base.errors import CaseError
+from mkba.base.formatting import fmt_number
+from mkba.base.prices import cpi_series
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
@@ -222,7 +222,7 @@ class WijkProfile:
                 "threshold": self.threshold, "indicators": t.to_dict("records")}
 
     def plot(self, ax=None, indicators=None):
-        from .plots import plot_profile
+        from mkba.base.plots import plot_profile
 
         return plot_profile(self, ax=ax, indicators=indicators)
 
@@ -260,7 +260,7 @@ def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame
     year : int, optional
         Default: the latest year with figures for this region.
     kwb : DataFrame, optional
-        Long CBS table (:func:`mkba.cbs.load_kwb`); default the shipped data.
+        Long CBS table (:func:`mkba.evidence.cbs.load_kwb`); default the shipped data.
     compare_year : int, optional
         Year for the change column; default the earliest other year with figures.
     n_similar : int
@@ -401,7 +401,7 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> t = target_attainment(read_case(DATA_DIR / "voorbeeld"))
     >>> first = t.iloc[0]  # data/voorbeeld/metingen.csv: 6,100 visitors in 2017, 12,600 in 2024
     >>> float(first["base_value"]), float(first["latest_value"]), first["attained"]
@@ -526,7 +526,7 @@ class MunicipalityOverview:
         return out.reset_index(drop=True)
 
     def plot_ranking(self, indicator: str, ax=None):
-        from .plots import plot_ranking
+        from mkba.base.plots import plot_ranking
 
         return plot_ranking(self, indicator, ax=ax)
 

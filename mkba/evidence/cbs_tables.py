@@ -59,6 +59,6 @@ def fetched_dir() -> Path:
 
 
 def _data_dir() -> Path:
-    from .assumptions import DATA_DIR
+    from mkba.base.assumptions import DATA_DIR
 
     return DATA_DIR

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from .formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
+from mkba.base.formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
 __all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
            "plot_targets",
@@ -258,7 +258,7 @@ def plot_actors(result, ax=None):
 
 def plot_ranking(overview, indicator: str, ax=None):
     """All wijken of a gemeente ranked on one indicator; wijken with a task highlighted."""
-    from .cbs import indicator_labels
+    from mkba.evidence.cbs import indicator_labels
 
     t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
     ax = _axes(ax, (8, 0.28 * max(len(t), 4) + 1.2))
@@ -364,7 +364,7 @@ def plot_variants(actors: pd.DataFrame, ax=None):
 
 
 # --------------------------------------------------------------------------------------
-# process evaluation (mkba.process)
+# process evaluation (mkba.evidence.process)
 
 ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": "#e07b00",
                "uitvoerder": "#2e7d32", "financier": "#8c8c8c"}

@@ -5,7 +5,7 @@ The guidance the product follows asks to evaluate both process and result: succe
 agreed beforehand in four kinds (economisch, maatschappelijk, draagvlak, spin-off; plus proces),
 the coalition of partners over time, and whether residents, users, volunteers and partners are
 satisfied. The case carries them in the optional tables ``criteria``, ``partners`` and
-``enquete`` (see :mod:`mkba.schema`); this module turns them into figures.
+``enquete`` (see :mod:`mkba.case.schema`); this module turns them into figures.
 
 Rules (so that anyone can recompute a figure by hand):
 
@@ -42,14 +42,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .assumptions import ASSUMPTIONS
-from .schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
+from mkba.base.assumptions import ASSUMPTIONS
+from mkba.case.schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
            "process_block", "criteria_counts", "criteria_sentence", "buurtbudget_summary",
            "process_overview", "KIND_LABELS", "CHANGE_METHOD"]
 
-#: The package's small-number threshold (:data:`mkba.indicators.SMALL_NUMBER_THRESHOLD`); read
+#: The package's small-number threshold (:data:`mkba.evidence.indicators.SMALL_NUMBER_THRESHOLD`); read
 #: from the assumptions so that a case without criteria does not import statsmodels' OLS.
 SMALL_NUMBER_THRESHOLD = int(ASSUMPTIONS["small_number_threshold"].value)
 
@@ -200,12 +200,12 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> c = criteria_status(read_case(DATA_DIR / "voorbeeld"), task_id="T1")
     >>> sorted(set(c["soort"]))[:2]
     ['draagvlak', 'economisch']
     """
-    from .indicators import _meets, _series  # the rules of the targets (doelen)
+    from mkba.evidence.indicators import _meets, _series  # the rules of the targets (doelen)
 
     crit = case.criteria
     if task_id is not None:
@@ -232,7 +232,7 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
             in_metingen = ((m["wijk_code"] == wijk[c.taak_id])
                            & (m["indicator"] == c.indicator)).any()
             if not in_metingen and kwb is None:
-                from .cbs import load_kwb
+                from mkba.evidence.cbs import load_kwb
 
                 kwb = load_kwb()
             series, source = _series(case, kwb, wijk[c.taak_id], c.indicator, threshold)
@@ -309,13 +309,13 @@ def coalition(case, task_id: str) -> pd.DataFrame:
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> c = coalition(read_case(DATA_DIR / "voorbeeld"), "T1")
     >>> bool((c["actief"] == c["actief"].shift(1, fill_value=0) + c["nieuw"]
     ...       - c["vertrokken"]).all())
     True
     """
-    from .schema import PARTNER_ROLES
+    from mkba.case.schema import PARTNER_ROLES
 
     p = case.partners[case.partners["taak_id"] == task_id]
     columns = ["jaar", "actief", *PARTNER_ROLES, "nieuw", "vertrokken", "nieuw_namen",
@@ -356,7 +356,7 @@ def buurtbudget_balance(case, wijk_code: str | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> b = buurtbudget_balance(read_case(DATA_DIR / "voorbeeld"))
     >>> bool(((b["ontvangen"] - b["besteed"]).groupby(b["wijk_code"]).cumsum()
     ...       == b["gespaard"]).all())
@@ -392,7 +392,7 @@ def buurtbudget_summary(case, wijk_code: str) -> dict | None:
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> buurtbudget_summary(read_case(DATA_DIR / "voorbeeld"), "WK036330") is None
     True
     """
@@ -458,21 +458,21 @@ def process_block(case, task_id: str, kwb=None,
 def process_overview(case, task_id: str, result=None, kwb=None,
                      threshold: int = SMALL_NUMBER_THRESHOLD):
     """Result and process side by side, for the evaluation session: the NPV and B/C ratio (of
-    ``result``, an :class:`~mkba.cba.MkbaResult`) next to the success criteria and the latest
+    ``result``, an :class:`~mkba.engine.cba.MkbaResult`) next to the success criteria and the latest
     survey per question and group, so that partners discuss both.
 
     Examples
     --------
     >>> from mkba import read_case, evaluate
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> case = read_case(DATA_DIR / "voorbeeld")
     >>> html = process_overview(case, "T1", evaluate(case).result("T1"))._repr_html_()
     >>> "Succescriteria" in html and "NCW" in html
     True
     """
-    from .formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
-    from .render import esc
-    from .reports import Html
+    from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+    from mkba.report.render import esc
+    from mkba.report.reports import Html
 
     crit = criteria_status(case, kwb, threshold, task_id=task_id)
     survey = survey_results(case, task_id, threshold)

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .assumptions import DATA_DIR
-from .errors import CaseError, Problem
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.errors import CaseError, Problem
 
 __all__ = ["load_kwb", "read_kwb", "region_names", "indicator_labels", "panel", "TABLE_YEARS",
            "COLUMNS"]
@@ -231,9 +231,9 @@ SHIPPED_SCHEMA = {"region_code": "str", "region_type": "str", "gemeente_code": "
 
 @lru_cache(maxsize=1)
 def _load_shipped() -> pd.DataFrame:
-    """The combined shipped table, from the safe cache (:mod:`mkba.cache`) or built from the
+    """The combined shipped table, from the safe cache (:mod:`mkba.base.cache`) or built from the
     files (and then cached)."""
-    from .cache import read_frame, write_frame
+    from mkba.base.cache import read_frame, write_frame
 
     key = _cache_key()
     df = read_frame("kwb", key, SHIPPED_SCHEMA)
@@ -254,7 +254,7 @@ def _build_shipped() -> pd.DataFrame:
 
 
 def _fetched_stamp() -> tuple:
-    from .cbs_tables import fetched_dir
+    from mkba.evidence.cbs_tables import fetched_dir
 
     folder = fetched_dir()
     if not folder.is_dir():
@@ -270,7 +270,7 @@ def _with_fetched(stamp: tuple) -> pd.DataFrame:
     df = _load_shipped()
     if len(stamp) < 2:
         return df
-    from .cbs_fetch import read_fetched
+    from mkba.evidence.cbs_fetch import read_fetched
 
     fetched = read_fetched(stamp[0])[COLUMNS]
     return pd.concat([fetched, df], ignore_index=True).drop_duplicates(
@@ -280,7 +280,7 @@ def _with_fetched(stamp: tuple) -> pd.DataFrame:
 def load_kwb(extra=()) -> pd.DataFrame:
     """The shipped CBS figures as one tidy long table, plus fetched and ``extra`` downloads.
 
-    Figures fetched with ``mkba cbs ophalen`` (folder :func:`mkba.cbs_fetch.fetched_dir`)
+    Figures fetched with ``mkba cbs ophalen`` (folder :func:`mkba.evidence.cbs_fetch.fetched_dir`)
     are added automatically and win over the shipped files (they are the latest CBS
     release); ``extra`` wins over both.
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
+from mkba.base.errors import Problem
 
 __all__ = ["CONTRIBUTIONS", "unmatched_financing"]
 
@@ -70,7 +70,7 @@ def unmatched_financing(tables: dict, files: dict) -> list[Problem]:
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> case = read_case(DATA_DIR / "voorbeeld")
     >>> unmatched_financing(case.tables, case.files)
     []
@@ -84,7 +84,7 @@ def unmatched_financing(tables: dict, files: dict) -> list[Problem]:
     booked = _booked(tables)
     shared = booked[booked["variant"] == ""].set_index(["taak_id", "bron", "jaar"])["bedrag"]
     named = booked[booked["variant"] != ""]
-    from .formatting import fmt_eur
+    from mkba.base.formatting import fmt_eur
 
     file = files.get("financiering", "financiering.csv")
     problems = []

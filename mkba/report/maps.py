@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .assumptions import DATA_DIR
-from .errors import CaseError, Problem
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.errors import CaseError, Problem
 
 __all__ = ["Boundaries", "read_boundaries", "fetch_map", "find_map", "plot_locator",
            "plot_choropleth", "locator_section", "choropleth", "PDOK_URL", "PDOK_YEARS"]
@@ -176,7 +176,7 @@ def fetch_map(gemeente_code: str, *, niveau: str = "wijk", out_dir=None, years=N
     Written atomically as ``kaart_<GM>_<niveau>_<jaar>.geojson`` with its CRS (RD New) and
     provenance; an existing file is kept unless ``refresh``.
     """
-    from .cbs_fetch import FetchError, Http, _write_atomic, fetched_dir
+    from mkba.evidence.cbs_fetch import FetchError, Http, _write_atomic, fetched_dir
 
     out = Path(out_dir) if out_dir is not None else fetched_dir()
     year = _map_year(years)
@@ -232,7 +232,7 @@ def fetch_map(gemeente_code: str, *, niveau: str = "wijk", out_dir=None, years=N
 def find_map(gemeente_code: str, niveau: str = "wijk") -> Path | None:
     """The newest boundary file for the gemeente: fetched (``kaart_<GM>_<niveau>_<jaar>``),
     else a shipped file in ``data/cbs/geo`` that holds codes of that gemeente."""
-    from .cbs_fetch import fetched_dir
+    from mkba.evidence.cbs_fetch import fetched_dir
 
     folder = fetched_dir()
     if folder.is_dir():
@@ -272,7 +272,7 @@ def _scale_x(b: Boundaries) -> float:
 
 
 def _map_axes(ax, size=(4.5, 4.5)):
-    from .plots import _axes
+    from mkba.base.plots import _axes
 
     ax = _axes(ax, figsize=size)
     ax.set_aspect("equal")
@@ -284,7 +284,7 @@ def plot_locator(b: Boundaries, code: str, ax=None):
     """A small map: all regions of the file in grey, ``code`` in the wijk colour."""
     from matplotlib.patches import PathPatch
 
-    from .plots import COLORS
+    from mkba.base.plots import COLORS
 
     ax = _map_axes(ax)
     sx = _scale_x(b)
@@ -304,7 +304,7 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
     import matplotlib as mpl
     from matplotlib.patches import Patch, PathPatch
 
-    from .formatting import fmt_eur, fmt_number
+    from mkba.base.formatting import fmt_eur, fmt_number
 
     ax = _map_axes(ax, size=(6.5, 5.5))
     sx = _scale_x(b)
@@ -349,10 +349,10 @@ def _source_line(b: Boundaries) -> str:
 
 
 def locator_section(report):
-    """The wijk report's locator map (an :class:`mkba.reports.Html` block)."""
-    from .plots import detached
-    from .render import esc
-    from .reports import Html, _figure, _p
+    """The wijk report's locator map (an :class:`mkba.report.reports.Html` block)."""
+    from mkba.base.plots import detached
+    from mkba.report.render import esc
+    from mkba.report.reports import Html, _figure, _p
 
     code = report.wijk_code
     gemeente = "GM" + code[2:6]
@@ -375,7 +375,7 @@ def locator_section(report):
 def boundary_notes(code: str) -> list[str]:
     """Dutch notes when CBS flags a change of this area's code or boundary (fetched data):
     its figures before that year are not simply comparable with those after."""
-    from .cbs_fetch import read_fetched
+    from mkba.evidence.cbs_fetch import read_fetched
 
     fetched = read_fetched(gemeente_code="GM" + code[2:6])
     if fetched.empty or "indelingswijziging" not in fetched:
@@ -397,7 +397,7 @@ def _npv_per_inhabitant(case, kwb, codes, year=None) -> dict:
     """NCW per inwoner per wijk with tasks: the sum over its tasks of the NCW of the task's
     first variant, divided by the inhabitants (latest year with a figure). Missing stays
     missing."""
-    from . import evaluate
+    from mkba import evaluate
 
     ev = evaluate(case)
     first = ev.totals.drop_duplicates("task_id")
@@ -427,7 +427,7 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
     Returns the matplotlib Figure (drawn detached from pyplot, so a notebook shows it once),
     or a Dutch sentence when there is no map for the gemeente.
     """
-    from .plots import detached
+    from mkba.base.plots import detached
 
     with detached():
         return _choropleth(gemeente_code, indicator, case=case, kwb=kwb, year=year,
@@ -435,7 +435,7 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
 
 
 def _choropleth(gemeente_code, indicator, *, case, kwb, year, niveau, threshold):
-    from .cbs import indicator_labels, load_kwb
+    from mkba.evidence.cbs import indicator_labels, load_kwb
 
     path = find_map(gemeente_code, niveau)
     if path is None:
@@ -500,9 +500,9 @@ def index_map_html(records: list[dict]) -> str:
         path = find_map(gemeente, niveau)
         if path is None:
             continue
-        from .plots import detached
-        from .render import esc
-        from .reports import _figure
+        from mkba.base.plots import detached
+        from mkba.report.render import esc
+        from mkba.report.reports import _figure
 
         b = read_boundaries(path)
         if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all

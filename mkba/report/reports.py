@@ -5,7 +5,7 @@ The notebook only displays what :func:`wijk_report` computes: every section is a
 and every figure embedded as a PNG data URI, so that the page is self-contained and opens
 offline.
 
-Executing the notebook and writing the HTML page is :mod:`mkba.render` (re-exported here):
+Executing the notebook and writing the HTML page is :mod:`mkba.report.render` (re-exported here):
 that side runs in batch workers, which should not load pandas for it.
 """
 
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from .assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
-from .errors import CaseError
-from .formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
-from .render import (  # noqa: F401  (re-exported: the public names of the report API)
+from mkba.base.assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
+from mkba.base.errors import CaseError
+from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
+from mkba.report.render import (  # noqa: F401  (re-exported: the public names of the report API)
     HEADLINE_MIME,
     KernelRunner,
     atomic_write,
@@ -33,7 +33,7 @@ from .render import (  # noqa: F401  (re-exported: the public names of the repor
     render_report,
     report_parameters,
 )
-from .settings import Settings
+from mkba.base.settings import Settings
 
 __all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
            "REPORT_NOTEBOOK", "report_parameters"]
@@ -55,7 +55,7 @@ class Html:
     """A piece of HTML that notebooks display as is (``_repr_html_``).
 
     ``data`` adds other representations to the same output, e.g. the headline figures as
-    JSON (:data:`~mkba.render.HEADLINE_MIME`) that the batch reads for its index; an HTML
+    JSON (:data:`~mkba.report.render.HEADLINE_MIME`) that the batch reads for its index; an HTML
     page ignores them.
     """
 
@@ -75,7 +75,7 @@ class Html:
 
 @functools.lru_cache(maxsize=1)
 def _region_names() -> dict:
-    from .cbs import load_kwb, region_names
+    from mkba.evidence.cbs import load_kwb, region_names
 
     return region_names(load_kwb()).to_dict()
 
@@ -177,10 +177,10 @@ def _p(text: str) -> str:
 
 
 def _drawn(method):
-    """Sections draw their figures detached from pyplot (see :func:`mkba.plots.detached`)."""
+    """Sections draw their figures detached from pyplot (see :func:`mkba.base.plots.detached`)."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        from .plots import detached
+        from mkba.base.plots import detached
 
         with detached():
             return method(self, *args, **kwargs)
@@ -218,7 +218,7 @@ class WijkReport:
         out = {"naam": self.name, "inwoners": None, "jaar": None,
                "taken": headline_tasks(self.results), "buurtbudget": None}
         if self.case is not None:
-            from .process import buurtbudget_summary
+            from mkba.evidence.process import buurtbudget_summary
 
             out["buurtbudget"] = buurtbudget_summary(self.case, self.wijk_code)
         if self.profile is not None:
@@ -354,7 +354,7 @@ class WijkReport:
         def yes_no(v):
             return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
 
-        from .counterfactual import indicator_label
+        from mkba.evidence.counterfactual import indicator_label
 
         # one Dutch name for table and chart: the case's omschrijving, the CBS title, or the
         # code made readable (never bezoekers_buurthuis as a label)
@@ -376,7 +376,7 @@ class WijkReport:
             "trend haalt doel op tijd": [yes_no(v) for v in t["on_track"]],
             "toelichting": t["note"],
         })
-        from .plots import plot_targets
+        from mkba.base.plots import plot_targets
 
         html_ = _table(shown)
         if t["share_travelled"].notna().any():
@@ -400,7 +400,7 @@ class WijkReport:
         if self.profile is None:
             return Html(_p("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
         p = self.profile
-        from .plots import plot_profile
+        from mkba.base.plots import plot_profile
 
         similar = ", ".join(esc(region_name(s)) for s in p.similar) or "–"
         out = [_p(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
@@ -417,9 +417,9 @@ class WijkReport:
     def section_trends(self) -> Html:
         if self.profile is None:
             return Html("")
-        from .cbs import load_kwb
-        from .indicators import indicator_series
-        from .plots import plot_indicator
+        from mkba.evidence.cbs import load_kwb
+        from mkba.evidence.indicators import indicator_series
+        from mkba.base.plots import plot_indicator
 
         kwb = load_kwb()
         wanted = [i for i in ("PersonenPerSoortUitkeringBijstand", "AantalInwoners",
@@ -432,7 +432,7 @@ class WijkReport:
                                  threshold=self.profile.threshold)
             if len(s) < 2 or "wijk" not in s:
                 continue
-            from .counterfactual import indicator_label
+            from mkba.evidence.counterfactual import indicator_label
 
             ax = plot_indicator(s, start_year=None if pd.isna(starts) else int(starts),
                                 title=indicator_label(indicator, self.case),
@@ -455,7 +455,7 @@ class WijkReport:
                   "zonder taak die er vóór de start op leken, in niveau en in trend "
                   "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
                   "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
-        from .plots import plot_effect
+        from mkba.base.plots import plot_effect
 
         for est in self.effects:
             unit = f" ({esc(est.unit)})" if est.unit else ""
@@ -473,7 +473,7 @@ class WijkReport:
         if not self.results:
             return Html(_p("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
                            "taak in deze wijk."))
-        from .plots import plot_actors, plot_waterfall, plot_yearly
+        from mkba.base.plots import plot_actors, plot_waterfall, plot_yearly
 
         rows = pd.DataFrame([{
             "taak": r.task_id, "naam": r.name, "variant": variant_label(r.variant),
@@ -531,7 +531,7 @@ class WijkReport:
         if not self.uncertainty:
             return Html(_p("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
                            "wijk."))
-        from .plots import plot_monte_carlo, plot_tornado, plot_variants
+        from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
 
         out = [_p("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
                   "variëren we eerst één voor één (de balken: de NCW bij de lage en de hoge "
@@ -648,8 +648,8 @@ class WijkReport:
 
     @functools.cached_property
     def process(self) -> dict:
-        """Criteria, coalition per task and survey of this wijk's tasks (:mod:`mkba.process`)."""
-        from .process import coalition, criteria_status, survey_results
+        """Criteria, coalition per task and survey of this wijk's tasks (:mod:`mkba.evidence.process`)."""
+        from mkba.evidence.process import coalition, criteria_status, survey_results
 
         empty = {"criteria": pd.DataFrame(), "coalition": {}, "survey": pd.DataFrame()}
         if self.case is None or self.tasks.empty:
@@ -659,7 +659,7 @@ class WijkReport:
         crit = self.case.criteria[self.case.criteria["taak_id"].isin(mine)]
         kwb = None
         if len(crit):
-            from .cbs import load_kwb
+            from mkba.evidence.cbs import load_kwb
 
             kwb = load_kwb()
         criteria = pd.concat([criteria_status(self.case, kwb, threshold, task_id=t)
@@ -671,7 +671,7 @@ class WijkReport:
                 "survey": survey}
 
     def _criteria_page_one(self) -> list[str]:
-        from .process import criteria_sentence
+        from mkba.evidence.process import criteria_sentence
 
         crit = self.process["criteria"]
         if crit.empty:
@@ -682,8 +682,8 @@ class WijkReport:
     @_drawn
     def section_process(self) -> Html:
         """'Hoe gaat het samenwerken?': criteria by kind, the coalition, the survey."""
-        from .plots import plot_coalition, plot_survey
-        from .process import CHANGE_METHOD, KIND_LABELS
+        from mkba.base.plots import plot_coalition, plot_survey
+        from mkba.evidence.process import CHANGE_METHOD, KIND_LABELS
 
         p = self.process
         threshold = self.parameters.get("threshold", 10)
@@ -776,8 +776,8 @@ class WijkReport:
         """The wijk's buurtbudget over the years: received, spent, saved ('' without one)."""
         if self.case is None:
             return Html("")
-        from .plots import plot_buurtbudget
-        from .process import buurtbudget_balance
+        from mkba.base.plots import plot_buurtbudget
+        from mkba.evidence.process import buurtbudget_balance
 
         b = buurtbudget_balance(self.case, self.wijk_code)
         if b.empty:
@@ -1121,7 +1121,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     params = {k: getattr(settings.resolved(), k) for k in (
         "discount_rate", "price_year", "base_year", "horizon", "threshold",
         "volunteer_valuation")}
-    from .cbs import load_kwb, region_names
+    from mkba.evidence.cbs import load_kwb, region_names
 
     kwb = load_kwb()
     name = region_names(kwb).get(wijk_code, wijk_code)
@@ -1133,10 +1133,10 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     uncertainty: dict = {}
     variants: dict = {}
     if case_path:
-        from .indicators import target_attainment
-        from .io import read_case
-        from .pipeline import run
-        from .uncertainty import compare_variants
+        from mkba.evidence.indicators import target_attainment
+        from mkba.case.io import read_case
+        from mkba.analysis.pipeline import run
+        from mkba.uncertainty import compare_variants
 
         case = read_case(case_path)
         tasks = case.taken[case.taken["wijk_code"] == wijk_code]
@@ -1160,12 +1160,12 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
             notes += [str(w) for w in case.warnings]
     price = params["price_year"]
     if not price:
-        from .prices import cpi_series
+        from mkba.base.prices import cpi_series
 
         price = int(cpi_series().index.max())
     profile = None
     try:
-        from .indicators import wijk_profile
+        from mkba.evidence.indicators import wijk_profile
 
         others = set(case.taken["wijk_code"]) - {wijk_code} if case is not None else set()
         profile = wijk_profile(wijk_code, kwb=kwb, threshold=threshold, exclude=others,
@@ -1180,7 +1180,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
 
 def _effects(case, wijk_code, targets, kwb) -> list:
     """Effect estimates for the indicators of this wijk's targets and effect lines."""
-    from .counterfactual import effect_for_case
+    from mkba.evidence.counterfactual import effect_for_case
 
     indicators = list(dict.fromkeys(
         list(targets["indicator"]) if len(targets) else []))

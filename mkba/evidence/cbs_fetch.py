@@ -4,7 +4,7 @@
 table id in :data:`CATALOGUE`, asks the CBS OData feed for the table's ``DataProperties``
 (keys, Dutch titles, units), the rows of the gemeente (filtered on the server) and the names of
 its wijken and buurten, and writes one tidy long CSV per year to :func:`fetched_dir` (default
-``data/cbs_opgehaald``, or ``MKBA_CBS_DIR``). :func:`mkba.cbs.load_kwb` reads that folder next
+``data/cbs_opgehaald``, or ``MKBA_CBS_DIR``). :func:`mkba.evidence.cbs.load_kwb` reads that folder next
 to the shipped ``data/cbs``.
 
 Client. A small HTTP client (httpx) on the endpoints the official ``cbsodata`` package uses
@@ -40,8 +40,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .cbs import COLUMNS, _gemeente_code, _numeric, _region_type, _stem
-from .errors import CaseError, Problem
+from mkba.evidence.cbs import COLUMNS, _gemeente_code, _numeric, _region_type, _stem
+from mkba.base.errors import CaseError, Problem
 
 __all__ = ["CATALOGUE", "KwbTable", "FetchError", "FetchResult", "fetch_kwb", "fetched_dir",
            "read_fetched", "harmonise", "boundary_changes", "read_boundary_mapping",
@@ -63,7 +63,7 @@ SLEEP = time.sleep
 QUALITY = "cbs_api"
 
 
-from .cbs_tables import CATALOGUE, KwbTable, fetched_dir  # noqa: E402, F401  (light)
+from mkba.evidence.cbs_tables import CATALOGUE, KwbTable, fetched_dir  # noqa: E402, F401  (light)
 
 _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
 _GEMEENTE = re.compile(r"^GM\d{4}$")
@@ -72,7 +72,7 @@ _META_STEMS = {"ID", "WijkenEnBuurten", "Gemeentenaam", "SoortRegio", "Codering"
                "IndelingswijzigingWijkenEnBuurten", "IndelingswijzigingGemeenteWijkBuurt",
                "MeestVoorkomendePostcode", "Dekkingspercentage"}
 _INDELING = ("IndelingswijzigingWijkenEnBuurten", "IndelingswijzigingGemeenteWijkBuurt")
-#: Columns of a fetched file: the long format of :mod:`mkba.cbs` plus provenance.
+#: Columns of a fetched file: the long format of :mod:`mkba.evidence.cbs` plus provenance.
 FETCHED_COLUMNS = [*COLUMNS, "label", "original_key", "cbs_table", "indelingswijziging",
                    "downloaded_at", "query"]
 
@@ -478,7 +478,7 @@ def boundary_changes(kwb: pd.DataFrame, gemeente_code: str,
 
     Examples
     --------
-    >>> from mkba.cbs import load_kwb
+    >>> from mkba.evidence.cbs import load_kwb
     >>> ch = boundary_changes(load_kwb(), "GM0363")   # Amsterdam renumbered in 2022
     >>> ch.groupby(["year_from", "year_to", "change"]).size().to_dict()
     {(2021, 2023, 'nieuw'): 110, (2021, 2023, 'verdwenen'): 99}
@@ -586,7 +586,7 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
 
     Returns only the new rows (quality ``omgezet_indeling``); concatenate them with ``kwb``.
     """
-    from .indicators import AVERAGES_IN_AANTAL
+    from mkba.evidence.indicators import AVERAGES_IN_AANTAL
 
     old_codes = set(mapping["oud_code"])
     sub = kwb[kwb["region_code"].isin(old_codes)]
@@ -638,7 +638,7 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
 def apply_fetch_mapping(gemeente_code: str, mapping_path, out_dir=None) -> Path:
     """Apply a user's mapping table to the gemeente's figures (fetched and shipped) and write
     the converted series to ``kwb_<GM>_omgezet.csv`` in ``out_dir`` (atomically)."""
-    from .cbs import load_kwb
+    from mkba.evidence.cbs import load_kwb
 
     out = Path(out_dir) if out_dir is not None else fetched_dir()
     mapping = read_boundary_mapping(mapping_path)

@@ -75,9 +75,9 @@ import pandas as pd
 # the module itself, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
 from statsmodels.formula.api import ols
 
-from .assumptions import ASSUMPTIONS, SMALL_NUMBER_THRESHOLD
-from .errors import CaseError
-from .formatting import fmt_number
+from mkba.base.assumptions import ASSUMPTIONS, SMALL_NUMBER_THRESHOLD
+from mkba.base.errors import CaseError
+from mkba.base.formatting import fmt_number
 
 __all__ = ["EffectEstimate", "estimate_effect", "effect_for_case", "indicator_panel",
            "quantities_from_estimates", "select_comparisons", "rank_test",
@@ -182,7 +182,7 @@ class EffectEstimate:
         }
 
     def to_json(self, **kwargs) -> str:
-        from .jsonout import dumps
+        from mkba.base.jsonout import dumps
 
         return dumps(self.to_dict(), **kwargs)
 
@@ -268,7 +268,7 @@ class EffectEstimate:
         return pd.DataFrame(rows, columns=["Onderdeel", "Waarde"]).set_index("Onderdeel")
 
     def plot(self, ax=None, **kwargs):
-        from .plots import plot_effect
+        from mkba.base.plots import plot_effect
 
         return plot_effect(self, ax=ax, **kwargs)
 
@@ -311,7 +311,7 @@ def indicator_label(indicator: str, case=None) -> str:
             return str(own.iloc[0])
     if indicator in READABLE_LABELS:
         return READABLE_LABELS[indicator]
-    from .cbs import indicator_labels
+    from mkba.evidence.cbs import indicator_labels
 
     return indicator_labels().get(indicator) or _readable(indicator)
 
@@ -324,7 +324,7 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
 
     With ``measure="profiel"`` (default) in the unit of the wijk profile: a CBS count of persons
     per 1.000 inwoners, a count of households as % of the households (as
-    :func:`mkba.indicators.wijk_profile`); with ``measure="waarde"`` the value as published.
+    :func:`mkba.evidence.indicators.wijk_profile`); with ``measure="waarde"`` the value as published.
     Counts below the small-number threshold are set to missing (never used or shown).
     ``attrs["unit"]`` holds the unit (metingen: column ``eenheid``) and ``attrs["label"]`` the
     Dutch name (:func:`indicator_label`).
@@ -352,10 +352,10 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
         wide.attrs = {"unit": unit, "label": indicator_label(indicator, case)}
         return wide
     if kwb is None:
-        from .cbs import load_kwb
+        from mkba.evidence.cbs import load_kwb
 
         kwb = load_kwb()
-    from .indicators import BASES, _is_count, _measures, _units_of
+    from mkba.evidence.indicators import BASES, _is_count, _measures, _units_of
 
     sub = kwb[kwb["indicator"] == indicator]
     if sub.empty:
@@ -971,7 +971,7 @@ def effect_for_case(case, indicator: str, *, wijk: str | None = None,
     (CBS) come with the estimate for the report and the table.
     """
     if kwb is None:
-        from .cbs import load_kwb
+        from mkba.evidence.cbs import load_kwb
 
         kwb = load_kwb()
     panel = indicator_panel(indicator, kwb=kwb, case=case, measure=measure)
@@ -986,7 +986,7 @@ def effect_for_case(case, indicator: str, *, wijk: str | None = None,
         treated = starts
     exclude = set(starts) - set(treated)
     est = estimate_effect(panel, treated, indicator=indicator, exclude=exclude, **kwargs)
-    from .cbs import region_names
+    from mkba.evidence.cbs import region_names
 
     names = region_names(kwb)
     wanted = [*(w for w, _ in est.treated), *est.comparison_wijken]
@@ -1000,7 +1000,7 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     (``measure="waarde"``: persons, not per 1.000 inwoners), in the task's wijk from its
     startjaar, in the direction of improvement: sign-flipped when the line's ``richting`` (or,
     when empty, the indicator's known direction in
-    :data:`mkba.assumptions.INDICATOR_DIRECTIONS`) is ``lager``. Whether a ``doelen`` row
+    :data:`mkba.base.assumptions.INDICATOR_DIRECTIONS`) is ``lager``. Whether a ``doelen`` row
     exists does not matter: two tasks with the same indicator get the same sign convention.
     The estimate is already net of what would have happened anyway, so such a line has no
     deadweight (checked when the case is read). ``hoeveelheid_laag``/``hoeveelheid_hoog`` get
@@ -1015,10 +1015,10 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     todo = e["hoeveelheid"].isna() & e["indicator"].notna() & ~e["pm"]
     if not todo.any():
         return case, []
-    from .errors import Problem
+    from mkba.base.errors import Problem
 
     taken = case.taken.set_index("taak_id")
-    from .assumptions import INDICATOR_DIRECTIONS
+    from mkba.base.assumptions import INDICATOR_DIRECTIONS
 
     e = e.copy()
     used, problems = [], []

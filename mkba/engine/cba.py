@@ -16,7 +16,7 @@ Semantics (so that any analyst can recompute a figure by hand):
    ``overdracht_van``: it shows per actor and nets to zero for society.
 6. **PM posts.** A line with ``pm = ja`` is not priced; it is listed with its ``pm_score``.
 7. **Discounting** to base year ``B`` (default ``startjaar``): ``(1 + r) ** −(t − B)``; see
-   :mod:`mkba.prices` for the sign convention.
+   :mod:`mkba.base.prices` for the sign convention.
 8. **Variants.** A line with an empty ``variant`` belongs to every variant of its task; a task
    without named variants has one variant, ``project``.
 9. **Optimism bias** applies to forecast years (from ``peiljaar``) only and makes every line
@@ -44,10 +44,10 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, IRR_MIN_INVESTMENT_SHARE
-from .errors import CaseError
-from .financing import CONTRIBUTIONS
-from .flows import (
+from mkba.base.assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, IRR_MIN_INVESTMENT_SHARE
+from mkba.base.errors import CaseError
+from mkba.case.financing import CONTRIBUTIONS
+from mkba.engine.flows import (
     COST,
     Keys,
     _kengetal,
@@ -56,11 +56,11 @@ from .flows import (
     line_keys,
     volunteer_settings,
 )
-from .formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
-from .io import Case
-from .jsonout import dumps, none_if_missing
-from .prices import cpi_series, derived_cpi_years, discount_factors
-from .schema import BUURTBUDGET, MUNICIPALITY
+from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
+from mkba.case.io import Case
+from mkba.base.jsonout import dumps, none_if_missing
+from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
+from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
 
 __all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year",
            "default_peiljaar", "investment_phase"]
@@ -200,7 +200,7 @@ def default_peiljaar() -> int:
 # result objects
 
 
-_none_if_nan = none_if_missing  # the one NaN → null helper (mkba.jsonout)
+_none_if_nan = none_if_missing  # the one NaN → null helper (mkba.base.jsonout)
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -452,7 +452,7 @@ class Evaluation:
         Examples
         --------
         >>> from mkba import read_case
-        >>> from mkba.assumptions import DATA_DIR
+        >>> from mkba.base.assumptions import DATA_DIR
         >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"), base_year=2018)
         >>> t = ev.total({"T2": "maatschappelijk_aanbesteden"})
         >>> t["base_year"], sorted(t["tasks"])
@@ -646,7 +646,7 @@ def _financing_dict(df: pd.DataFrame) -> dict:
     as the municipality's contribution.
     """
     # a buurtbudget is municipal money that residents decide about: it counts as the
-    # municipality's contribution whatever bron says, never as others' money (mkba.process)
+    # municipality's contribution whatever bron says, never as others' money (mkba.evidence.process)
     is_budget = (df["soort"] == BUURTBUDGET).to_numpy()
     is_municipal = (df["bron"].str.casefold() == MUNICIPALITY).to_numpy() | is_budget
     contribution = df["soort"].isin(CONTRIBUTIONS).to_numpy() | is_budget
@@ -692,8 +692,8 @@ class _Settings:
 
 
 def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Settings:
-    """The ranges of :class:`mkba.settings.Settings` (one home), plus the CPI years."""
-    from .settings import Settings
+    """The ranges of :class:`mkba.base.settings.Settings` (one home), plus the CPI years."""
+    from mkba.base.settings import Settings
 
     problems = [p.message for p in Settings(discount_rate=discount_rate, price_year=price_year,
                                             base_year=base_year, horizon=horizon).problems()]
@@ -949,7 +949,7 @@ def evaluate(
     applies to forecast years only and moves every line towards "worse": a cost × (1 + o), a
     negative cost × (1 − o), a benefit × (1 − o), a disbenefit × (1 + o).
     See the module docstring for the exact formulas. The computation is vectorised over
-    line-years (:mod:`mkba.flows`); the only per-task loop computes the IRR and payback year.
+    line-years (:mod:`mkba.engine.flows`); the only per-task loop computes the IRR and payback year.
 
     References
     ----------
@@ -958,7 +958,7 @@ def evaluate(
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"), discount_rate=0.0225)
     >>> ev.parameters["price_year"]
     2024

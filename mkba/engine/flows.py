@@ -6,7 +6,7 @@ price year (costs positive as costs, benefits positive as benefits; a transfer a
 + for the gaining actor and − for the losing one). ``key`` numbers the (task, variant) pairs of
 :class:`Keys`. Everything is vectorised over lines and line-years; strings are factorised once.
 
-The formulas are those of :mod:`mkba.cba` (module docstring).
+The formulas are those of :mod:`mkba.engine.cba` (module docstring).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .io import Case
-from .prices import index_factor
+from mkba.case.io import Case
+from mkba.base.prices import index_factor
 
 __all__ = ["COST", "BENEFIT", "TRANSFER", "Keys", "build_keys", "cash_flows", "line_keys",
            "line_factors", "price_factors", "optimism_factor", "VOLUNTEER_METHODS"]
@@ -124,10 +124,10 @@ def _warn_once(warnings, lines, rows, ks, keys, mask, message) -> None:
         warnings.setdefault(task, []).append(message(rec, start, end))
 
 
-#: Valuation methods of a volunteer hour (see ``mkba.assumptions``, "volunteer_valuation").
+#: Valuation methods of a volunteer hour (see ``mkba.base.assumptions``, "volunteer_valuation").
 #: Default kengetal codes: market price of the service, forgone wage (opportunity cost).
-#: (Defined once in mkba.assumptions, where the settings read them too.)
-from .assumptions import MARKET_VALUE_CODE, VOLUNTEER_METHODS, WAGE_CODE  # noqa: E402
+#: (Defined once in mkba.base.assumptions, where the settings read them too.)
+from mkba.base.assumptions import MARKET_VALUE_CODE, VOLUNTEER_METHODS, WAGE_CODE  # noqa: E402
 
 
 def available_methods(kengetallen: pd.DataFrame, market_value_code: str = MARKET_VALUE_CODE,
@@ -158,7 +158,7 @@ def volunteer_settings(volunteer=None) -> dict:
         volunteer = {"method": volunteer[0], "market_value_code": volunteer[1]}
     out.update({k: v for k, v in (volunteer or {}).items() if v is not None})
     if out["method"] not in VOLUNTEER_METHODS:
-        from .errors import CaseError
+        from mkba.base.errors import CaseError
 
         raise CaseError(f"waardering vrijwilligersuren '{out['method']}': kies uit "
                         + ", ".join(VOLUNTEER_METHODS))
@@ -169,7 +169,7 @@ def _kengetal(kengetallen, code, price_year, cpi, what) -> tuple[float, float]:
     """(value in its own price year, CPI factor to P) of one kengetal; a Dutch error if absent."""
     row = kengetallen[kengetallen["code"] == code]
     if row.empty:
-        from .errors import CaseError
+        from mkba.base.errors import CaseError
 
         raise CaseError(f"{what}: kengetal '{code}' ontbreekt in kengetallen")
     return (float(row["waarde"].iloc[0]),

@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .assumptions import DATA_DIR
-from .errors import CaseError
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.errors import CaseError
 
 __all__ = ["cpi_series", "index_factor", "discount_factors", "derived_cpi_years"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .cba import Evaluation, MkbaResult
-from .formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+from mkba.engine.cba import Evaluation, MkbaResult
+from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 
 __all__ = ["evaluation_text", "result_text", "effect_text"]
 
@@ -118,7 +118,7 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
 
 def _total_line(ev: Evaluation) -> str:
     """The total over tasks, or why there is none."""
-    from .errors import CaseError
+    from mkba.base.errors import CaseError
 
     try:
         t = ev.total()

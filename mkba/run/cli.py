@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import CaseError
+from mkba.base.errors import CaseError
 
 __all__ = ["main", "build_parser"]
 
@@ -74,10 +74,10 @@ MAX_DRAWS = 1_000_000
 
 
 def _add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
-    """The options that make a :class:`mkba.settings.Settings` — the same for evaluate, report
+    """The options that make a :class:`mkba.base.settings.Settings` — the same for evaluate, report
     and batch. Every default is None ("not chosen"): the scenario's value, else the default;
     a value given here always beats the scenario's."""
-    from .assumptions import SMALL_NUMBER_THRESHOLD, VOLUNTEER_METHODS
+    from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD, VOLUNTEER_METHODS
 
     p.add_argument("--discount-rate", type=float, default=None, metavar="R",
                    help="reële discontovoet als fractie (standaard: die van het scenario, "
@@ -116,11 +116,11 @@ def _add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
 
 def _settings(args):
     """The command line's settings, checked — and the scenario file too, before any work."""
-    from .settings import Settings
+    from mkba.base.settings import Settings
 
     settings = Settings.from_args(args).validate()
     if settings.scenario:
-        from .uncertainty import load_scenario
+        from mkba.uncertainty import load_scenario
 
         load_scenario(settings.scenario)
     return settings
@@ -131,7 +131,7 @@ def _report_parameters(args) -> dict:
 
 
 def _add_cbs_parser(sub) -> None:
-    from .cbs_tables import CATALOGUE
+    from mkba.evidence.cbs_tables import CATALOGUE
 
     years = ", ".join(f"{t.year} {t.table_id}" for t in CATALOGUE.values())
     p = sub.add_parser("cbs", help="haal CBS-wijkcijfers en -kaarten op",
@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_validate(args) -> int:
-    from .io import read_case
+    from mkba.case.io import read_case
 
     case = read_case(args.case)
     for w in case.warnings:
@@ -319,15 +319,15 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from .jsonout import dumps
-    from .pipeline import run
+    from mkba.base.jsonout import dumps
+    from mkba.analysis.pipeline import run
 
     result = run(args.case, _settings(args), task=args.task)
     if args.format == "json":
         # compact: the pure-Python encoder that indent= needs takes seconds on large cases
         print(_json_printable(dumps(result.to_dict())))
     else:
-        from .console import evaluation_text
+        from mkba.report.console import evaluation_text
 
         print(_printable(evaluation_text(result.evaluation, result.uncertainty,
                                          result.scenario)))
@@ -335,8 +335,8 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_effect(args) -> int:
-    from .counterfactual import effect_for_case
-    from .io import read_case
+    from mkba.evidence.counterfactual import effect_for_case
+    from mkba.case.io import read_case
 
     est = effect_for_case(read_case(args.case), args.indicator, wijk=args.wijk,
                           start_year=args.start_year, n_comparisons=args.comparisons,
@@ -344,15 +344,15 @@ def _cmd_effect(args) -> int:
     if args.format == "json":
         print(_json_printable(est.to_json(indent=2)))
     else:
-        from .console import effect_text
+        from mkba.report.console import effect_text
 
         print(_printable(effect_text(est)))
     return EXIT_OK
 
 
 def _cmd_report(args) -> int:
-    from .io import read_case
-    from .render import check_wijk_code, render_report, report_parameters
+    from mkba.case.io import read_case
+    from mkba.report.render import check_wijk_code, render_report, report_parameters
 
     # everything that can be checked is checked before anything is created
     check_wijk_code(args.wijk)
@@ -372,7 +372,7 @@ def _cmd_report(args) -> int:
         raise
     print(f"Rapport: {out.html}")
     if args.pdf:
-        from .pdf import print_pdf
+        from mkba.report.pdf import print_pdf
 
         print(f"PDF: {print_pdf(out.html)}")
     print(f"Notebook (ter controle): {out.notebook}")
@@ -407,7 +407,7 @@ def _remove_if_empty(path: Path) -> None:
 
 
 def _cmd_batch(args) -> int:
-    from .batch import batch
+    from mkba.run.batch import batch
 
     if not args.case and not args.all_wijken:
         raise CaseError("geef een casus op, of --all-wijken voor alleen wijkprofielen")
@@ -430,7 +430,7 @@ def _cmd_batch(args) -> int:
 
 def _batch_pdfs(result) -> None:
     """A PDF next to every report of the batch that has none or an older one."""
-    from .pdf import print_pdf
+    from mkba.report.pdf import print_pdf
 
     made = 0
     for r in result.records:
@@ -445,7 +445,7 @@ def _batch_pdfs(result) -> None:
 
 
 def _cmd_template(args) -> int:
-    from .io import write_template
+    from mkba.case.io import write_template
 
     path = Path(args.file)
     if path.suffix.lower() != ".xlsx":
@@ -463,7 +463,7 @@ def _cmd_template(args) -> int:
 def _cmd_sessie(args) -> int:
     import tempfile
 
-    from .jupyter import session_app, session_notebook
+    from mkba.run.jupyter import session_app, session_notebook
 
     if args.draws < 0:
         raise CaseError(f"--draws {args.draws} moet ≥ 0 zijn")
@@ -491,7 +491,7 @@ def _cmd_cbs(args) -> int:
         print("mkba cbs: geef een opdracht, bijv. mkba cbs ophalen --gemeente GM0114 "
               "(mkba cbs ophalen --help)", file=sys.stderr)
         return EXIT_INVALID
-    from .cbs_fetch import FetchError
+    from mkba.evidence.cbs_fetch import FetchError
 
     try:
         return _cbs_fetch(args)
@@ -507,8 +507,8 @@ def _cbs_boundaries(args) -> int:
     if not re.match(r"^GM\d{4}$", args.gemeente):
         raise CaseError(f"--gemeente: '{args.gemeente}' is geen CBS-gemeentecode (GM + 4 "
                         "cijfers, bijv. GM0363)")
-    from .cbs import load_kwb
-    from .cbs_fetch import boundary_changes, describe_changes
+    from mkba.evidence.cbs import load_kwb
+    from mkba.evidence.cbs_fetch import boundary_changes, describe_changes
 
     kind = "Buurt" if args.niveau == "buurt" else "Wijk"
     kwb = load_kwb()
@@ -525,7 +525,7 @@ def _cbs_boundaries(args) -> int:
 
 
 def _cbs_fetch(args) -> int:
-    from .cbs_fetch import apply_fetch_mapping, fetch_kwb, fetched_dir, parse_years
+    from mkba.evidence.cbs_fetch import apply_fetch_mapping, fetch_kwb, fetched_dir, parse_years
 
     tables = {}
     for item in args.tabel:
@@ -550,7 +550,7 @@ def _cbs_fetch(args) -> int:
         path = apply_fetch_mapping(args.gemeente, args.indeling, out)
         print(f"omgezet naar de nieuwe indeling: {path}")
     if args.kaart:
-        from .maps import fetch_map
+        from mkba.report.maps import fetch_map
 
         path = fetch_map(args.gemeente, niveau=args.niveau, out_dir=out,
                          years=years, refresh=args.vernieuw)
@@ -646,7 +646,7 @@ class _UserFacingErrors:
 
         if exc is None or isinstance(exc, SystemExit):
             return False
-        from .batch import BatchInterrupted
+        from mkba.run.batch import BatchInterrupted
 
         debug = bool(os.environ.get("MKBA_DEBUG"))
         if debug:

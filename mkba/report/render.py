@@ -8,7 +8,7 @@ pays the kernel start and the imports once per worker, not once per report.
 
 This module only imports the standard library at import time: a batch worker process needs it
 at once (to start its kernel) and never needs pandas itself; the report's computation runs in
-the kernel (:mod:`mkba.reports`).
+the kernel (:mod:`mkba.report.reports`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
-from .errors import CaseError
+from mkba.base.assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
+from mkba.base.errors import CaseError
 
 __all__ = ["KernelRunner", "render_report", "export_html", "atomic_write", "report_parameters",
            "check_wijk_code", "esc", "ReportOutput", "WARM_UP", "RESET_CODE", "HEADLINE_MIME",
@@ -38,8 +38,8 @@ HEADLINE_MIME = "application/vnd.mkba.kop+json"
 #: What a worker's kernel loads before its first report (modules stay loaded across resets).
 #: Output caching is switched off: a long-lived kernel would otherwise keep every report's
 #: output in Out/_N.
-WARM_UP = ("import mkba.reports, mkba.cba, mkba.indicators, mkba.counterfactual, mkba.plots\n"
-           "import matplotlib.pyplot\nimport mkba.cbs\nmkba.cbs.load_kwb()\n"
+WARM_UP = ("import mkba.report.reports, mkba.engine.cba, mkba.evidence.indicators, mkba.evidence.counterfactual, mkba.base.plots\n"
+           "import matplotlib.pyplot\nimport mkba.evidence.cbs\nmkba.evidence.cbs.load_kwb()\n"
            "get_ipython().displayhook.do_full_cache = False\n")
 #: Run before every report in a reused kernel: delete what earlier reports defined and go to
 #: the report's folder. (IPython's ``%reset -f`` does the same but also runs two full garbage
@@ -71,8 +71,8 @@ def esc(value) -> str:
 def report_parameters(settings=None, **parameters) -> dict:
     """Check the report parameters and return them as plain values for papermill.
 
-    Either a :class:`mkba.settings.Settings` or its report parameters by name
-    (:meth:`~mkba.settings.Settings.to_report_parameters`); ``None`` means: not chosen (the
+    Either a :class:`mkba.base.settings.Settings` or its report parameters by name
+    (:meth:`~mkba.base.settings.Settings.to_report_parameters`); ``None`` means: not chosen (the
     scenario's value, else the default).
 
     Examples
@@ -84,9 +84,9 @@ def report_parameters(settings=None, **parameters) -> dict:
     >>> report_parameters(horizon=-1)
     Traceback (most recent call last):
     ...
-    mkba.errors.CaseError: instellingen: horizon -1 moet tussen 1 en 200 jaar liggen
+    mkba.base.errors.CaseError: instellingen: horizon -1 moet tussen 1 en 200 jaar liggen
     """
-    from .settings import Settings
+    from mkba.base.settings import Settings
 
     if settings is None:
         settings = Settings.from_report_parameters(**parameters)
@@ -105,7 +105,7 @@ def check_wijk_code(wijk_code) -> str:
     >>> check_wijk_code("WK0363; import os")
     Traceback (most recent call last):
     ...
-    mkba.errors.CaseError: invoer: 'WK0363; import os' is geen CBS-code van een wijk ...
+    mkba.base.errors.CaseError: invoer: 'WK0363; import os' is geen CBS-code van een wijk ...
     """
     if not isinstance(wijk_code, str) or not re.fullmatch(WIJK_CODE_PATTERN, wijk_code):
         raise CaseError(f"{wijk_code!r} is geen CBS-code van een wijk (WKxxxxxx) of buurt "

@@ -1,6 +1,6 @@
 """The settings of one analysis — built once, checked once, passed on unchanged.
 
-Every path (``mkba evaluate``, ``report``, ``batch``, :func:`mkba.pipeline.run`, the wijk
+Every path (``mkba evaluate``, ``report``, ``batch``, :func:`mkba.analysis.pipeline.run`, the wijk
 report's notebook, the evaluation session) builds one :class:`Settings` and passes it on.
 A field left at ``None`` means *not chosen*: a scenario file may fill it, and what is still
 ``None`` after that takes the default below. ``None`` is the only spelling of "default": never
@@ -21,7 +21,7 @@ import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from .assumptions import (
+from mkba.base.assumptions import (
     DISCOUNT_RATE,
     DISCOUNT_RATE_RANGE,
     MAX_AMOUNT,
@@ -32,7 +32,7 @@ from .assumptions import (
     YEAR_MAX,
     YEAR_MIN,
 )
-from .errors import CaseError, Problem
+from mkba.base.errors import CaseError, Problem
 
 __all__ = ["Settings", "check_scenario_value", "SCENARIO_PARAMETERS"]
 
@@ -40,7 +40,7 @@ __all__ = ["Settings", "check_scenario_value", "SCENARIO_PARAMETERS"]
 SCENARIO_PARAMETERS = ("discount_rate", "volunteer_valuation", "market_value_code", "wage_code",
                        "volunteer_benefit_code")
 #: The defaults of the settings whose default does not depend on the case.
-#: (The kengetal codes stay None: mkba.flows fills in MARKET_VALUE_CODE and WAGE_CODE.)
+#: (The kengetal codes stay None: mkba.engine.flows fills in MARKET_VALUE_CODE and WAGE_CODE.)
 DEFAULTS = {"discount_rate": DISCOUNT_RATE, "volunteer_valuation": VOLUNTEER_VALUATION}
 #: Settings that go into :func:`mkba.evaluate` (and :class:`mkba.uncertainty.Model`).
 EVALUATION_FIELDS = ("discount_rate", "price_year", "base_year", "horizon",
@@ -128,7 +128,7 @@ class Settings:
     >>> Settings(base_year=99999).validate()
     Traceback (most recent call last):
     ...
-    mkba.errors.CaseError: instellingen: basisjaar 99999 moet tussen 1900 en 2100 liggen
+    mkba.base.errors.CaseError: instellingen: basisjaar 99999 moet tussen 1900 en 2100 liggen
     """
 
     discount_rate: float | None = None
@@ -263,7 +263,7 @@ class Settings:
 
 def check_scenario_value(kind: str, value) -> str | None:
     """The Dutch problem with one value of a scenario (by the parameter's kind, as
-    :func:`mkba.schema.parse_parameter` gives it), or None.
+    :func:`mkba.case.schema.parse_parameter` gives it), or None.
 
     Examples
     --------

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import CaseError
+from mkba.base.errors import CaseError
 
 __all__ = ["find_chromium", "print_pdf"]
 
@@ -41,7 +41,7 @@ def print_pdf(html_path, pdf_path=None, *, timeout: float = 120) -> Path:
     """Print an HTML report to PDF (A4, as its ``@page`` rule says) next to it.
 
     The PDF is written to a temporary file and renamed, so nobody sees half a PDF. Raises
-    :class:`~mkba.errors.CaseError` (a Dutch message) when no Chromium is installed or when
+    :class:`~mkba.base.errors.CaseError` (a Dutch message) when no Chromium is installed or when
     printing fails.
     """
     html_path = Path(html_path).resolve()

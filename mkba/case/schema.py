@@ -1,6 +1,6 @@
 """The input tables of a case: columns, types, allowed values — in one place.
 
-Everything that knows about the input format reads it from here: the reader (:mod:`mkba.io`),
+Everything that knows about the input format reads it from here: the reader (:mod:`mkba.case.io`),
 the value checks (built as pandera schemas by :func:`pandera_schema`), the cross-table checks
 (:func:`check_case`), the Excel template and the README's column reference.
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from .assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN, YEAR_MAX, YEAR_MIN
-from .errors import Problem
+from mkba.base.assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN, YEAR_MAX, YEAR_MIN
+from mkba.base.errors import Problem
 
 __all__ = [
     "ColumnSpec",
@@ -482,7 +482,7 @@ def _value_checks(spec: ColumnSpec) -> list[pa.Check]:
 def pandera_schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema that checks the values of a parsed table.
 
-    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.io`; this schema then
+    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.case.io`; this schema then
     checks ranges, allowed values, code patterns, required values and uniqueness. Every
     check carries its Dutch message as ``error``.
 
@@ -760,7 +760,7 @@ def _check_buurtbudget(tables, files) -> list[Problem]:
     f = f[f["taak_id"].isin(wijk.index)]
     if f.empty:
         return []
-    from .formatting import fmt_eur
+    from mkba.base.formatting import fmt_eur
 
     f = f.assign(_wijk=f["taak_id"].map(wijk), _spent=f["besteed"].fillna(0.0))
     problems = []

@@ -25,9 +25,9 @@ from pathlib import Path
 
 # Only light imports at module level: a worker process imports this module first and should
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
-from .assumptions import DATA_DIR, REPORT_NOTEBOOK
-from .errors import CaseError, Problem
-from .jsonout import dumps
+from mkba.base.assumptions import DATA_DIR, REPORT_NOTEBOOK
+from mkba.base.errors import CaseError, Problem
+from mkba.base.jsonout import dumps
 
 __all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool", "plan_jobs",
            "run_job", "check_scheduler"]
@@ -56,8 +56,8 @@ def _stamp_files(paths) -> str:
 
 def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) -> str:
     """Fingerprint of everything a report depends on except its parameters."""
-    package = Path(__file__).parent
-    parts = [_hash_files(package.glob("*.py")), _hash_files([notebook]),
+    package = Path(__file__).resolve().parents[1]
+    parts = [_hash_files(package.rglob("*.py")), _hash_files([notebook]),
              _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
              _stamp_files(_fetched_files()),  # `mkba cbs ophalen` output (cbs_tables)
              _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]
@@ -69,7 +69,7 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
 
 
 def _fetched_files():
-    from .cbs_tables import fetched_dir
+    from mkba.evidence.cbs_tables import fetched_dir
 
     folder = fetched_dir()
     return [p for p in folder.glob("*.*") if p.is_file()] if folder.is_dir() else []
@@ -90,18 +90,18 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
               wijken=None, isolate: bool = False, notebook=REPORT_NOTEBOOK,
               **parameters) -> list[Job]:
     """The jobs of a batch: every wijk with a task, or every wijk of the CBS data."""
-    from .errors import CaseError
-    from .render import check_wijk_code, report_parameters
+    from mkba.base.errors import CaseError
+    from mkba.report.render import check_wijk_code, report_parameters
 
     params = report_parameters(**parameters)
     case_path = str(Path(case_path).resolve()) if case_path else ""
     codes: list[str] = []
     if case_path:
-        from .io import read_case
+        from mkba.case.io import read_case
 
         codes = list(dict.fromkeys(read_case(case_path).taken["wijk_code"]))
     if all_wijken:
-        from .cbs import load_kwb
+        from mkba.evidence.cbs import load_kwb
 
         kwb = load_kwb()
         latest = kwb[kwb["region_type"] == "Wijk"]
@@ -121,7 +121,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     # runs must not give some wijken the old and some the new version
     snapshot = out / ".mkba" / f"wijkrapport-{base[:12]}.ipynb"
     if not snapshot.exists():
-        from .render import atomic_write
+        from mkba.report.render import atomic_write
 
         atomic_write(snapshot, Path(notebook).read_text(encoding="utf-8"))
     return [Job(code, case_path, str(out), params,
@@ -138,7 +138,7 @@ _TMP_ROOT: dict = {"path": None}
 def _runner(isolate: bool, threads: int | None = None):
     global _RUNNER
     if _RUNNER is None:
-        from .render import KernelRunner
+        from mkba.report.render import KernelRunner
 
         _RUNNER = KernelRunner(isolate=isolate, threads=threads, tmp_root=_TMP_ROOT["path"])
         atexit.register(_RUNNER.close)
@@ -150,7 +150,7 @@ def _worker_imports() -> None:
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    from .render import _exporter
+    from mkba.report.render import _exporter
 
     _exporter()
 
@@ -169,7 +169,7 @@ def init_worker(isolate: bool = False, threads: int | None = None) -> None:
 
 def run_job(job: Job) -> dict:
     """Render one report (in a worker process); never raises: errors become the record."""
-    from .render import render_report
+    from mkba.report.render import render_report
 
     started = time.perf_counter()
     record = {"wijk_code": job.wijk_code, "key": job.key, "html": f"{job.wijk_code}.html",
@@ -568,7 +568,7 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
     notebook : path
         The report notebook (default ``notebooks/wijkrapport.ipynb``).
     **parameters
-        Report parameters (:meth:`mkba.settings.Settings.to_report_parameters`: discount_rate,
+        Report parameters (:meth:`mkba.base.settings.Settings.to_report_parameters`: discount_rate,
         price_year, base_year, horizon, volunteer_valuation, market_value_code, threshold,
         scenario_path), or ``settings=Settings(...)``.
     """
@@ -721,11 +721,11 @@ def check_scheduler(address: str) -> str:
     >>> check_scheduler("file:///etc/passwd")
     Traceback (most recent call last):
     ...
-    mkba.errors.CaseError: invoer: --scheduler 'file:///etc/passwd' is geen Dask-adres ...
+    mkba.base.errors.CaseError: invoer: --scheduler 'file:///etc/passwd' is geen Dask-adres ...
     """
     import re
 
-    from .errors import CaseError
+    from mkba.base.errors import CaseError
 
     if address == "local" or re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}", address):
         return address
@@ -789,7 +789,7 @@ def _sigterm_stops():
 
 def _sweep_temporary(out: Path) -> None:
     """Remove the temporary files of interrupted writes (``.NAME.XXXX.tmp``, see
-    :func:`mkba.render.atomic_write`); safe because this batch holds the folder's lock."""
+    :func:`mkba.report.render.atomic_write`); safe because this batch holds the folder's lock."""
     for folder in (out, out / ".mkba"):
         for tmp in folder.glob(".*.tmp"):
             try:
@@ -801,10 +801,10 @@ def _sweep_temporary(out: Path) -> None:
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     """Name, inhabitants and MKBA headline per wijk, computed in the parent (for wijken whose
     report failed or did not show its headline), by the rules the report uses."""
-    from .cbs import load_kwb, region_names
-    from .errors import CaseError
-    from .indicators import profile_year
-    from .reports import headline_tasks
+    from mkba.evidence.cbs import load_kwb, region_names
+    from mkba.base.errors import CaseError
+    from mkba.evidence.indicators import profile_year
+    from mkba.report.reports import headline_tasks
 
     kwb = load_kwb()
     names = region_names(kwb)
@@ -821,12 +821,12 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         if value is not None and value >= parameters["threshold"]:  # else suppressed
             heads[code].update(inwoners=float(value), jaar=year)
     if case_path:
-        from .pipeline import run
-        from .settings import Settings
+        from mkba.analysis.pipeline import run
+        from mkba.base.settings import Settings
 
         done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
-        from .process import buurtbudget_summary
+        from mkba.evidence.process import buurtbudget_summary
 
         for code, head in heads.items():
             head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
@@ -878,8 +878,8 @@ wijkcijfers: CBS.</p>
 
 
 def _budget_cell(budget: dict | None) -> str:
-    """The index cell of a wijk's buurtbudget (mkba.process.buurtbudget_summary)."""
-    from .formatting import fmt_eur
+    """The index cell of a wijk's buurtbudget (mkba.evidence.process.buurtbudget_summary)."""
+    from mkba.base.formatting import fmt_eur
 
     if not budget:
         return "–"
@@ -900,8 +900,8 @@ def _write_outputs(out, *args, **kwargs) -> None:
 def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds: float,
                   workers: int, engine: str, status: str, index: bool = True) -> None:
     """Write ``batch.json`` (and ``index.html``) for every wijk the folder holds."""
-    from .formatting import fmt_eur, fmt_number, fmt_ratio
-    from .render import atomic_write, esc
+    from mkba.base.formatting import fmt_eur, fmt_number, fmt_ratio
+    from mkba.report.render import atomic_write, esc
 
     n_failed = sum(r.get("status") == FAILED for r in records)
     n_skipped = sum(r.get("status") == SKIPPED for r in records)
@@ -936,8 +936,8 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     if status == "onderbroken":
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")
-    from .maps import index_map_html  # draws only when a map file exists
-    from .render import nbsp
+    from mkba.report.maps import index_map_html  # draws only when a map file exists
+    from mkba.report.render import nbsp
 
     atomic_write(out / "index.html", INDEX.format(summary=summary, rows=nbsp("\n".join(rows)),
                                                   kaart=index_map_html(records)))
