@@ -69,7 +69,7 @@ def test_importance_equals_spearman_input_by_input():
     import numpy as np
     from scipy.stats import spearmanr
 
-    from mkba.uncertainty import _importance
+    from mkba.uncertainty.montecarlo import _importance
 
     rng = np.random.default_rng(4)
     values = {"a": rng.random(3000), "b": np.round(rng.random(3000), 1),  # many ties

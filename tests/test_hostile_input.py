@@ -341,9 +341,10 @@ def test_monte_carlo_memory_is_bounded_and_chunks_change_nothing(monkeypatch):
     import numpy as np
 
     from mkba import uncertainty
+    from mkba.uncertainty import montecarlo
     case = read_case(EXAMPLE)
     whole = uncertainty.monte_carlo(case, "T1", draws=3000, seed=7)
-    monkeypatch.setattr(uncertainty, "MC_MEMORY_BYTES", 2_000_000)
+    monkeypatch.setattr(montecarlo, "MC_MEMORY_BYTES", 2_000_000)
     tracemalloc.start()
     chunked = uncertainty.monte_carlo(case, "T1", draws=3000, seed=7)
     _, peak = tracemalloc.get_traced_memory()

@@ -46,9 +46,17 @@ import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, IRR_MIN_INVESTMENT_SHARE
 from mkba.base.errors import CaseError
+from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
+from mkba.base.jsonout import dumps, none_if_missing
+from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
 from mkba.case.financing import CONTRIBUTIONS
+from mkba.case.io import Case
+from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
 from mkba.engine.flows import (
+    BENEFIT,
     COST,
+    TRANSFER,
+    FlowKind,
     Keys,
     _kengetal,
     build_keys,
@@ -56,14 +64,10 @@ from mkba.engine.flows import (
     line_keys,
     volunteer_settings,
 )
-from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
-from mkba.case.io import Case
-from mkba.base.jsonout import dumps, none_if_missing
-from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
-from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
 
 __all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year",
-           "default_peiljaar", "investment_phase"]
+           "default_peiljaar", "investment_phase", "check_parameters", "task_frame",
+           "CheckedParameters", "choose_variant"]
 
 _TOL = 1e-6  # euros: below this a cumulative flow counts as zero
 
@@ -282,13 +286,13 @@ class MkbaResult:
         (positive or negative), in present value; transfers are left out (they net to zero).
         The steps sum to the NPV."""
         f = self._cashflows
-        f = f[f["kind"] != "overdracht"]
-        steps = (f.assign(pv=f["pv"].where(f["kind"] != "kosten", -f["pv"]))
+        f = f[f["kind"] != TRANSFER]
+        steps = (f.assign(pv=f["pv"].where(f["kind"] != COST, -f["pv"]))
                  .groupby(["kind", "item"], observed=True, sort=False)["pv"].sum().reset_index())
         steps["kind"] = steps["kind"].astype(str)
-        steps = steps.sort_values(["kind", "pv"], key=lambda c: c.map({"kosten": 0, "baten": 1})
+        steps = steps.sort_values(["kind", "pv"], key=lambda c: c.map({COST: 0, BENEFIT: 1})
                                   if c.name == "kind" else c, kind="stable")
-        out = pd.DataFrame({"step": [f"{'kosten' if k == 'kosten' else 'baten'}: {i}"
+        out = pd.DataFrame({"step": [f"{COST if k == COST else BENEFIT}: {i}"
                                      for k, i in zip(steps["kind"], steps["item"], strict=True)],
                             "amount": steps["pv"].to_numpy()})
         out["cumulative"] = out["amount"].cumsum()
@@ -684,15 +688,30 @@ def _financing_dict(df: pd.DataFrame) -> dict:
 
 
 @dataclass(frozen=True)
-class _Settings:
+class CheckedParameters:
+    """The evaluation parameters after :func:`check_parameters`: the price year filled in
+    (the last CPI year when not given), base year and horizon ``None`` when not given."""
+
     discount_rate: float
     price_year: int
     base_year: int | None
     horizon: int | None
 
 
-def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Settings:
-    """The ranges of :class:`mkba.base.settings.Settings` (one home), plus the CPI years."""
+def check_parameters(discount_rate, price_year, base_year, horizon,
+                     cpi) -> CheckedParameters:
+    """Check the evaluation parameters: the ranges of :class:`mkba.base.settings.Settings`
+    (one home), plus a price year within the CPI series ``cpi``.
+
+    Raises :class:`~mkba.base.errors.CaseError` (Dutch message) when a value is out of range.
+
+    Examples
+    --------
+    >>> from mkba.base.prices import cpi_series
+    >>> p = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> p.price_year == int(cpi_series().index.max()), p.base_year
+    (True, None)
+    """
     from mkba.base.settings import Settings
 
     problems = [p.message for p in Settings(discount_rate=discount_rate, price_year=price_year,
@@ -705,12 +724,15 @@ def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Se
                         f"({cpi.index.min()}–{cpi.index.max()})")
     if problems:
         raise CaseError("; ".join(problems))
-    return _Settings(float(discount_rate), int(price_year),
+    return CheckedParameters(float(discount_rate), int(price_year),
                      None if base_year is None else int(base_year),
                      None if horizon is None else int(horizon))
 
 
-def _task_frame(case: Case, task, s: _Settings) -> pd.DataFrame:
+def task_frame(case: Case, task, s: CheckedParameters) -> pd.DataFrame:
+    """The tasks to evaluate (one, or all when ``task`` is None) with their analysis period:
+    columns task_id, naam, wijk_code, start_year, end_year (the benefit horizon) and
+    base_year. An unknown task is a :class:`~mkba.base.errors.CaseError`."""
     tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"]]
     if task is not None:
         tasks = tasks[tasks["taak_id"] == task]
@@ -747,8 +769,8 @@ def _yearly(flows: pd.DataFrame, keys: Keys, rate: float) -> pd.DataFrame:
 
     y = pd.DataFrame({
         "key": key, "year": year,
-        "costs": total(kind == 0), "benefits": total(kind == 1),
-        "transfers": total((kind == 2) & (amount > 0)),
+        "costs": total(kind == FlowKind.COST), "benefits": total(kind == FlowKind.BENEFIT),
+        "transfers": total((kind == FlowKind.TRANSFER) & (amount > 0)),
     })
     y["net"] = y["benefits"] - y["costs"]
     y["discount_factor"] = discount_factors(year, keys.column("base_year")[key], rate)
@@ -800,10 +822,11 @@ def _totals(flows: pd.DataFrame, keys: Keys, yearly: pd.DataFrame, n_pm) -> pd.D
     k, pv = flows["key"].to_numpy(), flows["pv"].to_numpy()
     kind = flows["kind"].cat.codes.to_numpy()
     t = keys.frame.copy()
-    t["pv_costs"] = np.bincount(k[kind == 0], weights=pv[kind == 0], minlength=n)
-    t["pv_benefits"] = np.bincount(k[kind == 1], weights=pv[kind == 1], minlength=n)
+    cost, benefit = kind == FlowKind.COST, kind == FlowKind.BENEFIT
+    t["pv_costs"] = np.bincount(k[cost], weights=pv[cost], minlength=n)
+    t["pv_benefits"] = np.bincount(k[benefit], weights=pv[benefit], minlength=n)
     forecast = flows["forecast"].to_numpy()
-    for name, code in (("costs", 0), ("benefits", 1)):
+    for name, code in (("costs", FlowKind.COST), ("benefits", FlowKind.BENEFIT)):
         for part, mask in (("realised", ~forecast), ("forecast", forecast)):
             m = (kind == code) & mask
             t[f"pv_{name}_{part}"] = np.bincount(k[m], weights=pv[m], minlength=n)
@@ -967,8 +990,8 @@ def evaluate(
     True
     """
     cpi = cpi_series()
-    s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
-    keys = build_keys(case, _task_frame(case, task, s))
+    s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
+    keys = build_keys(case, task_frame(case, task, s))
     warnings: dict[str, list[str]] = {}
     vol = volunteer_settings({"method": volunteer_valuation,
                               "market_value_code": market_value_code, "wage_code": wage_code,

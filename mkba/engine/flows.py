@@ -11,19 +11,49 @@ The formulas are those of :mod:`mkba.engine.cba` (module docstring).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from mkba.case.io import Case
 from mkba.base.prices import index_factor
+from mkba.case.io import Case
 
-__all__ = ["COST", "BENEFIT", "TRANSFER", "Keys", "build_keys", "cash_flows", "line_keys",
-           "line_factors", "price_factors", "optimism_factor", "VOLUNTEER_METHODS"]
+__all__ = ["FlowKind", "COST", "BENEFIT", "TRANSFER", "KINDS", "Keys", "build_keys",
+           "cash_flows", "line_keys", "line_factors", "price_factors", "optimism_factor",
+           "VOLUNTEER_METHODS"]
 
-COST, BENEFIT, TRANSFER = "kosten", "baten", "overdracht"
-KINDS = (COST, BENEFIT, TRANSFER)
+
+
+class FlowKind(enum.IntEnum):
+    """What a line or cash flow is: a cost, a benefit or a transfer between actors.
+
+    An ``IntEnum``, so numpy arrays of kinds stay integer arrays (fast comparisons, and the
+    codes of the ``kind`` categorical of :func:`cash_flows`); ``label`` is the Dutch name
+    shown in tables.
+
+    Examples
+    --------
+    >>> FlowKind.TRANSFER.label, int(FlowKind.TRANSFER)
+    ('overdracht', 2)
+    >>> KINDS
+    ('kosten', 'baten', 'overdracht')
+    """
+
+    COST = 0
+    BENEFIT = 1
+    TRANSFER = 2
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {FlowKind.COST: "kosten", FlowKind.BENEFIT: "baten", FlowKind.TRANSFER: "overdracht"}
+#: The Dutch labels of the kinds (the categories of the ``kind`` column, in code order).
+KINDS = tuple(k.label for k in FlowKind)
+COST, BENEFIT, TRANSFER = KINDS
 
 
 @dataclass(frozen=True)
@@ -232,8 +262,8 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     One row per source line and key (a line with an empty variant appears once per variant),
     with ``PV_line = q × v × index × (1 − dw)(1 − at)(1 − vd) × O × S`` where O is the optimism
     factor and S the discounted sum of ``keep^(t − y_from)`` over the years ``lo … hi`` (the
-    line's years within the analysis period; ``hi < lo`` when none). ``kind`` is 0 for a cost,
-    1 for a benefit, 2 for a transfer (+ for ``actor``, − for ``loser``). ``ref`` is the
+    line's years within the analysis period; ``hi < lo`` when none). ``kind`` is a
+    :class:`FlowKind` code (a transfer counts + for ``actor``, − for ``loser``). ``ref`` is the
     kengetal acting on ``v``; ``volunteer`` marks cost lines valued per volunteer hour, with
     ``v_repl`` their replacement-cost value (line's own kengetal) in price year P.
     :func:`cash_flows` expands it into years; :class:`mkba.uncertainty.Model` evaluates it for
@@ -262,7 +292,8 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     n = len(rows)
     zeros = np.zeros(n)
     cost = {
-        "key": ks, "task_id": k["taak_id"].to_numpy()[rows], "kind": np.zeros(n, int),
+        "key": ks, "task_id": k["taak_id"].to_numpy()[rows],
+        "kind": np.full(n, FlowKind.COST, int),
         "actor": k["actor"].to_numpy()[rows], "loser": np.full(n, None, dtype=object),
         "item": k["post"].to_numpy()[rows], "post": k["post"].to_numpy()[rows],
         "source_row": k["_row"].to_numpy()[rows], "q": q[rows], "v": value[rows],
@@ -287,7 +318,7 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         if m:
             residual = {c: np.asarray(cost[c])[sel] for c in cost}
             residual.update({
-                "kind": np.ones(m, int), "q": residual["q"] * left,
+                "kind": np.full(m, FlowKind.BENEFIT, int), "q": residual["q"] * left,
                 "item": np.array([f"Restwaarde: {p}" for p in residual["post"]], dtype=object),
                 "opt": np.zeros(m), "opt_from_task": np.zeros(m, bool), "y_from": horizon_end,
                 "lo": horizon_end, "hi": horizon_end, "volunteer": np.zeros(m, bool),
@@ -304,7 +335,8 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
                               .to_numpy(dtype=float, na_value=np.nan), nan=0.0)
         benefit = {c: np.asarray(cost[c])[sel] for c in cost}
         benefit.update({
-            "kind": np.ones(m, int), "v": np.full(m, bv), "index": np.full(m, bi),
+            "kind": np.full(m, FlowKind.BENEFIT, int), "v": np.full(m, bv),
+            "index": np.full(m, bi),
             "item": np.array([f"Waarde van het vrijwilligerswerk voor de vrijwilligers ({p})"
                               for p in benefit["post"]], dtype=object),
             "opt": b_opt, "opt_from_task": np.ones(m, bool),
@@ -327,7 +359,8 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     n = len(rows)
     parts.append({
         "key": ks, "task_id": e["taak_id"].to_numpy()[rows],
-        "kind": np.where(is_transfer, 2, 1)[rows], "actor": e["actor"].to_numpy()[rows],
+        "kind": np.where(is_transfer, FlowKind.TRANSFER, FlowKind.BENEFIT)[rows],
+        "actor": e["actor"].to_numpy()[rows],
         "loser": e["overdracht_van"].astype(object).where(e["overdracht_van"].notna(), None)
         .to_numpy()[rows],
         "item": e["effect"].to_numpy()[rows], "post": e["effect"].to_numpy()[rows],
@@ -354,11 +387,12 @@ def optimism_factor(kind, base, opt, forecast):
     """Optimism correction per line-year: a line's contribution to the NPV moves towards
     "worse" by the fraction o, in forecast years only.
 
-    A cost (kind 0) with a positive amount × (1 + o), a negative cost × (1 − o); a benefit or
-    transfer with a positive value × (1 − o), a disbenefit × (1 + o) (HM Treasury Green Book).
+    A cost (:attr:`FlowKind.COST`) with a positive amount × (1 + o), a negative cost × (1 − o);
+    a benefit or transfer with a positive value × (1 − o), a disbenefit × (1 + o) (HM Treasury
+    Green Book).
     ``base`` is the line's value before the correction (its sign decides).
     """
-    direction = np.where(np.asarray(kind) == 0, 1.0, -1.0) * np.sign(base)
+    direction = np.where(np.asarray(kind) == FlowKind.COST, 1.0, -1.0) * np.sign(base)
     return 1.0 + direction * np.where(forecast, opt, 0.0)
 
 
@@ -392,7 +426,7 @@ def cash_flows(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     hours = np.where(is_vol, col["q"][pair] * (1 + np.where(forecast, col["opt"][pair], 0.0)),
                      0.0)
     v_repl = lines["v_repl"].to_numpy()[pair]
-    t = np.flatnonzero(kind == 2)
+    t = np.flatnonzero(kind == FlowKind.TRANSFER)
 
     def both(a, b=None):
         return np.concatenate([a, a[t] if b is None else b])

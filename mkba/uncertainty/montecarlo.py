@@ -1,0 +1,260 @@
+"""Monte Carlo: draw every ranged input and evaluate the NPV per draw.
+
+Each input is drawn from a triangular, PERT, normal (mean the value, the range as its 95 %
+interval) or uniform distribution, optionally correlated through a Gaussian copula (table
+``correlaties``). Same seed, same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mkba.base.errors import CaseError
+from mkba.base.formatting import fmt_eur, fmt_pct
+from mkba.case.io import Case
+from mkba.uncertainty.inputs import UncertainInput, input_problem, uncertain_inputs
+from mkba.uncertainty.model import Model, model_kwargs
+
+__all__ = ["monte_carlo", "MonteCarloResult", "draw_inputs", "triangular_ppf"]
+
+Z975 = 1.959963984540054
+
+
+def _uniforms(inputs, draws, rng, correlations: pd.DataFrame | None) -> np.ndarray:
+    n = len(inputs)
+    # drawn input by input (n × draws) and returned transposed: each input's column is then
+    # contiguous in memory, which makes the quantile functions ≈ 1,7× faster
+    if correlations is None or correlations.empty or n == 0:
+        return rng.random((n, draws)).T
+    from scipy.stats import norm
+
+    index = {i.name: j for j, i in enumerate(inputs)}
+    r = np.eye(n)
+    for rec in correlations.itertuples(index=False):
+        a, b = index.get(rec.parameter_a), index.get(rec.parameter_b)
+        if a is None or b is None:
+            continue  # correlation with an input that has no range here
+        r[a, b] = r[b, a] = rec.rho
+    try:
+        chol = np.linalg.cholesky(r)
+    except np.linalg.LinAlgError as exc:
+        raise CaseError("correlaties: de opgegeven correlaties passen niet bij elkaar (de "
+                        "correlatiematrix is niet positief definiet)") from exc
+    z = chol @ rng.standard_normal((n, draws))
+    return norm.cdf(z).T
+
+
+def _ppf(inp: UncertainInput, u: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    lo, hi, mode = inp.low, inp.high, inp.mode
+    if hi == lo:
+        return np.full_like(u, lo)
+    if inp.distribution == "uniform":
+        return lo + u * (hi - lo)
+    if inp.distribution == "normaal":
+        return stats.norm.ppf(u, loc=mode, scale=(hi - lo) / (2 * Z975))
+    if inp.distribution == "driehoek":
+        return triangular_ppf(u, lo, mode, hi)
+    if inp.distribution == "pert":
+        a = 1 + 4 * (mode - lo) / (hi - lo)
+        b = 1 + 4 * (hi - mode) / (hi - lo)
+        return lo + (hi - lo) * stats.beta.ppf(u, a, b)
+    return stats.triang.ppf(u, (mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
+
+
+def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """Quantile function of the triangular distribution, in closed form.
+
+    The same as ``scipy.stats.triang.ppf`` (tested against it) without scipy's per-call
+    argument checking, which dominated the drawing time.
+
+    Examples
+    --------
+    >>> triangular_ppf(np.array([0.0, 0.5, 1.0]), 0.0, 0.5, 1.0).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    width = high - low
+    c = (mode - low) / width
+    left = low + np.sqrt(u * width * (mode - low))
+    right = high - np.sqrt((1 - u) * width * (high - mode))
+    return np.where(u < c, left, right)
+
+
+def draw_inputs(inputs, draws: int, seed: int, correlations=None) -> dict[str, np.ndarray]:
+    """Draw every input (Gaussian copula when correlations are given); checks the draws."""
+    rng = np.random.default_rng(seed)
+    u = _uniforms(inputs, draws, rng, correlations)
+    out, problems = {}, []
+    for j, inp in enumerate(inputs):
+        x = _ppf(inp, u[:, j])
+        if inp.nonnegative and (x < 0).any():
+            problems.append(input_problem(inp, f"'{inp.name}' kan niet negatief zijn, maar de "
+                                          f"{inp.distribution}e verdeling geeft negatieve "
+                                          "trekkingen; kies een driehoeks- of PERT-verdeling"))
+        if inp.fraction and ((x < 0) | (x > 1)).any():
+            problems.append(input_problem(inp, f"'{inp.name}' moet tussen 0 en 1 blijven, maar de "
+                                          "verdeling geeft waarden daarbuiten"))
+        out[inp.name] = x
+    if problems:
+        raise CaseError(problems)
+    return out
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """NPV draws of one task and variant, with summaries."""
+
+    task_id: str
+    variant: str
+    draws: int
+    seed: int
+    npv: np.ndarray = field(repr=False)
+    actor_npv: pd.DataFrame = field(repr=False)
+    importance: pd.DataFrame = field(repr=False)
+    deterministic_npv: float = 0.0
+    seconds: float = 0.0
+    #: inputs with a range that are NOT drawn because they are a method choice (the value of
+    #: a volunteer hour: see the method table), not an uncertainty
+    fixed: tuple = ()
+    #: what the probabilities leave out
+    note: str = ("De kansen gaan alleen over wat in geld is uitgedrukt; PM-posten tellen niet "
+                 "mee.")
+
+    def __repr__(self) -> str:
+        return (f"<MonteCarloResult {self.task_id} {self.variant}: P(NCW > 0) = "
+                f"{fmt_pct(self.p_npv_positive, 0)}, NCW p50 {fmt_eur(self.percentile(50))}>")
+
+    @property
+    def p_npv_positive(self) -> float:
+        return float(np.mean(self.npv > 0))
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(self.npv, q))
+
+    def by_actor(self) -> pd.DataFrame:
+        """Per actor: P(balance > 0) and balance percentiles 5/50/95."""
+        a = self.actor_npv
+        return pd.DataFrame({
+            "actor": a.columns, "p_positive": (a > 0).mean().to_numpy(),
+            "p5": a.quantile(0.05).to_numpy(), "p50": a.quantile(0.5).to_numpy(),
+            "p95": a.quantile(0.95).to_numpy()})
+
+    def to_dict(self) -> dict:
+        return {"draws": self.draws, "seed": self.seed, "p_npv_positive": self.p_npv_positive,
+                "npv_p5": self.percentile(5), "npv_p50": self.percentile(50),
+                "npv_p95": self.percentile(95), "npv_mean": float(self.npv.mean()),
+                "by_actor": self.by_actor().to_dict("records"),
+                "importance": self.importance.to_dict("records"),
+                "not_drawn": list(self.fixed), "note": self.note}
+
+    def plot(self, ax=None):
+        from mkba.base.plots import plot_monte_carlo
+
+        return plot_monte_carlo(self, ax=ax)
+
+
+#: Working memory of one Monte Carlo chunk (draws × lines arrays), whatever the case's size;
+#: the draws themselves add 8 bytes per draw per uncertain input and per actor.
+MC_MEMORY_BYTES = 256_000_000
+#: About how many draws × lines float arrays one chunk holds at once (measured: 54 for the
+#: example case, peak 44 MB for 3.000 draws × 34 lines).
+MC_ARRAYS = 64
+#: Draws × lines per chunk of the Monte Carlo engine: each draws × lines matrix of a chunk
+#: (≈ 0,8 MB) stays in the processor's cache; 10.000 draws a chunk regardless of the number
+#: of lines was ≈ 1,5–2× slower on a task with 50 lines (benchmarks/bench_monte_carlo.py).
+CHUNK_CELLS = 100_000
+
+
+def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int = 10_000,
+                seed: int = 0, chunk: int | None = None, **params) -> MonteCarloResult:
+    """Monte Carlo of one task and variant (see the module docstring).
+
+    The draws are evaluated in chunks of ``chunk`` draws (default: :data:`CHUNK_CELLS` ÷
+    (the lines evaluated per draw + the years), at least 256).
+
+    ``importance`` ranks inputs by the Spearman rank correlation of their draws with the NPV.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba import evaluate
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> mc = monte_carlo(case, "T1", draws=2000, seed=1)
+    >>> mc.draws, mc.npv.shape, abs(mc.deterministic_npv - evaluate(case).result("T1").npv) < 1e-6
+    (2000, (2000,), True)
+    >>> bool(mc.p_npv_positive == (mc.npv > 0).mean())
+    True
+    """
+    started = time.perf_counter()
+    model = Model(case, task, variant, **model_kwargs(params))
+    inputs = [i for i in uncertain_inputs(case, model.rate, task)
+              if i.kind == "discount" or model.lines.refs.get(i.name)]
+    # the value of a volunteer hour is a method choice, not an uncertainty: never drawn
+    fixed = tuple(i.name for i in inputs if i.name in model.volunteer_refs)
+    inputs = [i for i in inputs if i.name not in model.volunteer_refs]
+    values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    # per draw the engine holds a value per line it evaluates per draw (the others are summed
+    # into one weight vector) and a discount factor per year
+    cells = max(1, model.dynamic_lines(values) + model.years)
+    chunk = chunk or max(256, CHUNK_CELLS // cells)
+    npv = np.empty(draws)
+    act = np.empty((draws, len(model.actors)))
+    # bounded memory: a chunk of draws × lines works on about MC_ARRAYS float arrays at once
+    chunk = max(1, min(chunk, MC_MEMORY_BYTES // (8 * MC_ARRAYS * cells)))
+    for lo in range(0, draws, chunk):
+        part = {k: v[lo:lo + chunk] for k, v in values.items()}
+        n = min(chunk, draws - lo)
+        npv[lo:lo + n], act[lo:lo + n] = model.npv(part, n, actors=True)
+    importance = _importance(values, npv)
+    return MonteCarloResult(task, model.variant, draws, seed, npv,
+                            pd.DataFrame(act, columns=model.actors), importance,
+                            model.deterministic(), time.perf_counter() - started, fixed)
+
+
+IMPORTANCE_DRAWS = 20_000
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks (1..m) along each row, ties averaged as :func:`scipy.stats.rankdata` does; one
+    argsort for all rows, rankdata only for a row that has ties (continuous draws have
+    none)."""
+    from scipy.stats import rankdata
+
+    order = np.argsort(x, axis=1)  # ties are re-ranked below, so any sort will do
+    ranks = np.empty(x.shape)
+    np.put_along_axis(ranks, order, np.arange(1.0, x.shape[1] + 1)[None, :], axis=1)
+    tied = (np.diff(np.take_along_axis(x, order, axis=1), axis=1) == 0).any(axis=1)
+    for i in np.flatnonzero(tied):
+        ranks[i] = rankdata(x[i])
+    return ranks
+
+
+def _importance(values: dict, npv: np.ndarray) -> pd.DataFrame:
+    """Spearman rank correlation of each input with the NPV, from the first 20,000 draws (the
+    standard error of ρ is then below 0.01: enough to rank inputs, at a fraction of the cost
+    of sorting every draw)."""
+    m = min(len(npv), IMPORTANCE_DRAWS)
+    names = [name for name, x in values.items() if np.ptp(x[:m]) != 0]
+    rows = []
+    if names and m > 1:
+        ranks = _ranks(np.stack([values[name][:m] for name in names]))
+        ranks -= ranks.mean(axis=1, keepdims=True)
+        rank_npv = _ranks(npv[None, :m])[0]
+        rank_npv -= rank_npv.mean()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = (ranks @ rank_npv) / (np.sqrt((ranks ** 2).sum(axis=1))
+                                        * np.sqrt((rank_npv ** 2).sum()))
+        rows = [{"name": name, "spearman": float(r)} for name, r in zip(names, rho,
+                                                                          strict=True)]
+    out = pd.DataFrame(rows, columns=["name", "spearman"])
+    total = (out["spearman"] ** 2).sum()
+    out["share"] = (out["spearman"] ** 2) / total if total > 0 else np.nan
+    return out.sort_values("share", ascending=False).reset_index(drop=True)
+
+

@@ -1,0 +1,59 @@
+"""Variants of a task side by side, with common random numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mkba.base.assumptions import DISCOUNT_RATE
+from mkba.case.io import Case
+from mkba.engine.cba import evaluate
+from mkba.uncertainty.inputs import uncertain_inputs
+from mkba.uncertainty.model import Model, model_kwargs
+from mkba.uncertainty.montecarlo import draw_inputs
+
+__all__ = ["compare_variants"]
+
+
+def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
+                     **params) -> dict:
+    """Variants of a task side by side, and the difference of each with the first one.
+
+    The same draws of the shared inputs are used for every variant (common random numbers),
+    so the difference carries only the uncertainty that differs between them.
+    Returns a dict with ``table`` (per variant: npv, bc_ratio, p_npv_positive, npv_p5/p95 and
+    each actor's balance), ``differences`` and ``actors`` (variant × actor balances).
+    """
+    kwargs = model_kwargs(params)
+    ev = evaluate(case, task=task, **{k: v for k, v in kwargs.items()})
+    variants = list(ev.totals["variant"])
+    rate = kwargs.get("discount_rate", DISCOUNT_RATE)
+    models = {v: Model(case, task, v, **kwargs) for v in variants}
+    # a volunteer hour's value is a method choice: not drawn (see monte_carlo)
+    volunteer_only = set().union(*[m.volunteer_refs for m in models.values()]) - set().union(
+        *[{n for n, cols in m.lines.refs.items() if cols and n not in m.volunteer_refs}
+          for m in models.values()])
+    inputs = [i for i in uncertain_inputs(case, rate, task) if i.name not in volunteer_only]
+    values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    npvs = {}
+    rows = []
+    for v in variants:
+        model = models[v]
+        npvs[v] = model.npv(values, draws) if values else np.full(draws, model.deterministic())
+        res = ev.result(task, v)
+        rows.append({"variant": v, "npv": res.npv, "bc_ratio": res.bc_ratio,
+                     "p_npv_positive": float(np.mean(npvs[v] > 0)),
+                     "npv_p5": float(np.percentile(npvs[v], 5)),
+                     "npv_p95": float(np.percentile(npvs[v], 95))})
+    actors = ev.actors.pivot_table(index="variant", columns="actor", values="npv",
+                                   aggfunc="sum", fill_value=0.0).reindex(variants)
+    diffs = []
+    for v in variants[1:]:
+        d = npvs[v] - npvs[variants[0]]
+        diffs.append({"variant": v, "ten_opzichte_van": variants[0],
+                      "verschil": float(ev.result(task, v).npv - ev.result(task, variants[0]).npv),
+                      "p5": float(np.percentile(d, 5)), "p95": float(np.percentile(d, 95)),
+                      "p_beter": float(np.mean(d > 0))})
+    return {"table": pd.DataFrame(rows), "differences": pd.DataFrame(diffs), "actors": actors}
+
+
