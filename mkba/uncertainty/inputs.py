@@ -55,27 +55,46 @@ def input_kind(parts) -> str:
     return parts[0] if parts[0] != "effect" else parts[-1]
 
 
-def _base_value(case: Case, parts, discount_rate: float) -> float:
-    kind = parts[0]
-    if kind == "discount":
-        return discount_rate
-    if kind == "kengetal":
-        k = case.kengetallen
-        return float(k.loc[k["code"] == parts[1], "waarde"].iloc[0])
-    if kind in ("optimisme_kosten", "optimisme_baten"):
-        t = case.taken
-        v = t.loc[t["taak_id"] == parts[1], kind].iloc[0]
-        return 0.0 if pd.isna(v) else float(v)
-    if kind == "factor":
-        return 1.0
-    _, task, effect, fld = parts
-    e = case.effecten
-    rows = e[(e["taak_id"] == task) & (e["effect"] == effect)]
-    column = "waarde_per_eenheid" if fld == "waarde" else fld
-    values = rows[column].astype(float)
-    if fld in ("deadweight", "attributie", "verdringing", "afname"):
-        values = values.fillna(0.0)
-    return float(values.iloc[0]) if len(values) and pd.notna(values.iloc[0]) else np.nan
+class _BaseValues:
+    """The value an input has in the case (the mode of its range when none is given): the
+    tables are indexed once, so each input is a dictionary look-up."""
+
+    FRACTIONS = ("deadweight", "attributie", "verdringing", "afname")
+
+    def __init__(self, case: Case, discount_rate: float):
+        self.discount_rate = discount_rate
+        k = case.kengetallen.drop_duplicates("code")  # the first row of a code counts
+        self.kengetal = dict(zip(k["code"], k["waarde"], strict=True))
+        t = case.taken.drop_duplicates("taak_id")
+        self.task = {kind: dict(zip(t["taak_id"], t[kind], strict=True))
+                     for kind in ("optimisme_kosten", "optimisme_baten") if kind in t}
+        e = case.effecten
+        # the first line of each task/effect (as the look-up by mask took .iloc[0])
+        first = ~e.duplicated(["taak_id", "effect"])
+        self.effect = {key: i for i, key in enumerate(zip(
+            e["taak_id"][first], e["effect"][first], strict=True))}
+        self.effects = e[first.to_numpy()]
+
+    def __call__(self, parts) -> float:
+        kind = parts[0]
+        if kind == "discount":
+            return self.discount_rate
+        if kind == "kengetal":
+            return float(self.kengetal[parts[1]])
+        if kind in ("optimisme_kosten", "optimisme_baten"):
+            v = self.task[kind][parts[1]]
+            return 0.0 if pd.isna(v) else float(v)
+        if kind == "factor":
+            return 1.0
+        _, task, effect, fld = parts
+        i = self.effect.get((task, effect))
+        if i is None:
+            return np.nan
+        column = "waarde_per_eenheid" if fld == "waarde" else fld
+        value = self.effects[column].iat[i]
+        if pd.isna(value):
+            return 0.0 if fld in self.FRACTIONS else np.nan
+        return float(value)
 
 
 def uncertain_inputs(case: Case, discount_rate: float = DISCOUNT_RATE,
@@ -111,10 +130,11 @@ def uncertain_inputs(case: Case, discount_rate: float = DISCOUNT_RATE,
             Problem(files.get("effecten", "effecten.csv"), int(row), "hoeveelheid_laag", ""),
             nonnegative=low >= 0 and high >= 0)
     b = case.bandbreedtes
+    base_value = _BaseValues(case, discount_rate)
     for row, name, laag, hoog, waarde, dist in b[
             ["_row", "parameter", "laag", "hoog", "waarde", "verdeling"]].itertuples(index=False):
         parts = parse_parameter(name)
-        base = _base_value(case, parts, discount_rate)
+        base = base_value(parts)
         mode = base if pd.isna(waarde) else float(waarde)
         kind = input_kind(parts)
         found[name] = UncertainInput(

@@ -76,7 +76,10 @@ class _Plan:
     """How one set of drawn inputs acts on a model's lines (see :meth:`Model._plan`)."""
 
     rate: str | None          # the drawn discount rate's name
-    actions: list             # (name, factor, rows): rows of value/keep/opt the input sets
+    inputs: tuple             # the drawn inputs that act on a line, in the order of ``X``
+    one_minus: np.ndarray     # inputs whose row of X is 1 − the draw (a fraction "off")
+    gather: dict              # factor → row of X for each line row (len(inputs): a row of 1s)
+    opt_fixed: tuple          # (rows, values): optimism rows whose fraction is not drawn
     dynamic: np.ndarray       # lines evaluated per draw (the others are in ``weights``)
     const: np.ndarray         # per dynamic line: its value without the drawn factors
     keep_lines: np.ndarray    # lines whose drop-off is drawn …
@@ -190,13 +193,14 @@ class Model:
         the chosen method uses (none for ``nul``)."""
         refs: dict[str, list[int]] = {}
         kind = f["kind"].to_numpy()
-        for i, (code, post, k, own, from_task) in enumerate(zip(
-                f["ref"], f["post"], kind, f["has_value"], f["opt_from_task"], strict=True)):
+        for i, (code, post, item, k, own, from_task) in enumerate(zip(
+                f["ref"], f["post"], f["item"], kind, f["has_value"], f["opt_from_task"],
+                strict=True)):
             if isinstance(code, str):
                 refs.setdefault(code, []).append(i)
             # cost lines, and benefits derived from a cost line (its residual value, the
             # volunteers' own benefit of its hours)
-            if k == FlowKind.COST or (k == FlowKind.BENEFIT and f["item"].iat[i] != post):
+            if k == FlowKind.COST or (k == FlowKind.BENEFIT and item != post):
                 refs.setdefault(f"{self.task_id}/{post}/factor", []).append(i)
             else:
                 for fld in EFFECT_FIELDS:
@@ -206,11 +210,10 @@ class Model:
             if from_task:
                 name = "optimisme_kosten" if k == FlowKind.COST else "optimisme_baten"
                 refs.setdefault(f"{self.task_id}/{name}", []).append(i)
+        volunteer = f["volunteer"].to_numpy()
         self.volunteer_refs = {name for name, cols in refs.items()
-                               if cols and f["volunteer"].to_numpy()[cols].all()}
+                               if cols and volunteer[cols].all()}
         return refs
-
-    # -------------------------------------------------------------- evaluation
 
     # -------------------------------------------------------------- evaluation
 
@@ -245,12 +248,22 @@ class Model:
                           | {j for (factor, j) in winner if factor == "opt"})
         keep_row = {j: i for i, j in enumerate(drawn_keep)}
         opt_row = {j: i for i, j in enumerate(with_opt)}
-        by_name: dict[tuple[str, str], list[int]] = {}
-        for (factor, j), name in winner.items():
-            where = keep_row if factor == "keep" else opt_row if factor == "opt" else row
-            by_name.setdefault((name, factor), []).append(where[j])
-        actions = [(name, factor, np.array(sorted(rows), dtype=np.intp))
-                   for (name, factor), rows in by_name.items()]
+        inputs = tuple(dict.fromkeys(winner.values()))
+        position = {name: i for i, name in enumerate(inputs)}
+        ones = len(inputs)  # the row of 1s: a factor that is not drawn (it is in ``const``)
+        gather = {}
+        for factor, rows in (("q", row), ("v", row), ("dw", row), ("at", row), ("vd", row),
+                             ("factor", row), ("keep", keep_row), ("opt", opt_row)):
+            idx = np.full(len(rows), ones, dtype=np.intp)
+            for j, i in rows.items():
+                if (factor, j) in winner:
+                    idx[i] = position[winner[(factor, j)]]
+            if factor in ("keep", "opt") or (idx != ones).any():
+                gather[factor] = idx
+        kinds = {name: factor for (factor, _), name in winner.items()}
+        one_minus = np.flatnonzero([kinds[name] in ("dw", "at", "vd", "keep")
+                                    for name in inputs])
+        fixed_opt = np.flatnonzero(gather["opt"] == ones)
         # the value of each dynamic line without the factors that are drawn
         const = np.ones(len(dynamic))
         for j in dynamic:
@@ -275,7 +288,9 @@ class Model:
                              w[mask].T @ self._actor_weights[static][mask])
         dyn = np.array(dynamic, dtype=np.intp)
         return _Plan(
-            rate=rate, actions=actions, dynamic=dyn, const=const,
+            rate=rate, inputs=inputs, one_minus=one_minus, gather=gather,
+            opt_fixed=(fixed_opt, ln.opt[np.array(with_opt, dtype=np.intp)[fixed_opt]]),
+            dynamic=dyn, const=const,
             keep_lines=np.array(drawn_keep, dtype=np.intp),
             keep_rows=np.array([row[j] for j in drawn_keep], dtype=np.intp),
             fixed_rows=np.array([row[j] for j in dynamic if j not in keep_row], dtype=np.intp),
@@ -356,21 +371,32 @@ class Model:
             act = np.repeat(plan.static_actors[:, None], n, axis=1) if actors else None
         dyn = plan.dynamic
         if len(dyn):
-            value = np.empty((len(dyn), n))
-            value[:] = plan.const[:, None]
-            keep = np.empty((len(plan.keep_rows), n))
-            opt = np.empty((len(plan.opt_rows), n))
-            opt[:] = ln.opt[plan.opt_lines][:, None]
-            for name, factor, rows in plan.actions:
-                x = np.asarray(values[name], dtype=float)
-                if factor == "keep":
-                    keep[rows] = 1 - x
-                elif factor == "opt":
-                    opt[rows] = x
-                elif factor in ("dw", "at", "vd"):
-                    value[rows] *= 1 - x
+            # the draws as one matrix X (inputs × draws, 1 − the draw for a fraction "off",
+            # and a last row of 1s), from which each factor takes its row per line
+            x = np.empty((len(plan.inputs) + 1, n))
+            for i, name in enumerate(plan.inputs):
+                x[i] = values[name]
+            x[plan.one_minus] = 1 - x[plan.one_minus]
+            x[-1] = 1.0
+            value = None
+            for factor in ("q", "v", "dw", "at", "vd", "factor"):
+                idx = plan.gather.get(factor)
+                if idx is None:
+                    continue
+                if value is None:
+                    value = np.take(x, idx, axis=0)
                 else:
-                    value[rows] *= x
+                    value *= np.take(x, idx, axis=0)
+            if value is None:
+                value = np.empty((len(dyn), n))
+                value[:] = plan.const[:, None]
+            else:
+                value *= plan.const[:, None]
+            keep = np.take(x, plan.gather["keep"], axis=0)
+            opt = np.take(x, plan.gather["opt"], axis=0)
+            rows, base = plan.opt_fixed
+            if len(rows):
+                opt[rows] = base[:, None]
             is_cost = ln.is_cost[dyn]
             split = drawn_rate and d_benefit is not d_cost
 
