@@ -77,13 +77,20 @@ class TestOptimismBias:
 class TestOneEngine:
     """Model.npv(values) equals evaluate(apply_scenario(case, values)).npv for random draws."""
 
-    @pytest.mark.parametrize("seed", [1, 2])
+    @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
     def test_model_equals_evaluate_on_scenario_case(self, seed):
+        """Every path of the engine: drawn discount rate, optimism (drawn, and fixed on lines
+        nothing else is drawn for), drawn drop-off (closed-form geometric sums, also over the
+        forecast years only), quantities that change sign under optimism, transfers (T1,
+        T4), the residual value of an investment (T3), the volunteers' own benefit. Seeds
+        3–5 draw a random half of the inputs, so lines are split between the per-draw
+        matrices and the one weight vector of the lines nothing acts on."""
         case = read_case(EXAMPLE)
         rng = np.random.default_rng(seed)
         params = {"peiljaar": 2022, "volunteer_benefit_code": "bijles_student_uur",
                   "price_year": 2023}
         ev = evaluate(case, **params)
+        e = case.effecten
         for task, variant in zip(ev.totals["task_id"], ev.totals["variant"], strict=True):
             inputs = {i.name: (i.low, i.high) for i in uncertain_inputs(case, task=task)}
             inputs["discontovoet"] = (0.0, 0.06)
@@ -91,6 +98,12 @@ class TestOneEngine:
             inputs[f"{task}/optimisme_baten"] = (0.0, 0.3)
             inputs["vervangingskosten_uur"] = (10.0, 30.0)
             inputs["T2/Inzet bewoners in het park/factor"] = (0.5, 1.5)
+            inputs["T3/Inrichting en eerste boekencollectie/factor"] = (0.5, 1.5)  # residual
+            for effect in e.loc[(e["taak_id"] == task) & ~e["pm"], "effect"].unique():
+                inputs[f"{task}/{effect}/afname"] = (0.0, 0.5)
+                inputs[f"{task}/{effect}/hoeveelheid"] = (-20.0, 40.0)
+            if seed > 2:
+                inputs = {k: v for k, v in inputs.items() if rng.random() < 0.5}
             draws = {k: rng.uniform(lo, hi, 3) for k, (lo, hi) in inputs.items()}
             model = Model(case, task, variant, **params)
             got = model.npv(draws)
@@ -100,6 +113,25 @@ class TestOneEngine:
                 want = evaluate(scenario_case, task=task, **params, **extra).result(
                     task, variant).npv
                 assert got[i] == pytest.approx(want, rel=1e-9, abs=1e-6), (task, variant, i)
+
+
+    @pytest.mark.parametrize("drawn", [(), ("discontovoet",), ("D1/Overlast/hoeveelheid",),
+                                       ("discontovoet", "D1/Overlast/afname")])
+    def test_fixed_optimism_of_lines_nothing_acts_on(self, disbenefit_case, drawn):
+        """Lines with the task's 20 % optimism and no drawn input are summed into one weight
+        vector (optimism in forecast years only): the same NPV as evaluate()."""
+        rng = np.random.default_rng(3)
+        ranges = {"discontovoet": (-0.01, 0.05), "D1/Overlast/hoeveelheid": (-150.0, 50.0),
+                  "D1/Overlast/afname": (0.0, 0.4)}
+        draws = {k: rng.uniform(*ranges[k], 4) for k in drawn}
+        for peiljaar in (2020, 2021, 2023):
+            params = {"peiljaar": peiljaar, "price_year": 2024, "discount_rate": 0.03}
+            got = Model(disbenefit_case, "D1", **params).npv(draws, 4)
+            for i in range(4):
+                values = {k: float(v[i]) for k, v in draws.items()}
+                case, extra = apply_scenario(disbenefit_case, Scenario("p", values, {}))
+                want = evaluate(case, **{**params, **extra}).result("D1").npv
+                assert got[i] == pytest.approx(want, rel=1e-9, abs=1e-6), (drawn, peiljaar, i)
 
 
 class TestEstimatedQuantities:
