@@ -216,15 +216,15 @@ class TestDiscountRateVariants:
 
     def test_cost_shift_is_zero_under_every_default_variant(self, tmp_path):
         d = discount_rate_sensitivity(shift_case(tmp_path), "S1")
-        assert list(d["r_kosten"]) == [0.0225, -0.01]  # standard and risk-free (WD 2020)
-        assert (d["r_kosten"] == d["r_baten"]).all()
+        assert list(d["rate_costs"]) == [0.0225, -0.01]  # standard and risk-free (WD 2020)
+        assert (d["rate_costs"] == d["rate_benefits"]).all()
         assert np.allclose(d["npv"], 0.0, atol=1e-6)
-        assert d["bron"].str.contains("Werkgroep discontovoet 2020").all()
+        assert d["source"].str.contains("Werkgroep discontovoet 2020").all()
         assert not d["variant"].str.contains("gezondheid|KEA|kosteneffectiviteit").any()
 
     def test_health_convention_only_on_request_and_labelled(self, tmp_path):
         d = discount_rate_sensitivity(shift_case(tmp_path), "S1", health_convention=True)
-        kea = d[d["soort"] == "KEA-conventie"].iloc[0]
+        kea = d[d["kind"] == "KEA-conventie"].iloc[0]
         assert "geen MKBA" in kea["variant"]
         # costs at 4 %, effects at 1,5 %: Σ 110.000 × (1,015^−k − 1,04^−k), k = 0 … 9
         by_hand = sum(110_000 * (1.015 ** -k - 1.04 ** -k) for k in range(10))

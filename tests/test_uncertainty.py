@@ -123,7 +123,7 @@ class TestSensitivity:
         assert s.loc["S1/Uren/deadweight", "npv_low"] > 0  # and the NPV is indeed positive
 
     def test_discount_rate_variants(self, small):
-        d = discount_rate_sensitivity(small, "S1", health_convention=True).set_index("r_kosten")
+        d = discount_rate_sensitivity(small, "S1", health_convention=True).set_index("rate_costs")
         assert d.loc[0.0225, "npv"] == pytest.approx(by_hand(r=0.0225))
         assert d.loc[-0.01, "npv"] == pytest.approx(by_hand(r=-0.01))  # risk-free, WD 2020
         # KEA convention: costs at 4 %, effects at 1.5 % (the cost falls in the base year)
@@ -327,9 +327,9 @@ class TestVariantsAndCli:
         cv = compare_variants(case, "T2", draws=2000, seed=1)
         ev = evaluate(case)
         diff = cv["differences"].iloc[0]
-        assert diff["verschil"] == pytest.approx(
-            ev.result("T2", diff["variant"]).npv - ev.result("T2", diff["ten_opzichte_van"]).npv)
-        assert diff["p5"] <= diff["p95"] and 0 <= diff["p_beter"] <= 1
+        assert diff["difference"] == pytest.approx(
+            ev.result("T2", diff["variant"]).npv - ev.result("T2", diff["compared_with"]).npv)
+        assert diff["p5"] <= diff["p95"] and 0 <= diff["p_better"] <= 1
         assert set(cv["actors"].columns) == {"bewoners", "gemeente"}
 
     def test_compare_variants_uses_common_random_numbers(self, tmp_path):
@@ -349,10 +349,10 @@ class TestVariantsAndCli:
         case = read_case(write_case(tmp_path / "v", tables))
         cv = compare_variants(case, "S1", draws=4000, seed=3, price_year=2024)
         diff = cv["differences"].set_index("variant").loc["b"]
-        assert diff["ten_opzichte_van"] == "a" and diff["verschil"] == pytest.approx(-100)
+        assert diff["compared_with"] == "a" and diff["difference"] == pytest.approx(-100)
         assert diff["p5"] == pytest.approx(-100, abs=1e-9)
         assert diff["p95"] == pytest.approx(-100, abs=1e-9)
-        assert diff["p_beter"] == 0.0
+        assert diff["p_better"] == 0.0
         table = cv["table"].set_index("variant")
         assert table.loc["a", "npv_p95"] - table.loc["a", "npv_p5"] > 100  # each is uncertain
 

@@ -40,7 +40,7 @@ def uncertainty_text(extra: dict) -> str:
                          f"{switch}")
     lines.append("  Discontovoet: " + "; ".join(
         f"{rec.variant}: {fmt_eur(rec.npv)}" for rec in rates.itertuples(index=False))
-        + " (bron: " + "; ".join(dict.fromkeys(rates["bron"])) + ")")
+        + " (bron: " + "; ".join(dict.fromkeys(rates["source"])) + ")")
     return "\n".join(lines)
 
 

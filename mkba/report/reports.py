@@ -567,7 +567,7 @@ class WijkReport:
             rates = extra["discount_rates"]
             out.append(_table(pd.DataFrame({"discontovoet": rates["variant"],
                                             "NCW": rates["npv"].map(fmt_eur),
-                                            "bron": rates["bron"]})))
+                                            "bron": rates["source"]})))
         for task, cv in self.variants.items():
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
@@ -582,11 +582,11 @@ class WijkReport:
             if len(d):
                 out.append(_table(pd.DataFrame({
                     "variant": d["variant"].map(variant_label),
-                    "ten opzichte van": d["ten_opzichte_van"].map(variant_label),
-                    "verschil in NCW": d["verschil"].map(fmt_eur),
+                    "ten opzichte van": d["compared_with"].map(variant_label),
+                    "verschil in NCW": d["difference"].map(fmt_eur),
                     "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
                                      for a, b in zip(d["p5"], d["p95"], strict=True)],
-                    "kans dat het beter is": d["p_beter"].map(lambda v: fmt_pct(v, 0))})))
+                    "kans dat het beter is": d["p_better"].map(lambda v: fmt_pct(v, 0))})))
             out.append(_figure(plot_variants(cv["actors"])))
         return Html("".join(out))
 

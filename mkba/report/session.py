@@ -271,11 +271,11 @@ class Session:
         if len(d):
             out += _table(pd.DataFrame({
                 "variant": d["variant"].map(variant_label),
-                "ten opzichte van": d["ten_opzichte_van"].map(variant_label),
-                "verschil in NCW": d["verschil"].map(fmt_eur),
+                "ten opzichte van": d["compared_with"].map(variant_label),
+                "verschil in NCW": d["difference"].map(fmt_eur),
                 "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
                                  for a, b in zip(d["p5"], d["p95"], strict=True)],
-                "kans dat het beter is": d["p_beter"].map(lambda v: fmt_pct(v, 0))}),
+                "kans dat het beter is": d["p_better"].map(lambda v: fmt_pct(v, 0))}),
                 caption="Verschil met de eerste variant, met zijn onzekerheid")
         return Html(nbsp(out))
 

@@ -90,9 +90,9 @@ def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None,
     variants = [(*v, "MKBA") for v in DISCOUNT_RATE_VARIANTS]
     if health_convention:
         variants.append((*HEALTH_CONVENTION, "KEA-conventie"))
-    rows = [{"variant": label, "r_kosten": rc, "r_baten": rb,
+    rows = [{"variant": label, "rate_costs": rc, "rate_benefits": rb,
              "npv": float(model.npv(rate_costs=[rc], rate_benefits=[rb])[0]),
-             "bron": source, "soort": kind}
+             "source": source, "kind": kind}
             for label, rc, rb, source, kind in variants]
     return pd.DataFrame(rows)
 

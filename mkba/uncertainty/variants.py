@@ -50,10 +50,10 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     diffs = []
     for v in variants[1:]:
         d = npvs[v] - npvs[variants[0]]
-        diffs.append({"variant": v, "ten_opzichte_van": variants[0],
-                      "verschil": float(ev.result(task, v).npv - ev.result(task, variants[0]).npv),
+        diffs.append({"variant": v, "compared_with": variants[0],
+                      "difference": float(ev.result(task, v).npv - ev.result(task, variants[0]).npv),
                       "p5": float(np.percentile(d, 5)), "p95": float(np.percentile(d, 95)),
-                      "p_beter": float(np.mean(d > 0))})
+                      "p_better": float(np.mean(d > 0))})
     return {"table": pd.DataFrame(rows), "differences": pd.DataFrame(diffs), "actors": actors}
 
 
