@@ -14,7 +14,7 @@ the ``mkba --help`` command — does not pay for pandas, pandera and statsmodels
 from importlib import import_module
 
 _EXPORTS = {
-    "Case": "case.io", "read_case": "case.io", "write_template": "case.io",
+    "Case": "case.tables", "read_case": "case.read", "write_template": "case.template",
     "CaseError": "base.errors", "Problem": "base.errors",
     "Evaluation": "engine.cba", "MkbaResult": "engine.cba", "evaluate": "engine.cba", "irr": "engine.cba", "npv": "engine.cba",
     "payback_year": "engine.cba",

@@ -44,17 +44,17 @@ import pandas as pd
 from mkba.base.assumptions import DISCOUNT_RATE, HEALTH_CONVENTION
 from mkba.base.assumptions import DISCOUNT_RATE_VARIANTS as _VARIANTS
 from mkba.base.errors import CaseError, Problem
+from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct
+from mkba.base.jsonout import dumps
+from mkba.base.prices import cpi_series
+from mkba.case.schema import EFFECT_FIELDS, parse_parameter
+from mkba.case.tables import Case
 from mkba.engine.flows import (
     build_keys,
     line_factors,
     optimism_factor,
     volunteer_settings,
 )
-from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct
-from mkba.case.io import Case
-from mkba.base.jsonout import dumps
-from mkba.base.prices import cpi_series
-from mkba.case.schema import EFFECT_FIELDS, parse_parameter
 
 __all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
            "discount_rate_sensitivity", "monte_carlo", "MonteCarloResult", "compare_variants",
@@ -235,14 +235,14 @@ class Model:
                  volunteer_valuation: str = "vervangingskosten",
                  market_value_code: str | None = None, wage_code: str | None = None,
                  volunteer_benefit_code: str | None = None, peiljaar: int | None = None):
-        from mkba.engine.cba import _check_parameters, _task_frame, choose_variant, default_peiljaar
+        from mkba.engine.cba import check_parameters, choose_variant, default_peiljaar, task_frame
 
         cpi = cpi_series()
-        s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
+        s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
         vol = volunteer_settings({"method": volunteer_valuation,
                                   "market_value_code": market_value_code,
                                   "wage_code": wage_code, "benefit_code": volunteer_benefit_code})
-        keys = build_keys(case, _task_frame(case, task_id, s))
+        keys = build_keys(case, task_frame(case, task_id, s))
         frame = keys.frame
         variant = choose_variant(task_id, list(frame["variant"]), variant)
         self.case, self.task_id, self.variant = case, task_id, variant
@@ -832,7 +832,7 @@ class Scenario:
                 "parameters": self.parameters, "waarden": self.values}
 
     def save(self, path) -> Path:
-        from mkba.report.render import atomic_write
+        from mkba.base.files import atomic_write
 
         path = Path(path)
         atomic_write(path, dumps(self.to_dict(), indent=2))

@@ -19,8 +19,8 @@ import pytest
 
 import mkba.evidence.cbs as cbs
 import mkba.evidence.cbs_fetch as cf
-from mkba.run.cli import main
 from mkba.base.errors import CaseError
+from mkba.run.cli import main
 from tests.cbs_recorded import GM, Server, load, recorded_rows
 
 YEARS = [2019, 2021, 2024]

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from mkba.report import reports
 from mkba.base.formatting import fmt_eur_compact, fmt_pct
+from mkba.report import reports
 from mkba.report.reports import targets_sentence, wijk_report
 from mkba.uncertainty import Scenario
 

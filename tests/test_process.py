@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import CaseError, evaluate, read_case
-from mkba.run.cli import main
 from mkba.evidence.process import (
     buurtbudget_balance,
     buurtbudget_summary,
@@ -24,6 +23,7 @@ from mkba.evidence.process import (
     process_block,
     survey_results,
 )
+from mkba.run.cli import main
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 

@@ -46,21 +46,21 @@ import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, IRR_MIN_INVESTMENT_SHARE
 from mkba.base.errors import CaseError
+from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
+from mkba.base.jsonout import dumps, none_if_missing
+from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
 from mkba.case.financing import CONTRIBUTIONS
+from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
+from mkba.case.tables import Case
 from mkba.engine.flows import (
     COST,
     Keys,
-    _kengetal,
     build_keys,
     cash_flows,
+    kengetal_value,
     line_keys,
     volunteer_settings,
 )
-from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
-from mkba.case.io import Case
-from mkba.base.jsonout import dumps, none_if_missing
-from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
-from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
 
 __all__ = ["evaluate", "Evaluation", "MkbaResult", "npv", "irr", "payback_year",
            "default_peiljaar", "investment_phase"]
@@ -684,14 +684,17 @@ def _financing_dict(df: pd.DataFrame) -> dict:
 
 
 @dataclass(frozen=True)
-class _Settings:
+class CheckedParameters:
+    """The engine's parameters after :func:`check_parameters`: the price year filled in from
+    the CPI series, the rest as chosen (``None``: per task)."""
+
     discount_rate: float
     price_year: int
     base_year: int | None
     horizon: int | None
 
 
-def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Settings:
+def check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> CheckedParameters:
     """The ranges of :class:`mkba.base.settings.Settings` (one home), plus the CPI years."""
     from mkba.base.settings import Settings
 
@@ -705,12 +708,14 @@ def _check_parameters(discount_rate, price_year, base_year, horizon, cpi) -> _Se
                         f"({cpi.index.min()}–{cpi.index.max()})")
     if problems:
         raise CaseError("; ".join(problems))
-    return _Settings(float(discount_rate), int(price_year),
+    return CheckedParameters(float(discount_rate), int(price_year),
                      None if base_year is None else int(base_year),
                      None if horizon is None else int(horizon))
 
 
-def _task_frame(case: Case, task, s: _Settings) -> pd.DataFrame:
+def task_frame(case: Case, task, s: CheckedParameters) -> pd.DataFrame:
+    """One row per task (or only ``task``): its id, name, wijk, and the start, end and base
+    year of its analysis period under the parameters ``s`` (the engine's task keys)."""
     tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"]]
     if task is not None:
         tasks = tasks[tasks["taak_id"] == task]
@@ -845,7 +850,7 @@ def _volunteer_methods(flows, totals, case, vol, price_year, cpi) -> list[dict]:
     for method, code in (("marktwaarde", vol["market_value_code"]),
                          ("gederfd_loon", vol["wage_code"])):
         try:
-            v, i = _kengetal(case.kengetallen, code, price_year, cpi, method)
+            v, i = kengetal_value(case.kengetallen, code, price_year, cpi, method)
             fixed[method] = (v * i, code, None)
         except CaseError:
             fixed[method] = (None, code, f"kengetal '{code}' ontbreekt in de casus")
@@ -967,8 +972,8 @@ def evaluate(
     True
     """
     cpi = cpi_series()
-    s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
-    keys = build_keys(case, _task_frame(case, task, s))
+    s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
+    keys = build_keys(case, task_frame(case, task, s))
     warnings: dict[str, list[str]] = {}
     vol = volunteer_settings({"method": volunteer_valuation,
                               "market_value_code": market_value_code, "wage_code": wage_code,

@@ -355,22 +355,22 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
         from mkba.evidence.cbs import load_kwb
 
         kwb = load_kwb()
-    from mkba.evidence.indicators import BASES, _is_count, _measures, _units_of
+    from mkba.evidence.indicators import BASES, comparable_measures, is_count, units_of
 
     sub = kwb[kwb["indicator"] == indicator]
     if sub.empty:
         raise CaseError(f"indicator '{indicator}' niet gevonden in de metingen of de CBS-cijfers")
-    units = _units_of(kwb[kwb["indicator"].isin({indicator, *BASES})])
+    units = units_of(kwb[kwb["indicator"].isin({indicator, *BASES})])
     unit = units.get(indicator) or ""
-    if measure == "profiel" and _is_count(unit, indicator) and indicator not in BASES:
+    if measure == "profiel" and is_count(unit, indicator) and indicator not in BASES:
         both = kwb[kwb["indicator"].isin({indicator, *BASES})]
         values = both.pivot_table(index=["region_code", "year"], columns="indicator",
                                   values="value", aggfunc="first")
-        rates, rate_units, _ = _measures(values, units, threshold)
+        rates, rate_units, _ = comparable_measures(values, units, threshold)
         unit = rate_units.get(indicator, unit)
         wide = rates[indicator].unstack("year")
     else:
-        value = sub["value"].where(~(_is_count(unit, indicator) & (sub["value"] < threshold)))
+        value = sub["value"].where(~(is_count(unit, indicator) & (sub["value"] < threshold)))
         wide = sub.assign(value=value).pivot_table(index="region_code", columns="year",
                                                    values="value", aggfunc="first",
                                                    dropna=False)

@@ -11,10 +11,7 @@ that side runs in batch workers, which should not load pandas for it.
 
 from __future__ import annotations
 
-import base64
 import functools
-import io
-import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -22,18 +19,18 @@ import pandas as pd
 
 from mkba.base.assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
 from mkba.base.errors import CaseError
+from mkba.base.files import atomic_write  # noqa: F401
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
+from mkba.base.html import Html, esc, figure_html, paragraph, table_html
+from mkba.base.settings import Settings
 from mkba.report.render import (  # noqa: F401  (re-exported: the public names of the report API)
     HEADLINE_MIME,
     KernelRunner,
-    atomic_write,
     check_wijk_code,
-    esc,
     export_html,
     render_report,
     report_parameters,
 )
-from mkba.base.settings import Settings
 
 __all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
            "REPORT_NOTEBOOK", "report_parameters"]
@@ -49,28 +46,6 @@ REPORT_PROFILE_ROWS = (
     "GemiddeldeWOZWaardeVanWoningen", "Bevolkingsdichtheid", "Woningvoorraad",
     "AfstandTotHuisartsenpraktijk", "AfstandTotGroteSupermarkt",
 )
-
-
-class Html:
-    """A piece of HTML that notebooks display as is (``_repr_html_``).
-
-    ``data`` adds other representations to the same output, e.g. the headline figures as
-    JSON (:data:`~mkba.report.render.HEADLINE_MIME`) that the batch reads for its index; an HTML
-    page ignores them.
-    """
-
-    def __init__(self, text: str, data: dict | None = None):
-        self.text = text
-        self.data = data or {}
-
-    def _repr_html_(self) -> str:
-        return self.text
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/html": self.text, **self.data}
-
-    def __str__(self) -> str:
-        return self.text
 
 
 @functools.lru_cache(maxsize=1)
@@ -95,85 +70,6 @@ def headline_tasks(results) -> list[dict]:
     """Per task and variant its name, NPV and B/C ratio as plain JSON values (the index)."""
     return [{"taak": r.task_id, "naam": r.name, "variant": r.variant, "npv": float(r.npv),
              "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)} for r in results]
-
-
-def figure_alt(ax) -> str:
-    """A text alternative that says what a figure shows: its title, axes and legend.
-
-    Examples
-    --------
-    >>> from matplotlib.figure import Figure
-    >>> ax = Figure().add_subplot()
-    >>> _ = ax.set(title="Kosten en baten per jaar", xlabel="jaar", ylabel="euro")
-    >>> figure_alt(ax)
-    'Figuur: Kosten en baten per jaar (jaar tegen euro)'
-    """
-    fig = ax.figure
-    title = ax.get_title() or (fig._suptitle.get_text() if fig._suptitle is not None else "")
-    axes = " tegen ".join(t for t in (ax.get_xlabel(), ax.get_ylabel()) if t)
-    legend = ax.get_legend()
-    labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
-    text = "Figuur: " + (" ".join(title.split()) or "grafiek")
-    if axes:
-        text += f" ({' '.join(axes.split())})"
-    if labels:
-        text += "; legenda: " + ", ".join(" ".join(t.split()) for t in labels)
-    return text
-
-
-def _figure(ax, alt: str = "") -> str:
-    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it), with a text
-    alternative that says what it shows (``alt``, or one built from title, axes and legend)."""
-    import matplotlib.pyplot as plt
-
-    alt = alt or figure_alt(ax)
-    fig = ax.figure
-    _literal_text(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    if plt.fignum_exists(getattr(fig, "number", -1)):
-        plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<div class="figuur-kader"><img class="figuur" alt="{esc(alt)}" '
-            f'src="data:image/png;base64,{data}"></div>')
-
-
-def _literal_text(fig) -> None:
-    """Show every text of a figure as written: names from input files may hold ``$…$``, which
-    matplotlib would otherwise parse as mathtext (and fail on an unknown command)."""
-    from matplotlib.text import Text
-
-    for text in fig.findobj(Text):
-        text.set_parse_math(False)
-
-
-#: From this many columns a table is printed in smaller type.
-WIDE_TABLE = 9
-
-
-def _table(df: pd.DataFrame, index: bool = False, caption: str = "") -> str:
-    """A DataFrame as an escaped, accessible HTML table (pandas escapes cell text).
-
-    Every table has a ``<caption>`` (``caption``, or the list of its columns) and ``scope`` on
-    its header cells; a table with :data:`WIDE_TABLE` or more columns is printed smaller.
-    """
-    text = df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
-    if not caption:
-        caption = "Tabel met " + ", ".join(str(c) for c in df.columns)
-    text = re.sub(r'<table[^>]*class="dataframe tabel"[^>]*>',
-                  f'<table class="tabel"><caption>{esc(caption)}</caption>', text, count=1)
-    text = text.replace('<tr style="text-align: right;">', "<tr>")
-    text = text.replace("<th>", '<th scope="col">')
-    head, sep, body = text.partition("<tbody>")
-    if sep:
-        text = head + sep + body.replace('<th scope="col">', '<th scope="row">')
-    if df.shape[1] + (1 if index else 0) >= WIDE_TABLE:
-        text = f'<div class="breed">{text}</div>'
-    return text
-
-
-def _p(text: str) -> str:
-    return f"<p>{text}</p>"
 
 
 def _drawn(method):
@@ -245,7 +141,7 @@ class WijkReport:
         how sure it is, and what the figures rest on (illustrative values, a scenario, the age
         of the CBS figures)."""
         if self.tasks.empty:
-            parts = [_p(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
+            parts = [paragraph(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
                         "ondernemers. Dit rapport laat zien hoe de wijk ervoor staat in de "
                         "cijfers van het CBS, vergeleken met de gemeente en met wijken die erop "
                         "lijken.")]
@@ -259,15 +155,15 @@ class WijkReport:
         for task_id, results in by_task.items():
             task = tasks.loc[task_id]
             parts.append(f"<h3>{esc(task['naam'])}</h3>")
-            parts.append(_p(task_sentence(task, [r.variant for r in results])))
+            parts.append(paragraph(task_sentence(task, [r.variant for r in results])))
             if isinstance(task.get("doel"), str):
-                parts.append(_p(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
+                parts.append(paragraph(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
             for r in results:
                 if len(results) > 1:
                     parts.append(f"<h4>Variant: {esc(variant_label(r.variant))}</h4>")
                 parts.append(self._result_text(r))
             if len(results) > 1:
-                parts.append(_p(compare_variants_sentence(results)))
+                parts.append(paragraph(compare_variants_sentence(results)))
             illustrative = illustrative_values(self.case, task_id) if self.case is not None \
                 else []
             if illustrative:
@@ -277,11 +173,11 @@ class WijkReport:
         targets = self.targets
         if len(targets):
             done = int(targets["attained"].fillna(False).astype(bool).sum())
-            parts.append(_p(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
+            parts.append(paragraph(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
         if self.scenario is not None:
             parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
         parts += self._criteria_page_one()
-        parts.append(_p(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
+        parts.append(paragraph(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         parts += self._data_age()
         return Html("".join(parts))
@@ -292,19 +188,19 @@ class WijkReport:
         verdict = (f"Dat is {fmt_eur_compact(abs(r.npv))} <b>meer</b> dan het kost."
                    if r.npv >= 0 else
                    f"Dat is {fmt_eur_compact(abs(r.npv))} <b>minder</b> dan het kost.")
-        text.append(_p(
+        text.append(paragraph(
             f"Over {r.start_year}–{r.end_year} kost de taak de samenleving "
             f"{fmt_eur_compact(r.pv_costs)}. Wat we in geld kunnen uitdrukken, levert "
             f"{fmt_eur_compact(r.pv_benefits)} op. {verdict}"))
         chance = self.p_npv_positive(r.task_id, r.variant)
         if chance is not None:
-            text.append(_p(f"De kans dat de baten groter zijn dan de kosten is "
+            text.append(paragraph(f"De kans dat de baten groter zijn dan de kosten is "
                            f"<b>{fmt_pct(chance, 0)}</b> (zie 'Hoe zeker is de uitkomst?')."))
         pm = r.pm()
         if len(pm):
             items = ", ".join(f"{esc(e).lower()} ({esc(s) if isinstance(s, str) else '?'})"
                               for e, s in zip(pm["effect"], pm["pm_score"], strict=True))
-            text.append(_p(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
+            text.append(paragraph(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
         actors = r.by_actor().sort_values("npv")
         volunteers = volunteer_actors(self.case, r.task_id, r.variant) \
             if self.case is not None else set()
@@ -325,7 +221,7 @@ class WijkReport:
                     sentences.append(f"{esc(actor).capitalize()} zetten tijd in ter waarde van "
                                      f"{fmt_eur_compact(cost)}.")
         if sentences:
-            text.append(_p(" ".join(sentences)))
+            text.append(paragraph(" ".join(sentences)))
         return "".join(text)
 
     def p_npv_positive(self, task: str, variant: str) -> float | None:
@@ -338,7 +234,7 @@ class WijkReport:
         if self.profile is None:
             return []
         year, now = int(self.profile.year), report_year()
-        out = [_p(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
+        out = [paragraph(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
         if now - year > DATA_AGE_WARNING:
             out.append(f"<p class='let-op'>Let op: de CBS-cijfers zijn {now - year} jaar ouder "
                        f"dan dit rapport ({now}). De wijk kan sindsdien veranderd zijn; voeg "
@@ -348,7 +244,7 @@ class WijkReport:
     @_drawn
     def section_targets(self) -> Html:
         if self.targets.empty:
-            return Html(_p("Voor deze wijk zijn geen doelen vastgelegd."))
+            return Html(paragraph("Voor deze wijk zijn geen doelen vastgelegd."))
         t = self.targets
 
         def yes_no(v):
@@ -378,16 +274,16 @@ class WijkReport:
         })
         from mkba.base.plots import plot_targets
 
-        html_ = _table(shown)
+        html_ = table_html(shown)
         if t["share_travelled"].notna().any():
-            html_ += _figure(plot_targets(t))
-        html_ += _p("De trend is een rechte lijn door de metingen vanaf het basisjaar "
+            html_ += figure_html(plot_targets(t))
+        html_ += paragraph("De trend is een rechte lijn door de metingen vanaf het basisjaar "
                     "(kleinste kwadraten); 'haalt doel op tijd' betekent dat die lijn in het "
                     "streefjaar bij het doel uitkomt. Bij een enquête staat het "
                     "95%-betrouwbaarheidsinterval in de tabel hieronder, als er een is.")
         ci = t.dropna(subset=["latest_ci_low"])
         if len(ci):
-            html_ += _table(pd.DataFrame({
+            html_ += table_html(pd.DataFrame({
                 "indicator": ci["label"],
                 "laatste meting": [fmt_number(v, 2) for v in ci["latest_value"]],
                 "95%-interval": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
@@ -398,18 +294,18 @@ class WijkReport:
     @_drawn
     def section_profile(self) -> Html:
         if self.profile is None:
-            return Html(_p("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
+            return Html(paragraph("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
         p = self.profile
         from mkba.base.plots import plot_profile
 
         similar = ", ".join(esc(region_name(s)) for s in p.similar) or "–"
-        out = [_p(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
+        out = [paragraph(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
                   f"vergeleken met de gemeente en met de {len(p.similar)} wijken die het meest "
                   f"op deze wijk lijken ({similar}). Aantallen kleiner dan {p.threshold} tonen "
                   f"we niet, en ook geen cijfers die daarop zijn gebaseerd."),
-               _figure(plot_profile(p)),
-               _table(p.summary(REPORT_PROFILE_ROWS)),
-               _p("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
+               figure_html(plot_profile(p)),
+               table_html(p.summary(REPORT_PROFILE_ROWS)),
+               paragraph("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
                   "rapport hoort.")]
         return Html("".join(out))
 
@@ -417,9 +313,9 @@ class WijkReport:
     def section_trends(self) -> Html:
         if self.profile is None:
             return Html("")
+        from mkba.base.plots import plot_indicator
         from mkba.evidence.cbs import load_kwb
         from mkba.evidence.indicators import indicator_series
-        from mkba.base.plots import plot_indicator
 
         kwb = load_kwb()
         wanted = [i for i in ("PersonenPerSoortUitkeringBijstand", "AantalInwoners",
@@ -437,12 +333,12 @@ class WijkReport:
             ax = plot_indicator(s, start_year=None if pd.isna(starts) else int(starts),
                                 title=indicator_label(indicator, self.case),
                                 ylabel=s.attrs.get("unit") or "")
-            out.append(_figure(ax))
+            out.append(figure_html(ax))
             if len(out) == 2:
                 break
         if not out:
-            return Html(_p("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
-        return Html(_p("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
+            return Html(paragraph("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
+        return Html(paragraph("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
                        "lijken.") + "".join(out))
 
     @_drawn
@@ -450,8 +346,8 @@ class WijkReport:
         """Per indicator: one plain Dutch sentence first, then the figure, then the technical
         detail (method, p-value, interval, comparison wijken by name) under its own heading."""
         if not self.effects:
-            return Html(_p("Er is (nog) geen effectschatting voor deze wijk."))
-        out = [_p("Komt een verandering door de taak? We vergelijken de wijk met wijken "
+            return Html(paragraph("Er is (nog) geen effectschatting voor deze wijk."))
+        out = [paragraph("Komt een verandering door de taak? We vergelijken de wijk met wijken "
                   "zonder taak die er vóór de start op leken, in niveau en in trend "
                   "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
                   "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
@@ -463,15 +359,15 @@ class WijkReport:
             out.append(f"<p class='kern'>{esc(est.plain_text(self.name))}</p>")
             if est.estimate is None:
                 continue
-            out.append(_figure(plot_effect(est)))
+            out.append(figure_html(plot_effect(est)))
             out.append("<h4>Technische toelichting</h4>")
-            out.append(_table(est.summary().reset_index()))
+            out.append(table_html(est.summary().reset_index()))
         return Html("".join(out))
 
     @_drawn
     def section_mkba(self) -> Html:
         if not self.results:
-            return Html(_p("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
+            return Html(paragraph("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
                            "taak in deze wijk."))
         from mkba.base.plots import plot_actors, plot_waterfall, plot_yearly
 
@@ -492,18 +388,18 @@ class WijkReport:
             "baten prognose": fmt_eur(r.split["pv_benefits_forecast"]),
         } for r in self.results if r.split])
         peil = self.results[0].parameters.get("peiljaar")
-        out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
+        out = [paragraph("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."),
-               _table(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
+               table_html(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
         notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
                  for r in self.results if r.irr_note]
         if notes:
-            out.append(_p(" ".join(notes)))
+            out.append(paragraph(" ".join(notes)))
         if len(split):
-            out.append(_p(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
+            out.append(paragraph(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
                           f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
-            out.append(_table(split))
+            out.append(table_html(split))
         for r in self.results:
             variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
@@ -512,16 +408,16 @@ class WijkReport:
                 switch = (f"Bij {fmt_eur(v['switching_value_per_hour'], 2)} per uur is de NCW "
                           "precies nul (omslagwaarde)." if v["switching_value_per_hour"]
                           is not None else f"Omslagwaarde: {esc(v.get('switching_note') or '')}.")
-                out.append(_p("Vrijwilligerstijd: de waardering is een keuze, geen "
+                out.append(paragraph("Vrijwilligerstijd: de waardering is een keuze, geen "
                               "onzekerheid. De NCW bij elke methode (euro's per uur in prijzen "
                               f"van {self.parameters['price_year']}): {switch}"))
-                out.append(_table(r.volunteer_table()))
-            out.append(_figure(plot_yearly(r)))
-            out.append(_figure(plot_waterfall(r)))
+                out.append(table_html(r.volunteer_table()))
+            out.append(figure_html(plot_yearly(r)))
+            out.append(figure_html(plot_waterfall(r)))
             actors = r.actor_table()
-            out.append(_table(actors))
+            out.append(table_html(actors))
             if len(actors) > 1:
-                out.append(_figure(plot_actors(r)))
+                out.append(figure_html(plot_actors(r)))
             for w in r.warnings:
                 out.append(f"<p class='let-op'>Let op: {esc(w)}</p>")
         return Html("".join(out))
@@ -529,11 +425,11 @@ class WijkReport:
     @_drawn
     def section_uncertainty(self) -> Html:
         if not self.uncertainty:
-            return Html(_p("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
+            return Html(paragraph("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
                            "wijk."))
         from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
 
-        out = [_p("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
+        out = [paragraph("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
                   "variëren we eerst één voor één (de balken: de NCW bij de lage en de hoge "
                   "waarde; 'omslag' is de waarde waarbij het saldo nul wordt) en daarna allemaal "
                   "tegelijk (Monte Carlo).")]
@@ -541,7 +437,7 @@ class WijkReport:
             mc, sens = extra["monte_carlo"], extra["sensitivity"]
             label = task if variant == "project" else f"{task} — {variant_label(variant)}"
             out.append(f"<h3>{esc(label)}</h3>")
-            out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
+            out.append(paragraph(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
                           f"{fmt_number(mc.draws)} trekkingen ligt de NCW tussen "
                           f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}. "
@@ -550,9 +446,9 @@ class WijkReport:
                              "keuze, zie de tabel met methoden): " + esc(", ".join(mc.fixed))
                              + "." if mc.fixed else "")))
             if (sens["swing"] > 0).any():
-                out.append(_figure(plot_tornado(sens)))
+                out.append(figure_html(plot_tornado(sens)))
                 shown = sens[sens["swing"] > 0].head(8)
-                out.append(_table(pd.DataFrame({
+                out.append(table_html(pd.DataFrame({
                     "aanname": shown["name"],
                     "bandbreedte": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
                                     for a, b in zip(shown["low"], shown["high"], strict=True)],
@@ -563,15 +459,15 @@ class WijkReport:
                         + ("" if inr else " (buiten bandbreedte)")
                         for v, inr in zip(shown["switching_value"], shown["switching_in_range"],
                                           strict=True)]})))
-            out.append(_figure(plot_monte_carlo(mc)))
+            out.append(figure_html(plot_monte_carlo(mc)))
             rates = extra["discount_rates"]
-            out.append(_table(pd.DataFrame({"discontovoet": rates["variant"],
+            out.append(table_html(pd.DataFrame({"discontovoet": rates["variant"],
                                             "NCW": rates["npv"].map(fmt_eur),
                                             "bron": rates["bron"]})))
         for task, cv in self.variants.items():
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "variant": t["variant"].map(variant_label), "NCW": t["npv"].map(fmt_eur),
                 "B/K": t["bc_ratio"].map(fmt_ratio),
                 "kans NCW > 0": [fmt_pct(v, 0) if v is not None else fmt_pct(p, 0)
@@ -580,14 +476,14 @@ class WijkReport:
                                                  t["p_npv_positive"], strict=True)]})))
             d = cv["differences"]
             if len(d):
-                out.append(_table(pd.DataFrame({
+                out.append(table_html(pd.DataFrame({
                     "variant": d["variant"].map(variant_label),
                     "ten opzichte van": d["ten_opzichte_van"].map(variant_label),
                     "verschil in NCW": d["verschil"].map(fmt_eur),
                     "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
                                      for a, b in zip(d["p5"], d["p95"], strict=True)],
                     "kans dat het beter is": d["p_beter"].map(lambda v: fmt_pct(v, 0))})))
-            out.append(_figure(plot_variants(cv["actors"])))
+            out.append(figure_html(plot_variants(cv["actors"])))
         return Html("".join(out))
 
     def section_pm(self) -> Html:
@@ -601,7 +497,7 @@ class WijkReport:
                              "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
                              else ""})
         if not rows:
-            return Html(_p("Er zijn geen PM-posten."))
+            return Html(paragraph("Er zijn geen PM-posten."))
         seen, sentences = set(), []
         for r in self.results:
             be = r.pm_break_even
@@ -609,15 +505,15 @@ class WijkReport:
                 continue
             seen.add((r.task_id, r.variant))
             label = r.task_id if r.variant == "project" else f"{r.task_id} ({r.variant})"
-            sentences.append(_p(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
-        return Html(_p("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
+            sentences.append(paragraph(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
+        return Html(paragraph("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
                        "score van −− (sterk negatief) tot ++ (sterk positief). Ze tellen niet mee "
                        "in de bedragen hierboven, maar horen wel bij de afweging.")
-                    + _table(pd.DataFrame(rows)) + "".join(sentences))
+                    + table_html(pd.DataFrame(rows)) + "".join(sentences))
 
     def section_financing(self) -> Html:
         if self.evaluation is None or self.evaluation.financing.empty:
-            return Html(_p("Er is geen financiering vastgelegd."))
+            return Html(paragraph("Er is geen financiering vastgelegd."))
         f = self.evaluation.financing
         per = (f.groupby(["taak_id", "bron", "soort"])["bedrag"].sum().reset_index()
                .rename(columns={"taak_id": "taak"}))
@@ -638,11 +534,11 @@ class WijkReport:
                         "garantstellingen": fmt_eur(f["guarantees"]),
                         "hefboom": fmt_ratio(f["leverage"]) if f["leverage"] is not None
                         else f"n.v.t. ({f['leverage_reason']})"})
-        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
+        return Html(paragraph("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
                        "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
                        "anderen per euro die de gemeente bijdraagt. Leningen en eigen inkomsten "
                        "staan apart en tellen niet mee; een garantstelling telt aan geen van "
-                       "beide kanten mee.") + _table(pd.DataFrame(lev)) + _table(per))
+                       "beide kanten mee.") + table_html(pd.DataFrame(lev)) + table_html(per))
 
     # ------------------------------------------------------------------ process (issue 14)
 
@@ -676,7 +572,7 @@ class WijkReport:
         crit = self.process["criteria"]
         if crit.empty:
             return []
-        return [_p(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
+        return [paragraph(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
                    "'Hoe gaat het samenwerken?'.")]
 
     @_drawn
@@ -688,9 +584,9 @@ class WijkReport:
         p = self.process
         threshold = self.parameters.get("threshold", 10)
         if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
-            return Html(_p("Voor deze wijk zijn (nog) geen succescriteria, partners of "
+            return Html(paragraph("Voor deze wijk zijn (nog) geen succescriteria, partners of "
                            "enquêteresultaten vastgelegd."))
-        out = [_p("Niet alleen het resultaat telt, ook het proces: halen we de "
+        out = [paragraph("Niet alleen het resultaat telt, ook het proces: halen we de "
                   "succescriteria die de partners vooraf afspraken, wie doet er mee, en hoe "
                   "tevreden zijn bewoners, gebruikers, vrijwilligers en partners?")]
         crit = p["criteria"]
@@ -710,7 +606,7 @@ class WijkReport:
                 return f"{'≥' if direction == 'hoger' else '≤'} {v}"
 
             out.append("<h3>Succescriteria</h3>")
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "taak": crit["task_id"],
                 "soort": crit["soort"].map(KIND_LABELS),
                 "criterium": crit["omschrijving"],
@@ -726,17 +622,17 @@ class WijkReport:
             })))
         for task, coal in p["coalition"].items():
             out.append(f"<h3>De coalitie van {esc(task)}</h3>")
-            out.append(_figure(plot_coalition(coal)))
+            out.append(figure_html(plot_coalition(coal)))
             changes = coal[(coal["nieuw"] > 0) | (coal["vertrokken"] > 0)]
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "jaar": changes["jaar"].astype(str), "actief": changes["actief"],
                 "nieuw": [", ".join(n) or "–" for n in changes["nieuw_namen"]],
                 "vertrokken": [", ".join(n) or "–" for n in changes["vertrokken_namen"]]})))
-            out.append(_p("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
+            out.append(paragraph("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
         survey = p["survey"]
         if len(survey):
             out.append("<h3>Hoe tevreden zijn de betrokkenen?</h3>")
-            out.append(_figure(plot_survey(survey)))
+            out.append(figure_html(plot_survey(survey)))
 
             def ci(a, b):
                 return "–" if pd.isna(a) else f"{fmt_pct(a, 0)} – {fmt_pct(b, 0)}"
@@ -748,7 +644,7 @@ class WijkReport:
                         f"sinds {int(prev)} ({fmt_number(100 * a, 0)} tot "
                         f"{fmt_number(100 * b, 0)})")
 
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "taak": survey["task_id"], "vraag": survey["vraag"], "groep": survey["groep"],
                 "jaar": survey["jaar"].astype(str),
                 "respondenten": [f"< {threshold}" if sup else fmt_number(n)
@@ -763,7 +659,7 @@ class WijkReport:
                     zip(survey["change"], survey["change_low"], survey["change_high"],
                         survey["previous_year"], strict=True)],
             })))
-            out.append(_p(
+            out.append(paragraph(
                 f"Positief = antwoord 4 of 5 (op een schaal van 1 tot 5) of ja. Het interval "
                 f"is het 95%-betrouwbaarheidsinterval (Wilson). De verandering is het verschil "
                 f"met de vorige enquête van dezelfde groep, met het interval volgens "
@@ -784,12 +680,12 @@ class WijkReport:
             return Html("")
         return Html(
             "<h3>Buurtbudget</h3>"
-            + _p("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
+            + paragraph("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
                  "sparen en uitgeven aan de openbare ruimte. Gespaard is wat er aan het eind "
                  "van het jaar over is (alles ontvangen min alles besteed). Het buurtbudget "
                  "telt in de hefboom als geld van de gemeente.")
-            + _figure(plot_buurtbudget(b))
-            + _table(pd.DataFrame({"jaar": b["jaar"].astype(str),
+            + figure_html(plot_buurtbudget(b))
+            + table_html(pd.DataFrame({"jaar": b["jaar"].astype(str),
                                    "ontvangen": b["ontvangen"].map(fmt_eur),
                                    "besteed": b["besteed"].map(fmt_eur),
                                    "gespaard": b["gespaard"].map(fmt_eur)})))
@@ -798,18 +694,18 @@ class WijkReport:
         """Every cost and effect line the computation used, so that each figure can be traced:
         quantity, value per unit, source, the correction fractions, optimism and the note."""
         if self.case is None or self.tasks.empty:
-            return Html(_p("Geen berekening, dus geen regels."))
+            return Html(paragraph("Geen berekening, dus geen regels."))
         mine = list(self.tasks["taak_id"])
-        out = [_p("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
+        out = [paragraph("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
                   "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
                   f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
                   "in de README). Een lege fractie telt als 0.")]
         costs, effects = trace_lines(self.case, mine)
         if len(costs):
-            out.append(_table(costs, caption="Kostenregels: per post het bedrag of de "
+            out.append(table_html(costs, caption="Kostenregels: per post het bedrag of de "
                                              "hoeveelheid maal de waarde per eenheid, met bron"))
         if len(effects):
-            out.append(_table(effects, caption="Effectregels: hoeveelheid, waarde per eenheid, "
+            out.append(table_html(effects, caption="Effectregels: hoeveelheid, waarde per eenheid, "
                                                "bron en correcties"))
         return Html("".join(out))
 
@@ -831,15 +727,15 @@ class WijkReport:
         assumptions = pd.DataFrame([{"aanname": a.label, "standaard": a.shown(),
                                      "eenheid": a.unit, "bron": a.source}
                                     for a in ASSUMPTIONS.values()])
-        out = [_p("Gebruikte parameters:"), _table(params), _p("Aannames en hun bron:"),
-               _table(assumptions)]
+        out = [paragraph("Gebruikte parameters:"), table_html(params), paragraph("Aannames en hun bron:"),
+               table_html(assumptions)]
         if self.case is not None and len(self.case.kengetallen):
             k = self.case.kengetallen
             used = set(self.case.kosten["kengetal"].dropna()) | set(
                 self.case.effecten["kengetal"].dropna())
             k = k[k["code"].isin(used)]
-            out += [_p("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
-                    _table(pd.DataFrame({
+            out += [paragraph("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
+                    table_html(pd.DataFrame({
                         "code": k["code"], "omschrijving": k["omschrijving"],
                         "waarde": [fmt_eur(v, 2) for v in k["waarde"]], "eenheid": k["eenheid"],
                         "prijsjaar": k["prijsjaar"].astype(str), "bron": k["bron"]}))]
@@ -847,7 +743,7 @@ class WijkReport:
                  if self.evaluation is not None else [])
         cpi_note = (f" De CPI van {years[0]}–{years[-1]} is afgeleid uit de gepubliceerde "
                     "jaarmutaties." if years else "")
-        out.append(_p("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
+        out.append(paragraph("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
                       "CBS 83131NED Consumentenprijzen (CPI 2015 = 100)." + cpi_note
                       + " Referentieprijzen uit de Kostenhandleiding van Zorginstituut "
                         "Nederland gelden voor de gezondheidszorg: vervang ze door eigen waarden "
@@ -1133,9 +1029,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     uncertainty: dict = {}
     variants: dict = {}
     if case_path:
-        from mkba.evidence.indicators import target_attainment
-        from mkba.case.io import read_case
         from mkba.analysis.pipeline import run
+        from mkba.case.read import read_case
+        from mkba.evidence.indicators import target_attainment
         from mkba.uncertainty import compare_variants
 
         case = read_case(case_path)
