@@ -22,7 +22,7 @@ _EXPORTS = {
     "load_kwb": "evidence.cbs", "read_kwb": "evidence.cbs",
     "wijk_profile": "evidence.indicators", "target_attainment": "evidence.indicators",
     "EffectEstimate": "evidence.counterfactual", "estimate_effect": "evidence.counterfactual",
-    "effect_for_case": "evidence.counterfactual",
+    "effect_for_case": "evidence.treatment",
     "wijk_report": "report.reports", "render_report": "report.reports",
     "batch": "run.batch",
 }

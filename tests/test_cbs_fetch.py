@@ -440,7 +440,8 @@ def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, caps
     assert s["wijk"].tolist() == pytest.approx([pct(y) for y in YEARS])
 
     import mkba
-    from mkba.evidence.counterfactual import effect_for_case, indicator_panel
+    from mkba.evidence.panel import indicator_panel
+    from mkba.evidence.treatment import effect_for_case
 
     case = mkba.read_case(write_emmen_case(tmp_path / "casus"))
     est = effect_for_case(case, "Eenpersoonshuishoudens", kwb=kwb, n_placebo=49)

@@ -126,7 +126,7 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
     estimates: list = []
     if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()
             & ~case.effecten["pm"]).any():
-        from mkba.evidence.counterfactual import quantities_from_estimates
+        from mkba.evidence.treatment import quantities_from_estimates
 
         case, estimates = quantities_from_estimates(case, kwb=kwb)
     ev = evaluate(case, task=task, **params)

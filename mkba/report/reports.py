@@ -250,7 +250,7 @@ class WijkReport:
         def yes_no(v):
             return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
 
-        from mkba.evidence.counterfactual import indicator_label
+        from mkba.evidence.panel import indicator_label
 
         # one Dutch name for table and chart: the case's omschrijving, the CBS title, or the
         # code made readable (never bezoekers_buurthuis as a label)
@@ -328,7 +328,7 @@ class WijkReport:
                                  threshold=self.profile.threshold)
             if len(s) < 2 or "wijk" not in s:
                 continue
-            from mkba.evidence.counterfactual import indicator_label
+            from mkba.evidence.panel import indicator_label
 
             ax = plot_indicator(s, start_year=None if pd.isna(starts) else int(starts),
                                 title=indicator_label(indicator, self.case),
@@ -1076,7 +1076,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
 
 def _effects(case, wijk_code, targets, kwb) -> list:
     """Effect estimates for the indicators of this wijk's targets and effect lines."""
-    from mkba.evidence.counterfactual import effect_for_case
+    from mkba.evidence.treatment import effect_for_case
 
     indicators = list(dict.fromkeys(
         list(targets["indicator"]) if len(targets) else []))

@@ -336,7 +336,7 @@ def _cmd_evaluate(args) -> int:
 
 def _cmd_effect(args) -> int:
     from mkba.case.read import read_case
-    from mkba.evidence.counterfactual import effect_for_case
+    from mkba.evidence.treatment import effect_for_case
 
     est = effect_for_case(read_case(args.case), args.indicator, wijk=args.wijk,
                           start_year=args.start_year, n_comparisons=args.comparisons,
