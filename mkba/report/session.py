@@ -26,7 +26,7 @@ from mkba.case.read import read_case
 from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
 from mkba.engine.flows import VOLUNTEER_METHODS
-from mkba.report.reports import variant_label
+from mkba.report.text import variant_label
 from mkba.uncertainty import Scenario, apply_scenario, parse_parameter, uncertain_inputs
 
 __all__ = ["Session"]
