@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD  # noqa: E402
 from mkba.base.formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
 __all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
@@ -398,11 +399,11 @@ def plot_coalition(coalition: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_survey(survey: pd.DataFrame, ax=None):
+def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THRESHOLD):
     """Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
     split around 0, positive (4–5, ja) to the right, with the Wilson 95 % interval of the
     share positive. One bar per question and group (its latest year); a suppressed group
-    (too few respondents) gets no bar, only its label."""
+    (fewer than ``threshold`` respondents) gets no bar, only its label."""
     latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
     latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
     ax = axes_for(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
@@ -410,7 +411,7 @@ def plot_survey(survey: pd.DataFrame, ax=None):
     labels = []
     for yi, r in zip(y, latest.itertuples(index=False), strict=True):
         if r.suppressed:
-            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < 10: niet getoond)", 45))
+            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < {threshold}: niet getoond)", 45))
             continue
         labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
         half = r.share_neutral / 2

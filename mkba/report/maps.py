@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mkba.base.assumptions import DATA_DIR
+from mkba.base.assumptions import DATA_DIR, SMALL_NUMBER_THRESHOLD
 from mkba.base.errors import CaseError, Problem
 
 __all__ = ["Boundaries", "read_boundaries", "fetch_map", "find_map", "plot_locator",
@@ -420,7 +420,8 @@ def _npv_per_inhabitant(case, kwb, codes, year=None) -> dict:
 
 
 def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, kwb=None,
-               year: int | None = None, niveau: str = "wijk", threshold: int = 10):
+               year: int | None = None, niveau: str = "wijk",
+               threshold: int = SMALL_NUMBER_THRESHOLD):
     """A choropleth of the gemeente's wijken: ``indicator`` from the CBS figures, or by
     default NCW per inwoner where the case has tasks, else inhabitants.
 

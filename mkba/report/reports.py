@@ -17,7 +17,13 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from mkba.base.assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
+from mkba.base.assumptions import (  # noqa: F401
+    ASSUMPTIONS,
+    DATA_DIR,
+    NOTEBOOK_DIR,
+    REPORT_NOTEBOOK,
+    SMALL_NUMBER_THRESHOLD,
+)
 from mkba.base.errors import CaseError
 from mkba.base.files import atomic_write  # noqa: F401
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
@@ -563,7 +569,7 @@ class WijkReport:
         if self.case is None or self.tasks.empty:
             return empty
         mine = list(self.tasks["taak_id"])
-        threshold = self.parameters.get("threshold", 10)
+        threshold = self.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
         crit = self.case.criteria[self.case.criteria["taak_id"].isin(mine)]
         kwb = None
         if len(crit):
@@ -594,7 +600,7 @@ class WijkReport:
         from mkba.evidence.process import CHANGE_METHOD, KIND_LABELS
 
         p = self.process
-        threshold = self.parameters.get("threshold", 10)
+        threshold = self.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
         if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
             return Html(paragraph("Voor deze wijk zijn (nog) geen succescriteria, partners of "
                            "enquêteresultaten vastgelegd."))
@@ -644,7 +650,7 @@ class WijkReport:
         survey = p["survey"]
         if len(survey):
             out.append("<h3>Hoe tevreden zijn de betrokkenen?</h3>")
-            out.append(figure_html(plot_survey(survey)))
+            out.append(figure_html(plot_survey(survey, threshold=threshold)))
 
             def ci(a, b):
                 return "–" if pd.isna(a) else f"{fmt_pct(a, 0)} – {fmt_pct(b, 0)}"
