@@ -74,6 +74,7 @@ import pandas as pd
 # the module itself, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
 from mkba.base.assumptions import ASSUMPTIONS
 from mkba.base.formatting import fmt_number
+from mkba.base.jsonout import float_or_none
 from mkba.evidence.inference import ALPHA, minimum_detectable_effect, placebo_summary, rank_test
 from mkba.evidence.matching import MIN_COMPARISONS, ComparisonDesign
 from mkba.evidence.panel import change_unit, format_amount
@@ -433,10 +434,6 @@ def _evidence(n_pre: int, pretrend_p, balance: dict, n_placebo: int, has_interva
     return ("indicatief" if reasons else "sterk"), tuple(reasons)
 
 
-def _f(v):
-    return None if v is None or not np.isfinite(v) else float(v)
-
-
 def _naive_twfe(panel, treated, comps) -> float | None:
     """Plain TWFE over treated and comparison wijken, for comparison only (biased when starts
     differ and effects change over time): least squares on wijk and year dummies (normal
@@ -627,8 +624,8 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
     naive = _naive_twfe(panel, [(u.code, u.start) for u in units], comps_all) \
         if len(starts) > 1 else None
     return EffectEstimate(
-        indicator, tuple(treated), beta, _f(low), _f(high), _f(p), method, interval,
-        tuple(comps_all), _f(pretrend_p), placebo_summary(placebos, m, cands, exhaustive),
+        indicator, tuple(treated), beta, float_or_none(low), float_or_none(high), float_or_none(p), method, interval,
+        tuple(comps_all), float_or_none(pretrend_p), placebo_summary(placebos, m, cands, exhaustive),
         n_pre, n_post, tuple(warnings), its, per, naive, unit=panel.attrs.get("unit", ""),
         label=panel.attrs.get("label", indicator), evidence_level=level,
         evidence_reasons=reasons, mde=minimum_detectable_effect(placebos, crit), balance=balance,

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from mkba.base.assumptions import ASSUMPTIONS
-from mkba.base.jsonout import plain
+from mkba.base.jsonout import float_or_none, plain
 from mkba.case.schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
@@ -404,13 +404,9 @@ def buurtbudget_summary(case, wijk_code: str) -> dict | None:
     if b.empty:
         return None
     last = b.iloc[-1]
-    return {"jaar": int(last["jaar"]), "gespaard": _num(last["gespaard"]),
+    return {"jaar": int(last["jaar"]), "gespaard": float_or_none(last["gespaard"]),
             "ontvangen": float(b["ontvangen"].sum()),
-            "besteed": _num(b["besteed"].sum(min_count=len(b)))}
-
-
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
+            "besteed": float_or_none(b["besteed"].sum(min_count=len(b)))}
 
 
 def json_records(df: pd.DataFrame) -> list[dict]:
