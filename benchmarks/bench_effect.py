@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mkba.evidence.counterfactual import estimate_effect, indicator_panel, placebo_study, study_rates
+from mkba.evidence.calibration import placebo_study, study_rates
+from mkba.evidence.counterfactual import estimate_effect
+from mkba.evidence.panel import indicator_panel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 from tests.test_counterfactual import ar1_panel as _test_panel  # noqa: E402  one generator

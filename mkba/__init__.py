@@ -14,7 +14,7 @@ the ``mkba --help`` command — does not pay for pandas, pandera and statsmodels
 from importlib import import_module
 
 _EXPORTS = {
-    "Case": "case.io", "read_case": "case.io", "write_template": "case.io",
+    "Case": "case.tables", "read_case": "case.read", "write_template": "case.template",
     "CaseError": "base.errors", "Problem": "base.errors",
     "Evaluation": "engine.cba", "MkbaResult": "engine.cba", "evaluate": "engine.cba", "irr": "engine.cba", "npv": "engine.cba",
     "payback_year": "engine.cba",
@@ -22,7 +22,7 @@ _EXPORTS = {
     "load_kwb": "evidence.cbs", "read_kwb": "evidence.cbs",
     "wijk_profile": "evidence.indicators", "target_attainment": "evidence.indicators",
     "EffectEstimate": "evidence.counterfactual", "estimate_effect": "evidence.counterfactual",
-    "effect_for_case": "evidence.counterfactual",
+    "effect_for_case": "evidence.treatment",
     "wijk_report": "report.reports", "render_report": "report.reports",
     "batch": "run.batch",
 }

@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from mkba.base import cache
-
-from mkba.evidence import cbs
 from mkba.base.cache import CacheWarning, cache_dir, frame_schema, read_frame, write_frame
+from mkba.evidence import cbs
 
 FRAME = pd.DataFrame({
     "code": pd.Series(["WK1", "WK2", None], dtype="str"),

@@ -19,8 +19,8 @@ import pytest
 
 import mkba.evidence.cbs as cbs
 import mkba.evidence.cbs_fetch as cf
-from mkba.run.cli import main
 from mkba.base.errors import CaseError
+from mkba.run.cli import main
 from tests.cbs_recorded import GM, Server, load, recorded_rows
 
 YEARS = [2019, 2021, 2024]
@@ -440,7 +440,8 @@ def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, caps
     assert s["wijk"].tolist() == pytest.approx([pct(y) for y in YEARS])
 
     import mkba
-    from mkba.evidence.counterfactual import effect_for_case, indicator_panel
+    from mkba.evidence.panel import indicator_panel
+    from mkba.evidence.treatment import effect_for_case
 
     case = mkba.read_case(write_emmen_case(tmp_path / "casus"))
     est = effect_for_case(case, "Eenpersoonshuishoudens", kwb=kwb, n_placebo=49)

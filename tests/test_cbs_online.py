@@ -11,6 +11,7 @@ import pytest
 
 import mkba.evidence.cbs_fetch as cf
 from mkba.report import maps
+
 pytestmark = pytest.mark.online
 
 

@@ -12,17 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import read_case
-from mkba.evidence.counterfactual import (
-    _did_means,
-    _mde,
-    _twfe,
-    estimate_effect,
-    indicator_panel,
-    placebo_study,
-    rank_test,
-    select_comparisons,
-    study_rates,
-)
+from mkba.evidence.calibration import placebo_study, study_rates
+from mkba.evidence.counterfactual import estimate_effect
+from mkba.evidence.inference import minimum_detectable_effect as _mde
+from mkba.evidence.inference import rank_test
+from mkba.evidence.matching import _did_means, _twfe, select_comparisons
+from mkba.evidence.panel import indicator_panel
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 
@@ -501,7 +496,7 @@ class TestData:
         assert "deelnemers per jaar" in est.summary().loc["Geschat effect", "Waarde"]
 
     def test_label_without_omschrijving_is_readable(self):
-        from mkba.evidence.counterfactual import indicator_label
+        from mkba.evidence.panel import indicator_label
 
         assert indicator_label("bezoekers_buurthuis") == "Bezoekers buurthuis"
         assert indicator_label("Koopwoningen") == "Koopwoningen"  # CBS title
@@ -586,7 +581,7 @@ class TestCaseIntegration:
         indicator's published unit (persons, not per 1.000) and its interval; the line's
         richting 'lager' flips the sign."""
         from mkba import evaluate
-        from mkba.evidence.counterfactual import effect_for_case, quantities_from_estimates
+        from mkba.evidence.treatment import effect_for_case, quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
                      "waarde_per_eenheid", "indicator", "richting"],
@@ -607,7 +602,7 @@ class TestCaseIntegration:
 
     def test_quantity_refusal_names_the_line(self, tmp_path):
         from mkba import CaseError
-        from mkba.evidence.counterfactual import quantities_from_estimates
+        from mkba.evidence.treatment import quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
                      "waarde_per_eenheid", "indicator", "richting"],

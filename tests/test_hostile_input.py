@@ -14,11 +14,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mkba.case import io as mkba_io
 from mkba import read_case
 from mkba.base.assumptions import DATA_DIR
-from mkba.run.cli import main
 from mkba.base.errors import CaseError
+from mkba.case import raw as mkba_raw
+from mkba.run.cli import main
 
 from .conftest import MINIMAL, write_case
 
@@ -91,14 +91,14 @@ CORPUS = [
     ("xlsx with broken XML", lambda t, m: ["validate", broken_xml_xlsx(t)], 2, "kapot.xlsx"),
     ("text file named .xlsx", lambda t, m: ["validate", _fake_xlsx(t)],
      2, "geen geldige .xlsx-werkmap"),
-    ("too many rows", lambda t, m: (m.setattr(mkba_io, "MAX_ROWS", 1),
+    ("too many rows", lambda t, m: (m.setattr(mkba_raw, "MAX_ROWS", 1),
                                     ["validate", case_with(t, kosten=[
                                         MINIMAL["kosten"][0], MINIMAL["kosten"][1],
                                         MINIMAL["kosten"][1]])])[1],
      2, "meer dan 1 regels"),
-    ("file too big", lambda t, m: (m.setattr(mkba_io, "MAX_FILE_BYTES", 50),
+    ("file too big", lambda t, m: (m.setattr(mkba_raw, "MAX_FILE_BYTES", 50),
                                    ["validate", case_with(t)])[1], 2, "bestand is te groot"),
-    ("xlsx unpacks too big", lambda t, m: (m.setattr(mkba_io, "MAX_XLSX_UNPACKED_BYTES", 1000),
+    ("xlsx unpacks too big", lambda t, m: (m.setattr(mkba_raw, "MAX_XLSX_UNPACKED_BYTES", 1000),
                                            ["validate", template_xlsx(t)])[1],
      2, "uitgepakt te groot"),
     ("--monte-carlo -5", lambda t, m: ["evaluate", EXAMPLE, "--monte-carlo", "-5"],
@@ -237,15 +237,15 @@ def test_report_on_invalid_case_creates_nothing(tmp_path, capsys):
 def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
     """An actor `bewoners $\\nietbestaand{x}$ stichting` passes validate and draws as written."""
     from mkba import evaluate
+    from mkba.base.html import figure_html
     from mkba.base.plots import detached, plot_actors
-    from mkba.report.reports import _figure
 
     rows = [list(r) for r in MINIMAL["kosten"]]
     rows[1][2] = r"bewoners $\nietbestaand{x}$ stichting"
     result = evaluate(read_case(case_with(tmp_path, kosten=rows))).result("T1")
     with detached():
         ax = plot_actors(result)
-    html = _figure(ax)  # would raise ValueError from matplotlib's mathtext parser
+    html = figure_html(ax)  # would raise ValueError from matplotlib's mathtext parser
     assert html.startswith('<div class="figuur-kader"><img')
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert r"bewoners $\nietbestaand{x}$ stichting" in labels

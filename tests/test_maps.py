@@ -10,8 +10,8 @@ import matplotlib as mpl
 import pytest
 
 import mkba.evidence.cbs_fetch as cf
-from mkba.report import maps
 from mkba.base.errors import CaseError
+from mkba.report import maps
 from tests.cbs_recorded import GM, REC, Server
 
 AMS = maps.SHIPPED_GEO / "amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson"

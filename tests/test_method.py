@@ -138,7 +138,7 @@ class TestEstimatedQuantities:
     """2. The sign comes from the indicator; deadweight on an estimate is refused."""
 
     def test_same_indicator_same_sign_with_or_without_target(self, tmp_path):
-        from mkba.evidence.counterfactual import effect_for_case, quantities_from_estimates
+        from mkba.evidence.treatment import effect_for_case, quantities_from_estimates
 
         taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
                  ["T1", "Met doel", "WK036360", "2018", "2021"],

@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from mkba.report import reports
 from mkba.base.formatting import fmt_eur_compact, fmt_pct
-from mkba.report.reports import targets_sentence, wijk_report
+from mkba.report import reports
+from mkba.report.reports import wijk_report
+from mkba.report.text import targets_sentence
 from mkba.uncertainty import Scenario
 
 from .conftest import EXAMPLE, write_case

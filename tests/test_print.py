@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 import pytest
 
 from mkba import evaluate, read_case
-from mkba.run.cli import main
 from mkba.base.formatting import fmt_eur, fmt_ratio
+from mkba.run.cli import main
 
 from .conftest import EXAMPLE
 

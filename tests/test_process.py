@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import CaseError, evaluate, read_case
-from mkba.run.cli import main
 from mkba.evidence.process import (
     buurtbudget_balance,
     buurtbudget_summary,
@@ -24,6 +23,7 @@ from mkba.evidence.process import (
     process_block,
     survey_results,
 )
+from mkba.run.cli import main
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 
@@ -631,3 +631,19 @@ def test_tasks_without_process_rows_get_their_own_block(capsys):
     for entry in tasks:
         expected = json.loads(json.dumps(process_block(case, entry["task_id"]), default=str))
         assert entry["process"] == expected, entry["task_id"]
+
+
+def test_survey_figure_names_the_chosen_threshold(example_case):
+    """A suppressed group's label states the threshold in force (it said "n < 10" always)."""
+    from matplotlib.figure import Figure
+
+    from mkba.base.plots import plot_survey
+    from mkba.case.read import read_case
+    from mkba.evidence.process import survey_results
+
+    survey = survey_results(read_case(example_case), threshold=10_000)
+    assert len(survey) and survey["suppressed"].all()  # every group has fewer respondents
+    ax = plot_survey(survey, ax=Figure().add_subplot(), threshold=10_000)
+    labels = " ".join(t.get_text() for t in ax.get_yticklabels()).replace("\n", " ")
+    assert "n < 10000: niet getoond" in labels
+    assert "n < 10:" not in labels

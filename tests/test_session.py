@@ -7,9 +7,9 @@ import json
 import pytest
 
 from mkba import evaluate, read_case
-from mkba.run.cli import main
 from mkba.report.reports import NOTEBOOK_DIR
 from mkba.report.session import Session
+from mkba.run.cli import main
 from mkba.uncertainty import load_scenario
 
 from .conftest import EXAMPLE

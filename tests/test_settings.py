@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mkba.run.cli import main
 from mkba.base.errors import CaseError
 from mkba.base.jsonout import dumps, none_if_missing, plain
-from mkba.report.render import notebook_headline, report_parameters
 from mkba.base.settings import REPORT_FIELDS, Settings
+from mkba.report.render import notebook_headline, report_parameters
+from mkba.run.cli import main
 
 from .conftest import MINIMAL, write_case
 
@@ -104,8 +104,8 @@ ARGS = ["--price-year", "2019", "--discount-rate", "0.03", "--volunteer-valuatio
 
 def test_report_and_batch_pass_the_same_settings(case, scenario, tmp_path, monkeypatch):
     """The command line builds one Settings for report and batch (no notebook run here)."""
-    import mkba.run.batch
     import mkba.report.render
+    import mkba.run.batch
 
     seen = {}
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from mkba.engine.cba import Evaluation, evaluate
-from mkba.case.io import Case, read_case
 from mkba.base.jsonout import none_if_missing, plain
 from mkba.base.settings import Settings
+from mkba.case.read import read_case
+from mkba.case.tables import Case
+from mkba.engine.cba import Evaluation, evaluate
 
 __all__ = ["Run", "run"]
 
@@ -55,7 +56,7 @@ class Run:
 
 def _add_process(out: dict, case) -> None:
     """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.evidence.process)."""
-    from mkba.evidence.process import _json_records, buurtbudget_balance, process_block
+    from mkba.evidence.process import buurtbudget_balance, json_records, process_block
 
     # a task without rows in the process tables gets the same (empty) block: build it once
     # (was ≈ 12 ms per task, 12 s of a 1.000-task `evaluate --format json`)
@@ -71,7 +72,7 @@ def _add_process(out: dict, case) -> None:
         entry["process"] = blocks[key] if key is not None else copy.deepcopy(blocks[None])
     wijken = {entry["wijk_code"] for entry in out["tasks"]}
     budget = buurtbudget_balance(case)
-    out["buurtbudget"] = _json_records(budget[budget["wijk_code"].isin(wijken)])
+    out["buurtbudget"] = json_records(budget[budget["wijk_code"].isin(wijken)])
 
 
 def run(case, settings: Settings | None = None, *, scenario=None, task: str | None = None,
@@ -125,7 +126,7 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
     estimates: list = []
     if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()
             & ~case.effecten["pm"]).any():
-        from mkba.evidence.counterfactual import quantities_from_estimates
+        from mkba.evidence.treatment import quantities_from_estimates
 
         case, estimates = quantities_from_estimates(case, kwb=kwb)
     ev = evaluate(case, task=task, **params)

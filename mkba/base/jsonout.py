@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 
-__all__ = ["dumps", "plain", "none_if_missing"]
+__all__ = ["dumps", "plain", "none_if_missing", "float_or_none"]
 
 
 def none_if_missing(value):
@@ -38,6 +38,19 @@ def none_if_missing(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def float_or_none(value) -> float | None:
+    """``None`` for a missing or non-finite number, else the number as a Python ``float``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> [float_or_none(v) for v in (np.int64(3), 2.5, float("nan"), pd.NA, None, np.inf)]
+    [3.0, 2.5, None, None, None, None]
+    """
+    value = none_if_missing(value)
+    return None if value is None else float(value)
 
 
 def plain(value):

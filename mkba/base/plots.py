@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD  # noqa: E402
 from mkba.base.formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
 
 __all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
@@ -74,7 +75,7 @@ def detached():
         _DETACHED["on"] = before
 
 
-def _axes(ax, figsize=None):
+def axes_for(ax, figsize=None):
     if ax is not None:
         return ax
     if _DETACHED["on"]:
@@ -129,7 +130,7 @@ def plot_profile(profile, ax=None, indicators=None):
     wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
     t = t.loc[wanted]
     t = t[~t["suppressed"] & t["measure"].notna() & t["gemeente"].notna() & (t["gemeente"] != 0)]
-    ax = _axes(ax, (6.5, 0.5 * max(len(t), 3) + 1.2))
+    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 3) + 1.2))
     if t.empty:
         ax.text(0.5, 0.5, "geen vergelijkbare cijfers", ha="center", transform=ax.transAxes)
         return ax
@@ -154,7 +155,7 @@ def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, y
     ``series`` has one column per line, indexed by year; columns named ``wijk``, ``gemeente``
     and ``vergelijkingswijken`` get the suite's colours, other columns are drawn in grey.
     """
-    ax = _axes(ax)
+    ax = axes_for(ax)
     for column in series.columns:
         color = COLORS.get({"vergelijkingswijken": "vergelijking"}.get(column, column),
                            COLORS["vergelijking"])
@@ -179,7 +180,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
 
     A ``label`` column (the indicator's Dutch name) is used on the axis when present."""
     t = attainment.dropna(subset=["share_travelled"])
-    ax = _axes(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
+    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
     if t.empty:
         ax.text(0.5, 0.5, "nog geen doelen met een gemeten voortgang", ha="center",
                 transform=ax.transAxes)
@@ -202,7 +203,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
 def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
     """Treated wijk(en) against the mean of the comparison wijken, start of the task marked."""
     panel = estimate._panel
-    ax = _axes(ax)
+    ax = axes_for(ax)
     if panel is None or estimate.estimate is None:
         ax.text(0.5, 0.5, "geen schatting mogelijk", ha="center", transform=ax.transAxes)
         return ax
@@ -224,7 +225,7 @@ def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
 def plot_yearly(result, ax=None):
     """Costs (down) and benefits (up) per year, with the net flow, in euros of the price year."""
     y = result.yearly()
-    ax = _axes(ax)
+    ax = axes_for(ax)
     ax.bar(y["year"], y["benefits"], color=COLORS["baten"], label="baten (omhoog)")
     ax.bar(y["year"], -y["costs"], color=COLORS["kosten"], hatch=HATCH["kosten"],
            edgecolor="white", linewidth=0, label="kosten (omlaag, gearceerd)")
@@ -242,7 +243,7 @@ def plot_yearly(result, ax=None):
 def plot_actors(result, ax=None):
     """Who pays and who gains: net present value per actor."""
     a = result.by_actor().sort_values("npv")
-    ax = _axes(ax, (8, 0.5 * max(len(a), 2) + 1.2))
+    ax = axes_for(ax, (8, 0.5 * max(len(a), 2) + 1.2))
     colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
     y = np.arange(len(a))
     bars = ax.barh(y, a["npv"], color=colors, edgecolor="white", linewidth=0)
@@ -256,18 +257,19 @@ def plot_actors(result, ax=None):
     return ax
 
 
-def plot_ranking(overview, indicator: str, ax=None):
-    """All wijken of a gemeente ranked on one indicator; wijken with a task highlighted."""
-    from mkba.evidence.cbs import indicator_labels
+def plot_ranking(overview, indicator: str, ax=None, label: str | None = None):
+    """All wijken of a gemeente ranked on one indicator; wijken with a task highlighted.
 
+    ``label`` is the indicator's readable name on the axis (the code when not given).
+    """
     t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
-    ax = _axes(ax, (8, 0.28 * max(len(t), 4) + 1.2))
+    ax = axes_for(ax, (8, 0.28 * max(len(t), 4) + 1.2))
     colors = [COLORS["gemeente"] if task else COLORS["wijk"] for task in t["taak"]]
     y = np.arange(len(t))
     ax.barh(y, t[indicator], color=colors, alpha=0.85)
     ax.set_yticks(y, [f"{n} ({c})" for n, c in zip(t["naam"], t["region_code"], strict=True)],
                   fontsize=7 if len(t) > 40 else 9)
-    label = indicator_labels().get(indicator, indicator)
+    label = label or indicator
     ax.set_xlabel(f"{label} ({overview.units.get(indicator, '')})")
     ax.set_title(f"{overview.gemeente_code} in {overview.year}: wijken met een taak in oranje")
     _number_axis(ax.xaxis, 0 if t[indicator].abs().max() >= 100 else 1)
@@ -278,7 +280,7 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
     """One-way sensitivity: NPV with each input at its low and high value (largest swing on
     top); the vertical line is the NPV with every input at its value in the case."""
     t = sens[sens["swing"] > 0].head(top).iloc[::-1]
-    ax = _axes(ax, (6.5, 0.5 * max(len(t), 2) + 1.4))
+    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.4))
     base = sens.attrs.get("npv", 0.0)
     if t.empty:
         ax.text(0.5, 0.5, "geen aannames met een bandbreedte die de NCW raken", ha="center",
@@ -303,7 +305,7 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
 
 def plot_monte_carlo(mc, ax=None):
     """Distribution of the NPV over the Monte Carlo draws, with P(NPV > 0)."""
-    ax = _axes(ax)
+    ax = axes_for(ax)
     values = mc.npv
     if np.ptp(values) == 0:
         ax.axvline(values[0], color=COLORS["wijk"], lw=3)
@@ -325,7 +327,7 @@ def plot_waterfall(result, ax=None):
     right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped)."""
     w = result.waterfall()
     n = len(w) + 1
-    ax = _axes(ax, (8, 0.42 * n + 1.4))
+    ax = axes_for(ax, (8, 0.42 * n + 1.4))
     starts = np.r_[0.0, w["cumulative"].to_numpy()[:-1]]
     y = np.arange(n)[::-1]  # first step at the top
     bars = ax.barh(y[:-1], w["amount"], left=starts, color=[
@@ -347,7 +349,7 @@ def plot_waterfall(result, ax=None):
 
 def plot_variants(actors: pd.DataFrame, ax=None):
     """Each actor's balance per variant (rows: variants, columns: actors)."""
-    ax = _axes(ax)
+    ax = axes_for(ax)
     n_var, n_act = actors.shape
     width = 0.8 / max(n_var, 1)
     x = np.arange(n_act)
@@ -372,7 +374,7 @@ ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": 
 
 def plot_coalition(coalition: pd.DataFrame, ax=None):
     """Active partners per year, stacked by role, with the joiners (+) and leavers (−)."""
-    ax = _axes(ax, (8, 3.4))
+    ax = axes_for(ax, (8, 3.4))
     years = coalition["jaar"].to_numpy()
     bottom = np.zeros(len(coalition))
     for role, color in ROLE_COLORS.items():
@@ -397,19 +399,19 @@ def plot_coalition(coalition: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_survey(survey: pd.DataFrame, ax=None):
+def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THRESHOLD):
     """Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
     split around 0, positive (4–5, ja) to the right, with the Wilson 95 % interval of the
     share positive. One bar per question and group (its latest year); a suppressed group
-    (too few respondents) gets no bar, only its label."""
+    (fewer than ``threshold`` respondents) gets no bar, only its label."""
     latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
     latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
-    ax = _axes(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
+    ax = axes_for(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
     y = np.arange(len(latest))[::-1]
     labels = []
     for yi, r in zip(y, latest.itertuples(index=False), strict=True):
         if r.suppressed:
-            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < 10: niet getoond)", 45))
+            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < {threshold}: niet getoond)", 45))
             continue
         labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
         half = r.share_neutral / 2
@@ -430,7 +432,7 @@ def plot_survey(survey: pd.DataFrame, ax=None):
 
 def plot_buurtbudget(balance: pd.DataFrame, ax=None):
     """The buurtbudget of one wijk per year: received (up), spent (down), saved (line)."""
-    ax = _axes(ax, (8, 3.4))
+    ax = axes_for(ax, (8, 3.4))
     years = balance["jaar"].to_numpy()
     ax.bar(years, balance["ontvangen"], color=COLORS["baten"], alpha=0.85, label="ontvangen")
     ax.bar(years, -balance["besteed"], color=COLORS["kosten"], alpha=0.85, label="besteed")

@@ -1,6 +1,6 @@
 """The input tables of a case: columns, types, allowed values — in one place.
 
-Everything that knows about the input format reads it from here: the reader (:mod:`mkba.case.io`),
+Everything that knows about the input format reads it from here: the reader (:mod:`mkba.case.read`),
 the value checks (built as pandera schemas by :func:`pandera_schema`), the cross-table checks
 (:func:`check_case`), the Excel template and the README's column reference.
 
@@ -482,7 +482,7 @@ def _value_checks(spec: ColumnSpec) -> list[pa.Check]:
 def pandera_schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema that checks the values of a parsed table.
 
-    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.case.io`; this schema then
+    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.case.read`; this schema then
     checks ranges, allowed values, code patterns, required values and uniqueness. Every
     check carries its Dutch message as ``error``.
 

@@ -50,17 +50,17 @@ from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from mkba.base.jsonout import dumps, none_if_missing
 from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
 from mkba.case.financing import CONTRIBUTIONS
-from mkba.case.io import Case
 from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
+from mkba.case.tables import Case
 from mkba.engine.flows import (
     BENEFIT,
     COST,
     TRANSFER,
     FlowKind,
     Keys,
-    _kengetal,
     build_keys,
     cash_flows,
+    kengetal_value,
     line_keys,
     volunteer_settings,
 )
@@ -725,8 +725,8 @@ def check_parameters(discount_rate, price_year, base_year, horizon,
     if problems:
         raise CaseError("; ".join(problems))
     return CheckedParameters(float(discount_rate), int(price_year),
-                     None if base_year is None else int(base_year),
-                     None if horizon is None else int(horizon))
+                             None if base_year is None else int(base_year),
+                             None if horizon is None else int(horizon))
 
 
 def task_frame(case: Case, task, s: CheckedParameters) -> pd.DataFrame:
@@ -868,7 +868,7 @@ def _volunteer_methods(flows, totals, case, vol, price_year, cpi) -> list[dict]:
     for method, code in (("marktwaarde", vol["market_value_code"]),
                          ("gederfd_loon", vol["wage_code"])):
         try:
-            v, i = _kengetal(case.kengetallen, code, price_year, cpi, method)
+            v, i = kengetal_value(case.kengetallen, code, price_year, cpi, method)
             fixed[method] = (v * i, code, None)
         except CaseError:
             fixed[method] = (None, code, f"kengetal '{code}' ontbreekt in de casus")

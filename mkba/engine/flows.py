@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mkba.base.prices import index_factor
-from mkba.case.io import Case
+from mkba.case.tables import Case
 
 __all__ = ["FlowKind", "COST", "BENEFIT", "TRANSFER", "KINDS", "Keys", "build_keys",
            "cash_flows", "line_keys", "line_factors", "price_factors", "optimism_factor",
@@ -195,7 +195,7 @@ def volunteer_settings(volunteer=None) -> dict:
     return out
 
 
-def _kengetal(kengetallen, code, price_year, cpi, what) -> tuple[float, float]:
+def kengetal_value(kengetallen, code, price_year, cpi, what) -> tuple[float, float]:
     """(value in its own price year, CPI factor to P) of one kengetal; a Dutch error if absent."""
     row = kengetallen[kengetallen["code"] == code]
     if row.empty:
@@ -232,7 +232,7 @@ def _volunteer_values(k, value, index, kengetallen, price_year, cpi, vol):
     what = ("marktwaarde van vrijwilligersuren (marktprijs van de dienst; geef "
             "market_value_code op)" if method == "marktwaarde" else
             "gederfd loon van vrijwilligers (geef wage_code op)")
-    mv, mi = _kengetal(kengetallen, code, price_year, cpi, what)
+    mv, mi = kengetal_value(kengetallen, code, price_year, cpi, what)
     return (np.where(per_hour, mv, value), np.where(per_hour, mi, index),
             np.where(per_hour, code, ref).astype(object))
 
@@ -326,7 +326,7 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
             parts.append(residual)
     # ---- the volunteers' own benefit (an explicit kengetal per hour; default none)
     if vol["benefit_code"] and per_hour[rows].any():
-        bv, bi = _kengetal(case.kengetallen, vol["benefit_code"], price_year, cpi,
+        bv, bi = kengetal_value(case.kengetallen, vol["benefit_code"], price_year, cpi,
                            "waarde van vrijwilligerswerk voor de vrijwilliger")
         sel = np.flatnonzero(per_hour[rows])
         m = len(sel)

@@ -55,21 +55,21 @@ QUALITY_ORDER = ["cbs_raw", "cbs_raw_subset", "cbs_values_json", "cbs_values_r_r
                  "thirdparty_renamed"]
 
 
-def _stem(key: str) -> str:
+def key_stem(key: str) -> str:
     stem = re.sub(r"_\d+$", "", key.strip())
     return STEM_ALIASES.get(stem, stem)
 
 
-def _region_type(codes: pd.Series) -> pd.Series:
+def region_types(codes: pd.Series) -> pd.Series:
     return codes.str[:2].map(_TYPES)
 
 
-def _gemeente_code(codes: pd.Series) -> pd.Series:
+def gemeente_codes(codes: pd.Series) -> pd.Series:
     digits = codes.str[2:6]
     return ("GM" + digits).where(codes.str[:2] != "NL")
 
 
-def _numeric(values: pd.Series) -> pd.Series:
+def cbs_numbers(values: pd.Series) -> pd.Series:
     """CBS cells to floats: '.' and '' are missing; a decimal comma is read as a point."""
     text = values.astype("str").str.strip()
     text = text.where(~text.isin([".", "", "nan", "None", "x", "-"]))
@@ -85,11 +85,11 @@ def _units() -> dict[str, str]:
     p2019 = pd.read_csv(meta / "columns_84583NED_2019.csv")
     for key, unit in zip(p2019["odata_key"], p2019["unit_parsed_from_label"], strict=True):
         if isinstance(unit, str):
-            units[_stem(key)] = unit
+            units[key_stem(key)] = unit
     p2024 = pd.read_csv(meta / "columns_85984NED_2024_DataProperties.csv")
     for key, unit in zip(p2024["Key"], p2024["Unit"], strict=True):
         if isinstance(key, str) and isinstance(unit, str):
-            units[_stem(key)] = unit
+            units[key_stem(key)] = unit
     xl = pd.read_csv(meta / "columns_kwb_xlsx_2023_2024.csv")
     for stem, unit in zip(xl["harmonised_stem"], xl["unit"], strict=True):
         if isinstance(stem, str) and isinstance(unit, str):
@@ -114,14 +114,14 @@ def _year_from(path: Path, year: int | None) -> int:
 def _finish(wide: pd.DataFrame, codes: pd.Series, names, year: int, stems: dict[str, str],
             quality: str, source: str) -> pd.DataFrame:
     """Melt a wide table (one column per indicator) to the long format."""
-    values = {stem: _numeric(wide[col]) for col, stem in stems.items()}
+    values = {stem: cbs_numbers(wide[col]) for col, stem in stems.items()}
     block = pd.DataFrame(values)
     block.insert(0, "region_code", codes.to_numpy())
     long = block.melt(id_vars="region_code", var_name="indicator", value_name="value")
     units = _units()
     long["unit"] = long["indicator"].map(units)
-    long["region_type"] = _region_type(long["region_code"])
-    long["gemeente_code"] = _gemeente_code(long["region_code"])
+    long["region_type"] = region_types(long["region_code"])
+    long["gemeente_code"] = gemeente_codes(long["region_code"])
     name_map = dict(zip(codes, names, strict=True)) if names is not None else {}
     long["region_name"] = long["region_code"].map(name_map)
     long["year"] = year
@@ -139,7 +139,7 @@ def read_odata_csv(path, year: int | None = None, quality: str = "cbs_raw") -> p
         raise CaseError([Problem(path.name, 1, "WijkenEnBuurten",
                                  "geen CBS OData-bestand: kolom WijkenEnBuurten ontbreekt")])
     codes = raw["WijkenEnBuurten"].str.strip()
-    stems = {c: _stem(c) for c in raw.columns if _stem(c) not in _ODATA_META}
+    stems = {c: key_stem(c) for c in raw.columns if key_stem(c) not in _ODATA_META}
     return _finish(raw, codes, None, _year_from(path, year), stems, quality, path.name)
 
 
@@ -192,7 +192,7 @@ def _core_long() -> pd.DataFrame:
 def _nl_2024() -> pd.DataFrame:
     path = CBS_DIR / "kwb_2024_85984NED_NL_gemeente_wijk_8vars.csv"
     wide = pd.read_csv(path, dtype={"region_code": str})
-    stems = {c: _stem(c) for c in wide.columns if re.search(r"_\d+$", c)}
+    stems = {c: key_stem(c) for c in wide.columns if re.search(r"_\d+$", c)}
     return _finish(wide, wide["region_code"], None, 2024, stems, "cbs_values_json", path.name)
 
 
@@ -347,5 +347,5 @@ def indicator_labels() -> dict[str, str]:
     p2024 = pd.read_csv(meta / "columns_85984NED_2024_DataProperties.csv")
     for key, title in zip(p2024["Key"], p2024["Title"], strict=True):
         if isinstance(key, str) and isinstance(title, str):
-            labels[_stem(key)] = title
+            labels[key_stem(key)] = title
     return {k: v.replace("\u00a0", " ").strip() for k, v in labels.items()}

@@ -29,7 +29,6 @@ when all of its pages arrived, through a temporary file and a rename.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -40,8 +39,9 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from mkba.evidence.cbs import COLUMNS, _gemeente_code, _numeric, _region_type, _stem
 from mkba.base.errors import CaseError, Problem
+from mkba.base.files import write_atomically
+from mkba.evidence.cbs import COLUMNS, cbs_numbers, gemeente_codes, key_stem, region_types
 
 __all__ = ["CATALOGUE", "KwbTable", "FetchError", "FetchResult", "fetch_kwb", "fetched_dir",
            "read_fetched", "harmonise", "boundary_changes", "read_boundary_mapping",
@@ -263,7 +263,7 @@ def topic_stems(props: list[dict]) -> dict[str, tuple[str, str, str]]:
     by_id = {p.get("ID"): p for p in props}
     topics = [p for p in props if p.get("Type") == "Topic"
               and str(p.get("Datatype", "")).lower() != "string"
-              and _stem(p["Key"]) not in _META_STEMS]
+              and key_stem(p["Key"]) not in _META_STEMS]
 
     def groups(p) -> list[str]:
         out, seen = [], set()
@@ -277,7 +277,7 @@ def topic_stems(props: list[dict]) -> dict[str, tuple[str, str, str]]:
 
     same: dict[str, list[dict]] = {}
     for p in topics:
-        same.setdefault(_stem(p["Key"]), []).append(p)
+        same.setdefault(key_stem(p["Key"]), []).append(p)
     out = {}
     for stem, group in same.items():
         names = {p["Key"]: (stem, "") for p in group}
@@ -316,7 +316,7 @@ def harmonise(rows: list[dict], props: list[dict], names: dict[str, str], *, yea
     if geo_key not in wide:
         raise FetchError(f"tabel {table_id}: de rijen missen de kolom {geo_key}")
     codes = wide[geo_key].astype(str).str.strip()
-    indeling_col = next((k for k in wide.columns if _stem(k) in _INDELING), None)
+    indeling_col = next((k for k in wide.columns if key_stem(k) in _INDELING), None)
     indeling = (wide[indeling_col].astype(str).str.strip().where(wide[indeling_col].notna())
                 if indeling_col else pd.Series(pd.NA, index=wide.index))
     indeling = indeling.where(~indeling.isin([".", "", "None", "nan"]))
@@ -325,12 +325,12 @@ def harmonise(rows: list[dict], props: list[dict], names: dict[str, str], *, yea
         if key not in wide:
             continue
         parts.append(pd.DataFrame({
-            "region_code": codes, "indicator": stem, "value": _numeric(wide[key]),
+            "region_code": codes, "indicator": stem, "value": cbs_numbers(wide[key]),
             "unit": unit, "label": label, "original_key": key,
             "indelingswijziging": indeling}))
     long = pd.concat(parts, ignore_index=True)
-    long["region_type"] = _region_type(long["region_code"])
-    long["gemeente_code"] = _gemeente_code(long["region_code"])
+    long["region_type"] = region_types(long["region_code"])
+    long["gemeente_code"] = gemeente_codes(long["region_code"])
     long["region_name"] = long["region_code"].map(names)
     long["year"] = int(year)
     long["quality"] = QUALITY
@@ -339,17 +339,6 @@ def harmonise(rows: list[dict], props: list[dict], names: dict[str, str], *, yea
     long["query"] = query
     long["source_file"] = f"CBS {table_id} (API)"
     return long[FETCHED_COLUMNS]
-
-
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _file_name(gemeente_code: str, niveau: str, year: int, table_id: str) -> str:
@@ -434,11 +423,11 @@ def fetch_kwb(gemeente_code: str, years: Iterable[int] | None = None, *, niveau:
                 raise FetchError(f"tabel {table_id}: het CBS gaf regio's buiten "
                                  f"{gemeente_code} terug ({', '.join(bad[:3])}); niets "
                                  "geschreven")
-            _write_atomic(out / "meta" / f"DataProperties_{table_id}.json",
+            write_atomically(out / "meta" / f"DataProperties_{table_id}.json",
                           lambda p, props=props: p.write_text(
                               json.dumps(props, ensure_ascii=False, indent=1),
                               encoding="utf-8"))
-            _write_atomic(path, lambda p, long=long: long.to_csv(p, index=False,
+            write_atomically(path, lambda p, long=long: long.to_csv(p, index=False,
                                                                  compression="gzip"))
             result.written.append(path)
     finally:
@@ -627,8 +616,8 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
     out = pd.DataFrame(rows)
     if out.empty:
         return pd.DataFrame(columns=COLUMNS)
-    out["region_type"] = _region_type(out["region_code"])
-    out["gemeente_code"] = _gemeente_code(out["region_code"])
+    out["region_type"] = region_types(out["region_code"])
+    out["gemeente_code"] = gemeente_codes(out["region_code"])
     out["region_name"] = None
     out["quality"] = "omgezet_indeling"
     out["source_file"] = f"omgezet met {source}"
@@ -657,6 +646,6 @@ def apply_fetch_mapping(gemeente_code: str, mapping_path, out_dir=None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows = rows.assign(label=None, original_key=None, cbs_table=None, indelingswijziging=None,
                        downloaded_at=stamp, query=f"omzettabel {Path(mapping_path).name}")
-    _write_atomic(target, lambda p: rows[FETCHED_COLUMNS].to_csv(p, index=False,
+    write_atomically(target, lambda p: rows[FETCHED_COLUMNS].to_csv(p, index=False,
                                                                  compression="gzip"))
     return target

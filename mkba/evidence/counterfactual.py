@@ -63,50 +63,33 @@ Journal of Econometrics 225(2). Abadie, A., Diamond, A. & Hainmueller, J. (2010)
 control methods. JASA 105(490). Conley, T. & Taber, C. (2011). Inference with "difference in
 differences" with a small number of policy changes. Review of Economics and Statistics 93(1).
 """
-
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 # the module itself, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
-from statsmodels.formula.api import ols
-
-from mkba.base.assumptions import ASSUMPTIONS, SMALL_NUMBER_THRESHOLD
-from mkba.base.errors import CaseError
+from mkba.base.assumptions import ASSUMPTIONS
 from mkba.base.formatting import fmt_number
+from mkba.base.jsonout import float_or_none
+from mkba.evidence.inference import ALPHA, minimum_detectable_effect, placebo_summary, rank_test
+from mkba.evidence.matching import MIN_COMPARISONS, ComparisonDesign
+from mkba.evidence.panel import change_unit, format_amount
 
-__all__ = ["EffectEstimate", "estimate_effect", "effect_for_case", "indicator_panel",
-           "quantities_from_estimates", "select_comparisons", "rank_test",
-           "placebo_study", "study_rates", "indicator_label"]
+__all__ = ["EffectEstimate", "estimate_effect"]
 
-MIN_COMPARISONS = 3
 #: Fewer pre-years than this: no estimate (assumption ``effect_min_pre_years``).
 MIN_PRE_YEARS = int(ASSUMPTIONS["effect_min_pre_years"].value)
 #: From this many pre-years on an estimate can be ``sterk`` (``effect_strong_pre_years``).
 STRONG_PRE_YEARS = int(ASSUMPTIONS["effect_strong_pre_years"].value)
 ITS_MIN_PRE, ITS_MIN_POST = 4, 2
-ALPHA = 0.05
 PRETREND_ALPHA = 0.10
-MDE_POWER = 0.8
 STRONG_MIN_PLACEBOS = 39
 
-#: Readable Dutch names for CBS indicators whose CBS title reads badly in a sentence.
-READABLE_LABELS = {
-    "PersonenPerSoortUitkeringBijstand": "Personen met bijstand",
-    "PersonenPerSoortUitkeringAO": "Personen met een arbeidsongeschiktheidsuitkering",
-    "PersonenPerSoortUitkeringWW": "Personen met een WW-uitkering",
-    "PersonenPerSoortUitkeringAOW": "Personen met AOW",
-    "k_65JaarOfOuder": "Inwoners van 65 jaar of ouder",
-    "k_0Tot15Jaar": "Kinderen tot 15 jaar",
-    "k_15Tot25Jaar": "Inwoners van 15 tot 25 jaar",
-    "HuishOnderOfRondSociaalMinimum": "Huishoudens onder of rond het sociaal minimum",
-    "WmoClientenRelatief": "Wmo-cliënten",
-    "WmoClienten": "Wmo-cliënten",
-}
+
 
 
 @dataclass(frozen=True)
@@ -154,7 +137,7 @@ class EffectEstimate:
     @property
     def effect_unit(self) -> str:
         """The unit of a change in the indicator (a change in a percentage: procentpunt)."""
-        return _change_unit(self.unit)
+        return change_unit(self.unit)
 
     def name_of(self, code: str) -> str:
         """A region's name and code, or its code when the name is unknown."""
@@ -202,7 +185,7 @@ class EffectEstimate:
         if self.estimate is None:
             reason = self.warnings[0] if self.warnings else "te weinig gegevens"
             return f"{label}: over het effect in {where} kunnen we nog niets zeggen ({reason})."
-        size = _amount(abs(self.estimate), self.effect_unit)
+        size = format_amount(abs(self.estimate), self.effect_unit)
         side = "lager" if self.estimate < 0 else "hoger"
         text = (f"{label}: in {where} na de start ongeveer {size} {side} dan in vergelijkbare "
                 "wijken zonder taak")
@@ -214,7 +197,7 @@ class EffectEstimate:
             text += "; dat kan toeval zijn."
             if self.mde is not None:
                 text += (" Een effect kleiner dan ongeveer "
-                         f"{_amount(self.mde, self.effect_unit)} is met deze gegevens niet van "
+                         f"{format_amount(self.mde, self.effect_unit)} is met deze gegevens niet van "
                          "toeval te onderscheiden.")
         if self.evidence_level == "indicatief":
             text += " Indicatief: " + "; ".join(self.evidence_reasons) + "."
@@ -273,301 +256,6 @@ class EffectEstimate:
         return plot_effect(self, ax=ax, **kwargs)
 
 
-def _change_unit(unit: str) -> str:
-    unit = (unit or "").strip()
-    if unit.startswith("%"):
-        return "procentpunt"
-    return unit
-
-
-def _amount(value: float, unit: str) -> str:
-    decimals = 0 if abs(value) >= 10 else (1 if abs(value) >= 0.1 else 3)
-    return f"{fmt_number(value, decimals)} {unit}".strip()
-
-
-# --------------------------------------------------------------------------------------
-# data
-
-
-def _readable(indicator: str) -> str:
-    text = indicator.replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def indicator_label(indicator: str, case=None) -> str:
-    """The Dutch name of an indicator: the case's ``omschrijving`` (metingen), a readable name,
-    the CBS title, or the code made readable (``bezoekers_buurthuis`` → ``Bezoekers buurthuis``).
-
-    Examples
-    --------
-    >>> indicator_label("PersonenPerSoortUitkeringBijstand")
-    'Personen met bijstand'
-    >>> indicator_label("bezoekers_buurthuis")
-    'Bezoekers buurthuis'
-    """
-    if case is not None and "omschrijving" in case.metingen.columns:
-        own = case.metingen.loc[case.metingen["indicator"] == indicator, "omschrijving"].dropna()
-        if len(own):
-            return str(own.iloc[0])
-    if indicator in READABLE_LABELS:
-        return READABLE_LABELS[indicator]
-    from mkba.evidence.cbs import indicator_labels
-
-    return indicator_labels().get(indicator) or _readable(indicator)
-
-
-def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=None,
-                    threshold: int = SMALL_NUMBER_THRESHOLD,
-                    measure: str = "profiel") -> pd.DataFrame:
-    """Wide panel (regions × years) of one indicator: from the case's ``metingen`` when it
-    has that indicator (any wijken or buurten), else from the CBS figures.
-
-    With ``measure="profiel"`` (default) in the unit of the wijk profile: a CBS count of persons
-    per 1.000 inwoners, a count of households as % of the households (as
-    :func:`mkba.evidence.indicators.wijk_profile`); with ``measure="waarde"`` the value as published.
-    Counts below the small-number threshold are set to missing (never used or shown).
-    ``attrs["unit"]`` holds the unit (metingen: column ``eenheid``) and ``attrs["label"]`` the
-    Dutch name (:func:`indicator_label`).
-
-    Examples
-    --------
-    >>> p = indicator_panel("PersonenPerSoortUitkeringBijstand")
-    >>> round(float(p.loc["WK036330", 2019]), 1), p.attrs["unit"]  # 680 of 9.250 inwoners
-    (73.5, 'per 1.000 inwoners')
-    """
-    if measure not in ("profiel", "waarde"):
-        raise ValueError(f"measure must be 'profiel' or 'waarde', not {measure!r}")
-    if case is not None and indicator in set(case.metingen["indicator"]):
-        m = case.metingen[case.metingen["indicator"] == indicator]
-        small = (m["n"].notna() & (m["n"] < threshold)).to_numpy(dtype=bool)
-        m = m.assign(waarde=m["waarde"].where(~small))
-        wide = m.pivot_table(index="wijk_code", columns="jaar", values="waarde", aggfunc="first",
-                             dropna=False)
-        wide.columns = wide.columns.astype(int)
-        wide.index.name, wide.columns.name = "region_code", "year"
-        wide = wide.astype(float)
-        unit = ""
-        if "eenheid" in m.columns and m["eenheid"].notna().any():
-            unit = str(m["eenheid"].dropna().iloc[0])
-        wide.attrs = {"unit": unit, "label": indicator_label(indicator, case)}
-        return wide
-    if kwb is None:
-        from mkba.evidence.cbs import load_kwb
-
-        kwb = load_kwb()
-    from mkba.evidence.indicators import BASES, _is_count, _measures, _units_of
-
-    sub = kwb[kwb["indicator"] == indicator]
-    if sub.empty:
-        raise CaseError(f"indicator '{indicator}' niet gevonden in de metingen of de CBS-cijfers")
-    units = _units_of(kwb[kwb["indicator"].isin({indicator, *BASES})])
-    unit = units.get(indicator) or ""
-    if measure == "profiel" and _is_count(unit, indicator) and indicator not in BASES:
-        both = kwb[kwb["indicator"].isin({indicator, *BASES})]
-        values = both.pivot_table(index=["region_code", "year"], columns="indicator",
-                                  values="value", aggfunc="first")
-        rates, rate_units, _ = _measures(values, units, threshold)
-        unit = rate_units.get(indicator, unit)
-        wide = rates[indicator].unstack("year")
-    else:
-        value = sub["value"].where(~(_is_count(unit, indicator) & (sub["value"] < threshold)))
-        wide = sub.assign(value=value).pivot_table(index="region_code", columns="year",
-                                                   values="value", aggfunc="first",
-                                                   dropna=False)
-    wide = wide.astype(float)
-    wide.columns = wide.columns.astype(int)
-    wide.index.name, wide.columns.name = "region_code", "year"
-    wide.attrs = {"unit": unit, "label": indicator_label(indicator)}
-    return wide
-
-
-# --------------------------------------------------------------------------------------
-# building blocks (plain numpy)
-
-
-def _level_trend(y: np.ndarray, years) -> tuple[np.ndarray, np.ndarray | None]:
-    """Mean and OLS slope per row of ``y`` (rows: regions; columns: the years)."""
-    level = y.mean(axis=1)
-    if y.shape[1] < 2:
-        return level, None
-    t = np.asarray(years, dtype=float)
-    t = t - t.mean()
-    return level, (y - level[:, None]) @ t / (t @ t)
-
-
-def _spread(x: np.ndarray) -> float:
-    sd = float(x.std()) if len(x) else 0.0
-    return sd if sd > 0 else 1.0
-
-
-class _Design:
-    """The candidates for one set of pre- and post-years, with their matching features (level
-    and trend before the start) and their change (mean after minus mean before), built once
-    per estimate so that placebo draws are plain array operations."""
-
-    def __init__(self, values: np.ndarray, cols: list, pool_rows: np.ndarray, pre, post):
-        self.pre, self.post = list(pre), list(post)
-        self.idx = [cols.index(y) for y in self.pre] + [cols.index(y) for y in self.post]
-        n_pre = len(self.pre)
-        block = values[pool_rows][:, self.idx]
-        ok = np.isfinite(block).all(axis=1)
-        self.rows = pool_rows[ok]
-        self.y = block[ok]
-        self.level, self.slope = _level_trend(self.y[:, :n_pre], self.pre)
-        post_mean = (self.y[:, n_pre:].mean(axis=1) if self.post
-                     else np.full(len(self.rows), np.nan))
-        self.gain = post_mean - self.level
-        self.sd_level = _spread(self.level)
-        self.sd_slope = None if self.slope is None else _spread(self.slope)
-        self.pos = {int(r): i for i, r in enumerate(self.rows)}
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def features(self, y_unit: np.ndarray):
-        """Level and trend of one region's values over (pre, post) years."""
-        level, slope = _level_trend(y_unit[None, : len(self.pre)], self.pre)
-        return float(level[0]), None if slope is None else float(slope[0])
-
-    def match(self, level: float, slope, exclude, k: int) -> np.ndarray:
-        """Positions of the ``k`` candidates closest on level and trend (ties: panel order)."""
-        d = ((self.level - level) / self.sd_level) ** 2
-        if slope is not None:
-            d = d + ((self.slope - slope) / self.sd_slope) ** 2
-        if len(exclude):
-            d = d.copy()
-            d[list(exclude)] = np.inf
-        n_ok = int(np.isfinite(d).sum())
-        k = min(k, n_ok)
-        if k <= 0:
-            return np.array([], dtype=int)
-        if len(d) > 4 * k + 8:
-            part = np.argpartition(d, k - 1)[:k]
-            return part[np.lexsort((part, d[part]))]
-        return np.argsort(d, kind="stable")[:k]
-
-    def att(self, y_unit, level, slope, exclude, k):
-        """(ATT, comparison positions) of a region against its ``k`` nearest candidates."""
-        comps = self.match(level, slope, exclude, k)
-        if len(comps) < MIN_COMPARISONS:
-            return np.nan, comps
-        own = y_unit[len(self.pre):].mean() - level
-        return float(own - self.gain[comps].mean()), comps
-
-
-def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, pool,
-                       k: int) -> list[str]:
-    """The ``k`` regions of ``pool`` closest to ``unit`` on the pre-period level and trend
-    (each standardised over the candidates), among those with a value in every year of
-    ``pre_years`` and ``used_years``.
-
-    Examples
-    --------
-    >>> panel = pd.DataFrame({2018: [10.0, 10.5, 30.0, 11.0], 2019: [11.0, 11.4, 31.0, 14.0]},
-    ...                      index=["WK000100", "WK000101", "WK000102", "WK000103"])
-    >>> select_comparisons(panel, "WK000100", [2018, 2019], [2018, 2019],
-    ...                    ["WK000101", "WK000102", "WK000103"], 2)
-    ['WK000101', 'WK000103']
-    """
-    pre = list(pre_years)
-    post = [y for y in dict.fromkeys(used_years) if y not in set(pre)]
-    cols = list(panel.columns)
-    codes = [c for c in dict.fromkeys(pool) if c in panel.index]
-    values = panel.loc[codes + [unit]].to_numpy(dtype=float)
-    design = _Design(values, cols, np.arange(len(codes)), pre, post)
-    level, slope = design.features(values[-1, design.idx])
-    return [codes[design.rows[i]] for i in design.match(level, slope, (), k)]
-
-
-def _did_means(panel: pd.DataFrame, treated, controls, pre, post) -> float:
-    """2×2 difference-in-differences of period means (equals TWFE on a balanced panel)."""
-    t = panel.loc[list(treated)]
-    c = panel.loc[list(controls)]
-    return float((t[post].to_numpy().mean() - t[pre].to_numpy().mean())
-                 - (c[post].to_numpy().mean() - c[pre].to_numpy().mean()))
-
-
-def _twfe(panel: pd.DataFrame, treated, controls, pre, post, cluster: bool = False):
-    """TWFE regression with statsmodels (a cross-check of the estimator in the tests); returns
-    beta, or (beta, p, ci_low, ci_high) with errors clustered by wijk."""
-    units = list(treated) + list(controls)
-    years = list(pre) + list(post)
-    long = panel.loc[units, years].stack().rename("y").reset_index()
-    long.columns = ["unit", "year", "y"]
-    long["year"] = long["year"].astype(int)
-    long["d"] = (long["unit"].isin(set(treated)) & long["year"].isin(set(post))).astype(float)
-    model = ols("y ~ C(unit) + C(year) + d", data=long)
-    if cluster:
-        codes = pd.factorize(long["unit"])[0]
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
-        low, high = fit.conf_int().loc["d"]
-        return float(fit.params["d"]), float(fit.pvalues["d"]), float(low), float(high)
-    return float(model.fit().params["d"])
-
-
-# --------------------------------------------------------------------------------------
-# inference
-
-
-def rank_test(beta: float, placebos, alpha: float = ALPHA):
-    """p-value and interval from one symmetric rank test against placebo estimates.
-
-    ``p(δ) = (1 + #{|b_k| ≥ |β − δ|}) / (1 + B)``; the p-value is ``p(0)`` and the interval
-    ``{δ : p(δ) > α} = [β − a_r, β + a_r]``, ``a_r`` the ``r``-th largest ``|b_k|``,
-    ``r = ⌊α (B + 1)⌋``. Hence ``p ≤ α`` exactly when the interval excludes 0. With
-    ``r = 0`` (fewer than ``1/α − 1`` placebos) there is no interval.
-
-    Returns
-    -------
-    (p, low, high, critical) — ``None`` where not available.
-
-    Examples
-    --------
-    >>> b = np.arange(1.0, 40.0)  # 39 placebos: |b| = 1 … 39
-    >>> rank_test(38.5, b)  # one placebo (39) at least as large: p = 2/40; a_2 = 38
-    (0.05, 0.5, 76.5, 38.0)
-    >>> rank_test(37.5, -b)[0]  # two placebos at least as large in absolute value
-    0.075
-    """
-    b = np.asarray(placebos, dtype=float)
-    b = b[np.isfinite(b)]
-    if len(b) == 0:
-        return None, None, None, None
-    a = np.sort(np.abs(b))[::-1]
-    p = float((1 + np.count_nonzero(a >= abs(beta))) / (len(b) + 1))
-    r = int(np.floor(alpha * (len(b) + 1) + 1e-9))
-    if r < 1:
-        return p, None, None, None
-    c = float(a[r - 1])
-    return p, float(beta - c), float(beta + c), c
-
-
-def _mde(placebos: np.ndarray, critical: float | None) -> float | None:
-    """Smallest |δ| that the rank test rejects with probability ≥ 80 % in both directions,
-    taking the placebo estimates as the distribution of the estimation error."""
-    b = placebos[np.isfinite(placebos)]
-    if critical is None or len(b) == 0:
-        return None
-    grid = np.linspace(0.0, critical + np.abs(b).max() + 1e-12, 2001)
-    up = (np.abs(grid[:, None] + b[None, :]) > critical).mean(axis=1)
-    down = (np.abs(-grid[:, None] + b[None, :]) > critical).mean(axis=1)
-    ok = np.flatnonzero((up >= MDE_POWER) & (down >= MDE_POWER))
-    return float(grid[ok[0]]) if len(ok) else None
-
-
-def _placebo_summary(placebos: np.ndarray, m: int, candidates: int, exhaustive: bool) -> dict:
-    b = placebos[np.isfinite(placebos)]
-    out = {"n": int(len(b)), "regions_per_draw": int(m), "candidates": int(candidates),
-           "every_candidate_once": bool(exhaustive)}
-    if len(b):
-        out.update({"mean": float(b.mean()), "sd": float(b.std(ddof=1)) if len(b) > 1
-                    else None, "p5": float(np.quantile(b, 0.05)),
-                    "p95": float(np.quantile(b, 0.95))})
-    return out
-
-
-# --------------------------------------------------------------------------------------
-# the estimate
 
 
 def _refuse(indicator, treated, reasons, n_pre=0, n_post=0, panel=None) -> EffectEstimate:
@@ -583,13 +271,13 @@ class _Unit:
     code: str
     row: int
     start: int
-    design: _Design
+    design: ComparisonDesign
     y: np.ndarray
     level: float
     slope: float | None
     att: float
     comps: np.ndarray
-    pre_design: _Design | None = None
+    pre_design: ComparisonDesign | None = None
     pre_att: float = np.nan
 
 
@@ -610,7 +298,7 @@ def _prepare(values, cols, row, code, start, pool_rows, k, designs):
                 len(pre), 0)
     key = (tuple(pre), tuple(post))
     if key not in designs:
-        designs[key] = _Design(values, cols, pool_rows, pre, post)
+        designs[key] = ComparisonDesign(values, cols, pool_rows, pre, post)
     design = designs[key]
     y = values[row, design.idx]
     level, slope = design.features(y)
@@ -621,7 +309,7 @@ def _prepare(values, cols, row, code, start, pool_rows, k, designs):
     unit = _Unit(code, row, start, design, y, level, slope, att, comps)
     pkey = (tuple(pre[:-1]), (pre[-1],))
     if pkey not in designs:
-        designs[pkey] = _Design(values, cols, pool_rows, pre[:-1], pre[-1:])
+        designs[pkey] = ComparisonDesign(values, cols, pool_rows, pre[:-1], pre[-1:])
     unit.pre_design = designs[pkey]
     yp = values[row, unit.pre_design.idx]
     plevel, pslope = unit.pre_design.features(yp)
@@ -681,7 +369,7 @@ def _placebo_estimates(units: list[_Unit], draws, k, its_weights=None):
     return out
 
 
-def _its_weights(design: _Design, start: int):
+def _its_weights(design: ComparisonDesign, start: int):
     """Rows of pinv(X) for the level change and the slope change of the segmented regression."""
     years = np.array(design.pre + design.post, dtype=float)
     t = years - start
@@ -744,10 +432,6 @@ def _evidence(n_pre: int, pretrend_p, balance: dict, n_placebo: int, has_interva
         reasons.append(f"slechts {n_placebo} placebo-schattingen (sterk vanaf "
                        f"{STRONG_MIN_PLACEBOS})")
     return ("indicatief" if reasons else "sterk"), tuple(reasons)
-
-
-def _f(v):
-    return None if v is None or not np.isfinite(v) else float(v)
 
 
 def _naive_twfe(panel, treated, comps) -> float | None:
@@ -940,183 +624,9 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
     naive = _naive_twfe(panel, [(u.code, u.start) for u in units], comps_all) \
         if len(starts) > 1 else None
     return EffectEstimate(
-        indicator, tuple(treated), beta, _f(low), _f(high), _f(p), method, interval,
-        tuple(comps_all), _f(pretrend_p), _placebo_summary(placebos, m, cands, exhaustive),
+        indicator, tuple(treated), beta, float_or_none(low), float_or_none(high), float_or_none(p), method, interval,
+        tuple(comps_all), float_or_none(pretrend_p), placebo_summary(placebos, m, cands, exhaustive),
         n_pre, n_post, tuple(warnings), its, per, naive, unit=panel.attrs.get("unit", ""),
         label=panel.attrs.get("label", indicator), evidence_level=level,
-        evidence_reasons=reasons, mde=_mde(placebos, crit), balance=balance,
+        evidence_reasons=reasons, mde=minimum_detectable_effect(placebos, crit), balance=balance,
         pretrend_estimate=pre_beta, _panel=panel)
-
-
-# --------------------------------------------------------------------------------------
-# a case's tasks as treatment
-
-
-def _task_starts(case) -> dict[str, int]:
-    """Each wijk with a task, treated from the earliest startjaar of its tasks."""
-    t = case.taken.groupby("wijk_code")["startjaar"].min()
-    return {str(w): int(s) for w, s in t.items()}
-
-
-def effect_for_case(case, indicator: str, *, wijk: str | None = None,
-                    start_year: int | None = None, kwb: pd.DataFrame | None = None,
-                    measure: str = "profiel", **kwargs) -> EffectEstimate:
-    """The effect of a case's tasks on an indicator (what ``mkba effect`` runs).
-
-    With ``wijk``: that wijk, from ``start_year`` (default the startjaar of its task). Without:
-    every wijk with a task from its own startjaar (staggered), aggregated, with the estimate per
-    wijk. Wijken with a task are never comparisons. The indicator comes from the case's
-    ``metingen`` when it is there, else from the CBS figures, in the unit of the wijk profile
-    (``measure="profiel"``) or as published/measured (``measure="waarde"``). Region names
-    (CBS) come with the estimate for the report and the table.
-    """
-    if kwb is None:
-        from mkba.evidence.cbs import load_kwb
-
-        kwb = load_kwb()
-    panel = indicator_panel(indicator, kwb=kwb, case=case, measure=measure)
-    starts = _task_starts(case)
-    if wijk is not None:
-        if start_year is None:
-            if wijk not in starts:
-                raise CaseError(f"{wijk} heeft geen taak in de casus: geef --start-year op")
-            start_year = starts[wijk]
-        treated = {wijk: int(start_year)}
-    else:
-        treated = starts
-    exclude = set(starts) - set(treated)
-    est = estimate_effect(panel, treated, indicator=indicator, exclude=exclude, **kwargs)
-    from mkba.evidence.cbs import region_names
-
-    names = region_names(kwb)
-    wanted = [*(w for w, _ in est.treated), *est.comparison_wijken]
-    return replace(est, names={c: str(names[c]) for c in wanted if c in names.index})
-
-
-def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
-    """Fill the empty ``hoeveelheid`` of effect lines that name an ``indicator``.
-
-    The quantity per year is the estimated effect on the indicator, as published or measured
-    (``measure="waarde"``: persons, not per 1.000 inwoners), in the task's wijk from its
-    startjaar, in the direction of improvement: sign-flipped when the line's ``richting`` (or,
-    when empty, the indicator's known direction in
-    :data:`mkba.base.assumptions.INDICATOR_DIRECTIONS`) is ``lager``. Whether a ``doelen`` row
-    exists does not matter: two tasks with the same indicator get the same sign convention.
-    The estimate is already net of what would have happened anyway, so such a line has no
-    deadweight (checked when the case is read). ``hoeveelheid_laag``/``hoeveelheid_hoog`` get
-    the 95 % interval (when not given). Returns the new case and the estimates used.
-
-    Raises
-    ------
-    CaseError
-        When an estimate is not possible, naming the line and the reason.
-    """
-    e = case.effecten
-    todo = e["hoeveelheid"].isna() & e["indicator"].notna() & ~e["pm"]
-    if not todo.any():
-        return case, []
-    from mkba.base.errors import Problem
-
-    taken = case.taken.set_index("taak_id")
-    from mkba.base.assumptions import INDICATOR_DIRECTIONS
-
-    e = e.copy()
-    used, problems = [], []
-    file = case.files.get("effecten", "effecten.csv")
-    for idx in e.index[todo.to_numpy()]:
-        line = e.loc[idx]
-        wijk = taken.at[line["taak_id"], "wijk_code"]
-        start = int(taken.at[line["taak_id"], "startjaar"])
-        est = effect_for_case(case, line["indicator"], wijk=wijk, start_year=start, kwb=kwb,
-                              measure="waarde", **kwargs)
-        if est.estimate is None:
-            problems.append(Problem(file, int(line["_row"]), "hoeveelheid",
-                                    "geen schatting mogelijk voor indicator "
-                                    f"'{line['indicator']}': {'; '.join(est.warnings)}"))
-            continue
-        # the direction of improvement belongs to the indicator (the line's own richting, or
-        # its known direction), never to whether a doelen row exists
-        direction = line["richting"] if isinstance(line["richting"], str) else \
-            INDICATOR_DIRECTIONS.get(line["indicator"], "hoger")
-        sign = -1.0 if direction == "lager" else 1.0
-        bounds = sorted([sign * est.ci_low, sign * est.ci_high]) if est.ci_low is not None \
-            else [np.nan, np.nan]
-        e.loc[idx, "hoeveelheid"] = sign * est.estimate
-        if pd.isna(line["hoeveelheid_laag"]):
-            e.loc[idx, "hoeveelheid_laag"] = bounds[0]
-        if pd.isna(line["hoeveelheid_hoog"]):
-            e.loc[idx, "hoeveelheid_hoog"] = bounds[1]
-        used.append(est)
-    if problems:
-        raise CaseError(problems)
-    return case.with_table("effecten", e), used
-
-
-# --------------------------------------------------------------------------------------
-# calibration: does the inference hold on a given panel?
-
-
-def placebo_study(panel: pd.DataFrame, start_year: int, *, regions=None,
-                  n_comparisons: int = 10, n_placebo: int = 199, seed: int = 0,
-                  effect: float = 0.0) -> pd.DataFrame:
-    """Every region in turn pretended treated from ``start_year`` (no task anywhere), optionally
-    with a known ``effect`` added to it: how often do the printed p-values reject and do the
-    printed intervals cover the truth?
-
-    Returns one row per region with an estimate: ``region_code``, ``estimate``, ``p_value``,
-    ``ci_low``, ``ci_high``, ``covers`` (the interval holds ``effect``), ``pretrend_p_value``,
-    ``its_p_value``, ``its_covers``, ``evidence_level``. Regions without an estimate (too few
-    years) are left out; their number is in ``attrs["refused"]``.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> panel = pd.DataFrame(rng.normal(0, 1, (30, 6)), columns=range(2015, 2021),
-    ...                      index=[f"WK0001{i:02d}" for i in range(30)])
-    >>> study = placebo_study(panel, 2018, n_placebo=29)
-    >>> len(study), bool((study["p_value"] <= 0.05).mean() <= 0.10)
-    (30, True)
-    """
-    regions = list(panel.index if regions is None else regions)
-    rows, refused = [], 0
-    years = [y for y in panel.columns if y >= start_year]
-    for i, code in enumerate(regions):
-        data = panel
-        if effect:
-            data = panel.copy()
-            data.loc[code, years] += effect
-        est = estimate_effect(data, {code: start_year}, n_comparisons=n_comparisons,
-                              n_placebo=n_placebo, seed=seed + i)
-        if est.estimate is None:
-            refused += 1
-            continue
-        its = est.its or {}
-        rows.append({"region_code": code, "estimate": est.estimate, "p_value": est.p_value,
-                     "ci_low": est.ci_low, "ci_high": est.ci_high,
-                     "covers": None if est.ci_low is None
-                     else bool(est.ci_low <= effect <= est.ci_high),
-                     "pretrend_p_value": est.pretrend_p_value,
-                     "its_p_value": its.get("p_value"),
-                     "its_covers": None if its.get("ci_low") is None
-                     else bool(its["ci_low"] <= effect <= its["ci_high"]),
-                     "evidence_level": est.evidence_level})
-    out = pd.DataFrame(rows, columns=["region_code", "estimate", "p_value", "ci_low", "ci_high",
-                                      "covers", "pretrend_p_value", "its_p_value", "its_covers",
-                                      "evidence_level"])
-    out.attrs["refused"] = refused
-    return out
-
-
-def study_rates(study: pd.DataFrame) -> dict:
-    """False-positive rates (share of p ≤ 0,05) of every p-value and the interval's coverage in
-    a :func:`placebo_study`; ``None`` where a column has no values."""
-    def share(col, test):
-        v = study[col].dropna()
-        return (float(test(v).mean()), int(len(v))) if len(v) else (None, 0)
-
-    return {"n": int(len(study)), "refused": int(study.attrs.get("refused", 0)),
-            "p_value": share("p_value", lambda v: v <= ALPHA),
-            "interval_excludes_truth": share("covers", lambda v: ~v.astype(bool)),
-            "pretrend_p_value": share("pretrend_p_value", lambda v: v <= ALPHA),
-            "its_p_value": share("its_p_value", lambda v: v <= ALPHA),
-            "its_interval_excludes_truth": share("its_covers", lambda v: ~v.astype(bool))}

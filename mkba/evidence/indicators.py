@@ -23,10 +23,10 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.tools.tools import add_constant
 
 from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
-from mkba.evidence.cbs import indicator_labels, load_kwb, region_names
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 from mkba.base.prices import cpi_series
+from mkba.evidence.cbs import indicator_labels, load_kwb, region_names
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
@@ -48,7 +48,7 @@ _LOG_FEATURES = ("AantalInwoners", "Bevolkingsdichtheid", "Woningvoorraad")
 AVERAGES_IN_AANTAL = ("GemiddeldeHuishoudensgrootte", "ScholenBinnen3Km")
 
 
-def _is_count(unit, indicator: str = "") -> bool:
+def is_count(unit, indicator: str = "") -> bool:
     return (isinstance(unit, str) and unit.strip() == "aantal"
             and indicator not in AVERAGES_IN_AANTAL)
 
@@ -72,7 +72,7 @@ def _year_table(kwb: pd.DataFrame, year: int) -> pd.DataFrame:
     return values
 
 
-def _measures(values: pd.DataFrame, units: dict[str, str], threshold: int):
+def comparable_measures(values: pd.DataFrame, units: dict[str, str], threshold: int):
     """The comparable measure of each indicator: a rate for counts, else the value itself.
 
     Returns (measure, measure_unit, suppressed) with the shape of ``values``.
@@ -84,7 +84,7 @@ def _measures(values: pd.DataFrame, units: dict[str, str], threshold: int):
     households = values.get("HuishoudensTotaal")
     for col in values.columns:
         unit = units.get(col)
-        if not _is_count(unit, col):
+        if not is_count(unit, col):
             measure_unit[col] = unit
             continue
         small = suppress_small(values[col], threshold)
@@ -227,7 +227,7 @@ class WijkProfile:
         return plot_profile(self, ax=ax, indicators=indicators)
 
 
-def _units_of(kwb: pd.DataFrame) -> dict[str, str]:
+def units_of(kwb: pd.DataFrame) -> dict[str, str]:
     """The most common unit of each indicator."""
     known = kwb.dropna(subset=["unit"])
     return known.groupby("indicator")["unit"].agg(lambda u: u.mode().iloc[0]).to_dict()
@@ -285,11 +285,11 @@ def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame
     year = profile_year(kwb, region_code) if year is None else int(year)
     cpi = cpi_series()
     price_year = int(cpi.index.max()) if price_year is None else int(price_year)
-    units = _units_of(kwb)
+    units = units_of(kwb)
     values = _year_table(kwb, year)
     if region_code not in values.index:
         raise CaseError(f"{region_code}: geen CBS-cijfers voor {year}")
-    measure, measure_unit, suppressed = _measures(values, units, threshold)
+    measure, measure_unit, suppressed = comparable_measures(values, units, threshold)
     gemeente = "GM" + region_code[2:6]
     similar = similar_regions(values, region_code, n_similar, exclude=exclude)
     years = sorted(set(kwb.loc[kwb["region_code"] == region_code, "year"]) - {year})
@@ -297,7 +297,7 @@ def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame
         compare_year = int(years[0])
     if compare_year is not None:
         before_values = _year_table(kwb, compare_year)
-        before = _measures(before_values, units, threshold)[0]
+        before = comparable_measures(before_values, units, threshold)[0]
     own = values.loc[region_code].dropna()
     labels = indicator_labels()
     rows = []
@@ -330,7 +330,7 @@ def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame
 # targets (doelen) and measurements (metingen)
 
 
-def _series(case, kwb, region_code, indicator, threshold) -> tuple[pd.DataFrame, str]:
+def region_series(case, kwb, region_code, indicator, threshold) -> tuple[pd.DataFrame, str]:
     """Yearly values of an indicator for a region: from metingen, else from CBS."""
     m = case.metingen
     own = m[(m["wijk_code"] == region_code) & (m["indicator"] == indicator)]
@@ -343,7 +343,7 @@ def _series(case, kwb, region_code, indicator, threshold) -> tuple[pd.DataFrame,
     if kwb is not None:
         c = kwb[(kwb["region_code"] == region_code) & (kwb["indicator"] == indicator)]
         if not c.empty:
-            small = _is_count(c["unit"].iloc[0], indicator) & suppress_small(c["value"], threshold)
+            small = is_count(c["unit"].iloc[0], indicator) & suppress_small(c["value"], threshold)
             value = c["value"].where(~small)
             s = pd.DataFrame({"year": c["year"].astype(int), "value": value.astype(float),
                               "n": pd.array([pd.NA] * len(c), dtype="Float64")})
@@ -379,7 +379,7 @@ TARGET_COLUMNS = ["task_id", "region_code", "indicator", "source", "base_year", 
                   "projected", "projected_low", "projected_high", "on_track", "note"]
 
 
-def _meets(value: float, target: float, lower: bool) -> bool:
+def meets_target(value: float, target: float, lower: bool) -> bool:
     """Whether ``value`` reaches ``target`` (a value equal up to float noise counts)."""
     if np.isclose(value, target, rtol=1e-9, atol=1e-12):
         return True
@@ -411,7 +411,7 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
     rows = []
     for d in case.doelen.itertuples(index=False):
         region = taken.at[d.taak_id, "wijk_code"]
-        series, source = _series(case, kwb, region, d.indicator, threshold)
+        series, source = region_series(case, kwb, region, d.indicator, threshold)
         lower = d.richting == "lager"
         known = series.dropna(subset=["value"])
         base = d.basiswaarde
@@ -435,13 +435,13 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
         row.update(latest_year=int(last["year"]), latest_value=float(last["value"]))
         row["latest_ci_low"], row["latest_ci_high"] = _survey_ci(last["value"], last["n"])
         target = row["target_value"]
-        row["attained"] = _meets(last["value"], target, lower)
+        row["attained"] = meets_target(last["value"], target, lower)
         if pd.notna(base) and target != base:
             row["share_travelled"] = (last["value"] - base) / (target - base)
         trend = _trend(series, row["base_year"], row["target_year"])
         row.update(trend)
         if pd.notna(row["projected"]):
-            row["on_track"] = _meets(row["projected"], target, lower)
+            row["on_track"] = meets_target(row["projected"], target, lower)
         rows.append(row)
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)
 
@@ -467,14 +467,14 @@ def indicator_series(region_code: str, indicator: str, *, kwb: pd.DataFrame | No
     regions = {region_code, gemeente, *comparisons}
     sub = kwb[kwb["region_code"].isin(regions)
               & kwb["indicator"].isin({indicator, *BASES})]
-    units = _units_of(kwb[kwb["indicator"].isin({indicator, *BASES})])
+    units = units_of(kwb[kwb["indicator"].isin({indicator, *BASES})])
     rows, unit = {}, units.get(indicator)
     for year in sorted(sub.loc[(sub["indicator"] == indicator)
                                & (sub["region_code"] == region_code), "year"].unique()):
         values = _year_table(sub, int(year))
         if indicator not in values.columns:
             continue
-        measure, measure_unit, _ = _measures(values, units, threshold)
+        measure, measure_unit, _ = comparable_measures(values, units, threshold)
         unit = measure_unit.get(indicator, unit)
         col = measure[indicator]
         comps = [c for c in comparisons if c in col.index]
@@ -528,7 +528,8 @@ class MunicipalityOverview:
     def plot_ranking(self, indicator: str, ax=None):
         from mkba.base.plots import plot_ranking
 
-        return plot_ranking(self, indicator, ax=ax)
+        return plot_ranking(self, indicator, ax=ax,
+                            label=indicator_labels().get(indicator, indicator))
 
 
 def municipality_overview(gemeente_code: str, year: int | None = None, *,
@@ -550,8 +551,8 @@ def municipality_overview(gemeente_code: str, year: int | None = None, *,
     wijken = [c for c in values.index if c.startswith("WK" + gemeente_code[2:6])]
     if not wijken:
         raise CaseError(f"{gemeente_code}: geen wijken met CBS-cijfers in {year}")
-    units = _units_of(kwb)
-    measure, measure_unit, suppressed = _measures(values.loc[wijken], units, threshold)
+    units = units_of(kwb)
+    measure, measure_unit, suppressed = comparable_measures(values.loc[wijken], units, threshold)
     names = region_names(kwb)
     tasks = set(case.taken["wijk_code"]) if case is not None else set()
     table = pd.DataFrame({"region_code": wijken, "naam": [names.get(w, w) for w in wijken],

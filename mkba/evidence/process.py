@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from mkba.base.assumptions import ASSUMPTIONS
+from mkba.base.jsonout import float_or_none, plain
 from mkba.case.schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
@@ -205,7 +206,10 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
     >>> sorted(set(c["soort"]))[:2]
     ['draagvlak', 'economisch']
     """
-    from mkba.evidence.indicators import _meets, _series  # the rules of the targets (doelen)
+    from mkba.evidence.indicators import (  # the rules of the targets (doelen)
+        meets_target,
+        region_series,
+    )
 
     crit = case.criteria
     if task_id is not None:
@@ -235,7 +239,7 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
                 from mkba.evidence.cbs import load_kwb
 
                 kwb = load_kwb()
-            series, source = _series(case, kwb, wijk[c.taak_id], c.indicator, threshold)
+            series, source = region_series(case, kwb, wijk[c.taak_id], c.indicator, threshold)
             row["source"] = source
             if pd.notna(c.peiljaar):
                 series = series[series["year"] <= c.peiljaar]
@@ -252,7 +256,7 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
             row["note"] = ("geen meting" + (f" tot en met {row['peiljaar']}"
                                             if row["peiljaar"] else ""))
         if pd.notna(row["value"]):
-            row["met"] = _meets(row["value"], row["target"], lower)
+            row["met"] = meets_target(row["value"], row["target"], lower)
         rows.append(row)
     return pd.DataFrame(rows, columns=CRITERIA_COLUMNS)
 
@@ -400,29 +404,14 @@ def buurtbudget_summary(case, wijk_code: str) -> dict | None:
     if b.empty:
         return None
     last = b.iloc[-1]
-    return {"jaar": int(last["jaar"]), "gespaard": _num(last["gespaard"]),
+    return {"jaar": int(last["jaar"]), "gespaard": float_or_none(last["gespaard"]),
             "ontvangen": float(b["ontvangen"].sum()),
-            "besteed": _num(b["besteed"].sum(min_count=len(b)))}
+            "besteed": float_or_none(b["besteed"].sum(min_count=len(b)))}
 
 
-def _num(value):
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _json_records(df: pd.DataFrame) -> list[dict]:
-    out = []
-    for rec in df.to_dict("records"):
-        clean = {}
-        for k, v in rec.items():
-            if isinstance(v, np.generic):
-                v = v.item()
-            if isinstance(v, float) and not np.isfinite(v):
-                v = None
-            elif v is pd.NA:
-                v = None
-            clean[k] = v
-        out.append(clean)
-    return out
+def json_records(df: pd.DataFrame) -> list[dict]:
+    """The rows of ``df`` as strict-JSON records (missing → ``None``, see :mod:`mkba.base.jsonout`)."""
+    return plain(df.to_dict("records"))
 
 
 def process_block(case, task_id: str, kwb=None,
@@ -446,10 +435,10 @@ def process_block(case, task_id: str, kwb=None,
         survey[col] = survey[col].astype("Int64") if len(survey) else survey[col]
     coal = coalition(case, task_id)
     return {
-        "criteria": _json_records(crit.drop(columns=["task_id"])),
+        "criteria": json_records(crit.drop(columns=["task_id"])),
         "criteria_by_kind": criteria_counts(crit),
-        "coalition": _json_records(coal),
-        "survey": _json_records(survey.drop(columns=["task_id"])),
+        "coalition": json_records(coal),
+        "survey": json_records(survey.drop(columns=["task_id"])),
         "change_method": CHANGE_METHOD,
         "threshold": threshold,
     }
@@ -471,8 +460,7 @@ def process_overview(case, task_id: str, result=None, kwb=None,
     True
     """
     from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
-    from mkba.report.render import esc
-    from mkba.report.reports import Html
+    from mkba.base.html import Html, esc
 
     crit = criteria_status(case, kwb, threshold, task_id=task_id)
     survey = survey_results(case, task_id, threshold)

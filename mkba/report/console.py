@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mkba.engine.cba import Evaluation, MkbaResult
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+from mkba.engine.cba import Evaluation, MkbaResult
 
 __all__ = ["evaluation_text", "result_text", "effect_text"]
 

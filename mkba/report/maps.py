@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mkba.base.assumptions import DATA_DIR
+from mkba.base.assumptions import DATA_DIR, SMALL_NUMBER_THRESHOLD
 from mkba.base.errors import CaseError, Problem
 
 __all__ = ["Boundaries", "read_boundaries", "fetch_map", "find_map", "plot_locator",
@@ -176,7 +176,8 @@ def fetch_map(gemeente_code: str, *, niveau: str = "wijk", out_dir=None, years=N
     Written atomically as ``kaart_<GM>_<niveau>_<jaar>.geojson`` with its CRS (RD New) and
     provenance; an existing file is kept unless ``refresh``.
     """
-    from mkba.evidence.cbs_fetch import FetchError, Http, _write_atomic, fetched_dir
+    from mkba.base.files import write_atomically
+    from mkba.evidence.cbs_fetch import FetchError, Http, fetched_dir
 
     out = Path(out_dir) if out_dir is not None else fetched_dir()
     year = _map_year(years)
@@ -224,7 +225,7 @@ def fetch_map(gemeente_code: str, *, niveau: str = "wijk", out_dir=None, years=N
                     "url": first_query,
                     "opgehaald": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
            "features": kept}
-    _write_atomic(path, lambda p: p.write_text(json.dumps(doc, ensure_ascii=False),
+    write_atomically(path, lambda p: p.write_text(json.dumps(doc, ensure_ascii=False),
                                                encoding="utf-8"))
     return path
 
@@ -272,9 +273,9 @@ def _scale_x(b: Boundaries) -> float:
 
 
 def _map_axes(ax, size=(4.5, 4.5)):
-    from mkba.base.plots import _axes
+    from mkba.base.plots import axes_for
 
-    ax = _axes(ax, figsize=size)
+    ax = axes_for(ax, figsize=size)
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax
@@ -350,9 +351,8 @@ def _source_line(b: Boundaries) -> str:
 
 def locator_section(report):
     """The wijk report's locator map (an :class:`mkba.report.reports.Html` block)."""
+    from mkba.base.html import Html, esc, figure_html, paragraph
     from mkba.base.plots import detached
-    from mkba.report.render import esc
-    from mkba.report.reports import Html, _figure, _p
 
     code = report.wijk_code
     gemeente = "GM" + code[2:6]
@@ -360,16 +360,16 @@ def locator_section(report):
     note = "".join(f"<p class='let-op'>Let op: {esc(n)}</p>" for n in boundary_notes(code))
     path = find_map(gemeente, niveau)
     if path is None:
-        return Html(_p(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
+        return Html(paragraph(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
                        f"{esc(gemeente)} --kaart</code>.") + note)
     b = read_boundaries(path)
     if code not in b.rings:
-        return Html(_p(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
+        return Html(paragraph(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
     with detached():
-        img = _figure(plot_locator(b, code))
+        img = figure_html(plot_locator(b, code))
     part = (" Het bestand bevat maar een deel van de wijken van de gemeente."
             if "partial" in Path(path).name else "")
-    return Html(img + _p(esc(_source_line(b)) + part) + note)
+    return Html(img + paragraph(esc(_source_line(b)) + part) + note)
 
 
 def boundary_notes(code: str) -> list[str]:
@@ -397,7 +397,7 @@ def _npv_per_inhabitant(case, kwb, codes, year=None) -> dict:
     """NCW per inwoner per wijk with tasks: the sum over its tasks of the NCW of the task's
     first variant, divided by the inhabitants (latest year with a figure). Missing stays
     missing."""
-    from mkba import evaluate
+    from mkba.engine.cba import evaluate
 
     ev = evaluate(case)
     first = ev.totals.drop_duplicates("task_id")
@@ -420,7 +420,8 @@ def _npv_per_inhabitant(case, kwb, codes, year=None) -> dict:
 
 
 def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, kwb=None,
-               year: int | None = None, niveau: str = "wijk", threshold: int = 10):
+               year: int | None = None, niveau: str = "wijk",
+               threshold: int = SMALL_NUMBER_THRESHOLD):
     """A choropleth of the gemeente's wijken: ``indicator`` from the CBS figures, or by
     default NCW per inwoner where the case has tasks, else inhabitants.
 
@@ -500,9 +501,8 @@ def index_map_html(records: list[dict]) -> str:
         path = find_map(gemeente, niveau)
         if path is None:
             continue
+        from mkba.base.html import esc, figure_html
         from mkba.base.plots import detached
-        from mkba.report.render import esc
-        from mkba.report.reports import _figure
 
         b = read_boundaries(path)
         if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all
@@ -510,7 +510,7 @@ def index_map_html(records: list[dict]) -> str:
         with detached():
             ax = plot_choropleth(b, vals, f"{label} — {gemeente}", diverging=is_npv,
                                  euro=is_npv)
-            img = _figure(ax)
+            img = figure_html(ax)
         parts.append(f"<h2>Kaart {esc(gemeente)}</h2>{img}<p>{esc(_source_line(b))} "
                      "Cijfers: CBS en de casus.</p>")
     return "\n".join(parts)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import html
 import os
 import re
 import tempfile
@@ -26,10 +25,12 @@ from pathlib import Path
 
 from mkba.base.assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
 from mkba.base.errors import CaseError
+from mkba.base.files import atomic_write
+from mkba.base.html import esc, nbsp
 
-__all__ = ["KernelRunner", "render_report", "export_html", "atomic_write", "report_parameters",
-           "check_wijk_code", "esc", "ReportOutput", "WARM_UP", "RESET_CODE", "HEADLINE_MIME",
-           "notebook_headline", "nbsp", "report_title"]
+__all__ = ["KernelRunner", "render_report", "export_html", "report_parameters",
+           "check_wijk_code", "ReportOutput", "WARM_UP", "RESET_CODE", "HEADLINE_MIME",
+           "notebook_headline", "report_title"]
 
 RESET_TAG = "mkba-reset"
 #: Output type under which the report's title carries its headline figures (JSON); the batch
@@ -53,19 +54,6 @@ import os as _os
 _os.chdir({cwd!r})
 del _os, _ip, _name
 """
-
-
-def esc(value) -> str:
-    """Escape a value from an input file for HTML (quotes included).
-
-    Examples
-    --------
-    >>> esc('<b>Buurthuis "De Ster"</b>')
-    '&lt;b&gt;Buurthuis &quot;De Ster&quot;&lt;/b&gt;'
-    >>> esc(None)
-    ''
-    """
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def report_parameters(settings=None, **parameters) -> dict:
@@ -185,7 +173,7 @@ table.tabel thead th {{ background: #f1f4f7; }}
 
 
 @functools.lru_cache(maxsize=1)
-def _exporter():
+def html_exporter():
     """nbconvert's HTML exporter, built once per process (its templates load slowly)."""
     from nbconvert import HTMLExporter
 
@@ -193,23 +181,9 @@ def _exporter():
                         exclude_output_prompt=True, anchor_link_text="")
 
 
-_UNIT_SPACE = re.compile(r"(?<=\d) (?=%|mln\b|mld\b)")
-
-
-def nbsp(text: str) -> str:
-    """Non-breaking spaces where a line must not break: after € and before %, mln, mld.
-
-    Examples
-    --------
-    >>> nbsp("NCW € 1,2 mln, 2,25 %") == "NCW €\u00a01,2\u00a0mln, 2,25\u00a0%"
-    True
-    """
-    return _UNIT_SPACE.sub("\u00a0", text.replace("€ ", "€\u00a0"))
-
-
 def export_html(nb, title: str) -> str:
     """The executed notebook as one self-contained HTML page, without code (in-process)."""
-    body, _ = _exporter().from_notebook_node(nb)
+    body, _ = html_exporter().from_notebook_node(nb)
     return PAGE.format(title=esc(title), body=nbsp(body))
 
 
@@ -227,32 +201,6 @@ def report_title(wijk_code: str, headline: dict | None) -> str:
     if name and name != wijk_code:
         return f"Wijkrapport {name} ({wijk_code})"
     return f"Wijkrapport {wijk_code}"
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()  # read once, at import (changing the umask is not thread-safe)
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class KernelRunner:

@@ -11,29 +11,44 @@ that side runs in batch workers, which should not load pandas for it.
 
 from __future__ import annotations
 
-import base64
 import functools
-import io
-import re
 import time
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from mkba.base.assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
+from mkba.base.assumptions import (  # noqa: F401
+    ASSUMPTIONS,
+    DATA_DIR,
+    NOTEBOOK_DIR,
+    REPORT_NOTEBOOK,
+    SMALL_NUMBER_THRESHOLD,
+)
 from mkba.base.errors import CaseError
+from mkba.base.files import atomic_write  # noqa: F401
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
+from mkba.base.html import Html, esc, figure_html, paragraph, table_html
+from mkba.base.settings import Settings
 from mkba.report.render import (  # noqa: F401  (re-exported: the public names of the report API)
     HEADLINE_MIME,
     KernelRunner,
-    atomic_write,
     check_wijk_code,
-    esc,
     export_html,
     render_report,
     report_parameters,
 )
-from mkba.base.settings import Settings
+from mkba.report.text import (
+    DATA_AGE_WARNING,
+    compare_variants_sentence,
+    illustrative_values,
+    report_year,
+    scenario_sentence,
+    targets_sentence,
+    task_sentence,
+    trace_lines,
+    variant_label,
+    volunteer_actors,
+)
 
 __all__ = ["WijkReport", "wijk_report", "render_report", "KernelRunner", "Html",
            "REPORT_NOTEBOOK", "report_parameters"]
@@ -49,28 +64,6 @@ REPORT_PROFILE_ROWS = (
     "GemiddeldeWOZWaardeVanWoningen", "Bevolkingsdichtheid", "Woningvoorraad",
     "AfstandTotHuisartsenpraktijk", "AfstandTotGroteSupermarkt",
 )
-
-
-class Html:
-    """A piece of HTML that notebooks display as is (``_repr_html_``).
-
-    ``data`` adds other representations to the same output, e.g. the headline figures as
-    JSON (:data:`~mkba.report.render.HEADLINE_MIME`) that the batch reads for its index; an HTML
-    page ignores them.
-    """
-
-    def __init__(self, text: str, data: dict | None = None):
-        self.text = text
-        self.data = data or {}
-
-    def _repr_html_(self) -> str:
-        return self.text
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/html": self.text, **self.data}
-
-    def __str__(self) -> str:
-        return self.text
 
 
 @functools.lru_cache(maxsize=1)
@@ -95,85 +88,6 @@ def headline_tasks(results) -> list[dict]:
     """Per task and variant its name, NPV and B/C ratio as plain JSON values (the index)."""
     return [{"taak": r.task_id, "naam": r.name, "variant": r.variant, "npv": float(r.npv),
              "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)} for r in results]
-
-
-def figure_alt(ax) -> str:
-    """A text alternative that says what a figure shows: its title, axes and legend.
-
-    Examples
-    --------
-    >>> from matplotlib.figure import Figure
-    >>> ax = Figure().add_subplot()
-    >>> _ = ax.set(title="Kosten en baten per jaar", xlabel="jaar", ylabel="euro")
-    >>> figure_alt(ax)
-    'Figuur: Kosten en baten per jaar (jaar tegen euro)'
-    """
-    fig = ax.figure
-    title = ax.get_title() or (fig._suptitle.get_text() if fig._suptitle is not None else "")
-    axes = " tegen ".join(t for t in (ax.get_xlabel(), ax.get_ylabel()) if t)
-    legend = ax.get_legend()
-    labels = [t.get_text() for t in legend.get_texts()] if legend is not None else []
-    text = "Figuur: " + (" ".join(title.split()) or "grafiek")
-    if axes:
-        text += f" ({' '.join(axes.split())})"
-    if labels:
-        text += "; legenda: " + ", ".join(" ".join(t.split()) for t in labels)
-    return text
-
-
-def _figure(ax, alt: str = "") -> str:
-    """An embedded PNG of the Axes' figure (closed afterwards if pyplot made it), with a text
-    alternative that says what it shows (``alt``, or one built from title, axes and legend)."""
-    import matplotlib.pyplot as plt
-
-    alt = alt or figure_alt(ax)
-    fig = ax.figure
-    _literal_text(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    if plt.fignum_exists(getattr(fig, "number", -1)):
-        plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<div class="figuur-kader"><img class="figuur" alt="{esc(alt)}" '
-            f'src="data:image/png;base64,{data}"></div>')
-
-
-def _literal_text(fig) -> None:
-    """Show every text of a figure as written: names from input files may hold ``$…$``, which
-    matplotlib would otherwise parse as mathtext (and fail on an unknown command)."""
-    from matplotlib.text import Text
-
-    for text in fig.findobj(Text):
-        text.set_parse_math(False)
-
-
-#: From this many columns a table is printed in smaller type.
-WIDE_TABLE = 9
-
-
-def _table(df: pd.DataFrame, index: bool = False, caption: str = "") -> str:
-    """A DataFrame as an escaped, accessible HTML table (pandas escapes cell text).
-
-    Every table has a ``<caption>`` (``caption``, or the list of its columns) and ``scope`` on
-    its header cells; a table with :data:`WIDE_TABLE` or more columns is printed smaller.
-    """
-    text = df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
-    if not caption:
-        caption = "Tabel met " + ", ".join(str(c) for c in df.columns)
-    text = re.sub(r'<table[^>]*class="dataframe tabel"[^>]*>',
-                  f'<table class="tabel"><caption>{esc(caption)}</caption>', text, count=1)
-    text = text.replace('<tr style="text-align: right;">', "<tr>")
-    text = text.replace("<th>", '<th scope="col">')
-    head, sep, body = text.partition("<tbody>")
-    if sep:
-        text = head + sep + body.replace('<th scope="col">', '<th scope="row">')
-    if df.shape[1] + (1 if index else 0) >= WIDE_TABLE:
-        text = f'<div class="breed">{text}</div>'
-    return text
-
-
-def _p(text: str) -> str:
-    return f"<p>{text}</p>"
 
 
 def _drawn(method):
@@ -245,7 +159,7 @@ class WijkReport:
         how sure it is, and what the figures rest on (illustrative values, a scenario, the age
         of the CBS figures)."""
         if self.tasks.empty:
-            parts = [_p(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
+            parts = [paragraph(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
                         "ondernemers. Dit rapport laat zien hoe de wijk ervoor staat in de "
                         "cijfers van het CBS, vergeleken met de gemeente en met wijken die erop "
                         "lijken.")]
@@ -259,15 +173,15 @@ class WijkReport:
         for task_id, results in by_task.items():
             task = tasks.loc[task_id]
             parts.append(f"<h3>{esc(task['naam'])}</h3>")
-            parts.append(_p(task_sentence(task, [r.variant for r in results])))
+            parts.append(paragraph(task_sentence(task, [r.variant for r in results])))
             if isinstance(task.get("doel"), str):
-                parts.append(_p(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
+                parts.append(paragraph(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
             for r in results:
                 if len(results) > 1:
                     parts.append(f"<h4>Variant: {esc(variant_label(r.variant))}</h4>")
                 parts.append(self._result_text(r))
             if len(results) > 1:
-                parts.append(_p(compare_variants_sentence(results)))
+                parts.append(paragraph(compare_variants_sentence(results)))
             illustrative = illustrative_values(self.case, task_id) if self.case is not None \
                 else []
             if illustrative:
@@ -277,11 +191,11 @@ class WijkReport:
         targets = self.targets
         if len(targets):
             done = int(targets["attained"].fillna(False).astype(bool).sum())
-            parts.append(_p(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
+            parts.append(paragraph(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
         if self.scenario is not None:
             parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
         parts += self._criteria_page_one()
-        parts.append(_p(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
+        parts.append(paragraph(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         parts += self._data_age()
         return Html("".join(parts))
@@ -292,19 +206,19 @@ class WijkReport:
         verdict = (f"Dat is {fmt_eur_compact(abs(r.npv))} <b>meer</b> dan het kost."
                    if r.npv >= 0 else
                    f"Dat is {fmt_eur_compact(abs(r.npv))} <b>minder</b> dan het kost.")
-        text.append(_p(
+        text.append(paragraph(
             f"Over {r.start_year}–{r.end_year} kost de taak de samenleving "
             f"{fmt_eur_compact(r.pv_costs)}. Wat we in geld kunnen uitdrukken, levert "
             f"{fmt_eur_compact(r.pv_benefits)} op. {verdict}"))
         chance = self.p_npv_positive(r.task_id, r.variant)
         if chance is not None:
-            text.append(_p(f"De kans dat de baten groter zijn dan de kosten is "
+            text.append(paragraph(f"De kans dat de baten groter zijn dan de kosten is "
                            f"<b>{fmt_pct(chance, 0)}</b> (zie 'Hoe zeker is de uitkomst?')."))
         pm = r.pm()
         if len(pm):
             items = ", ".join(f"{esc(e).lower()} ({esc(s) if isinstance(s, str) else '?'})"
                               for e, s in zip(pm["effect"], pm["pm_score"], strict=True))
-            text.append(_p(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
+            text.append(paragraph(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
         actors = r.by_actor().sort_values("npv")
         volunteers = volunteer_actors(self.case, r.task_id, r.variant) \
             if self.case is not None else set()
@@ -325,7 +239,7 @@ class WijkReport:
                     sentences.append(f"{esc(actor).capitalize()} zetten tijd in ter waarde van "
                                      f"{fmt_eur_compact(cost)}.")
         if sentences:
-            text.append(_p(" ".join(sentences)))
+            text.append(paragraph(" ".join(sentences)))
         return "".join(text)
 
     def p_npv_positive(self, task: str, variant: str) -> float | None:
@@ -338,7 +252,7 @@ class WijkReport:
         if self.profile is None:
             return []
         year, now = int(self.profile.year), report_year()
-        out = [_p(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
+        out = [paragraph(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
         if now - year > DATA_AGE_WARNING:
             out.append(f"<p class='let-op'>Let op: de CBS-cijfers zijn {now - year} jaar ouder "
                        f"dan dit rapport ({now}). De wijk kan sindsdien veranderd zijn; voeg "
@@ -348,13 +262,13 @@ class WijkReport:
     @_drawn
     def section_targets(self) -> Html:
         if self.targets.empty:
-            return Html(_p("Voor deze wijk zijn geen doelen vastgelegd."))
+            return Html(paragraph("Voor deze wijk zijn geen doelen vastgelegd."))
         t = self.targets
 
         def yes_no(v):
             return "–" if v is None or pd.isna(v) else ("ja" if v else "nee")
 
-        from mkba.evidence.counterfactual import indicator_label
+        from mkba.evidence.panel import indicator_label
 
         # one Dutch name for table and chart: the case's omschrijving, the CBS title, or the
         # code made readable (never bezoekers_buurthuis as a label)
@@ -378,16 +292,16 @@ class WijkReport:
         })
         from mkba.base.plots import plot_targets
 
-        html_ = _table(shown)
+        html_ = table_html(shown)
         if t["share_travelled"].notna().any():
-            html_ += _figure(plot_targets(t))
-        html_ += _p("De trend is een rechte lijn door de metingen vanaf het basisjaar "
+            html_ += figure_html(plot_targets(t))
+        html_ += paragraph("De trend is een rechte lijn door de metingen vanaf het basisjaar "
                     "(kleinste kwadraten); 'haalt doel op tijd' betekent dat die lijn in het "
                     "streefjaar bij het doel uitkomt. Bij een enquête staat het "
                     "95%-betrouwbaarheidsinterval in de tabel hieronder, als er een is.")
         ci = t.dropna(subset=["latest_ci_low"])
         if len(ci):
-            html_ += _table(pd.DataFrame({
+            html_ += table_html(pd.DataFrame({
                 "indicator": ci["label"],
                 "laatste meting": [fmt_number(v, 2) for v in ci["latest_value"]],
                 "95%-interval": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
@@ -398,18 +312,18 @@ class WijkReport:
     @_drawn
     def section_profile(self) -> Html:
         if self.profile is None:
-            return Html(_p("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
+            return Html(paragraph("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
         p = self.profile
         from mkba.base.plots import plot_profile
 
         similar = ", ".join(esc(region_name(s)) for s in p.similar) or "–"
-        out = [_p(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
+        out = [paragraph(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
                   f"vergeleken met de gemeente en met de {len(p.similar)} wijken die het meest "
                   f"op deze wijk lijken ({similar}). Aantallen kleiner dan {p.threshold} tonen "
                   f"we niet, en ook geen cijfers die daarop zijn gebaseerd."),
-               _figure(plot_profile(p)),
-               _table(p.summary(REPORT_PROFILE_ROWS)),
-               _p("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
+               figure_html(plot_profile(p)),
+               table_html(p.summary(REPORT_PROFILE_ROWS)),
+               paragraph("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
                   "rapport hoort.")]
         return Html("".join(out))
 
@@ -417,9 +331,9 @@ class WijkReport:
     def section_trends(self) -> Html:
         if self.profile is None:
             return Html("")
+        from mkba.base.plots import plot_indicator
         from mkba.evidence.cbs import load_kwb
         from mkba.evidence.indicators import indicator_series
-        from mkba.base.plots import plot_indicator
 
         kwb = load_kwb()
         wanted = [i for i in ("PersonenPerSoortUitkeringBijstand", "AantalInwoners",
@@ -432,17 +346,17 @@ class WijkReport:
                                  threshold=self.profile.threshold)
             if len(s) < 2 or "wijk" not in s:
                 continue
-            from mkba.evidence.counterfactual import indicator_label
+            from mkba.evidence.panel import indicator_label
 
             ax = plot_indicator(s, start_year=None if pd.isna(starts) else int(starts),
                                 title=indicator_label(indicator, self.case),
                                 ylabel=s.attrs.get("unit") or "")
-            out.append(_figure(ax))
+            out.append(figure_html(ax))
             if len(out) == 2:
                 break
         if not out:
-            return Html(_p("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
-        return Html(_p("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
+            return Html(paragraph("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
+        return Html(paragraph("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
                        "lijken.") + "".join(out))
 
     @_drawn
@@ -450,8 +364,8 @@ class WijkReport:
         """Per indicator: one plain Dutch sentence first, then the figure, then the technical
         detail (method, p-value, interval, comparison wijken by name) under its own heading."""
         if not self.effects:
-            return Html(_p("Er is (nog) geen effectschatting voor deze wijk."))
-        out = [_p("Komt een verandering door de taak? We vergelijken de wijk met wijken "
+            return Html(paragraph("Er is (nog) geen effectschatting voor deze wijk."))
+        out = [paragraph("Komt een verandering door de taak? We vergelijken de wijk met wijken "
                   "zonder taak die er vóór de start op leken, in niveau en in trend "
                   "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
                   "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
@@ -463,15 +377,15 @@ class WijkReport:
             out.append(f"<p class='kern'>{esc(est.plain_text(self.name))}</p>")
             if est.estimate is None:
                 continue
-            out.append(_figure(plot_effect(est)))
+            out.append(figure_html(plot_effect(est)))
             out.append("<h4>Technische toelichting</h4>")
-            out.append(_table(est.summary().reset_index()))
+            out.append(table_html(est.summary().reset_index()))
         return Html("".join(out))
 
     @_drawn
     def section_mkba(self) -> Html:
         if not self.results:
-            return Html(_p("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
+            return Html(paragraph("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
                            "taak in deze wijk."))
         from mkba.base.plots import plot_actors, plot_waterfall, plot_yearly
 
@@ -492,18 +406,18 @@ class WijkReport:
             "baten prognose": fmt_eur(r.split["pv_benefits_forecast"]),
         } for r in self.results if r.split])
         peil = self.results[0].parameters.get("peiljaar")
-        out = [_p("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
+        out = [paragraph("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."),
-               _table(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
+               table_html(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
         notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
                  for r in self.results if r.irr_note]
         if notes:
-            out.append(_p(" ".join(notes)))
+            out.append(paragraph(" ".join(notes)))
         if len(split):
-            out.append(_p(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
+            out.append(paragraph(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
                           f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
-            out.append(_table(split))
+            out.append(table_html(split))
         for r in self.results:
             variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
             out.append(f"<h3>{esc(r.task_id)} {esc(r.name)}{variant}</h3>")
@@ -512,16 +426,16 @@ class WijkReport:
                 switch = (f"Bij {fmt_eur(v['switching_value_per_hour'], 2)} per uur is de NCW "
                           "precies nul (omslagwaarde)." if v["switching_value_per_hour"]
                           is not None else f"Omslagwaarde: {esc(v.get('switching_note') or '')}.")
-                out.append(_p("Vrijwilligerstijd: de waardering is een keuze, geen "
+                out.append(paragraph("Vrijwilligerstijd: de waardering is een keuze, geen "
                               "onzekerheid. De NCW bij elke methode (euro's per uur in prijzen "
                               f"van {self.parameters['price_year']}): {switch}"))
-                out.append(_table(r.volunteer_table()))
-            out.append(_figure(plot_yearly(r)))
-            out.append(_figure(plot_waterfall(r)))
+                out.append(table_html(r.volunteer_table()))
+            out.append(figure_html(plot_yearly(r)))
+            out.append(figure_html(plot_waterfall(r)))
             actors = r.actor_table()
-            out.append(_table(actors))
+            out.append(table_html(actors))
             if len(actors) > 1:
-                out.append(_figure(plot_actors(r)))
+                out.append(figure_html(plot_actors(r)))
             for w in r.warnings:
                 out.append(f"<p class='let-op'>Let op: {esc(w)}</p>")
         return Html("".join(out))
@@ -529,11 +443,11 @@ class WijkReport:
     @_drawn
     def section_uncertainty(self) -> Html:
         if not self.uncertainty:
-            return Html(_p("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
+            return Html(paragraph("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
                            "wijk."))
         from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
 
-        out = [_p("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
+        out = [paragraph("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
                   "variëren we eerst één voor één (de balken: de NCW bij de lage en de hoge "
                   "waarde; 'omslag' is de waarde waarbij het saldo nul wordt) en daarna allemaal "
                   "tegelijk (Monte Carlo).")]
@@ -541,7 +455,7 @@ class WijkReport:
             mc, sens = extra["monte_carlo"], extra["sensitivity"]
             label = task if variant == "project" else f"{task} — {variant_label(variant)}"
             out.append(f"<h3>{esc(label)}</h3>")
-            out.append(_p(f"Kans dat de baten groter zijn dan de kosten: "
+            out.append(paragraph(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
                           f"{fmt_number(mc.draws)} trekkingen ligt de NCW tussen "
                           f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}. "
@@ -550,9 +464,9 @@ class WijkReport:
                              "keuze, zie de tabel met methoden): " + esc(", ".join(mc.fixed))
                              + "." if mc.fixed else "")))
             if (sens["swing"] > 0).any():
-                out.append(_figure(plot_tornado(sens)))
+                out.append(figure_html(plot_tornado(sens)))
                 shown = sens[sens["swing"] > 0].head(8)
-                out.append(_table(pd.DataFrame({
+                out.append(table_html(pd.DataFrame({
                     "aanname": shown["name"],
                     "bandbreedte": [f"{fmt_number(a, 2)} – {fmt_number(b, 2)}"
                                     for a, b in zip(shown["low"], shown["high"], strict=True)],
@@ -563,15 +477,15 @@ class WijkReport:
                         + ("" if inr else " (buiten bandbreedte)")
                         for v, inr in zip(shown["switching_value"], shown["switching_in_range"],
                                           strict=True)]})))
-            out.append(_figure(plot_monte_carlo(mc)))
+            out.append(figure_html(plot_monte_carlo(mc)))
             rates = extra["discount_rates"]
-            out.append(_table(pd.DataFrame({"discontovoet": rates["variant"],
+            out.append(table_html(pd.DataFrame({"discontovoet": rates["variant"],
                                             "NCW": rates["npv"].map(fmt_eur),
                                             "bron": rates["source"]})))
         for task, cv in self.variants.items():
             out.append(f"<h3>Varianten van {esc(task)}</h3>")
             t = cv["table"]
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "variant": t["variant"].map(variant_label), "NCW": t["npv"].map(fmt_eur),
                 "B/K": t["bc_ratio"].map(fmt_ratio),
                 "kans NCW > 0": [fmt_pct(v, 0) if v is not None else fmt_pct(p, 0)
@@ -580,14 +494,14 @@ class WijkReport:
                                                  t["p_npv_positive"], strict=True)]})))
             d = cv["differences"]
             if len(d):
-                out.append(_table(pd.DataFrame({
+                out.append(table_html(pd.DataFrame({
                     "variant": d["variant"].map(variant_label),
                     "ten opzichte van": d["compared_with"].map(variant_label),
                     "verschil in NCW": d["difference"].map(fmt_eur),
                     "90%-interval": [f"{fmt_eur(a)} – {fmt_eur(b)}"
                                      for a, b in zip(d["p5"], d["p95"], strict=True)],
                     "kans dat het beter is": d["p_better"].map(lambda v: fmt_pct(v, 0))})))
-            out.append(_figure(plot_variants(cv["actors"])))
+            out.append(figure_html(plot_variants(cv["actors"])))
         return Html("".join(out))
 
     def section_pm(self) -> Html:
@@ -601,7 +515,7 @@ class WijkReport:
                              "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
                              else ""})
         if not rows:
-            return Html(_p("Er zijn geen PM-posten."))
+            return Html(paragraph("Er zijn geen PM-posten."))
         seen, sentences = set(), []
         for r in self.results:
             be = r.pm_break_even
@@ -609,15 +523,15 @@ class WijkReport:
                 continue
             seen.add((r.task_id, r.variant))
             label = r.task_id if r.variant == "project" else f"{r.task_id} ({r.variant})"
-            sentences.append(_p(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
-        return Html(_p("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
+            sentences.append(paragraph(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
+        return Html(paragraph("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
                        "score van −− (sterk negatief) tot ++ (sterk positief). Ze tellen niet mee "
                        "in de bedragen hierboven, maar horen wel bij de afweging.")
-                    + _table(pd.DataFrame(rows)) + "".join(sentences))
+                    + table_html(pd.DataFrame(rows)) + "".join(sentences))
 
     def section_financing(self) -> Html:
         if self.evaluation is None or self.evaluation.financing.empty:
-            return Html(_p("Er is geen financiering vastgelegd."))
+            return Html(paragraph("Er is geen financiering vastgelegd."))
         f = self.evaluation.financing
         per = (f.groupby(["taak_id", "bron", "soort"])["bedrag"].sum().reset_index()
                .rename(columns={"taak_id": "taak"}))
@@ -638,11 +552,11 @@ class WijkReport:
                         "garantstellingen": fmt_eur(f["guarantees"]),
                         "hefboom": fmt_ratio(f["leverage"]) if f["leverage"] is not None
                         else f"n.v.t. ({f['leverage_reason']})"})
-        return Html(_p("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
+        return Html(paragraph("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
                        "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
                        "anderen per euro die de gemeente bijdraagt. Leningen en eigen inkomsten "
                        "staan apart en tellen niet mee; een garantstelling telt aan geen van "
-                       "beide kanten mee.") + _table(pd.DataFrame(lev)) + _table(per))
+                       "beide kanten mee.") + table_html(pd.DataFrame(lev)) + table_html(per))
 
     # ------------------------------------------------------------------ process (issue 14)
 
@@ -655,7 +569,7 @@ class WijkReport:
         if self.case is None or self.tasks.empty:
             return empty
         mine = list(self.tasks["taak_id"])
-        threshold = self.parameters.get("threshold", 10)
+        threshold = self.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
         crit = self.case.criteria[self.case.criteria["taak_id"].isin(mine)]
         kwb = None
         if len(crit):
@@ -676,7 +590,7 @@ class WijkReport:
         crit = self.process["criteria"]
         if crit.empty:
             return []
-        return [_p(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
+        return [paragraph(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
                    "'Hoe gaat het samenwerken?'.")]
 
     @_drawn
@@ -686,11 +600,11 @@ class WijkReport:
         from mkba.evidence.process import CHANGE_METHOD, KIND_LABELS
 
         p = self.process
-        threshold = self.parameters.get("threshold", 10)
+        threshold = self.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
         if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
-            return Html(_p("Voor deze wijk zijn (nog) geen succescriteria, partners of "
+            return Html(paragraph("Voor deze wijk zijn (nog) geen succescriteria, partners of "
                            "enquêteresultaten vastgelegd."))
-        out = [_p("Niet alleen het resultaat telt, ook het proces: halen we de "
+        out = [paragraph("Niet alleen het resultaat telt, ook het proces: halen we de "
                   "succescriteria die de partners vooraf afspraken, wie doet er mee, en hoe "
                   "tevreden zijn bewoners, gebruikers, vrijwilligers en partners?")]
         crit = p["criteria"]
@@ -710,7 +624,7 @@ class WijkReport:
                 return f"{'≥' if direction == 'hoger' else '≤'} {v}"
 
             out.append("<h3>Succescriteria</h3>")
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "taak": crit["task_id"],
                 "soort": crit["soort"].map(KIND_LABELS),
                 "criterium": crit["omschrijving"],
@@ -726,17 +640,17 @@ class WijkReport:
             })))
         for task, coal in p["coalition"].items():
             out.append(f"<h3>De coalitie van {esc(task)}</h3>")
-            out.append(_figure(plot_coalition(coal)))
+            out.append(figure_html(plot_coalition(coal)))
             changes = coal[(coal["nieuw"] > 0) | (coal["vertrokken"] > 0)]
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "jaar": changes["jaar"].astype(str), "actief": changes["actief"],
                 "nieuw": [", ".join(n) or "–" for n in changes["nieuw_namen"]],
                 "vertrokken": [", ".join(n) or "–" for n in changes["vertrokken_namen"]]})))
-            out.append(_p("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
+            out.append(paragraph("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
         survey = p["survey"]
         if len(survey):
             out.append("<h3>Hoe tevreden zijn de betrokkenen?</h3>")
-            out.append(_figure(plot_survey(survey)))
+            out.append(figure_html(plot_survey(survey, threshold=threshold)))
 
             def ci(a, b):
                 return "–" if pd.isna(a) else f"{fmt_pct(a, 0)} – {fmt_pct(b, 0)}"
@@ -748,7 +662,7 @@ class WijkReport:
                         f"sinds {int(prev)} ({fmt_number(100 * a, 0)} tot "
                         f"{fmt_number(100 * b, 0)})")
 
-            out.append(_table(pd.DataFrame({
+            out.append(table_html(pd.DataFrame({
                 "taak": survey["task_id"], "vraag": survey["vraag"], "groep": survey["groep"],
                 "jaar": survey["jaar"].astype(str),
                 "respondenten": [f"< {threshold}" if sup else fmt_number(n)
@@ -763,7 +677,7 @@ class WijkReport:
                     zip(survey["change"], survey["change_low"], survey["change_high"],
                         survey["previous_year"], strict=True)],
             })))
-            out.append(_p(
+            out.append(paragraph(
                 f"Positief = antwoord 4 of 5 (op een schaal van 1 tot 5) of ja. Het interval "
                 f"is het 95%-betrouwbaarheidsinterval (Wilson). De verandering is het verschil "
                 f"met de vorige enquête van dezelfde groep, met het interval volgens "
@@ -784,12 +698,12 @@ class WijkReport:
             return Html("")
         return Html(
             "<h3>Buurtbudget</h3>"
-            + _p("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
+            + paragraph("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
                  "sparen en uitgeven aan de openbare ruimte. Gespaard is wat er aan het eind "
                  "van het jaar over is (alles ontvangen min alles besteed). Het buurtbudget "
                  "telt in de hefboom als geld van de gemeente.")
-            + _figure(plot_buurtbudget(b))
-            + _table(pd.DataFrame({"jaar": b["jaar"].astype(str),
+            + figure_html(plot_buurtbudget(b))
+            + table_html(pd.DataFrame({"jaar": b["jaar"].astype(str),
                                    "ontvangen": b["ontvangen"].map(fmt_eur),
                                    "besteed": b["besteed"].map(fmt_eur),
                                    "gespaard": b["gespaard"].map(fmt_eur)})))
@@ -798,18 +712,18 @@ class WijkReport:
         """Every cost and effect line the computation used, so that each figure can be traced:
         quantity, value per unit, source, the correction fractions, optimism and the note."""
         if self.case is None or self.tasks.empty:
-            return Html(_p("Geen berekening, dus geen regels."))
+            return Html(paragraph("Geen berekening, dus geen regels."))
         mine = list(self.tasks["taak_id"])
-        out = [_p("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
+        out = [paragraph("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
                   "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
                   f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
                   "in de README). Een lege fractie telt als 0.")]
         costs, effects = trace_lines(self.case, mine)
         if len(costs):
-            out.append(_table(costs, caption="Kostenregels: per post het bedrag of de "
+            out.append(table_html(costs, caption="Kostenregels: per post het bedrag of de "
                                              "hoeveelheid maal de waarde per eenheid, met bron"))
         if len(effects):
-            out.append(_table(effects, caption="Effectregels: hoeveelheid, waarde per eenheid, "
+            out.append(table_html(effects, caption="Effectregels: hoeveelheid, waarde per eenheid, "
                                                "bron en correcties"))
         return Html("".join(out))
 
@@ -831,15 +745,15 @@ class WijkReport:
         assumptions = pd.DataFrame([{"aanname": a.label, "standaard": a.shown(),
                                      "eenheid": a.unit, "bron": a.source}
                                     for a in ASSUMPTIONS.values()])
-        out = [_p("Gebruikte parameters:"), _table(params), _p("Aannames en hun bron:"),
-               _table(assumptions)]
+        out = [paragraph("Gebruikte parameters:"), table_html(params), paragraph("Aannames en hun bron:"),
+               table_html(assumptions)]
         if self.case is not None and len(self.case.kengetallen):
             k = self.case.kengetallen
             used = set(self.case.kosten["kengetal"].dropna()) | set(
                 self.case.effecten["kengetal"].dropna())
             k = k[k["code"].isin(used)]
-            out += [_p("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
-                    _table(pd.DataFrame({
+            out += [paragraph("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
+                    table_html(pd.DataFrame({
                         "code": k["code"], "omschrijving": k["omschrijving"],
                         "waarde": [fmt_eur(v, 2) for v in k["waarde"]], "eenheid": k["eenheid"],
                         "prijsjaar": k["prijsjaar"].astype(str), "bron": k["bron"]}))]
@@ -847,7 +761,7 @@ class WijkReport:
                  if self.evaluation is not None else [])
         cpi_note = (f" De CPI van {years[0]}–{years[-1]} is afgeleid uit de gepubliceerde "
                     "jaarmutaties." if years else "")
-        out.append(_p("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
+        out.append(paragraph("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
                       "CBS 83131NED Consumentenprijzen (CPI 2015 = 100)." + cpi_note
                       + " Referentieprijzen uit de Kostenhandleiding van Zorginstituut "
                         "Nederland gelden voor de gezondheidszorg: vervang ze door eigen waarden "
@@ -855,235 +769,6 @@ class WijkReport:
         for note in self.notes:
             out.append(f"<p class='let-op'>{esc(note)}</p>")
         return Html("".join(out))
-
-
-#: Warn on page one when the CBS figures are more than this many years older than the report.
-DATA_AGE_WARNING = 3
-
-
-def report_year() -> int:
-    """The year the report is made (today)."""
-    return int(time.strftime("%Y"))
-
-
-def variant_label(variant: str) -> str:
-    """A variant's name in words.
-
-    Examples
-    --------
-    >>> variant_label("maatschappelijk_aanbesteden")
-    'maatschappelijk aanbesteden'
-    """
-    return str(variant).replace("_", " ").strip()
-
-
-def task_sentence(task, variants) -> str:
-    """Who carries the task since when, in a correct Dutch sentence (verb second).
-
-    With variants, the trekker belongs to the variant in which residents or entrepreneurs do
-    the work (the one named 'maatschappelijk…'); the other variants are not said to be theirs.
-
-    Examples
-    --------
-    >>> task_sentence({"startjaar": 2018, "trekker": "Stichting X",
-    ...                "overdrachtsvorm": "convenant"}, ["project"])
-    'Sinds 2018 voert Stichting X deze taak uit (convenant).'
-    >>> task_sentence({"startjaar": 2019}, ["project"])
-    'Sinds 2019 voeren bewoners of ondernemers deze taak uit.'
-    """
-    who = task.get("trekker")
-    who = who if isinstance(who, str) and who.strip() else None
-    form = task.get("overdrachtsvorm")
-    form = f" ({esc(form)})" if isinstance(form, str) and form != "geen" else ""
-    start = int(task["startjaar"])
-    if len(variants) <= 1:
-        subject = f"voert {esc(who)}" if who else "voeren bewoners of ondernemers"
-        return f"Sinds {start} {subject} deze taak uit{form}."
-    names = [variant_label(v) for v in variants]
-    text = (f"Deze taak is doorgerekend in {len(variants)} varianten: "
-            f"{', '.join(esc(n) for n in names[:-1])} en {esc(names[-1])}.")
-    social = [n for n in names if n.startswith("maatschappelijk")]
-    if social:
-        doer = esc(who) if who else "bewoners of ondernemers"
-        text += f" Bij {esc(social[0])} voert {doer} de taak uit{form}, sinds {start}."
-    return text
-
-
-def targets_sentence(done: int, total: int) -> str:
-    """How many targets were met, in correct Dutch.
-
-    Examples
-    --------
-    >>> targets_sentence(0, 1)
-    'het doel is (nog) niet gehaald.'
-    >>> targets_sentence(1, 2)
-    '1 van de 2 doelen is gehaald.'
-    >>> targets_sentence(0, 3)
-    'geen van de 3 doelen is gehaald.'
-    """
-    if total == 1:
-        return "het doel is gehaald." if done else "het doel is (nog) niet gehaald."
-    if done == 0:
-        return f"geen van de {total} doelen is gehaald."
-    if done == total:
-        return f"alle {total} doelen zijn gehaald."
-    return f"{done} van de {total} doelen {'is' if done == 1 else 'zijn'} gehaald."
-
-
-def compare_variants_sentence(results) -> str:
-    """Variants compared in words: what each costs the municipality against the reference
-    (the variant named 'klassiek…', else the first) and the difference in the social balance.
-
-    The municipality's cost is minus its own balance (saldo gemeente); the percentage is the
-    difference divided by the reference's cost.
-    """
-    ref = next((r for r in results if r.variant.startswith("klassiek")), results[0])
-    out = []
-    for r in results:
-        if r is ref:
-            continue
-        name, ref_name = variant_label(r.variant), variant_label(ref.variant)
-        cost, ref_cost = -r.municipality["npv"], -ref.municipality["npv"]
-        diff = ref_cost - cost
-        if ref_cost > 0 and abs(diff) >= 0.5:
-            more = "minder" if diff > 0 else "meer"
-            gem = (f"{esc(name).capitalize()} kost de gemeente {fmt_eur_compact(abs(diff))} "
-                   f"({fmt_pct(abs(diff) / ref_cost, 0)}) {more} dan {esc(ref_name)}")
-        else:
-            up = "hoger" if diff >= 0 else "lager"  # saldo(r) − saldo(ref) = diff
-            gem = (f"Voor de gemeente is het saldo bij {esc(name)} "
-                   f"{fmt_eur_compact(abs(diff))} {up} dan bij {esc(ref_name)}")
-        d = r.npv - ref.npv
-        out.append(f"{gem}; voor de samenleving is het saldo {fmt_eur_compact(abs(d))} "
-                   f"{'hoger' if d >= 0 else 'lager'}.")
-    return " ".join(out)
-
-
-def illustrative_values(case, task: str) -> list[str]:
-    """The cost and effect lines of a task whose value the case marks as illustrative: the
-    line's own note says 'illustratief', or its kengetal's source does."""
-    k = case.kengetallen
-    marked = set(k.loc[k["bron"].astype(str).str.contains("illustratief", case=False),
-                       "code"]) if len(k) else set()
-    out = []
-    for table, label in ((case.kosten, "post"), (case.effecten, "effect")):
-        if table is None or not len(table):
-            continue
-        rows = table[table["taak_id"] == task]
-        note = rows["toelichting"].astype(str).str.contains("illustratief", case=False) \
-            if "toelichting" in rows else False
-        kg = rows["kengetal"].isin(marked) if "kengetal" in rows else False
-        out += [str(v) for v in rows.loc[note | kg, label]]
-    return list(dict.fromkeys(out))
-
-
-def volunteer_actors(case, task: str, variant: str) -> set[str]:
-    """Actors whose only costs in this task and variant are volunteer time."""
-    k = case.kosten
-    rows = k[(k["taak_id"] == task) & (k["variant"].isna() | (k["variant"] == variant))] \
-        if "variant" in k else k[k["taak_id"] == task]
-    if "soort" not in rows:
-        return set()
-    kinds = rows.groupby("actor")["soort"].agg(lambda s: set(s.dropna()))
-    return {a for a, s in kinds.items() if s == {"vrijwilligersinzet"}}
-
-
-def scenario_sentence(scenario) -> str:
-    """A scenario named on page one, with what it changes."""
-    changes = []
-    labels = {"discount_rate": "discontovoet", "volunteer_valuation":
-              "waardering vrijwilligersuur", "market_value_code": "kengetal marktwaarde"}
-    for key, value in (scenario.parameters or {}).items():
-        if value is None:
-            continue
-        shown = fmt_pct(value, 2) if key == "discount_rate" else str(value)
-        changes.append(f"{labels.get(key, key)} {shown}")
-    for key, value in (scenario.values or {}).items():
-        shown = fmt_number(value, 2) if isinstance(value, int | float) else str(value)
-        changes.append(f"{key.replace('_', ' ')} {shown}")
-    what = f" ({esc(scenario.description)})" if scenario.description else ""
-    return (f"Let op: deze uitkomsten gebruiken het scenario <b>{esc(scenario.name)}</b>{what}, "
-            "niet de aannames uit de casus. Het scenario zet: "
-            + esc("; ".join(changes) or "niets anders") + ".")
-
-
-def _frac(value) -> str:
-    return "–" if pd.isna(value) else fmt_pct(value, 0)
-
-
-def _amount(value, decimals: int = 0) -> str:
-    return "–" if pd.isna(value) else fmt_eur(value, decimals)
-
-
-def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The case's cost and effect lines of ``tasks`` for the report's appendix (Dutch headers,
-    formatted). Cost lines that repeat every year with the same content are one row with
-    their years; the optimism shown is the line's own, else the task's."""
-    k = case.kengetallen.set_index("code") if len(case.kengetallen) else pd.DataFrame()
-    taken = case.taken.set_index("taak_id")
-
-    def source(code, own):
-        if isinstance(code, str) and code in k.index:
-            row = k.loc[code]
-            return (f"kengetal {code}: {fmt_eur(row['waarde'], 2)} per {row['eenheid']} "
-                    f"({row['prijsjaar']}); {row['bron']}"), float(row["waarde"])
-        return ("eigen bedrag uit de casus" if pd.notna(own) else "–"), own
-
-    def optimism(value, task, kind):
-        if pd.notna(value):
-            return _frac(value)
-        return _frac(taken.at[task, kind]) if kind in taken.columns else "–"
-
-    kosten = case.kosten[case.kosten["taak_id"].isin(tasks)]
-    cost_rows = []
-    keys = ["taak_id", "variant", "actor", "post", "soort", "bedrag", "hoeveelheid",
-            "kengetal", "prijsjaar", "optimisme", "toelichting"]
-    for key, group in kosten.groupby([c for c in keys if c in kosten], dropna=False, sort=False):
-        row = dict(zip([c for c in keys if c in kosten], key, strict=True))
-        years = sorted(int(y) for y in group["jaar"].dropna())
-        src, unit = source(row.get("kengetal"), row.get("bedrag"))
-        cost_rows.append({
-            "taak": row["taak_id"], "variant": variant_label(row["variant"])
-            if isinstance(row.get("variant"), str) else "alle",
-            "post": row["post"], "actor": row["actor"],
-            "soort": str(row.get("soort") or "–").replace("_", " ")
-            if isinstance(row.get("soort"), str) else "–",
-            "jaren": (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
-            if years else "–",
-            "per jaar": _amount(row.get("bedrag")) if pd.notna(row.get("bedrag")) else
-            (f"{fmt_number(row.get('hoeveelheid'), 0)} × {fmt_eur(unit, 2)}"
-             if pd.notna(row.get("hoeveelheid")) and pd.notna(unit) else "–"),
-            "prijsjaar": "–" if pd.isna(row.get("prijsjaar")) else str(int(row["prijsjaar"])),
-            "bron": src, "optimisme": optimism(row.get("optimisme"), row["taak_id"],
-                                               "optimisme_kosten"),
-            "toelichting": row.get("toelichting") if isinstance(row.get("toelichting"), str)
-            else ""})
-    eff = case.effecten[case.effecten["taak_id"].isin(tasks)]
-    effect_rows = []
-    for e in eff.itertuples(index=False):
-        pm = bool(e.pm) if pd.notna(e.pm) else False
-        src, unit = source(e.kengetal, e.waarde_per_eenheid)
-        if pm:
-            qty = f"PM ({e.pm_score})" if isinstance(e.pm_score, str) else "PM"
-        elif pd.notna(e.hoeveelheid):
-            qty = fmt_number(e.hoeveelheid, 0 if float(e.hoeveelheid).is_integer() else 2)
-        elif isinstance(e.indicator, str):
-            qty = f"geschat uit {e.indicator} (mkba effect)"
-        else:
-            qty = "–"
-        effect_rows.append({
-            "taak": e.taak_id, "variant": variant_label(e.variant)
-            if isinstance(e.variant, str) else "alle",
-            "effect": e.effect, "actor": e.actor, "jaren": f"{e.jaar_van}–{e.jaar_tot}",
-            "hoeveelheid per jaar": qty,
-            "waarde per eenheid": "–" if pm else _amount(unit, 2),
-            "bron": "–" if pm else src,
-            "deadweight": _frac(e.deadweight), "attributie": _frac(e.attributie),
-            "verdringing": _frac(e.verdringing), "afname per jaar": _frac(e.afname),
-            "optimisme": "–" if pm else optimism(e.optimisme, e.taak_id, "optimisme_baten"),
-            "overdracht van": e.overdracht_van if isinstance(e.overdracht_van, str) else "",
-            "toelichting": e.toelichting if isinstance(e.toelichting, str) else ""})
-    return pd.DataFrame(cost_rows), pd.DataFrame(effect_rows)
 
 
 def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool = True,
@@ -1133,9 +818,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     uncertainty: dict = {}
     variants: dict = {}
     if case_path:
-        from mkba.evidence.indicators import target_attainment
-        from mkba.case.io import read_case
         from mkba.analysis.pipeline import run
+        from mkba.case.read import read_case
+        from mkba.evidence.indicators import target_attainment
         from mkba.uncertainty import compare_variants
 
         case = read_case(case_path)
@@ -1180,7 +865,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
 
 def _effects(case, wijk_code, targets, kwb) -> list:
     """Effect estimates for the indicators of this wijk's targets and effect lines."""
-    from mkba.evidence.counterfactual import effect_for_case
+    from mkba.evidence.treatment import effect_for_case
 
     indicators = list(dict.fromkeys(
         list(targets["indicator"]) if len(targets) else []))

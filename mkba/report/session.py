@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from mkba.engine.cba import evaluate
 from mkba.base.errors import CaseError
-from mkba.engine.flows import VOLUNTEER_METHODS
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
-from mkba.case.io import Case, read_case
-from mkba.report.render import nbsp
-from mkba.report.reports import Html, _figure, _table, esc, variant_label
+from mkba.base.html import Html, esc, figure_html, nbsp, table_html
 from mkba.base.settings import Settings, check_discount_rate
+from mkba.case.read import read_case
+from mkba.case.tables import Case
+from mkba.engine.cba import evaluate
+from mkba.engine.flows import VOLUNTEER_METHODS
+from mkba.report.text import variant_label
 from mkba.uncertainty import Scenario, apply_scenario, parse_parameter, uncertain_inputs
 
 __all__ = ["Session"]
@@ -233,9 +234,9 @@ class Session:
                 f"<p>saldo gemeente {fmt_eur(r.municipality['npv'])} · discontovoet "
                 f"{fmt_pct(self.discount_rate, 2)} · vrijwilligersuren: "
                 f"{esc(self.volunteer_valuation)}</p>")
-        table = _table(r.actor_table(), caption="Saldo per actor (contante waarde)")
+        table = table_html(r.actor_table(), caption="Saldo per actor (contante waarde)")
         with detached():
-            figure = _figure(plot_waterfall(r))
+            figure = figure_html(plot_waterfall(r))
         return Html(nbsp(head + table + figure))
 
     def choices(self) -> pd.DataFrame:
@@ -258,18 +259,18 @@ class Session:
             "NCW bij hoog": sens["npv_high"].map(fmt_eur),
             "NCW = 0 bij": ["geen" if pd.isna(v) else self.shown(n, v) for n, v in
                             zip(sens["name"], sens["switching_value"], strict=True)]})
-        return Html(nbsp(_table(rows, caption="Elke aanname apart van laag naar hoog")))
+        return Html(nbsp(table_html(rows, caption="Elke aanname apart van laag naar hoog")))
 
     def variants_table(self, comparison: dict) -> Html:
         """:func:`mkba.uncertainty.compare_variants` as Dutch tables with Dutch numbers."""
         t, d = comparison["table"], comparison["differences"]
-        out = _table(pd.DataFrame({
+        out = table_html(pd.DataFrame({
             "variant": t["variant"].map(variant_label), "NCW": t["npv"].map(fmt_eur),
             "B/K": t["bc_ratio"].map(fmt_ratio),
             "kans NCW > 0": t["p_npv_positive"].map(lambda v: fmt_pct(v, 0))}),
             caption="De varianten naast elkaar")
         if len(d):
-            out += _table(pd.DataFrame({
+            out += table_html(pd.DataFrame({
                 "variant": d["variant"].map(variant_label),
                 "ten opzichte van": d["compared_with"].map(variant_label),
                 "verschil in NCW": d["difference"].map(fmt_eur),

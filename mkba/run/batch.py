@@ -97,7 +97,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     case_path = str(Path(case_path).resolve()) if case_path else ""
     codes: list[str] = []
     if case_path:
-        from mkba.case.io import read_case
+        from mkba.case.read import read_case
 
         codes = list(dict.fromkeys(read_case(case_path).taken["wijk_code"]))
     if all_wijken:
@@ -121,7 +121,7 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     # runs must not give some wijken the old and some the new version
     snapshot = out / ".mkba" / f"wijkrapport-{base[:12]}.ipynb"
     if not snapshot.exists():
-        from mkba.report.render import atomic_write
+        from mkba.base.files import atomic_write
 
         atomic_write(snapshot, Path(notebook).read_text(encoding="utf-8"))
     return [Job(code, case_path, str(out), params,
@@ -150,9 +150,9 @@ def _worker_imports() -> None:
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    from mkba.report.render import _exporter
+    from mkba.report.render import html_exporter
 
-    _exporter()
+    html_exporter()
 
 
 _WARM = {"done": False}
@@ -801,8 +801,8 @@ def _sweep_temporary(out: Path) -> None:
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     """Name, inhabitants and MKBA headline per wijk, computed in the parent (for wijken whose
     report failed or did not show its headline), by the rules the report uses."""
-    from mkba.evidence.cbs import load_kwb, region_names
     from mkba.base.errors import CaseError
+    from mkba.evidence.cbs import load_kwb, region_names
     from mkba.evidence.indicators import profile_year
     from mkba.report.reports import headline_tasks
 
@@ -900,8 +900,9 @@ def _write_outputs(out, *args, **kwargs) -> None:
 def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds: float,
                   workers: int, engine: str, status: str, index: bool = True) -> None:
     """Write ``batch.json`` (and ``index.html``) for every wijk the folder holds."""
+    from mkba.base.files import atomic_write
     from mkba.base.formatting import fmt_eur, fmt_number, fmt_ratio
-    from mkba.report.render import atomic_write, esc
+    from mkba.base.html import esc
 
     n_failed = sum(r.get("status") == FAILED for r in records)
     n_skipped = sum(r.get("status") == SKIPPED for r in records)
@@ -936,8 +937,8 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     if status == "onderbroken":
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")
+    from mkba.base.html import nbsp
     from mkba.report.maps import index_map_html  # draws only when a map file exists
-    from mkba.report.render import nbsp
 
     atomic_write(out / "index.html", INDEX.format(summary=summary, rows=nbsp("\n".join(rows)),
                                                   kaart=index_map_html(records)))

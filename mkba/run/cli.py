@@ -308,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_validate(args) -> int:
-    from mkba.case.io import read_case
+    from mkba.case.read import read_case
 
     case = read_case(args.case)
     for w in case.warnings:
@@ -319,8 +319,8 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from mkba.base.jsonout import dumps
     from mkba.analysis.pipeline import run
+    from mkba.base.jsonout import dumps
 
     result = run(args.case, _settings(args), task=args.task)
     if args.format == "json":
@@ -335,8 +335,8 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_effect(args) -> int:
-    from mkba.evidence.counterfactual import effect_for_case
-    from mkba.case.io import read_case
+    from mkba.case.read import read_case
+    from mkba.evidence.treatment import effect_for_case
 
     est = effect_for_case(read_case(args.case), args.indicator, wijk=args.wijk,
                           start_year=args.start_year, n_comparisons=args.comparisons,
@@ -351,7 +351,7 @@ def _cmd_effect(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from mkba.case.io import read_case
+    from mkba.case.read import read_case
     from mkba.report.render import check_wijk_code, render_report, report_parameters
 
     # everything that can be checked is checked before anything is created
@@ -445,7 +445,7 @@ def _batch_pdfs(result) -> None:
 
 
 def _cmd_template(args) -> int:
-    from mkba.case.io import write_template
+    from mkba.case.template import write_template
 
     path = Path(args.file)
     if path.suffix.lower() != ".xlsx":

@@ -20,8 +20,8 @@ import pandas as pd
 from mkba.base.assumptions import DISCOUNT_RATE
 from mkba.base.errors import CaseError, Problem
 from mkba.base.formatting import fmt_number
-from mkba.case.io import Case
 from mkba.case.schema import parse_parameter
+from mkba.case.tables import Case
 
 __all__ = ["UncertainInput", "uncertain_inputs", "input_kind", "input_problem"]
 

@@ -32,8 +32,8 @@ import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE
 from mkba.base.prices import cpi_series
-from mkba.case.io import Case
 from mkba.case.schema import EFFECT_FIELDS, parse_parameter
+from mkba.case.tables import Case
 from mkba.engine.cba import check_parameters, choose_variant, default_peiljaar, task_frame
 from mkba.engine.flows import FlowKind, build_keys, line_factors, volunteer_settings
 from mkba.uncertainty.inputs import input_kind

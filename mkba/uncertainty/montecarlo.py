@@ -15,7 +15,7 @@ import pandas as pd
 
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_eur, fmt_pct
-from mkba.case.io import Case
+from mkba.case.tables import Case
 from mkba.uncertainty.inputs import UncertainInput, input_problem, uncertain_inputs
 from mkba.uncertainty.model import Model, model_kwargs
 

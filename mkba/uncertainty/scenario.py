@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mkba.base.errors import CaseError, Problem
+from mkba.base.files import atomic_write
 from mkba.base.jsonout import dumps
 from mkba.base.settings import Settings, check_scenario_value
-from mkba.case.io import Case
 from mkba.case.schema import parse_parameter
+from mkba.case.tables import Case
 from mkba.uncertainty.inputs import input_kind
 
 __all__ = ["Scenario", "load_scenario", "apply_scenario", "MAX_SCENARIO_BYTES"]
@@ -35,8 +36,6 @@ class Scenario:
                 "parameters": self.parameters, "waarden": self.values}
 
     def save(self, path) -> Path:
-        from mkba.report.render import atomic_write
-
         path = Path(path)
         atomic_write(path, dumps(self.to_dict(), indent=2))
         return path

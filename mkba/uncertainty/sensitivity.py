@@ -7,7 +7,7 @@ import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE_VARIANTS as _VARIANTS
 from mkba.base.assumptions import HEALTH_CONVENTION
-from mkba.case.io import Case
+from mkba.case.tables import Case
 from mkba.uncertainty.inputs import UncertainInput, uncertain_inputs
 from mkba.uncertainty.model import Model, model_kwargs
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE
-from mkba.case.io import Case
+from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
 from mkba.uncertainty.inputs import uncertain_inputs
 from mkba.uncertainty.model import Model, model_kwargs
@@ -50,8 +50,9 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     diffs = []
     for v in variants[1:]:
         d = npvs[v] - npvs[variants[0]]
+        difference = ev.result(task, v).npv - ev.result(task, variants[0]).npv
         diffs.append({"variant": v, "compared_with": variants[0],
-                      "difference": float(ev.result(task, v).npv - ev.result(task, variants[0]).npv),
+                      "difference": float(difference),
                       "p5": float(np.percentile(d, 5)), "p95": float(np.percentile(d, 95)),
                       "p_better": float(np.mean(d > 0))})
     return {"table": pd.DataFrame(rows), "differences": pd.DataFrame(diffs), "actors": actors}
