@@ -557,3 +557,22 @@ def test_example_monte_carlo_is_not_driven_by_the_volunteer_method(capsys):
     assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--volunteer-valuation",
                  "marktwaarde"]) == 2
     assert "kengetal 'marktprijs_uur' ontbreekt" in capsys.readouterr().err
+
+
+def test_flow_kinds_are_one_enum():
+    """The kind of a cash flow is a FlowKind everywhere: the categorical's codes are the enum's
+    values and its labels the enum's Dutch labels; a transfer is + for one actor and − for
+    the other, costs are the cost lines (example: T1 has transfers, T3 a residual value)."""
+    from mkba.engine.flows import KINDS, FlowKind
+
+    assert [int(k) for k in FlowKind] == [0, 1, 2] and KINDS == ("kosten", "baten", "overdracht")
+    f = evaluate(read_case(EXAMPLE)).cashflows
+    assert list(f["kind"].cat.categories) == [k.label for k in FlowKind]
+    codes = f["kind"].cat.codes.to_numpy()
+    labels = f["kind"].astype(str).to_numpy()
+    assert all(labels[codes == k].tolist() == [k.label] * int((codes == k).sum())
+               for k in FlowKind)
+    transfers = f[codes == FlowKind.TRANSFER]
+    assert len(transfers) > 0
+    assert transfers.groupby(["task_id", "variant", "year", "item"])["amount"].sum().abs().max() < 1e-9
+    assert (f.loc[codes == FlowKind.COST, "item"].isin(read_case(EXAMPLE).kosten["post"])).all()
