@@ -23,11 +23,12 @@ from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from mkba.base.html import Html, esc, figure_html, nbsp, table_html
 from mkba.base.settings import Settings, check_discount_rate
 from mkba.case.read import read_case
+from mkba.case.schema import parse_parameter
 from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
 from mkba.engine.flows import VOLUNTEER_METHODS
 from mkba.report.text import variant_label
-from mkba.uncertainty import Scenario, apply_scenario, parse_parameter, uncertain_inputs
+from mkba.uncertainty import Scenario, apply_scenario, uncertain_inputs
 
 __all__ = ["Session"]
 
