@@ -134,6 +134,27 @@ class TestOneEngine:
                 assert got[i] == pytest.approx(want, rel=1e-9, abs=1e-6), (drawn, peiljaar, i)
 
 
+    def test_edge_draws_of_drop_off_and_rate(self):
+        """The closed form of a drawn drop-off at its edges: afname 0 at discount rate 0
+        (q = 1: the sum is the number of years), afname 1 (only the first year counts; a
+        log of 0 is avoided), negative rates: the same NPV as evaluate()."""
+        case = read_case(EXAMPLE)
+        params = {"peiljaar": 2022}
+        names = [f"T1/{e}/afname" for e in ("Minder bijstand door doorstroom van vrijwilligers "
+                                            "naar werk", "Productie van doorgestroomde "
+                                            "vrijwilligers")]
+        draws = {names[0]: np.array([0.0, 1.0, 0.0, 1.0]),
+                 names[1]: np.array([0.0, 0.0, 1.0, 1.0]),
+                 "discontovoet": np.array([0.0, 0.0, -0.01, 0.04]),
+                 "T1/optimisme_baten": np.array([0.1, 0.0, 0.2, 0.3])}
+        got = Model(case, "T1", **params).npv(draws)
+        for i in range(4):
+            values = {k: float(v[i]) for k, v in draws.items()}
+            scenario_case, extra = apply_scenario(case, Scenario("p", values, {}))
+            want = evaluate(scenario_case, task="T1", **params, **extra).result("T1").npv
+            assert got[i] == pytest.approx(want, rel=1e-9, abs=1e-6), i
+
+
 class TestEstimatedQuantities:
     """2. The sign comes from the indicator; deadweight on an estimate is refused."""
 

@@ -84,7 +84,7 @@ class _Plan:
     const: np.ndarray         # per dynamic line: its value without the drawn factors
     keep_lines: np.ndarray    # lines whose drop-off is drawn …
     keep_rows: np.ndarray     # … and their rows among the dynamic lines
-    fixed_rows: np.ndarray    # rows of dynamic lines whose drop-off is not drawn
+    keep_of: np.ndarray       # per dynamic row: its row in the drop-off matrix, else −1
     opt_lines: np.ndarray     # dynamic lines with an optimism correction …
     opt_rows: np.ndarray      # … and their rows
     weights: dict             # cost/benefit → (NPV weights per year, actor weights per year)
@@ -293,7 +293,7 @@ class Model:
             dynamic=dyn, const=const,
             keep_lines=np.array(drawn_keep, dtype=np.intp),
             keep_rows=np.array([row[j] for j in drawn_keep], dtype=np.intp),
-            fixed_rows=np.array([row[j] for j in dynamic if j not in keep_row], dtype=np.intp),
+            keep_of=np.array([keep_row.get(j, -1) for j in dynamic], dtype=np.intp),
             opt_lines=np.array(with_opt, dtype=np.intp),
             opt_rows=np.array([row[j] for j in with_opt], dtype=np.intp),
             weights=weights,
@@ -310,25 +310,25 @@ class Model:
         """``(1 + r)^−k`` for every year column k (rows) and draw (columns)."""
         return np.exp(np.multiply.outer(-self._k, np.log1p(rate)))
 
-    def _geometric(self, keep: np.ndarray, log_disc, lines: np.ndarray, span: str):
-        """S over the years of ``span`` for lines whose drop-off is drawn (rows of ``keep``):
-        ``keep^(t0 − jaar_van) (1 + r)^−(t0 − B) × (1 − qⁿ)/(1 − q)``, ``q = keep/(1 + r)``
-        (n when q = 1, 0 when n = 0), with fused exponents."""
-        first, count = (x[lines] for x in self._spans[span])
-        log_keep = np.log(np.maximum(keep, 1e-300))
-        log_q = log_keep - log_disc
+    def _geometric(self, log_keep: np.ndarray, log_disc, discount: np.ndarray,
+                   lines: np.ndarray, first: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """S over ``count`` years from ``first`` for lines whose drop-off is drawn (rows of
+        ``log_keep``): ``keep^(first − jaar_van) (1 + r)^−(first − B) × (1 − qⁿ)/(1 − q)``
+        with ``q = keep/(1 + r)`` (n when q = 1, 0 when n = 0). ``discount`` is
+        ``(1 + r)^−(first − B)`` per row (and draw)."""
         n = count[:, None].astype(float)
+        log_q = log_keep - log_disc
+        geo = n * log_q
         with np.errstate(invalid="ignore", divide="ignore"):
-            geo = np.expm1(n * log_q)
-            geo /= np.expm1(log_q)
-        flat = np.abs(log_q) < 1e-12
-        if flat.any():
+            np.expm1(geo, out=geo)
+            geo /= np.expm1(log_q, out=log_q)  # exact: 0/0 only where q = 1 exactly
+        if not log_q.all():
+            flat = log_q == 0
             geo[flat] = np.broadcast_to(n, geo.shape)[flat]
-        exponent = -(first - self.base_year)[:, None] * log_disc
+        geo *= discount
         lag = (first - self.lines.y_from[lines])[:, None]
         if lag.any():
-            exponent = exponent + lag * log_keep
-        geo *= np.exp(exponent)
+            geo *= np.exp(lag * log_keep)
         geo[count == 0] = 0.0
         return geo
 
@@ -397,39 +397,53 @@ class Model:
             rows, base = plan.opt_fixed
             if len(rows):
                 opt[rows] = base[:, None]
-            is_cost = ln.is_cost[dyn]
             split = drawn_rate and d_benefit is not d_cost
 
-            def sums(w, base, span):
-                """S (or S_forecast) of the dynamic lines: lines × draws."""
-                s = np.empty((len(dyn), n))
-                fixed = plan.fixed_rows
+            if len(keep):
+                np.maximum(keep, 1e-300, out=keep)  # afname 1: keep 0, log −690 not −inf
+                log_keep = np.log(keep, out=keep)
+            keep_of = plan.keep_of
+
+            def sums(w, base, span, rows):
+                """S (or S_forecast) of the dynamic lines ``rows``: rows × draws."""
+                s = np.empty((len(rows), n))
+                lines, k = dyn[rows], keep_of[rows]
+                fixed, drawn = np.flatnonzero(k < 0), np.flatnonzero(k >= 0)
                 if len(fixed):
+                    fl = lines[fixed]
                     if not drawn_rate:
-                        s[fixed] = base[dyn[fixed]][:, None]
+                        s[fixed] = base[fl][:, None]
                     elif split:
-                        c = fixed[is_cost[fixed]]
-                        b = fixed[~is_cost[fixed]]
-                        s[c] = w[dyn[c]] @ d_cost
-                        s[b] = w[dyn[b]] @ d_benefit
+                        c, b = fixed[ln.is_cost[fl]], fixed[~ln.is_cost[fl]]
+                        s[c] = w[lines[c]] @ d_cost
+                        s[b] = w[lines[b]] @ d_benefit
                     else:
-                        s[fixed] = w[dyn[fixed]] @ d_cost
-                if len(plan.keep_rows):
+                        s[fixed] = w[fl] @ d_cost
+                if len(drawn):
+                    dl = lines[drawn]
+                    first, count = (x[dl] for x in self._spans[span])
+                    column = np.clip(first - self.base_year - self._k0, 0, self.years - 1)
                     if not drawn_rate:
                         log_disc = np.log1p(self.rate)
+                        discount = self._d_base[column][:, None]
                     elif split:
-                        log_disc = np.where(is_cost[plan.keep_rows][:, None],
-                                            np.log1p(rc), np.log1p(rb))
+                        is_c = ln.is_cost[dl][:, None]
+                        log_disc = np.where(is_c, np.log1p(rc), np.log1p(rb))
+                        discount = np.where(is_c, d_cost[column], d_benefit[column])
                     else:
                         log_disc = np.log1p(rc)
-                    s[plan.keep_rows] = self._geometric(keep, log_disc, plan.keep_lines, span)
+                        discount = d_cost[column]
+                    kk = k[drawn]
+                    own = log_keep if np.array_equal(kk, np.arange(len(log_keep))) \
+                        else log_keep[kk]
+                    s[drawn] = self._geometric(own, log_disc, discount, dl, first, count)
                 return s
 
-            pv = value * sums(self._w, self._s_base, "full")
+            pv = value * sums(self._w, self._s_base, "full", np.arange(len(dyn)))
             if len(plan.opt_rows):
                 # optimism in forecast years, towards "worse" (see flows.optimism_factor)
                 rows = plan.opt_rows
-                forecast = sums(self._w_forecast, self._f_base, "forecast")[rows]
+                forecast = sums(self._w_forecast, self._f_base, "forecast", rows)
                 pv[rows] += (self._direction[plan.opt_lines][:, None] * opt
                              * np.abs(value[rows]) * forecast)
             npv = npv + self._societal[dyn] @ pv
