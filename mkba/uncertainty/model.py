@@ -364,8 +364,13 @@ class Model:
             d_cost = self._discount(rc)
             d_benefit = d_cost if rb is rc else self._discount(rb)
             (g_c, a_c), (g_b, a_b) = plan.weights["cost"], plan.weights["benefit"]
-            npv = g_c @ d_cost + g_b @ d_benefit
-            act = a_c.T @ d_cost + a_b.T @ d_benefit if actors else None
+            # small products per chunk by einsum, not BLAS: on a shared, loaded machine a
+            # multi-threaded BLAS call whose second thread waits for a core stalled for up to
+            # 0,6 s (benchmarks/bench_monte_carlo.py); the lines × years × draws products
+            # below stay in BLAS
+            npv = np.einsum("k,kn->n", g_c, d_cost) + np.einsum("k,kn->n", g_b, d_benefit)
+            act = (np.einsum("ka,kn->an", a_c, d_cost) + np.einsum("ka,kn->an", a_b, d_benefit)
+                   if actors else None)
         else:
             npv = np.full(n, plan.static_npv)
             act = np.repeat(plan.static_actors[:, None], n, axis=1) if actors else None
@@ -446,9 +451,9 @@ class Model:
                 forecast = sums(self._w_forecast, self._f_base, "forecast", rows)
                 pv[rows] += (self._direction[plan.opt_lines][:, None] * opt
                              * np.abs(value[rows]) * forecast)
-            npv = npv + self._societal[dyn] @ pv
+            npv = npv + np.einsum("i,in->n", self._societal[dyn], pv)
             if actors:
-                act = act + self._actor_weights[dyn].T @ pv
+                act = act + np.einsum("ia,in->an", self._actor_weights[dyn], pv)
         if not actors:
             return npv
         return npv, np.ascontiguousarray(act.T)
