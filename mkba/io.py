@@ -291,7 +291,7 @@ class _RawTable:
 MAX_FILE_BYTES = 100_000_000
 MAX_XLSX_UNPACKED_BYTES = 500_000_000
 MAX_CELL_CHARS = 32_767
-MAX_ROWS = 250_000
+MAX_ROWS = 1_000_000
 
 
 def _decode(raw: bytes, file: str = "") -> str:
