@@ -18,6 +18,11 @@ from .settings import Settings
 
 __all__ = ["Run", "run"]
 
+#: JSON keys of the discount-rate variants (the table of
+#: :func:`mkba.uncertainty.discount_rate_sensitivity` keeps its own column names)
+DISCOUNT_RATE_KEYS = {"r_kosten": "rate_costs", "r_baten": "rate_benefits", "bron": "source",
+                      "soort": "kind"}
+
 
 @dataclass(frozen=True)
 class Run:
@@ -48,7 +53,9 @@ class Run:
                     for rec in extra["sensitivity"][
                         ["name", "low", "high", "npv_low", "npv_high", "switching_value",
                          "switching_in_range"]].to_dict("records")]
-                entry["discount_rates"] = plain(extra["discount_rates"].to_dict("records"))
+                entry["discount_rates"] = [
+                    {DISCOUNT_RATE_KEYS.get(k, k): v for k, v in rec.items()}
+                    for rec in plain(extra["discount_rates"].to_dict("records"))]
         _add_process(out, self.case)
         return out
 

@@ -402,16 +402,27 @@ def buurtbudget_summary(case, wijk_code: str) -> dict | None:
     if b.empty:
         return None
     last = b.iloc[-1]
-    return {"jaar": int(last["jaar"]), "gespaard": _num(last["gespaard"]),
-            "ontvangen": float(b["ontvangen"].sum()),
-            "besteed": _num(b["besteed"].sum(min_count=len(b)))}
+    return {"year": int(last["jaar"]), "saved": _num(last["gespaard"]),
+            "received": float(b["ontvangen"].sum()),
+            "spent": _num(b["besteed"].sum(min_count=len(b)))}
 
 
 def _num(value):
     return None if value is None or pd.isna(value) else float(value)
 
 
+#: The JSON keys (English) of the process tables' columns; the tables themselves keep the
+#: input's Dutch names, which the reports show. The partner roles (input values of
+#: ``partners.rol``) are not keys of a coalition record but of its ``by_role``.
+JSON_KEYS = {"jaar": "year", "actief": "active", "nieuw": "joined", "vertrokken": "left",
+             "nieuw_namen": "joined_names", "vertrokken_namen": "left_names",
+             "soort": "kind", "omschrijving": "description", "vraag": "question",
+             "groep": "group", "ontvangen": "received", "besteed": "spent",
+             "gespaard": "saved", "taken": "task_ids"}
+
+
 def _json_records(df: pd.DataFrame) -> list[dict]:
+    """The rows of a process table as JSON records with English keys (:data:`JSON_KEYS`)."""
     out = []
     for rec in df.to_dict("records"):
         clean = {}
@@ -422,8 +433,20 @@ def _json_records(df: pd.DataFrame) -> list[dict]:
                 v = None
             elif v is pd.NA:
                 v = None
-            clean[k] = v
+            clean[JSON_KEYS.get(k, k)] = v
         out.append(clean)
+    return out
+
+
+def _coalition_json(coal: pd.DataFrame) -> list[dict]:
+    """Coalition records: the counts per role (input values) nested under ``by_role``."""
+    from .schema import PARTNER_ROLES
+
+    out = []
+    for rec in _json_records(coal):
+        by_role = {role: rec.pop(role) for role in PARTNER_ROLES}
+        out.append({"year": rec.pop("year"), "active": rec.pop("active"),
+                    "by_role": by_role, **rec})
     return out
 
 
@@ -450,7 +473,7 @@ def process_block(case, task_id: str, kwb=None,
     return {
         "criteria": _json_records(crit.drop(columns=["task_id"])),
         "criteria_by_kind": criteria_counts(crit),
-        "coalition": _json_records(coal),
+        "coalition": _coalition_json(coal),
         "survey": _json_records(survey.drop(columns=["task_id"])),
         "change_method": CHANGE_METHOD,
         "threshold": threshold,
