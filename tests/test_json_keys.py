@@ -76,7 +76,7 @@ ALLOWED = {
     "outside_range", "treated_trend", "comparison_trend", "std_diff_level", "std_diff_trend",
     "pre_years", "regions_per_draw", "candidates", "every_candidate_once", "sd",
     # batch.json: its top level, and the headline per wijk
-    "wijken", "inhabitants", "tasks",
+    "wijken", "inhabitants",
 }
 
 
