@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mkba.counterfactual import estimate_effect, indicator_panel, placebo_study, study_rates
+from mkba.evidence.calibration import placebo_study, study_rates
+from mkba.evidence.counterfactual import estimate_effect
+from mkba.evidence.panel import indicator_panel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 from tests.test_counterfactual import ar1_panel as _test_panel  # noqa: E402  one generator
@@ -100,7 +102,7 @@ def speed(args) -> None:
 
 
 def real(args) -> None:
-    from mkba.cbs import load_kwb
+    from mkba.evidence.cbs import load_kwb
 
     kwb = load_kwb()
     print("Echte CBS-cijfers: elke wijk/buurt om de beurt 'behandeld' zonder echt effect "

@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 
 from mkba import evaluate, read_case
-from mkba.pipeline import run
+from mkba.analysis.pipeline import run
 
 try:
-    from mkba.jsonout import dumps
+    from mkba.base.jsonout import dumps
 except ImportError:  # an older mkba, to compare against (PYTHONPATH=…)
     import json
 
@@ -48,7 +48,10 @@ OLD_RUNNER = """
 import sys
 sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
 sys.path.insert(0, sys.argv.pop(1))
-from mkba.cli import main
+try:
+    from mkba.run.cli import main
+except ImportError:  # before the sub-packages
+    from mkba.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -113,9 +116,10 @@ def main() -> None:
         imports = []
         for _ in range(args.repeat):  # a fresh process: the modules the command loads
             done_imports = subprocess.run(
-                [sys.executable, "-c", "import time; t = time.perf_counter(); import mkba.cli, "
-                 "mkba.pipeline, mkba.jsonout, mkba.process, mkba.uncertainty; "
-                 "print(time.perf_counter() - t)"], capture_output=True, text=True, check=True)
+                [sys.executable, "-c", "import time; t = time.perf_counter(); "
+                 "import mkba.run.cli, mkba.analysis.pipeline, mkba.base.jsonout, "
+                 "mkba.evidence.process, mkba.uncertainty; print(time.perf_counter() - t)"],
+                capture_output=True, text=True, check=True)
             imports.append(float(done_imports.stdout))
         mkba = Path(sys.executable).with_name("mkba")
         cli, cli_old = [], []
@@ -140,7 +144,8 @@ def main() -> None:
     print(f"JSON: Run.to_dict {dict_s:.2f} s (of which Evaluation.to_dict {ev_dict_s:.2f} s) "
           f"+ dumps {dumps_s:.2f} s = {dict_s + dumps_s:.2f} s ({len(text) / 1e6:.1f} MB); "
           "target < 0.5 s")
-    print(f"imports of a fresh process (mkba.cli, pipeline, jsonout, process, uncertainty): "
+    print("imports of a fresh process (run.cli, analysis.pipeline, jsonout, process, "
+          f"uncertainty): "
           f"median {statistics.median(imports):.2f} s over {args.repeat} (min {min(imports):.2f})")
     print(f"whole command `mkba evaluate CASE --format json`: median "
           f"{statistics.median(cli):.2f} s over {args.repeat} runs (min {min(cli):.2f}); "

@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mkba.assumptions import DATA_DIR
-from mkba.render import WARM_UP, KernelRunner, render_report
+from mkba.base.assumptions import DATA_DIR
+from mkba.report.render import WARM_UP, KernelRunner, render_report
 
 EXAMPLE = DATA_DIR / "voorbeeld"
 WIJKEN = [f"WK0363{i:02d}" for i in range(0, 99) if i not in (30, 39, 60, 94)][:20]
@@ -39,7 +39,7 @@ import time
 t0 = time.perf_counter()
 {imports}
 t1 = time.perf_counter()
-from mkba.reports import wijk_report
+from mkba.report.reports import wijk_report
 r = wijk_report("WK036330", {case!r})
 for s in (r.title, r.summary, r.section_targets, r.section_profile, r.section_trends,
           r.section_effects, r.section_mkba, r.section_uncertainty, r.section_pm,
@@ -191,7 +191,7 @@ def main() -> None:
           f"(target ≥ 1.7); this machine's own scaling of a pure CPU job in the same run: "
           f"{cpu_scaling():.2f}×")
 
-    from mkba.cbs import load_kwb
+    from mkba.evidence.cbs import load_kwb
 
     kwb = load_kwb()
     nl = sorted(set(kwb.loc[(kwb["year"] == 2024) & (kwb["region_type"] == "Wijk"),

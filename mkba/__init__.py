@@ -14,17 +14,17 @@ the ``mkba --help`` command — does not pay for pandas, pandera and statsmodels
 from importlib import import_module
 
 _EXPORTS = {
-    "Case": "io", "read_case": "io", "write_template": "io",
-    "CaseError": "errors", "Problem": "errors",
-    "Evaluation": "cba", "MkbaResult": "cba", "evaluate": "cba", "irr": "cba", "npv": "cba",
-    "payback_year": "cba",
-    "cpi_series": "prices", "discount_factors": "prices", "index_factor": "prices",
-    "load_kwb": "cbs", "read_kwb": "cbs",
-    "wijk_profile": "indicators", "target_attainment": "indicators",
-    "EffectEstimate": "counterfactual", "estimate_effect": "counterfactual",
-    "effect_for_case": "counterfactual",
-    "wijk_report": "reports", "render_report": "reports",
-    "batch": "batch",
+    "Case": "case.tables", "read_case": "case.read", "write_template": "case.template",
+    "CaseError": "base.errors", "Problem": "base.errors",
+    "Evaluation": "engine.cba", "MkbaResult": "engine.cba", "evaluate": "engine.cba", "irr": "engine.cba", "npv": "engine.cba",
+    "payback_year": "engine.cba",
+    "cpi_series": "base.prices", "discount_factors": "base.prices", "index_factor": "base.prices",
+    "load_kwb": "evidence.cbs", "read_kwb": "evidence.cbs",
+    "wijk_profile": "evidence.indicators", "target_attainment": "evidence.indicators",
+    "EffectEstimate": "evidence.counterfactual", "estimate_effect": "evidence.counterfactual",
+    "effect_for_case": "evidence.treatment",
+    "wijk_report": "report.reports", "render_report": "report.reports",
+    "batch": "run.batch",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -6,7 +6,7 @@ variants, Monte Carlo, variant comparison and scenario files.
 - a kengetal: its ``laag``/``hoog`` (name: the kengetal code);
 - an effect quantity: ``hoeveelheid_laag``/``hoeveelheid_hoog`` in ``effecten`` (name
   ``TAAK/EFFECT/hoeveelheid``; an estimate from ``mkba effect`` has a normal distribution);
-- anything in the table ``bandbreedtes`` (name as in :func:`mkba.schema.parse_parameter`:
+- anything in the table ``bandbreedtes`` (name as in :func:`mkba.case.schema.parse_parameter`:
   a kengetal code, ``discontovoet``, ``TAAK/optimisme_kosten``, ``TAAK/optimisme_baten``,
   ``TAAK/EFFECT/VELD`` or ``TAAK/POST/factor``).
 
@@ -18,8 +18,8 @@ with Q the quantity, V the value per unit (in its own price year), I the CPI fac
 price year, F = (1 − deadweight)(1 − attributie)(1 − verdringing) (1 for costs), a cost
 post's factor, and S = S_realised + O × S_forecast with
 S_x = Σ_t (1 − afname)^(t − jaar_van) (1 + r)^−(t − B) over the line's years before / from the
-peiljaar and O the optimism factor (every line worse: see :func:`mkba.flows.optimism_factor`).
-The per-line factors come from :func:`mkba.flows.line_factors`, the same function that builds
+peiljaar and O the optimism factor (every line worse: see :func:`mkba.engine.flows.optimism_factor`).
+The per-line factors come from :func:`mkba.engine.flows.line_factors`, the same function that builds
 the deterministic cash flows (one engine). The engine evaluates many parameter sets at
 once: every factor is a draws × lines matrix, and S is recomputed (per line, vectorised over
 draws and years) only for lines whose drop-off or discount rate is drawn; realised and
@@ -41,20 +41,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .assumptions import DISCOUNT_RATE, HEALTH_CONVENTION
-from .assumptions import DISCOUNT_RATE_VARIANTS as _VARIANTS
-from .errors import CaseError, Problem
-from .flows import (
+from mkba.base.assumptions import DISCOUNT_RATE, HEALTH_CONVENTION
+from mkba.base.assumptions import DISCOUNT_RATE_VARIANTS as _VARIANTS
+from mkba.base.errors import CaseError, Problem
+from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct
+from mkba.base.jsonout import dumps
+from mkba.base.prices import cpi_series
+from mkba.case.schema import EFFECT_FIELDS, parse_parameter
+from mkba.case.tables import Case
+from mkba.engine.flows import (
     build_keys,
     line_factors,
     optimism_factor,
     volunteer_settings,
 )
-from .formatting import fmt_eur, fmt_number, fmt_pct
-from .io import Case
-from .jsonout import dumps
-from .prices import cpi_series
-from .schema import EFFECT_FIELDS, parse_parameter
 
 __all__ = ["UncertainInput", "Model", "uncertain_inputs", "sensitivity",
            "discount_rate_sensitivity", "monte_carlo", "MonteCarloResult", "compare_variants",
@@ -64,7 +64,7 @@ Z975 = 1.959963984540054
 LINEAR_KINDS = ("kengetal", "hoeveelheid", "waarde", "deadweight", "attributie", "verdringing",
                 "optimisme_kosten", "optimisme_baten", "factor")
 #: Discount-rate variants the Dutch guidance names (label, r costs, r benefits, source);
-#: see :mod:`mkba.assumptions`.
+#: see :mod:`mkba.base.assumptions`.
 DISCOUNT_RATE_VARIANTS = _VARIANTS
 
 
@@ -201,7 +201,7 @@ def _check_ranges(inputs) -> None:
 @dataclass
 class _Lines:
     """Per-line factors of one task and variant (arrays of length L), taken from
-    :func:`mkba.flows.line_factors` (the same factors the deterministic flows use)."""
+    :func:`mkba.engine.flows.line_factors` (the same factors the deterministic flows use)."""
 
     is_cost: np.ndarray
     is_transfer: np.ndarray
@@ -235,14 +235,14 @@ class Model:
                  volunteer_valuation: str = "vervangingskosten",
                  market_value_code: str | None = None, wage_code: str | None = None,
                  volunteer_benefit_code: str | None = None, peiljaar: int | None = None):
-        from .cba import _check_parameters, _task_frame, choose_variant, default_peiljaar
+        from mkba.engine.cba import check_parameters, choose_variant, default_peiljaar, task_frame
 
         cpi = cpi_series()
-        s = _check_parameters(discount_rate, price_year, base_year, horizon, cpi)
+        s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
         vol = volunteer_settings({"method": volunteer_valuation,
                                   "market_value_code": market_value_code,
                                   "wage_code": wage_code, "benefit_code": volunteer_benefit_code})
-        keys = build_keys(case, _task_frame(case, task_id, s))
+        keys = build_keys(case, task_frame(case, task_id, s))
         frame = keys.frame
         variant = choose_variant(task_id, list(frame["variant"]), variant)
         self.case, self.task_id, self.variant = case, task_id, variant
@@ -659,7 +659,7 @@ class MonteCarloResult:
                 "not_drawn": list(self.fixed), "note": self.note}
 
     def plot(self, ax=None):
-        from .plots import plot_monte_carlo
+        from mkba.base.plots import plot_monte_carlo
 
         return plot_monte_carlo(self, ax=ax)
 
@@ -688,7 +688,7 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     Examples
     --------
     >>> from mkba import read_case
-    >>> from mkba.assumptions import DATA_DIR
+    >>> from mkba.base.assumptions import DATA_DIR
     >>> from mkba import evaluate
     >>> case = read_case(DATA_DIR / "voorbeeld")
     >>> mc = monte_carlo(case, "T1", draws=2000, seed=1)
@@ -774,7 +774,7 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     Returns a dict with ``table`` (per variant: npv, bc_ratio, p_npv_positive, npv_p5/p95 and
     each actor's balance), ``differences`` and ``actors`` (variant × actor balances).
     """
-    from .cba import evaluate
+    from mkba.engine.cba import evaluate
 
     kwargs = _model_kwargs(params)
     ev = evaluate(case, task=task, **{k: v for k, v in kwargs.items()})
@@ -832,7 +832,7 @@ class Scenario:
                 "parameters": self.parameters, "waarden": self.values}
 
     def save(self, path) -> Path:
-        from .render import atomic_write
+        from mkba.base.files import atomic_write
 
         path = Path(path)
         atomic_write(path, dumps(self.to_dict(), indent=2))
@@ -888,7 +888,7 @@ def load_scenario(path) -> Scenario:
         problems.append(Problem(path.name, None, "parameters",
                                 f"onbekende parameter '{key}' (toegestaan: "
                                 + ", ".join(sorted(allowed)) + ")"))
-    from .settings import Settings, check_scenario_value
+    from mkba.base.settings import Settings, check_scenario_value
 
     known = {k: v for k, v in params.items() if k in allowed}
     problems += [Problem(path.name, None, "parameters", p.message)

@@ -27,7 +27,7 @@ threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 
 # %%
 import mkba
-from mkba.indicators import municipality_overview
+from mkba.evidence.indicators import municipality_overview
 
 casus = mkba.read_case(case_path) if case_path else None
 overzicht = municipality_overview(gemeente_code, year or None, case=casus, threshold=threshold)
@@ -53,7 +53,7 @@ overzicht.plot_ranking(indicator);
 # (`mkba cbs ophalen --gemeente ... --kaart`).
 
 # %%
-from mkba.maps import choropleth
+from mkba.report.maps import choropleth
 
 choropleth(gemeente_code, case=casus, year=year or None, threshold=threshold)
 

@@ -32,7 +32,7 @@ threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 
 # %%
-from mkba.reports import wijk_report
+from mkba.report.reports import wijk_report
 
 rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_year=price_year,
                       base_year=base_year, horizon=horizon,
@@ -61,7 +61,7 @@ rapport.section_targets()
 rapport.section_profile()
 
 # %%
-from mkba.maps import locator_section
+from mkba.report.maps import locator_section
 
 locator_section(rapport)
 

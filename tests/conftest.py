@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mkba.assumptions import DATA_DIR
+from mkba.base.assumptions import DATA_DIR
 
 # Tests never write to the user's home: the CBS cache goes to a temporary folder (read by
-# mkba.cbs when the table is first loaded; inherited by the CLI subprocesses and notebook
+# mkba.evidence.cbs when the table is first loaded; inherited by the CLI subprocesses and notebook
 # kernels the tests start).
 _CACHE = tempfile.mkdtemp(prefix="mkba-test-cache-")
 os.environ["MKBA_CACHE"] = _CACHE

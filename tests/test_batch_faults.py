@@ -23,11 +23,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mkba.assumptions import DATA_DIR
-from mkba.batch import batch
-from mkba.cli import main
+from mkba.base.assumptions import DATA_DIR
+from mkba.run.batch import batch
+from mkba.run.cli import main
 
-batch_module = importlib.import_module("mkba.batch")  # (mkba.batch is also a function)
+batch_module = importlib.import_module("mkba.run.batch")  # (mkba.run.batch is also a function)
 EXAMPLE = DATA_DIR / "voorbeeld"
 WIJKEN = ["WK036330", "WK036339", "WK036360", "WK036394"]
 TIMEOUT = 90
@@ -93,9 +93,9 @@ def records(out: Path) -> dict[str, dict]:
 
 def cli_process(out: Path, notebook: Path, tmp: Path, *extra: str) -> subprocess.Popen:
     """`mkba batch` as a user runs it (own session, like a terminal job), with a test notebook."""
-    script = ("import functools, sys\nimport mkba.batch as b\n"
+    script = ("import functools, sys\nimport mkba.run.batch as b\n"
               f"b.batch = functools.partial(b.batch, notebook={str(notebook)!r})\n"
-              "from mkba.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+              "from mkba.run.cli import main\nsys.exit(main(sys.argv[1:]))\n")
     env = {**os.environ, "TMPDIR": str(tmp)}
     env.pop("MKBA_DEBUG", None)
     return subprocess.Popen([sys.executable, "-c", script, "batch", str(EXAMPLE), "--out",
@@ -176,7 +176,7 @@ def test_stop_is_clean_and_resumable(tmp_path, reaper, how, code, workers):
     reaper.extend(pids)
     assert running
     # a second batch into the same folder refuses at once, with a clear message
-    second = subprocess.run([sys.executable, "-m", "mkba.cli", "batch", str(EXAMPLE), "--out",
+    second = subprocess.run([sys.executable, "-m", "mkba.run.cli", "batch", str(EXAMPLE), "--out",
                              str(out)], capture_output=True, text=True, timeout=TIMEOUT)
     assert second.returncode == 2
     assert "er loopt al een batch in deze map" in second.stderr

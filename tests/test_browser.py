@@ -33,7 +33,7 @@ def app(tmp_path):
     port = _free_port()
     log = open(tmp_path / "sessie.log", "w")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mkba.cli", "sessie", str(EXAMPLE), "--task", "T2",
+        [sys.executable, "-m", "mkba.run.cli", "sessie", str(EXAMPLE), "--task", "T2",
          "--variant", "maatschappelijk_aanbesteden", "--port", str(port), "--no-browser",
          "--draws", "100"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -106,7 +106,7 @@ def test_index_on_a_phone_shows_name_and_npv_without_swiping(tmp_path):
     inside the screen without scrolling sideways."""
     from playwright.sync_api import sync_playwright
 
-    from mkba.batch import _write_folder
+    from mkba.run.batch import _write_folder
 
     task = {"task_id": "T2", "name": "Groenonderhoud De Kolenkit door bewoners",
             "variant": "maatschappelijk_aanbesteden", "npv": 298306.0, "bc_ratio": 1.4}

@@ -1,4 +1,4 @@
-"""The CBS cache (mkba.cache): never runs code, only our own folder, rebuilt on any mismatch."""
+"""The CBS cache (mkba.base.cache): never runs code, only our own folder, rebuilt on any mismatch."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mkba import cache, cbs
-from mkba.cache import CacheWarning, cache_dir, frame_schema, read_frame, write_frame
+from mkba.base import cache
+from mkba.base.cache import CacheWarning, cache_dir, frame_schema, read_frame, write_frame
+from mkba.evidence import cbs
 
 FRAME = pd.DataFrame({
     "code": pd.Series(["WK1", "WK2", None], dtype="str"),

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from mkba import CaseError
-from mkba.assumptions import DATA_DIR
-from mkba.cbs import load_kwb, read_kwb, read_kwb_xlsx, read_odata_csv, region_names
+from mkba.base.assumptions import DATA_DIR
+from mkba.evidence.cbs import load_kwb, read_kwb, read_kwb_xlsx, read_odata_csv, region_names
 
 RAW = DATA_DIR / "cbs" / "raw"
 ODATA_2019 = RAW / "amsterdam_2019_84583NED__marginal_distributions_84583NED.csv"
@@ -161,12 +161,12 @@ def test_cache_is_rebuilt_when_the_data_change(tmp_path):
     import subprocess
     import sys
 
-    from mkba.assumptions import DATA_DIR
+    from mkba.base.assumptions import DATA_DIR
 
     data, cache = tmp_path / "data", tmp_path / "cache"
     shutil.copytree(DATA_DIR, data)
     env = {**os.environ, "MKBA_DATA": str(data), "MKBA_CACHE": str(cache)}
-    code = ("from mkba.cbs import load_kwb; k = load_kwb(); print(k.query(\"region_code == "
+    code = ("from mkba.evidence.cbs import load_kwb; k = load_kwb(); print(k.query(\"region_code == "
             "'WK036330' and year == 2019 and indicator == 'AantalInwoners'\")['value'].iloc[0])")
 
     def inhabitants() -> str:

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import mkba.cbs as cbs
-import mkba.cbs_fetch as cf
-from mkba.cli import main
-from mkba.errors import CaseError
+import mkba.evidence.cbs as cbs
+import mkba.evidence.cbs_fetch as cf
+from mkba.base.errors import CaseError
+from mkba.run.cli import main
 from tests.cbs_recorded import GM, Server, load, recorded_rows
 
 YEARS = [2019, 2021, 2024]
@@ -418,7 +418,7 @@ def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, caps
     assert inh.set_index("year")["quality"].to_dict() == {y: "cbs_api" for y in YEARS}
     assert cbs.region_names(kwb)["WK011408"] == "Wijk 08 Emmen (illustratief)"
 
-    from mkba.indicators import indicator_series, wijk_profile
+    from mkba.evidence.indicators import indicator_series, wijk_profile
 
     p = wijk_profile("WK011408", kwb=kwb)
     assert p.year == 2024
@@ -440,7 +440,8 @@ def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, caps
     assert s["wijk"].tolist() == pytest.approx([pct(y) for y in YEARS])
 
     import mkba
-    from mkba.counterfactual import effect_for_case, indicator_panel
+    from mkba.evidence.panel import indicator_panel
+    from mkba.evidence.treatment import effect_for_case
 
     case = mkba.read_case(write_emmen_case(tmp_path / "casus"))
     est = effect_for_case(case, "Eenpersoonshuishoudens", kwb=kwb, n_placebo=49)
@@ -460,7 +461,7 @@ def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, caps
 def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
     assert main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2019,2021,2024",
                  "--kaart"]) == 0
-    from mkba.reports import wijk_report
+    from mkba.report.reports import wijk_report
 
     r = wijk_report("WK011408", str(write_emmen_case(tmp_path / "casus")), draws=0)
     assert r.name == "Wijk 08 Emmen (illustratief)"
@@ -470,7 +471,7 @@ def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
     assert "nog geen reeks" not in trends
     assert r.effects and r.effects[0].estimate is not None
     assert "Geschat effect" in r.section_effects()._repr_html_()
-    from mkba.maps import locator_section
+    from mkba.report.maps import locator_section
 
     html = locator_section(r)._repr_html_()
     assert "<img" in html and "PDOK" in html and "CC BY 4.0" in html
@@ -481,7 +482,7 @@ def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_pat
     """The rendered report (papermill, its own kernel) reads the fetched folder too."""
     assert main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2019,2021,2024",
                  "--kaart"]) == 0
-    from mkba.render import render_report
+    from mkba.report.render import render_report
 
     case = write_emmen_case(tmp_path / "casus")
     out = render_report("WK011408", tmp_path / "rapport", str(case))
@@ -495,7 +496,7 @@ def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_pat
 
 def test_boundary_note_for_a_changed_wijk(server):
     fetch()
-    from mkba.maps import boundary_notes
+    from mkba.report.maps import boundary_notes
 
     notes = boundary_notes("WK011413")
     assert len(notes) == 1 and "2024" in notes[0] and "code 3" in notes[0]

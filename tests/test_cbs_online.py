@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-import mkba.cbs_fetch as cf
-from mkba import maps
+import mkba.evidence.cbs_fetch as cf
+from mkba.report import maps
 
 pytestmark = pytest.mark.online
 

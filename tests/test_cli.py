@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from mkba import evaluate, read_case
-from mkba.cli import main
+from mkba.run.cli import main
 
 
 def test_evaluate_json_fields(example_case, capsys):

@@ -12,17 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import read_case
-from mkba.counterfactual import (
-    _did_means,
-    _mde,
-    _twfe,
-    estimate_effect,
-    indicator_panel,
-    placebo_study,
-    rank_test,
-    select_comparisons,
-    study_rates,
-)
+from mkba.evidence.calibration import placebo_study, study_rates
+from mkba.evidence.counterfactual import estimate_effect
+from mkba.evidence.inference import minimum_detectable_effect as _mde
+from mkba.evidence.inference import rank_test
+from mkba.evidence.matching import _did_means, _twfe, select_comparisons
+from mkba.evidence.panel import indicator_panel
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 
@@ -447,7 +442,7 @@ class TestData:
         assert raw.loc["WK036330", 2019] == 680.0 and raw.attrs["unit"] == "aantal"
 
     def test_household_counts_as_share_of_households(self):
-        from mkba.cbs import load_kwb
+        from mkba.evidence.cbs import load_kwb
 
         kwb = load_kwb()
         one = kwb[(kwb["region_code"] == "WK036330") & (kwb["year"] == 2019)]
@@ -501,7 +496,7 @@ class TestData:
         assert "deelnemers per jaar" in est.summary().loc["Geschat effect", "Waarde"]
 
     def test_label_without_omschrijving_is_readable(self):
-        from mkba.counterfactual import indicator_label
+        from mkba.evidence.panel import indicator_label
 
         assert indicator_label("bezoekers_buurthuis") == "Bezoekers buurthuis"
         assert indicator_label("Koopwoningen") == "Koopwoningen"  # CBS title
@@ -532,7 +527,7 @@ def _case_from_2020(tmp_path, effecten=None, doelen=None):
 
 class TestCaseIntegration:
     def test_effect_command_json(self, tmp_path, capsys):
-        from mkba.cli import main
+        from mkba.run.cli import main
 
         case = _case_from_2020(tmp_path)
         assert main(["effect", str(case), "--wijk", "WK036330", "--indicator",
@@ -553,7 +548,7 @@ class TestCaseIntegration:
         assert "WK036339" not in d["comparison_wijken"]
 
     def test_effect_command_staggered_table(self, tmp_path, capsys):
-        from mkba.cli import main
+        from mkba.run.cli import main
 
         case = _case_from_2020(tmp_path)
         assert main(["effect", str(case), "--indicator", "k_65JaarOfOuder",
@@ -564,7 +559,7 @@ class TestCaseIntegration:
         assert out.startswith("Inwoners van 65 jaar of ouder: in de wijken met een taak")
 
     def test_effect_refusal_is_plain_dutch(self, example_case, capsys):
-        from mkba.cli import main
+        from mkba.run.cli import main
 
         assert main(["effect", str(example_case), "--wijk", "WK036330", "--indicator",
                      "bezoekers_buurthuis"]) == 0
@@ -575,7 +570,7 @@ class TestCaseIntegration:
         assert "minstens 2 jaren vóór de start" in out
 
     def test_wijk_without_task_needs_start_year(self, example_case, capsys):
-        from mkba.cli import main
+        from mkba.run.cli import main
 
         assert main(["effect", str(example_case), "--wijk", "WK036301", "--indicator",
                      "AantalInwoners"]) == 2
@@ -586,7 +581,7 @@ class TestCaseIntegration:
         indicator's published unit (persons, not per 1.000) and its interval; the line's
         richting 'lager' flips the sign."""
         from mkba import evaluate
-        from mkba.counterfactual import effect_for_case, quantities_from_estimates
+        from mkba.evidence.treatment import effect_for_case, quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
                      "waarde_per_eenheid", "indicator", "richting"],
@@ -607,7 +602,7 @@ class TestCaseIntegration:
 
     def test_quantity_refusal_names_the_line(self, tmp_path):
         from mkba import CaseError
-        from mkba.counterfactual import quantities_from_estimates
+        from mkba.evidence.treatment import quantities_from_estimates
 
         effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
                      "waarde_per_eenheid", "indicator", "richting"],
@@ -625,7 +620,7 @@ class TestReportSection:
     def test_example_report_effects_are_labelled_and_refused_plainly(self):
         """The example's tasks start in 2018; CBS has only 2017 before that: no number, a plain
         sentence, and Dutch labels with units as headings (never the code)."""
-        from mkba.reports import wijk_report
+        from mkba.report.reports import wijk_report
 
         r = wijk_report("WK036330", str(EXAMPLE), draws=0)
         html = r.section_effects()._repr_html_()
@@ -637,7 +632,7 @@ class TestReportSection:
         assert "−47" not in html
 
     def test_estimate_opens_with_a_plain_sentence_then_technical_detail(self, tmp_path):
-        from mkba.reports import wijk_report
+        from mkba.report.reports import wijk_report
 
         doelen = [["taak_id", "indicator", "basisjaar", "streefjaar", "streefwaarde", "richting"],
                   ["T1", "k_65JaarOfOuder", "2019", "2022", "100", "lager"]]

@@ -23,7 +23,7 @@ _CELL = st.text(alphabet="ab 1,.;\t-%€", max_size=4)
 def test_csv_by_columns_equals_cell_by_cell(rows, sep, end, final):
     from pathlib import Path
 
-    from mkba.io import _read_csv_cells, _read_csv_columns
+    from mkba.case.raw import _read_csv_cells, _read_csv_columns
 
     text = end.join(sep.join(r) for r in rows) + final
     fast = _read_csv_columns(text, sep, Path("t.csv"), "kosten")
@@ -39,7 +39,7 @@ def test_csv_by_columns_equals_cell_by_cell(rows, sep, end, final):
 def test_plain_csv_is_read_by_columns(tmp_path):
     from pathlib import Path
 
-    from mkba.io import _read_csv_columns
+    from mkba.case.raw import _read_csv_columns
 
     text = "a;b\n1;2\n\n3;4\n"
     raw = _read_csv_columns(text, ";", Path("t.csv"), "kosten")
@@ -47,7 +47,7 @@ def test_plain_csv_is_read_by_columns(tmp_path):
 
 
 def test_example_files_read_the_same_both_ways():
-    from mkba.io import _decode, _read_csv_cells, _read_csv_columns
+    from mkba.case.raw import _decode, _read_csv_cells, _read_csv_columns
 
     by_columns = 0
     for path in sorted(EXAMPLE.glob("*.csv")):
@@ -85,8 +85,8 @@ def test_importance_equals_spearman_input_by_input():
 
 def test_case_has_an_explicit_field_per_table():
     """No __getattr__: every input table is a documented, read-only property (issue 13)."""
-    from mkba.io import Case
-    from mkba.schema import TABLES
+    from mkba.case.schema import TABLES
+    from mkba.case.tables import Case
 
     assert "__getattr__" not in vars(Case)
     case = read_case(EXAMPLE)
@@ -122,7 +122,7 @@ def test_evaluation_to_dict_equals_the_results_one_by_one(params):
     same JSON text as each result's own to_dict (example: variants, financing, PM posts,
     transfers, tasks without an IRR)."""
     from mkba import evaluate
-    from mkba.jsonout import dumps
+    from mkba.base.jsonout import dumps
 
     ev = evaluate(read_case(EXAMPLE), **params)
     fast = ev.to_dict()["tasks"]

@@ -14,18 +14,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from mkba import io as mkba_io
 from mkba import read_case
-from mkba.assumptions import DATA_DIR
-from mkba.cli import main
-from mkba.errors import CaseError
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.errors import CaseError
+from mkba.case import raw as mkba_raw
+from mkba.run.cli import main
 
 from .conftest import MINIMAL, write_case
 
 EXAMPLE = DATA_DIR / "voorbeeld"
 import importlib  # noqa: E402
 
-batch_module = importlib.import_module("mkba.batch")
+batch_module = importlib.import_module("mkba.run.batch")
 
 
 def run_cli(argv) -> int:
@@ -91,14 +91,14 @@ CORPUS = [
     ("xlsx with broken XML", lambda t, m: ["validate", broken_xml_xlsx(t)], 2, "kapot.xlsx"),
     ("text file named .xlsx", lambda t, m: ["validate", _fake_xlsx(t)],
      2, "geen geldige .xlsx-werkmap"),
-    ("too many rows", lambda t, m: (m.setattr(mkba_io, "MAX_ROWS", 1),
+    ("too many rows", lambda t, m: (m.setattr(mkba_raw, "MAX_ROWS", 1),
                                     ["validate", case_with(t, kosten=[
                                         MINIMAL["kosten"][0], MINIMAL["kosten"][1],
                                         MINIMAL["kosten"][1]])])[1],
      2, "meer dan 1 regels"),
-    ("file too big", lambda t, m: (m.setattr(mkba_io, "MAX_FILE_BYTES", 50),
+    ("file too big", lambda t, m: (m.setattr(mkba_raw, "MAX_FILE_BYTES", 50),
                                    ["validate", case_with(t)])[1], 2, "bestand is te groot"),
-    ("xlsx unpacks too big", lambda t, m: (m.setattr(mkba_io, "MAX_XLSX_UNPACKED_BYTES", 1000),
+    ("xlsx unpacks too big", lambda t, m: (m.setattr(mkba_raw, "MAX_XLSX_UNPACKED_BYTES", 1000),
                                            ["validate", template_xlsx(t)])[1],
      2, "uitgepakt te groot"),
     ("--monte-carlo -5", lambda t, m: ["evaluate", EXAMPLE, "--monte-carlo", "-5"],
@@ -199,8 +199,7 @@ def test_bad_input_corpus(tmp_path, monkeypatch, capsys, setup, code, message):
 
 
 def test_unexpected_errors_show_a_traceback_only_with_mkba_debug(monkeypatch, capsys):
-    from mkba import cli
-
+    from mkba.run import cli
     def boom(args):
         raise RuntimeError("stuk")
 
@@ -238,15 +237,15 @@ def test_report_on_invalid_case_creates_nothing(tmp_path, capsys):
 def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
     """An actor `bewoners $\\nietbestaand{x}$ stichting` passes validate and draws as written."""
     from mkba import evaluate
-    from mkba.plots import detached, plot_actors
-    from mkba.reports import _figure
+    from mkba.base.html import figure_html
+    from mkba.base.plots import detached, plot_actors
 
     rows = [list(r) for r in MINIMAL["kosten"]]
     rows[1][2] = r"bewoners $\nietbestaand{x}$ stichting"
     result = evaluate(read_case(case_with(tmp_path, kosten=rows))).result("T1")
     with detached():
         ax = plot_actors(result)
-    html = _figure(ax)  # would raise ValueError from matplotlib's mathtext parser
+    html = figure_html(ax)  # would raise ValueError from matplotlib's mathtext parser
     assert html.startswith('<div class="figuur-kader"><img')
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert r"bewoners $\nietbestaand{x}$ stichting" in labels
@@ -342,7 +341,6 @@ def test_monte_carlo_memory_is_bounded_and_chunks_change_nothing(monkeypatch):
     import numpy as np
 
     from mkba import uncertainty
-
     case = read_case(EXAMPLE)
     whole = uncertainty.monte_carlo(case, "T1", draws=3000, seed=7)
     monkeypatch.setattr(uncertainty, "MC_MEMORY_BYTES", 2_000_000)

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from mkba import read_case
-from mkba.assumptions import DATA_DIR
-from mkba.indicators import similar_regions, target_attainment, wijk_profile
-from mkba.prices import cpi_series
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.prices import cpi_series
+from mkba.evidence.indicators import similar_regions, target_attainment, wijk_profile
 
 from .conftest import MINIMAL, write_case
 
@@ -167,7 +167,7 @@ class TestTargets:
         assert not row["attained"]
 
     def test_cbs_target_with_too_few_points(self, example_case):
-        from mkba.cbs import load_kwb
+        from mkba.evidence.cbs import load_kwb
 
         t = target_attainment(read_case(example_case), load_kwb()).set_index("indicator")
         row = t.loc["PersonenPerSoortUitkeringBijstand"]
@@ -206,7 +206,7 @@ def test_no_targets_gives_empty_table_with_columns(minimal_case):
 
 
 def test_municipality_overview_marks_tasks_and_suppresses(example_case):
-    from mkba.indicators import municipality_overview
+    from mkba.evidence.indicators import municipality_overview
 
     o = municipality_overview("GM0363", 2019, case=read_case(example_case))
     assert len(o.table) == 99

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from mkba import CaseError, evaluate, read_case, write_template
-from mkba.cli import main
-from mkba.io import parse_number
-from mkba.schema import TABLES
+from mkba.case.numbers import parse_number
+from mkba.case.schema import TABLES
+from mkba.run.cli import main
 
 from .conftest import MINIMAL, write_case, write_table
 

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from mkba.cli import main
+from mkba.run.cli import main
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 
@@ -158,8 +158,8 @@ def test_effect_json_has_english_keys(tmp_path, capsys):
 
 def test_batch_headline_has_english_keys():
     """What batch.json carries per wijk when the batch computes the headline itself."""
-    from mkba.batch import _headlines
-    from mkba.render import report_parameters
+    from mkba.report.render import report_parameters
+    from mkba.run.batch import _headlines
 
     heads = _headlines(str(EXAMPLE), ["WK036330", "WK036339"], report_parameters())
     assert bad_keys(list(heads.values())) == []

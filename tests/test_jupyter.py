@@ -56,10 +56,10 @@ def test_jupyterlab_strips_outputs_of_project_notebooks_on_save(tmp_path):
 
 
 def test_scenarios_folder_is_ignored():
-    from mkba.session import PROJECT_ROOT
+    from mkba.report.session import PROJECT_ROOT
 
     ignored = (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8").split()
     assert "notebooks/scenarios/" in ignored
     assert json.loads((PROJECT_ROOT / "jupyter-config" / "jupyter_server_config.json")
                       .read_text())["ContentsManager"]["pre_save_hook"] \
-        == "mkba.jupyter.strip_outputs"
+        == "mkba.run.jupyter.strip_outputs"

@@ -9,9 +9,9 @@ import httpx
 import matplotlib as mpl
 import pytest
 
-import mkba.cbs_fetch as cf
-from mkba import maps
-from mkba.errors import CaseError
+import mkba.evidence.cbs_fetch as cf
+from mkba.base.errors import CaseError
+from mkba.report import maps
 from tests.cbs_recorded import GM, REC, Server
 
 AMS = maps.SHIPPED_GEO / "amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson"
@@ -158,7 +158,7 @@ def test_index_values_npv_per_inhabitant_by_hand():
 
 
 def test_batch_index_shows_a_choropleth(tmp_path):
-    from mkba.batch import BatchResult, _write_outputs
+    from mkba.run.batch import BatchResult, _write_outputs
 
     raw = json.loads(AMS.read_text(encoding="utf-8"))
     codes = [f["properties"]["cbsCode"] for f in raw["features"]][:3]
@@ -181,7 +181,7 @@ def test_batch_index_shows_a_choropleth(tmp_path):
 
 
 def test_choropleth_for_fetched_gemeente(server, tmp_path):
-    from mkba.cli import main
+    from mkba.run.cli import main
 
     assert main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2024", "--kaart"]) == 0
     ax = maps.choropleth(GM, "AantalInwoners").axes[0]
@@ -195,7 +195,7 @@ def test_choropleth_for_fetched_gemeente(server, tmp_path):
 def test_verkenning_notebook_draws_the_choropleth(tmp_path):
     import papermill as pm
 
-    from mkba.assumptions import NOTEBOOK_DIR
+    from mkba.base.assumptions import NOTEBOOK_DIR
 
     out = pm.execute_notebook(str(NOTEBOOK_DIR / "verkenning.ipynb"), str(tmp_path / "v.ipynb"),
                               parameters={"gemeente_code": "GM0363", "case_path": ""},

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from mkba import CaseError, evaluate, read_case
-from mkba.cli import main
+from mkba.run.cli import main
 from mkba.uncertainty import (
     Model,
     Scenario,
@@ -106,7 +106,7 @@ class TestEstimatedQuantities:
     """2. The sign comes from the indicator; deadweight on an estimate is refused."""
 
     def test_same_indicator_same_sign_with_or_without_target(self, tmp_path):
-        from mkba.counterfactual import effect_for_case, quantities_from_estimates
+        from mkba.evidence.treatment import effect_for_case, quantities_from_estimates
 
         taken = [["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"],
                  ["T1", "Met doel", "WK036360", "2018", "2021"],
@@ -504,7 +504,7 @@ def test_optimism_always_lowers_the_contribution():
     from hypothesis import given
     from hypothesis import strategies as st
 
-    from mkba.flows import optimism_factor
+    from mkba.engine.flows import optimism_factor
 
     @given(st.floats(-1e6, 1e6), st.sampled_from([0, 1, 2]), st.floats(0, 1))
     def check(value, kind, o):

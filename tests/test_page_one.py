@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from mkba import reports
-from mkba.formatting import fmt_eur_compact, fmt_pct
-from mkba.reports import targets_sentence, wijk_report
+from mkba.base.formatting import fmt_eur_compact, fmt_pct
+from mkba.report import reports
+from mkba.report.reports import wijk_report
+from mkba.report.text import targets_sentence
 from mkba.uncertainty import Scenario
 
 from .conftest import EXAMPLE, write_case
@@ -179,7 +180,7 @@ def test_targets_use_the_indicators_dutch_name_in_table_and_chart(one_task):
     the targets table and the chart's axis show that name, never the code."""
     import matplotlib.pyplot as plt
 
-    from mkba.plots import plot_targets
+    from mkba.base.plots import plot_targets
 
     html = str(one_task.section_targets())
     assert "Bezoekers van het buurthuis" in text_of(html)

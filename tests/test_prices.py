@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mkba import CaseError, cpi_series, discount_factors, index_factor
-from mkba.assumptions import DATA_DIR
-from mkba.prices import derived_cpi_years
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.prices import derived_cpi_years
 
 
 def _read(path):

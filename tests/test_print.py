@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 import pytest
 
 from mkba import evaluate, read_case
-from mkba.cli import main
-from mkba.formatting import fmt_eur, fmt_ratio
+from mkba.base.formatting import fmt_eur, fmt_ratio
+from mkba.run.cli import main
 
 from .conftest import EXAMPLE
 
@@ -91,8 +91,8 @@ class TestPdf:
 
     def test_no_chromium_is_a_dutch_message(self, printed, monkeypatch, capsys):
         monkeypatch.setenv("MKBA_CHROMIUM", "bestaat-niet-chromium")
-        from mkba.errors import CaseError
-        from mkba.pdf import print_pdf
+        from mkba.base.errors import CaseError
+        from mkba.report.pdf import print_pdf
 
         with pytest.raises(CaseError, match="Chromium nodig"):
             print_pdf(printed / f"{WIJK}.html", printed / "x.pdf")
@@ -215,7 +215,7 @@ def test_batch_pdf_next_to_every_report(tmp_path, monkeypatch, capsys):
 
     from .test_reports import TEST_NOTEBOOK
 
-    batch_module = importlib.import_module("mkba.batch")
+    batch_module = importlib.import_module("mkba.run.batch")
 
     original = batch_module.batch
     monkeypatch.setattr(batch_module, "batch",
@@ -273,7 +273,7 @@ def _cvd_distance(a: str, b: str) -> float:
 
 
 def test_costs_and_benefits_are_told_apart_without_colour_vision():
-    from mkba.plots import COLORS, HATCH
+    from mkba.base.plots import COLORS, HATCH
 
     # the old red/green pair is what the test must catch (ΔE ≈ 16 for deuteranopes)
     assert _cvd_distance("#c62828", "#2e7d32") < 40
@@ -282,7 +282,7 @@ def test_costs_and_benefits_are_told_apart_without_colour_vision():
 
 
 def test_figure_colours_have_graphic_contrast():
-    from mkba.plots import COLORS
+    from mkba.base.plots import COLORS
 
     for name, colour in COLORS.items():
         assert _contrast(colour) >= 3.0, name
@@ -292,7 +292,7 @@ def test_cost_bars_are_hatched_and_labelled():
     import matplotlib
 
     matplotlib.use("Agg")
-    from mkba.plots import detached, plot_waterfall, plot_yearly
+    from mkba.base.plots import detached, plot_waterfall, plot_yearly
 
     r = evaluate(read_case(EXAMPLE), task="T2").result("T2", "maatschappelijk_aanbesteden")
     with detached():

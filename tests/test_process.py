@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import CaseError, evaluate, read_case
-from mkba.cli import main
-from mkba.process import (
+from mkba.evidence.process import (
     buurtbudget_balance,
     buurtbudget_summary,
     coalition,
@@ -24,6 +23,7 @@ from mkba.process import (
     process_block,
     survey_results,
 )
+from mkba.run.cli import main
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 
@@ -144,8 +144,8 @@ class TestSurvey:
         assert "Newcombe" in block["change_method"]
 
     def test_threshold_is_the_packages_small_number_threshold(self):
-        from mkba.assumptions import ASSUMPTIONS
-        from mkba.indicators import SMALL_NUMBER_THRESHOLD
+        from mkba.base.assumptions import ASSUMPTIONS
+        from mkba.evidence.indicators import SMALL_NUMBER_THRESHOLD
 
         assert SMALL_NUMBER_THRESHOLD == ASSUMPTIONS["small_number_threshold"].value == 10
 
@@ -270,7 +270,7 @@ class TestCriteria:
     def test_cbs_indicator_and_unknown_indicator(self, tmp_path):
         import csv
 
-        from mkba.assumptions import DATA_DIR
+        from mkba.base.assumptions import DATA_DIR
 
         case = _case(tmp_path, criteria=[
             CRITERIA[0],
@@ -293,7 +293,7 @@ class TestCriteria:
         assert u["note"] == "geen meting"
 
     def test_counts_by_kind_and_page_one_sentence(self, tmp_path):
-        from mkba.process import criteria_counts, criteria_sentence
+        from mkba.evidence.process import criteria_counts, criteria_sentence
 
         case = _case(tmp_path, metingen=METINGEN, criteria=CRITERIA, enquete=_rows(
             (2023, "bewoners", "tevreden", {"5": 50, "4": 20, "2": 30}),
@@ -482,7 +482,7 @@ def test_evaluate_json_lists_the_buurtbudget_of_the_wijk(capsys):
 
 @pytest.fixture(scope="module")
 def kolenkit(tmp_path_factory):
-    from mkba.render import render_report
+    from mkba.report.render import render_report
 
     out = tmp_path_factory.mktemp("kolenkit")
     render_report("WK036339", out, str(EXAMPLE))
@@ -505,7 +505,7 @@ def test_report_shows_the_process_section_and_page_one(kolenkit):
 def test_report_headline_carries_the_buurtbudget_for_the_index(kolenkit):
     import nbformat
 
-    from mkba.render import notebook_headline
+    from mkba.report.render import notebook_headline
 
     head = notebook_headline(nbformat.read(kolenkit / "WK036339.ipynb", as_version=4))
     assert head["buurtbudget"] == {"year": 2024, "saved": 10100, "received": 60000,
@@ -513,7 +513,7 @@ def test_report_headline_carries_the_buurtbudget_for_the_index(kolenkit):
 
 
 def test_index_shows_the_buurtbudget(tmp_path):
-    from mkba.batch import batch
+    from mkba.run.batch import batch
 
     test_notebook = Path(__file__).parent / "data" / "notebooks" / "testrapport.ipynb"
     out = tmp_path / "b"
@@ -525,7 +525,7 @@ def test_index_shows_the_buurtbudget(tmp_path):
 
 
 def test_session_notebook_shows_process_next_to_the_npv():
-    from mkba.process import process_overview
+    from mkba.evidence.process import process_overview
 
     case = read_case(EXAMPLE)
     html = process_overview(case, "T1", evaluate(case).result("T1"))._repr_html_()
@@ -622,7 +622,7 @@ class TestTallySheet:
 def test_tasks_without_process_rows_get_their_own_block(capsys):
     """The JSON builds the empty block once for all tasks without process rows (speed); every
     task's block must still equal process_block computed for that task alone."""
-    from mkba.process import process_block
+    from mkba.evidence.process import process_block
 
     case = read_case(EXAMPLE)
     assert main(["evaluate", str(EXAMPLE), "--format", "json"]) == 0
@@ -633,3 +633,19 @@ def test_tasks_without_process_rows_get_their_own_block(capsys):
     for entry in tasks:
         expected = json.loads(json.dumps(process_block(case, entry["task_id"]), default=str))
         assert entry["process"] == expected, entry["task_id"]
+
+
+def test_survey_figure_names_the_chosen_threshold(example_case):
+    """A suppressed group's label states the threshold in force (it said "n < 10" always)."""
+    from matplotlib.figure import Figure
+
+    from mkba.base.plots import plot_survey
+    from mkba.case.read import read_case
+    from mkba.evidence.process import survey_results
+
+    survey = survey_results(read_case(example_case), threshold=10_000)
+    assert len(survey) and survey["suppressed"].all()  # every group has fewer respondents
+    ax = plot_survey(survey, ax=Figure().add_subplot(), threshold=10_000)
+    labels = " ".join(t.get_text() for t in ax.get_yticklabels()).replace("\n", " ")
+    assert "n < 10000: niet getoond" in labels
+    assert "n < 10:" not in labels

@@ -15,11 +15,11 @@ import nbformat
 import pytest
 
 from mkba import CaseError, evaluate, read_case
-from mkba.assumptions import DATA_DIR
-from mkba.batch import batch
-from mkba.formatting import fmt_eur
-from mkba.render import nbsp
-from mkba.reports import NOTEBOOK_DIR, atomic_write, render_report, wijk_report
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.formatting import fmt_eur
+from mkba.report.render import nbsp
+from mkba.report.reports import NOTEBOOK_DIR, atomic_write, render_report, wijk_report
+from mkba.run.batch import batch
 
 from .conftest import EXAMPLE, MINIMAL, write_case
 
@@ -108,7 +108,7 @@ class TestReport:
     def test_notebook_carries_the_headline_for_the_index(self, rendered):
         import csv
 
-        from mkba.render import notebook_headline
+        from mkba.report.render import notebook_headline
 
         head = notebook_headline(nbformat.read(rendered / "WK036330.ipynb", as_version=4))
         ev = evaluate(read_case(EXAMPLE))
@@ -228,7 +228,7 @@ class TestBatch:
         assert result.workers == 2 and 1 <= len(pids) <= 2 and os.getpid() not in pids
 
     def test_index_shows_the_headline_of_each_report(self, tmp_path, monkeypatch):
-        batch_module = importlib.import_module("mkba.batch")
+        batch_module = importlib.import_module("mkba.run.batch")
 
         def not_here(*args, **kwargs):
             raise AssertionError("the report carries its headline; nothing to compute again")
@@ -324,8 +324,8 @@ class TestBatch:
                     proc.wait(timeout=60)
 
     def test_cli_exit_code_counts_failures(self, tmp_path, capsys, monkeypatch):
-        batch_module = importlib.import_module("mkba.batch")
-        from mkba.cli import main
+        batch_module = importlib.import_module("mkba.run.batch")
+        from mkba.run.cli import main
 
         monkeypatch.setattr(batch_module, "REPORT_NOTEBOOK", TEST_NOTEBOOK)
         original = batch_module.batch
@@ -352,7 +352,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     def fail(*args):
         raise OSError("schijf vol")
 
-    monkeypatch.setattr("mkba.render.os.replace", fail)
+    monkeypatch.setattr("mkba.report.render.os.replace", fail)
     with pytest.raises(OSError, match="schijf vol"):
         atomic_write(target, "nieuw")
     assert target.read_text() == "oud"
@@ -387,7 +387,7 @@ def test_verkenning_notebook_runs(tmp_path):
 
 def test_reused_kernel_does_not_leak_variables(tmp_path):
     """A report cannot see what an earlier report in the same worker defined."""
-    from mkba.reports import KernelRunner
+    from mkba.report.reports import KernelRunner
 
     def notebook(code):
         nb = nbformat.v4.new_notebook()
@@ -410,7 +410,7 @@ def test_reused_kernel_does_not_leak_variables(tmp_path):
 
 def test_batch_runs_on_a_snapshot_of_the_notebook(tmp_path):
     """Editing the notebook during a batch must not mix versions: jobs use a copy."""
-    from mkba.batch import plan_jobs
+    from mkba.run.batch import plan_jobs
 
     jobs = plan_jobs(str(EXAMPLE), tmp_path, notebook=TEST_NOTEBOOK)
     snapshot = Path(jobs[0].notebook)
@@ -431,14 +431,14 @@ def _imported_after(code: str) -> set[str]:
 
 def test_batch_worker_imports_no_pandas():
     """A worker process renders (papermill, nbconvert) but computes nothing itself."""
-    mods = _imported_after("import mkba.batch\nmkba.batch._worker_imports()\n"
-                           "import mkba.render, jupyter_client.manager")
+    mods = _imported_after("import mkba.run.batch\nmkba.run.batch._worker_imports()\n"
+                           "import mkba.report.render, jupyter_client.manager")
     assert {"papermill", "nbformat", "nbconvert"} <= mods
     assert not mods & {"pandas", "pandera", "numpy", "matplotlib", *HEAVY_UNUSED}
 
 
 def test_kernel_warm_up_loads_only_what_a_report_uses():
-    from mkba.render import WARM_UP
+    from mkba.report.render import WARM_UP
 
     code = WARM_UP.replace("get_ipython().displayhook.do_full_cache = False\n", "")
     mods = _imported_after(code)

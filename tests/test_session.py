@@ -7,9 +7,9 @@ import json
 import pytest
 
 from mkba import evaluate, read_case
-from mkba.cli import main
-from mkba.reports import NOTEBOOK_DIR
-from mkba.session import Session
+from mkba.report.reports import NOTEBOOK_DIR
+from mkba.report.session import Session
+from mkba.run.cli import main
 from mkba.uncertainty import load_scenario
 
 from .conftest import EXAMPLE
@@ -150,7 +150,7 @@ def test_saved_scenario_is_found_by_the_printed_command(monkeypatch, capsys):
     that works from the project folder, as the README says."""
     import os
 
-    from mkba.session import PROJECT_ROOT
+    from mkba.report.session import PROJECT_ROOT
 
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert "notebooks/scenarios/NAAM.json" in readme

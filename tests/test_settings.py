@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mkba.cli import main
-from mkba.errors import CaseError
-from mkba.jsonout import dumps, none_if_missing, plain
-from mkba.render import notebook_headline, report_parameters
-from mkba.settings import REPORT_FIELDS, Settings
+from mkba.base.errors import CaseError
+from mkba.base.jsonout import dumps, none_if_missing, plain
+from mkba.base.settings import REPORT_FIELDS, Settings
+from mkba.report.render import notebook_headline, report_parameters
+from mkba.run.cli import main
 
 from .conftest import MINIMAL, write_case
 
@@ -104,8 +104,8 @@ ARGS = ["--price-year", "2019", "--discount-rate", "0.03", "--volunteer-valuatio
 
 def test_report_and_batch_pass_the_same_settings(case, scenario, tmp_path, monkeypatch):
     """The command line builds one Settings for report and batch (no notebook run here)."""
-    import mkba.batch
-    import mkba.render
+    import mkba.report.render
+    import mkba.run.batch
 
     seen = {}
 
@@ -117,8 +117,8 @@ def test_report_and_batch_pass_the_same_settings(case, scenario, tmp_path, monke
         seen["batch"] = {k: kw[k] for k in REPORT_FIELDS}
         raise CaseError("gestopt")
 
-    monkeypatch.setattr(mkba.render, "render_report", fake_render)
-    monkeypatch.setattr(mkba.batch, "batch", fake_batch)
+    monkeypatch.setattr(mkba.report.render, "render_report", fake_render)
+    monkeypatch.setattr(mkba.run.batch, "batch", fake_batch)
     common = [*ARGS, "--scenario", str(scenario)]
     assert main(["report", str(case), "--wijk", WIJK, "--out", str(tmp_path / "r"),
                  *common]) == 2
@@ -177,7 +177,7 @@ class TestSettingsObject:
         defaults of Settings (so the notebook cannot drift from the package)."""
         import ast
 
-        from mkba.assumptions import REPORT_NOTEBOOK
+        from mkba.base.assumptions import REPORT_NOTEBOOK
 
         nb = nbformat.read(REPORT_NOTEBOOK, as_version=4)
         cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))

@@ -10,7 +10,7 @@ import pytest
 from scipy.optimize import brentq
 
 from mkba import CaseError, evaluate, read_case
-from mkba.cli import main
+from mkba.run.cli import main
 from mkba.uncertainty import (
     Model,
     Scenario,

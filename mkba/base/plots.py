@@ -1,0 +1,447 @@
+"""Every figure of the suite, in one style, with Dutch labels and Dutch number formats.
+
+Each function is ``plot_*(…, ax=None)`` and returns the Axes. Suppressed figures (small
+numbers) are never drawn or labelled: the tables they read already hold them as missing.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from contextlib import contextmanager
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD  # noqa: E402
+from mkba.base.formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
+
+__all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
+           "plot_targets",
+           "plot_effect", "plot_yearly", "plot_actors", "plot_ranking", "plot_tornado",
+           "plot_monte_carlo", "plot_waterfall", "plot_variants", "plot_coalition",
+           "plot_survey", "plot_buurtbudget"]
+
+#: Colour-blind-safe (Okabe & Ito 2008: blue against vermillion, not green against red), each
+#: with ≥ 3:1 contrast on white (WCAG 2.1 non-text contrast). Costs and benefits are also
+#: told apart by a hatch pattern (:data:`HATCH`) and by their labels.
+COLORS = {
+    "wijk": "#1f4e79",       # the wijk / the project
+    "gemeente": "#b35900",
+    "vergelijking": "#767676",
+    "baten": "#0072b2",
+    "kosten": "#c0470a",
+    "neutraal": "#5b6770",
+}
+#: Costs are hatched, benefits plain: readable in grey print and without colour vision.
+HATCH = {"kosten": "///", "baten": ""}
+STYLE = {
+    "figure.figsize": (8, 4.2),
+    "figure.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titleweight": "bold",
+    "axes.titlesize": 12,
+    "axes.labelsize": 10,
+    "font.size": 10,
+    "legend.frameon": False,
+    "text.parse_math": False,  # labels come from input files: "$" is a dollar, not mathtext
+}
+
+
+@contextmanager
+def mkba_style():
+    """Context manager that applies the suite's matplotlib style."""
+    with plt.rc_context(STYLE):
+        yield
+
+
+_DETACHED = {"on": False}
+
+
+@contextmanager
+def detached():
+    """Draw on bare matplotlib Figures (Agg) instead of pyplot: no global figure state and
+    no notebook display hooks — what the reports use, as they embed the PNG themselves."""
+    before = _DETACHED["on"]
+    _DETACHED["on"] = True
+    try:
+        yield
+    finally:
+        _DETACHED["on"] = before
+
+
+def axes_for(ax, figsize=None):
+    if ax is not None:
+        return ax
+    if _DETACHED["on"]:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    else:
+        # pyplot's figure is made OUTSIDE the style context: the first pyplot figure of a
+        # notebook activates the inline backend, which switches `interactive` on; inside
+        # rc_context that switch would be undone on exit and later figures never appear
+        fig = plt.figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    with mkba_style():
+        ax = fig.add_subplot()
+    for key in ("axes.spines.top", "axes.spines.right"):
+        ax.spines[key.split(".")[-1]].set_visible(False)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def _wrap(label: str, width: int = 30) -> str:
+    """A long axis label on several lines, so that the figure stays narrow enough to read on
+    a phone (a long label makes the saved figure wider, and the page then shrinks it)."""
+    # never break inside a number such as "1 000" (a no-break space is not a break point)
+    label = re.sub(r"(?<=\d) (?=\d)", "\u00a0", str(label))
+    return textwrap.fill(label, width=width, break_long_words=False)
+
+
+def _euro_axis(axis):
+    axis.set_major_locator(MaxNLocator(nbins=5))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_eur_compact(v)))
+
+
+def _number_axis(axis, decimals=0):
+    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))
+
+
+PROFILE_INDICATORS = (
+    "PersonenPerSoortUitkeringBijstand", "HuishOnderOfRondSociaalMinimum",
+    "GemiddeldInkomenPerInwoner", "k_65JaarOfOuder", "k_0Tot15Jaar", "Eenpersoonshuishoudens",
+    "HuishoudensMetKinderen", "Koopwoningen", "InBezitWoningcorporatie",
+    "GemiddeldeWOZWaardeVanWoningen", "WmoClientenRelatief", "PercentageJongerenMetJeugdzorg",
+    "Bevolkingsdichtheid", "GemiddeldeHuishoudensgrootte",
+)
+
+
+def plot_profile(profile, ax=None, indicators=None):
+    """The wijk against its gemeente and its similar wijken: deviation from the gemeente (%).
+
+    Bars: the wijk; dots: the mean of the similar wijken. Suppressed indicators are left out.
+    """
+    t = profile.table.set_index("indicator")
+    wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
+    t = t.loc[wanted]
+    t = t[~t["suppressed"] & t["measure"].notna() & t["gemeente"].notna() & (t["gemeente"] != 0)]
+    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 3) + 1.2))
+    if t.empty:
+        ax.text(0.5, 0.5, "geen vergelijkbare cijfers", ha="center", transform=ax.transAxes)
+        return ax
+    dev = 100 * (t["measure"] / t["gemeente"] - 1)
+    sim = 100 * (t["similar"] / t["gemeente"] - 1)
+    y = np.arange(len(t))[::-1]
+    ax.barh(y, dev, color=COLORS["wijk"], alpha=0.85, label=profile.name or profile.region_code)
+    ax.scatter(sim, y, color=COLORS["vergelijking"], zorder=3, label="vergelijkbare wijken")
+    ax.axvline(0, color=COLORS["gemeente"], lw=1.5, label="gemeente")
+    ax.set_yticks(y, [_wrap(f"{lab} ({u})" if isinstance(u, str) else lab)
+                      for lab, u in zip(t["label"], t["measure_unit"], strict=True)])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{fmt_number(v)} %"))
+    ax.set_xlabel("verschil met de gemeente")
+    ax.set_title(f"{profile.name or profile.region_code} in {profile.year}")
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
+def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, ylabel=None):
+    """An indicator over time: the wijk against its gemeente and its comparison wijken.
+
+    ``series`` has one column per line, indexed by year; columns named ``wijk``, ``gemeente``
+    and ``vergelijkingswijken`` get the suite's colours, other columns are drawn in grey.
+    """
+    ax = axes_for(ax)
+    for column in series.columns:
+        color = COLORS.get({"vergelijkingswijken": "vergelijking"}.get(column, column),
+                           COLORS["vergelijking"])
+        width = 2.4 if column == "wijk" else 1.6
+        ax.plot(series.index, series[column], marker="o", color=color, lw=width, label=column)
+    if start_year is not None:
+        ax.axvline(start_year - 0.5, color=COLORS["neutraal"], ls="--", lw=1)
+        ax.annotate("start taak", (start_year - 0.5, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)
+    ax.set_xticks(list(series.index))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    _number_axis(ax.yaxis, 1 if series.abs().max().max() < 100 else 0)
+    ax.set_ylabel(ylabel or "")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_targets(attainment: pd.DataFrame, ax=None):
+    """How far each target has come: share of the way from base to target (1 = reached).
+
+    A ``label`` column (the indicator's Dutch name) is used on the axis when present."""
+    t = attainment.dropna(subset=["share_travelled"])
+    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
+    if t.empty:
+        ax.text(0.5, 0.5, "nog geen doelen met een gemeten voortgang", ha="center",
+                transform=ax.transAxes)
+        return ax
+    y = np.arange(len(t))[::-1]
+    share = t["share_travelled"].clip(-0.5, 1.5)
+    colors = [COLORS["baten"] if a else COLORS["wijk"] for a in t["attained"]]
+    ax.barh(y, share, color=colors, alpha=0.85)
+    ax.axvline(1, color=COLORS["gemeente"], lw=1.5)
+    ax.annotate("doel", (1, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                textcoords="offset points", fontsize=8)
+    ax.set_yticks(y, [_wrap(f"{getattr(r, 'label', r.indicator)} ({r.task_id}, {r.target_year})")
+                      for r in t.itertuples()])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(v, 0)))
+    ax.set_xlabel("deel van de weg van basiswaarde naar streefwaarde")
+    ax.set_title("Voortgang naar de doelen")
+    return ax
+
+
+def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
+    """Treated wijk(en) against the mean of the comparison wijken, start of the task marked."""
+    panel = estimate._panel
+    ax = axes_for(ax)
+    if panel is None or estimate.estimate is None:
+        ax.text(0.5, 0.5, "geen schatting mogelijk", ha="center", transform=ax.transAxes)
+        return ax
+    treated = [w for w, _ in estimate.treated if w in panel.index]
+    comps = [c for c in estimate.comparison_wijken if c in panel.index]
+    data = {"wijk": panel.loc[treated].mean(axis=0),
+            "vergelijkingswijken": panel.loc[comps].mean(axis=0)}
+    if gemeente is not None:
+        data["gemeente"] = gemeente
+    series = pd.DataFrame(data).dropna(how="all")
+    starts = sorted({s for _, s in estimate.treated})
+    label = getattr(estimate, "label", "") or estimate.indicator
+    plot_indicator(series, ax=ax, start_year=starts[0] if len(starts) == 1 else None,
+                   title=f"{label}: wijk en vergelijkingswijken",
+                   ylabel=getattr(estimate, "unit", "") or None)
+    return ax
+
+
+def plot_yearly(result, ax=None):
+    """Costs (down) and benefits (up) per year, with the net flow, in euros of the price year."""
+    y = result.yearly()
+    ax = axes_for(ax)
+    ax.bar(y["year"], y["benefits"], color=COLORS["baten"], label="baten (omhoog)")
+    ax.bar(y["year"], -y["costs"], color=COLORS["kosten"], hatch=HATCH["kosten"],
+           edgecolor="white", linewidth=0, label="kosten (omlaag, gearceerd)")
+    ax.plot(y["year"], y["net"], color="#1d2329", marker="o", lw=2, label="saldo")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(list(y["year"]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    ax.tick_params(axis="x", rotation=45)
+    _euro_axis(ax.yaxis)
+    ax.set_title(f"Kosten en baten per jaar (prijspeil {result.parameters['price_year']})")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+    return ax
+
+
+def plot_actors(result, ax=None):
+    """Who pays and who gains: net present value per actor."""
+    a = result.by_actor().sort_values("npv")
+    ax = axes_for(ax, (8, 0.5 * max(len(a), 2) + 1.2))
+    colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
+    y = np.arange(len(a))
+    bars = ax.barh(y, a["npv"], color=colors, edgecolor="white", linewidth=0)
+    for bar, v in zip(bars, a["npv"], strict=True):
+        bar.set_hatch(HATCH["baten" if v >= 0 else "kosten"])
+    ax.set_yticks(y, a["actor"])
+    ax.axvline(0, color="black", lw=0.8)
+    _euro_axis(ax.xaxis)
+    ax.set_xlabel("saldo (contante waarde)")
+    ax.set_title("Wie betaalt, wie wint")
+    return ax
+
+
+def plot_ranking(overview, indicator: str, ax=None, label: str | None = None):
+    """All wijken of a gemeente ranked on one indicator; wijken with a task highlighted.
+
+    ``label`` is the indicator's readable name on the axis (the code when not given).
+    """
+    t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
+    ax = axes_for(ax, (8, 0.28 * max(len(t), 4) + 1.2))
+    colors = [COLORS["gemeente"] if task else COLORS["wijk"] for task in t["taak"]]
+    y = np.arange(len(t))
+    ax.barh(y, t[indicator], color=colors, alpha=0.85)
+    ax.set_yticks(y, [f"{n} ({c})" for n, c in zip(t["naam"], t["region_code"], strict=True)],
+                  fontsize=7 if len(t) > 40 else 9)
+    label = label or indicator
+    ax.set_xlabel(f"{label} ({overview.units.get(indicator, '')})")
+    ax.set_title(f"{overview.gemeente_code} in {overview.year}: wijken met een taak in oranje")
+    _number_axis(ax.xaxis, 0 if t[indicator].abs().max() >= 100 else 1)
+    return ax
+
+
+def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
+    """One-way sensitivity: NPV with each input at its low and high value (largest swing on
+    top); the vertical line is the NPV with every input at its value in the case."""
+    t = sens[sens["swing"] > 0].head(top).iloc[::-1]
+    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.4))
+    base = sens.attrs.get("npv", 0.0)
+    if t.empty:
+        ax.text(0.5, 0.5, "geen aannames met een bandbreedte die de NCW raken", ha="center",
+                transform=ax.transAxes)
+        return ax
+    y = np.arange(len(t))
+    ax.barh(y, t["npv_low"] - base, left=base, color=COLORS["wijk"], alpha=0.85,
+            label="bij laag")
+    ax.barh(y, t["npv_high"] - base, left=base, color=COLORS["gemeente"], alpha=0.85,
+            label="bij hoog")
+    ax.axvline(base, color="black", lw=1)
+    ax.axvline(0, color=COLORS["kosten"], lw=1, ls="--")
+    ax.set_yticks(y, [_wrap(f"{n} ({fmt_number(lo, 2)} – {fmt_number(hi, 2)})", 36)
+                      for n, lo, hi in zip(t["name"], t["low"], t["high"], strict=True)],
+                  fontsize=8)
+    _euro_axis(ax.xaxis)
+    ax.set_xlabel("netto contante waarde")
+    ax.set_title("Gevoeligheid: één aanname tegelijk")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_monte_carlo(mc, ax=None):
+    """Distribution of the NPV over the Monte Carlo draws, with P(NPV > 0)."""
+    ax = axes_for(ax)
+    values = mc.npv
+    if np.ptp(values) == 0:
+        ax.axvline(values[0], color=COLORS["wijk"], lw=3)
+    else:
+        ax.hist(values, bins=60, color=COLORS["wijk"], alpha=0.85)
+    for q, style in ((5, ":"), (50, "-"), (95, ":")):
+        ax.axvline(np.percentile(values, q), color=COLORS["neutraal"], ls=style, lw=1)
+    ax.axvline(0, color=COLORS["kosten"], lw=1.5, ls="--")
+    _euro_axis(ax.xaxis)
+    ax.set_yticks([])
+    ax.set_xlabel("netto contante waarde (stippellijnen: 5 % en 95 %, lijn: mediaan)")
+    ax.set_title(f"Monte Carlo ({fmt_number(mc.draws)} trekkingen): kans op NCW > 0 is "
+                 f"{fmt_pct(mc.p_npv_positive, 0)}")
+    return ax
+
+
+def plot_waterfall(result, ax=None):
+    """From costs to net result: each cost post (hatched, to the left), each effect (to the
+    right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped)."""
+    w = result.waterfall()
+    n = len(w) + 1
+    ax = axes_for(ax, (8, 0.42 * n + 1.4))
+    starts = np.r_[0.0, w["cumulative"].to_numpy()[:-1]]
+    y = np.arange(n)[::-1]  # first step at the top
+    bars = ax.barh(y[:-1], w["amount"], left=starts, color=[
+        COLORS["kosten"] if a < 0 else COLORS["baten"] for a in w["amount"]],
+        edgecolor="white", linewidth=0)
+    for bar, a in zip(bars, w["amount"], strict=True):
+        bar.set_hatch(HATCH["kosten" if a < 0 else "baten"])
+    ax.barh(y[-1], result.npv, color=COLORS["wijk"])
+    ax.axvline(0, color="black", lw=0.8)
+    labels = [("kosten: " if a < 0 else "baten: ") + s.split(": ", 1)[-1]
+              for s, a in zip(w["step"], w["amount"], strict=True)] + ["NCW (saldo)"]
+    ax.set_yticks(y, [_wrap(lab, 34) for lab in labels], fontsize=8)
+    ax.grid(axis="y", visible=False)
+    _euro_axis(ax.xaxis)
+    ax.set_xlabel("contante waarde")
+    ax.set_title("Van kosten naar saldo (contante waarde)")
+    return ax
+
+
+def plot_variants(actors: pd.DataFrame, ax=None):
+    """Each actor's balance per variant (rows: variants, columns: actors)."""
+    ax = axes_for(ax)
+    n_var, n_act = actors.shape
+    width = 0.8 / max(n_var, 1)
+    x = np.arange(n_act)
+    palette = [COLORS["wijk"], COLORS["gemeente"], COLORS["baten"], COLORS["neutraal"]]
+    for i, (variant, row) in enumerate(actors.iterrows()):
+        ax.bar(x + i * width, row.to_numpy(), width, label=str(variant),
+               color=palette[i % len(palette)], alpha=0.85)
+    ax.set_xticks(x + width * (n_var - 1) / 2, list(actors.columns))
+    ax.axhline(0, color="black", lw=0.8)
+    _euro_axis(ax.yaxis)
+    ax.set_title("Saldo per actor en per variant")
+    ax.legend(fontsize=8)
+    return ax
+
+
+# --------------------------------------------------------------------------------------
+# process evaluation (mkba.evidence.process)
+
+ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": "#e07b00",
+               "uitvoerder": "#2e7d32", "financier": "#8c8c8c"}
+
+
+def plot_coalition(coalition: pd.DataFrame, ax=None):
+    """Active partners per year, stacked by role, with the joiners (+) and leavers (−)."""
+    ax = axes_for(ax, (8, 3.4))
+    years = coalition["jaar"].to_numpy()
+    bottom = np.zeros(len(coalition))
+    for role, color in ROLE_COLORS.items():
+        values = coalition[role].to_numpy(dtype=float)
+        if values.any():
+            ax.bar(years, values, bottom=bottom, color=color, alpha=0.9, label=role)
+            bottom += values
+    for x, top, new, gone in zip(years, bottom, coalition["nieuw"], coalition["vertrokken"],
+                                 strict=True):
+        text = " ".join(t for t in (f"+{new}" if new else "", f"−{gone}" if gone else "") if t)
+        if text:
+            ax.annotate(text, (x, top), ha="center", va="bottom", fontsize=8,
+                        xytext=(0, 2), textcoords="offset points")
+    ax.set_xticks(list(years))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    ax.tick_params(axis="x", rotation=45)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
+    ax.set_ylabel("actieve partners")
+    ax.set_title("De coalitie door de jaren (+ nieuw, − vertrokken)")
+    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return ax
+
+
+def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THRESHOLD):
+    """Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
+    split around 0, positive (4–5, ja) to the right, with the Wilson 95 % interval of the
+    share positive. One bar per question and group (its latest year); a suppressed group
+    (fewer than ``threshold`` respondents) gets no bar, only its label."""
+    latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
+    latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
+    ax = axes_for(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
+    y = np.arange(len(latest))[::-1]
+    labels = []
+    for yi, r in zip(y, latest.itertuples(index=False), strict=True):
+        if r.suppressed:
+            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < {threshold}: niet getoond)", 45))
+            continue
+        labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
+        half = r.share_neutral / 2
+        ax.barh(yi, -r.share_negative, left=-half, color=COLORS["kosten"], alpha=0.85)
+        ax.barh(yi, r.share_neutral, left=-half, color="#c9ced3")
+        ax.barh(yi, r.share_positive, left=half, color=COLORS["baten"], alpha=0.85)
+        end = half + r.share_positive
+        ax.errorbar(end, yi, xerr=[[r.share_positive - r.ci_low], [r.ci_high - r.share_positive]],
+                    fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(abs(v), 0)))
+    ax.set_xlabel("← negatief (1–2, nee)   |   neutraal (3)   |   positief (4–5, ja) →")
+    ax.set_title("Hoe tevreden? Laatste enquête per vraag en groep (streepje: 95%-interval)")
+    return ax
+
+
+def plot_buurtbudget(balance: pd.DataFrame, ax=None):
+    """The buurtbudget of one wijk per year: received (up), spent (down), saved (line)."""
+    ax = axes_for(ax, (8, 3.4))
+    years = balance["jaar"].to_numpy()
+    ax.bar(years, balance["ontvangen"], color=COLORS["baten"], alpha=0.85, label="ontvangen")
+    ax.bar(years, -balance["besteed"], color=COLORS["kosten"], alpha=0.85, label="besteed")
+    ax.plot(years, balance["gespaard"], color=COLORS["wijk"], marker="o", lw=2,
+            label="gespaard (eind van het jaar)")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(list(years))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    _euro_axis(ax.yaxis)
+    ax.set_title("Buurtbudget per jaar (nominaal)")
+    ax.legend(fontsize=8)
+    return ax

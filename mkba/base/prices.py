@@ -1,0 +1,123 @@
+"""CPI indexation and discounting.
+
+Sign convention (written once, here): amounts are positive euros; a cost line is a cost and
+an effect line is a benefit. The net flow of a year is benefits − costs; discounting multiplies
+every flow of year ``t`` by ``(1 + r) ** -(t - B)`` with base year ``B``.
+
+The CPI series is CBS table 83131NED (all expenditure, 2015 = 100): the published annual
+index for 1996–2019 and, for 2020–2024, the index extended by CBS's published year-on-year
+changes (one decimal), because the index file stops at 2019. See ``data/kengetallen/README.md``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from mkba.base.assumptions import DATA_DIR
+from mkba.base.errors import CaseError
+
+__all__ = ["cpi_series", "index_factor", "discount_factors", "derived_cpi_years"]
+
+CPI_INDEX_FILE = DATA_DIR / "cbs" / "cpi_83131NED_yearly_2015eq100.csv"
+CPI_CHANGE_FILE = DATA_DIR / "kengetallen" / "cpi_jaarmutatie_83131NED_2012_2024.csv"
+
+
+@lru_cache(maxsize=1)
+def _load_cpi() -> tuple[pd.Series, tuple[int, ...]]:
+    index = pd.read_csv(CPI_INDEX_FILE, usecols=["year", "CPI_2015eq100"])
+    cpi = dict(zip(index["year"].astype(int), index["CPI_2015eq100"].astype(float), strict=True))
+    changes = pd.read_csv(CPI_CHANGE_FILE)
+    derived = []
+    for row in changes.sort_values("jaar_tot").itertuples(index=False):
+        if row.jaar_tot in cpi:
+            continue
+        if row.jaar_van not in cpi:
+            raise CaseError(f"CPI-reeks heeft een gat vóór {row.jaar_tot}")
+        cpi[int(row.jaar_tot)] = cpi[int(row.jaar_van)] * (1 + row.jaarmutatie_cpi_pct / 100)
+        derived.append(int(row.jaar_tot))
+    series = pd.Series(cpi, name="cpi").sort_index()
+    series.index.name = "year"
+    return series, tuple(derived)
+
+
+def cpi_series() -> pd.Series:
+    """Yearly CPI (2015 = 100), indexed by year, 1996–2024.
+
+    Examples
+    --------
+    >>> cpi = cpi_series()
+    >>> int(cpi.index.min()), int(cpi.index.max())
+    (1996, 2024)
+    >>> float(cpi[2015])
+    100.0
+    """
+    return _load_cpi()[0].copy()
+
+
+def derived_cpi_years() -> tuple[int, ...]:
+    """Years whose CPI is derived from published year-on-year changes, not published itself.
+
+    Examples
+    --------
+    >>> derived_cpi_years()
+    (2020, 2021, 2022, 2023, 2024)
+    """
+    return _load_cpi()[1]
+
+
+def index_factor(from_year, to_year: int, cpi: pd.Series | None = None) -> np.ndarray:
+    """Factor that brings an amount from price level ``from_year`` to ``to_year``.
+
+    ``CPI[to_year] / CPI[from_year]``, element-wise for an array of years.
+
+    Examples
+    --------
+    >>> round(float(index_factor(2015, 2019)), 4)
+    1.0616
+    >>> index_factor([2019, 2019], 2019).tolist()
+    [1.0, 1.0]
+    """
+    cpi = cpi_series() if cpi is None else cpi
+    years = np.atleast_1d(np.asarray(from_year, dtype=int))
+    missing = sorted(set(years.tolist()) - set(cpi.index) | ({to_year} - set(cpi.index)))
+    if missing:
+        raise CaseError(
+            f"geen CPI voor {', '.join(map(str, missing))} "
+            f"(reeks {cpi.index.min()}–{cpi.index.max()})"
+        )
+    factor = cpi[to_year] / cpi.reindex(years).to_numpy()
+    return factor if np.ndim(from_year) else factor[0]
+
+
+def discount_factors(years, base_year, rate: float) -> np.ndarray:
+    """Discount factor ``(1 + r) ** -(t - B)`` for each year ``t``.
+
+    Parameters
+    ----------
+    years : array_like of int
+        Years of the flows.
+    base_year : int or array_like of int
+        Base year ``B`` (one, or one per flow).
+    rate : float
+        Real discount rate as a fraction (0.0225 is 2.25 %).
+
+    Notes
+    -----
+    Years before the base year get a factor above 1 (compounded forward).
+
+    References
+    ----------
+    Algemene MKBA-leidraad (CPB/PBL, 2013), hoofdstuk 7; discount rate 2.25 % real since 2021.
+
+    Examples
+    --------
+    >>> discount_factors([2020, 2021, 2022], 2020, 0.0225).round(6).tolist()
+    [1.0, 0.977995, 0.956474]
+    """
+    if rate <= -1:
+        raise CaseError(f"discontovoet {rate} moet groter zijn dan −1")
+    t = np.asarray(years, dtype=float) - np.asarray(base_year, dtype=float)
+    return np.power(1.0 + rate, -t)

@@ -1,0 +1,323 @@
+"""Read a case (a folder of CSV files or one .xlsx workbook): raw cells → typed columns →
+table schemas → cross-table checks → :class:`~mkba.case.tables.Case`.
+
+Every problem is collected (not just the first) and raised together as :class:`CaseError`,
+naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from mkba.base.assumptions import MAX_AMOUNT
+from mkba.base.errors import CaseError, Problem
+from mkba.base.prices import cpi_series
+from mkba.case.numbers import FALSE_WORDS, TRUE_WORDS, detect_decimal, parse_number
+from mkba.case.raw import RawTable, is_blank, read_folder, read_frames, read_xlsx
+from mkba.case.schema import (
+    REQUIRED_TABLES,
+    TABLES,
+    ColumnSpec,
+    check_case,
+    check_rows,
+    normalise_header,
+    pandera_schema,
+)
+from mkba.case.tables import Case
+
+__all__ = ["read_case"]
+
+
+def _map_header(raw: RawTable, spec) -> tuple[dict[str, int], list[Problem], list[Problem]]:
+    """Column positions of the known columns; problems for missing, doubled or unknown ones."""
+    problems, warnings = [], []
+    known = spec.column_names
+    positions: dict[str, int] = {}
+    unknown = []
+    for i, header in enumerate(raw.header):
+        name = normalise_header(header)
+        if not name:
+            continue
+        if name in positions:
+            problems.append(Problem(raw.file, raw.header_row, header, "kolom komt twee keer voor"))
+        elif name in known:
+            positions[name] = i
+        else:
+            unknown.append((header, name))
+    for column in spec.columns:
+        if column.required and column.name not in positions:
+            close = _suggest(column.name, unknown)
+            hint = f" (bedoelt u '{close}'?)" if close else ""
+            problems.append(Problem(raw.file, raw.header_row, column.name,
+                                    f"verplichte kolom ontbreekt{hint}"))
+    for header, name in unknown:
+        missing_optional = [c for c in known if c not in positions]
+        close = difflib.get_close_matches(name, missing_optional, n=1, cutoff=0.8)
+        if close:
+            problems.append(Problem(raw.file, raw.header_row, header,
+                                    f"onbekende kolom; bedoelt u '{close[0]}'?"))
+        else:
+            warnings.append(Problem(raw.file, raw.header_row, header,
+                                    "onbekende kolom, genegeerd"))
+    return positions, problems, warnings
+
+
+def _suggest(name: str, unknown: list[tuple[str, str]]) -> str | None:
+    """The unknown header (as written) that most likely means ``name``."""
+    normalised = [n for _, n in unknown]
+    close = difflib.get_close_matches(name, normalised, n=1, cutoff=0.6)
+    if not close:
+        close = [n for n in normalised if name in n or (len(n) > 2 and n in name)][:1]
+    return unknown[normalised.index(close[0])][0] if close else None
+
+
+def _cells(raw: RawTable, position: int | None) -> list:
+    if position is None:
+        return [""] * len(raw.numbers)
+    return raw.column(position)
+
+
+def _as_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int], file: str):
+    """Typed values of one column and the problems of its cells.
+
+    Every distinct cell value is parsed once (a column of 300.000 cells holds a few thousand
+    distinct values); the result is spread back over the rows with numpy.
+    """
+    problems = []
+    codes, uniques = _factorize(values)
+    blank_u = np.array([isinstance(v, str) and v.strip() == "" for v in uniques], dtype=bool)
+    blank = blank_u[codes] if len(codes) else np.zeros(0, dtype=bool)
+    if spec.required and blank.any():
+        problems += [Problem(file, rows[i], spec.name, "verplichte waarde ontbreekt")
+                     for i in np.flatnonzero(blank)]
+    if spec.kind in ("text", "choice"):
+        text_u = [None if b else _as_text(v) for v, b in zip(uniques, blank_u, strict=True)]
+        if spec.kind == "choice":
+            text_u = [None if v is None else _normalise_choice(v) for v in text_u]
+        out = np.array(text_u, dtype=object)[codes] if len(codes) else []
+        return pd.Series(out, dtype="str"), problems  # None stays missing
+    if spec.kind == "bool":
+        out = []
+        for r, v, b in zip(rows, values, blank, strict=True):
+            text = "" if b else _as_text(v).casefold()
+            if b or text in FALSE_WORDS:
+                out.append(False)
+            elif text in TRUE_WORDS:
+                out.append(True)
+            else:
+                out.append(False)
+                problems.append(Problem(file, r, spec.name, f"'{v}' is geen ja of nee"))
+        return pd.Series(out, dtype=bool), problems
+    word = {"year": "jaartal", "int": "geheel getal"}.get(spec.kind, "getal")
+    number_u = np.full(len(uniques), np.nan)
+    message_u: dict[int, str] = {}
+    for j, (v, b) in enumerate(zip(uniques, blank_u, strict=True)):
+        if b:
+            continue
+        try:
+            number = parse_number(v, decimal)
+        except ValueError:
+            number = None
+        if number is None or not np.isfinite(number):
+            message_u[j] = f"'{v}' is geen {word}"
+        elif abs(number) > MAX_AMOUNT:
+            text = _as_text(v)
+            shown = text if len(text) <= 24 else f"{text[:20]}… ({len(text)} tekens)"
+            message_u[j] = f"'{shown}' is te groot (meer dan 1.000.000.000.000)"
+        elif spec.kind in ("year", "int") and not float(number).is_integer():
+            message_u[j] = f"'{v}' is geen {word}"
+        elif spec.kind == "fraction" and not (isinstance(v, str) and v.strip().endswith("%")) \
+                and number > 1 and number <= 100:
+            message_u[j] = f"'{v}' is geen fractie tussen 0 en 1; bedoelt u {v}%?"
+        else:
+            number_u[j] = number
+    parsed = number_u[codes] if len(codes) else np.zeros(0)
+    if message_u:
+        bad = np.isin(codes, list(message_u))
+        problems += [Problem(file, rows[i], spec.name, message_u[codes[i]])
+                     for i in np.flatnonzero(bad)]
+    if spec.kind in ("year", "int"):
+        return pd.Series(parsed).astype("Int64"), problems
+    return pd.Series(parsed, dtype="float64"), problems
+
+
+def _factorize(values: list) -> tuple[np.ndarray, list]:
+    """Codes into the distinct values (by type and value, so 1 and "1" stay apart)."""
+    if isinstance(values, np.ndarray) or pd.api.types.infer_dtype(values, skipna=False) \
+            == "string":  # a CSV column (text only): factorised in C
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        return codes.astype(np.int64, copy=False), list(uniques)
+    index: dict = {}
+    codes = np.fromiter((index.setdefault((type(v), v), len(index)) for v in values),
+                        dtype=np.int64, count=len(values))
+    return codes, [v for _, v in index]
+
+
+def _normalise_choice(value: str) -> str:
+    text = value.strip().casefold().replace("−", "-").replace("–", "-").replace("—", "--")
+    return re.sub(r"\s+", "_", text)
+
+
+def _number_cells(raw: RawTable, spec, positions) -> list[str]:
+    numeric = [c.name for c in spec.columns if c.kind in ("number", "fraction")]
+    cells: dict[str, None] = {}  # the distinct cells decide as well as all of them
+    for name in numeric:
+        if name in positions:
+            cells.update(dict.fromkeys(v.strip() for v in dict.fromkeys(
+                _cells(raw, positions[name])) if isinstance(v, str)))
+    return list(cells)
+
+
+def _parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    spec = TABLES[raw.name]
+    positions, problems, warnings = _map_header(raw, spec)
+    rows = raw.numbers
+    width = len(raw.header)
+    for n, cells in raw.rows:
+        extra = [c for c in cells[width:] if not is_blank([c])]
+        if extra:
+            problems.append(Problem(raw.file, n, None,
+                                    f"meer cellen ({len(cells)}) dan kolommen ({width})"))
+    decimal = detect_decimal(_number_cells(raw, spec, positions), raw.sep)
+    columns = {}
+    for column in spec.columns:
+        if column.name in positions or not column.required:
+            values = _cells(raw, positions.get(column.name))
+            columns[column.name], cell_problems = _parse_column(
+                values, column, decimal, rows, raw.file)
+            problems += cell_problems
+    df = pd.DataFrame(columns)
+    df.index = pd.Index(rows, name="_row")
+    df.insert(0, "_row", rows)
+    return df, problems, warnings
+
+
+def _schema_problems(table: str, df: pd.DataFrame, file: str) -> list[Problem]:
+    try:
+        pandera_schema(table).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        problems = []
+        for rec in cases.itertuples(index=False):
+            if pd.isna(rec.index):
+                continue
+            message = str(rec.check)
+            if message == "field_uniqueness":
+                message = f"'{rec.failure_case}' komt meer dan één keer voor"
+            else:
+                message = f"'{_as_text(rec.failure_case)}': {message}"
+            problems.append(Problem(file, int(rec.index), str(rec.column), message))
+        return problems
+    return []
+
+
+def _empty_table(name: str) -> pd.DataFrame:
+    return _parse_table(RawTable(name, name, TABLES[name].column_names, []))[0]
+
+
+def read_case(source) -> Case:
+    """Read and validate a case.
+
+    Parameters
+    ----------
+    source : str, Path or mapping
+        A folder with ``taken.csv``, ``kosten.csv``, ... ; an ``.xlsx`` workbook with one sheet
+        per table; or a mapping of table name to DataFrame (cells as a user would type them).
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    CaseError
+        With every problem found, each as ``file:row:column: message``.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> list(case.taken.columns[:3])
+    ['_row', 'taak_id', 'naam']
+    """
+    warnings: list[Problem] = []
+    if isinstance(source, Mapping):
+        raw_tables, label = read_frames(source), "(tabellen)"
+    else:
+        path = Path(source)
+        label = str(path)
+        if path.is_dir():
+            raw_tables, warnings = read_folder(path)
+        elif path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+            raw_tables, warnings = read_xlsx(path)
+        elif not path.exists():
+            raise CaseError([Problem(str(path), None, None, "bestand of map bestaat niet")])
+        else:
+            raise CaseError([Problem(str(path), None, None,
+                                     "verwacht een map met CSV-bestanden of een .xlsx-werkmap")])
+    problems: list[Problem] = []
+    for name in REQUIRED_TABLES:
+        if name not in raw_tables:
+            problems.append(Problem(f"{name}.csv" if not label.endswith(".xlsx") else
+                                    f"{Path(label).name}[{name}]", None, None,
+                                    "verplichte tabel ontbreekt"))
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for name in TABLES:
+        if name in raw_tables:
+            raw = raw_tables[name]
+            files[name] = raw.file
+            df, table_problems, table_warnings = _parse_table(raw)
+            problems += table_problems
+            warnings += table_warnings
+            if not table_problems:
+                problems += _schema_problems(name, df, raw.file)
+        else:
+            df = _empty_table(name)
+        tables[name] = df
+    if not problems:
+        for name, df in tables.items():
+            problems += check_rows(name, df, files)
+        cpi = cpi_series()
+        problems += check_case(tables, files, range(int(cpi.index.min()), int(cpi.index.max()) + 1))
+        if tables["taken"].empty and "taken" in files:
+            problems.append(Problem(files["taken"], None, None, "geen enkele taak"))
+    if problems:
+        raise CaseError(_sorted(problems))
+    warnings += _case_warnings(tables, files)
+    return Case(tables, label, files, tuple(warnings))
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    order = {name: i for i, name in enumerate(TABLES)}
+    return sorted(problems, key=lambda p: (order.get(p.file.split(".")[0], 99), p.file,
+                                           p.row or 0))
+
+
+def _case_warnings(tables, files) -> list[Problem]:
+    warnings = []
+    k = tables["kosten"]
+    for row in k.loc[k["bedrag"] < 0, "_row"]:
+        warnings.append(Problem(files["kosten"], int(row), "bedrag",
+                                "negatieve kosten; hoort dit niet als effect (besparing)?"))
+    e = tables["effecten"]
+    for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
+        warnings.append(Problem(files["effecten"], int(row), "pm_score",
+                                "PM-post zonder pm_score"))
+    from mkba.case.financing import unmatched_financing
+
+    warnings += unmatched_financing(tables, files)
+    return warnings

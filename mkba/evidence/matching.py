@@ -1,0 +1,134 @@
+"""Comparison wijken matched on pre-period level and trend, and the difference-in-differences
+building blocks (plain numpy; the method is in :mod:`mkba.evidence.counterfactual`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+# the module itself, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
+from statsmodels.formula.api import ols
+
+__all__ = ["select_comparisons", "ComparisonDesign", "MIN_COMPARISONS"]
+
+MIN_COMPARISONS = 3
+
+
+def _level_trend(y: np.ndarray, years) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mean and OLS slope per row of ``y`` (rows: regions; columns: the years)."""
+    level = y.mean(axis=1)
+    if y.shape[1] < 2:
+        return level, None
+    t = np.asarray(years, dtype=float)
+    t = t - t.mean()
+    return level, (y - level[:, None]) @ t / (t @ t)
+
+
+def _spread(x: np.ndarray) -> float:
+    sd = float(x.std()) if len(x) else 0.0
+    return sd if sd > 0 else 1.0
+
+
+class ComparisonDesign:
+    """The candidates for one set of pre- and post-years, with their matching features (level
+    and trend before the start) and their change (mean after minus mean before), built once
+    per estimate so that placebo draws are plain array operations."""
+
+    def __init__(self, values: np.ndarray, cols: list, pool_rows: np.ndarray, pre, post):
+        self.pre, self.post = list(pre), list(post)
+        self.idx = [cols.index(y) for y in self.pre] + [cols.index(y) for y in self.post]
+        n_pre = len(self.pre)
+        block = values[pool_rows][:, self.idx]
+        ok = np.isfinite(block).all(axis=1)
+        self.rows = pool_rows[ok]
+        self.y = block[ok]
+        self.level, self.slope = _level_trend(self.y[:, :n_pre], self.pre)
+        post_mean = (self.y[:, n_pre:].mean(axis=1) if self.post
+                     else np.full(len(self.rows), np.nan))
+        self.gain = post_mean - self.level
+        self.sd_level = _spread(self.level)
+        self.sd_slope = None if self.slope is None else _spread(self.slope)
+        self.pos = {int(r): i for i, r in enumerate(self.rows)}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def features(self, y_unit: np.ndarray):
+        """Level and trend of one region's values over (pre, post) years."""
+        level, slope = _level_trend(y_unit[None, : len(self.pre)], self.pre)
+        return float(level[0]), None if slope is None else float(slope[0])
+
+    def match(self, level: float, slope, exclude, k: int) -> np.ndarray:
+        """Positions of the ``k`` candidates closest on level and trend (ties: panel order)."""
+        d = ((self.level - level) / self.sd_level) ** 2
+        if slope is not None:
+            d = d + ((self.slope - slope) / self.sd_slope) ** 2
+        if len(exclude):
+            d = d.copy()
+            d[list(exclude)] = np.inf
+        n_ok = int(np.isfinite(d).sum())
+        k = min(k, n_ok)
+        if k <= 0:
+            return np.array([], dtype=int)
+        if len(d) > 4 * k + 8:
+            part = np.argpartition(d, k - 1)[:k]
+            return part[np.lexsort((part, d[part]))]
+        return np.argsort(d, kind="stable")[:k]
+
+    def att(self, y_unit, level, slope, exclude, k):
+        """(ATT, comparison positions) of a region against its ``k`` nearest candidates."""
+        comps = self.match(level, slope, exclude, k)
+        if len(comps) < MIN_COMPARISONS:
+            return np.nan, comps
+        own = y_unit[len(self.pre):].mean() - level
+        return float(own - self.gain[comps].mean()), comps
+
+
+def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, pool,
+                       k: int) -> list[str]:
+    """The ``k`` regions of ``pool`` closest to ``unit`` on the pre-period level and trend
+    (each standardised over the candidates), among those with a value in every year of
+    ``pre_years`` and ``used_years``.
+
+    Examples
+    --------
+    >>> panel = pd.DataFrame({2018: [10.0, 10.5, 30.0, 11.0], 2019: [11.0, 11.4, 31.0, 14.0]},
+    ...                      index=["WK000100", "WK000101", "WK000102", "WK000103"])
+    >>> select_comparisons(panel, "WK000100", [2018, 2019], [2018, 2019],
+    ...                    ["WK000101", "WK000102", "WK000103"], 2)
+    ['WK000101', 'WK000103']
+    """
+    pre = list(pre_years)
+    post = [y for y in dict.fromkeys(used_years) if y not in set(pre)]
+    cols = list(panel.columns)
+    codes = [c for c in dict.fromkeys(pool) if c in panel.index]
+    values = panel.loc[codes + [unit]].to_numpy(dtype=float)
+    design = ComparisonDesign(values, cols, np.arange(len(codes)), pre, post)
+    level, slope = design.features(values[-1, design.idx])
+    return [codes[design.rows[i]] for i in design.match(level, slope, (), k)]
+
+
+def _did_means(panel: pd.DataFrame, treated, controls, pre, post) -> float:
+    """2×2 difference-in-differences of period means (equals TWFE on a balanced panel)."""
+    t = panel.loc[list(treated)]
+    c = panel.loc[list(controls)]
+    return float((t[post].to_numpy().mean() - t[pre].to_numpy().mean())
+                 - (c[post].to_numpy().mean() - c[pre].to_numpy().mean()))
+
+
+def _twfe(panel: pd.DataFrame, treated, controls, pre, post, cluster: bool = False):
+    """TWFE regression with statsmodels (a cross-check of the estimator in the tests); returns
+    beta, or (beta, p, ci_low, ci_high) with errors clustered by wijk."""
+    units = list(treated) + list(controls)
+    years = list(pre) + list(post)
+    long = panel.loc[units, years].stack().rename("y").reset_index()
+    long.columns = ["unit", "year", "y"]
+    long["year"] = long["year"].astype(int)
+    long["d"] = (long["unit"].isin(set(treated)) & long["year"].isin(set(post))).astype(float)
+    model = ols("y ~ C(unit) + C(year) + d", data=long)
+    if cluster:
+        codes = pd.factorize(long["unit"])[0]
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+        low, high = fit.conf_int().loc["d"]
+        return float(fit.params["d"]), float(fit.pvalues["d"]), float(low), float(high)
+    return float(model.fit().params["d"])

@@ -1,0 +1,89 @@
+"""The package's layers: a module imports only from its own layer or from layers below it,
+and never another module's private names.
+
+The layers follow the data flow (README, "Opbouw van de code"): a case is read and checked
+(``case``), CBS figures and effect estimates are added (``evidence``), the MKBA is computed
+(``engine``) with its uncertainty (``uncertainty``), everything is put together for one run
+(``analysis``), shown (``report``) and run from the command line or a batch (``run``);
+``base`` holds what every layer uses (settings, assumptions, errors, formatting, JSON, files,
+HTML pieces, figures).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "mkba"
+LAYERS = ("base", "case", "evidence", "engine", "uncertainty", "analysis", "report", "run")
+
+
+def _module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> int | None:
+    """The layer of ``mkba.<layer>...`` (``None`` for the top-level ``mkba`` facade)."""
+    parts = module.split(".")
+    if parts[0] != "mkba" or len(parts) < 2:
+        return None
+    return LAYERS.index(parts[1]) if parts[1] in LAYERS else -1
+
+
+def _imports(path: Path):
+    """(line, imported module, imported names) for every import of mkba in ``path``,
+    also those inside functions (imported on first use)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                raise AssertionError(f"{path}:{node.lineno}: relative import (use mkba.…)")
+            if node.module and node.module.split(".")[0] == "mkba":
+                yield node.lineno, node.module, [a.name for a in node.names]
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "mkba":
+                    yield node.lineno, a.name, []
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")
+
+
+def test_every_module_belongs_to_a_layer():
+    unknown = [str(p.relative_to(PACKAGE)) for p in MODULES if _layer(_module_name(p)) in (None, -1)]
+    assert unknown == []
+
+
+def _violations(path: Path, package: Path = PACKAGE) -> list[str]:
+    own = _layer(_module_name(path, package))
+    found = []
+    for line, module, names in _imports(path):
+        if module == "mkba":  # the facade: names from it may come from any layer
+            found.append(f"{path.name}:{line}: imports from the facade mkba ({names})")
+            continue
+        target = _layer(module)
+        if target is None or target == -1:
+            found.append(f"{path.name}:{line}: {module} is in no layer")
+        elif target > own:
+            found.append(f"{path.name}:{line}: {LAYERS[own]} imports upward from {module}")
+        found += [f"{path.name}:{line}: private name {n} from {module}"
+                  for n in names if n.startswith("_")]
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_go_down_and_stay_public(path):
+    assert _violations(path) == []
+
+
+def test_the_check_catches_an_upward_and_a_private_import(tmp_path):
+    """The rule itself can fail: a base module importing the engine, or a private name."""
+    fake = tmp_path / "mkba"
+    (fake / "base").mkdir(parents=True)
+    bad = fake / "base" / "bad.py"
+    bad.write_text("def f():\n    from mkba.engine.cba import _task_frame\n")
+    assert _violations(bad, fake) == ["bad.py:2: base imports upward from mkba.engine.cba",
+                                      "bad.py:2: private name _task_frame from mkba.engine.cba"]
