@@ -75,8 +75,10 @@ ALLOWED = {
     "comparison_level", "comparison_level_min", "comparison_level_max", "inside_range",
     "outside_range", "treated_trend", "comparison_trend", "std_diff_level", "std_diff_trend",
     "pre_years", "regions_per_draw", "candidates", "every_candidate_once", "sd",
-    # batch.json: its top level, and the headline per wijk
-    "wijken", "inhabitants",
+    # batch.json: its top level (parameters: the report's), per wijk, and the headline
+    "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
+    "scenario_path", "key", "html", "notebook", "started", "finished", "error",
+    "worker", "inhabitants",
 }
 
 
@@ -156,16 +158,23 @@ def test_effect_json_has_english_keys(tmp_path, capsys):
     assert bad_keys(data) == []
 
 
-def test_batch_headline_has_english_keys():
-    """What batch.json carries per wijk when the batch computes the headline itself."""
+def test_batch_json_has_english_keys(tmp_path):
+    """batch.json, with the headline per wijk as the batch computes it for a failed report."""
     from mkba.report.render import report_parameters
-    from mkba.run.batch import _headlines
+    from mkba.run.batch import _headlines, _write_folder
 
     heads = _headlines(str(EXAMPLE), ["WK036330", "WK036339"], report_parameters())
     assert bad_keys(list(heads.values())) == []
     kolenkit = heads["WK036339"]
     assert kolenkit["tasks"] and kolenkit["buurtbudget"]["saved"] is not None
     assert set(kolenkit) == {"name", "inhabitants", "year", "tasks", "buurtbudget"}
+    records = [{"wijk_code": code, "key": "k", "html": f"{code}.html", "started": 0.0,
+                "notebook": f"{code}.ipynb", "error": None, "worker": 1, "status": "gelukt",
+                "seconds": 1.0, "finished": 1.0, **head} for code, head in heads.items()]
+    _write_folder(tmp_path, records, str(EXAMPLE), report_parameters(), 1.0, 1, "lokaal",
+                  "klaar", index=False)
+    payload = json.loads((tmp_path / "batch.json").read_text(encoding="utf-8"))
+    assert payload["wijken"][1]["tasks"] and bad_keys(payload) == []
 
 
 @pytest.mark.parametrize("key", ["naam", "per_bron", "r_baten", "nieuw_namen", "taak_id"])
