@@ -180,3 +180,19 @@ def test_batch_json_has_english_keys(tmp_path):
 @pytest.mark.parametrize("key", ["naam", "per_bron", "r_baten", "nieuw_namen", "taak_id"])
 def test_old_keys_are_not_allowed(key):
     assert bad_keys({key: 1}) == [f".{key}"]
+
+
+def test_a_resumed_batch_drops_the_old_headline_keys(tmp_path):
+    """A batch.json of an older mkba: its records are reused without the Dutch headline keys,
+    so that the batch computes the headline again under the English ones (never both)."""
+    from mkba.run.batch import HEADLINE_KEYS, _previous
+
+    old = {"wijk_code": "WK036330", "key": "k", "html": "WK036330.html", "status": "gelukt",
+           "naam": "Transvaalbuurt", "inwoners": 9250.0, "jaar": 2019,
+           "taken": [{"taak": "T1", "naam": "Buurthuis", "variant": "project", "npv": 1.0,
+                      "bc_ratio": None}], "buurtbudget": None}
+    (tmp_path / "batch.json").write_text(json.dumps({"wijken": [old]}), encoding="utf-8")
+    record = _previous(tmp_path)["WK036330"]
+    assert record == {"wijk_code": "WK036330", "key": "k", "html": "WK036330.html",
+                      "status": "gelukt", "buurtbudget": None}
+    assert any(k not in record for k in HEADLINE_KEYS)  # so the batch fills them in again

@@ -35,6 +35,9 @@ __all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool"
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
 HEADLINE_KEYS = ("name", "inhabitants", "year", "tasks", "buurtbudget")
+#: The Dutch keys a batch.json of mkba before issue 13 had for them: dropped when such a record
+#: is read back, so that its headline is computed again under the new keys (never both).
+OLD_HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
 
 
 def _hash_files(paths) -> str:
@@ -227,7 +230,8 @@ def _previous(out_dir: Path) -> dict[str, dict]:
     if not path.exists():
         return {}
     try:
-        return {r["wijk_code"]: r for r in json.loads(path.read_text("utf-8"))["wijken"]}
+        return {r["wijk_code"]: {k: v for k, v in r.items() if k not in OLD_HEADLINE_KEYS}
+                for r in json.loads(path.read_text("utf-8"))["wijken"]}
     except (ValueError, KeyError):
         return {}
 
