@@ -2,12 +2,19 @@
 
 Each task has 10 cost posts with a row per year (300 rows) and 10 effect lines that run for
 30 years: 600 line-years per task, 600,000 in all. Reading and validating the CSV files is
-timed separately from the computation, and so are the JSON (``to_dict`` + strict ``dumps``)
-and the whole command a user runs, ``mkba evaluate CASE --format json`` (a fresh process:
-imports, reading, computing, JSON, printing). Targets: the computation under 1 s (issue 2);
-read + validate under 1,5 s, JSON under 0,5 s, the whole command under 3 s (issue 13).
+timed separately from the computation, and so are the JSON as the command builds it
+(``Run.to_dict``: the evaluation's ``to_dict`` plus the process block and the buurtbudget, then
+the strict ``dumps``), the imports of a fresh process (the modules ``evaluate`` loads) and the
+whole command a user runs, ``mkba evaluate CASE --format json`` (a fresh process: imports,
+reading, computing, JSON, printing). Targets: the computation under 1 s (issue 2); read +
+validate under 1,5 s, JSON under 0,5 s, the whole command under 3 s (issue 13). The last lines
+repeat every figure with its target.
 
-    .venv/bin/python benchmarks/bench_evaluate.py [--tasks 1000] [--repeat 3]
+    .venv/bin/python benchmarks/bench_evaluate.py [--tasks 1000] [--repeat 3] [--old SRC]
+
+``--old SRC`` also runs the whole command with the package in ``SRC/mkba`` (for example
+``git archive <commit> mkba | tar -x -C SRC``; ``SRC/data`` must hold the package data, a link
+to ``data/`` will do), alternating with today's, so that the two are compared in one run.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mkba import evaluate, read_case
+from mkba.analysis.pipeline import run
 
 try:
     from mkba.base.jsonout import dumps
@@ -33,6 +41,19 @@ except ImportError:  # an older mkba, to compare against (PYTHONPATH=…)
 
     def dumps(obj):
         return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+#: Runs ``mkba`` from the folder given first, not the installed (editable) package.
+OLD_RUNNER = """
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path.insert(0, sys.argv.pop(1))
+try:
+    from mkba.run.cli import main
+except ImportError:  # before the sub-packages
+    from mkba.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 def build_case(folder: Path, n_tasks: int, years: int = 30, seed: int = 1) -> Path:
@@ -69,6 +90,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--old", type=Path, default=None,
+                    help="folder holding an older mkba/ to compare the whole command with")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = build_case(Path(tmp), args.tasks)
@@ -82,17 +105,35 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         data = ev.to_dict()
+        ev_dict_s = time.perf_counter() - t0
+        done = run(case)  # what the command runs (evaluation, no uncertainty)
+        t0 = time.perf_counter()
+        data = done.to_dict()  # + process block per task and the buurtbudget
         dict_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         text = dumps(data)  # as the command writes it (compact)
         dumps_s = time.perf_counter() - t0
+        imports = []
+        for _ in range(args.repeat):  # a fresh process: the modules the command loads
+            done_imports = subprocess.run(
+                [sys.executable, "-c", "import time; t = time.perf_counter(); "
+                 "import mkba.run.cli, mkba.analysis.pipeline, mkba.base.jsonout, "
+                 "mkba.evidence.process, mkba.uncertainty; print(time.perf_counter() - t)"],
+                capture_output=True, text=True, check=True)
+            imports.append(float(done_imports.stdout))
         mkba = Path(sys.executable).with_name("mkba")
-        cli = []
+        cli, cli_old = [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             done = subprocess.run([str(mkba), "evaluate", str(folder), "--format", "json"],
                                   capture_output=True, env={**os.environ}, check=True)
             cli.append(time.perf_counter() - t0)
+            if args.old is not None:
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-c", OLD_RUNNER, str(args.old.resolve()),
+                                "evaluate", str(folder), "--format", "json"],
+                               capture_output=True, check=True)
+                cli_old.append(time.perf_counter() - t0)
         assert len(done.stdout) > len(text) // 2
     line_years = len(ev.cashflows)
     print(f"tasks: {args.tasks}, cost rows: {len(case.kosten):,}, effect lines: "
@@ -100,11 +141,29 @@ def main() -> None:
     print(f"read_case (parse + validate CSV): {read_s:.2f} s; target < 1.5 s")
     print(f"evaluate: median {statistics.median(times):.3f} s over {args.repeat} runs "
           f"(min {min(times):.3f}, max {max(times):.3f}); target < 1 s")
-    print(f"JSON: to_dict {dict_s:.2f} s + dumps {dumps_s:.2f} s = {dict_s + dumps_s:.2f} s "
-          f"({len(text) / 1e6:.1f} MB); target < 0.5 s")
+    print(f"JSON: Run.to_dict {dict_s:.2f} s (of which Evaluation.to_dict {ev_dict_s:.2f} s) "
+          f"+ dumps {dumps_s:.2f} s = {dict_s + dumps_s:.2f} s ({len(text) / 1e6:.1f} MB); "
+          "target < 0.5 s")
+    print("imports of a fresh process (run.cli, analysis.pipeline, jsonout, process, "
+          f"uncertainty): "
+          f"median {statistics.median(imports):.2f} s over {args.repeat} (min {min(imports):.2f})")
     print(f"whole command `mkba evaluate CASE --format json`: median "
           f"{statistics.median(cli):.2f} s over {args.repeat} runs (min {min(cli):.2f}); "
           "target < 3 s")
+    if cli_old:
+        print(f"the same command with the old package ({args.old}), alternating: median "
+              f"{statistics.median(cli_old):.2f} s (min {min(cli_old):.2f}); new/old "
+              f"{statistics.median(cli) / statistics.median(cli_old):.2f}")
+    print("\nsummary (figure / target / met):")
+    for name, value, target in (
+            ("read + validate", read_s, 1.5),
+            ("evaluate (median)", statistics.median(times), 1.0),
+            ("JSON (Run.to_dict + dumps)", dict_s + dumps_s, 0.5),
+            ("imports (median, fresh process)", statistics.median(imports), None),
+            ("whole command (median)", statistics.median(cli), 3.0)):
+        verdict = "" if target is None else ("yes" if value < target else "NO")
+        limit = "–" if target is None else f"< {target:.1f} s"
+        print(f"  {name:34s} {value:6.2f} s   {limit:8s} {verdict}")
 
 
 if __name__ == "__main__":

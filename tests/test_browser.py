@@ -108,12 +108,12 @@ def test_index_on_a_phone_shows_name_and_npv_without_swiping(tmp_path):
 
     from mkba.run.batch import _write_folder
 
-    task = {"taak": "T2", "naam": "Groenonderhoud De Kolenkit door bewoners",
+    task = {"task_id": "T2", "name": "Groenonderhoud De Kolenkit door bewoners",
             "variant": "maatschappelijk_aanbesteden", "npv": 298306.0, "bc_ratio": 1.4}
-    records = [{"wijk_code": "WK036339", "naam": "De Kolenkit", "html": "WK036339.html",
-                "status": "gelukt", "taken": [task, {**task, "variant": "klassiek_aanbesteden",
+    records = [{"wijk_code": "WK036339", "name": "De Kolenkit", "html": "WK036339.html",
+                "status": "gelukt", "tasks": [task, {**task, "variant": "klassiek_aanbesteden",
                                                        "npv": -490702.0}],
-                "inwoners": 10160, "jaar": 2019, "buurtbudget": None}]
+                "inhabitants": 10160, "year": 2019, "buurtbudget": None}]
     _write_folder(tmp_path, records, None, {}, 1.0, 1, "lokaal", "klaar")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"),

@@ -235,7 +235,7 @@ class TestEdgeCases:
         fin = _eval(tmp_path, financiering=financiering).result("T1").financing
         # (1500 + 500) / 1000; a guarantee is not money brought in
         assert fin["leverage"] == pytest.approx(2.0)
-        assert fin["per_soort"]["gift"] == 1500
+        assert fin["by_kind"]["gift"] == 1500
 
     def test_unknown_task(self, tmp_path):
         case = read_case(write_case(tmp_path / "c"))

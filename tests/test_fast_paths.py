@@ -143,7 +143,26 @@ def test_evaluation_to_dict_equals_the_results_one_by_one(params):
     ev = evaluate(read_case(EXAMPLE), **params)
     fast = ev.to_dict()["tasks"]
     slow = [r.to_dict() for r in ev.results()]
-    assert all(r._records_cache is None for r in ev.results())  # the plain path really ran
     assert dumps(fast) == dumps(slow)
     assert any(t["pm"] for t in fast) and any(len(t["yearly"]) > 1 for t in fast)
-    assert any(t["financing"]["per_bron"] for t in fast)
+    assert any(t["financing"]["by_source"] for t in fast)
+    assert any(t["pm_break_even"] for t in fast) and any(t["municipality"]["npv"] for t in fast)
+
+
+def test_evaluate_json_without_criteria_loads_no_statsmodels(minimal_case):
+    """The process block of a case without success criteria needs none of the indicator rules
+    (statsmodels' OLS: ≈ 1,5 s of a 1.000-task `mkba evaluate --format json`); a case with
+    criteria does load them."""
+    import subprocess
+    import sys
+
+    def modules_after(case) -> set[str]:
+        code = ("import contextlib, io, sys\nfrom mkba.run.cli import main\n"
+                "with contextlib.redirect_stdout(io.StringIO()):\n"
+                f"    assert main(['evaluate', {str(case)!r}, '--format', 'json']) == 0\n"
+                "print(' '.join(sys.modules))")
+        return set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout.split())
+
+    assert not {"statsmodels", "mkba.evidence.indicators"} & modules_after(minimal_case)
+    assert "mkba.evidence.indicators" in modules_after(EXAMPLE)  # criteria.csv: T1, T2

@@ -140,13 +140,13 @@ def test_locator_highlights_one_wijk():
 
 def test_index_values_npv_per_inhabitant_by_hand():
     records = [
-        {"wijk_code": "WK036301", "inwoners": 1000.0, "taken": [
-            {"taak": "T1", "variant": "a", "npv": 5000.0},
-            {"taak": "T1", "variant": "b", "npv": 99.0},
-            {"taak": "T2", "variant": "project", "npv": -1000.0}]},
-        {"wijk_code": "WK036302", "inwoners": None, "taken": [
-            {"taak": "T3", "variant": "project", "npv": 10.0}]},
-        {"wijk_code": "WK036303", "inwoners": 500.0, "taken": []},
+        {"wijk_code": "WK036301", "inhabitants": 1000.0, "tasks": [
+            {"task_id": "T1", "variant": "a", "npv": 5000.0},
+            {"task_id": "T1", "variant": "b", "npv": 99.0},
+            {"task_id": "T2", "variant": "project", "npv": -1000.0}]},
+        {"wijk_code": "WK036302", "inhabitants": None, "tasks": [
+            {"task_id": "T3", "variant": "project", "npv": 10.0}]},
+        {"wijk_code": "WK036303", "inhabitants": 500.0, "tasks": []},
     ]
     values, label, is_npv = maps.index_map_values(records)
     assert is_npv and label.startswith("NCW per inwoner")
@@ -162,8 +162,8 @@ def test_batch_index_shows_a_choropleth(tmp_path):
 
     raw = json.loads(AMS.read_text(encoding="utf-8"))
     codes = [f["properties"]["cbsCode"] for f in raw["features"]][:3]
-    records = [{"wijk_code": c, "naam": c, "inwoners": 1000.0 * (i + 1), "jaar": 2024,
-                "taken": [], "status": "gelukt", "html": f"{c}.html", "error": ""}
+    records = [{"wijk_code": c, "name": c, "inhabitants": 1000.0 * (i + 1), "year": 2024,
+                "tasks": [], "status": "gelukt", "html": f"{c}.html", "error": ""}
                for i, c in enumerate(codes)]
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})

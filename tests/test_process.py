@@ -135,7 +135,7 @@ class TestSurvey:
             (2023, "bewoners", "samenwerking", {"4": 30, "2": 10})))
         block = process_block(case, "T1")
         text = json.dumps(block, allow_nan=False)  # strict JSON
-        survey = {(s["groep"], s["jaar"]): s for s in json.loads(text)["survey"]}
+        survey = {(s["group"], s["year"]): s for s in json.loads(text)["survey"]}
         assert survey[("partners", 2021)]["n"] is None
         assert survey[("partners", 2021)]["n_label"] == "< 10"
         assert survey[("partners", 2021)]["share_positive"] is None
@@ -329,7 +329,7 @@ class TestBuurtbudget:
         assert list(b["gespaard"]) == [5800, 15800, 8300]
         assert list(b["ontvangen"]) == [10000] * 3 and list(b["besteed"]) == [4200, 0, 17500]
         assert buurtbudget_summary(case, "WK036330") == {
-            "jaar": 2021, "gespaard": 8300, "ontvangen": 30000, "besteed": 21700}
+            "year": 2021, "saved": 8300, "received": 30000, "spent": 21700}
 
     def test_unknown_spending_stays_unknown(self, tmp_path):
         case = _case(tmp_path, financiering=[
@@ -340,7 +340,7 @@ class TestBuurtbudget:
         b = buurtbudget_balance(case)
         assert b["gespaard"].iloc[0] == 6000
         assert b["gespaard"].iloc[1:].isna().all()  # never 0, never a guess
-        assert buurtbudget_summary(case, "WK036330")["gespaard"] is None
+        assert buurtbudget_summary(case, "WK036330")["saved"] is None
 
     def test_leverage_counts_buurtbudget_as_municipal_money(self, tmp_path):
         case = _case(tmp_path, financiering=[
@@ -445,7 +445,7 @@ def test_evaluate_json_has_a_process_block(capsys):
     block = out["tasks"][0]["process"]
     assert set(block) >= {"criteria", "criteria_by_kind", "coalition", "survey",
                           "change_method", "threshold"}
-    survey = {(s["vraag"], s["groep"], s["jaar"]): s for s in block["survey"]}
+    survey = {(s["question"], s["group"], s["year"]): s for s in block["survey"]}
     # data/voorbeeld/enquete.csv, bewoners 2023: 3, 7, 18, 44, 26 answers 1..5
     bew = survey[("tevreden_buurthuis", "bewoners", 2023)]
     assert bew["n"] == 98 and bew["share_positive"] == pytest.approx(70 / 98)
@@ -456,10 +456,12 @@ def test_evaluate_json_has_a_process_block(capsys):
         pytest.approx(v) for v in newcombe(70, 98, 57, 91))
     # 6 partners answered: suppressed
     assert survey[("samenwerking_goed", "partners", 2023)]["n_label"] == "< 10"
-    coal = {c["jaar"]: c for c in block["coalition"]}
+    coal = {c["year"]: c for c in block["coalition"]}
     # data/voorbeeld/partners.csv: Fonds only in 2018, Welzijnsorganisatie 2018–2020,
     # Buurtteam from 2020, Bibliotheek from 2022
-    assert [coal[y]["actief"] for y in (2018, 2019, 2020, 2021, 2022)] == [5, 4, 5, 4, 5]
+    assert [coal[y]["active"] for y in (2018, 2019, 2020, 2021, 2022)] == [5, 4, 5, 4, 5]
+    # per role (input values of partners.rol) under by_role; they add up to the active ones
+    assert all(sum(c["by_role"].values()) == c["active"] for c in block["coalition"])
     assert out["buurtbudget"] == []  # T1's wijk has no buurtbudget
 
 
@@ -474,7 +476,7 @@ def test_evaluate_json_lists_the_buurtbudget_of_the_wijk(capsys):
     for s in spent:
         balance += 10000 - s
         saved.append(balance)
-    assert [b["gespaard"] for b in budget] == saved == [5800, 15800, 8300, 11500, 9200, 10100]
+    assert [b["saved"] for b in budget] == saved == [5800, 15800, 8300, 11500, 9200, 10100]
     assert {b["wijk_code"] for b in budget} == {"WK036339"}
 
 
@@ -506,8 +508,8 @@ def test_report_headline_carries_the_buurtbudget_for_the_index(kolenkit):
     from mkba.report.render import notebook_headline
 
     head = notebook_headline(nbformat.read(kolenkit / "WK036339.ipynb", as_version=4))
-    assert head["buurtbudget"] == {"jaar": 2024, "gespaard": 10100, "ontvangen": 60000,
-                                   "besteed": 4200 + 0 + 17500 + 6800 + 12300 + 9100}
+    assert head["buurtbudget"] == {"year": 2024, "saved": 10100, "received": 60000,
+                                   "spent": 4200 + 0 + 17500 + 6800 + 12300 + 9100}
 
 
 def test_index_shows_the_buurtbudget(tmp_path):

@@ -114,9 +114,9 @@ class TestReport:
         ev = evaluate(read_case(EXAMPLE))
         expected = [(r.task_id, r.variant, r.npv, r.bc_ratio) for r in ev.results()
                     if r.task_id == "T1"]
-        assert [(t["taak"], t["variant"], t["npv"], t["bc_ratio"]) for t in head["taken"]] \
+        assert [(t["task_id"], t["variant"], t["npv"], t["bc_ratio"]) for t in head["tasks"]] \
             == [(a, b, pytest.approx(c), pytest.approx(d)) for a, b, c, d in expected]
-        assert head["naam"] == "Transvaalbuurt"
+        assert head["name"] == "Transvaalbuurt"
         # the profile's year: the latest with at least half the indicators of the richest year
         with open(DATA_DIR / "cbs" / "kwb_core_long.csv", encoding="utf-8") as f:
             rows = [r for r in csv.DictReader(f) if r["region_code"] == "WK036330" and r["value"]]
@@ -127,7 +127,7 @@ class TestReport:
         year = max(y for y, v in per_year.items() if len(v) >= richest / 2)
         inh = next(float(r["value"]) for r in rows
                    if int(r["year"]) == year and r["indicator"] == "AantalInwoners")
-        assert (head["jaar"], head["inwoners"]) == (year, inh)
+        assert (head["year"], head["inhabitants"]) == (year, inh)
         json.dumps(head)  # plain JSON values only
 
     def test_html_has_no_code_no_traceback_and_is_self_contained(self, rendered):
@@ -221,7 +221,7 @@ class TestBatch:
         assert "WK036330.html" in index and "mislukt" in index
         assert "Transvaalbuurt" in index
         # the test notebook shows no headline: the batch computes it, also for the failed wijk
-        assert recs["WK036339"]["naam"] not in (None, "WK036339")
+        assert recs["WK036339"]["name"] not in (None, "WK036339")
         assert not list(out.glob(".*.tmp"))
         # the reports ran in (at most two) worker processes, never in this one
         pids = {r["worker"] for r in recs.values()}
@@ -238,8 +238,8 @@ class TestBatch:
         batch(str(EXAMPLE), out, workers=1, wijken=["WK036330"], progress=False)
         res = evaluate(read_case(EXAMPLE)).result("T1")
         rec = _records(out)["WK036330"]
-        assert rec["naam"] == "Transvaalbuurt"
-        assert [t["npv"] for t in rec["taken"]] == [pytest.approx(res.npv)]
+        assert rec["name"] == "Transvaalbuurt"
+        assert [t["npv"] for t in rec["tasks"]] == [pytest.approx(res.npv)]
         index = (out / "index.html").read_text(encoding="utf-8")
         assert nbsp(fmt_eur(res.npv)) in index and "Transvaalbuurt" in index
         assert "<a href='WK036330.html'>Transvaalbuurt</a>" in index  # the name is the link

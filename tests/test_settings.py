@@ -139,7 +139,7 @@ def test_evaluate_report_and_batch_give_the_same_figures(case, scenario, tmp_pat
     assert main(["report", str(case), "--wijk", WIJK, "--out", str(out), *ARGS,
                  "--scenario", str(scenario)]) == 0
     head = notebook_headline(nbformat.read(out / f"{WIJK}.ipynb", as_version=4))
-    assert head["taken"][0]["npv"] == pytest.approx(expected, abs=1e-6)
+    assert head["tasks"][0]["npv"] == pytest.approx(expected, abs=1e-6)
 
     out = tmp_path / "batch"
     assert main(["batch", str(case), "--out", str(out), "--workers", "1", "--no-progress",
@@ -147,7 +147,7 @@ def test_evaluate_report_and_batch_give_the_same_figures(case, scenario, tmp_pat
     record = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert record["parameters"]["discount_rate"] == 0.03
     assert record["parameters"]["volunteer_valuation"] == "nul"
-    assert record["wijken"][0]["taken"][0]["npv"] == pytest.approx(expected, abs=1e-6)
+    assert record["wijken"][0]["tasks"][0]["npv"] == pytest.approx(expected, abs=1e-6)
 
 
 # --------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class Run:
                     for rec in extra["sensitivity"][
                         ["name", "low", "high", "npv_low", "npv_high", "switching_value",
                          "switching_in_range"]].to_dict("records")]
+                # the table of discount_rate_sensitivity has English columns (issue 13)
                 entry["discount_rates"] = plain(extra["discount_rates"].to_dict("records"))
         _add_process(out, self.case)
         return out

@@ -239,9 +239,6 @@ class MkbaResult:
     _yearly: pd.DataFrame = field(repr=False)
     _pm: pd.DataFrame = field(repr=False)
     _cashflows: pd.DataFrame = field(repr=False, default=None)
-    #: by_actor, pm and yearly as records, when Evaluation.to_dict built them for all results
-    #: at once (else built here from the frames; tested equal)
-    _records_cache: dict | None = field(repr=False, default=None, compare=False)
     #: present values split into realised (years before the peiljaar) and forecast years
     split: dict = field(default_factory=dict)
     #: volunteer time: NPV under each valuation method and the switching value per hour
@@ -258,8 +255,7 @@ class MkbaResult:
         """The municipality's own balance (actor ``gemeente``): pv_costs, pv_benefits, npv."""
         a = self._by_actor
         mask = np.array([str(x).casefold() == MUNICIPALITY for x in a["actor"]], dtype=bool)
-        return {k: float(a[k].to_numpy()[mask].sum()) for k in ("pv_costs", "pv_benefits",
-                                                                  "npv")}
+        return {k: float(a[k].to_numpy()[mask].sum()) for k in _BALANCE}
 
     def by_actor(self) -> pd.DataFrame:
         """Who pays and who gains: pv_costs, pv_benefits and npv per actor (transfers included)."""
@@ -348,21 +344,7 @@ class MkbaResult:
         With a negative NPV: the positive PM posts must together be worth at least −NPV; with
         a positive NPV and negative PM posts: those may together be worth at most the NPV.
         """
-        pm = self._pm
-        if not len(pm):
-            return None
-        scores = pm["pm_score"].astype(str)
-        if self.npv < 0:
-            return {"amount": -self.npv, "direction": "positief",
-                    "text": f"de PM-posten moeten samen minstens {fmt_eur(-self.npv)} waard "
-                            "zijn om de NCW positief te maken"}
-        if scores.isin(["-", "--"]).any():
-            return {"amount": self.npv, "direction": "negatief",
-                    "text": f"de negatieve PM-posten mogen samen hoogstens {fmt_eur(self.npv)} "
-                            "waard zijn, anders wordt de NCW negatief"}
-        return {"amount": 0.0, "direction": "geen",
-                "text": "de NCW is positief en geen PM-post is negatief: de PM-posten "
-                        "kunnen de uitkomst niet omdraaien"}
+        return _pm_break_even(self.npv, [str(s) for s in self._pm["pm_score"]])
 
     def volunteer_table(self) -> pd.DataFrame:
         """NPV under each valuation method of volunteer time, side by side (Dutch headers)."""
@@ -380,36 +362,22 @@ class MkbaResult:
                 + "<p>Per actor</p>" + self.by_actor().to_html(index=False))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types only (JSON-ready); missing values are ``None``."""
-        return {
-            "task_id": self.task_id,
-            "variant": self.variant,
-            "naam": self.name,
-            "wijk_code": self.wijk_code,
-            "start_year": self.start_year,
-            "end_year": self.end_year,
-            "base_year": self.base_year,
-            "pv_costs": self.pv_costs,
-            "pv_benefits": self.pv_benefits,
-            "npv": self.npv,
-            "bc_ratio": _none_if_nan(self.bc_ratio),
-            "irr": None if self.irr_note else _none_if_nan(self.irr),
-            "irr_note": self.irr_note,
-            "payback_year": None if self.irr_note else self.payback_year,
-            **{k: v for k, v in self.split.items() if k != "peiljaar"},
-            "volunteer": self.volunteer,
-            "pm_break_even": self.pm_break_even,
-            "by_actor": self._records_of("by_actor", self._by_actor),
-            "municipality": self.municipality,
-            "pm": self._records_of("pm", self._pm),
-            "yearly": self._records_of("yearly", self._yearly),
-            "financing": self.financing,
-            "warnings": list(self.warnings),
-        }
+        """Plain types only (JSON-ready); missing values are ``None``; English keys."""
+        return _task_dict(
+            task_id=self.task_id, variant=self.variant, name=self.name,
+            wijk_code=self.wijk_code, start_year=self.start_year, end_year=self.end_year,
+            base_year=self.base_year, pv_costs=self.pv_costs, pv_benefits=self.pv_benefits,
+            npv=self.npv, bc_ratio=_none_if_nan(self.bc_ratio), irr=_none_if_nan(self.irr),
+            irr_note=self.irr_note, payback_year=self.payback_year,
+            split={k: v for k, v in self.split.items() if k != "peiljaar"},
+            volunteer=self.volunteer, pm_break_even=self.pm_break_even,
+            by_actor=self._records_of("by_actor", self._by_actor),
+            municipality=self.municipality,
+            pm=self._records_of("pm", self._pm), yearly=self._records_of("yearly", self._yearly),
+            financing=self.financing, warnings=self.warnings)
 
     def _records_of(self, name: str, frame: pd.DataFrame) -> list[dict]:
-        cache = self._records_cache
-        return cache[name] if cache is not None else _records(frame)
+        return _pm_json(_records(frame)) if name == "pm" else _records(frame)
 
     def to_json(self, **kwargs) -> str:
         return dumps(self.to_dict(), **kwargs)
@@ -511,19 +479,48 @@ class Evaluation:
         return self._build(rows[rows["variant"] == variant].iloc[0], _Parts(self))
 
     def _task_dicts(self) -> list[dict]:
-        """:meth:`MkbaResult.to_dict` of every result, with the long tables turned into records
-        in one pass each (1.000 tasks: several seconds less than one frame per result)."""
-        records = {"by_actor": _grouped_records(self.actors), "pm": _grouped_records(self.pm),
-                   "yearly": _grouped_records(self.yearly)}
-        parts = _Parts(self, with_frames=False)
-        return [self._build(row, parts, records).to_dict() for _, row in self.totals.iterrows()]
+        """:meth:`MkbaResult.to_dict` of every result (tested equal), built from whole-table
+        columns: the long tables become records in one pass each, and no result object or
+        per-task frame is made (1.000 tasks: 1,3 s → 0,2 s)."""
+        t = self.totals
+        by_actor, yearly = _grouped_records(self.actors), _grouped_records(self.yearly)
+        pm = {k: _pm_json(v) for k, v in _grouped_records(self.pm).items()}
+        financing = {task: _financing_dict(g) for task, g in self.financing.groupby("taak_id")}
+        no_financing = _financing_dict(self.financing.iloc[0:0])
+        n = len(t)
+        col = {c: _plain_column(t[c]) for c in (
+            "task_id", "variant", "naam", "wijk_code", "start_year", "end_year", "base_year",
+            "pv_costs", "pv_benefits", "npv", "bc_ratio", "irr", "payback_year")}
+        split = [c for c in SPLIT_COLUMNS if c in t.columns]
+        split_values = {c: t[c].astype(float).tolist() for c in split}
+        volunteer = t["volunteer"].tolist() if "volunteer" in t.columns else [{}] * n
+        notes = ([v if isinstance(v, str) else None for v in t["irr_note"].tolist()]
+                 if "irr_note" in t.columns else [None] * n)
+        out = []
+        for i in range(n):
+            task, key = col["task_id"][i], (col["task_id"][i], col["variant"][i])
+            actors, pm_records = by_actor.get(key, []), pm.get(key, [])
+            out.append(_task_dict(
+                task_id=task, variant=col["variant"][i], name=col["naam"][i],
+                wijk_code=col["wijk_code"][i], start_year=int(col["start_year"][i]),
+                end_year=int(col["end_year"][i]), base_year=int(col["base_year"][i]),
+                pv_costs=float(col["pv_costs"][i]), pv_benefits=float(col["pv_benefits"][i]),
+                npv=float(col["npv"][i]), bc_ratio=col["bc_ratio"][i], irr=col["irr"][i],
+                irr_note=notes[i], payback_year=col["payback_year"][i],
+                split={c: split_values[c][i] for c in split}, volunteer=volunteer[i],
+                pm_break_even=_pm_break_even(float(col["npv"][i]), [
+                    str(r["pm_score"]) for r in pm_records]) if pm_records else None,
+                by_actor=actors, municipality=_municipality(actors), pm=pm_records,
+                yearly=yearly.get(key, []), financing=financing.get(task, no_financing),
+                warnings=self.warnings.get(task, ())))
+        return out
 
     def results(self) -> list[MkbaResult]:
         """All results, in the order of the case's tasks."""
         parts = _Parts(self)
         return [self._build(row, parts) for _, row in self.totals.iterrows()]
 
-    def _build(self, row, parts, records: dict | None = None) -> MkbaResult:
+    def _build(self, row, parts) -> MkbaResult:
         key = (row["task_id"], row["variant"])
         fin = parts.financing.get(row["task_id"], parts.no_financing)
         return MkbaResult(
@@ -542,8 +539,6 @@ class Evaluation:
             volunteer=row["volunteer"] if "volunteer" in row.index else {},
             irr_note=row["irr_note"] if "irr_note" in row.index
             and isinstance(row["irr_note"], str) else None,
-            _records_cache=None if records is None else {
-                name: records[name].get(key, []) for name in ("by_actor", "pm", "yearly")},
         )
 
     def summary(self) -> pd.DataFrame:
@@ -572,6 +567,78 @@ class Evaluation:
 
     def to_json(self, **kwargs) -> str:
         return dumps(self.to_dict(), **kwargs)
+
+
+#: the municipality's own balance: these columns of the actor table, summed over its rows
+_BALANCE = ("pv_costs", "pv_benefits", "npv")
+
+#: JSON keys of the PM records that differ from the PM table's (input) column names
+PM_JSON_KEYS = {"toelichting": "explanation"}
+
+
+def _pm_json(records: list[dict]) -> list[dict]:
+    """PM records with English keys (:data:`PM_JSON_KEYS`)."""
+    return [{PM_JSON_KEYS.get(k, k): v for k, v in rec.items()} for rec in records]
+
+
+def _municipality(actor_records: list[dict]) -> dict:
+    """:attr:`MkbaResult.municipality` from the actor records of one result (the same sums:
+    numpy adds fewer than 8 numbers one by one from 0, as ``sum`` does)."""
+    rows = [r for r in actor_records if str(r["actor"]).casefold() == MUNICIPALITY]
+    out = {}
+    for k in _BALANCE:
+        values = [math.nan if r[k] is None else r[k] for r in rows]
+        out[k] = float(sum(values, 0.0) if len(values) < 8 else np.sum(values))
+    return out
+
+
+def _pm_break_even(npv: float, scores: list[str]) -> dict | None:
+    """:attr:`MkbaResult.pm_break_even` from the NPV and the PM scores (as text)."""
+    if not scores:
+        return None
+    if npv < 0:
+        return {"amount": -npv, "direction": "positief",
+                "text": f"de PM-posten moeten samen minstens {fmt_eur(-npv)} waard "
+                        "zijn om de NCW positief te maken"}
+    if any(s in ("-", "--") for s in scores):
+        return {"amount": npv, "direction": "negatief",
+                "text": f"de negatieve PM-posten mogen samen hoogstens {fmt_eur(npv)} "
+                        "waard zijn, anders wordt de NCW negatief"}
+    return {"amount": 0.0, "direction": "geen",
+            "text": "de NCW is positief en geen PM-post is negatief: de PM-posten "
+                    "kunnen de uitkomst niet omdraaien"}
+
+
+def _task_dict(*, task_id, variant, name, wijk_code, start_year, end_year, base_year,
+               pv_costs, pv_benefits, npv, bc_ratio, irr, irr_note, payback_year, split,
+               volunteer, pm_break_even, by_actor, municipality, pm, yearly, financing,
+               warnings) -> dict[str, Any]:
+    """The JSON of one task and variant (the one place its keys and their order are set)."""
+    return {
+        "task_id": task_id,
+        "variant": variant,
+        "name": name,
+        "wijk_code": wijk_code,
+        "start_year": start_year,
+        "end_year": end_year,
+        "base_year": base_year,
+        "pv_costs": pv_costs,
+        "pv_benefits": pv_benefits,
+        "npv": npv,
+        "bc_ratio": bc_ratio,
+        "irr": None if irr_note else irr,
+        "irr_note": irr_note,
+        "payback_year": None if irr_note else payback_year,
+        **split,
+        "volunteer": volunteer,
+        "pm_break_even": pm_break_even,
+        "by_actor": by_actor,
+        "municipality": municipality,
+        "pm": pm,
+        "yearly": yearly,
+        "financing": financing,
+        "warnings": list(warnings),
+    }
 
 
 def _plain_column(series: pd.Series) -> list:
@@ -626,10 +693,8 @@ def _split(df: pd.DataFrame) -> dict:
 class _Parts:
     """The long tables of an evaluation split once by (task_id, variant)."""
 
-    def __init__(self, ev: Evaluation, with_frames: bool = True):
-        # without frames (for to_dict): only the small tables the result's properties read;
-        # yearly and cashflows (the large ones) come as records or are not needed
-        names = ("actors", "yearly", "pm", "cashflows") if with_frames else ("actors", "pm")
+    def __init__(self, ev: Evaluation):
+        names = ("actors", "yearly", "pm", "cashflows")
         self._groups = {name: _split(getattr(ev, name)) for name in names}
         self._empty = {name: getattr(ev, name).drop(columns=["task_id", "variant"]).iloc[0:0]
                        for name in ("actors", "yearly", "pm", "cashflows")}
@@ -666,8 +731,8 @@ def _financing_dict(df: pd.DataFrame) -> dict:
     elif municipal <= 0:
         reason = "de gemeente bracht geen geld in"
     return {
-        "per_bron": {k: float(v) for k, v in df.groupby("bron")["bedrag"].sum().items()},
-        "per_soort": {k: float(v) for k, v in df.groupby("soort")["bedrag"].sum().items()},
+        "by_source": {k: float(v) for k, v in df.groupby("bron")["bedrag"].sum().items()},
+        "by_kind": {k: float(v) for k, v in df.groupby("soort")["bedrag"].sum().items()},
         "total": float(df["bedrag"].sum()),
         "municipal": municipal,
         "others": others,

@@ -206,14 +206,16 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
     >>> sorted(set(c["soort"]))[:2]
     ['draagvlak', 'economisch']
     """
+    crit = case.criteria
+    if task_id is not None:
+        crit = crit[crit["taak_id"] == task_id]
+    if crit.empty:  # no criteria: no need for mkba.indicators (statsmodels' OLS, ≈ 1,5 s)
+        return pd.DataFrame([], columns=CRITERIA_COLUMNS)
     from mkba.evidence.indicators import (  # the rules of the targets (doelen)
         meets_target,
         region_series,
     )
 
-    crit = case.criteria
-    if task_id is not None:
-        crit = crit[crit["taak_id"] == task_id]
     wijk = case.taken.set_index("taak_id")["wijk_code"]
     rows = []
     for c in crit.itertuples(index=False):
@@ -404,14 +406,38 @@ def buurtbudget_summary(case, wijk_code: str) -> dict | None:
     if b.empty:
         return None
     last = b.iloc[-1]
-    return {"jaar": int(last["jaar"]), "gespaard": float_or_none(last["gespaard"]),
-            "ontvangen": float(b["ontvangen"].sum()),
-            "besteed": float_or_none(b["besteed"].sum(min_count=len(b)))}
+    return {"year": int(last["jaar"]), "saved": float_or_none(last["gespaard"]),
+            "received": float(b["ontvangen"].sum()),
+            "spent": float_or_none(b["besteed"].sum(min_count=len(b)))}
+
+
+#: The JSON keys (English) of the process tables' columns; the tables themselves keep the
+#: input's Dutch names, which the reports show. The partner roles (input values of
+#: ``partners.rol``) are not keys of a coalition record but of its ``by_role``.
+JSON_KEYS = {"jaar": "year", "actief": "active", "nieuw": "joined", "vertrokken": "left",
+             "nieuw_namen": "joined_names", "vertrokken_namen": "left_names",
+             "soort": "kind", "omschrijving": "description", "vraag": "question",
+             "groep": "group", "ontvangen": "received", "besteed": "spent",
+             "gespaard": "saved", "taken": "task_ids"}
 
 
 def json_records(df: pd.DataFrame) -> list[dict]:
-    """The rows of ``df`` as strict-JSON records (missing → ``None``, see :mod:`mkba.base.jsonout`)."""
-    return plain(df.to_dict("records"))
+    """The rows of ``df`` as strict-JSON records (missing → ``None``, see
+    :mod:`mkba.base.jsonout`) with English keys (:data:`JSON_KEYS`)."""
+    return [{JSON_KEYS.get(k, k): v for k, v in rec.items()}
+            for rec in plain(df.to_dict("records"))]
+
+
+def _coalition_json(coal: pd.DataFrame) -> list[dict]:
+    """Coalition records: the counts per role (input values) nested under ``by_role``."""
+    from mkba.case.schema import PARTNER_ROLES
+
+    out = []
+    for rec in json_records(coal):
+        by_role = {role: rec.pop(role) for role in PARTNER_ROLES}
+        out.append({"year": rec.pop("year"), "active": rec.pop("active"),
+                    "by_role": by_role, **rec})
+    return out
 
 
 def process_block(case, task_id: str, kwb=None,
@@ -437,7 +463,7 @@ def process_block(case, task_id: str, kwb=None,
     return {
         "criteria": json_records(crit.drop(columns=["task_id"])),
         "criteria_by_kind": criteria_counts(crit),
-        "coalition": json_records(coal),
+        "coalition": _coalition_json(coal),
         "survey": json_records(survey.drop(columns=["task_id"])),
         "change_method": CHANGE_METHOD,
         "threshold": threshold,

@@ -69,10 +69,10 @@ def result_text(r: MkbaResult) -> str:
             lines.append(f"    {score:>2}  {rec.effect} ({rec.actor})")
     f = r.financing
     if f["total"]:
-        per_bron = ", ".join(f"{k} {fmt_eur(v)}" for k, v in f["per_bron"].items())
+        by_source = ", ".join(f"{k} {fmt_eur(v)}" for k, v in f["by_source"].items())
         lev = (fmt_ratio(f["leverage"]) if f["leverage"] is not None
                else f"n.v.t. ({f['leverage_reason']})")
-        lines.append(f"  Financiering: {per_bron}")
+        lines.append(f"  Financiering: {by_source}")
         lines.append(f"  Hefboom {lev}: bijdragen van anderen {fmt_eur(f['others'])} per "
                      f"bijgedragen gemeente-euro {fmt_eur(f['municipal'])}; apart: leningen "
                      f"{fmt_eur(f['loans'])}, eigen inkomsten {fmt_eur(f['own_revenue'])}, "

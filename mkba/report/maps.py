@@ -471,16 +471,16 @@ def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
     """Per wijk the value the batch index colours: NCW per inwoner where the batch has tasks
     (the sum over the wijk's tasks of each task's first variant, divided by its inhabitants),
     else the inhabitants. Returns (values, label, is_npv)."""
-    has_tasks = any(r.get("taken") for r in records)
+    has_tasks = any(r.get("tasks") for r in records)
     values = {}
     for r in records:
-        inh = r.get("inwoners")
+        inh = r.get("inhabitants")
         if has_tasks:
-            if not r.get("taken"):
+            if not r.get("tasks"):
                 continue
             first: dict[str, float] = {}
-            for t in r["taken"]:
-                first.setdefault(t["taak"], t["npv"])
+            for t in r["tasks"]:
+                first.setdefault(t["task_id"], t["npv"])
             values[r["wijk_code"]] = (sum(first.values()) / inh if inh else float("nan"))
         else:
             values[r["wijk_code"]] = float(inh) if inh is not None else float("nan")

@@ -192,12 +192,12 @@ def report_title(wijk_code: str, headline: dict | None) -> str:
 
     Examples
     --------
-    >>> report_title("WK036330", {"naam": "Transvaalbuurt"})
+    >>> report_title("WK036330", {"name": "Transvaalbuurt"})
     'Wijkrapport Transvaalbuurt (WK036330)'
     >>> report_title("WK036330", None)
     'Wijkrapport WK036330'
     """
-    name = (headline or {}).get("naam")
+    name = (headline or {}).get("name")
     if name and name != wijk_code:
         return f"Wijkrapport {name} ({wijk_code})"
     return f"Wijkrapport {wijk_code}"
@@ -385,9 +385,9 @@ def notebook_headline(nb) -> dict | None:
     >>> import nbformat
     >>> cell = nbformat.v4.new_code_cell("rapport.title()")
     >>> cell.outputs = [nbformat.v4.new_output(
-    ...     "display_data", {"text/html": "<h1>…</h1>", HEADLINE_MIME: {"naam": "Volewijck"}})]
+    ...     "display_data", {"text/html": "<h1>…</h1>", HEADLINE_MIME: {"name": "Volewijck"}})]
     >>> notebook_headline(nbformat.v4.new_notebook(cells=[cell]))
-    {'naam': 'Volewijck'}
+    {'name': 'Volewijck'}
     """
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:

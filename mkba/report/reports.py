@@ -86,7 +86,7 @@ def region_name(code: str) -> str:
 
 def headline_tasks(results) -> list[dict]:
     """Per task and variant its name, NPV and B/C ratio as plain JSON values (the index)."""
-    return [{"taak": r.task_id, "naam": r.name, "variant": r.variant, "npv": float(r.npv),
+    return [{"task_id": r.task_id, "name": r.name, "variant": r.variant, "npv": float(r.npv),
              "bc_ratio": None if pd.isna(r.bc_ratio) else float(r.bc_ratio)} for r in results]
 
 
@@ -129,8 +129,8 @@ class WijkReport:
     def headline(self) -> dict:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
-        out = {"naam": self.name, "inwoners": None, "jaar": None,
-               "taken": headline_tasks(self.results), "buurtbudget": None}
+        out = {"name": self.name, "inhabitants": None, "year": None,
+               "tasks": headline_tasks(self.results), "buurtbudget": None}
         if self.case is not None:
             from mkba.evidence.process import buurtbudget_summary
 
@@ -139,8 +139,8 @@ class WijkReport:
             t = self.profile.table.set_index("indicator")
             if "AantalInwoners" in t.index and not t.at["AantalInwoners", "suppressed"] \
                     and pd.notna(t.at["AantalInwoners", "value"]):
-                out["inwoners"] = float(t.at["AantalInwoners", "value"])
-                out["jaar"] = int(self.profile.year)
+                out["inhabitants"] = float(t.at["AantalInwoners", "value"])
+                out["year"] = int(self.profile.year)
         return out
 
     # ------------------------------------------------------------------ sections

@@ -34,7 +34,10 @@ __all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool"
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
-HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken", "buurtbudget")
+HEADLINE_KEYS = ("name", "inhabitants", "year", "tasks", "buurtbudget")
+#: The Dutch keys a batch.json of mkba before issue 13 had for them: dropped when such a record
+#: is read back, so that its headline is computed again under the new keys (never both).
+OLD_HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
 
 
 def _hash_files(paths) -> str:
@@ -227,7 +230,8 @@ def _previous(out_dir: Path) -> dict[str, dict]:
     if not path.exists():
         return {}
     try:
-        return {r["wijk_code"]: r for r in json.loads(path.read_text("utf-8"))["wijken"]}
+        return {r["wijk_code"]: {k: v for k, v in r.items() if k not in OLD_HEADLINE_KEYS}
+                for r in json.loads(path.read_text("utf-8"))["wijken"]}
     except (ValueError, KeyError):
         return {}
 
@@ -810,7 +814,7 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     names = region_names(kwb)
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
-    heads = {c: {"naam": names.get(c, c), "inwoners": None, "jaar": None, "taken": [],
+    heads = {c: {"name": names.get(c, c), "inhabitants": None, "year": None, "tasks": [],
                  "buurtbudget": None} for c in codes}
     for code in codes:
         try:
@@ -819,7 +823,7 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
             continue
         value = inh.get((code, year))
         if value is not None and value >= parameters["threshold"]:  # else suppressed
-            heads[code].update(inwoners=float(value), jaar=year)
+            heads[code].update(inhabitants=float(value), year=year)
     if case_path:
         from mkba.analysis.pipeline import run
         from mkba.base.settings import Settings
@@ -829,7 +833,7 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         from mkba.evidence.process import buurtbudget_summary
 
         for code, head in heads.items():
-            head["taken"] = headline_tasks([r for r in results if r.wijk_code == code])
+            head["tasks"] = headline_tasks([r for r in results if r.wijk_code == code])
             head["buurtbudget"] = buurtbudget_summary(done.case, code)
     return heads
 
@@ -883,8 +887,8 @@ def _budget_cell(budget: dict | None) -> str:
 
     if not budget:
         return "–"
-    return (f"{fmt_eur(budget['gespaard'])} ({budget['jaar']}; ontvangen "
-            f"{fmt_eur(budget['ontvangen'])}, besteed {fmt_eur(budget['besteed'])})")
+    return (f"{fmt_eur(budget['saved'])} ({budget['year']}; ontvangen "
+            f"{fmt_eur(budget['received'])}, besteed {fmt_eur(budget['spent'])})")
 
 
 def _write_outputs(out, *args, **kwargs) -> None:
@@ -915,16 +919,16 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     rows = []
     for r in records:
         tasks = "<br>".join(
-            f"{esc(t['taak'])} {esc(t['naam'])}"
+            f"{esc(t['task_id'])} {esc(t['name'])}"
             + ("" if t["variant"] == "project"
                else f" ({esc(str(t['variant']).replace('_', ' '))})")
             + f": {fmt_eur(t['npv'])} ({fmt_ratio(t['bc_ratio'])})"
-            for t in r.get("taken") or []) or "–"
-        name = esc(r.get("naam") or r["wijk_code"])
+            for t in r.get("tasks") or []) or "–"
+        name = esc(r.get("name") or r["wijk_code"])
         link = (f"<a href='{esc(r['html'])}'>{name}</a>" if r.get("status") != FAILED
                 else f"{name} <span class='mislukt'>(mislukt: {esc(r.get('error'))})</span>")
-        inh = ("–" if r.get("inwoners") is None
-               else f"{fmt_number(r['inwoners'])} ({r.get('jaar')})")
+        inh = ("–" if r.get("inhabitants") is None
+               else f"{fmt_number(r['inhabitants'])} ({r.get('year')})")
         rows.append(f"<tr><td>{link}</td><td class='npv'>{tasks}</td><td>{inh}</td>"
                     f"<td>{_budget_cell(r.get('buurtbudget'))}</td>"
                     f"<td class='code'>{esc(r['wijk_code'])}</td>"
