@@ -16,7 +16,8 @@ from importlib import import_module
 _EXPORTS = {
     "Case": "case.tables", "read_case": "case.read", "write_template": "case.template",
     "CaseError": "base.errors", "Problem": "base.errors",
-    "Evaluation": "engine.cba", "MkbaResult": "engine.cba", "evaluate": "engine.cba", "irr": "engine.cba", "npv": "engine.cba",
+    "Evaluation": "engine.cba", "MkbaResult": "engine.cba", "evaluate": "engine.cba",
+    "irr": "engine.cba", "npv": "engine.cba",
     "payback_year": "engine.cba",
     "cpi_series": "base.prices", "discount_factors": "base.prices", "index_factor": "base.prices",
     "load_kwb": "evidence.cbs", "read_kwb": "evidence.cbs",

@@ -13,7 +13,7 @@ import io
 import re
 
 __all__ = ["Html", "esc", "nbsp", "figure_alt", "figure_html", "literal_text", "table_html",
-           "paragraph", "WIDE_TABLE"]
+           "para", "WIDE_TABLE"]
 
 
 def esc(value) -> str:
@@ -141,6 +141,6 @@ def table_html(df, index: bool = False, caption: str = "") -> str:
     return text
 
 
-def paragraph(text: str) -> str:
+def para(text: str) -> str:
     """``text`` as a paragraph (the text is HTML already: escape input values first)."""
     return f"<p>{text}</p>"

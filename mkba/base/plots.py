@@ -411,7 +411,8 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
     labels = []
     for yi, r in zip(y, latest.itertuples(index=False), strict=True):
         if r.suppressed:
-            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < {threshold}: niet getoond)", 45))
+            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < {threshold}: "
+                                "niet getoond)", 45))
             continue
         labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
         half = r.share_neutral / 2

@@ -482,8 +482,8 @@ def _value_checks(spec: ColumnSpec) -> list[pa.Check]:
 def pandera_schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema that checks the values of a parsed table.
 
-    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.case.read`; this schema then
-    checks ranges, allowed values, code patterns, required values and uniqueness. Every
+    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.case.read`; this schema
+    then checks ranges, allowed values, code patterns, required values and uniqueness. Every
     check carries its Dutch message as ``error``.
 
     Examples

@@ -4,8 +4,8 @@
 table id in :data:`CATALOGUE`, asks the CBS OData feed for the table's ``DataProperties``
 (keys, Dutch titles, units), the rows of the gemeente (filtered on the server) and the names of
 its wijken and buurten, and writes one tidy long CSV per year to :func:`fetched_dir` (default
-``data/cbs_opgehaald``, or ``MKBA_CBS_DIR``). :func:`mkba.evidence.cbs.load_kwb` reads that folder next
-to the shipped ``data/cbs``.
+``data/cbs_opgehaald``, or ``MKBA_CBS_DIR``). :func:`mkba.evidence.cbs.load_kwb` reads that
+folder next to the shipped ``data/cbs``.
 
 Client. A small HTTP client (httpx) on the endpoints the official ``cbsodata`` package uses
 (``https://opendata.cbs.nl/ODataFeed/odata/<table>/<part>?$format=json``, pages followed via

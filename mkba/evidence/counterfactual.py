@@ -197,8 +197,8 @@ class EffectEstimate:
             text += "; dat kan toeval zijn."
             if self.mde is not None:
                 text += (" Een effect kleiner dan ongeveer "
-                         f"{format_amount(self.mde, self.effect_unit)} is met deze gegevens niet van "
-                         "toeval te onderscheiden.")
+                         f"{format_amount(self.mde, self.effect_unit)} is met deze gegevens "
+                         "niet van toeval te onderscheiden.")
         if self.evidence_level == "indicatief":
             text += " Indicatief: " + "; ".join(self.evidence_reasons) + "."
         return text
@@ -624,8 +624,9 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
     naive = _naive_twfe(panel, [(u.code, u.start) for u in units], comps_all) \
         if len(starts) > 1 else None
     return EffectEstimate(
-        indicator, tuple(treated), beta, float_or_none(low), float_or_none(high), float_or_none(p), method, interval,
-        tuple(comps_all), float_or_none(pretrend_p), placebo_summary(placebos, m, cands, exhaustive),
+        indicator, tuple(treated), beta, float_or_none(low), float_or_none(high),
+        float_or_none(p), method, interval, tuple(comps_all), float_or_none(pretrend_p),
+        placebo_summary(placebos, m, cands, exhaustive),
         n_pre, n_post, tuple(warnings), its, per, naive, unit=panel.attrs.get("unit", ""),
         label=panel.attrs.get("label", indicator), evidence_level=level,
         evidence_reasons=reasons, mde=minimum_detectable_effect(placebos, crit), balance=balance,

@@ -1,5 +1,6 @@
 """An indicator as a panel (regions × years) in the unit of the wijk profile, with its Dutch
-label and unit: the data every effect estimate starts from (see :mod:`mkba.evidence.counterfactual`)."""
+label and unit: the data every effect estimate starts from (the method is in
+:mod:`mkba.evidence.counterfactual`)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
 
     With ``measure="profiel"`` (default) in the unit of the wijk profile: a CBS count of persons
     per 1.000 inwoners, a count of households as % of the households (as
-    :func:`mkba.evidence.indicators.wijk_profile`); with ``measure="waarde"`` the value as published.
+    :func:`mkba.evidence.indicators.wijk_profile`); with ``measure="waarde"`` the value as
+    published.
     Counts below the small-number threshold are set to missing (never used or shown).
     ``attrs["unit"]`` holds the unit (metingen: column ``eenheid``) and ``attrs["label"]`` the
     Dutch name (:func:`indicator_label`).

@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mkba.base.assumptions import ASSUMPTIONS
+from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.jsonout import float_or_none, plain
 from mkba.case.schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, survey_answers
 
@@ -50,9 +50,6 @@ __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balanc
            "process_block", "criteria_counts", "criteria_sentence", "buurtbudget_summary",
            "process_overview", "KIND_LABELS", "CHANGE_METHOD"]
 
-#: The package's small-number threshold (:data:`mkba.evidence.indicators.SMALL_NUMBER_THRESHOLD`); read
-#: from the assumptions so that a case without criteria does not import statsmodels' OLS.
-SMALL_NUMBER_THRESHOLD = int(ASSUMPTIONS["small_number_threshold"].value)
 
 KIND_LABELS = {"economisch": "economisch", "maatschappelijk": "maatschappelijk",
                "draagvlak": "draagvlak", "spin_off": "spin-off", "proces": "proces"}

@@ -351,7 +351,7 @@ def _source_line(b: Boundaries) -> str:
 
 def locator_section(report):
     """The wijk report's locator map (an :class:`mkba.report.reports.Html` block)."""
-    from mkba.base.html import Html, esc, figure_html, paragraph
+    from mkba.base.html import Html, esc, figure_html, para
     from mkba.base.plots import detached
 
     code = report.wijk_code
@@ -360,16 +360,16 @@ def locator_section(report):
     note = "".join(f"<p class='let-op'>Let op: {esc(n)}</p>" for n in boundary_notes(code))
     path = find_map(gemeente, niveau)
     if path is None:
-        return Html(paragraph(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
+        return Html(para(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
                        f"{esc(gemeente)} --kaart</code>.") + note)
     b = read_boundaries(path)
     if code not in b.rings:
-        return Html(paragraph(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
+        return Html(para(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
     with detached():
         img = figure_html(plot_locator(b, code))
     part = (" Het bestand bevat maar een deel van de wijken van de gemeente."
             if "partial" in Path(path).name else "")
-    return Html(img + paragraph(esc(_source_line(b)) + part) + note)
+    return Html(img + para(esc(_source_line(b)) + part) + note)
 
 
 def boundary_notes(code: str) -> list[str]:

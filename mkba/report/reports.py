@@ -27,7 +27,7 @@ from mkba.base.assumptions import (  # noqa: F401
 from mkba.base.errors import CaseError
 from mkba.base.files import atomic_write  # noqa: F401
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
-from mkba.base.html import Html, esc, figure_html, paragraph, table_html
+from mkba.base.html import Html, esc, figure_html, para, table_html
 from mkba.base.settings import Settings
 from mkba.report.render import (  # noqa: F401  (re-exported: the public names of the report API)
     HEADLINE_MIME,
@@ -159,7 +159,7 @@ class WijkReport:
         how sure it is, and what the figures rest on (illustrative values, a scenario, the age
         of the CBS figures)."""
         if self.tasks.empty:
-            parts = [paragraph(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
+            parts = [para(f"In {esc(self.name)} is geen taak overgedragen aan bewoners of "
                         "ondernemers. Dit rapport laat zien hoe de wijk ervoor staat in de "
                         "cijfers van het CBS, vergeleken met de gemeente en met wijken die erop "
                         "lijken.")]
@@ -173,15 +173,15 @@ class WijkReport:
         for task_id, results in by_task.items():
             task = tasks.loc[task_id]
             parts.append(f"<h3>{esc(task['naam'])}</h3>")
-            parts.append(paragraph(task_sentence(task, [r.variant for r in results])))
+            parts.append(para(task_sentence(task, [r.variant for r in results])))
             if isinstance(task.get("doel"), str):
-                parts.append(paragraph(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
+                parts.append(para(f"Het doel: {esc(task['doel'].rstrip('.'))}."))
             for r in results:
                 if len(results) > 1:
                     parts.append(f"<h4>Variant: {esc(variant_label(r.variant))}</h4>")
                 parts.append(self._result_text(r))
             if len(results) > 1:
-                parts.append(paragraph(compare_variants_sentence(results)))
+                parts.append(para(compare_variants_sentence(results)))
             illustrative = illustrative_values(self.case, task_id) if self.case is not None \
                 else []
             if illustrative:
@@ -191,11 +191,11 @@ class WijkReport:
         targets = self.targets
         if len(targets):
             done = int(targets["attained"].fillna(False).astype(bool).sum())
-            parts.append(paragraph(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
+            parts.append(para(f"<b>Doelen:</b> {targets_sentence(done, len(targets))}"))
         if self.scenario is not None:
             parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
         parts += self._criteria_page_one()
-        parts.append(paragraph(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
+        parts.append(para(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         parts += self._data_age()
         return Html("".join(parts))
@@ -206,19 +206,19 @@ class WijkReport:
         verdict = (f"Dat is {fmt_eur_compact(abs(r.npv))} <b>meer</b> dan het kost."
                    if r.npv >= 0 else
                    f"Dat is {fmt_eur_compact(abs(r.npv))} <b>minder</b> dan het kost.")
-        text.append(paragraph(
+        text.append(para(
             f"Over {r.start_year}–{r.end_year} kost de taak de samenleving "
             f"{fmt_eur_compact(r.pv_costs)}. Wat we in geld kunnen uitdrukken, levert "
             f"{fmt_eur_compact(r.pv_benefits)} op. {verdict}"))
         chance = self.p_npv_positive(r.task_id, r.variant)
         if chance is not None:
-            text.append(paragraph(f"De kans dat de baten groter zijn dan de kosten is "
+            text.append(para(f"De kans dat de baten groter zijn dan de kosten is "
                            f"<b>{fmt_pct(chance, 0)}</b> (zie 'Hoe zeker is de uitkomst?')."))
         pm = r.pm()
         if len(pm):
             items = ", ".join(f"{esc(e).lower()} ({esc(s) if isinstance(s, str) else '?'})"
                               for e, s in zip(pm["effect"], pm["pm_score"], strict=True))
-            text.append(paragraph(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
+            text.append(para(f"Niet alles is in geld uit te drukken. Ook belangrijk: {items}."))
         actors = r.by_actor().sort_values("npv")
         volunteers = volunteer_actors(self.case, r.task_id, r.variant) \
             if self.case is not None else set()
@@ -239,7 +239,7 @@ class WijkReport:
                     sentences.append(f"{esc(actor).capitalize()} zetten tijd in ter waarde van "
                                      f"{fmt_eur_compact(cost)}.")
         if sentences:
-            text.append(paragraph(" ".join(sentences)))
+            text.append(para(" ".join(sentences)))
         return "".join(text)
 
     def p_npv_positive(self, task: str, variant: str) -> float | None:
@@ -252,7 +252,7 @@ class WijkReport:
         if self.profile is None:
             return []
         year, now = int(self.profile.year), report_year()
-        out = [paragraph(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
+        out = [para(f"De wijkcijfers van het CBS in dit rapport zijn van {year}.")]
         if now - year > DATA_AGE_WARNING:
             out.append(f"<p class='let-op'>Let op: de CBS-cijfers zijn {now - year} jaar ouder "
                        f"dan dit rapport ({now}). De wijk kan sindsdien veranderd zijn; voeg "
@@ -262,7 +262,7 @@ class WijkReport:
     @_drawn
     def section_targets(self) -> Html:
         if self.targets.empty:
-            return Html(paragraph("Voor deze wijk zijn geen doelen vastgelegd."))
+            return Html(para("Voor deze wijk zijn geen doelen vastgelegd."))
         t = self.targets
 
         def yes_no(v):
@@ -295,7 +295,7 @@ class WijkReport:
         html_ = table_html(shown)
         if t["share_travelled"].notna().any():
             html_ += figure_html(plot_targets(t))
-        html_ += paragraph("De trend is een rechte lijn door de metingen vanaf het basisjaar "
+        html_ += para("De trend is een rechte lijn door de metingen vanaf het basisjaar "
                     "(kleinste kwadraten); 'haalt doel op tijd' betekent dat die lijn in het "
                     "streefjaar bij het doel uitkomt. Bij een enquête staat het "
                     "95%-betrouwbaarheidsinterval in de tabel hieronder, als er een is.")
@@ -312,18 +312,18 @@ class WijkReport:
     @_drawn
     def section_profile(self) -> Html:
         if self.profile is None:
-            return Html(paragraph("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
+            return Html(para("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
         p = self.profile
         from mkba.base.plots import plot_profile
 
         similar = ", ".join(esc(region_name(s)) for s in p.similar) or "–"
-        out = [paragraph(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
+        out = [para(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
                   f"vergeleken met de gemeente en met de {len(p.similar)} wijken die het meest "
                   f"op deze wijk lijken ({similar}). Aantallen kleiner dan {p.threshold} tonen "
                   f"we niet, en ook geen cijfers die daarop zijn gebaseerd."),
                figure_html(plot_profile(p)),
                table_html(p.summary(REPORT_PROFILE_ROWS)),
-               paragraph("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
+               para("De volledige tabel met alle CBS-cijfers staat in het notebook dat bij dit "
                   "rapport hoort.")]
         return Html("".join(out))
 
@@ -355,8 +355,8 @@ class WijkReport:
             if len(out) == 2:
                 break
         if not out:
-            return Html(paragraph("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
-        return Html(paragraph("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
+            return Html(para("Het CBS heeft voor deze wijk nog geen reeks over meerdere jaren."))
+        return Html(para("De wijk door de jaren heen, naast de gemeente en de wijken die erop "
                        "lijken.") + "".join(out))
 
     @_drawn
@@ -364,8 +364,8 @@ class WijkReport:
         """Per indicator: one plain Dutch sentence first, then the figure, then the technical
         detail (method, p-value, interval, comparison wijken by name) under its own heading."""
         if not self.effects:
-            return Html(paragraph("Er is (nog) geen effectschatting voor deze wijk."))
-        out = [paragraph("Komt een verandering door de taak? We vergelijken de wijk met wijken "
+            return Html(para("Er is (nog) geen effectschatting voor deze wijk."))
+        out = [para("Komt een verandering door de taak? We vergelijken de wijk met wijken "
                   "zonder taak die er vóór de start op leken, in niveau en in trend "
                   "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
                   "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
@@ -385,7 +385,7 @@ class WijkReport:
     @_drawn
     def section_mkba(self) -> Html:
         if not self.results:
-            return Html(paragraph("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
+            return Html(para("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
                            "taak in deze wijk."))
         from mkba.base.plots import plot_actors, plot_waterfall, plot_yearly
 
@@ -406,16 +406,16 @@ class WijkReport:
             "baten prognose": fmt_eur(r.split["pv_benefits_forecast"]),
         } for r in self.results if r.split])
         peil = self.results[0].parameters.get("peiljaar")
-        out = [paragraph("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
+        out = [para("Alle kosten en baten ten opzichte van het nulalternatief: wat er zonder de "
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."),
                table_html(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
         notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
                  for r in self.results if r.irr_note]
         if notes:
-            out.append(paragraph(" ".join(notes)))
+            out.append(para(" ".join(notes)))
         if len(split):
-            out.append(paragraph(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
+            out.append(para(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
                           f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
             out.append(table_html(split))
         for r in self.results:
@@ -426,7 +426,7 @@ class WijkReport:
                 switch = (f"Bij {fmt_eur(v['switching_value_per_hour'], 2)} per uur is de NCW "
                           "precies nul (omslagwaarde)." if v["switching_value_per_hour"]
                           is not None else f"Omslagwaarde: {esc(v.get('switching_note') or '')}.")
-                out.append(paragraph("Vrijwilligerstijd: de waardering is een keuze, geen "
+                out.append(para("Vrijwilligerstijd: de waardering is een keuze, geen "
                               "onzekerheid. De NCW bij elke methode (euro's per uur in prijzen "
                               f"van {self.parameters['price_year']}): {switch}"))
                 out.append(table_html(r.volunteer_table()))
@@ -443,11 +443,11 @@ class WijkReport:
     @_drawn
     def section_uncertainty(self) -> Html:
         if not self.uncertainty:
-            return Html(paragraph("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
+            return Html(para("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
                            "wijk."))
         from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
 
-        out = [paragraph("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
+        out = [para("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
                   "variëren we eerst één voor één (de balken: de NCW bij de lage en de hoge "
                   "waarde; 'omslag' is de waarde waarbij het saldo nul wordt) en daarna allemaal "
                   "tegelijk (Monte Carlo).")]
@@ -455,7 +455,7 @@ class WijkReport:
             mc, sens = extra["monte_carlo"], extra["sensitivity"]
             label = task if variant == "project" else f"{task} — {variant_label(variant)}"
             out.append(f"<h3>{esc(label)}</h3>")
-            out.append(paragraph(f"Kans dat de baten groter zijn dan de kosten: "
+            out.append(para(f"Kans dat de baten groter zijn dan de kosten: "
                           f"<b>{fmt_pct(mc.p_npv_positive, 0)}</b>. In 90 % van de "
                           f"{fmt_number(mc.draws)} trekkingen ligt de NCW tussen "
                           f"{fmt_eur(mc.percentile(5))} en {fmt_eur(mc.percentile(95))}. "
@@ -515,7 +515,7 @@ class WijkReport:
                              "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
                              else ""})
         if not rows:
-            return Html(paragraph("Er zijn geen PM-posten."))
+            return Html(para("Er zijn geen PM-posten."))
         seen, sentences = set(), []
         for r in self.results:
             be = r.pm_break_even
@@ -523,15 +523,15 @@ class WijkReport:
                 continue
             seen.add((r.task_id, r.variant))
             label = r.task_id if r.variant == "project" else f"{r.task_id} ({r.variant})"
-            sentences.append(paragraph(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
-        return Html(paragraph("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
+            sentences.append(para(f"{esc(label)}: {esc(be['text'])} (contante waarde)."))
+        return Html(para("Effecten die niet betrouwbaar in geld uit te drukken zijn, met een "
                        "score van −− (sterk negatief) tot ++ (sterk positief). Ze tellen niet mee "
                        "in de bedragen hierboven, maar horen wel bij de afweging.")
                     + table_html(pd.DataFrame(rows)) + "".join(sentences))
 
     def section_financing(self) -> Html:
         if self.evaluation is None or self.evaluation.financing.empty:
-            return Html(paragraph("Er is geen financiering vastgelegd."))
+            return Html(para("Er is geen financiering vastgelegd."))
         f = self.evaluation.financing
         per = (f.groupby(["taak_id", "bron", "soort"])["bedrag"].sum().reset_index()
                .rename(columns={"taak_id": "taak"}))
@@ -552,7 +552,7 @@ class WijkReport:
                         "garantstellingen": fmt_eur(f["guarantees"]),
                         "hefboom": fmt_ratio(f["leverage"]) if f["leverage"] is not None
                         else f"n.v.t. ({f['leverage_reason']})"})
-        return Html(paragraph("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
+        return Html(para("Wie bracht het geld in (nominale bedragen)? De hefboom telt de "
                        "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
                        "anderen per euro die de gemeente bijdraagt. Leningen en eigen inkomsten "
                        "staan apart en tellen niet mee; een garantstelling telt aan geen van "
@@ -562,7 +562,8 @@ class WijkReport:
 
     @functools.cached_property
     def process(self) -> dict:
-        """Criteria, coalition per task and survey of this wijk's tasks (:mod:`mkba.evidence.process`)."""
+        """Criteria, coalition per task and survey of this wijk's tasks
+        (:mod:`mkba.evidence.process`)."""
         from mkba.evidence.process import coalition, criteria_status, survey_results
 
         empty = {"criteria": pd.DataFrame(), "coalition": {}, "survey": pd.DataFrame()}
@@ -590,7 +591,7 @@ class WijkReport:
         crit = self.process["criteria"]
         if crit.empty:
             return []
-        return [paragraph(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
+        return [para(f"<b>Samenwerking:</b> {esc(criteria_sentence(crit))} Meer in "
                    "'Hoe gaat het samenwerken?'.")]
 
     @_drawn
@@ -602,9 +603,9 @@ class WijkReport:
         p = self.process
         threshold = self.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
         if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
-            return Html(paragraph("Voor deze wijk zijn (nog) geen succescriteria, partners of "
+            return Html(para("Voor deze wijk zijn (nog) geen succescriteria, partners of "
                            "enquêteresultaten vastgelegd."))
-        out = [paragraph("Niet alleen het resultaat telt, ook het proces: halen we de "
+        out = [para("Niet alleen het resultaat telt, ook het proces: halen we de "
                   "succescriteria die de partners vooraf afspraken, wie doet er mee, en hoe "
                   "tevreden zijn bewoners, gebruikers, vrijwilligers en partners?")]
         crit = p["criteria"]
@@ -646,7 +647,7 @@ class WijkReport:
                 "jaar": changes["jaar"].astype(str), "actief": changes["actief"],
                 "nieuw": [", ".join(n) or "–" for n in changes["nieuw_namen"]],
                 "vertrokken": [", ".join(n) or "–" for n in changes["vertrokken_namen"]]})))
-            out.append(paragraph("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
+            out.append(para("Een partner zonder eindjaar doet mee tot het eindjaar van de taak."))
         survey = p["survey"]
         if len(survey):
             out.append("<h3>Hoe tevreden zijn de betrokkenen?</h3>")
@@ -677,7 +678,7 @@ class WijkReport:
                     zip(survey["change"], survey["change_low"], survey["change_high"],
                         survey["previous_year"], strict=True)],
             })))
-            out.append(paragraph(
+            out.append(para(
                 f"Positief = antwoord 4 of 5 (op een schaal van 1 tot 5) of ja. Het interval "
                 f"is het 95%-betrouwbaarheidsinterval (Wilson). De verandering is het verschil "
                 f"met de vorige enquête van dezelfde groep, met het interval volgens "
@@ -698,7 +699,7 @@ class WijkReport:
             return Html("")
         return Html(
             "<h3>Buurtbudget</h3>"
-            + paragraph("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
+            + para("De wijk krijgt elk jaar een buurtbudget van de gemeente dat bewoners mogen "
                  "sparen en uitgeven aan de openbare ruimte. Gespaard is wat er aan het eind "
                  "van het jaar over is (alles ontvangen min alles besteed). Het buurtbudget "
                  "telt in de hefboom als geld van de gemeente.")
@@ -712,9 +713,9 @@ class WijkReport:
         """Every cost and effect line the computation used, so that each figure can be traced:
         quantity, value per unit, source, the correction fractions, optimism and the note."""
         if self.case is None or self.tasks.empty:
-            return Html(paragraph("Geen berekening, dus geen regels."))
+            return Html(para("Geen berekening, dus geen regels."))
         mine = list(self.tasks["taak_id"])
-        out = [paragraph("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
+        out = [para("Alle regels uit de casus die in de berekening zitten. Bedragen staan zoals "
                   "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
                   f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
                   "in de README). Een lege fractie telt als 0.")]
@@ -745,14 +746,14 @@ class WijkReport:
         assumptions = pd.DataFrame([{"aanname": a.label, "standaard": a.shown(),
                                      "eenheid": a.unit, "bron": a.source}
                                     for a in ASSUMPTIONS.values()])
-        out = [paragraph("Gebruikte parameters:"), table_html(params), paragraph("Aannames en hun bron:"),
+        out = [para("Gebruikte parameters:"), table_html(params), para("Aannames en hun bron:"),
                table_html(assumptions)]
         if self.case is not None and len(self.case.kengetallen):
             k = self.case.kengetallen
             used = set(self.case.kosten["kengetal"].dropna()) | set(
                 self.case.effecten["kengetal"].dropna())
             k = k[k["code"].isin(used)]
-            out += [paragraph("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
+            out += [para("Kengetallen (schaduwprijzen) met hun bron en prijsjaar:"),
                     table_html(pd.DataFrame({
                         "code": k["code"], "omschrijving": k["omschrijving"],
                         "waarde": [fmt_eur(v, 2) for v in k["waarde"]], "eenheid": k["eenheid"],
@@ -761,7 +762,7 @@ class WijkReport:
                  if self.evaluation is not None else [])
         cpi_note = (f" De CPI van {years[0]}–{years[-1]} is afgeleid uit de gepubliceerde "
                     "jaarmutaties." if years else "")
-        out.append(paragraph("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
+        out.append(para("Bronnen: CBS Kerncijfers wijken en buurten (CC BY 4.0, 'Bron: CBS'); "
                       "CBS 83131NED Consumentenprijzen (CPI 2015 = 100)." + cpi_note
                       + " Referentieprijzen uit de Kostenhandleiding van Zorginstituut "
                         "Nederland gelden voor de gezondheidszorg: vervang ze door eigen waarden "
