@@ -22,7 +22,7 @@ import pandas as pd
 
 from mkba import read_case
 from mkba.uncertainty import CHUNK_CELLS, Model, draw_inputs, monte_carlo, uncertain_inputs
-from mkba.uncertainty.montecarlo import _importance
+from mkba.uncertainty.montecarlo import input_importance
 
 
 def build_case(lines: int = 20, years: int = 30):
@@ -125,7 +125,7 @@ def main() -> None:
                               for lo in range(0, args.draws, chunk)])
         parts["engine (Model.npv)"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        _importance(values, npv)
+        input_importance(values, npv)
         parts["importance ranks"].append(time.perf_counter() - t0)
     sample = range(args.loop_sample)
     t0 = time.perf_counter()

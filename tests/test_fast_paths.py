@@ -85,13 +85,13 @@ def test_importance_equals_spearman_input_by_input():
     import numpy as np
     from scipy.stats import spearmanr
 
-    from mkba.uncertainty.montecarlo import _importance
+    from mkba.uncertainty.montecarlo import input_importance
 
     rng = np.random.default_rng(4)
     values = {"a": rng.random(3000), "b": np.round(rng.random(3000), 1),  # many ties
               "c": rng.normal(size=3000), "vast": np.full(3000, 2.0)}
     npv = 3 * values["a"] - values["b"] + 0.1 * rng.normal(size=3000)
-    got = _importance(values, npv).set_index("name")
+    got = input_importance(values, npv).set_index("name")
     assert "vast" not in got.index  # no variation: no rank correlation
     for name in ("a", "b", "c"):
         assert got.loc[name, "spearman"] == pytest.approx(spearmanr(values[name], npv)[0],

@@ -19,7 +19,8 @@ from mkba.case.tables import Case
 from mkba.uncertainty.inputs import UncertainInput, input_problem, uncertain_inputs
 from mkba.uncertainty.model import Model, model_kwargs
 
-__all__ = ["monte_carlo", "MonteCarloResult", "draw_inputs", "triangular_ppf"]
+__all__ = ["monte_carlo", "MonteCarloResult", "draw_inputs", "triangular_ppf",
+           "input_importance"]
 
 Z975 = 1.959963984540054
 
@@ -231,7 +232,7 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
         part = {k: v[lo:lo + chunk] for k, v in values.items()}
         n = min(chunk, draws - lo)
         npv[lo:lo + n], act[lo:lo + n] = model.npv(part, n, actors=True)
-    importance = _importance(values, npv)
+    importance = input_importance(values, npv)
     return MonteCarloResult(task, model.variant, draws, seed, npv,
                             pd.DataFrame(act, columns=model.actors), importance,
                             model.deterministic(), time.perf_counter() - started, fixed)
@@ -273,7 +274,7 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _importance(values: dict, npv: np.ndarray) -> pd.DataFrame:
+def input_importance(values: dict, npv: np.ndarray) -> pd.DataFrame:
     """Spearman rank correlation of each input with the NPV, from the first 20,000 draws (the
     standard error of ρ is then below 0.01: enough to rank inputs, at a fraction of the cost
     of sorting every draw)."""
