@@ -15,7 +15,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "Case": "case.tables", "read_case": "case.read", "write_template": "case.template",
-    "CaseError": "base.errors", "Problem": "base.errors",
+    "CaseError": "base.errors", "Problem": "base.errors", "Settings": "base.settings",
     "Evaluation": "engine.cba", "MkbaResult": "engine.cba", "evaluate": "engine.cba",
     "irr": "engine.cba", "npv": "engine.cba",
     "payback_year": "engine.cba",

@@ -329,3 +329,39 @@ class TestStrictJson:
         assert by_task["T1"]["irr"] is None and by_task["T3"]["irr"] is None
         assert any(s["switching_value"] is None for s in by_task["T1"]["sensitivity"])
         assert all(math.isfinite(t["npv"]) for t in data["tasks"])
+
+
+class TestEvaluateTakesSettings:
+    """mkba.evaluate(case, settings=...) is the same computation as the separate arguments."""
+
+    def test_same_figures_as_separate_arguments(self, example_case):
+        from mkba import evaluate, read_case
+        from mkba.base.settings import Settings
+
+        case = read_case(example_case)
+        chosen = dict(discount_rate=0.03, volunteer_valuation="nul", horizon=15)
+        def npvs(ev):
+            return [(r.task_id, r.variant, r.npv) for r in ev.results()]
+
+        via_settings = npvs(evaluate(case, settings=Settings(**chosen)))
+        assert via_settings == npvs(evaluate(case, **chosen))
+        assert via_settings != npvs(evaluate(case))  # the settings took effect
+
+    def test_settings_and_an_argument_together_are_refused(self, example_case):
+        from mkba import CaseError, evaluate, read_case
+        from mkba.base.settings import Settings
+
+        case = read_case(example_case)
+        with pytest.raises(CaseError, match="niet allebei.*discount_rate"):
+            evaluate(case, discount_rate=0.04, settings=Settings(discount_rate=0.03))
+        with pytest.raises(CaseError, match="horizon -1"):
+            evaluate(case, settings=Settings(horizon=-1))
+
+    def test_a_scenario_is_not_silently_dropped(self, example_case, tmp_path):
+        from mkba import CaseError, evaluate, read_case
+        from mkba.base.settings import Settings
+
+        scenario = tmp_path / "s.json"
+        scenario.write_text('{"naam": "s", "waarden": {}}', encoding="utf-8")
+        with pytest.raises(CaseError, match="geen scenario"):
+            evaluate(read_case(example_case), settings=Settings(scenario=str(scenario)))

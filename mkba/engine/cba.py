@@ -980,6 +980,13 @@ def _with_names(df: pd.DataFrame, keys: Keys) -> pd.DataFrame:
     return named
 
 
+#: The defaults of :func:`evaluate`'s setting arguments (to tell "given" from "left out").
+_EVALUATE_DEFAULTS = {"discount_rate": DISCOUNT_RATE, "price_year": None, "base_year": None,
+                      "horizon": None, "volunteer_valuation": "vervangingskosten",
+                      "market_value_code": None, "wage_code": None,
+                      "volunteer_benefit_code": None, "peiljaar": None}
+
+
 def evaluate(
     case: Case,
     *,
@@ -993,6 +1000,7 @@ def evaluate(
     wage_code: str | None = None,
     volunteer_benefit_code: str | None = None,
     peiljaar: int | None = None,
+    settings=None,
 ) -> Evaluation:
     """Compute the MKBA of every task and variant of a case.
 
@@ -1026,6 +1034,11 @@ def evaluate(
     peiljaar : int, optional
         First year that is a forecast (default: the current year). Earlier years are
         realised: no optimism correction; results split present values into both.
+    settings : mkba.base.settings.Settings, optional
+        All of the above at once, as the CLI, the report and the batch build them (checked;
+        an unset field takes its default). Give either ``settings`` or the separate
+        arguments, not both; a scenario in ``settings`` is applied by
+        :func:`mkba.analysis.pipeline.run`, not here.
 
     Returns
     -------
@@ -1053,7 +1066,25 @@ def evaluate(
     >>> r = ev.results()[0]
     >>> bool(abs(r.by_actor()["npv"].sum() - r.npv) < 1e-6)
     True
+    >>> from mkba.base.settings import Settings
+    >>> same = evaluate(read_case(DATA_DIR / "voorbeeld"), settings=Settings(discount_rate=0.0225))
+    >>> bool(same.results()[0].npv == r.npv)
+    True
     """
+    if settings is not None:
+        given = {"discount_rate": discount_rate, "price_year": price_year,
+                 "base_year": base_year, "horizon": horizon,
+                 "volunteer_valuation": volunteer_valuation,
+                 "market_value_code": market_value_code, "wage_code": wage_code,
+                 "volunteer_benefit_code": volunteer_benefit_code, "peiljaar": peiljaar}
+        both = sorted(k for k, v in given.items() if v != _EVALUATE_DEFAULTS[k])
+        if both:
+            raise CaseError("instellingen: geef ze als settings óf als losse argumenten, niet "
+                            "allebei (ook los gegeven: " + ", ".join(both) + ")")
+        if settings.scenario:
+            raise CaseError("instellingen: evaluate past geen scenario toe; gebruik "
+                            "mkba.analysis.pipeline.run (zoals mkba evaluate --scenario)")
+        return evaluate(case, task=task, **settings.validate().evaluation())
     cpi = cpi_series()
     s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
     keys = build_keys(case, task_frame(case, task, s))
