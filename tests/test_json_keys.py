@@ -182,17 +182,29 @@ def test_old_keys_are_not_allowed(key):
     assert bad_keys({key: 1}) == [f".{key}"]
 
 
-def test_a_resumed_batch_drops_the_old_headline_keys(tmp_path):
-    """A batch.json of an older mkba: its records are reused without the Dutch headline keys,
-    so that the batch computes the headline again under the English ones (never both)."""
-    from mkba.run.batch import HEADLINE_KEYS, _previous
+def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
+    """A batch.json of an older mkba: its records come back with the English keys (never
+    both), also the buurtbudget and the tasks, so that a wijk that is not made again keeps its
+    figures in the index (the index crashed on an old buurtbudget: KeyError 'saved')."""
+    from mkba.report.render import report_parameters
+    from mkba.run.batch import _previous, _write_folder
 
-    old = {"wijk_code": "WK036330", "key": "k", "html": "WK036330.html", "status": "gelukt",
-           "naam": "Transvaalbuurt", "inwoners": 9250.0, "jaar": 2019,
-           "taken": [{"taak": "T1", "naam": "Buurthuis", "variant": "project", "npv": 1.0,
-                      "bc_ratio": None}], "buurtbudget": None}
+    old = {"wijk_code": "WK036339", "key": "k", "html": "WK036339.html", "status": "gelukt",
+           "naam": "De Kolenkit", "inwoners": 10160.0, "jaar": 2019,
+           "taken": [{"taak": "T2", "naam": "Groen", "variant": "project", "npv": 1.0,
+                      "bc_ratio": None}],
+           "buurtbudget": {"jaar": 2023, "gespaard": 100.0, "ontvangen": 500.0,
+                           "besteed": 400.0}}
     (tmp_path / "batch.json").write_text(json.dumps({"wijken": [old]}), encoding="utf-8")
-    record = _previous(tmp_path)["WK036330"]
-    assert record == {"wijk_code": "WK036330", "key": "k", "html": "WK036330.html",
-                      "status": "gelukt", "buurtbudget": None}
-    assert any(k not in record for k in HEADLINE_KEYS)  # so the batch fills them in again
+    record = _previous(tmp_path)["WK036339"]
+    assert record == {"wijk_code": "WK036339", "key": "k", "html": "WK036339.html",
+                      "status": "gelukt", "name": "De Kolenkit", "inhabitants": 10160.0,
+                      "year": 2019,
+                      "tasks": [{"task_id": "T2", "name": "Groen", "variant": "project",
+                                 "npv": 1.0, "bc_ratio": None}],
+                      "buurtbudget": {"year": 2023, "saved": 100.0, "received": 500.0,
+                                      "spent": 400.0}}
+    _write_folder(tmp_path, [record], str(EXAMPLE), report_parameters(), 1.0, 1, "lokaal",
+                  "klaar", index=True)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "De Kolenkit" in index and "ontvangen" in index and "500" in index

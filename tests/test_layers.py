@@ -87,3 +87,28 @@ def test_the_check_catches_an_upward_and_a_private_import(tmp_path):
     bad.write_text("def f():\n    from mkba.engine.cba import _task_frame\n")
     assert _violations(bad, fake) == ["bad.py:2: base imports upward from mkba.engine.cba",
                                       "bad.py:2: private name _task_frame from mkba.engine.cba"]
+
+
+#: Private attributes of other libraries' objects that mkba reads on purpose (matplotlib keeps
+#: a figure's suptitle only there; ``_repr_html_`` is IPython's display protocol).
+FOREIGN_PRIVATE = {"_suptitle", "_repr_html_"}
+
+
+def _private_attributes(path: Path) -> list[str]:
+    """``x._name`` on anything but ``self``/``cls``: a private attribute of another object."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [f"{path.name}:{n.lineno}: {ast.unparse(n)}" for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr.startswith("_")
+            and not n.attr.startswith("__") and n.attr not in FOREIGN_PRIVATE
+            and not (isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_reads_another_objects_private_attributes(path):
+    assert _private_attributes(path) == []
+
+
+def test_the_attribute_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own\n")
+    assert _private_attributes(bad) == ["bad.py:2: estimate._panel"]

@@ -352,7 +352,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     def fail(*args):
         raise OSError("schijf vol")
 
-    monkeypatch.setattr("mkba.report.render.os.replace", fail)
+    monkeypatch.setattr("mkba.base.files.os.replace", fail)
     with pytest.raises(OSError, match="schijf vol"):
         atomic_write(target, "nieuw")
     assert target.read_text() == "oud"

@@ -339,7 +339,10 @@ class TestEvaluateTakesSettings:
         from mkba.base.settings import Settings
 
         case = read_case(example_case)
-        chosen = dict(discount_rate=0.03, volunteer_valuation="nul", horizon=15)
+        # marktwaarde with another kengetal as the market price, so that the code is used
+        chosen = dict(discount_rate=0.03, volunteer_valuation="marktwaarde", horizon=15,
+                      price_year=2022, peiljaar=2021, market_value_code="productiviteit_uur",
+                      base_year=2019)
         def npvs(ev):
             return [(r.task_id, r.variant, r.npv) for r in ev.results()]
 
@@ -354,6 +357,12 @@ class TestEvaluateTakesSettings:
         case = read_case(example_case)
         with pytest.raises(CaseError, match="niet allebei.*discount_rate"):
             evaluate(case, discount_rate=0.04, settings=Settings(discount_rate=0.03))
+        # also when the separate value equals the default: it was given, so it is not dropped
+        with pytest.raises(CaseError, match="niet allebei.*volunteer_valuation"):
+            evaluate(case, volunteer_valuation="vervangingskosten",
+                     settings=Settings(volunteer_valuation="nul"))
+        with pytest.raises(CaseError, match="niet allebei.*discount_rate"):
+            evaluate(case, discount_rate=0.0225, settings=Settings(discount_rate=0.03))
         with pytest.raises(CaseError, match="horizon -1"):
             evaluate(case, settings=Settings(horizon=-1))
 

@@ -202,7 +202,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
 
 def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
     """Treated wijk(en) against the mean of the comparison wijken, start of the task marked."""
-    panel = estimate._panel
+    panel = estimate.panel
     ax = axes_for(ax)
     if panel is None or estimate.estimate is None:
         ax.text(0.5, 0.5, "geen schatting mogelijk", ha="center", transform=ax.transAxes)

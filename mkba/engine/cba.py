@@ -44,7 +44,12 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from mkba.base.assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, IRR_MIN_INVESTMENT_SHARE
+from mkba.base.assumptions import (
+    DISCOUNT_RATE,
+    IRR_MAX_SHOWN,
+    IRR_MIN_INVESTMENT_SHARE,
+    VOLUNTEER_VALUATION,
+)
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from mkba.base.jsonout import dumps, none_if_missing
@@ -980,22 +985,15 @@ def _with_names(df: pd.DataFrame, keys: Keys) -> pd.DataFrame:
     return named
 
 
-#: The defaults of :func:`evaluate`'s setting arguments (to tell "given" from "left out").
-_EVALUATE_DEFAULTS = {"discount_rate": DISCOUNT_RATE, "price_year": None, "base_year": None,
-                      "horizon": None, "volunteer_valuation": "vervangingskosten",
-                      "market_value_code": None, "wage_code": None,
-                      "volunteer_benefit_code": None, "peiljaar": None}
-
-
 def evaluate(
     case: Case,
     *,
-    discount_rate: float = DISCOUNT_RATE,
+    discount_rate: float | None = None,
     price_year: int | None = None,
     base_year: int | None = None,
     horizon: int | None = None,
     task: str | None = None,
-    volunteer_valuation: str = "vervangingskosten",
+    volunteer_valuation: str | None = None,
     market_value_code: str | None = None,
     wage_code: str | None = None,
     volunteer_benefit_code: str | None = None,
@@ -1008,8 +1006,9 @@ def evaluate(
     ----------
     case : Case
         A validated case (:func:`mkba.read_case`).
-    discount_rate : float, default 0.0225
-        Real discount rate as a fraction (Dutch standard since 2021).
+    discount_rate : float, optional
+        Real discount rate as a fraction; default (``None``) 0.0225, the Dutch standard
+        since 2021. As everywhere in mkba, ``None`` means "not chosen": the default applies.
     price_year : int, optional
         Price level of all amounts; default the last year of the CPI series.
     base_year : int, optional
@@ -1018,12 +1017,13 @@ def evaluate(
         Analyse ``horizon`` years from ``startjaar`` instead of up to ``eindjaar``.
     task : str, optional
         Only this task.
-    volunteer_valuation : {"vervangingskosten", "marktwaarde", "gederfd_loon", "nul"}
+    volunteer_valuation : {"vervangingskosten", "marktwaarde", "gederfd_loon", "nul"}, optional
         How an hour of volunteer work (cost lines of soort ``vrijwilligersinzet``) is valued:
         at the line's kengetal (replacement cost, default), at the market price of the
         service (kengetal ``market_value_code``), at the forgone wage (kengetal
         ``wage_code``), or not at all. No official Dutch value exists, so the choice is
         explicit; every result also shows the NPV under each method side by side.
+        Default (``None``): ``vervangingskosten``.
     market_value_code : str, default "marktprijs_uur"
         Kengetal with the market price per hour of the service, for ``marktwaarde``.
     wage_code : str, default "productiviteit_uur"
@@ -1077,7 +1077,7 @@ def evaluate(
                  "volunteer_valuation": volunteer_valuation,
                  "market_value_code": market_value_code, "wage_code": wage_code,
                  "volunteer_benefit_code": volunteer_benefit_code, "peiljaar": peiljaar}
-        both = sorted(k for k, v in given.items() if v != _EVALUATE_DEFAULTS[k])
+        both = sorted(k for k, v in given.items() if v is not None)
         if both:
             raise CaseError("instellingen: geef ze als settings óf als losse argumenten, niet "
                             "allebei (ook los gegeven: " + ", ".join(both) + ")")
@@ -1085,6 +1085,10 @@ def evaluate(
             raise CaseError("instellingen: evaluate past geen scenario toe; gebruik "
                             "mkba.analysis.pipeline.run (zoals mkba evaluate --scenario)")
         return evaluate(case, task=task, **settings.validate().evaluation())
+    if discount_rate is None:
+        discount_rate = DISCOUNT_RATE
+    if volunteer_valuation is None:
+        volunteer_valuation = VOLUNTEER_VALUATION
     cpi = cpi_series()
     s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
     keys = build_keys(case, task_frame(case, task, s))

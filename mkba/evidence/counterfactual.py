@@ -250,6 +250,12 @@ class EffectEstimate:
         rows += [("Let op", w) for w in self.warnings]
         return pd.DataFrame(rows, columns=["Onderdeel", "Waarde"]).set_index("Onderdeel")
 
+    @property
+    def panel(self) -> pd.DataFrame | None:
+        """The panel (regions × years) the estimate was made on; ``None`` when it was refused
+        before a panel was built. The effect figure draws from it."""
+        return self._panel
+
     def plot(self, ax=None, **kwargs):
         from mkba.base.plots import plot_effect
 

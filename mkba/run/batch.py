@@ -35,9 +35,12 @@ __all__ = ["batch", "BatchResult", "BatchInterrupted", "BatchBusy", "WorkerPool"
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
 HEADLINE_KEYS = ("name", "inhabitants", "year", "tasks", "buurtbudget")
-#: The Dutch keys a batch.json of mkba before issue 13 had for them: dropped when such a record
-#: is read back, so that its headline is computed again under the new keys (never both).
-OLD_HEADLINE_KEYS = ("naam", "inwoners", "jaar", "taken")
+#: The Dutch keys a batch.json of mkba before issue 13 had, and their names now: a record read
+#: back from such a file is renamed, so one batch.json never mixes both (its own wijken that are
+#: not made again keep their headline figures).
+OLD_HEADLINE_KEYS = {"naam": "name", "inwoners": "inhabitants", "jaar": "year", "taken": "tasks"}
+OLD_TASK_KEYS = {"taak": "task_id", "naam": "name"}
+OLD_BUDGET_KEYS = {"jaar": "year", "gespaard": "saved", "ontvangen": "received", "besteed": "spent"}
 
 
 def _hash_files(paths) -> str:
@@ -230,10 +233,30 @@ def _previous(out_dir: Path) -> dict[str, dict]:
     if not path.exists():
         return {}
     try:
-        return {r["wijk_code"]: {k: v for k, v in r.items() if k not in OLD_HEADLINE_KEYS}
+        return {r["wijk_code"]: _english_record(r)
                 for r in json.loads(path.read_text("utf-8"))["wijken"]}
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def _english_record(record: dict) -> dict:
+    """A batch.json record with the Dutch headline keys of an older mkba renamed.
+
+    Examples
+    --------
+    >>> r = _english_record({"wijk_code": "WK1", "naam": "A", "taken": [{"taak": "T1"}],
+    ...                      "buurtbudget": {"jaar": 2024, "gespaard": 5.0}})
+    >>> r["name"], r["tasks"], r["buurtbudget"]
+    ('A', [{'task_id': 'T1'}], {'year': 2024, 'saved': 5.0})
+    """
+    out = {OLD_HEADLINE_KEYS.get(k, k): v for k, v in record.items()}
+    if isinstance(out.get("tasks"), list):
+        out["tasks"] = [{OLD_TASK_KEYS.get(k, k): v for k, v in task.items()}
+                        if isinstance(task, dict) else task for task in out["tasks"]]
+    if isinstance(out.get("buurtbudget"), dict):
+        out["buurtbudget"] = {OLD_BUDGET_KEYS.get(k, k): v
+                              for k, v in out["buurtbudget"].items()}
+    return out
 
 
 def _up_to_date(job: Job, old: dict | None, out_dir: Path) -> bool:

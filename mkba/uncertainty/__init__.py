@@ -12,7 +12,10 @@ The modules follow the flow of an analysis:
 - :mod:`~mkba.uncertainty.variants` — variants side by side with common random numbers;
 - :mod:`~mkba.uncertainty.scenario` — scenario files (a session's chosen values).
 
-Everything public is importable from ``mkba.uncertainty`` itself.
+What an analysis uses (the classes and functions above) is importable from ``mkba.uncertainty``
+itself. Helpers of one step (``input_kind``, ``model_kwargs``, ``input_importance``, ...) stay in
+their module; the size constants are re-exported for reading only: to change one, set it in its
+module (e.g. ``mkba.uncertainty.montecarlo.MC_MEMORY_BYTES``), which is where the code reads it.
 """
 
 from mkba.uncertainty.inputs import UncertainInput, uncertain_inputs
