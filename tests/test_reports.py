@@ -16,9 +16,10 @@ import pytest
 
 from mkba import CaseError, evaluate, read_case
 from mkba.base.assumptions import DATA_DIR
+from mkba.base.files import atomic_write
 from mkba.base.formatting import fmt_eur
 from mkba.report.render import nbsp
-from mkba.report.reports import NOTEBOOK_DIR, atomic_write, render_report, wijk_report
+from mkba.report.reports import NOTEBOOK_DIR, render_report, wijk_report
 from mkba.run.batch import batch
 
 from .conftest import EXAMPLE, MINIMAL, write_case

@@ -22,11 +22,39 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # read once, at import (changing the umask is not thread-safe)
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file in the same folder, then rename: readers never see half.
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Let ``write`` fill a temporary file next to ``path``, then rename it into place.
 
-    Text is written as UTF-8; the file gets the usual permissions (``0666`` minus the umask),
-    not the ``0600`` of a temporary file, because reports are meant to be shared.
+    The temporary file has a unique name (``mkstemp``: threads and processes writing the same
+    file never share one) and gets the usual permissions (``0666`` minus the umask, not the
+    ``0600`` of a temporary file: reports are meant to be shared). On any error it is removed
+    and ``path`` is untouched. For writers that want a path (``DataFrame.to_csv``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "b.txt"
+    >>> write_atomically(p, lambda tmp: tmp.write_text("x"))
+    >>> p.read_text(), sorted(x.name for x in p.parent.iterdir())
+    ('x', ['b.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8) so that readers never see half a file
+    (:func:`write_atomically`).
 
     Examples
     --------
@@ -36,41 +64,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     >>> p.read_text(encoding="utf-8"), sorted(x.name for x in p.parent.iterdir())
     ('één', ['a.txt'])
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Let ``write`` fill a temporary file next to ``path``, then rename it into place.
-
-    For writers that want a path rather than the data (``DataFrame.to_csv``, a zip file);
-    on any error the temporary file is removed and ``path`` is untouched.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "b.txt"
-    >>> write_atomically(p, lambda tmp: tmp.write_text("x"))
-    >>> p.read_text()
-    'x'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    if isinstance(data, bytes):
+        write_atomically(path, lambda tmp: tmp.write_bytes(data))
+    else:
+        write_atomically(path, lambda tmp: tmp.write_text(data, encoding="utf-8"))

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from mkba.base.errors import CaseError
+from mkba.base.files import write_atomically
 
 __all__ = ["find_chromium", "print_pdf"]
 
@@ -51,11 +52,9 @@ def print_pdf(html_path, pdf_path=None, *, timeout: float = 120) -> Path:
         raise CaseError("--pdf heeft Chromium nodig en dat is niet gevonden; installeer het "
                         "(Debian/Ubuntu: apt-get install chromium) of zet MKBA_CHROMIUM op het "
                         "pad van chromium of chrome")
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=pdf_path.parent, prefix=f".{pdf_path.name}.", suffix=".tmp")
-    os.close(fd)
     profile = tempfile.mkdtemp(prefix="mkba-chromium-")  # own profile: parallel prints
-    try:
+
+    def print_to(tmp: Path) -> None:
         cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", "--no-pdf-header-footer", f"--user-data-dir={profile}",
                f"--print-to-pdf={tmp}", html_path.as_uri()]
@@ -68,10 +67,9 @@ def print_pdf(html_path, pdf_path=None, *, timeout: float = 120) -> Path:
         if done.returncode != 0 or os.path.getsize(tmp) == 0:
             raise CaseError(f"{html_path.name}: PDF maken mislukt (chromium gaf code "
                             f"{done.returncode})")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, pdf_path)
+
+    try:
+        write_atomically(pdf_path, print_to)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         shutil.rmtree(profile, ignore_errors=True)
     return pdf_path

@@ -25,7 +25,6 @@ from mkba.base.assumptions import (  # noqa: F401
     SMALL_NUMBER_THRESHOLD,
 )
 from mkba.base.errors import CaseError
-from mkba.base.files import atomic_write  # noqa: F401
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct, fmt_ratio
 from mkba.base.html import Html, esc, figure_html, para, table_html
 from mkba.base.settings import Settings

@@ -8,18 +8,8 @@ import time
 
 import pandas as pd
 
-from mkba.base.assumptions import ASSUMPTIONS, DATA_DIR, NOTEBOOK_DIR, REPORT_NOTEBOOK  # noqa: F401
-from mkba.base.files import atomic_write  # noqa: F401
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct
 from mkba.base.html import esc
-from mkba.report.render import (  # noqa: F401  (re-exported: the public names of the report API)
-    HEADLINE_MIME,
-    KernelRunner,
-    check_wijk_code,
-    export_html,
-    render_report,
-    report_parameters,
-)
 
 __all__ = ["task_sentence", "targets_sentence", "compare_variants_sentence",
            "scenario_sentence", "variant_label", "report_year", "illustrative_values",
