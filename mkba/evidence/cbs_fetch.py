@@ -575,7 +575,7 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
 
     Returns only the new rows (quality ``omgezet_indeling``); concatenate them with ``kwb``.
     """
-    from mkba.evidence.indicators import AVERAGES_IN_AANTAL
+    from mkba.evidence.indicators import is_count
 
     old_codes = set(mapping["oud_code"])
     sub = kwb[kwb["region_code"].isin(old_codes)]
@@ -591,15 +591,14 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
             if (new, year, indicator) in have:
                 continue
             unit = units.get(indicator)
-            is_count = (isinstance(unit, str) and unit.strip() == "aantal"
-                        and indicator not in AVERAGES_IN_AANTAL)
+            count = is_count(unit, indicator)
             total, weight, ok = 0.0, 0.0, True
             for rec in g.itertuples(index=False):
                 v = values.get((rec.oud_code, year, indicator))
                 if v is None or pd.isna(v):
                     ok = False
                     break
-                if is_count:
+                if count:
                     total += rec.gewicht * v
                 else:
                     p = inh.get((rec.oud_code, year))
@@ -608,7 +607,7 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
                         break
                     total += rec.gewicht * p * v
                     weight += rec.gewicht * p
-            if ok and not is_count:
+            if ok and not count:
                 ok = weight > 0
                 total = total / weight if ok else total
             rows.append({"region_code": new, "year": int(year), "indicator": indicator,

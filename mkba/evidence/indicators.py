@@ -49,6 +49,14 @@ AVERAGES_IN_AANTAL = ("GemiddeldeHuishoudensgrootte", "ScholenBinnen3Km")
 
 
 def is_count(unit, indicator: str = "") -> bool:
+    """Whether an indicator is a count of people or households (unit ``aantal``, not one of
+    :data:`AVERAGES_IN_AANTAL`): counts are summed over regions, the rest weighted.
+
+    Examples
+    --------
+    >>> is_count("aantal", "AantalInwoners"), is_count("aantal", "GemiddeldeHuishoudensgrootte")
+    (True, False)
+    """
     return (isinstance(unit, str) and unit.strip() == "aantal"
             and indicator not in AVERAGES_IN_AANTAL)
 
