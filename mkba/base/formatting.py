@@ -24,13 +24,18 @@ def is_missing(value) -> bool:
     --------
     >>> is_missing(None), is_missing(float("nan")), is_missing(0)
     (True, True, False)
+    >>> import pandas as pd
+    >>> is_missing(pd.NA), is_missing(pd.NaT), is_missing("x")
+    (True, True, False)
     """
     if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' NA: `NA != NA` is NA, not True
         return True
     try:
         return bool(math.isnan(value))
     except TypeError:
-        return value != value  # pandas.NA and friends
+        return False
 
 
 def fmt_number(value, decimals: int = 0) -> str:
