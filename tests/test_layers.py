@@ -112,3 +112,15 @@ def test_the_attribute_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own\n")
     assert _private_attributes(bad) == ["bad.py:2: estimate._panel"]
+
+
+def test_dir_of_the_package_is_the_public_api_once():
+    """`dir(mkba)` lists every public name once, also after some were loaded, and no helper
+    of the lazy loading (it listed `import_module`, and loaded names twice)."""
+    import mkba
+
+    mkba.evaluate  # noqa: B018 (loads the name into the module's globals)
+    names = dir(mkba)
+    assert len(names) == len(set(names))
+    assert set(names) == set(mkba.__all__) | {"__version__"}
+    assert "import_module" not in names
