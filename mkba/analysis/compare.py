@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from mkba.analysis.change_text import (
@@ -172,12 +173,14 @@ class _Walk:
 
     def _record(self, new: dict, kind, table, line, actor, text) -> None:
         for variant, value in new.items():
+            if not np.isfinite(value):  # a state half-way has no value: the next step
+                continue                # carries this step's change too
             if variant in self.npv and value != self.npv[variant]:
                 self.records.append({"variant": variant, "line": line, "kind": kind,
                                      "amount": value - self.npv[variant], "text": text,
                                      "actor": None if is_missing(actor) else actor,
                                      "table": table})
-        self.npv = {**self.npv, **new}
+            self.npv[variant] = value
 
     def finish(self) -> None:
         """The last step: the current version itself (its own tables, unchanged)."""
@@ -346,8 +349,15 @@ def _line_steps(w: _Walk, table: str, key_cols, steps, only=None) -> None:
                     w.add_rows(table, a.loc[added].set_axis(a.loc[added].index + _AFTER))
                 w.step("timing", table, line, actor, f"{name} ({actor}): "
                        + _timing_text(table, b, a, pairs, dropped, added))
+            # a cost row valued the other way now (bedrag ↔ hoeveelheid × kengetal): its
+            # quantity changes with its price, in one step (half-way it would have no value)
+            switched = ({(x, y) for x, y in pairs
+                         if is_missing(b.at[x, "bedrag"]) != is_missing(a.at[y, "bedrag"])}
+                        if table == "kosten" else set())
             for kind, columns in steps:
-                diffs = [(x, y, c) for x, y in pairs for c in columns
+                cols = {(x, y): (columns + ("hoeveelheid",) if kind == "prijs" else ())
+                        if (x, y) in switched else columns for x, y in pairs}
+                diffs = [(x, y, c) for x, y in pairs for c in cols[(x, y)]
                          if not _same(b.at[x, c], a.at[y, c])]
                 if not diffs:
                     continue
