@@ -27,12 +27,12 @@ TASK = ["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"]
 COSTS = ["taak_id", "jaar", "actor", "post", "soort", "bedrag", "hoeveelheid", "kengetal",
          "prijsjaar"]
 EFFECTS = ["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-           "waarde_per_eenheid", "kengetal", "deadweight"]
+           "waarde_per_eenheid", "kengetal", "deadweight", "prijsjaar"]
 KENGETAL = ["code", "omschrijving", "waarde", "eenheid", "prijsjaar", "bron"]
 
-#: No CPI indexation (amounts without prijsjaar are in the price year), 10 % discounting,
+#: No CPI indexation (every amount is in prijsjaar 2024, the price year), 10 % discounting,
 #: and no forecast years (optimism would not apply anyway: none is set).
-HAND = Settings(discount_rate=0.10, peiljaar=2030)
+HAND = Settings(discount_rate=0.10, peiljaar=2030, price_year=2024)
 
 
 def _tables(costs, effects, task=("T1", "Buurthuis", "WK036330", "2020", "2022"),
@@ -47,19 +47,19 @@ def _frames(tables):
 
 
 BEFORE = _tables(
-    costs=[("T1", "2020", "gemeente", "Verbouwing", "investering", "1000", "", "", ""),
-           ("T1", "2020", "stichting", "Exploitatie", "exploitatie", "100", "", "", ""),
-           ("T1", "2021", "stichting", "Exploitatie", "exploitatie", "100", "", "", ""),
-           ("T1", "2022", "stichting", "Exploitatie", "exploitatie", "100", "", "", "")],
-    effects=[("T1", "Bezoeken", "bewoners", "2020", "2022", "10", "5", "", "0,2"),
-             ("T1", "Oud effect", "bewoners", "2021", "2021", "1", "50", "", "")])
+    costs=[("T1", "2020", "gemeente", "Verbouwing", "investering", "1000", "", "", "2024"),
+           ("T1", "2020", "stichting", "Exploitatie", "exploitatie", "100", "", "", "2024"),
+           ("T1", "2021", "stichting", "Exploitatie", "exploitatie", "100", "", "", "2024"),
+           ("T1", "2022", "stichting", "Exploitatie", "exploitatie", "100", "", "", "2024")],
+    effects=[("T1", "Bezoeken", "bewoners", "2020", "2022", "10", "5", "", "0,2", "2024"),
+             ("T1", "Oud effect", "bewoners", "2021", "2021", "1", "50", "", "", "2024")])
 AFTER = _tables(
-    costs=[("T1", "2021", "gemeente", "Verbouwing", "investering", "1100", "", "", ""),
-           ("T1", "2020", "stichting", "Exploitatie", "exploitatie", "120", "", "", ""),
-           ("T1", "2021", "stichting", "Exploitatie", "exploitatie", "120", "", "", ""),
-           ("T1", "2022", "stichting", "Exploitatie", "exploitatie", "100", "", "", "")],
-    effects=[("T1", "Bezoeken", "bewoners", "2020", "2022", "8", "5", "", "0,25"),
-             ("T1", "Nieuw effect", "bewoners", "2022", "2022", "2", "30", "", "")])
+    costs=[("T1", "2021", "gemeente", "Verbouwing", "investering", "1100", "", "", "2024"),
+           ("T1", "2020", "stichting", "Exploitatie", "exploitatie", "120", "", "", "2024"),
+           ("T1", "2021", "stichting", "Exploitatie", "exploitatie", "120", "", "", "2024"),
+           ("T1", "2022", "stichting", "Exploitatie", "exploitatie", "100", "", "", "2024")],
+    effects=[("T1", "Bezoeken", "bewoners", "2020", "2022", "8", "5", "", "0,25", "2024"),
+             ("T1", "Nieuw effect", "bewoners", "2022", "2022", "2", "30", "", "", "2024")])
 
 
 @pytest.fixture(scope="module")
@@ -297,9 +297,9 @@ def test_a_version_compared_with_itself_has_no_contributions(pair):
 
 
 def test_a_variant_in_one_version_only_has_no_contributions():
-    before = _tables(costs=[("T1", "2020", "gemeente", "Huur", "exploitatie", "100", "", "", "")],
+    before = _tables(costs=[("T1", "2020", "gemeente", "Huur", "exploitatie", "100", "", "", "2024")],
                      effects=[])
-    after = _tables(costs=[("T1", "2020", "gemeente", "Huur", "exploitatie", "100", "", "", "")],
+    after = _tables(costs=[("T1", "2020", "gemeente", "Huur", "exploitatie", "100", "", "", "2024")],
                     effects=[])
     after["kosten"][0] = [*COSTS, "variant"]
     after["kosten"][1] = [*after["kosten"][1], ""]
