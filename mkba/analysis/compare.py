@@ -99,10 +99,6 @@ def _same(a, b) -> bool:
     return bool(a == b)
 
 
-def _key(row, columns) -> tuple:
-    return tuple("" if is_missing(row[c]) else row[c] for c in columns)
-
-
 def _pair(before: pd.DataFrame, after: pd.DataFrame, year: str):
     """Pair the rows of one line: first equal years (the n-th row of a year with the n-th),
     then the rows left over in year order. Returns (pairs, dropped, added) as index labels."""
@@ -157,6 +153,11 @@ class _Walk:
         table = self.edit(name)
         for c in columns:
             table.at[label, c] = source[c]
+
+    def set_column(self, name: str, labels, column: str, values: pd.Series) -> None:
+        """Cells of one column in the rows ``labels``, from ``values`` (same order)."""
+        table = self.edit(name)
+        table.loc[list(labels), column] = values.to_numpy()
 
     def step(self, kind: str, table: str, line: str, actor, text: str) -> None:
         """Evaluate after a change and record each variant's contribution."""
@@ -239,12 +240,24 @@ def _kengetal_steps(w: _Walk) -> None:
 
 
 def _groups(df: pd.DataFrame, task: str, key) -> dict[tuple, pd.DataFrame]:
-    rows = df[df["taak_id"] == task]
-    keys = [_key(r, key) for _, r in rows.iterrows()]
+    """The rows of one task per line (``key`` columns; a missing value counts as "")."""
+    rows = df[(df["taak_id"] == task).to_numpy(dtype=bool)]
+    columns = [[("" if is_missing(v) else v) for v in rows[c].tolist()] for c in key]
     out: dict[tuple, list] = {}
-    for k, label in zip(keys, rows.index, strict=True):
-        out.setdefault(k, []).append(label)
-    return {k: rows.loc[labels] for k, labels in out.items()}
+    for i, k in enumerate(zip(*columns, strict=True)):
+        out.setdefault(k, []).append(i)
+    return {k: rows.iloc[positions] for k, positions in out.items()}
+
+
+def _differ(before: pd.Series, after: pd.Series) -> np.ndarray:
+    """Per position: do two aligned columns differ (two missing values do not)?"""
+    b, a = before.to_numpy(dtype=object), after.to_numpy(dtype=object)
+    b_na, a_na = pd.isna(b), pd.isna(a)
+    with np.errstate(invalid="ignore"):
+        equal = np.array([x == y for x, y in zip(b, a, strict=True)], dtype=object)
+    equal = np.array([bool(e) if not (bn or an) else False
+                      for e, bn, an in zip(equal, b_na, a_na, strict=True)], dtype=bool)
+    return ~(equal | (b_na & a_na))
 
 
 def _units(case: Case) -> dict[str, str]:
@@ -338,11 +351,17 @@ def _line_steps(w: _Walk, table: str, key_cols, steps, only=None) -> None:
             line = name
             pairs, dropped, added = _pair(b, a, year)
             timing_cols = ("jaar",) if table == "kosten" else ("jaar_van", "jaar_tot")
-            moved = [(x, y) for x, y in pairs
-                     if any(not _same(b.at[x, c], a.at[y, c]) for c in timing_cols)]
+            bp = b.loc[[x for x, _ in pairs]]
+            ap = a.loc[[y for _, y in pairs]]
+            differs = {c: _differ(bp[c], ap[c]) for c in
+                       {*timing_cols, *(c for _, cols in steps for c in cols)}}
+            moved_at = np.any([differs[c] for c in timing_cols], axis=0) if pairs else []
+            moved = [p for p, m in zip(pairs, moved_at, strict=True) if m]
             if moved or dropped or added:
-                for x, y in moved:
-                    w.set_cells(table, x, a.loc[y], timing_cols)
+                for c in timing_cols:
+                    at = differs[c]
+                    if at.any():
+                        w.set_column(table, bp.index[at], c, ap[c][at])
                 if dropped:
                     w.drop_rows(table, dropped)
                 if added:
@@ -351,20 +370,22 @@ def _line_steps(w: _Walk, table: str, key_cols, steps, only=None) -> None:
                        + _timing_text(table, b, a, pairs, dropped, added))
             # a cost row valued the other way now (bedrag ↔ hoeveelheid × kengetal): its
             # quantity changes with its price, in one step (half-way it would have no value)
-            switched = ({(x, y) for x, y in pairs
-                         if is_missing(b.at[x, "bedrag"]) != is_missing(a.at[y, "bedrag"])}
-                        if table == "kosten" else set())
+            switched = (pd.isna(bp["bedrag"].to_numpy()) != pd.isna(ap["bedrag"].to_numpy())
+                        if table == "kosten" else np.zeros(len(pairs), dtype=bool))
             for kind, columns in steps:
-                cols = {(x, y): (columns + ("hoeveelheid",) if kind == "prijs" else ())
-                        if (x, y) in switched else columns for x, y in pairs}
-                diffs = [(x, y, c) for x, y in pairs for c in cols[(x, y)]
-                         if not _same(b.at[x, c], a.at[y, c])]
-                if not diffs:
-                    continue
-                for x, y, c in diffs:
-                    w.set_cells(table, x, a.loc[y], [c])
-                w.step(kind, table, line, actor, f"{name} ({actor}): "
-                       + _change_text(table, kind, b, a, diffs, units))
+                if table == "kosten" and kind == "prijs":
+                    columns = (*columns, "hoeveelheid")
+                diffs = []
+                for c in columns:
+                    at = differs[c].copy()
+                    if c == "hoeveelheid":  # with the price when switched, else on its own
+                        at &= switched if kind == "prijs" else ~switched
+                    if at.any():
+                        w.set_column(table, bp.index[at], c, ap[c][at])
+                        diffs += [(x, y, c) for (x, y), d in zip(pairs, at, strict=True) if d]
+                if diffs:
+                    w.step(kind, table, line, actor, f"{name} ({actor}): "
+                           + _change_text(table, kind, b, a, diffs, units))
     if only in (None, "new"):
         for key in [k for k in after if k not in before]:
             a = after[key]
@@ -381,10 +402,20 @@ def _line_steps(w: _Walk, table: str, key_cols, steps, only=None) -> None:
                    f"Vervallen sinds het besluit: {name} ({actor}), {_years_of(table, b)}")
 
 
+def _only_task(case: Case, task: str) -> Case:
+    """The case with only the rows of one task (a step then evaluates a small case: the walk
+    of a task costs the same in a case of 4 tasks as in one of 1.000)."""
+    tables = {name: (df[(df["taak_id"] == task).to_numpy(dtype=bool)]
+                     if "taak_id" in df.columns else df)
+              for name, df in case.tables.items()}
+    return Case(tables, case.source, case.files, case.warnings)
+
+
 def _walk(before: Case, after: Case, task: str, params: dict) -> _Walk:
     """The walk of one task from the decision to now, done: ``records`` holds the
-    contributions, ``first`` and ``last`` the evaluations of the two versions."""
-    w = _Walk(before, after, task, params)
+    contributions, ``first`` and ``last`` the evaluations of the two versions (of the task's
+    rows only)."""
+    w = _Walk(_only_task(before, task), _only_task(after, task), task, params)
     _task_steps(w)
     _kengetal_steps(w)
     _line_steps(w, "kosten", COST_KEY, COST_STEPS, only="both")
