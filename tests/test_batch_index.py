@@ -219,6 +219,7 @@ def national(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow  # a browser: not in make test-fast
 def test_search_works_offline_from_file_on_a_phone(national):
     """At 390 px, opened from disk with the network off: typing a wijk's name lists it, the
     page never scrolls sideways, and the result leads to the report."""

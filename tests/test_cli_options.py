@@ -18,20 +18,21 @@ ENGLISH = set(OPTION_NAMES) | SAME_IN_BOTH
 DUTCH = set(OPTION_NAMES.values()) | SAME_IN_BOTH
 
 
-def _parsers(parser: argparse.ArgumentParser, prog: str = "mkba"):
+def _parsers(parser: Parser, prog: str = "mkba"):
     """(name, parser) of ``parser`` and every sub-command below it."""
     yield prog, parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield from _parsers(sub, f"{prog} {name}")
+    for name, sub in parser.commands():
+        yield f"{prog} {name}", sub
 
 
 def _missing_names(parser: argparse.ArgumentParser) -> list[str]:
     """Every option of every command without an English or without a Dutch name."""
     found = []
     for prog, p in _parsers(parser):
-        for action in p._actions:
+        # every option went through Parser (and so got its aliases)
+        assert [a for a in p._actions if a.option_strings] == \
+            [a for a in p.options if a.option_strings]
+        for action in p.options:
             names = [n for n in action.option_strings if n.startswith("--")]
             if not action.option_strings:
                 continue
@@ -136,3 +137,20 @@ def test_sessie_help_shows_dutch_decimals(capsys):
         main(["sessie", "--help"])
     out = capsys.readouterr().out
     assert "0,0225" in out and "0.0225" not in out
+
+
+def test_the_documentation_lists_both_names_of_every_option():
+    """docs/opdrachten.md carries the table made from the parser (MkDocs hook), and that table
+    has both names of every option of every command."""
+    from pathlib import Path
+
+    from mkba.run.cli import option_table
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "opdrachten.md").read_text("utf-8")
+    assert "<!-- opties -->" in page
+    table = option_table()
+    for prog, p in _parsers(build_parser()):
+        for action in p.options:
+            for name in action.option_strings:
+                if name.startswith("--"):
+                    assert f"`{name}`" in table, (prog, name)

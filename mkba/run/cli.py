@@ -18,7 +18,7 @@ from mkba.run.commands import cases, cbs, reports, session
 from mkba.run.commands.options import EXIT_INVALID, Parser
 from mkba.run.commands.output import UserFacingErrors, printable
 
-__all__ = ["main", "build_parser", "COMMANDS", "GROUPS"]
+__all__ = ["main", "build_parser", "option_table", "COMMANDS", "GROUPS"]
 
 #: The command groups, in the order ``mkba --help`` lists them.
 GROUPS = (cases, reports, session, cbs)
@@ -51,6 +51,44 @@ def build_parser() -> argparse.ArgumentParser:
     for group in GROUPS:
         group.add_parsers(sub)
     return parser
+
+
+def option_table() -> str:
+    """The Markdown table of every option: Dutch name, English name, the commands that have it.
+
+    Made from the parser itself, so the documentation (``docs/opdrachten.md``, through the
+    MkDocs hook) cannot drift from ``--help``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(option_table().splitlines()[4])
+    | `--discontovoet` | `--discount-rate` | batch, evaluate, report, sessie |
+    """
+    from mkba.run.commands.options import OPTION_NAMES, SAME_IN_BOTH
+
+    used: dict[str, set[str]] = {}
+    extra: dict[str, set[str]] = {}  # older names that still work (--all-wijken)
+    for command, parser in build_parser().commands():
+        for action in parser.options:
+            names = [n for n in action.option_strings if n.startswith("--")]
+            english = next((n for n in names if n in OPTION_NAMES or n in SAME_IN_BOTH), None)
+            if english is None:
+                continue
+            used.setdefault(english, set()).add("alle" if english == "--help" else command)
+            extra.setdefault(english, set()).update(
+                set(names) - {english, OPTION_NAMES.get(english, english)})
+    lines = ["| Nederlands | Engels | bij |", "|---|---|---|"]
+    for english in [*OPTION_NAMES, *sorted(SAME_IN_BOTH)]:
+        if english in used:
+            dutch = f"`{OPTION_NAMES.get(english, english)}`"
+            if extra[english]:
+                dutch += " (ook " + ", ".join(f"`{n}`" for n in sorted(extra[english])) + ")"
+            lines.append(f"| {dutch} | `{english}` | {', '.join(sorted(used[english]))} |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

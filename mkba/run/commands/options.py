@@ -116,13 +116,15 @@ def with_aliases(names) -> tuple[str, ...]:
     return names + tuple(extra)
 
 
-def _add_aliased(container, *names, **kwargs):
-    return type(container).add_argument(container, *with_aliases(names), **kwargs)
+def _aliasing(container, parser):
+    """Make ``container.add_argument`` (an argument group) add the aliases too, and record
+    the option in ``parser.options``."""
+    def add_argument(*names, **kwargs):
+        action = type(container).add_argument(container, *with_aliases(names), **kwargs)
+        parser.options.append(action)
+        return action
 
-
-def _aliasing(container):
-    """Make ``container.add_argument`` (an argument group) add the aliases too."""
-    container.add_argument = lambda *names, **kwargs: _add_aliased(container, *names, **kwargs)
+    container.add_argument = add_argument
     return container
 
 
@@ -145,19 +147,46 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", _Formatter)
         kwargs.setdefault("add_help", False)
+        #: every argument added, in order (argparse keeps its own list private)
+        self.options: list[argparse.Action] = []
+        #: sub-command name → its parser
+        self.subcommands: dict[str, argparse.ArgumentParser] = {}
         super().__init__(*args, **kwargs)
         self._positionals.title = "argumenten"
         self._optionals.title = "opties"
         self.add_argument("-h", "--help", action="help", help="toon deze hulp en stop")
 
     def add_argument(self, *names, **kwargs):
-        return super().add_argument(*with_aliases(names), **kwargs)
+        action = super().add_argument(*with_aliases(names), **kwargs)
+        self.options.append(action)
+        return action
 
     def add_argument_group(self, *args, **kwargs):
-        return _aliasing(super().add_argument_group(*args, **kwargs))
+        return _aliasing(super().add_argument_group(*args, **kwargs), self)
 
     def add_mutually_exclusive_group(self, **kwargs):
-        return _aliasing(super().add_mutually_exclusive_group(**kwargs))
+        return _aliasing(super().add_mutually_exclusive_group(**kwargs), self)
+
+    def add_subparsers(self, **kwargs):
+        action = super().add_subparsers(**kwargs)
+        self.subcommands = action.choices  # filled as sub-parsers are added
+        return action
+
+    def commands(self, prog: str = ""):
+        """(command, parser) of every sub-command below this parser, depth first.
+
+        Examples
+        --------
+        >>> p = Parser(prog="mkba")
+        >>> sub = p.add_subparsers(dest="command", parser_class=Parser)
+        >>> _ = sub.add_parser("cbs").add_subparsers(parser_class=Parser).add_parser("ophalen")
+        >>> [name for name, _ in p.commands()]
+        ['cbs', 'cbs ophalen']
+        """
+        for name, sub in self.subcommands.items():
+            yield f"{prog} {name}".strip(), sub
+            if isinstance(sub, Parser):
+                yield from sub.commands(f"{prog} {name}")
 
     def error(self, message):
         for pattern, replacement in _ARGPARSE_NL:
