@@ -9,6 +9,7 @@ never raises — a failure becomes the wijk's record, with a Dutch message.
 from __future__ import annotations
 
 import atexit
+import difflib
 import errno
 import hashlib
 import os
@@ -20,13 +21,13 @@ from pathlib import Path
 # Only light imports at module level: a worker process imports this module first and should
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
 from mkba.base.assumptions import DATA_DIR, REPORT_NOTEBOOK
-from mkba.base.errors import CaseError
+from mkba.base.errors import CaseError, Problem
 from mkba.base.files import atomic_write
 from mkba.base.jsonout import dumps
 
-__all__ = ["Job", "plan_jobs", "run_job", "init_worker", "inputs_fingerprint", "hash_files",
-           "failure_message", "close_runner", "set_kernel_folder", "OK", "SKIPPED", "FAILED",
-           "HEADLINE_KEYS"]
+__all__ = ["Job", "plan_jobs", "check_known_wijken", "run_job", "init_worker",
+           "inputs_fingerprint", "hash_files", "failure_message", "close_runner",
+           "set_kernel_folder", "OK", "SKIPPED", "FAILED", "HEADLINE_KEYS"]
 
 OK, SKIPPED, FAILED = "gelukt", "overgeslagen", "mislukt"
 #: What a record carries for the index (from the report's headline, or computed afterwards).
@@ -151,10 +152,12 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     params = report_parameters(**parameters)
     case_path = str(Path(case_path).resolve()) if case_path else ""
     codes: list[str] = []
+    case = None
     if case_path:
         from mkba.case.read import read_case
 
-        codes = list(dict.fromkeys(read_case(case_path).taken["wijk_code"]))
+        case = read_case(case_path)
+        codes = list(dict.fromkeys(case.taken["wijk_code"]))
     if all_wijken:
         from mkba.evidence.cbs import load_kwb
 
@@ -165,6 +168,8 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
         codes = [c for c in codes if c in set(wijken)] + [c for c in wijken if c not in codes]
     for code in codes:
         check_wijk_code(code)
+    if wijken:
+        check_known_wijken(wijken, case)
     if not codes:
         raise CaseError("geen wijken om een rapport van te maken (geen taken in de casus; "
                         "gebruik --all-wijken voor alle wijken in de CBS-cijfers)")
@@ -180,6 +185,56 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     return [Job(code, case_path, str(out), params,
                 hashlib.sha256(f"{base}|{code}|{dumps(params, sort_keys=True)}".encode())
                 .hexdigest(), isolate, str(snapshot)) for code in codes]
+
+
+def check_known_wijken(codes, case=None) -> None:
+    """Refuse wijk codes that are neither in the case nor in the CBS figures (a typo would
+    give an empty report), naming the closest codes of the case.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        The codes asked for (``--wijk``), already checked to be CBS codes in form.
+    case : mkba.case.tables.Case, optional
+        The case; its wijken (``taken`` and ``metingen``) are known, and the suggestions.
+
+    Raises
+    ------
+    CaseError
+        One problem per unknown code: "WK999999 staat niet in de casus en niet in de
+        CBS-cijfers; bedoelt u WK036339 (De Kolenkit) ...?".
+
+    Examples
+    --------
+    >>> from mkba.case.read import read_case
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> check_known_wijken(["WK036330", "WK034401"], case)  # in the case; in the CBS figures
+    >>> check_known_wijken(["WK063330"], case)  # two digits swapped
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: --wijk: WK063330 staat niet in de casus en niet in de CBS-cijfers;
+    bedoelt u WK036330 (Transvaalbuurt), ...?
+    """
+    own = [] if case is None else list(dict.fromkeys(
+        [*case.taken["wijk_code"], *case.metingen["wijk_code"]]))
+    rest = [c for c in dict.fromkeys(codes) if c not in set(own)]
+    if not rest:
+        return
+    from mkba.evidence.cbs import load_kwb, region_names  # pandas: only for a code not in the case
+
+    kwb = load_kwb()
+    unknown = [c for c in rest if c not in set(kwb["region_code"])]
+    if not unknown:
+        return
+    names = region_names(kwb)
+    problems = []
+    for code in unknown:
+        close = difflib.get_close_matches(code, own, n=3, cutoff=0.0)
+        hint = ("; bedoelt u " + ", ".join(f"{c} ({names.get(c, 'zonder naam')})" for c in close)
+                + "?") if close else " (de casus heeft geen wijken)"
+        problems.append(Problem("--wijk", None, None,
+                                f"{code} staat niet in de casus en niet in de CBS-cijfers{hint}"))
+    raise CaseError(problems)
 
 
 # ------------------------------------------------------------------ this process's kernel

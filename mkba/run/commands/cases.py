@@ -50,10 +50,15 @@ def add_parsers(sub) -> None:
                        description="Bereken per taak en variant de contante waarde van kosten "
                                    "en baten, NCW, B/K, IRR, terugverdienjaar en de verdeling "
                                    "over actoren.",
-                       epilog="Voorbeeld:\n  mkba evaluate data/voorbeeld --task T1 "
-                              "--discount-rate 3% --format json")
+                       epilog="Voorbeelden:\n  mkba evaluate data/voorbeeld --task T1 "
+                              "--discount-rate 3% --format json\n"
+                              "  mkba evaluate data/voorbeeld --taak T2 --variant "
+                              "klassiek_aanbesteden")
     p.add_argument("case", metavar="CASUS", help=_CASE_HELP)
     p.add_argument("--task", metavar="ID", help="alleen deze taak")
+    p.add_argument("--variant", metavar="NAAM",
+                   help="alleen deze variant (van elke taak die hem heeft), bijv. "
+                        "maatschappelijk_aanbesteden; spaties mogen voor _")
     add_settings_options(p, report=False)
     p.add_argument("--monte-carlo", type=count(0, MAX_DRAWS), default=0, metavar="N",
                    help="voeg Monte Carlo (N trekkingen, hoogstens 1.000.000) en "
@@ -115,7 +120,7 @@ def evaluate(args) -> int:
     from mkba.analysis.pipeline import run
     from mkba.base.jsonout import dumps
 
-    result = run(args.case, settings_from_args(args), task=args.task)
+    result = run(args.case, settings_from_args(args), task=args.task, variant=args.variant)
     if args.format == "json":
         # compact: the pure-Python encoder that indent= needs takes seconds on large cases
         print(json_printable(dumps(result.to_dict())))

@@ -19,6 +19,7 @@ from mkba.run.commands.options import (
     settings_from_args,
 )
 from mkba.run.commands.output import printable
+from mkba.run.jobs import check_known_wijken
 
 __all__ = ["add_parsers", "COMMANDS", "check_out_dir"]
 
@@ -85,7 +86,7 @@ def report(args) -> int:
     check_wijk_code(args.wijk)
     parameters = settings_from_args(args).to_report_parameters()
     report_parameters(**parameters)
-    read_case(args.case)
+    check_known_wijken([args.wijk], read_case(args.case))  # a typo: exit 2, no empty report
     out_dir = Path(args.out)
     created = check_out_dir(out_dir)
     try:
