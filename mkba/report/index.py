@@ -174,6 +174,21 @@ def _wijken(n: int) -> str:
     return f"{n} wijk" if n == 1 else f"{fmt_number(n)} wijken"
 
 
+def _counts(records: list[dict]) -> str:
+    """"3.443 wijken: 3.440 gemaakt, 0 ongewijzigd overgeslagen, 3 mislukt."
+
+    Examples
+    --------
+    >>> _counts([{"status": "gelukt"}, {"status": "mislukt"}])
+    '2 wijken: 1 gemaakt, 0 ongewijzigd overgeslagen, 1 mislukt.'
+    """
+    n = {s: sum(r.get("status") == s for r in records) for s in ("gelukt", "overgeslagen",
+                                                                  FAILED)}
+    return (f"{_wijken(len(records))}: {fmt_number(n['gelukt'])} gemaakt, "
+            f"{fmt_number(n['overgeslagen'])} ongewijzigd overgeslagen, "
+            f"{fmt_number(n[FAILED])} mislukt.")
+
+
 def _search_data(gemeenten: list[_Gemeente]) -> str:
     """``zoekindex.js``: [name, where, link] per gemeente and wijk, as a script (a page opened
     from disk may not fetch a JSON file, but it may load a script)."""
@@ -198,7 +213,8 @@ def index_pages(records: list[dict], *, summary: str, names: Mapping[str, str] |
         The batch's records (``batch.json``): ``wijk_code``, ``html``, ``status``, ``error``
         and the headline (``name``, ``inhabitants``, ``year``, ``tasks``, ``buurtbudget``).
     summary : str
-        The sentence about the run shown under the title (plain text).
+        The sentence about the run (when, how long, how many workers) shown under the
+        counts of each page (plain text).
     names : mapping, optional
         Region code → name (the CBS figures), for gemeenten and for wijken whose record has
         no name.
@@ -217,7 +233,7 @@ def index_pages(records: list[dict], *, summary: str, names: Mapping[str, str] |
     >>> recs = [{"wijk_code": "WK036339", "html": "WK036339.html", "status": "gelukt",
     ...          "name": "De Kolenkit", "tasks": []},
     ...         {"wijk_code": "WK168000", "html": "WK168000.html", "status": "gelukt"}]
-    >>> pages = index_pages(recs, summary="2 wijken.", names={"GM0363": "Amsterdam"},
+    >>> pages = index_pages(recs, summary="Gemaakt op 1-1-2025.", names={"GM0363": "Amsterdam"},
     ...                     maps=False)
     >>> sorted(pages)
     ['GM0363.html', 'GM1680.html', 'index.html', 'zoeken.js', 'zoekindex.js']
@@ -243,17 +259,19 @@ def index_pages(records: list[dict], *, summary: str, names: Mapping[str, str] |
         if not national:
             g.href = "index.html"
     env = _environment()
-    common = {"search_data": SEARCH_DATA, "search_script": SEARCH_SCRIPT, "summary": summary}
+    common = {"search_data": SEARCH_DATA, "search_script": SEARCH_SCRIPT}
     pages = {SEARCH_DATA: _search_data(gemeenten),
              SEARCH_SCRIPT: (TEMPLATES / SEARCH_SCRIPT).read_text(encoding="utf-8")}
     page = env.get_template("index_gemeente.html.j2")
     if national:
         pages["index.html"] = env.get_template("index_land.html.j2").render(
-            gemeenten=gemeenten, **common)
+            gemeenten=gemeenten, summary=f"{_counts(records)} {summary}".strip(), **common)
         for g in gemeenten:
             pages[g.href] = page.render(gemeente=g, national="index.html",
-                                        **{**common, "summary": f"{_wijken(g.n_wijken)}. "
-                                                                f"{summary}"})
+                                        summary=f"{_counts(grouped[g.code])} {summary}".strip(),
+                                        **common)
     elif gemeenten:
-        pages["index.html"] = page.render(gemeente=gemeenten[0], national="", **common)
+        pages["index.html"] = page.render(gemeente=gemeenten[0], national="",
+                                          summary=f"{_counts(records)} {summary}".strip(),
+                                          **common)
     return pages

@@ -31,7 +31,6 @@ from mkba.run.folder import folder_lock, previous_records, sweep_temporary, up_t
 from mkba.run.jobs import (
     FAILED,
     HEADLINE_KEYS,
-    OK,
     SKIPPED,
     close_runner,
     init_worker,
@@ -318,12 +317,8 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     from mkba.base.formatting import fmt_number  # babel: only at the end of a batch
     from mkba.report.index import index_pages
 
-    n = len(records)
-    made = sum(r.get("status") == OK for r in records)
-    summary = (f"{fmt_number(n)} wijken; {fmt_number(made)} gemaakt, {fmt_number(n_skipped)} "
-               f"ongewijzigd overgeslagen, {fmt_number(n_failed)} mislukt. Laatste run op "
-               f"{time.strftime('%d-%m-%Y %H:%M')} in {fmt_number(seconds, 1)} seconden met "
-               f"{workers} worker(s) ({engine}).")
+    summary = (f"Laatste run op {time.strftime('%d-%m-%Y %H:%M')} in "
+               f"{fmt_number(seconds, 1)} seconden met {workers} worker(s) ({engine}).")
     if status == "onderbroken":
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")

@@ -76,8 +76,9 @@ def strip_outputs(model: dict, path: str, contents_manager=None, **kwargs) -> No
     >>> cell = model["content"]["cells"][0]
     >>> cell["outputs"], cell["execution_count"], cell["metadata"]
     ([], None, {'tags': ['parameters']})
-    >>> model["content"]["metadata"]
-    {'kernelspec': {'display_name': 'Python 3 (ipykernel)', 'language': 'python', 'name': 'python3'}}
+    >>> meta = model["content"]["metadata"]
+    >>> list(meta), meta["kernelspec"]["name"], meta["kernelspec"]["display_name"]
+    (['kernelspec'], 'python3', 'Python 3 (ipykernel)')
     """
     if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
         return
