@@ -267,6 +267,8 @@ def test_workers_capped_at_the_number_of_wijken(tmp_path, monkeypatch):
 def test_second_batch_in_same_process_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    with batch_module._folder_lock(out):
+    from mkba.run.folder import folder_lock
+
+    with folder_lock(out):
         assert main(["batch", str(EXAMPLE), "--out", str(out), "--no-progress"]) == 2
     assert "er loopt al een batch in deze map" in capsys.readouterr().err

@@ -168,16 +168,17 @@ def test_batch_index_shows_a_choropleth(tmp_path):
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
     html = result.index.read_text(encoding="utf-8")
-    assert "<h2>Kaart GM0363</h2>" in html and "data:image/png;base64" in html
+    assert "<figure>" in html and "data:image/png;base64" in html
+    assert ".geojson" not in html  # the map's source, never its file name
     # codes that are not on the map (Amsterdam's pre-2022 codes against its 2022+ map): no map
     result = BatchResult([dict(records[0], wijk_code="WK036330")], tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
-    assert "<h2>Kaart" not in result.index.read_text(encoding="utf-8")
+    assert "<figure>" not in result.index.read_text(encoding="utf-8")
     # without a boundary file for the gemeente: no map, the rest as before
     records = [dict(records[0], wijk_code="WK034401")]
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
-    assert "<h2>Kaart" not in result.index.read_text(encoding="utf-8")
+    assert "<figure>" not in result.index.read_text(encoding="utf-8")
 
 
 def test_choropleth_for_fetched_gemeente(server, tmp_path):

@@ -246,7 +246,7 @@ class TestBatch:
         assert [t["npv"] for t in rec["tasks"]] == [pytest.approx(res.npv)]
         index = (out / "index.html").read_text(encoding="utf-8")
         assert nbsp(fmt_eur(res.npv)) in index and "Transvaalbuurt" in index
-        assert "<a href='WK036330.html'>Transvaalbuurt</a>" in index  # the name is the link
+        assert '<a href="WK036330.html"><bdi>Transvaalbuurt</bdi></a>' in index  # name = link
 
     def test_computed_headline_follows_the_reports_rules(self, tmp_path):
         """A notebook without a headline (the test notebook): the batch computes it, and gets

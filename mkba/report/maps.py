@@ -346,7 +346,8 @@ def _source_line(b: Boundaries) -> str:
         m = re.search(r"(\d{4})", b.source)
         credit = ATTRIBUTION.format(year=m.group(1)) + "; " if m else ""
         return f"Kaart: {credit}{b.source} ({LICENCE})."
-    return f"Kaart: {Path(b.path).name} (zie data/cbs/README.md)."
+    # no file name for readers; each shipped file has its source in data/cbs/README.md
+    return "Kaart: meegeleverde wijkgrenzen (open data)."
 
 
 def locator_section(report):
@@ -488,29 +489,44 @@ def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
     return values, label, has_tasks
 
 
-def index_map_html(records: list[dict]) -> str:
-    """A choropleth per gemeente for the batch index, when a boundary file exists for it
-    (fetched with ``--kaart`` or shipped); empty otherwise. matplotlib is imported only then."""
-    values, label, is_npv = index_map_values(records)
-    by_gemeente: dict[str, dict] = {}
-    for code, v in values.items():
-        by_gemeente.setdefault("GM" + code[2:6], {})[code] = v
-    parts = []
-    for gemeente, vals in sorted(by_gemeente.items()):
-        niveau = "buurt" if next(iter(vals)).startswith("BU") else "wijk"
-        path = find_map(gemeente, niveau)
-        if path is None:
-            continue
-        from mkba.base.html import esc, figure_html
-        from mkba.base.plots import detached
+def gemeente_map(gemeente: str, records: list[dict], name: str = "") -> tuple[str, str] | None:
+    """The batch index's choropleth of one gemeente, when a boundary file holds its wijken
+    (fetched with ``--kaart`` or shipped); None otherwise. matplotlib is imported only then.
 
-        b = read_boundaries(path)
-        if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all
-            continue
-        with detached():
-            ax = plot_choropleth(b, vals, f"{label} — {gemeente}", diverging=is_npv,
-                                 euro=is_npv)
-            img = figure_html(ax)
-        parts.append(f"<h2>Kaart {esc(gemeente)}</h2>{img}<p>{esc(_source_line(b))} "
-                     "Cijfers: CBS en de casus.</p>")
-    return "\n".join(parts)
+    Parameters
+    ----------
+    gemeente : str
+        The gemeente code (``GM0363``).
+    records : list of dict
+        The batch records of the gemeente's wijken (:func:`index_map_values`).
+    name : str
+        The gemeente's name for the title (default: the code).
+
+    Returns
+    -------
+    tuple of str or None
+        (HTML of the image, caption naming the sources — never a file name).
+
+    Examples
+    --------
+    >>> gemeente_map("GM0344", [{"wijk_code": "WK034401", "inhabitants": 10.0}]) is None
+    True
+    """
+    values, label, is_npv = index_map_values(records)
+    if not values:
+        return None
+    niveau = "buurt" if next(iter(values)).startswith("BU") else "wijk"
+    path = find_map(gemeente, niveau)
+    if path is None:
+        return None
+    b = read_boundaries(path)
+    if not set(values) & set(b.rings):  # e.g. old codes against a newer map: no map at all
+        return None
+    from mkba.base.html import figure_html  # matplotlib: only when a map is drawn
+    from mkba.base.plots import detached
+
+    with detached():
+        ax = plot_choropleth(b, values, f"{label} — {name or gemeente}", diverging=is_npv,
+                             euro=is_npv)
+        img = figure_html(ax)
+    return img, f"{_source_line(b)} Cijfers: CBS en de casus."
