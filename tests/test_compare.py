@@ -7,6 +7,7 @@ difference and that the walk explains everything (no "overige verschillen").
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -21,7 +22,10 @@ from mkba.base.assumptions import DATA_DIR
 from mkba.base.settings import Settings
 from mkba.case.read import read_case
 from mkba.engine.cba import evaluate
+from mkba.run.cli import main
 from mkba.uncertainty import monte_carlo
+
+from .conftest import write_case
 
 TASK = ["taak_id", "naam", "wijk_code", "startjaar", "eindjaar"]
 COSTS = ["taak_id", "jaar", "actor", "post", "soort", "bedrag", "hoeveelheid", "kengetal",
@@ -351,3 +355,56 @@ def test_monitor_change_since_decision_is_the_comparisons_difference(example_mon
     c = compare(plan_path(EXAMPLE), EXAMPLE, task="T1", goals=False)
     assert example_monitor.since_decision("T1") == pytest.approx(c.task("T1")["difference"],
                                                                  abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+
+
+def _write(folder, tables):
+    return write_case(folder, tables)
+
+
+def test_vergelijk_json_equals_evaluate_of_each_version(tmp_path, capsys):
+    """npv_before/npv_after are what `mkba evaluate` gives for each version, same settings."""
+    before, after = _write(tmp_path / "besluit", BEFORE), _write(tmp_path / "nu", AFTER)
+    options = ["--discount-rate", "0.10", "--peiljaar", "2030", "--price-year", "2024"]
+    assert main(["vergelijk", str(before), str(after), *options, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rec = data["tasks"][0]
+    for folder, key in ((before, "npv_before"), (after, "npv_after")):
+        assert main(["evaluate", str(folder), *options, "--format", "json"]) == 0
+        evaluated = json.loads(capsys.readouterr().out)["tasks"][0]
+        assert rec[key] == pytest.approx(evaluated["npv"], abs=1e-9)
+    assert math.fsum(c["amount"] for c in rec["contributions"]) == pytest.approx(
+        rec["difference"], abs=1e-9)
+    assert [c["kind"] for c in rec["contributions"]] == [
+        "timing", "prijs", "prijs", "hoeveelheid", "aanname", "nieuw", "vervallen"]
+    assert data["parameters"]["discount_rate"] == 0.10 and data["parameters"]["price_year"] == 2024
+
+
+def test_vergelijk_table_says_both_verdicts(tmp_path, capsys):
+    before, after = _write(tmp_path / "besluit", BEFORE), _write(tmp_path / "nu", AFTER)
+    assert main(["vergelijk", str(before), str(after), "--discontovoet", "10%",
+                 "--prijsjaar", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "Bij het besluit was de NCW" in out and "Waardoor" in out
+    assert "Nieuw sinds het besluit: Nieuw effect (bewoners), 2022" in out
+
+
+def test_vergelijk_with_a_missing_version_exits_2_without_output(tmp_path, capsys):
+    after = _write(tmp_path / "nu", AFTER)
+    assert main(["vergelijk", str(tmp_path / "bestaat-niet"), str(after)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "bestaat niet" in captured.err
+
+
+def test_monitor_json(capsys):
+    assert main(["monitor", str(EXAMPLE), "--task", "T1", "--monte-carlo", "200",
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    moments = data["tasks"][0]["moments"]
+    assert [m["version"] for m in moments] == ["2017-besluit", "2021-tussenevaluatie", "nu"]
+    assert all(m["npv_p5"] <= m["npv_p95"] for m in moments)
+    assert data["tasks"][0]["since_decision"] == pytest.approx(
+        moments[-1]["npv"] - moments[0]["npv"])

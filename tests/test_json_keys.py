@@ -79,6 +79,11 @@ ALLOWED = {
     "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
     "scenario_path", "key", "html", "notebook", "started", "finished", "error",
     "worker", "inhabitants",
+    # vergelijk (plan and realisation) and monitor
+    "order", "sources", "before", "after", "difference", "npv_before", "npv_after",
+    "verdict", "contributions", "line", "table", "targets", "expected", "expected_year",
+    "target_year", "latest_year", "latest_value", "met_current", "versions", "version", "path",
+    "current", "decision", "since_decision", "moments",
 }
 
 
@@ -211,3 +216,19 @@ def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
                   "klaar", index=True)
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "De Kolenkit" in index and "ontvangen" in index and "500" in index
+
+
+@pytest.mark.slow
+def test_vergelijk_and_monitor_json_have_english_keys(capsys):
+    """The comparison of the example's decision version with the case now (with targets and
+    criteria) and the monitor across its versions."""
+    plan = EXAMPLE / "versies" / "2017-besluit"
+    assert main(["vergelijk", str(plan), str(EXAMPLE), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert bad_keys(data) == []
+    assert {"contributions", "by_actor", "targets", "criteria", "expected", "met_current",
+            "verdict", "sources"} <= keys_seen(data)
+    assert main(["monitor", str(EXAMPLE), "--task", "T1", "--monte-carlo", "100",
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert bad_keys(data) == [] and {"moments", "since_decision", "versions"} <= keys_seen(data)

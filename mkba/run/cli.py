@@ -14,14 +14,14 @@ import argparse
 import sys
 
 from mkba.base.errors import CaseError
-from mkba.run.commands import cases, cbs, reports, session
+from mkba.run.commands import cases, cbs, reports, session, versions
 from mkba.run.commands.options import EXIT_INVALID, Parser
 from mkba.run.commands.output import UserFacingErrors, printable
 
 __all__ = ["main", "build_parser", "option_table", "COMMANDS", "GROUPS"]
 
 #: The command groups, in the order ``mkba --help`` lists them.
-GROUPS = (cases, reports, session, cbs)
+GROUPS = (cases, versions, reports, session, cbs)
 #: Command name → function of the parsed arguments returning the exit code.
 COMMANDS = {name: func for group in GROUPS for name, func in group.COMMANDS.items()}
 

@@ -6,6 +6,7 @@
 - :mod:`mkba.run.commands.output` — text for the terminal and the guard that turns every
   failure into one Dutch line and an exit code;
 - :mod:`mkba.run.commands.cases` — ``validate``, ``evaluate``, ``effect``, ``template``;
+- :mod:`mkba.run.commands.versions` — ``vergelijk``, ``monitor`` (plan and realisation);
 - :mod:`mkba.run.commands.reports` — ``report``, ``batch``;
 - :mod:`mkba.run.commands.session` — ``sessie``;
 - :mod:`mkba.run.commands.cbs` — ``cbs ophalen``, ``cbs grenzen``.
