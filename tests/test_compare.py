@@ -408,3 +408,50 @@ def test_monitor_json(capsys):
     assert all(m["npv_p5"] <= m["npv_p95"] for m in moments)
     assert data["tasks"][0]["since_decision"] == pytest.approx(
         moments[-1]["npv"] - moments[0]["npv"])
+
+
+# ---------------------------------------------------------------------------------------------
+# the batch: the index column "sinds besluit", and a changed version makes the reports again
+
+
+def test_batch_records_get_the_change_since_the_decision():
+    from mkba.report.render import report_parameters
+    from mkba.run.batch import _since_decision
+
+    records = [{"wijk_code": "WK036330", "tasks": [{"task_id": "T1", "variant": "project"}]},
+               {"wijk_code": "WK036339",
+                "tasks": [{"task_id": "T2", "variant": "klassiek_aanbesteden"}]}]
+    assert _since_decision(str(EXAMPLE), records, report_parameters())
+    c = compare(plan_path(EXAMPLE), EXAMPLE, goals=False)
+    assert records[0]["tasks"][0]["since_decision"] == c.task("T1")["difference"]
+    assert records[1]["tasks"][0]["since_decision"] is None  # T2 has no decision version
+
+
+def test_index_shows_the_column_sinds_besluit_only_with_a_decision():
+    from mkba.report.index import index_pages
+
+    task = {"task_id": "T1", "name": "Buurthuis", "variant": "project", "npv": -1000.0,
+            "bc_ratio": 0.9}
+    rec = {"wijk_code": "WK036330", "html": "WK036330.html", "status": "gelukt",
+           "name": "Transvaalbuurt"}
+    without = index_pages([{**rec, "tasks": [task]}], summary="", maps=False)["index.html"]
+    assert "sinds besluit" not in without
+    page = index_pages([{**rec, "tasks": [{**task, "since_decision": 60278.4}]}], summary="",
+                       maps=False)["index.html"]
+    assert '<th scope="col">sinds besluit</th>' in page
+    assert "<bdi>Buurthuis</bdi>: €\xa0+60.278" in page
+
+
+def test_a_changed_version_changes_the_inputs_fingerprint(tmp_path):
+    """A report compares with the versions beside the case: editing one must make it again."""
+    import shutil
+
+    from mkba.run.jobs import inputs_fingerprint
+
+    case = tmp_path / "casus"
+    shutil.copytree(EXAMPLE, case)
+    before = inputs_fingerprint(str(case))
+    kosten = case / "versies" / "2017-besluit" / "kosten.csv"
+    kosten.write_text(kosten.read_text(encoding="utf-8").replace("42.000", "43.000"),
+                      encoding="utf-8")
+    assert inputs_fingerprint(str(case)) != before

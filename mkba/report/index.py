@@ -121,6 +121,11 @@ class _Gemeente:
         return [t for w in self.wijken for t in w.tasks]
 
     @property
+    def since_decision(self) -> bool:
+        """Whether a task of this gemeente has a decision version (column "sinds besluit")."""
+        return any(t["since_decision"] is not None for t in self.all_tasks)
+
+    @property
     def n_tasks(self) -> int:
         return len({t["task_id"] for t in self.all_tasks})
 
@@ -138,7 +143,7 @@ def _task(t: dict) -> dict:
     variant = str(t.get("variant") or "project")
     label = name if variant == "project" else f"{name} ({variant.replace('_', ' ')})"
     return {"task_id": t.get("task_id"), "label": label, "npv": t.get("npv"),
-            "bc_ratio": t.get("bc_ratio")}
+            "bc_ratio": t.get("bc_ratio"), "since_decision": t.get("since_decision")}
 
 
 def _wijk(r: dict, names: Mapping[str, str]) -> _Wijk:
@@ -166,8 +171,22 @@ def _environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters.update(eur=lambda v: nbsp(fmt_eur(v)), ratio=fmt_ratio,
-                       getal=lambda v: nbsp(fmt_number(v)))
+                       getal=lambda v: nbsp(fmt_number(v)), change=_change)
     return env
+
+
+def _change(value) -> str:
+    """A change in euros with its sign (the column "sinds besluit").
+
+    Examples
+    --------
+    >>> _change(60278.4), _change(-1200), _change(None)
+    ('€\xa0+60.278', '€\xa0−1.200', '–')
+    """
+    if value is None:
+        return "–"
+    text = fmt_eur(value)
+    return nbsp(text.replace("€ ", "€ +") if value > 0 else text)
 
 
 def _wijken(n: int) -> str:

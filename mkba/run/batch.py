@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -224,6 +225,9 @@ def _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force,
         for r in missing:
             r.update(heads[r["wijk_code"]])
             state.add(r, write=False)
+    if _since_decision(case_path, records, params):
+        for r in records:
+            state.add(r, write=False)
     result = BatchResult(records, out, time.perf_counter() - started, workers, engine)
     state.write(status="klaar")
     return result
@@ -291,6 +295,33 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
             head["buurtbudget"] = buurtbudget_summary(done.case, code)
     return heads
 
+
+
+def _since_decision(case_path, records, parameters) -> bool:
+    """Per task of each record the change in NCW since the decision (``since_decision``, the
+    index column "sinds besluit"), when the case keeps a decision version
+    (:func:`mkba.analysis.versions.plan_path`); computed here, for every wijk at once, with
+    the report's settings. Returns whether there is one."""
+    from mkba.analysis.versions import plan_path
+
+    plan = plan_path(case_path, parameters.get("plan_path")) if case_path else None
+    if plan is None:
+        return False
+    from mkba.analysis.compare import compare
+    from mkba.base.settings import Settings
+
+    settings = Settings.from_report_parameters(
+        **{k: v for k, v in parameters.items() if k != "plan_path"})
+    try:
+        tasks = compare(plan, case_path, settings, goals=False).tasks
+    except CaseError as err:  # the reports say what is wrong with the plan; the index stays
+        print(f"waarschuwing: sinds besluit niet berekend: {err}", file=sys.stderr)
+        return False
+    change = {(t["task_id"], t["variant"]): t["difference"] for t in tasks}
+    for r in records:
+        for t in r.get("tasks") or []:
+            t["since_decision"] = change.get((t.get("task_id"), t.get("variant")))
+    return True
 
 
 def _write_outputs(out, *args, **kwargs) -> None:

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mkba.analysis.versions import PLAN_NAME, VERSIONS_DIR  # light: re, pathlib
+
 # Only light imports at module level: a worker process imports this module first and should
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
 from mkba.base.assumptions import DATA_DIR, REPORT_NOTEBOOK
@@ -75,7 +77,8 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
     -------
     str
         A hex digest: the package code, the notebook, the CBS data (shipped and fetched, by
-        size and time), the kengetallen and the case files.
+        size and time), the kengetallen, the case files and the versions kept beside them
+        (``besluit/``, ``versies/``: their files and where they are).
 
     Examples
     --------
@@ -91,6 +94,10 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
         case = Path(case_path)
         files = [case] if case.is_file() else [p for p in case.iterdir() if p.is_file()]
         parts.append(hash_files(files))
+        if case.is_dir():  # the versions kept beside it (the report compares with them)
+            kept = sorted(p for sub in (PLAN_NAME, VERSIONS_DIR) for p in (case / sub).rglob("*")
+                          if p.is_file())
+            parts.append(hash_files(kept) + "|".join(str(p.relative_to(case)) for p in kept))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
