@@ -605,7 +605,7 @@ def _task_params(settings: Settings, before: Case, after: Case, task: str,
     return params if start[0] == start[1] else {**params, "base_year": start[0]}
 
 
-def compare(before, after, settings: Settings | None = None, *, task: str | None = None,
+def compare(before, after, settings: Settings | None = None, *, task=None,
             kwb=None, goals: bool = True) -> Comparison:
     """Compare the decision version of a case with the current version.
 
@@ -616,8 +616,8 @@ def compare(before, after, settings: Settings | None = None, *, task: str | None
         workbooks, or cases already read).
     settings : Settings, optional
         Applied to both versions (a scenario file too). ``draws`` is ignored here.
-    task : str, optional
-        Only this task.
+    task : str or collection of str, optional
+        Only this task (or these tasks).
     kwb : DataFrame, optional
         CBS figures, for quantities estimated from them and for targets on CBS indicators.
     goals : bool
@@ -648,7 +648,7 @@ def compare(before, after, settings: Settings | None = None, *, task: str | None
     cases = [r.case for r in runs]
     params = runs[0].parameters
     ids = [list(c.taken["taak_id"]) for c in cases]
-    order = [t for t in dict.fromkeys([*ids[1], *ids[0]]) if task is None or t == task]
+    order = [t for t in dict.fromkeys([*ids[1], *ids[0]]) if _wanted(t, task)]
     if task is not None and not order:
         raise CaseError(f"onbekende taak '{task}'")
     tasks, records, warnings = [], [], []
@@ -872,3 +872,10 @@ def comparison_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame({"taak": c["task_id"].to_numpy(), "variant": c["variant"].to_numpy(),
                          "soort": c["kind"].to_numpy(), "wat": c["text"].to_numpy(),
                          "bijdrage aan NCW": [fmt_eur(a) for a in c["amount"]]})
+
+
+def _wanted(task_id: str, task) -> bool:
+    """Whether ``task_id`` is asked for: ``task`` is None (all), one id, or a collection."""
+    if task is None:
+        return True
+    return task_id == task if isinstance(task, str) else task_id in set(task)

@@ -118,7 +118,7 @@ def _base_years(settings: Settings, versions, cases) -> dict[str, int | None]:
     return out
 
 
-def monitor(case, settings: Settings | None = None, *, task: str | None = None,
+def monitor(case, settings: Settings | None = None, *, task=None,
             kwb=None) -> Monitor:
     """The NCW and its Monte Carlo interval of every task at every version of a case.
 
@@ -131,8 +131,8 @@ def monitor(case, settings: Settings | None = None, *, task: str | None = None,
         the Monte Carlo's. The price year is the chosen one, else the current case's own, else
         the default; the base year of a task is the chosen one, else its ``startjaar`` in the
         decision version.
-    task : str, optional
-        Only this task.
+    task : str or collection of str, optional
+        Only this task (or these tasks).
     kwb : DataFrame, optional
         CBS figures for estimated quantities.
 
@@ -161,7 +161,7 @@ def monitor(case, settings: Settings | None = None, *, task: str | None = None,
     base = _base_years(settings, versions, cases)
     rows = []
     for v, r, c in zip(versions, runs, cases, strict=True):
-        ids = [t for t in c.taken["taak_id"] if task is None or t == task]
+        ids = [t for t in c.taken["taak_id"] if _wanted(t, task)]
         for t in ids:
             params = {**r.parameters, "price_year": price_year or r.parameters["price_year"]}
             if t in base:
@@ -183,3 +183,10 @@ def monitor(case, settings: Settings | None = None, *, task: str | None = None,
     if price_year is not None:
         parameters["price_year"] = price_year
     return Monitor(plain(parameters), tuple(versions), pd.DataFrame(rows, columns=COLUMNS))
+
+
+def _wanted(task_id: str, task) -> bool:
+    """Whether ``task_id`` is asked for: ``task`` is None (all), one id, or a collection."""
+    if task is None:
+        return True
+    return task_id == task if isinstance(task, str) else task_id in set(task)
