@@ -774,6 +774,7 @@ def _status(old, new, columns) -> str:
 
 def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
     from mkba.evidence.indicators import meets_target, target_attainment
+    from mkba.evidence.panel import indicator_label
 
     key = ["taak_id", "indicator"]
     plan = {tuple(r[k] for k in key): r for _, r in before.doelen.iterrows()}
@@ -800,7 +801,7 @@ def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
                "latest_value": latest, "source": m["source"],
                "met": None if old is None else none_if_missing(m["attained"]),
                "met_current": met_now}
-        rec["text"] = _goal_text(rec, k[1])
+        rec["text"] = _goal_text(rec, indicator_label(k[1], after))
         out.append(rec)
     return out
 
@@ -858,6 +859,9 @@ def _goal_text(rec: dict, what: str) -> str:
             head += ", nu geen doel meer"
         met = rec["met"]
     verdict = ("gehaald" if met else "niet gehaald" if met is not None else "nog onbekend")
+    if rec["status"] == "changed" and rec["met_current"] is not None and \
+            rec["met_current"] != met:
+        verdict += " (het doel van nu " + ("wel" if rec["met_current"] else "niet") + ")"
     return f"{head}; {measured}: {verdict}."
 
 
