@@ -423,8 +423,10 @@ def test_batch_records_get_the_change_since_the_decision():
                 "tasks": [{"task_id": "T2", "variant": "klassiek_aanbesteden"}]}]
     assert _since_decision(str(EXAMPLE), records, report_parameters())
     c = compare(plan_path(EXAMPLE), EXAMPLE, goals=False)
-    assert records[0]["tasks"][0]["since_decision"] == c.task("T1")["difference"]
-    assert records[1]["tasks"][0]["since_decision"] is None  # T2 has no decision version
+    assert records[0]["since_decision"] == [
+        {"task_id": "T1", "variant": "project", "difference": c.task("T1")["difference"]}]
+    assert records[1]["since_decision"] == []  # T2 has no decision version
+    assert "since_decision" not in records[0]["tasks"][0]  # the report's headline as it was
 
 
 def test_index_shows_the_column_sinds_besluit_only_with_a_decision():
@@ -436,7 +438,8 @@ def test_index_shows_the_column_sinds_besluit_only_with_a_decision():
            "name": "Transvaalbuurt"}
     without = index_pages([{**rec, "tasks": [task]}], summary="", maps=False)["index.html"]
     assert "sinds besluit" not in without
-    page = index_pages([{**rec, "tasks": [{**task, "since_decision": 60278.4}]}], summary="",
+    since = [{"task_id": "T1", "variant": "project", "difference": 60278.4}]
+    page = index_pages([{**rec, "tasks": [task], "since_decision": since}], summary="",
                        maps=False)["index.html"]
     assert '<th scope="col">sinds besluit</th>' in page
     assert "<bdi>Buurthuis</bdi>: €\xa0+60.278" in page

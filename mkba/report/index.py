@@ -138,12 +138,13 @@ class _Gemeente:
         return max(0, len(self.all_tasks) - TASKS_SHOWN)
 
 
-def _task(t: dict) -> dict:
+def _task(t: dict, since: Mapping | None = None) -> dict:
     name = reader_name(t.get("name"), str(t.get("task_id", "")))
     variant = str(t.get("variant") or "project")
     label = name if variant == "project" else f"{name} ({variant.replace('_', ' ')})"
     return {"task_id": t.get("task_id"), "label": label, "npv": t.get("npv"),
-            "bc_ratio": t.get("bc_ratio"), "since_decision": t.get("since_decision")}
+            "bc_ratio": t.get("bc_ratio"),
+            "since_decision": (since or {}).get((t.get("task_id"), t.get("variant")))}
 
 
 def _wijk(r: dict, names: Mapping[str, str]) -> _Wijk:
@@ -155,7 +156,9 @@ def _wijk(r: dict, names: Mapping[str, str]) -> _Wijk:
     return _Wijk(code=code, name=reader_name(name, code), href=str(r.get("html") or ""),
                  status=str(r.get("status") or ""), failed=failed,
                  error=reader_name(r.get("error"), "") if failed else "",
-                 tasks=[_task(t) for t in r.get("tasks") or []],
+                 tasks=[_task(t, {(d["task_id"], d["variant"]): d["difference"]
+                                  for d in r.get("since_decision") or []})
+                        for t in r.get("tasks") or []],
                  inhabitants=r.get("inhabitants"), year=r.get("year"),
                  budget=r.get("buurtbudget") or None)
 

@@ -298,8 +298,9 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
 
 
 def _since_decision(case_path, records, parameters) -> bool:
-    """Per task of each record the change in NCW since the decision (``since_decision``, the
-    index column "sinds besluit"), when the case keeps a decision version
+    """Per record the change in NCW since the decision of each of its tasks that has one
+    (``since_decision``: ``task_id``, ``variant``, ``difference``; the index column "sinds
+    besluit"), when the case keeps a decision version
     (:func:`mkba.analysis.versions.plan_path`); computed here, for every wijk at once, with
     the report's settings. Returns whether there is one."""
     from mkba.analysis.versions import plan_path
@@ -317,10 +318,13 @@ def _since_decision(case_path, records, parameters) -> bool:
     except CaseError as err:  # the reports say what is wrong with the plan; the index stays
         print(f"waarschuwing: sinds besluit niet berekend: {err}", file=sys.stderr)
         return False
-    change = {(t["task_id"], t["variant"]): t["difference"] for t in tasks}
-    for r in records:
-        for t in r.get("tasks") or []:
-            t["since_decision"] = change.get((t.get("task_id"), t.get("variant")))
+    change = {(t["task_id"], t["variant"]): t["difference"] for t in tasks
+              if t["status"] == "compared"}
+    for r in records:  # beside the report's own headline (which it leaves as it is)
+        r["since_decision"] = [
+            {"task_id": t.get("task_id"), "variant": t.get("variant"),
+             "difference": change[(t.get("task_id"), t.get("variant"))]}
+            for t in r.get("tasks") or [] if (t.get("task_id"), t.get("variant")) in change]
     return True
 
 

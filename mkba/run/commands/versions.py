@@ -21,7 +21,7 @@ _CASE_HELP = "map met CSV-bestanden of .xlsx-werkmap"
 
 
 def add_parsers(sub) -> None:
-    """Add ``vergelijk`` (alias ``compare``) and ``monitor`` to the sub-parsers ``sub``.
+    """Add ``vergelijk`` and ``monitor`` to the sub-parsers ``sub``.
 
     Parameters
     ----------
@@ -39,7 +39,7 @@ def add_parsers(sub) -> None:
     500
     """
     p = sub.add_parser(
-        "vergelijk", aliases=["compare"],
+        "vergelijk",
         help="vergelijk het besluit met de evaluatie: waardoor verschoof de NCW?",
         description="Vergelijk twee versies van een casus (het besluit en een latere "
                     "evaluatie) per taak en variant, met dezelfde instellingen: NCW, kosten, "
@@ -103,4 +103,4 @@ def monitor(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"vergelijk": compare, "compare": compare, "monitor": monitor}
+COMMANDS = {"vergelijk": compare, "monitor": monitor}
