@@ -52,6 +52,7 @@ def test_round_trip_keeps_values_missing_and_types(root):
     assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
 
 
+@pytest.mark.slow
 def test_shipped_table_from_cache_equals_the_built_one(root):
     cbs._load_shipped.cache_clear()
     try:
@@ -65,6 +66,7 @@ def test_shipped_table_from_cache_equals_the_built_one(root):
         cbs._load_shipped.cache_clear()
 
 
+@pytest.mark.slow
 def test_a_planted_pickle_is_never_loaded(root, tmp_path):
     """The old cache name (kwb-<hash>.pkl) and a pickle disguised as the new file."""
     marker = tmp_path / "pwned"

@@ -124,6 +124,7 @@ def test_the_walk_finds_dutch_keys():
                              ".wijken[].inwoners", ".wijken[].verschil", ".wijken[].p_beter"]
 
 
+@pytest.mark.slow
 def test_evaluate_json_has_english_keys(capsys):
     assert main(["evaluate", str(EXAMPLE), "--format", "json", "--monte-carlo", "200",
                  "--seed", "1"]) == 0

@@ -1,7 +1,7 @@
 """The package's layers: a module imports only from its own layer or from layers below it,
 and never another module's private names.
 
-The layers follow the data flow (README, "Opbouw van de code"): a case is read and checked
+The layers follow the data flow (docs/code.md, "Opbouw van de code"): a case is read and checked
 (``case``), CBS figures and effect estimates are added (``evidence``), the MKBA is computed
 (``engine``) with its uncertainty (``uncertainty``), everything is put together for one run
 (``analysis``), shown (``report``) and run from the command line or a batch (``run``);
