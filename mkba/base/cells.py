@@ -2,10 +2,18 @@
 
 Excel, LibreOffice and Google Sheets treat a cell that starts with ``=``, ``+``, ``-`` or
 ``@`` as a formula, also in a CSV file (``=cmd|' /C calc'!A0`` starts a program on some
-systems); a leading tab or carriage return can hide such a start. Every CSV and xlsx file mkba
-writes passes its text cells through :func:`neutralise`, which puts an apostrophe in front
-(OWASP, "CSV Injection"): the spreadsheet then shows the text instead of running it. Numbers
-are left alone: ``-5`` as a number is a number, not a formula.
+systems); a leading tab or carriage return can hide such a start.
+
+- **CSV** has no cell types: every CSV mkba writes (:func:`write_csv`) passes its text cells
+  through :func:`neutralise`, which puts an apostrophe in front (OWASP, "CSV Injection"); the
+  spreadsheet then shows the text instead of running it. Numbers are left alone: ``-5`` as a
+  number is a number, not a formula.
+- **xlsx** cells have a type. openpyxl stores a string that starts with ``=`` as a *formula*;
+  :func:`neutralise_workbook` makes every such cell text again before mkba saves a workbook, so
+  no text cell is ever a formula, and the text stays exactly as written (no apostrophe to
+  confuse the person filling in the template).
+
+``tests/test_formula_injection.py`` checks that no module writes CSV or xlsx any other way.
 
 :func:`restore` undoes :func:`neutralise` exactly (``restore(neutralise(x)) == x`` for every
 string), so a file mkba wrote and reads back gives the original text.
@@ -20,7 +28,7 @@ import re
 from pathlib import Path
 
 __all__ = ["FORMULA_START", "neutralise", "restore", "neutralise_frame", "restore_frame",
-           "write_csv"]
+           "write_csv", "neutralise_workbook"]
 
 #: First characters that make a spreadsheet read a cell as a formula (or hide one).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -110,17 +118,43 @@ def restore_frame(frame):
 
 def write_csv(frame, path, **kwargs) -> None:
     """Write ``frame`` as CSV with every text cell neutralised, atomically (a reader never
-    sees half a file). ``kwargs`` go to :meth:`pandas.DataFrame.to_csv`.
+    sees half a file). ``kwargs`` go to :meth:`pandas.DataFrame.to_csv`; lines end in CRLF
+    (RFC 4180), so that a text with a carriage return in it is quoted, not split.
 
     Examples
     --------
     >>> import tempfile, pathlib, pandas as pd
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
     >>> write_csv(pd.DataFrame({"naam": ["@SUM(A1)"]}), p, index=False)
-    >>> p.read_text()
-    "naam\\n'@SUM(A1)\\n"
+    >>> p.read_bytes()
+    b"naam\\r\\n'@SUM(A1)\\r\\n"
     """
     from mkba.base.files import write_atomically
 
+    kwargs.setdefault("lineterminator", "\r\n")
     safe = neutralise_frame(frame)
     write_atomically(Path(path), lambda tmp: safe.to_csv(tmp, **kwargs))
+
+
+def neutralise_workbook(workbook) -> int:
+    """Store every text cell of an openpyxl ``workbook`` as text, never as a formula (openpyxl
+    turns a string that starts with ``=`` into one). Returns how many cells were changed.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook()
+    >>> wb.active["A1"] = "=cmd|' /C calc'!A0"
+    >>> wb.active["A1"].data_type, neutralise_workbook(wb), wb.active["A1"].data_type
+    ('f', 1, 's')
+    >>> wb.active["A1"].value
+    "=cmd|' /C calc'!A0"
+    """
+    changed = 0
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.data_type != "s":
+                    cell.data_type = "s"
+                    changed += 1
+    return changed

@@ -24,8 +24,15 @@ from mkba.base.assumptions import fetched_dir
 from mkba.base.cells import restore_frame, write_csv
 from mkba.base.errors import CaseError, Problem
 from mkba.base.regions import region_problem
-from mkba.evidence.cbs import (COLUMNS, FETCHED_COLUMNS, gemeente_codes, is_count, load_kwb,
-                               read_fetched, region_types)
+from mkba.evidence.cbs import (
+    COLUMNS,
+    FETCHED_COLUMNS,
+    gemeente_codes,
+    is_count,
+    load_kwb,
+    read_fetched,
+    region_types,
+)
 
 __all__ = ["boundary_changes", "describe_changes", "read_boundary_mapping",
            "apply_boundary_mapping", "apply_fetch_mapping", "read_flags", "FLAG_COLUMNS",

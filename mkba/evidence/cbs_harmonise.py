@@ -24,8 +24,7 @@ import pandas as pd
 from mkba.base.assumptions import MAX_AMOUNT
 from mkba.base.errors import FetchError
 from mkba.base.regions import region_problem
-from mkba.evidence.cbs import (FETCHED_COLUMNS, cbs_numbers, gemeente_codes, key_stem,
-                               region_types)
+from mkba.evidence.cbs import FETCHED_COLUMNS, cbs_numbers, gemeente_codes, key_stem, region_types
 
 __all__ = ["topic_stems", "harmonise", "check_values", "META_STEMS", "INDELING_STEMS",
            "QUALITY", "GEO_TYPES"]
@@ -53,7 +52,8 @@ def check_values(rows: list[dict], keys, table_id: str, geo_key: str) -> None:
     >>> check_values([{"W": "WK011401", "A_5": 1e308}], ["A_5"], "85984NED", "W")
     Traceback (most recent call last):
     ...
-    mkba.base.errors.FetchError: cbs ophalen: tabel 85984NED, WK011401, A_5: 1e+308 ligt buiten ±10^12; niets geschreven
+    mkba.base.errors.FetchError: cbs ophalen: tabel 85984NED, WK011401, A_5: 1e+308 ligt buiten
+    ±10^12; niets geschreven
     """
     for row in rows:
         for key in keys:

@@ -26,8 +26,7 @@ from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 from mkba.base.prices import cpi_series
-from mkba.evidence.cbs import (AVERAGES_IN_AANTAL, indicator_labels, is_count, load_kwb,
-                               region_names)
+from mkba.evidence.cbs import AVERAGES_IN_AANTAL, indicator_labels, is_count, load_kwb, region_names
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",

@@ -22,8 +22,16 @@ from pathlib import Path
 
 from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.evidence.cbs_boundaries import read_flags
-from mkba.evidence.geo import (ATTRIBUTION, CRS84, LICENCE, RD_NEW, SHIPPED_GEO, Boundaries,
-                               find_map, read_boundaries)
+from mkba.evidence.geo import (
+    ATTRIBUTION,
+    CRS84,
+    LICENCE,
+    RD_NEW,
+    SHIPPED_GEO,
+    Boundaries,
+    find_map,
+    read_boundaries,
+)
 
 __all__ = ["Boundaries", "read_boundaries", "find_map", "plot_locator", "plot_choropleth",
            "locator_section", "choropleth", "source_line", "RD_NEW", "CRS84", "SHIPPED_GEO"]
@@ -133,7 +141,7 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
     made = ax is None
     ax = _map_axes(ax, size=(6.5, 6.0))
     if made:
-        ax.figure.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.12)
+        ax.figure.subplots_adjust(left=0.02, right=0.86, top=0.92, bottom=0.12)
     sx = _scale_x(b)
     shown = [float(v) for c, v in values.items() if c in b.rings and v is not None
              and v == v]
@@ -174,7 +182,8 @@ def source_line(b: Boundaries) -> str:
     Examples
     --------
     >>> source_line(Boundaries(source="CBS Wijk- en buurtkaart 2024 via PDOK"))
-    'Kaart: Kadaster / Centraal Bureau voor de Statistiek, 2024; CBS Wijk- en buurtkaart 2024 via PDOK (CC BY 4.0 (PDOK, CBS-diensten)).'
+    'Kaart: Kadaster / Centraal Bureau voor de Statistiek, 2024; CBS Wijk- en buurtkaart 2024
+    via PDOK (CC BY 4.0 (PDOK, CBS-diensten)).'
     """
     if b.source:
         m = re.search(r"(\d{4})", b.source)

@@ -5,8 +5,9 @@ The shipped series (``data/cbs`` and ``data/kengetallen``, see :mod:`mkba.base.p
 prices of a later year needs the newer CPI: :func:`fetch_cpi` asks the CBS feed for the yearly
 index of "Alle bestedingen" (``Perioden`` ``YYYYJJ00``, category ``T001112``), checks it (every
 year a finite index between 1 and 10 000, consecutive years, 2015 = 100) and writes
-``cpi_83131NED.csv`` to :func:`mkba.base.assumptions.fetched_dir`. :func:`mkba.base.prices.cpi_series`
-then uses the published values from that file in front of the shipped ones.
+``cpi_83131NED.csv`` to :func:`mkba.base.assumptions.fetched_dir`.
+:func:`mkba.base.prices.cpi_series` then uses the published values from that file in front of
+the shipped ones.
 
 Network faults, deadline, size cap and hosts as for the KWB (:mod:`mkba.sources.http`).
 """
@@ -106,7 +107,8 @@ def fetch_cpi(out_dir=None, *, http: Http | None = None, base: str | None = None
     >>> fetch_cpi(base="http://cbs.example.nl/odata")
     Traceback (most recent call last):
     ...
-    mkba.base.errors.FetchError: cbs ophalen: base='http://cbs.example.nl/odata' moet met https:// beginnen (http:// alleen voor een server op deze computer)
+    mkba.base.errors.FetchError: cbs ophalen: base='http://cbs.example.nl/odata' moet met
+    https:// beginnen (http:// alleen voor een server op deze computer)
     """
     base = cbs_url() if base is None else checked_base(base, "base")
     out = Path(out_dir) if out_dir is not None else fetched_dir()

@@ -50,8 +50,10 @@ CBS_URL = "https://opendata.cbs.nl/ODataFeed/odata"
 PDOK_URL = "https://api.pdok.nl"
 #: Seconds for everything one table (or one map, or the CPI) may take.
 DEADLINE = 300.0
-#: Largest answer, in MB (after decompression). A KWB page of 10 000 rows is about 15 MB.
-MAX_MB = 32.0
+#: Largest answer, in MB (after decompression). A gemeente's KWB rows are 1–2 MB, the whole region
+#: dimension about 4 MB, a PDOK page of 100 buurten a few MB. Within 16 MB even the most
+#: wasteful JSON (`[{},{},…]`) parses into less than 1 GB; see tests/test_hostile_network.py.
+MAX_MB = 16.0
 #: Seconds: connect, and every read (bounded by what is left of the deadline).
 TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
@@ -121,7 +123,8 @@ def checked_base(url: str, name: str) -> str:
     >>> checked_base("http://cbs.example.nl/odata", "MKBA_CBS_URL")
     Traceback (most recent call last):
     ...
-    mkba.base.errors.FetchError: cbs ophalen: MKBA_CBS_URL='http://cbs.example.nl/odata' moet met https:// beginnen (http:// alleen voor een server op deze computer)
+    mkba.base.errors.FetchError: cbs ophalen: MKBA_CBS_URL='http://cbs.example.nl/odata' moet
+    met https:// beginnen (http:// alleen voor een server op deze computer)
     """
     text = str(url).strip()
     parts = urlsplit(text)

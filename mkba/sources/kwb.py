@@ -31,15 +31,20 @@ import pandas as pd
 
 from mkba.base.assumptions import fetched_dir
 from mkba.base.cells import write_csv
-from mkba.base.errors import CaseError
+from mkba.base.errors import CaseError, FetchError
 from mkba.base.files import atomic_write
 from mkba.base.regions import region_level
 from mkba.evidence.cbs import read_fetched, region_types
-from mkba.evidence.cbs_boundaries import (FLAG_COLUMNS, boundary_changes, describe_changes,
-                                          flags_file_name, read_flags)
+from mkba.evidence.cbs_boundaries import (
+    FLAG_COLUMNS,
+    boundary_changes,
+    describe_changes,
+    flags_file_name,
+    read_flags,
+)
 from mkba.evidence.cbs_harmonise import harmonise
 from mkba.evidence.cbs_tables import CATALOGUE
-from mkba.sources.http import Deadline, Http, cbs_url, checked_base
+from mkba.sources.http import Deadline, Http, RefusedAnswer, cbs_url, checked_base
 from mkba.sources.odata import table_flags, table_parts
 
 __all__ = ["fetch_kwb", "FetchResult", "parse_years", "file_name"]
@@ -200,7 +205,8 @@ def fetch_kwb(gemeente_code: str, years: Iterable[int] | None = None, *, niveau:
     >>> fetch_kwb("GM114")
     Traceback (most recent call last):
     ...
-    mkba.base.errors.CaseError: invoer: --gemeente: 'GM114' is geen CBS-gemeentecode (GM + 4 cijfers, bijv. GM0114)
+    mkba.base.errors.CaseError: invoer: --gemeente: 'GM114' is geen CBS-gemeentecode (GM + 4
+    cijfers, bijv. GM0114)
     """
     if region_level(gemeente_code) != "gemeente":
         raise CaseError(f"--gemeente: '{str(gemeente_code)[:20]}' is geen CBS-gemeentecode (GM + "
@@ -235,7 +241,15 @@ def fetch_kwb(gemeente_code: str, years: Iterable[int] | None = None, *, niveau:
             _fetch_year(http, out, base, gemeente_code, niveau, year, table_id, result)
         for year, table_id in _gap_years(out, gemeente_code, niveau, catalogue, refresh, result):
             say(f"{year}: alleen de indelingswijziging van tabel {table_id} ophalen …")
-            _fetch_flags(http, out, base, gemeente_code, niveau, year, table_id, result)
+            try:
+                _fetch_flags(http, out, base, gemeente_code, niveau, year, table_id, result)
+            except RefusedAnswer:
+                raise
+            except FetchError as err:  # the years asked for are complete: warn, never fail
+                result.warnings.append(
+                    f"{year}: de indelingswijziging van tabel {table_id} kon niet worden "
+                    f"opgehaald ({err.problems[0].message}); dus niet nagegaan of wijken tussen "
+                    f"{year - 1} en {year} van grens of code veranderden")
     finally:
         if own:
             http.close()

@@ -73,7 +73,8 @@ def check_rows(rows: list, key: str, table_id: str, gemeente_code: str, niveau: 
     >>> check_rows([{"W": "BU01140101"}], "W", "85984NED", "GM0114", "wijk")
     Traceback (most recent call last):
     ...
-    mkba.base.errors.FetchError: cbs ophalen: tabel 85984NED: het CBS gaf een regio die niet gevraagd is: 'BU01140101' is een buurtcode; verwacht: gemeente of wijk; niets geschreven
+    mkba.base.errors.FetchError: cbs ophalen: tabel 85984NED: het CBS gaf een regio die niet
+    gevraagd is: 'BU01140101' is een buurtcode; verwacht: gemeente of wijk; niets geschreven
     """
     for row in rows:
         if not isinstance(row, dict):

@@ -32,7 +32,7 @@ PDOK_PATH = "/cbs/wijken-en-buurten-{year}/ogc/v1/collections/{coll}/items"
 #: Years for which pdok.nl documents a "CBS Wijken en Buurten <jaar>" OGC API.
 PDOK_YEARS = (2023, 2024, 2025)
 #: Features per page (a page of buurten with their statistics stays well under the size cap).
-PAGE_SIZE = 250
+PAGE_SIZE = 100
 _RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 _CRS_NAME = {RD_NEW: "urn:ogc:def:crs:EPSG::28992", CRS84: "urn:ogc:def:crs:OGC:1.3:CRS84"}
 
