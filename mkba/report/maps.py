@@ -12,15 +12,26 @@ right proportions without a projection library.
 Every map carries its source and licence (CBS: "Kadaster / Centraal Bureau voor de Statistiek,
 <jaar>"), wrapped to the width of the map, under it; the colour bar stands beside the map and
 never covers that line.
+
+Imports inside functions, measured (``python -c``, after pandas; load ≈ 5 on 2 cores):
+matplotlib and :mod:`mkba.base.plots` 0,7 s, :mod:`mkba.engine.cba` 0,55 s. The batch imports
+this module for its index page even when no map file exists, and then draws nothing: those two
+are imported only where a map is drawn or an NCW is needed.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from pathlib import Path
 
+import pandas as pd
+
 from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
+from mkba.base.formatting import fmt_eur, fmt_number
+from mkba.base.html import Html, esc, figure_html, para
+from mkba.evidence.cbs import indicator_labels, load_kwb, read_fetched
 from mkba.evidence.cbs_boundaries import read_flags
 from mkba.evidence.geo import (
     ATTRIBUTION,
@@ -56,8 +67,6 @@ def _path(polys, scale_x: float):
 def _scale_x(b: Boundaries) -> float:
     if b.crs != CRS84:
         return 1.0
-    import math
-
     ys = [y for polys in b.rings.values() for rings in polys for ring in rings for _, y in ring]
     return math.cos(math.radians(sum(ys) / len(ys)))
 
@@ -136,8 +145,6 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
     import matplotlib as mpl
     from matplotlib.patches import Patch, PathPatch
 
-    from mkba.base.formatting import fmt_eur, fmt_number
-
     made = ax is None
     ax = _map_axes(ax, size=(6.5, 6.0))
     if made:
@@ -197,8 +204,7 @@ def source_line(b: Boundaries) -> str:
 def locator_section(report, map_file=None):
     """The wijk report's locator map (an :class:`mkba.report.reports.Html` block), from
     ``map_file`` (``--kaart BESTAND.geojson``) or the gemeente's fetched or shipped map."""
-    from mkba.base.html import Html, esc, figure_html, para
-    from mkba.base.plots import detached
+    from mkba.base.plots import detached  # matplotlib: only when a map is drawn
 
     code = report.wijk_code
     gemeente = "GM" + code[2:6]
@@ -222,10 +228,6 @@ def boundary_notes(code: str) -> list[str]:
     """Dutch notes when CBS flags a change of this area's code or boundary (fetched data,
     including the flags of years fetched only for them): its figures before that year are not
     simply comparable with those after. A flag compares with the previous calendar year."""
-    import pandas as pd
-
-    from mkba.evidence.cbs import read_fetched
-
     gemeente = "GM" + code[2:6]
     marks = [f[f["region_code"] == code][["year", "indelingswijziging"]]
              for f in (read_fetched(gemeente_code=gemeente), read_flags(gemeente_code=gemeente))
@@ -289,8 +291,6 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
 
 
 def _choropleth(gemeente_code, indicator, *, case, kwb, year, niveau, threshold, map_file):
-    from mkba.evidence.cbs import indicator_labels, load_kwb
-
     path = find_map(gemeente_code, niveau, map_file)
     if path is None:
         return (f"Geen kaart voor {gemeente_code}: haal de grenzen op met mkba cbs ophalen "
@@ -354,8 +354,7 @@ def index_map_html(records: list[dict], map_file=None) -> str:
         path = find_map(gemeente, niveau, map_file)
         if path is None:
             continue
-        from mkba.base.html import esc, figure_html
-        from mkba.base.plots import detached
+        from mkba.base.plots import detached  # matplotlib: only when a map is drawn
 
         b = read_boundaries(path).subset(gemeente)
         if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all
