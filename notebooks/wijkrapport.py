@@ -40,7 +40,7 @@ rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_y
                       volunteer_valuation=volunteer_valuation,
                       market_value_code=market_value_code, wage_code=wage_code,
                       volunteer_benefit_code=volunteer_benefit_code, peiljaar=peiljaar,
-                      threshold=threshold, scenario_path=scenario_path)
+                      threshold=threshold, scenario_path=scenario_path, map_file=map_file)
 rapport.title()
 
 # %% [markdown]

@@ -291,8 +291,8 @@ def find_map(gemeente_code: str, niveau: str = "wijk", map_file=None) -> Path | 
 
     Examples
     --------
-    >>> find_map("GM0363").name
-    'amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson'
+    >>> find_map("GM0363", map_file="eigen_wijken.geojson").name
+    'eigen_wijken.geojson'
     """
     if map_file:
         return Path(map_file)
