@@ -189,3 +189,15 @@ def test_no_import_cycles():
 
 def test_the_cycle_check_can_fail():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_dir_of_the_package_is_the_public_api_once():
+    """`dir(mkba)` lists every public name once, also after some were loaded, and no helper
+    of the lazy loading (it listed `import_module`, and loaded names twice)."""
+    import mkba
+
+    mkba.evaluate  # noqa: B018 (loads the name into the module's globals)
+    names = dir(mkba)
+    assert len(names) == len(set(names))
+    assert set(names) == set(mkba.__all__) | {"__version__"}
+    assert "import_module" not in names
