@@ -23,6 +23,7 @@ Provenance of every shipped file: ``data/cbs/README.md``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from mkba.base.assumptions import DATA_DIR, fetched_dir
+from mkba.base.cache import read_frame, write_frame
 from mkba.base.cells import restore_frame
 from mkba.base.errors import CaseError, Problem
 
@@ -232,8 +234,6 @@ def _buurten() -> pd.DataFrame:
 
 def _cache_key() -> str:
     """Key of the cached combined table: this module's code, the data files, pandas' version."""
-    import hashlib
-
     h = hashlib.sha256(Path(__file__).read_bytes())
     for f in sorted(CBS_DIR.rglob("*.*")):
         st = f.stat()
@@ -252,8 +252,6 @@ SHIPPED_SCHEMA = {"region_code": "str", "region_type": "str", "gemeente_code": "
 def _load_shipped() -> pd.DataFrame:
     """The combined shipped table, from the safe cache (:mod:`mkba.base.cache`) or built from the
     files (and then cached)."""
-    from mkba.base.cache import read_frame, write_frame
-
     key = _cache_key()
     df = read_frame("kwb", key, SHIPPED_SCHEMA)
     if df is None:
