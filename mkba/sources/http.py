@@ -305,7 +305,7 @@ class Http:
         what = what or _shown(url)
         deadline = deadline or Deadline(what=what)
         self._refuse_foreign(url, "aanvraag", what)
-        last = ""
+        last, made = "", 0
         for attempt in range(1, self.attempts + 1):
             deadline.check(what)
             if attempt > 1:
@@ -313,13 +313,14 @@ class Http:
                 if wait >= deadline.remaining():
                     break
                 self.sleep(wait)
+            made = attempt
             try:
                 return self._get_once(url, params, what, deadline)
             except _Transient as fault:
                 last = fault.args[0]
         deadline.check(what)
-        raise FetchError(f"{last}; {self.attempts} pogingen gedaan, niets geschreven"
-                         if last else f"{what}: niets ontvangen; niets geschreven")
+        tries = f"{made} pogingen gedaan" if made > 1 else "1 poging gedaan"
+        raise FetchError(f"{last}; {tries}, niets geschreven")
 
     def _get_once(self, url: str, params: dict | None, what: str, deadline: Deadline) -> dict:
         current, query = url, params
