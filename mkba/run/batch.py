@@ -329,7 +329,8 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")
     pages = index_pages(records, summary=summary,
-                        names=_region_names() if names is None else names)
+                        names=_region_names() if names is None else names,
+                        map_file=(parameters or {}).get("map_file"))
     for name, text in pages.items():  # index.html last: it links to the others
         if name != "index.html":
             atomic_write(out / name, text)
