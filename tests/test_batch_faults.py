@@ -103,7 +103,13 @@ def cli_process(out: Path, notebook: Path, tmp: Path, *extra: str) -> subprocess
     return subprocess.Popen([sys.executable, "-c", script, "batch", str(EXAMPLE), "--out",
                              str(out), "--no-progress", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A terminal job takes Ctrl-C; a test run started as a background job (``make test &``)
+    would pass SIGINT on as ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
                           "horizon", "volunteer_valuation", "market_value_code", "wage_code",
-                          "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path"],
+                          "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path",
+                          "map_file"],
     "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
     "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
                               "draws"],
@@ -439,7 +440,8 @@ def _imported_after(code: str) -> set[str]:
 @pytest.mark.slow
 def test_batch_worker_imports_no_pandas():
     """A worker process renders (papermill, nbconvert) but computes nothing itself."""
-    mods = _imported_after("import mkba.run.batch\nmkba.run.batch._worker_imports()\n"
+    # a local worker starts in mkba.run.pool; a job runs in mkba.run.jobs
+    mods = _imported_after("import mkba.run.pool, mkba.run.jobs\nmkba.run.jobs._worker_imports()\n"
                            "import mkba.report.render, jupyter_client.manager")
     assert {"papermill", "nbformat", "nbconvert"} <= mods
     assert not mods & {"pandas", "pandera", "numpy", "matplotlib", *HEAVY_UNUSED}

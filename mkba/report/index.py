@@ -226,7 +226,7 @@ def _search_data(gemeenten: list[_Gemeente]) -> str:
 
 
 def index_pages(records: list[dict], *, summary: str, names: Mapping[str, str] | None = None,
-                maps: bool = True) -> dict[str, str]:
+                maps: bool = True, map_file=None) -> dict[str, str]:
     """The files of a batch index: file name → text.
 
     Parameters
@@ -243,6 +243,8 @@ def index_pages(records: list[dict], *, summary: str, names: Mapping[str, str] |
     maps : bool
         Draw each gemeente's map where a boundary file holds its wijken
         (:func:`mkba.report.maps.gemeente_map`).
+    map_file : str or Path, optional
+        The user's own boundary file (``--kaart``), used for the gemeenten it holds.
 
     Returns
     -------
@@ -275,7 +277,7 @@ def index_pages(records: list[dict], *, summary: str, names: Mapping[str, str] |
     national = len(gemeenten) > 1
     for g in gemeenten:
         g.wijken.sort(key=lambda w: (_sort_key(w.name), w.code))
-        drawn = gemeente_map(g.code, grouped[g.code], g.name) if maps else None
+        drawn = gemeente_map(g.code, grouped[g.code], g.name, map_file) if maps else None
         if drawn is not None:
             g.map, g.map_caption = Markup(drawn[0]), drawn[1]  # an image made here: trusted
         if not national:

@@ -188,7 +188,9 @@ def _batch_locked(case_path, out, pool, requested, scheduler, all_wijken, force,
                max(1, min(requested, len(todo))) if scheduler else 1)
     params = jobs[0].parameters
     engine = f"dask ({scheduler})" if scheduler and todo else "lokaal"
-    state = _State(out, previous, case_path, params, workers, engine, started)
+    # the names for the index, read now (while the workers start), so that the index of an
+    # interrupted run is written at once
+    state = _State(out, previous, case_path, params, workers, engine, started, _region_names())
     for r in records:
         state.add(r, write=False)
     done: list[dict] = []
@@ -242,9 +244,11 @@ class _State:
 
     INTERVAL = 1.0
 
-    def __init__(self, out, previous, case_path, parameters, workers, engine, started):
+    def __init__(self, out, previous, case_path, parameters, workers, engine, started,
+                 names=None):
         self.out, self.case_path, self.parameters = out, case_path, parameters
         self.workers, self.engine, self.started = workers, engine, started
+        self.names = names
         self.records: dict[str, dict] = dict(previous)
         self.last = 0.0
 
@@ -257,7 +261,7 @@ class _State:
         seconds = time.perf_counter() - self.started
         records = list(self.records.values())
         _write_outputs(self.out, records, self.case_path, self.parameters, seconds,
-                       self.workers, self.engine, status, index=index)
+                       self.workers, self.engine, status, index=index, names=self.names)
         self.last = time.monotonic()
 
 
@@ -339,8 +343,10 @@ def _write_outputs(out, *args, **kwargs) -> None:
 
 
 def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds: float,
-                  workers: int, engine: str, status: str, index: bool = True) -> None:
-    """Write ``batch.json`` (and the index pages) for every wijk the folder holds."""
+                  workers: int, engine: str, status: str, index: bool = True,
+                  names: dict | None = None) -> None:
+    """Write ``batch.json`` (and the index pages) for every wijk the folder holds; ``names``
+    (region code → name) default to those of the CBS figures."""
     n_failed = sum(r.get("status") == FAILED for r in records)
     n_skipped = sum(r.get("status") == SKIPPED for r in records)
     payload = {"case": case_path or None, "parameters": parameters, "status": status,
@@ -357,7 +363,9 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     if status == "onderbroken":
         summary += (" Deze run is onderbroken; start hem opnieuw om de ontbrekende wijken te "
                     "maken.")
-    pages = index_pages(records, summary=summary, names=_region_names())
+    pages = index_pages(records, summary=summary,
+                        names=_region_names() if names is None else names,
+                        map_file=(parameters or {}).get("map_file"))
     for name, text in pages.items():  # index.html last: it links to the others
         if name != "index.html":
             atomic_write(out / name, text)

@@ -22,7 +22,7 @@ from mkba.analysis.versions import PLAN_NAME, VERSIONS_DIR  # light: re, pathlib
 
 # Only light imports at module level: a worker process imports this module first and should
 # start its kernel at once; pandas, papermill and nbconvert load while the kernel warms up.
-from mkba.base.assumptions import DATA_DIR, REPORT_NOTEBOOK
+from mkba.base.assumptions import DATA_DIR, REPORT_NOTEBOOK, fetched_dir
 from mkba.base.errors import CaseError, Problem
 from mkba.base.files import atomic_write
 from mkba.base.jsonout import dumps
@@ -102,8 +102,6 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
 
 
 def _fetched_files():
-    from mkba.evidence.cbs_tables import fetched_dir  # light (no pandas), but only when needed
-
     folder = fetched_dir()
     return [p for p in folder.glob("*.*") if p.is_file()] if folder.is_dir() else []
 
@@ -183,6 +181,8 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     base = inputs_fingerprint(case_path, Path(notebook))
     if params.get("scenario_path"):
         base += hash_files([params["scenario_path"]])
+    if params.get("map_file"):  # --kaart: a changed map file makes new reports
+        base += hash_files([params["map_file"]])
     out = Path(out_dir).resolve()
     # one snapshot of the notebook for the whole batch: editing the notebook while a batch
     # runs must not give some wijken the old and some the new version

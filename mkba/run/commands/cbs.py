@@ -1,4 +1,4 @@
-"""``mkba cbs ophalen`` and ``mkba cbs grenzen``: CBS key figures and wijk boundaries.
+"""``mkba cbs ophalen``, ``grenzen`` and ``cpi``: CBS key figures, wijk boundaries, the CPI.
 
 The fetch and the CBS tables (pandas) are imported inside the command functions: ``mkba
 --help`` stays free of pandas (measured start-up cost, README benchmarks).
@@ -10,15 +10,16 @@ import re
 import sys
 from pathlib import Path
 
-from mkba.base.errors import CaseError
-from mkba.evidence.cbs_tables import CATALOGUE, fetched_dir
+from mkba.base.assumptions import fetched_dir
+from mkba.base.errors import CaseError, FetchError
+from mkba.evidence.cbs_tables import CATALOGUE
 from mkba.run.commands.options import EXIT_INVALID, EXIT_OK, Parser
 
 __all__ = ["add_parsers", "COMMANDS"]
 
 
 def add_parsers(sub) -> None:
-    """Add ``cbs`` with its sub-commands ``ophalen`` and ``grenzen`` to the sub-parsers ``sub``.
+    """Add ``cbs`` with its sub-commands ``ophalen``, ``grenzen`` and ``cpi`` to ``sub``.
 
     Parameters
     ----------
@@ -79,20 +80,29 @@ def add_parsers(sub) -> None:
     g.add_argument("--gemeente", required=True, metavar="GMxxxx", help="CBS-code van de gemeente")
     g.add_argument("--niveau", choices=["wijk", "buurt"], default="wijk",
                    help="wijk (standaard) of buurt")
+    c = cbs.add_parser(
+        "cpi", help="haal de CPI-reeks (prijsindex, 83131NED) opnieuw op bij het CBS",
+        description="Haal de jaarlijkse consumentenprijsindex (CBS 83131NED, alle bestedingen, "
+                    "2015 = 100) op en schrijf cpi_83131NED.csv naar MAP (standaard "
+                    "MKBA_CBS_DIR of data/cbs_opgehaald). mkba gebruikt die jaren voor de "
+                    "meegeleverde reeks (die tot en met 2024 loopt).",
+        epilog="Voorbeeld:\n  mkba cbs cpi\n"
+               "Afsluitcode 0: gelukt; 2: fout (geen verbinding, time-out, HTTP-fout, "
+               "onvolledige of onjuiste reeks); dan is er niets geschreven.")
+    c.add_argument("--map", default="", metavar="MAP",
+                   help="map voor het bestand (standaard MKBA_CBS_DIR of data/cbs_opgehaald)")
 
 
 def cbs(args) -> int:
-    """``mkba cbs OPDRACHT``: dispatch to ``ophalen`` or ``grenzen``."""
+    """``mkba cbs OPDRACHT``: dispatch to ``ophalen``, ``grenzen`` or ``cpi``."""
     if args.cbs_command == "grenzen":
         return _boundaries(args)
-    if args.cbs_command != "ophalen":
+    if args.cbs_command not in ("ophalen", "cpi"):
         print("mkba cbs: geef een opdracht, bijv. mkba cbs ophalen --gemeente GM0114 "
               "(mkba cbs ophalen --help)", file=sys.stderr)
         return EXIT_INVALID
-    from mkba.evidence.cbs_fetch import FetchError
-
     try:
-        return _fetch(args)
+        return _cpi(args) if args.cbs_command == "cpi" else _fetch(args)
     except FetchError as err:
         for problem in err.problems:
             print(str(problem), file=sys.stderr)
@@ -106,11 +116,12 @@ def _boundaries(args) -> int:
         raise CaseError(f"--gemeente: '{args.gemeente}' is geen CBS-gemeentecode (GM + 4 "
                         "cijfers, bijv. GM0363)")
     from mkba.evidence.cbs import load_kwb
-    from mkba.evidence.cbs_fetch import boundary_changes, describe_changes
+    from mkba.evidence.cbs_boundaries import boundary_changes, describe_changes, read_flags
 
     kind = "Buurt" if args.niveau == "buurt" else "Wijk"
     kwb = load_kwb()
-    changes = boundary_changes(kwb, args.gemeente, kind)
+    changes = boundary_changes(kwb, args.gemeente, kind,
+                               flags=read_flags(gemeente_code=args.gemeente))
     years = sorted(kwb.loc[(kwb["gemeente_code"] == args.gemeente)
                            & (kwb["region_type"] == kind), "year"].unique())
     print(f"{args.gemeente}, {args.niveau}en, jaren in de cijfers: "
@@ -122,8 +133,24 @@ def _boundaries(args) -> int:
     return EXIT_OK
 
 
+def _cpi(args) -> int:
+    import pandas as pd
+
+    from mkba.sources.cpi import fetch_cpi
+
+    path = fetch_cpi(Path(args.map) if args.map else None)
+    years = pd.read_csv(path)["year"]
+    print(f"geschreven: {path} (CPI {years.min()}–{years.max()}, 2015 = 100)")
+    if args.map and Path(args.map).resolve() != fetched_dir().resolve():
+        print(f"Let op: mkba leest {path} alleen met MKBA_CBS_DIR={Path(args.map)}",
+              file=sys.stderr)
+    print("Bron: CBS, Consumentenprijzen; prijsindex 2015=100 (83131NED), CC BY 4.0.")
+    return EXIT_OK
+
+
 def _fetch(args) -> int:
-    from mkba.evidence.cbs_fetch import apply_fetch_mapping, fetch_kwb, parse_years
+    from mkba.evidence.cbs_boundaries import apply_fetch_mapping
+    from mkba.sources.kwb import fetch_kwb, parse_years
 
     tables = {}
     for item in args.tabel:
@@ -148,7 +175,7 @@ def _fetch(args) -> int:
         path = apply_fetch_mapping(args.gemeente, args.indeling, out)
         print(f"omgezet naar de nieuwe indeling: {path}")
     if args.kaart:
-        from mkba.report.maps import fetch_map
+        from mkba.sources.pdok import fetch_map
 
         path = fetch_map(args.gemeente, niveau=args.niveau, out_dir=out,
                          years=years, refresh=args.vernieuw)

@@ -291,7 +291,7 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
     p : argparse.ArgumentParser
         The command's parser.
     report : bool
-        Also the options of a report (``--threshold``, ``--pdf``).
+        Also the options of a report (``--threshold``, ``--pdf``, ``--kaart``).
 
     Examples
     --------
@@ -334,6 +334,9 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                                          f"(standaard {SMALL_NUMBER_THRESHOLD})")
         p.add_argument("--pdf", action="store_true",
                        help="maak naast elk HTML-rapport ook een PDF (A4; nodig: chromium)")
+        p.add_argument("--kaart", metavar="BESTAND.geojson", default=None, dest="map_file",
+                       help="eigen wijk- of buurtgrenzen (GeoJSON, RD New of lengte-/"
+                            "breedtegraden) in plaats van de opgehaalde of meegeleverde kaart")
 
 
 def settings_from_args(args):
@@ -361,4 +364,8 @@ def settings_from_args(args):
         from mkba.uncertainty import load_scenario  # pandas: only when a scenario is given
 
         load_scenario(settings.scenario)
+    if settings.map_file:  # read now, with the checks of every map: codes and coordinates
+        from mkba.evidence.geo import read_boundaries  # only when a map file is given
+
+        read_boundaries(settings.map_file)
     return settings
