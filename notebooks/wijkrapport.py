@@ -27,6 +27,7 @@ peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: het huidige jaar
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 map_file: "Optional[str]" = None  # eigen wijkgrenzen (GeoJSON, --kaart); None: de opgehaalde of meegeleverde kaart
+plan_path: "Optional[str]" = None  # de versie van de casus waarover besloten is; None: besluit/ of versies/JJJJ-…besluit…/ naast de casus
 
 # %%
 from mkba.report.reports import wijk_report
@@ -36,7 +37,8 @@ rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_y
                       volunteer_valuation=volunteer_valuation,
                       market_value_code=market_value_code, wage_code=wage_code,
                       volunteer_benefit_code=volunteer_benefit_code, peiljaar=peiljaar,
-                      threshold=threshold, scenario_path=scenario_path, map_file=map_file)
+                      threshold=threshold, scenario_path=scenario_path, map_file=map_file,
+                      plan_path=plan_path)
 rapport.title()
 
 # %% [markdown]
@@ -82,6 +84,9 @@ rapport.section_mkba()
 
 # %%
 rapport.section_uncertainty()
+
+# %%
+rapport.section_plan()
 
 # %% [markdown]
 # ## Wat niet in geld uit te drukken is

@@ -30,7 +30,7 @@ EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
                           "horizon", "volunteer_valuation", "market_value_code", "wage_code",
                           "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path",
-                          "map_file"],
+                          "map_file", "plan_path"],
     "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
     "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
                               "draws"],

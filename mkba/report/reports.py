@@ -118,6 +118,9 @@ class WijkReport:
     uncertainty: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     scenario: object | None = None
+    #: plan and realisation (:class:`mkba.analysis.plan.PlanRealisation`); None without a
+    #: decision version of this wijk's tasks
+    plan: object | None = None
 
     # ------------------------------------------------------------------ pieces
 
@@ -503,6 +506,13 @@ class WijkReport:
             out.append(figure_html(plot_variants(cv["actors"])))
         return Html("".join(out))
 
+    def section_plan(self) -> Html:
+        """Plan en werkelijkheid (:mod:`mkba.report.plan_section`); empty without a decision
+        version."""
+        from mkba.report.plan_section import plan_html
+
+        return plan_html(self.plan, self.case)
+
     def section_pm(self) -> Html:
         rows = []
         for r in self.results:
@@ -785,8 +795,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     settings : Settings, optional
         What to compute with; or the report parameters by name
         (:meth:`Settings.to_report_parameters`: discount_rate, price_year, base_year, horizon,
-        volunteer_valuation, market_value_code, threshold, scenario_path). ``None`` means not
-        chosen: the scenario's value, else the default.
+        volunteer_valuation, market_value_code, threshold, scenario_path, map_file,
+        plan_path — the decision version for the section "Plan en werkelijkheid"). ``None``
+        means not chosen: the scenario's value, else the default.
     effects : bool
         Whether to estimate the effect on the targets' indicators.
     draws : int
@@ -814,6 +825,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     tasks = pd.DataFrame(columns=["taak_id", "naam", "startjaar"])
     targets = pd.DataFrame()
     found_effects: list = []
+    plan = None
     notes: list[str] = []
     uncertainty: dict = {}
     variants: dict = {}
@@ -843,6 +855,11 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
             if effects:
                 found_effects = _effects(case, wijk_code, targets, kwb)
             notes += [str(w) for w in case.warnings]
+            from mkba.analysis.plan import plan_and_realisation
+
+            # the decision version: --plan (settings.plan_path) or the one beside the case
+            plan = plan_and_realisation(case_path, settings.plan_path, settings,
+                                        list(tasks["taak_id"]), kwb=kwb, draws=draws)
     price = params["price_year"]
     if not price:
         from mkba.base.prices import cpi_series
@@ -860,7 +877,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     shown = {**params, "price_year": price}
     return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
                       profile, tuple(found_effects), case, tuple(notes), uncertainty, variants,
-                      scenario)
+                      scenario, plan)
 
 
 def _effects(case, wijk_code, targets, kwb) -> list:

@@ -315,8 +315,7 @@ def _since_decision(case_path, records, parameters) -> bool:
     from mkba.analysis.compare import compare
     from mkba.base.settings import Settings
 
-    settings = Settings.from_report_parameters(
-        **{k: v for k, v in parameters.items() if k != "plan_path"})
+    settings = Settings.from_report_parameters(**parameters)
     try:
         tasks = compare(plan, case_path, settings, goals=False).tasks
     except CaseError as err:  # the reports say what is wrong with the plan; the index stays

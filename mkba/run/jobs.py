@@ -183,6 +183,10 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
         base += hash_files([params["scenario_path"]])
     if params.get("map_file"):  # --kaart: a changed map file makes new reports
         base += hash_files([params["map_file"]])
+    if params.get("plan_path"):  # --plan: so does a changed decision version
+        plan = Path(params["plan_path"])
+        base += hash_files([plan] if plan.is_file() else
+                           sorted(p for p in plan.rglob("*") if p.is_file()))
     out = Path(out_dir).resolve()
     # one snapshot of the notebook for the whole batch: editing the notebook while a batch
     # runs must not give some wijken the old and some the new version

@@ -69,7 +69,7 @@ OPTION_NAMES: dict[str, str] = {
 }
 #: Option names that are the same word in English and Dutch.
 SAME_IN_BOTH = frozenset({"--horizon", "--scenario", "--pdf", "--indicator", "--variant",
-                          "--placebos"})
+                          "--placebos", "--plan"})
 _DUTCH_TO_ENGLISH = {dutch: english for english, dutch in OPTION_NAMES.items()}
 assert len(_DUTCH_TO_ENGLISH) == len(OPTION_NAMES), "a Dutch name stands for two English ones"
 
@@ -337,6 +337,10 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
         p.add_argument("--kaart", metavar="BESTAND.geojson", default=None, dest="map_file",
                        help="eigen wijk- of buurtgrenzen (GeoJSON, RD New of lengte-/"
                             "breedtegraden) in plaats van de opgehaalde of meegeleverde kaart")
+        p.add_argument("--plan", metavar="MAP", default=None, dest="plan_path",
+                       help="de versie van de casus waarover besloten is, voor de sectie 'Plan "
+                            "en werkelijkheid' (standaard: besluit/ of versies/JJJJ-…besluit…/ "
+                            "naast de casus)")
 
 
 def settings_from_args(args):
@@ -368,4 +372,8 @@ def settings_from_args(args):
         from mkba.evidence.geo import read_boundaries  # only when a map file is given
 
         read_boundaries(settings.map_file)
+    if settings.plan_path:  # read now: a plan that cannot be read stops before any work
+        from mkba.case.read import read_case  # pandas: only when a plan is given
+
+        read_case(settings.plan_path)
     return settings
