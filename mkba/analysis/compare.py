@@ -17,7 +17,8 @@ waterfall analysis: an interaction between two changes goes to the later step):
 
 1. the task itself (``taken``): its period (``startjaar``, ``eindjaar``, ``horizonjaar``) —
    *timing*; its correction for optimism (``optimisme_kosten``, ``optimisme_baten``) —
-   *aanname*;
+   *aanname*; the case's own ``peiljaar`` (table ``casus``, when neither the settings nor
+   both versions fix one) — *aanname*;
 2. new kengetallen are added (they change nothing until a line uses them), then every
    kengetal whose ``waarde`` or ``prijsjaar`` changed — *prijs*, one step per kengetal;
 3. every cost post in both versions (same ``variant``, ``actor``, ``post``, ``soort``), in the
@@ -95,6 +96,8 @@ _AFTER = 10**9
 
 #: The tables the walk changes; the others do not enter the NCW.
 _WALKED = ("taken", "kengetallen", "kosten", "effecten")
+#: The table of case-level settings (peiljaar, prijsjaar), in cases that have one.
+CASE_TABLE = "casus"
 
 
 def _same(a, b) -> bool:
@@ -127,6 +130,8 @@ class _Walk:
     def __init__(self, before: Case, after: Case, task: str, params: dict):
         self.before, self.after, self.task, self.params = before, after, task, params
         self.tables = {name: before.tables[name] for name in _WALKED}
+        if CASE_TABLE in before.tables:  # the case-level settings, when the case has them
+            self.tables[CASE_TABLE] = before.tables[CASE_TABLE]
         self.records: list[dict] = []
         self.failed: str | None = None
         self.first = self.last = evaluate(before, task=task, **params)
@@ -232,6 +237,29 @@ def _task_steps(w: _Walk) -> None:
         else:
             line, text = "correctie voor optimisme", changes_text(changed).capitalize()
         w.step(kind, "taken", line, None, text)
+
+
+def _own_peiljaar(table) -> int | None:
+    if table is None or table.empty or "peiljaar" not in table.columns:
+        return None
+    value = table["peiljaar"].iloc[0]
+    return None if is_missing(value) else int(value)
+
+
+def _case_steps(w: _Walk) -> None:
+    """The case's own peiljaar (table ``casus``): a later peiljaar makes more years realised,
+    which then get no correction for optimism — an *aanname*. (With a peiljaar chosen in the
+    settings, both versions use that one and this step changes nothing.)"""
+    before, after = w.before.tables.get(CASE_TABLE), w.after.tables.get(CASE_TABLE)
+    old, new = _own_peiljaar(before), _own_peiljaar(after)
+    if old == new or after is None:
+        return
+    w.tables[CASE_TABLE] = after
+    text = (f"Peiljaar {new} in plaats van {old}: de jaren {old}–{new - 1} zijn nu "
+            "gerealiseerd (zonder correctie voor optimisme)" if old is not None and new
+            and new > old else f"Peiljaar {value_text('startjaar', new)} in plaats van "
+            f"{value_text('startjaar', old)}")
+    w.step("aanname", CASE_TABLE, "peiljaar", None, text)
 
 
 def _kengetal_steps(w: _Walk) -> None:
@@ -438,6 +466,7 @@ def _walk(before: Case, after: Case, task: str, params: dict) -> _Walk:
     rows only)."""
     w = _Walk(_only_task(before, task), _only_task(after, task), task, params)
     _task_steps(w)
+    _case_steps(w)
     _kengetal_steps(w)
     _line_steps(w, "kosten", COST_KEY, COST_STEPS, only="both")
     _line_steps(w, "effecten", EFFECT_KEY, EFFECT_STEPS, only="both")
@@ -646,7 +675,10 @@ def compare(before, after, settings: Settings | None = None, *, task=None,
     settings = Settings(**{**(settings or Settings()).to_dict(), "draws": 0}).validate()
     runs = [run(case, settings, task=None, kwb=kwb) for case in (before, after)]
     cases = [r.case for r in runs]
-    params = runs[0].parameters
+    # one price year for both: the chosen one, else the one the current version is computed
+    # in (its own, or the default); each version keeps its own peiljaar unless one is chosen
+    params = {**runs[0].parameters, "price_year": settings.price_year
+              or runs[1].evaluation.parameters["price_year"]}
     ids = [list(c.taken["taak_id"]) for c in cases]
     order = [t for t in dict.fromkeys([*ids[1], *ids[0]]) if _wanted(t, task)]
     if task is not None and not order:
@@ -695,9 +727,10 @@ def compare(before, after, settings: Settings | None = None, *, task=None,
 
 
 #: The order of the decomposition in one Dutch sentence (shown with every comparison).
-ORDER_TEXT = ("Volgorde van de opsplitsing: looptijd en optimisme van de taak, kengetallen, "
-              "dan per kostenpost en per effect: jaren, hoeveelheid, prijs, aannames; dan "
-              "nieuwe en vervallen regels. Elke bijdrage is de NCW na die stap min de NCW "
+ORDER_TEXT = ("Volgorde van de opsplitsing: looptijd en optimisme van de taak, peiljaar, "
+              "kengetallen, dan per kostenpost en per effect: jaren, hoeveelheid, prijs, "
+              "aannames; dan nieuwe en vervallen regels. Elke bijdrage is de NCW na die stap "
+              "min de NCW "
               "ervoor; samen tellen ze op tot het verschil.")
 
 

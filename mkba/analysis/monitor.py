@@ -96,14 +96,6 @@ class Monitor:
         return plot_monitor(self.of(task_id, variant), ax=ax)
 
 
-def _price_year(settings: Settings, cases) -> int | None:
-    """One price year for every version: the chosen one, else the current case's own."""
-    if settings.price_year is not None:
-        return settings.price_year
-    own = getattr(cases[-1], "case_settings", None)  # the case-level price year, if any
-    return own().get("prijsjaar") if own else None
-
-
 def _base_years(settings: Settings, versions, cases) -> dict[str, int | None]:
     """Per task one base year: the chosen one, else its ``startjaar`` in the decision
     version (else in the oldest version that holds it)."""
@@ -157,13 +149,15 @@ def monitor(case, settings: Settings | None = None, *, task=None,
     quiet = replace(settings, draws=0)
     runs = [run(v.path, quiet, task=None, kwb=kwb) for v in versions]
     cases = [r.case for r in runs]
-    price_year = _price_year(settings, cases)
+    # one price year for every moment: the chosen one, else the one the current case is
+    # computed in (its own, or the default)
+    price_year = settings.price_year or runs[-1].evaluation.parameters["price_year"]
     base = _base_years(settings, versions, cases)
     rows = []
     for v, r, c in zip(versions, runs, cases, strict=True):
         ids = [t for t in c.taken["taak_id"] if _wanted(t, task)]
         for t in ids:
-            params = {**r.parameters, "price_year": price_year or r.parameters["price_year"]}
+            params = {**r.parameters, "price_year": price_year}
             if t in base:
                 params["base_year"] = base[t]
             ev = evaluate(c, task=t, **params)
@@ -180,8 +174,7 @@ def monitor(case, settings: Settings | None = None, *, task=None,
         raise CaseError(f"onbekende taak '{task}'")
     parameters = {**runs[-1].evaluation.parameters, "draws": draws, "seed": settings.seed,
                   "base_year": settings.base_year}
-    if price_year is not None:
-        parameters["price_year"] = price_year
+    parameters["price_year"] = price_year
     return Monitor(plain(parameters), tuple(versions), pd.DataFrame(rows, columns=COLUMNS))
 
 
