@@ -442,7 +442,8 @@ def test_index_shows_the_column_sinds_besluit_only_with_a_decision():
     page = index_pages([{**rec, "tasks": [task], "since_decision": since}], summary="",
                        maps=False)["index.html"]
     assert '<th scope="col">sinds besluit</th>' in page
-    assert "<bdi>Buurthuis</bdi>: €\xa0+60.278" in page
+    # one task in the wijk: the change alone (the header, or on a phone a word, says what)
+    assert '<td class="sinds"><span class="smal">sinds besluit: </span>€\xa0+60.278' in page
 
 
 def test_a_changed_version_changes_the_inputs_fingerprint(tmp_path):
@@ -458,3 +459,18 @@ def test_a_changed_version_changes_the_inputs_fingerprint(tmp_path):
     kosten.write_text(kosten.read_text(encoding="utf-8").replace("42.000", "43.000"),
                       encoding="utf-8")
     assert inputs_fingerprint(str(case)) != before
+
+
+def test_index_names_the_task_when_a_wijk_has_several():
+    from mkba.report.index import index_pages
+
+    tasks = [{"task_id": "T1", "name": "Buurthuis", "variant": "project", "npv": 1.0,
+              "bc_ratio": 1.0},
+             {"task_id": "T5", "name": "Speeltuin", "variant": "project", "npv": 2.0,
+              "bc_ratio": 1.0}]
+    rec = {"wijk_code": "WK036330", "html": "WK036330.html", "status": "gelukt",
+           "name": "Transvaalbuurt", "tasks": tasks,
+           "since_decision": [{"task_id": "T5", "variant": "project", "difference": -1200.0}]}
+    page = index_pages([rec], summary="", maps=False)["index.html"]
+    cell = page.split('<td class="sinds">', 1)[1].split("</td>", 1)[0]
+    assert cell == '<span class="smal">sinds besluit: </span><bdi>Speeltuin</bdi>: €\xa0−1.200'
