@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
-           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
+           "REPORT_NOTEBOOK", "REPORT_DRAWS", "REPORT_SEED", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
            "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS",
            "DISCOUNT_RATE_RANGE", "MAX_AMOUNT", "MAX_HORIZON", "MARKET_VALUE_CODE",
            "SMALL_NUMBER_THRESHOLD", "VOLUNTEER_METHODS", "VOLUNTEER_VALUATION", "WAGE_CODE",
@@ -68,6 +68,9 @@ VOLUNTEER_VALUATION = VOLUNTEER_METHODS[0]
 MARKET_VALUE_CODE, WAGE_CODE = "marktprijs_uur", "productiviteit_uur"
 #: Counts below this are not shown, nor figures computed from them.
 SMALL_NUMBER_THRESHOLD = 10
+#: Monte Carlo draws and seed of the wijk report's uncertainty section; the evaluation session
+#: shows the chance NPV > 0 from the same draws (one number for one question everywhere).
+REPORT_DRAWS, REPORT_SEED = 2000, 0
 #: Real risk-free rate of the Werkgroep discontovoet 2020 (the standard rate is this plus a
 #: risk premium of 3,25 %); only for costs/benefits shown to be entirely risk-free.
 RISK_FREE_RATE = -0.01

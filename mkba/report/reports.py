@@ -21,6 +21,7 @@ from mkba.base.assumptions import (  # noqa: F401
     ASSUMPTIONS,
     DATA_DIR,
     NOTEBOOK_DIR,
+    REPORT_DRAWS,
     REPORT_NOTEBOOK,
     SMALL_NUMBER_THRESHOLD,
 )
@@ -772,7 +773,7 @@ class WijkReport:
 
 
 def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool = True,
-                draws: int = 2000, settings: Settings | None = None,
+                draws: int = REPORT_DRAWS, settings: Settings | None = None,
                 **parameters) -> WijkReport:
     """Compute everything the wijk report shows.
 
