@@ -277,23 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="geen voortgangsbalk")
     _add_settings_options(p, report=True)
 
-    p = sub.add_parser("sessie", help="de evaluatiesessie als app zonder code (projector)",
-                       description="Start de evaluatiesessie (notebooks/evaluatiesessie.ipynb) "
-                                   "als webapp zonder codecellen (Voilà): schuifjes naast de "
-                                   "uitkomst. Stop met Ctrl-C. Bewaarde scenario's komen in "
-                                   "notebooks/scenarios/.",
-                       epilog="Voorbeeld:\n  mkba sessie data/voorbeeld --task T2 "
-                              "--variant maatschappelijk_aanbesteden")
-    p.add_argument("case", metavar="CASUS", help="map met CSV-bestanden of .xlsx-werkmap")
-    p.add_argument("--task", default="", metavar="ID", help="taak (standaard: de eerste)")
-    p.add_argument("--variant", default="", metavar="NAAM",
-                   help="variant van de taak (standaard: de eerste)")
-    p.add_argument("--discount-rate", type=float, default=None, metavar="R",
-                   help="discontovoet waarmee de sessie begint (standaard 0.0225)")
-    p.add_argument("--draws", type=int, default=500, metavar="N",
-                   help="Monte Carlo-trekkingen onder de schuifjes (standaard 500)")
-    p.add_argument("--port", type=int, default=8866, help="poort (standaard 8866)")
-    p.add_argument("--no-browser", action="store_true", help="open geen browser")
+    # the evaluation session and its minutes: their own module (mkba.run.coalition.command)
+    from mkba.run.coalition.command import add_parsers as add_session_parsers
+
+    add_session_parsers(sub, "map met CSV-bestanden of .xlsx-werkmap")
 
     _add_cbs_parser(sub)
 
@@ -461,27 +448,15 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_sessie(args) -> int:
-    import tempfile
+    from mkba.run.coalition.command import session_command
 
-    from mkba.run.jupyter import session_app, session_notebook
+    return session_command(args)
 
-    if args.draws < 0:
-        raise CaseError(f"--draws {args.draws} moet ≥ 0 zijn")
-    folder = tempfile.mkdtemp(prefix="mkba-sessie-")
-    nb = session_notebook(args.case, folder, task=args.task, variant=args.variant,
-                          discount_rate=args.discount_rate, draws=args.draws)
-    print(f"Evaluatiesessie: http://127.0.0.1:{args.port}/ (stop met Ctrl-C)", flush=True)
-    proc = session_app(nb, port=args.port, open_browser=not args.no_browser)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait(timeout=10)
-        return EXIT_OK
-    finally:
-        import shutil
 
-        shutil.rmtree(folder, ignore_errors=True)
+def _cmd_sessie_verslag(args) -> int:
+    from mkba.run.coalition.command import minutes_command
+
+    return minutes_command(args)
 
 
 def _cmd_cbs(args) -> int:
@@ -565,7 +540,8 @@ def _cbs_fetch(args) -> int:
 
 COMMANDS = {"validate": _cmd_validate, "evaluate": _cmd_evaluate, "effect": _cmd_effect,
             "report": _cmd_report, "batch": _cmd_batch, "template": _cmd_template,
-            "sessie": _cmd_sessie, "cbs": _cmd_cbs}
+            "sessie": _cmd_sessie, "sessie-verslag": _cmd_sessie_verslag,
+            "cbs": _cmd_cbs}
 
 
 def main(argv: list[str] | None = None) -> int:
