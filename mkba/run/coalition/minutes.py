@@ -91,6 +91,10 @@ def spreads(changes: pd.DataFrame, coalition: Coalition, partners: list[str]) ->
                          "end": [end[n] for n in names]})
 
 
+def _changes(n: int) -> str:
+    return "1 wijziging" if n == 1 else f"{n} wijzigingen"
+
+
 def _spread(name: str, x: float) -> str:
     """A difference between two values of an input, in its unit (a factor as a number)."""
     if value_kind(name) == "factor":
@@ -243,7 +247,7 @@ def write_minutes(folder) -> dict:
                         f"kans NCW &gt; 0 {chance}; het staat in <code>{PROPOSAL_NAME}</code>.")
     active = changes[changes["soort"] != "vastgesteld"]
     counts = active.groupby("deelnemer").size()
-    who = ", ".join(f"{esc(p)} ({int(counts.get(p, 0))} wijzigingen)" for p in partners)
+    who = ", ".join(f"{esc(p)} ({_changes(int(counts.get(p, 0)))})" for p in partners)
     span = (f"van {_time(changes['tijd'].iloc[0])} tot {_time(changes['tijd'].iloc[-1])}"
             if len(changes) else "zonder wijzigingen")
     spread = spreads(changes, coalition, partners)
