@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a browser: not in make test-fast
+
 
 def test_index_on_a_phone_shows_name_and_npv_without_swiping(tmp_path):
     """Issue 11: on a phone (390 px) the wijk name (the link) and the NCW of every task are
