@@ -112,7 +112,13 @@ class View:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The figures of one view: NPV, B/C ratio and (once computed) the chance NPV > 0."""
+    """The figures of one view: NPV, B/C ratio and (once computed) the chance NPV > 0.
+
+    Examples
+    --------
+    >>> Verdict(1000.0, 1.2).p_npv_positive is None
+    True
+    """
 
     npv: float
     bc_ratio: float | None

@@ -156,6 +156,15 @@ def lan_address() -> str:
     """This machine's address on the local network (the one its default route uses).
 
     Connecting a UDP socket sends nothing; it only picks the outgoing interface.
+
+    Examples
+    --------
+    >>> try:
+    ...     address = lan_address()
+    ... except CaseError as err:  # a machine without a network says so
+    ...     address = "geen" if "geen lokaal netwerk" in str(err) else "?"
+    >>> address != "?" and not address.startswith("127.")
+    True
     """
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -184,7 +193,19 @@ def qr_svg(url: str, scale: int = 3) -> str:
 
 def hold_folder(folder: Path):
     """Hold the session folder for this process (a lock file released when the process ends,
-    also by ``kill -9``); a second server on the same folder is refused."""
+    also by ``kill -9``); a second server on the same folder is refused.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> held = hold_folder(folder)
+    >>> hold_folder(folder)
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: invoer: ...: hier loopt al een sessie (stop die eerst, ...)
+    >>> held.close()
+    """
     folder.mkdir(parents=True, exist_ok=True)
     handle = open(folder / ".sessie.lock", "a+")  # noqa: SIM115 (held until the process ends)
     try:

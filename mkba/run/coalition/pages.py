@@ -63,14 +63,28 @@ CSS = """
 
 
 def label(coalition: Coalition, name: str) -> str:
-    """The Dutch name of a session input or choice."""
+    """The Dutch name of a session input or choice.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> c = Coalition(DATA_DIR / "voorbeeld", "T2")
+    >>> label(c, "T2/Vergoeding bewonerscollectief/factor"), label(c, VALUATION_INPUT)
+    ('Vergoeding bewonerscollectief: factor op de kosten', 'waardering vrijwilligersuren')
+    """
     if name == VALUATION_INPUT:
         return "waardering vrijwilligersuren"
     return input_label(coalition.case, name)
 
 
 def value_text(name: str, value) -> str:
-    """A value in Dutch (a valuation by its name)."""
+    """A value in Dutch (a valuation by its name).
+
+    Examples
+    --------
+    >>> value_text(DISCOUNT_INPUT, -0.01), value_text(VALUATION_INPUT, "gederfd_loon")
+    ('−1,00 %', 'gederfd loon')
+    """
     if name == VALUATION_INPUT:
         return str(value).replace("_", " ")
     return shown_value(DISCOUNT_INPUT if name == DISCOUNT_INPUT else name, value)
@@ -103,7 +117,13 @@ def step_for(inp) -> float:
 
 
 def verdict_line(verdict: Verdict | None) -> tuple[str, str, str]:
-    """NCW, B/K and chance NCW > 0 in Dutch ("…" while being computed)."""
+    """NCW, B/K and chance NCW > 0 in Dutch ("…" while being computed).
+
+    Examples
+    --------
+    >>> verdict_line(Verdict(298305.9, 1.4027, 0.786))
+    ('€ 298.306', '1,40', '79 %')
+    """
     if verdict is None:
         return "…", "…", "…"
     chance = "…" if verdict.p_npv_positive is None else fmt_pct(verdict.p_npv_positive, 0)
@@ -112,6 +132,15 @@ def verdict_line(verdict: Verdict | None) -> tuple[str, str, str]:
 
 
 def partner_header(coalition: Coalition, partner: str) -> str:
+    """The top of a partner's page: the task, the variant and whose view it is.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> "Jouw kijk als <b>bewoners</b>" in partner_header(Coalition(DATA_DIR / "voorbeeld",
+    ...                                                               "T2"), "bewoners")
+    True
+    """
     variant = ("" if coalition.variant == "project"
                else f" — {esc(variant_label(coalition.variant))}")
     return (f"<div class='mk'><h1>Evaluatiesessie</h1>"
@@ -122,7 +151,8 @@ def partner_header(coalition: Coalition, partner: str) -> str:
 
 
 def partner_verdict(snap, partner: str) -> str:
-    """The partner's own verdict beside the case's."""
+    """The partner's own verdict beside the case's (``snap``: a
+    :class:`~mkba.run.coalition.table.Snapshot`; see ``tests/test_coalition.py``)."""
     mine = snap.current(partner)
     ncw, bc, chance = verdict_line(mine)
     ref = verdict_line(snap.reference)
@@ -158,7 +188,8 @@ def _bars(verdicts: list) -> list[str]:
 
 def projector_html(snap, coalition: Coalition) -> str:
     """The projector's main view: the verdicts side by side, the largest disagreement, the
-    proposal and what was adopted."""
+    proposal and what was adopted (``snap``: a :class:`~mkba.run.coalition.table.Snapshot`;
+    see ``tests/test_coalition.py``)."""
     variant = ("" if coalition.variant == "project"
                else f" — {esc(variant_label(coalition.variant))}")
     rows = [("casus", "De casus (ingediend)", snap.reference)]
@@ -200,7 +231,14 @@ def matrix_html(snap, coalition: Coalition) -> str:
 
 
 def qr_html(codes: dict) -> str:
-    """The QR codes (inline SVG) of the partners' links, with their names."""
+    """The QR codes (inline SVG) of the partners' links, with their names; two columns from
+    four partners on.
+
+    Examples
+    --------
+    >>> "qrs twee" in qr_html({p: "<svg></svg>" for p in "abcd"}), "qrs'" in qr_html({"a": ""})
+    (True, True)
+    """
     cls = "qrs twee" if len(codes) > 3 else "qrs"
     cells = "".join(f"<div class='qr'>{svg}<br>{esc(name)}</div>" for name, svg in codes.items())
     return (f"<div class='pj'><p style='font-size:0.75em;margin:0 0 0.3em'>Scan je eigen "
