@@ -354,6 +354,13 @@ class TestMinutes:
         e.loc[e["effect"] == "Minder vernielingen in het park", "hoeveelheid"] = 4.0
         assert npv == pytest.approx(evaluate(case.with_table("effecten", e), task="T2").result(
             "T2", "maatschappelijk_aanbesteden").npv, abs=1e-6)
+        # the wijk report (and so the batch) takes the same file and shows the same NCW
+        from mkba.report.reports import wijk_report
+
+        report = wijk_report("WK036339", str(EXAMPLE), effects=False, draws=0,
+                             scenario_path=str(tmp_path / "scenario.json"))
+        mine = next(r for r in report.results if r.variant == table.coalition.variant)
+        assert mine.npv == pytest.approx(shown, abs=1e-6)
         html = (tmp_path / "verslag.html").read_text(encoding="utf-8")
         for text in ("gemeente", "gemeente (1 wijziging)", "bewoners (3 wijzigingen)", "stelde de tafel het voorstel vast",
                      "Vier per jaar is wat de politie telt.", "Naar elkaar toe bewogen",

@@ -41,7 +41,8 @@ MINUTES_NAME, SCENARIO_NAME, PROPOSAL_NAME = "verslag.html", "scenario.json", "v
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:1.5em auto;padding:0 1em;"
           "line-height:1.4;color:#111}table{border-collapse:collapse;margin:0.5em 0 1em}"
           "th,td{border-bottom:1px solid #ccc;padding:0.2em 0.6em;text-align:left;"
-          "vertical-align:top}caption{text-align:left;font-weight:600;padding:0.3em 0}"
+          "vertical-align:top;overflow-wrap:anywhere}table{max-width:100%}"
+          "caption{text-align:left;font-weight:600;padding:0.3em 0}"
           ".breed{overflow-x:auto}@media print{body{margin:0}}")
 
 
