@@ -41,9 +41,9 @@ MINUTES_NAME, SCENARIO_NAME, PROPOSAL_NAME = "verslag.html", "scenario.json", "v
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:60em;margin:1.5em auto;padding:0 1em;"
           "line-height:1.4;color:#111}table{border-collapse:collapse;margin:0.5em 0 1em}"
           "th,td{border-bottom:1px solid #ccc;padding:0.2em 0.6em;text-align:left;"
-          "vertical-align:top;overflow-wrap:anywhere}table{max-width:100%}"
+          "vertical-align:top;overflow-wrap:break-word;hyphens:auto}"
           "caption{text-align:left;font-weight:600;padding:0.3em 0}"
-          ".breed{overflow-x:auto}@media print{body{margin:0}}")
+          ".breed{overflow-x:auto}@media print{body{margin:0;font-size:0.85em}}")
 
 
 def _time(iso: str, seconds: bool = False) -> str:
@@ -108,7 +108,10 @@ def _views_table(snap, coalition, adopted_view) -> str:
     if adopted_view is not None:
         names = [i.name for i in coalition.inputs] + [DISCOUNT_INPUT, VALUATION_INPUT]
         t["vastgesteld"] = [pages.value_text(n, adopted_view.get(n)) for n in names]
-    return table_html(t, caption="Aannames: de casus, elke partner, het voorstel")
+    # many partners make a wide table: it scrolls in its own box, never the page
+    return ("<div class='breed'>"
+            + table_html(t, caption="Aannames: de casus, elke partner, het voorstel")
+            + "</div>")
 
 
 def _verdicts_table(snap) -> str:
