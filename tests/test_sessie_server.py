@@ -302,7 +302,7 @@ def test_made_up_secrets_foreign_hosts_and_origins_are_refused(tmp_path):
 
 def test_lan_binds_the_local_network_and_says_which_address(tmp_path):
     from mkba.base.errors import CaseError
-    from mkba.run.coalition.access import lan_address
+    from mkba.sources.lan import lan_address
 
     try:
         address = lan_address()

@@ -12,6 +12,8 @@ address for ``--lan``, QR codes of the links and one server per session folder.
   printed are accepted (status 403 otherwise). The websocket's ``Origin`` is checked by Bokeh
   against the same list, and its session tokens are signed with a key made at start, so a
   websocket can only join a page that passed these checks.
+- **The local network** (``--lan``): :func:`mkba.sources.lan.lan_address` (the only layer
+  that touches the network).
 - **Windows**: at most :data:`MAX_WINDOWS` pages at once; a closed tab's page is dropped
   :data:`IDLE_SECONDS` after it went quiet (Bokeh's unused-session lifetime).
 """
@@ -22,7 +24,6 @@ import errno
 import fcntl
 import hmac
 import os
-import socket
 from pathlib import Path
 
 import segno
@@ -32,7 +33,7 @@ from tornado.web import Finish
 from mkba.base.errors import CaseError
 from mkba.base.html import esc
 
-__all__ = ["Access", "lan_address", "qr_svg", "hold_folder", "MAX_WINDOWS", "IDLE_SECONDS",
+__all__ = ["Access", "qr_svg", "hold_folder", "MAX_WINDOWS", "IDLE_SECONDS",
            "PARTNER_PATH", "PROJECTOR_PATH", "SECRET_PARAMETER"]
 
 #: The pages and the query parameter that carries a link's secret.
@@ -150,33 +151,6 @@ def _refuse(handler, status: int, title: str, text: str):
     handler.set_header("Content-Type", "text/html; charset=utf-8")
     handler.set_header("Cache-Control", "no-store")
     return Finish(_PAGE.format(title=esc(title), text=esc(text)))
-
-
-def lan_address() -> str:
-    """This machine's address on the local network (the one its default route uses).
-
-    Connecting a UDP socket sends nothing; it only picks the outgoing interface.
-
-    Examples
-    --------
-    >>> try:
-    ...     address = lan_address()
-    ... except CaseError as err:  # a machine without a network says so
-    ...     address = "geen" if "geen lokaal netwerk" in str(err) else "?"
-    >>> address != "?" and not address.startswith("127.")
-    True
-    """
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("192.0.2.1", 9))  # TEST-NET-1 (RFC 5737): never reached
-            address = s.getsockname()[0]
-    except OSError as err:
-        raise CaseError(f"--lan: geen lokaal netwerk gevonden ({err}); verbind deze computer "
-                        "met het (wifi-)netwerk van de zaal") from err
-    if address.startswith("127.") or address == "0.0.0.0":
-        raise CaseError("--lan: geen lokaal netwerk gevonden; verbind deze computer met het "
-                        "(wifi-)netwerk van de zaal")
-    return address
 
 
 def qr_svg(url: str, scale: int = 3) -> str:

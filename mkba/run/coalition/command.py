@@ -105,10 +105,11 @@ def session_command(args) -> int:
     from mkba.analysis.coalition import Coalition
     from mkba.base.assumptions import REPORT_DRAWS, REPORT_SEED
     from mkba.report.text import variant_label
-    from mkba.run.coalition.access import Access, hold_folder, lan_address
+    from mkba.run.coalition.access import Access, hold_folder
     from mkba.run.coalition.record import RECORD_NAME, Record
     from mkba.run.coalition.server import build_server, run_server
     from mkba.run.coalition.table import Table
+    from mkba.sources.lan import lan_address
 
     if not 0 <= args.port <= 65535:
         raise CaseError(f"--port {args.port}: kies een poort van 1 tot 65535 (of 0)")
