@@ -49,6 +49,13 @@ class ComparisonDesign:
         self.sd_level = _spread(self.level)
         self.sd_slope = None if self.slope is None else _spread(self.slope)
         self.pos = {int(r): i for i, r in enumerate(self.rows)}
+        self._trend_residual = None
+        if len(self.idx) >= 5:  # residual maker of a straight line with a jump at the start
+            t = np.array(self.pre + self.post, dtype=float)
+            t -= t.mean()
+            x = np.column_stack([np.ones_like(t), t, np.r_[np.zeros(n_pre),
+                                                          np.ones(len(self.post))]])
+            self._trend_residual = np.eye(len(t)) - x @ np.linalg.pinv(x)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -82,6 +89,75 @@ class ComparisonDesign:
             return np.nan, comps
         own = y_unit[len(self.pre):].mean() - level
         return float(own - self.gain[comps].mean()), comps
+
+    def fit(self, y_unit, level, slope, exclude, k):
+        """(ATT, comparison positions, difference series) of a region against its ``k``
+        nearest candidates.
+
+        The difference series is ``d_t = y_t − mean_{j ∈ C} y_jt`` over the pre- and
+        post-years; ATT = mean over the post-years − mean over the pre-years of ``d``.
+
+        Examples
+        --------
+        Comparisons with mean series 1, 2, 3, 4; the region 1, 3, 6, 8: ``d`` = 0, 1, 3, 4,
+        ATT = 3,5 − 0,5 = 3.
+
+        >>> values = np.array([[0.0, 1, 2, 3], [1.0, 2, 3, 4], [2.0, 3, 4, 5], [0, 0, 0, 0],
+        ...                    [1.0, 3, 6, 8]])
+        >>> design = ComparisonDesign(values, [1, 2, 3, 4], np.arange(4), [1, 2], [3, 4])
+        >>> level, slope = design.features(values[4])
+        >>> att, comps, d = design.fit(values[4], level, slope, (), 3)
+        >>> sorted(comps.tolist()), float(att), d.tolist()
+        ([0, 1, 2], 3.0, [0.0, 1.0, 3.0, 4.0])
+        """
+        comps = self.match(level, slope, exclude, k)
+        if len(comps) < MIN_COMPARISONS:
+            return np.nan, comps, None
+        n_pre = len(self.pre)
+        d = y_unit - self.y[comps].mean(axis=0)
+        return float(d[n_pre:].mean() - d[:n_pre].mean()), comps, d
+
+    def noise(self, d) -> float:
+        """A region's own noise: the standard deviation of its difference series ``d``
+        around its pre-mean and its post-mean (``|P| + |Q| − 2`` degrees of freedom; ``nan``
+        without any). An effect that is constant after the start does not change it.
+
+        Examples
+        --------
+        >>> design = ComparisonDesign(np.zeros((1, 4)), [1, 2, 3, 4], np.arange(1), [1, 2],
+        ...                           [3, 4])
+        >>> round(design.noise(np.array([0.0, 1.0, 3.0, 4.0])), 4)  # ±0,5 four times, df 2
+        0.7071
+        """
+        if d is None:
+            return np.nan
+        n_pre = len(self.pre)
+        df = len(d) - 2
+        if df <= 0:
+            return np.nan
+        pre, post = d[:n_pre], d[n_pre:]
+        ss = ((pre - pre.mean()) ** 2).sum() + ((post - post.mean()) ** 2).sum()
+        return float(np.sqrt(ss / df))
+
+    def trend_noise(self, d) -> float:
+        """The noise around a straight line with a jump at the start (from five years on,
+        ``|P| + |Q| − 3`` degrees of freedom; with fewer years :meth:`noise`): what the
+        pre-trend test divides by, since a straight divergence is what it looks for and must
+        not count as noise.
+
+        Examples
+        --------
+        >>> design = ComparisonDesign(np.zeros((1, 6)), list(range(6)), np.arange(1),
+        ...                           [0, 1, 2], [3, 4, 5])
+        >>> design.trend_noise(np.arange(6.0) * 3 + np.r_[0, 0, 0, 5, 5, 5]) < 1e-9
+        True
+        """
+        if d is None:
+            return np.nan
+        if self._trend_residual is None:
+            return self.noise(d)
+        r = self._trend_residual @ d
+        return float(np.sqrt((r @ r) / (len(d) - 3)))
 
 
 def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, pool,
