@@ -580,45 +580,6 @@ class TestCaseIntegration:
                      "AantalInwoners"]) == 2
         assert "--start-year" in capsys.readouterr().err
 
-    def test_quantity_from_estimate(self, tmp_path):
-        """An effect line with an indicator and no quantity takes the estimate in the
-        indicator's published unit (persons, not per 1.000) and its interval; the line's
-        richting 'lager' flips the sign."""
-        from mkba import evaluate
-        from mkba.evidence.treatment import effect_for_case, quantities_from_estimates
-
-        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator", "richting"],
-                    ["T1", "Minder ouderen alleen", "gemeente", "2020", "2022", "", "100",
-                     "k_65JaarOfOuder", "lager"]]
-        case = read_case(_case_from_2020(tmp_path, effecten))
-        filled, used = quantities_from_estimates(case, n_placebo=50)
-        est = effect_for_case(case, "k_65JaarOfOuder", wijk="WK036330", start_year=2020,
-                              n_placebo=50, measure="waarde")
-        assert est.unit == "aantal" and used[0].unit == "aantal"
-        row = filled.effecten.iloc[0]
-        assert row["hoeveelheid"] == pytest.approx(-est.estimate)
-        assert row["hoeveelheid_laag"] == pytest.approx(-est.ci_high)
-        assert row["hoeveelheid_hoog"] == pytest.approx(-est.ci_low)
-        res = evaluate(filled, price_year=2024, discount_rate=0.0).result("T1")
-        assert res.pv_benefits == pytest.approx(-est.estimate * 100 * 3)
-        assert len(used) == 1
-
-    def test_quantity_refusal_names_the_line(self, tmp_path):
-        from mkba import CaseError
-        from mkba.evidence.treatment import quantities_from_estimates
-
-        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator", "richting"],
-                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers",
-                     "hoger"]]
-        metingen = [["wijk_code", "indicator", "jaar", "waarde"],
-                    ["WK036330", "bezoekers", "2018", "100"]]
-        case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "effecten": effecten,
-                                                       "metingen": metingen}))
-        with pytest.raises(CaseError, match="effecten.csv:2:hoeveelheid: geen schatting"):
-            quantities_from_estimates(case)
-
 
 class TestReportSection:
     def test_example_report_effects_are_labelled_and_refused_plainly(self):

@@ -75,6 +75,10 @@ ALLOWED = {
     "comparison_level", "comparison_level_min", "comparison_level_max", "inside_range",
     "outside_range", "treated_trend", "comparison_trend", "std_diff_level", "std_diff_trend",
     "pre_years", "regions_per_draw", "candidates", "every_candidate_once", "sd",
+    # effect, issue 20: distinct placebos, the dip check, the noise-aware test, and per effect
+    # line whose quantity was to come from an estimate what became of it
+    "possible_draws", "smallest_p", "dip", "last_pre_year", "estimate_without_last_pre_year",
+    "noise", "typical", "ratio", "standard_error", "estimated_quantities", "used", "quantity",
     # batch.json: its top level (parameters: the report's), per wijk, and the headline
     "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
     "scenario_path", "key", "html", "notebook", "started", "finished", "error",

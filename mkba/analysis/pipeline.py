@@ -28,6 +28,7 @@ class Run:
     evaluation: Evaluation
     parameters: dict
     scenario: object | None = None
+    #: one :class:`mkba.evidence.treatment.EstimatedQuantity` per line estimated (issue 20)
     estimates: tuple = ()
     uncertainty: dict = field(default_factory=dict)
     #: the settings after the scenario and the defaults (what was computed with)
@@ -52,6 +53,9 @@ class Run:
                 # the table of discount_rate_sensitivity has English columns (issue 13)
                 entry["discount_rates"] = plain(extra["discount_rates"].to_dict("records"))
         _add_process(out, self.case)
+        # issue 20: per effect line whose quantity was to come from an estimate, what it was
+        # and whether it entered the NCW
+        out["estimated_quantities"] = [r.to_dict() for r in self.estimates]
         return out
 
 

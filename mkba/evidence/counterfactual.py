@@ -81,12 +81,14 @@ the result carries no number and says why, in Dutch.
 References
 ----------
 Ferman, B. & Pinto, C. (2019). Inference in differences-in-differences with few treated
-groups and heteroskedasticity. Review of Economics and Statistics 101(3). Ashenfelter, O.
-(1978). Estimating the effect of training programs on earnings. Review of Economics and
-Statistics 60(1). Callaway, B. & Sant'Anna, P. (2021). Difference-in-differences with multiple time periods.
-Journal of Econometrics 225(2). Abadie, A., Diamond, A. & Hainmueller, J. (2010). Synthetic
-control methods. JASA 105(490). Conley, T. & Taber, C. (2011). Inference with "difference in
-differences" with a small number of policy changes. Review of Economics and Statistics 93(1).
+groups and heteroskedasticity. Review of Economics and Statistics 101(3).
+Ashenfelter, O. (1978). Estimating the effect of training programs on earnings. Review of
+Economics and Statistics 60(1).
+Callaway, B. & Sant'Anna, P. (2021). Difference-in-differences with multiple time periods.
+Journal of Econometrics 225(2).
+Abadie, A., Diamond, A. & Hainmueller, J. (2010). Synthetic control methods. JASA 105(490).
+Conley, T. & Taber, C. (2011). Inference with "difference in differences" with a small number
+of policy changes. Review of Economics and Statistics 93(1).
 """
 from __future__ import annotations
 

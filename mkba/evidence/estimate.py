@@ -9,7 +9,7 @@ import pandas as pd
 
 from mkba.base.formatting import fmt_number
 from mkba.evidence.panel import change_unit
-from mkba.evidence.wording import effect_sentence, outcome_label
+from mkba.evidence.wording import effect_sentence, outcome_label, region_word
 
 __all__ = ["EffectEstimate"]
 
@@ -133,11 +133,12 @@ class EffectEstimate:
         def num(v, d=2, unit=u):
             return "–" if v is None else f"{fmt_number(v, d)} {unit}".strip()
 
+        word = region_word([w for w, _ in self.treated])
         rows = [
             ("Indicator", f"{self.label or self.indicator} ({self.indicator})"),
             ("Eenheid", self.unit or "–"),
-            ("Behandelde wijk(en)", ", ".join(f"{self.name_of(w)} (vanaf {s})"
-                                              for w, s in self.treated)),
+            (f"Behandelde {word}(en)", ", ".join(f"{self.name_of(w)} (vanaf {s})"
+                                                 for w, s in self.treated)),
             ("Geschat effect", num(self.estimate)),
             ("95%-interval", "–" if self.ci_low is None
              else f"{num(self.ci_low)} tot {num(self.ci_high)}"),
@@ -148,17 +149,17 @@ class EffectEstimate:
             ("Kleinste aantoonbare effect (80 % kans)", num(self.mde)),
             ("Methode", self.method),
             ("Interval en p-waarde", self.interval_method),
-            ("Vergelijkingswijken", ", ".join(self.name_of(c) for c in self.comparison_wijken)
-             or "–"),
+            (f"Vergelijkings{word}en", ", ".join(self.name_of(c)
+                                                 for c in self.comparison_wijken) or "–"),
         ]
         b = self.balance
         if b:
             lvl = self.unit
-            rows.append(("Vóór de start: niveau wijk / vergelijking",
+            rows.append((f"Vóór de start: niveau {word} / vergelijking",
                          f"{num(b['treated_level'], 2, lvl)} / "
                          f"{num(b['comparison_level'], 2, lvl)}"))
             if b.get("treated_trend") is not None:
-                rows.append(("Vóór de start: trend per jaar wijk / vergelijking",
+                rows.append((f"Vóór de start: trend per jaar {word} / vergelijking",
                              f"{num(b['treated_trend'])} / {num(b['comparison_trend'])}"))
         rows.append(("Pre-trendtoets: schatting (p)", "–" if self.pretrend_estimate is None
                      else f"{num(self.pretrend_estimate)} "
@@ -170,7 +171,7 @@ class EffectEstimate:
                          f"({num(d['p_value'], 3, '')})"
                          + ("; het verschil hangt aan dat ene jaar" if d["failed"] else "")))
         if self.noise and self.noise.get("ratio") is not None:
-            rows.append(("Schommeling van de wijk t.o.v. gewoon",
+            rows.append((f"Schommeling van de {word} t.o.v. gewoon",
                          f"{fmt_number(self.noise['ratio'], 1)} × (de toets houdt er rekening "
                          "mee)"))
         rows.append(("Jaren vóór / vanaf start", f"{self.n_years_pre} / {self.n_years_post}"))

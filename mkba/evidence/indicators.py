@@ -27,6 +27,7 @@ from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 from mkba.base.prices import cpi_series
 from mkba.evidence.cbs import indicator_labels, load_kwb, region_names
+from mkba.evidence.panel import is_count_measure
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
@@ -346,6 +347,9 @@ def region_series(case, kwb, region_code, indicator, threshold) -> tuple[pd.Data
         s = pd.DataFrame({"year": own["jaar"].astype(int), "value": own["waarde"].astype(float),
                           "n": own["n"].astype("Float64")})
         small = s["n"].notna() & (s["n"] < threshold)
+        # a count of persons as the value itself is suppressed like a CBS count (issue 20)
+        small |= own["eenheid"].map(is_count_measure).to_numpy(dtype=bool) & (
+            s["value"] < threshold)
         s.loc[small.to_numpy(dtype=bool), "value"] = np.nan
         return s.sort_values("year").reset_index(drop=True), "metingen"
     if kwb is not None:

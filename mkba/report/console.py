@@ -131,7 +131,10 @@ def effect_text(est) -> str:
     """An effect estimate (or the reason there is none), with the estimate per wijk."""
     s = est.summary()
     width = max(len(k) for k in s.index)
-    where = est.name_of(est.treated[0][0]) if len(est.treated) == 1 else "de wijken met een taak"
+    from mkba.evidence.wording import region_word
+
+    where = (est.name_of(est.treated[0][0]) if len(est.treated) == 1 else
+             f"de {region_word([w for w, _ in est.treated], plural=True)} met een taak")
     lines = [est.plain_text(where), ""]
     lines += [f"{k:<{width}}  {v}" for k, v in s["Waarde"].items()]
     if est.per_wijk:

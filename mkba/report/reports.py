@@ -118,6 +118,8 @@ class WijkReport:
     uncertainty: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     scenario: object | None = None
+    #: effect lines whose quantity was to come from an estimate (EstimatedQuantity)
+    estimated_quantities: tuple = ()
 
     # ------------------------------------------------------------------ pieces
 
@@ -367,13 +369,22 @@ class WijkReport:
         out = [para("Komt een verandering door de taak? We vergelijken de wijk met wijken "
                   "zonder taak die er vóór de start op leken, in niveau en in trend "
                   "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
-                  "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
+                  "doen we geen uitspraak; met twee of drie jaren is de opzet indicatief. "
+                  "Hoe sterk de opzet is, staat los van de uitkomst: ook een sterke opzet "
+                  "kan uitkomen op 'geen effect aangetoond'.")]
         from mkba.base.plots import plot_effect
+        from mkba.evidence.inference import holm
+        from mkba.evidence.wording import multiple_testing_sentence
 
-        for est in self.effects:
+        tested = [e.p_value for e in self.effects]
+        n_tests = sum(p is not None for p in tested)
+        if n_tests > 1:
+            out.append(para(multiple_testing_sentence(n_tests)))
+        adjusted = holm(tested)
+        for est, p_adj in zip(self.effects, adjusted, strict=True):
             unit = f" ({esc(est.unit)})" if est.unit else ""
             out.append(f"<h3>{esc(est.label or est.indicator)}{unit}</h3>")
-            out.append(f"<p class='kern'>{esc(est.plain_text(self.name))}</p>")
+            out.append(f"<p class='kern'>{esc(est.plain_text(self.name, p_adj, n_tests))}</p>")
             if est.estimate is None:
                 continue
             out.append(figure_html(plot_effect(est)))
@@ -413,6 +424,10 @@ class WijkReport:
                  for r in self.results if r.irr_note]
         if notes:
             out.append(para(" ".join(notes)))
+        if self.estimated_quantities:
+            out.append(para("Hoeveelheden uit effectschattingen (per regel):"))
+            out.append("<ul>" + "".join(f"<li>{esc(r.sentence())}</li>"
+                                        for r in self.estimated_quantities) + "</ul>")
         if len(split):
             out.append(para(f"Gerealiseerd (jaren vóór het peiljaar {peil}) en prognose (vanaf "
                           f"{peil}); alleen de prognose krijgt een correctie voor optimisme:"))
@@ -814,6 +829,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     tasks = pd.DataFrame(columns=["taak_id", "naam", "startjaar"])
     targets = pd.DataFrame()
     found_effects: list = []
+    estimated: tuple = ()
     notes: list[str] = []
     uncertainty: dict = {}
     variants: dict = {}
@@ -833,6 +849,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
             params["volunteer_valuation"] = done.parameters["volunteer_valuation"]
             evaluation = done.evaluation.subset(tasks["taak_id"])
             mine = set(tasks["taak_id"])
+            estimated = tuple(r for r in done.estimates if r.task_id in mine)
             uncertainty = {k: v for k, v in done.uncertainty.items() if k[0] in mine}
             for t in tasks["taak_id"]:
                 if (evaluation.totals["task_id"] == t).sum() > 1 and draws:
@@ -860,7 +877,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     shown = {**params, "price_year": price}
     return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
                       profile, tuple(found_effects), case, tuple(notes), uncertainty, variants,
-                      scenario)
+                      scenario, estimated)
 
 
 def _effects(case, wijk_code, targets, kwb) -> list:

@@ -238,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="maximaal aantal placebo-schattingen (standaard 199)")
     p.add_argument("--seed", type=_count(0, 2**32 - 1), default=0,
                    help="startgetal voor de placebo-trekkingen (≥ 0)")
+    p.add_argument("--exclude-neighbours", action="store_true",
+                   help="laat de andere buurten van de wijk van een behandelde buurt buiten "
+                        "de vergelijking (tegen overloop van de taak naar de buren)")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -329,8 +332,11 @@ def _cmd_evaluate(args) -> int:
     else:
         from mkba.report.console import evaluation_text
 
-        print(_printable(evaluation_text(result.evaluation, result.uncertainty,
-                                         result.scenario)))
+        text = evaluation_text(result.evaluation, result.uncertainty, result.scenario)
+        if result.estimates:  # issue 20: what became of each quantity from an estimate
+            text += "\n\nHoeveelheden uit effectschattingen:\n" + "\n".join(
+                f"  {r.sentence()}" for r in result.estimates)
+        print(_printable(text))
     return EXIT_OK
 
 
@@ -340,7 +346,8 @@ def _cmd_effect(args) -> int:
 
     est = effect_for_case(read_case(args.case), args.indicator, wijk=args.wijk,
                           start_year=args.start_year, n_comparisons=args.comparisons,
-                          n_placebo=args.placebos, seed=args.seed)
+                          n_placebo=args.placebos, seed=args.seed,
+                          exclude_neighbours=args.exclude_neighbours)
     if args.format == "json":
         print(_json_printable(est.to_json(indent=2)))
     else:
