@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import read_case
-from mkba.evidence.calibration import placebo_study, study_rates
+from mkba.evidence.calibration import placebo_study, study_rates, synthetic_panel
 from mkba.evidence.counterfactual import estimate_effect
 from mkba.evidence.inference import minimum_detectable_effect as _mde
 from mkba.evidence.inference import rank_test
@@ -43,23 +43,10 @@ def synthetic(seed, n=40, years=range(2010, 2020), effect=0.0, start=2015, prefi
 def ar1_panel(seed, n=40, years=10, rho=0.7, effect=0.0, treated=1, start=2016,
               staggered=False):
     """Wijk levels and trends, common year shocks and AR(1) noise (ρ = 0.7); ``effect`` added
-    to the treated wijken from their start. Returns (panel, {wijk: start})."""
-    rng = np.random.default_rng(seed)
-    cols = list(range(2010, 2010 + years))
-    e = rng.normal(0, 1, (n, years))
-    u = np.zeros((n, years))
-    u[:, 0] = e[:, 0] / np.sqrt(1 - rho ** 2)
-    for t in range(1, years):
-        u[:, t] = rho * u[:, t - 1] + e[:, t]
-    y = (rng.normal(50, 5, (n, 1)) + rng.normal(0, 1, (1, years)).cumsum(axis=1)
-         + rng.normal(0, 0.3, (n, 1)) * np.arange(years) + u)
-    panel = pd.DataFrame(y, columns=cols, index=[f"WK{9000 + i:06d}" for i in range(n)])
-    starts = {}
-    for i in rng.choice(n, treated, replace=False):
-        s = int(rng.choice([start - 2, start])) if staggered else start
-        starts[panel.index[i]] = s
-        panel.loc[panel.index[i], [c for c in cols if c >= s]] += effect
-    return panel, starts
+    to the treated wijken from their start. Returns (panel, {wijk: start})
+    (:func:`mkba.evidence.calibration.synthetic_panel`)."""
+    return synthetic_panel(seed, n=n, years=years, rho=rho, effect=effect, treated=treated,
+                           start=start, staggered=staggered)
 
 
 class TestBuildingBlocks:
