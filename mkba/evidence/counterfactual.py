@@ -221,11 +221,9 @@ def _placebo_stats(units: list[_Unit], draws, k, its_weights=None):
             excl = [design.pos[int(x)] for x in rows if int(x) in design.pos]
             i = design.pos[int(r)]
             slope = None if design.slope is None else design.slope[i]
-            att[b, j], _, d = design.fit(design.y[i], design.level[i], slope, excl, k)
+            _, _, d = design.fit(design.y[i], design.level[i], slope, excl, k)
             if d is not None:
-                noise[b, j] = design.noise(d)
-                trend[b, j] = design.trend_noise(d)
-                short[b, j] = _without_last_pre_year(d, len(design.pre))
+                att[b, j], short[b, j], noise[b, j], trend[b, j] = design.stats(d)
                 if its_weights is not None:
                     its[b] = float(its_weights @ d)
             pdsg = u.pre_design

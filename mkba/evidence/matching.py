@@ -49,13 +49,24 @@ class ComparisonDesign:
         self.sd_level = _spread(self.level)
         self.sd_slope = None if self.slope is None else _spread(self.slope)
         self.pos = {int(r): i for i, r in enumerate(self.rows)}
-        self._trend_residual = None
-        if len(self.idx) >= 5:  # residual maker of a straight line with a jump at the start
-            t = np.array(self.pre + self.post, dtype=float)
-            t -= t.mean()
-            x = np.column_stack([np.ones_like(t), t, np.r_[np.zeros(n_pre),
-                                                          np.ones(len(self.post))]])
-            self._trend_residual = np.eye(len(t)) - x @ np.linalg.pinv(x)
+        # the statistics of a difference series d are linear in d: one matrix for all
+        # (ATT, ATT without the last pre-year, residuals around the means, and — from five
+        # years on — around a straight line with a jump at the start)
+        t = np.array(self.pre + self.post, dtype=float)
+        n_all = len(t)
+        post_dummy = np.r_[np.zeros(n_pre), np.ones(n_all - n_pre)]
+        w_att = np.where(post_dummy > 0, 1 / max(n_all - n_pre, 1), -1 / max(n_pre, 1))
+        w_short = np.where(post_dummy > 0, 1 / max(n_all - n_pre, 1), 0.0)
+        if n_pre > 1:
+            w_short[: n_pre - 1] = -1 / (n_pre - 1)
+        step = _residual_maker(np.column_stack([1 - post_dummy, post_dummy]))
+        rows = [w_att, w_short, step]
+        self._trend = n_all >= 5
+        if self._trend:
+            rows.append(_residual_maker(np.column_stack([np.ones(n_all), t - t.mean(),
+                                                         post_dummy])))
+        self._stats = np.vstack(rows)
+        self._n = n_all
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -117,6 +128,25 @@ class ComparisonDesign:
         d = y_unit - self.y[comps].mean(axis=0)
         return float(d[n_pre:].mean() - d[:n_pre].mean()), comps, d
 
+    def stats(self, d) -> tuple[float, float, float, float]:
+        """(ATT, ATT without the last pre-year in the base, noise, trend noise) of a
+        difference series ``d``, in one matrix product (see :meth:`noise` and
+        :meth:`trend_noise`)."""
+        if d is None:
+            return np.nan, np.nan, np.nan, np.nan
+        v = self._stats @ d
+        n = self._n
+        df = n - 2
+        step = v[2: 2 + n]
+        noise = float(np.sqrt(step @ step / df)) if df > 0 else np.nan
+        if self._trend:
+            line = v[2 + n:]
+            trend = float(np.sqrt(line @ line / (n - 3)))
+        else:
+            trend = noise
+        short = float(v[1]) if len(self.pre) > 1 else np.nan
+        return float(v[0]), short, noise, trend
+
     def noise(self, d) -> float:
         """A region's own noise: the standard deviation of its difference series ``d``
         around its pre-mean and its post-mean (``|P| + |Q| − 2`` degrees of freedom; ``nan``
@@ -129,15 +159,7 @@ class ComparisonDesign:
         >>> round(design.noise(np.array([0.0, 1.0, 3.0, 4.0])), 4)  # ±0,5 four times, df 2
         0.7071
         """
-        if d is None:
-            return np.nan
-        n_pre = len(self.pre)
-        df = len(d) - 2
-        if df <= 0:
-            return np.nan
-        pre, post = d[:n_pre], d[n_pre:]
-        ss = ((pre - pre.mean()) ** 2).sum() + ((post - post.mean()) ** 2).sum()
-        return float(np.sqrt(ss / df))
+        return self.stats(d)[2]
 
     def trend_noise(self, d) -> float:
         """The noise around a straight line with a jump at the start (from five years on,
@@ -152,13 +174,30 @@ class ComparisonDesign:
         >>> design.trend_noise(np.arange(6.0) * 3 + np.r_[0, 0, 0, 5, 5, 5]) < 1e-9
         True
         """
-        if d is None:
-            return np.nan
-        if self._trend_residual is None:
-            return self.noise(d)
-        r = self._trend_residual @ d
-        return float(np.sqrt((r @ r) / (len(d) - 3)))
+        return self.stats(d)[3]
 
+
+def _residual_maker(x: np.ndarray) -> np.ndarray:
+    """``I − Q Qᵀ`` with ``Q`` an orthonormal basis of the columns of ``x`` (Gram–Schmidt in
+    plain numpy: the matrices are at most 13 × 3, and LAPACK's start-up per call cost more
+    than the whole product when the machine is busy).
+
+    Examples
+    --------
+    >>> m = _residual_maker(np.ones((3, 1)))
+    >>> np.round(m @ np.array([1.0, 2.0, 6.0]), 12).tolist()  # minus the mean 3
+    [-2.0, -1.0, 3.0]
+    """
+    basis: list[np.ndarray] = []
+    for col in np.asarray(x, dtype=float).T:
+        v = col.copy()
+        for u in basis:
+            v -= (u @ v) * u
+        norm = float(np.sqrt(v @ v))
+        if norm > 1e-12:
+            basis.append(v / norm)
+    q = np.column_stack(basis)
+    return np.eye(len(q)) - q @ q.T
 
 def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, pool,
                        k: int) -> list[str]:
