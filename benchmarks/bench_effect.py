@@ -5,7 +5,8 @@ Speed (issue 10 targets; issue 20: within 2× of before): a synthetic panel of t
 staggered starts, each with 199 placebo draws, the pre-trend test, the dip check and (one
 wijk) the interrupted time series. With ``--compare-with REF`` the same timing runs for the
 code of git revision REF too, in alternating subprocesses (new, old, new, old, …), and the
-ratio new/old of the medians is printed.
+ratio new/old of the medians is printed; the sections synthetic and national then run for the
+old code too (on the same panels).
 
 Honesty (issue 20): the false-positive rate (share of p ≤ 0,05 without any effect) of every
 p-value the package prints, how often the printed 95 % intervals miss a known effect, and how
@@ -26,7 +27,9 @@ Each section prints the command that reproduces it.
 
     .venv/bin/python benchmarks/bench_effect.py [--only speed|synthetic|real|national]
         [--compare-with main] [--wijken 3344] [--placebos 199] [--reps 200]
+        [--synthetic-placebos 99]
         [--national-wijken N] [--national-buurten 1000] [--national-placebos 99]
+        [--national-level WK|BU|both]
 """
 
 from __future__ import annotations
@@ -108,7 +111,8 @@ def _rate(value, n) -> str:
 def _old_tree(ref: str) -> Path:
     """The package at git revision ``ref``, unpacked in a temporary folder."""
     folder = Path(tempfile.mkdtemp(prefix="mkba-old-"))
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "mkba", "data/cbs"],
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "mkba", "data/cbs",
+                              "tests/__init__.py"],
                              check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
@@ -248,14 +252,19 @@ def national(args) -> None:
     from mkba.evidence.calibration import national_study, rates_by_size
     from mkba.evidence.national import INDICATORS, load_nl_woningen
 
-    data = load_nl_woningen()
+    data = load_nl_woningen(ROOT / "data" / "cbs_nl_woningen"
+                            / "kwb_woningen_nl_2013_2025.csv.gz")
     print("Landelijk (data/cbs_nl_woningen, CBS 2013–2025): elke wijk en een vaste steekproef "
           "van buurten om de beurt 'behandeld' vanaf 2019, zonder echt effect, alle regio's "
           f"van hetzelfde niveau als kandidaat (belasting {os.getloadavg()[0]:.1f})")
-    print("  " + command(args, "national", national_wijken=args.national_wijken or "alle",
+    print("  " + command(args, "national", national_level=args.national_level,
+                         national_wijken=args.national_wijken,
                          national_buurten=args.national_buurten,
                          national_placebos=args.national_placebos))
-    for level, sample in (("WK", args.national_wijken), ("BU", args.national_buurten)):
+    levels = {"WK": args.national_wijken, "BU": args.national_buurten}
+    if args.national_level != "both":
+        levels = {args.national_level: levels[args.national_level]}
+    for level, sample in levels.items():
         for indicator in INDICATORS:
             t0 = time.perf_counter()
             study = national_study(indicator, level, 2019, sample=sample or None, seed=20,
@@ -276,6 +285,35 @@ def _pct(v) -> str:
     return "  –  " if pd.isna(v) else f"{100 * v:4.1f} %"
 
 
+def _run_old(args, part: str) -> None:
+    """Run one honesty section for the code of ``--compare-with`` in a subprocess: the
+    package is the old one; the calibration helpers (panel generator, national study) come
+    from this checkout's files, so both codes see the same panels."""
+    tree = _old_tree(args.compare_with)
+    argv = [PY, str(Path(__file__).resolve()), "--only", part, "--tag", args.compare_with,
+            "--reps", str(args.reps), "--synthetic-placebos", str(args.synthetic_placebos),
+            "--national-wijken", str(args.national_wijken), "--national-buurten",
+            str(args.national_buurten), "--national-placebos", str(args.national_placebos),
+            "--national-level", args.national_level]
+    env = {**os.environ, "PYTHONPATH": str(tree), "MKBA_BENCH_OLD": "1"}
+    subprocess.run(argv, env=env, check=True, cwd=str(tree))
+
+
+def _helpers_from_this_checkout() -> None:
+    """With an old package on the path: load this checkout's calibration helpers in its
+    place (they use only the old package's estimate_effect)."""
+    import importlib.util
+
+    for name in ("national", "calibration"):
+        spec = importlib.util.spec_from_file_location(f"mkba.evidence.{name}",
+                                                      ROOT / "mkba" / "evidence" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    sys.modules["mkba.evidence.national"].NL_WONINGEN = (
+        ROOT / "data" / "cbs_nl_woningen" / "kwb_woningen_nl_2013_2025.csv.gz")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wijken", type=int, default=3344)
@@ -289,12 +327,20 @@ def main() -> None:
                     help="steekproef van wijken (0: alle)")
     ap.add_argument("--national-buurten", type=int, default=1000)
     ap.add_argument("--national-placebos", type=int, default=99)
+    ap.add_argument("--national-level", choices=["WK", "BU", "both"], default="both")
     ap.add_argument("--only", choices=["speed", "synthetic", "real", "national"])
+    ap.add_argument("--tag", default="nu", help=argparse.SUPPRESS)
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=RuntimeWarning)
-    sys.path.insert(0, str(ROOT))
+    if os.environ.get("MKBA_BENCH_OLD"):
+        _helpers_from_this_checkout()
+        ROOT_FILE = Path(os.environ["PYTHONPATH"])  # noqa: N806  the old tree
+        print(f"[code van {args.tag}, uit {ROOT_FILE}]")
     for part in (speed, synthetic, real, national):
         if args.only in (None, part.__name__):
+            if args.compare_with and part in (synthetic, national):
+                _run_old(args, part.__name__)
+                print(f"[code van nu ({ROOT})]")
             part(args)
 
 
