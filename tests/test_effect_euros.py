@@ -163,6 +163,7 @@ class TestReporting:
         assert rec["used"] is False and rec["ci_low"] is None and rec["estimate"] is not None
         assert any("telt niet mee in de NCW" in w for w in out["warnings"])
 
+    @pytest.mark.slow
     def test_cost_benefit_section_has_a_sentence_per_line(self, tmp_path):
         from mkba.report.reports import wijk_report
 

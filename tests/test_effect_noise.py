@@ -50,6 +50,7 @@ class TestUnequalNoise:
     """Item 1: the treated wijk has 1×, 2× or 3× the noise of the others (AR(1) panel of the
     README, 40 wijken × 10 years, start 2016)."""
 
+    @pytest.mark.slow
     @pytest.mark.parametrize("noise", [1.0, 2.0, 3.0])
     def test_false_positives_and_coverage(self, noise):
         """120 panels (quick): ≤ 10 % (before issue 20: 16 % at 2×, 30 % at 3×)."""
@@ -78,28 +79,42 @@ class TestUnequalNoise:
         assert any("keer zo sterk als gewoon" in w for w in noisy.warnings)
 
     def test_studentized_statistic_by_hand(self):
-        """p-value and interval from (β − δ)/s against the placebos' b_k/s_k, each s from
-        the region's own difference series (written out here, independently)."""
+        """The standard error of the estimate, written out independently: the difference
+        series of the wijk and of every placebo (each candidate with its own 10 nearest
+        candidates on pre-period level and trend), their spread around the pre- and
+        post-means, moderated towards the median spread with ν = 0,25, times √(1/|P| + 1/|Q|);
+        the interval is β ± se × a placebo statistic."""
         panel, starts = synthetic_panel(11, n=25)
         est = estimate_effect(panel, starts, n_placebo=99)
         (wijk, start), = starts.items()
-        values = panel.to_numpy()
         pre = [c for c in panel.columns if c < start]
         post = [c for c in panel.columns if c >= start]
+        t = np.array(pre, dtype=float) - np.mean(pre)
+        pool = panel.drop(index=wijk)
+        level = pool[pre].mean(axis=1)
+        slope = (pool[pre].sub(level, axis=0) * t).sum(axis=1) / (t @ t)
 
-        def noise(d):
+        def spread(code, exclude):
+            y = panel.loc[code]
+            lv = y[pre].mean()
+            sl = ((y[pre] - lv) * t).sum() / (t @ t)
+            dist = ((level - lv) / level.std(ddof=0)) ** 2 + ((slope - sl) / slope.std(ddof=0)) ** 2
+            comps = dist.drop(index=exclude).nsmallest(10).index
+            d = (y - panel.loc[comps].mean()).to_numpy()
             a, b = d[: len(pre)], d[len(pre):]
-            return np.sqrt((((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum())
-                           / (len(d) - 2))
+            beta = b.mean() - a.mean()
+            return beta, np.sqrt((((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum())
+                                 / (len(d) - 2))
 
-        comps = [panel.index.get_loc(c) for c in est.comparison_wijken]
-        d = values[panel.index.get_loc(wijk)] - values[comps].mean(axis=0)
-        beta = d[len(pre):].mean() - d[: len(pre)].mean()
-        se = noise(d) * np.sqrt(1 / len(pre) + 1 / len(post))
+        beta, own = spread(wijk, [])
+        placebo = [spread(c, [c])[1] for c in pool.index]
+        typical = np.median(placebo + [own])
+        df = len(pre) + len(post) - 2
+        se = (np.sqrt((df * own ** 2 + 0.25 * typical ** 2) / (df + 0.25))
+              * np.sqrt(1 / len(pre) + 1 / len(post)))
         assert est.estimate == pytest.approx(beta)
+        assert est.noise["treated"][0] == pytest.approx(own)
         assert est.noise["standard_error"] == pytest.approx(se)
-        # the interval is β ± se × (r-th largest |placebo statistic|): its half-width over se
-        # is one of the placebo statistics' sizes, the same for every δ
         half = (est.ci_high - est.ci_low) / 2
         assert est.ci_low + half == pytest.approx(beta)
         assert half / se > 1.5
@@ -119,6 +134,7 @@ class TestFewCandidates:
         assert any("kleinste mogelijke p-waarde is 0,062" in w for w in est.warnings)
         assert "alle 15 verschillende combinaties" in est.interval_method
 
+    @pytest.mark.slow
     def test_false_positives_with_few_candidates(self):
         """10 wijken, 2 treated: 28 distinct sets, exact rank test."""
         fp = sterk = 0
@@ -150,6 +166,7 @@ class TestDip:
     """Item 3: the wijk is chosen among the 3 (of 40) whose last pre-year fell furthest below
     their earlier years (AR(1) panel plus transitory noise), no effect."""
 
+    @pytest.mark.slow
     def test_a_dip_does_not_read_as_an_effect(self):
         reps = 150
         fp = claimed = 0

@@ -84,6 +84,7 @@ class TestSeveralIndicators:
         assert "waarschijnlijk geen toeval" not in text
         assert "na correctie voor de 3 getoetste indicatoren (Holm)" in text
 
+    @pytest.mark.slow
     def test_report_section_adjusts(self, strong):
         from mkba.report.reports import WijkReport
 
@@ -110,6 +111,7 @@ def _metingen_case(tmp_path, unit: str, value_treated: str = "3"):
 
 
 class TestSmaller:
+    @pytest.mark.slow
     def test_metingen_without_eenheid_warned_and_never_bare(self, tmp_path, capsys):
         from mkba.evidence.treatment import effect_for_case
         from mkba.run.cli import main

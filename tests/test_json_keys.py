@@ -78,7 +78,8 @@ ALLOWED = {
     # effect, issue 20: distinct placebos, the dip check, the noise-aware test, and per effect
     # line whose quantity was to come from an estimate what became of it
     "possible_draws", "smallest_p", "dip", "last_pre_year", "estimate_without_last_pre_year",
-    "noise", "typical", "ratio", "standard_error", "estimated_quantities", "used", "quantity",
+    "noise", "typical", "moderated", "ratio", "standard_error", "estimated_quantities", "used",
+    "quantity",
     # batch.json: its top level (parameters: the report's), per wijk, and the headline
     "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
     "scenario_path", "key", "html", "notebook", "started", "finished", "error",

@@ -25,6 +25,7 @@ def data():
     return load_nl_woningen()
 
 
+@pytest.mark.slow
 class TestData:
     def test_copy_matches_its_readme(self, data):
         """The README's checks: 408 gemeenten in 2013, 342 from 2023; national stock."""

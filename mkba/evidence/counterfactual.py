@@ -110,7 +110,7 @@ from mkba.evidence.inference import (
     rank_test,
 )
 from mkba.evidence.matching import MIN_COMPARISONS, ComparisonDesign
-from mkba.evidence.placebos import noise_floor, placebo_draws, studentize
+from mkba.evidence.placebos import moderate_noise, placebo_draws, studentize, typical_noise
 
 __all__ = ["EffectEstimate", "estimate_effect"]
 
@@ -232,6 +232,25 @@ def _placebo_stats(units: list[_Unit], draws, k, its_weights=None):
             slope = None if pdsg.slope is None else pdsg.slope[i]
             pre[b, j] = pdsg.att(pdsg.y[i], pdsg.level[i], slope, excl, k)[0]
     return att, noise, trend, pre, short, its
+
+
+def _df_step(u: _Unit) -> int:
+    return len(u.design.pre) + len(u.design.post) - 2
+
+
+def _df_trend(u: _Unit) -> int:
+    n = len(u.design.pre) + len(u.design.post)
+    return n - 3 if n >= 5 else n - 2
+
+
+def _moderated(units, own, placebo, df_of):
+    """The treated regions' and the placebos' noise (per role), moderated towards the typical
+    noise of the role (:func:`moderate_noise`). Returns (1 × roles, draws × roles)."""
+    own = np.array([own], dtype=float)
+    placebo = np.array(placebo, dtype=float)
+    typical = np.array([typical_noise(own[0, j], placebo[:, j]) for j in range(len(units))])
+    df = np.array([df_of(u) for u in units], dtype=float)
+    return moderate_noise(own, typical, df), moderate_noise(placebo, typical, df)
 
 
 def _without_last_pre_year(d: np.ndarray, n_pre: int) -> float:
@@ -434,11 +453,13 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
     draws, exhaustive, possible = _draws(units, n_placebo, rng)
     att, noise, trend, pre, short, its_c = _placebo_stats(
         units, draws, k, None if weights is None else weights[0])
-    floors = np.array([noise_floor(u.noise, noise[:, j]) for j, u in enumerate(units)])
+    # each region's own noise, moderated towards the typical noise of its role (placebos)
+    own, noise_m = _moderated(units, [u.noise for u in units], noise, _df_step)
+    own_trend, trend_m = _moderated(units, [u.trend_noise for u in units], trend, _df_trend)
+    floors = np.zeros(m)  # the moderated noise is > 0 (a typical noise of 0 is replaced)
     factors = np.array([u.factor for u in units])
-    plac_mean, plac_se = studentize(att, noise, factors, floors)
-    _, se0 = studentize(np.array([[u.att for u in units]]), np.array([[u.noise for u in units]]),
-                        factors, floors)
+    plac_mean, plac_se = studentize(att, noise_m, factors, floors)
+    _, se0 = studentize(np.array([[u.att for u in units]]), own, factors, floors)
     se0 = float(se0[0])
     with np.errstate(invalid="ignore", divide="ignore"):
         stats = plac_mean / plac_se
@@ -453,29 +474,25 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
                         "p-waarde en geen interval")
     pretrend_p, dip = None, None
     pre_factors = np.array([u.pre_factor for u in units])
-    pre_floors = np.array([noise_floor(u.trend_noise, trend[:, j])
-                           for j, u in enumerate(units)])
-    pre_mean, pre_se = studentize(pre, trend, pre_factors, pre_floors)
+    pre_mean, pre_se = studentize(pre, trend_m, pre_factors, floors)
     with np.errstate(invalid="ignore", divide="ignore"):
         pre_stats = pre_mean / pre_se
     if pre_beta is not None and np.isfinite(pre_stats).any():
         ok = [j for j, u in enumerate(units) if np.isfinite(u.pre_att)]
         _, pre_se0 = studentize(np.array([[units[j].pre_att for j in ok]]),
-                                np.array([[units[j].trend_noise for j in ok]]),
-                                pre_factors[ok], pre_floors[ok])
+                                own_trend[:, ok], pre_factors[ok], floors[ok])
         pre_se0 = float(pre_se0[0])
         pretrend_p = rank_test(pre_beta, pre_stats, scale=pre_se0)[0]
     else:
         warnings.append("pre-trendtoets niet mogelijk")
-    dip = _dip(units, p, short, noise, floors)
+    dip = _dip(units, p, short, noise_m, own, floors)
     its = None
     if weights is not None:
         u = units[0]
         c = float(weights[0] @ u.d)
-        scale = max(u.noise, floors[0])
         with np.errstate(invalid="ignore", divide="ignore"):
-            its_stats = its_c / np.maximum(np.nan_to_num(noise[:, 0], nan=0.0), floors[0])
-        ip, ilow, ihigh, _ = rank_test(c, its_stats, scale=scale)
+            its_stats = its_c / noise_m[:, 0]
+        ip, ilow, ihigh, _ = rank_test(c, its_stats, scale=float(own[0, 0]))
         its = {"estimate": c, "ci_low": ilow, "ci_high": ihigh, "p_value": ip,
                "slope_change": float(weights[1] @ u.d),
                "n_years_pre": len(u.design.pre), "n_years_post": len(u.design.post),
@@ -499,8 +516,7 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
                    f"; trend {fmt_number(u.slope, 2)} per jaar") +
                 "): de schatting leunt op extrapolatie en kan regressie naar het gemiddelde "
                 "bevatten")
-    typical = [float(np.nanmedian(noise[:, j])) if np.isfinite(noise[:, j]).any() else np.nan
-               for j in range(m)]
+    typical = [typical_noise(u.noise, noise[:, j]) for j, u in enumerate(units)]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = float(np.mean([u.noise / t for u, t in zip(units, typical, strict=True)]))
     if np.isfinite(ratio) and ratio >= NOISY_RATIO:
@@ -532,6 +548,7 @@ def _estimate(panel, indicator, treated, units, warnings, k, n_placebo, rng, cod
         mde=_mde(stats, crit, se0),
         balance=balance, pretrend_estimate=pre_beta, dip=dip,
         noise={"treated": [float_or_none(u.noise) for u in units],
+               "moderated": [float_or_none(v) for v in own[0]],
                "typical": [float_or_none(t) for t in typical], "ratio": float_or_none(ratio),
                "standard_error": float_or_none(se0)},
         _panel=panel)
@@ -544,7 +561,7 @@ def _mde(stats, crit, se0) -> float | None:
     return None if mde is None else float(se0 * mde)
 
 
-def _dip(units, p, short, noise, floors) -> dict:
+def _dip(units, p, short, noise, own_noise, floors) -> dict:
     """Dip check: does a significant result survive leaving the last pre-year out of the
     base? A region chosen after an unusually bad (or good) year moves back towards normal
     afterwards; with that year in the base the move looks like an effect (Ashenfelter's dip).
@@ -556,7 +573,7 @@ def _dip(units, p, short, noise, floors) -> dict:
     value = float(own.mean())
     factors = np.array([u.short_factor for u in units])
     mean, se = studentize(short, noise, factors, floors)
-    _, se0 = studentize(own, np.array([[u.noise for u in units]]), factors, floors)
+    _, se0 = studentize(own, own_noise, factors, floors)
     with np.errstate(invalid="ignore", divide="ignore"):
         stats = mean / se
     p_short = rank_test(value, stats, scale=float(se0[0]))[0]
