@@ -8,6 +8,7 @@ import pandas as pd
 
 from mkba.evidence.counterfactual import estimate_effect
 from mkba.evidence.inference import ALPHA
+from mkba.evidence.national import load_nl_woningen, national_panel
 
 __all__ = ["placebo_study", "study_rates", "synthetic_panel", "national_study", "rates_by_size",
            "SIZE_CLASSES"]
@@ -161,8 +162,6 @@ def national_study(indicator: str, level: str = "WK", start_year: int = 2019, *,
     >>> len(study) + study.attrs["refused"], {"homes", "size_class"} <= set(study.columns)
     (3, True)
     """
-    from mkba.evidence.national import load_nl_woningen, national_panel
-
     data = load_nl_woningen() if data is None else data
     panel = national_panel(indicator, level, data)
     homes = national_panel("Woningvoorraad", level, data, threshold=0)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from mkba.base.assumptions import INDICATOR_DIRECTIONS
 from mkba.base.errors import CaseError, Problem
 from mkba.base.formatting import fmt_number
 from mkba.evidence.counterfactual import EffectEstimate, estimate_effect
@@ -137,8 +138,6 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     todo = e["hoeveelheid"].isna() & e["indicator"].notna() & ~e["pm"]
     if not todo.any():
         return case, []
-    from mkba.base.assumptions import INDICATOR_DIRECTIONS
-
     taken = case.taken.set_index("taak_id")
     e = e.copy()
     records, warnings = [], []

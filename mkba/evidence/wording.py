@@ -204,7 +204,7 @@ def quantity_sentence(record: dict) -> str:
     parts = []
     if record.get("ci_low") is not None:
         lo, hi = sorted([sign * record["ci_low"], sign * record["ci_high"]])
-        parts.append(f"95%-interval {fmt_number(lo, 1)} tot {fmt_number(hi, 1)}")
+        parts.append(f"95%-interval {format_amount(lo, '')} tot {format_amount(hi, '')}")
     if record.get("p_value") is not None:
         parts.append(f"p = {fmt_number(record['p_value'], 3)}")
     parts.append(f"opzet {record.get('evidence_level')}")
