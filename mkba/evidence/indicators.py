@@ -27,11 +27,10 @@ from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 from mkba.base.prices import cpi_series
 from mkba.evidence.cbs import AVERAGES_IN_AANTAL, indicator_labels, is_count, load_kwb, region_names
-from mkba.evidence.panel import is_count_measure
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
-           "SMALL_NUMBER_THRESHOLD", "suppress_small"]
+           "SMALL_NUMBER_THRESHOLD", "suppress_small", "is_count_measure"]
 
 HOUSEHOLD_COUNTS = ("Eenpersoonshuishoudens", "HuishoudensZonderKinderen",
                     "HuishoudensMetKinderen")
@@ -47,6 +46,24 @@ _LOG_FEATURES = ("AantalInwoners", "Bevolkingsdichtheid", "Woningvoorraad")
 
 # AVERAGES_IN_AANTAL and is_count live in mkba.evidence.cbs (the fetch needs them without
 # statsmodels); imported above and used here.
+
+
+def is_count_measure(unit) -> bool:
+    """Whether an own measurement (``metingen``) is a count of persons or households: its
+    ``eenheid`` is ``aantal`` or starts with ``aantal`` (``aantal deelnemers``), without a
+    ``per`` (a rate). Such values are suppressed below the small-number threshold, like CBS
+    counts; a share carries its count in the column ``n`` instead.
+
+    Examples
+    --------
+    >>> [is_count_measure(u) for u in ("aantal", "aantal deelnemers", "aantal per km²", "%",
+    ...                                None)]
+    [True, True, False, False, False]
+    """
+    if not isinstance(unit, str):
+        return False
+    text = unit.strip().lower()
+    return (text == "aantal" or text.startswith("aantal ")) and " per " not in f" {text} "
 
 
 def suppress_small(values: pd.Series, threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.Series:

@@ -12,7 +12,7 @@ from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 
 __all__ = ["indicator_panel", "indicator_label", "change_unit", "format_amount", "READABLE_LABELS",
-           "UNKNOWN_UNIT", "is_count_measure"]
+           "UNKNOWN_UNIT"]
 
 #: Readable Dutch names for CBS indicators whose CBS title reads badly in a sentence.
 READABLE_LABELS = {
@@ -59,24 +59,6 @@ def format_amount(value: float, unit: str) -> str:
     if unit == UNKNOWN_UNIT:
         return f"{fmt_number(value, decimals)} ({unit})"
     return f"{fmt_number(value, decimals)} {unit}".strip()
-
-
-def is_count_measure(unit) -> bool:
-    """Whether an own measurement (``metingen``) is a count of persons or households: its
-    ``eenheid`` is ``aantal`` or starts with ``aantal`` (``aantal deelnemers``), without a
-    ``per`` (a rate). Such values are suppressed below the small-number threshold, like CBS
-    counts; a share carries its count in the column ``n`` instead.
-
-    Examples
-    --------
-    >>> [is_count_measure(u) for u in ("aantal", "aantal deelnemers", "aantal per km²", "%",
-    ...                                None)]
-    [True, True, False, False, False]
-    """
-    if not isinstance(unit, str):
-        return False
-    text = unit.strip().lower()
-    return (text == "aantal" or text.startswith("aantal ")) and " per " not in f" {text} "
 
 
 
@@ -135,6 +117,8 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
     if case is not None and indicator in set(case.metingen["indicator"]):
         m = case.metingen[case.metingen["indicator"] == indicator]
         small = (m["n"].notna() & (m["n"] < threshold)).to_numpy(dtype=bool)
+        from mkba.evidence.indicators import is_count_measure  # as below: indicators loads CBS
+
         small |= (m["eenheid"].map(is_count_measure).to_numpy(dtype=bool)
                   & (m["waarde"] < threshold).to_numpy(dtype=bool))
         m = m.assign(waarde=m["waarde"].where(~small))
