@@ -67,6 +67,11 @@ SYNTHETIC = [("uitwisselbaar (1× ruis)", {}),
              ("weinig kandidaten: 8 wijken, 2 behandeld", {"n": 8, "treated": 2}),
              ("weinig kandidaten: 10 wijken, 2 behandeld", {"n": 10, "treated": 2}),
              ("dip: gekozen na een slecht jaar", {"dip_worst": 3}),
+             ("kort: 2 jaren vóór, 2 vanaf de start (1× ruis)", {"years": 4, "start": 2012}),
+             ("kort: 2 jaren vóór, 2 vanaf de start, 2× ruis", {"years": 4, "start": 2012,
+                                                                "noise": 2.0}),
+             ("kort: 2 jaren vóór, 2 vanaf de start, 3× ruis", {"years": 4, "start": 2012,
+                                                                "noise": 3.0}),
              ("12 wijken, delen vergelijkingswijken", {"n": 60, "treated": 12}),
              ("12 wijken, twee startjaren", {"n": 60, "treated": 12, "staggered": True})]
 
@@ -168,7 +173,7 @@ def synthetic_rates(reps: int, effect: float = 2.0, n_placebo: int = 99, **kwarg
 
     counts: dict = {k: [] for k in ("p_value", "pretrend_p_value", "its_p_value",
                                     "sterk_significant", "no_accident", "interval_misses",
-                                    "its_interval_misses", "placebos")}
+                                    "its_interval_misses", "placebos", "width")}
     for seed in range(reps):
         panel, starts = synthetic_panel(seed, **kwargs)
         est = estimate_effect(panel, starts, n_placebo=n_placebo, seed=seed)
@@ -185,11 +190,14 @@ def synthetic_rates(reps: int, effect: float = 2.0, n_placebo: int = 99, **kwarg
         est = estimate_effect(panel, starts, n_placebo=n_placebo, seed=seed)
         if est.ci_low is not None:
             counts["interval_misses"].append(not est.ci_low <= effect <= est.ci_high)
+            counts["width"].append(est.ci_high - est.ci_low)
         if est.its and est.its["ci_low"] is not None:
             counts["its_interval_misses"].append(
                 not est.its["ci_low"] <= effect <= est.its["ci_high"])
     out = {k: ((float(np.mean(v)) if v else None), len(v)) for k, v in counts.items()}
     out["placebos"] = (float(np.median(counts["placebos"])), reps)
+    out["width"] = (float(np.median(counts["width"])) if counts["width"] else None,
+                    len(counts["width"]))
     return out
 
 
@@ -207,7 +215,9 @@ def synthetic(args) -> None:
               f"'sterk' én p ≤ 0,05 {_rate(*r['sterk_significant'])}, 'waarschijnlijk geen "
               f"toeval' {_rate(*r['no_accident'])}; interval mist het echte effect "
               f"{_rate(*r['interval_misses'])} (n={r['interval_misses'][1]}), tijdreeks "
-              f"{_rate(*r['its_interval_misses'])}; placebo's (mediaan) "
+              f"{_rate(*r['its_interval_misses'])}; breedte interval (mediaan) "
+              f"{'–' if r['width'][0] is None else format(r['width'][0], '.2f')}; "
+              "placebo's (mediaan) "
               f"{r['placebos'][0]:.0f} ({time.perf_counter() - t0:.0f} s)")
 
 
