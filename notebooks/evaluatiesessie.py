@@ -36,7 +36,7 @@ draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
 from mkba.evidence.process import process_overview
 from mkba.report.session import Session
 from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
-from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
+from mkba.figures.plots import plot_monte_carlo, plot_tornado, plot_variants
 
 sessie = Session(case_path, task, variant or None, discount_rate=discount_rate,
                  scenario_dir=scenario_dir)

@@ -49,7 +49,7 @@ def test_every_figure_of_several_plot_cells_appears(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    setup = ("import pandas as pd\nfrom mkba.base.plots import plot_indicator\n"
+    setup = ("import pandas as pd\nfrom mkba.figures.plots import plot_indicator\n"
              "s = pd.DataFrame({'wijk': [1.0, 2.0, 3.0], 'gemeente': [2.0, 2.0, 2.5]},"
              " index=[2019, 2020, 2021])")
     plot = "plot_indicator(s, title='x', ylabel='y');"

@@ -180,7 +180,7 @@ def test_targets_use_the_indicators_dutch_name_in_table_and_chart(one_task):
     the targets table and the chart's axis show that name, never the code."""
     import matplotlib.pyplot as plt
 
-    from mkba.base.plots import plot_targets
+    from mkba.figures.plots import plot_targets
 
     html = str(one_task.section_targets())
     assert "Bezoekers van het buurthuis" in text_of(html)

@@ -273,7 +273,7 @@ def _cvd_distance(a: str, b: str) -> float:
 
 
 def test_costs_and_benefits_are_told_apart_without_colour_vision():
-    from mkba.base.plots import COLORS, HATCH
+    from mkba.figures.plots import COLORS, HATCH
 
     # the old red/green pair is what the test must catch (ΔE ≈ 16 for deuteranopes)
     assert _cvd_distance("#c62828", "#2e7d32") < 40
@@ -282,7 +282,7 @@ def test_costs_and_benefits_are_told_apart_without_colour_vision():
 
 
 def test_figure_colours_have_graphic_contrast():
-    from mkba.base.plots import COLORS
+    from mkba.figures.plots import COLORS
 
     for name, colour in COLORS.items():
         assert _contrast(colour) >= 3.0, name
@@ -292,7 +292,7 @@ def test_cost_bars_are_hatched_and_labelled():
     import matplotlib
 
     matplotlib.use("Agg")
-    from mkba.base.plots import detached, plot_waterfall, plot_yearly
+    from mkba.figures.plots import detached, plot_waterfall, plot_yearly
 
     r = evaluate(read_case(EXAMPLE), task="T2").result("T2", "maatschappelijk_aanbesteden")
     with detached():

@@ -639,7 +639,7 @@ def test_survey_figure_names_the_chosen_threshold(example_case):
     """A suppressed group's label states the threshold in force (it said "n < 10" always)."""
     from matplotlib.figure import Figure
 
-    from mkba.base.plots import plot_survey
+    from mkba.figures.plots import plot_survey
     from mkba.case.read import read_case
     from mkba.evidence.process import survey_results
 

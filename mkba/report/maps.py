@@ -273,7 +273,7 @@ def _scale_x(b: Boundaries) -> float:
 
 
 def _map_axes(ax, size=(4.5, 4.5)):
-    from mkba.base.plots import axes_for
+    from mkba.figures.plots import axes_for
 
     ax = axes_for(ax, figsize=size)
     ax.set_aspect("equal")
@@ -285,7 +285,7 @@ def plot_locator(b: Boundaries, code: str, ax=None):
     """A small map: all regions of the file in grey, ``code`` in the wijk colour."""
     from matplotlib.patches import PathPatch
 
-    from mkba.base.plots import COLORS
+    from mkba.figures.plots import COLORS
 
     ax = _map_axes(ax)
     sx = _scale_x(b)
@@ -352,7 +352,7 @@ def _source_line(b: Boundaries) -> str:
 def locator_section(report):
     """The wijk report's locator map (an :class:`mkba.report.reports.Html` block)."""
     from mkba.base.html import Html, esc, figure_html, para
-    from mkba.base.plots import detached
+    from mkba.figures.plots import detached
 
     code = report.wijk_code
     gemeente = "GM" + code[2:6]
@@ -428,7 +428,7 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
     Returns the matplotlib Figure (drawn detached from pyplot, so a notebook shows it once),
     or a Dutch sentence when there is no map for the gemeente.
     """
-    from mkba.base.plots import detached
+    from mkba.figures.plots import detached
 
     with detached():
         return _choropleth(gemeente_code, indicator, case=case, kwb=kwb, year=year,
@@ -502,7 +502,7 @@ def index_map_html(records: list[dict]) -> str:
         if path is None:
             continue
         from mkba.base.html import esc, figure_html
-        from mkba.base.plots import detached
+        from mkba.figures.plots import detached
 
         b = read_boundaries(path)
         if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all

@@ -40,7 +40,7 @@ HEADLINE_MIME = "application/vnd.mkba.kop+json"
 #: Output caching is switched off: a long-lived kernel would otherwise keep every report's
 #: output in Out/_N.
 WARM_UP = ("import mkba.report.reports, mkba.engine.cba, mkba.evidence.indicators\n"
-           "import mkba.evidence.counterfactual, mkba.base.plots\n"
+           "import mkba.evidence.counterfactual, mkba.figures.plots\n"
            "import matplotlib.pyplot\nimport mkba.evidence.cbs\nmkba.evidence.cbs.load_kwb()\n"
            "get_ipython().displayhook.do_full_cache = False\n")
 #: Run before every report in a reused kernel: delete what earlier reports defined and go to

@@ -90,10 +90,10 @@ def headline_tasks(results) -> list[dict]:
 
 
 def _drawn(method):
-    """Sections draw their figures detached from pyplot (see :func:`mkba.base.plots.detached`)."""
+    """Sections draw their figures detached from pyplot (see :func:`mkba.figures.plots.detached`)."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        from mkba.base.plots import detached
+        from mkba.figures.plots import detached
 
         with detached():
             return method(self, *args, **kwargs)
@@ -289,7 +289,7 @@ class WijkReport:
             "trend haalt doel op tijd": [yes_no(v) for v in t["on_track"]],
             "toelichting": t["note"],
         })
-        from mkba.base.plots import plot_targets
+        from mkba.figures.plots import plot_targets
 
         html_ = table_html(shown)
         if t["share_travelled"].notna().any():
@@ -313,7 +313,7 @@ class WijkReport:
         if self.profile is None:
             return Html(para("Er zijn geen CBS-cijfers voor deze wijk of buurt."))
         p = self.profile
-        from mkba.base.plots import plot_profile
+        from mkba.figures.plots import plot_profile
 
         similar = ", ".join(esc(region_name(s)) for s in p.similar) or "–"
         out = [para(f"Cijfers van het CBS (Kerncijfers wijken en buurten) voor {p.year}, "
@@ -330,7 +330,7 @@ class WijkReport:
     def section_trends(self) -> Html:
         if self.profile is None:
             return Html("")
-        from mkba.base.plots import plot_indicator
+        from mkba.figures.plots import plot_indicator
         from mkba.evidence.cbs import load_kwb
         from mkba.evidence.indicators import indicator_series
 
@@ -368,7 +368,7 @@ class WijkReport:
                   "zonder taak die er vóór de start op leken, in niveau en in trend "
                   "(verschil-in-verschillen). Met minder dan twee meetjaren vóór de start "
                   "doen we geen uitspraak; met twee of drie jaren is de uitkomst indicatief.")]
-        from mkba.base.plots import plot_effect
+        from mkba.figures.plots import plot_effect
 
         for est in self.effects:
             unit = f" ({esc(est.unit)})" if est.unit else ""
@@ -386,7 +386,7 @@ class WijkReport:
         if not self.results:
             return Html(para("Geen maatschappelijke kosten-batenanalyse: er is geen overgedragen "
                            "taak in deze wijk."))
-        from mkba.base.plots import plot_actors, plot_waterfall, plot_yearly
+        from mkba.figures.plots import plot_actors, plot_waterfall, plot_yearly
 
         rows = pd.DataFrame([{
             "taak": r.task_id, "naam": r.name, "variant": variant_label(r.variant),
@@ -444,7 +444,7 @@ class WijkReport:
         if not self.uncertainty:
             return Html(para("Geen onzekerheidsanalyse: er is geen overgedragen taak in deze "
                            "wijk."))
-        from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
+        from mkba.figures.plots import plot_monte_carlo, plot_tornado, plot_variants
 
         out = [para("Hoe zeker is de uitkomst? Aannames met een bandbreedte (uit de casus) "
                   "variëren we eerst één voor één (de balken: de NCW bij de lage en de hoge "
@@ -596,7 +596,7 @@ class WijkReport:
     @_drawn
     def section_process(self) -> Html:
         """'Hoe gaat het samenwerken?': criteria by kind, the coalition, the survey."""
-        from mkba.base.plots import plot_coalition, plot_survey
+        from mkba.figures.plots import plot_coalition, plot_survey
         from mkba.evidence.process import CHANGE_METHOD, KIND_LABELS
 
         p = self.process
@@ -690,7 +690,7 @@ class WijkReport:
         """The wijk's buurtbudget over the years: received, spent, saved ('' without one)."""
         if self.case is None:
             return Html("")
-        from mkba.base.plots import plot_buurtbudget
+        from mkba.figures.plots import plot_buurtbudget
         from mkba.evidence.process import buurtbudget_balance
 
         b = buurtbudget_balance(self.case, self.wijk_code)

@@ -225,7 +225,7 @@ class Session:
 
     def view(self) -> Html:
         """NPV, B/C, the actor table and the waterfall for the current choices."""
-        from mkba.base.plots import detached, plot_waterfall
+        from mkba.figures.plots import detached, plot_waterfall
 
         r = self.result()
         variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
