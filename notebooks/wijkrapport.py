@@ -61,9 +61,7 @@ rapport.section_targets()
 rapport.section_profile()
 
 # %%
-from mkba.report.maps import locator_section
-
-locator_section(rapport)
+rapport.section_map()
 
 # %%
 rapport.section_trends()

@@ -491,7 +491,7 @@ def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_pat
     assert "CBS Wijk- en buurtkaart 2024 via PDOK" in html
     assert "Geschat effect" in html
     assert "nog geen reeks over meerdere jaren" not in html
-    assert html.count("data:image/png") >= 4
+    assert html.count("data:image/svg+xml") >= 4  # figures are embedded SVG
 
 
 def test_boundary_note_for_a_changed_wijk(server):

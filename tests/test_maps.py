@@ -168,7 +168,7 @@ def test_batch_index_shows_a_choropleth(tmp_path):
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
     html = result.index.read_text(encoding="utf-8")
-    assert "<h2>Kaart GM0363</h2>" in html and "data:image/png;base64" in html
+    assert "<h2>Kaart GM0363</h2>" in html and "data:image/svg+xml;base64" in html
     # codes that are not on the map (Amsterdam's pre-2022 codes against its 2022+ map): no map
     result = BatchResult([dict(records[0], wijk_code="WK036330")], tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})

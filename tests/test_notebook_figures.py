@@ -15,8 +15,8 @@ from .conftest import EXAMPLE
 
 
 def image_outputs(nb) -> list[int]:
-    """Per code cell the number of PNG images in its outputs (as image/png or embedded in
-    HTML as a data URI)."""
+    """Per code cell the number of images in its outputs (as image/png, or embedded in HTML
+    as a PNG or SVG data URI)."""
     counts = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -25,7 +25,8 @@ def image_outputs(nb) -> list[int]:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             n += "image/png" in data
-            n += str(data.get("text/html", "")).count("data:image/png")
+            html = str(data.get("text/html", ""))
+            n += html.count("data:image/png") + html.count("data:image/svg+xml")
         counts.append(n)
     return counts
 

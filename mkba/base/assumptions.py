@@ -150,7 +150,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "missing_fractions",
             0,
             "fractie",
-            "SROI-conventie (de MKBA-leidraad zegt hier niets over: keuze van mkba)",
+            "SROI-conventie (de MKBA-leidraad zegt hier niets over: eigen keuze)",
             "Een lege deadweight, attributie, verdringing of afname telt als 0.",
             "lege fracties",
         ),
@@ -158,7 +158,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "peiljaar",
             "huidig kalenderjaar",
             "jaar",
-            "Keuze mkba (de leidraad is stil): HM Treasury Green Book (2022), optimism bias "
+            "Eigen keuze (de leidraad is stil): HM Treasury Green Book (2022), optimism bias "
             "geldt voor ramingen, niet voor gerealiseerde bedragen",
             "Jaren vóór het peiljaar zijn gerealiseerd (geen correctie voor optimisme), "
             "jaren vanaf het peiljaar zijn prognose.",
@@ -169,7 +169,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "elke post ongunstiger",
             "regel",
             "HM Treasury Green Book (2022) en Supplementary Green Book Guidance: Optimism "
-            "Bias; de Nederlandse leidraad noemt geen teken, dus keuze mkba",
+            "Bias; de Nederlandse leidraad noemt geen teken, dus eigen keuze",
             "Correctie voor optimisme o: kosten × (1 + o), negatieve kosten × (1 − o), baten "
             "× (1 − o), nadelige effecten × (1 + o); alleen in prognosejaren.",
             "correctie voor optimisme",
@@ -200,7 +200,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "irr_investment_share",
             IRR_MIN_INVESTMENT_SHARE,
             "fractie",
-            "Keuze mkba (issue 9): zonder investeringsfase is de IRR geen rendement",
+            "Eigen keuze: zonder investeringsfase is de IRR geen rendement",
             "IRR en terugverdienjaar alleen als de uitgaven vóór het eerste positieve jaar "
             "minstens dit deel zijn van de latere netto baten per jaar; anders 'n.v.t.'.",
             "drempel IRR",
@@ -209,7 +209,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "irr_max_shown",
             IRR_MAX_SHOWN,
             "fractie per jaar",
-            "Keuze mkba: de leidraad (CPB/PBL 2013) rangschikt op NCW en noemt geen grens",
+            "Eigen keuze: de leidraad (CPB/PBL 2013) rangschikt op NCW en noemt geen grens",
             "Een IRR boven 100 % per jaar wordt niet als getal getoond maar als 'n.v.t.' met de "
             "reden: de uitgaven vooraf zijn dan klein naast de jaarlijkse baten.",
             "grens IRR",
@@ -218,7 +218,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "leverage",
             "bijdragen van anderen per gemeente-euro",
             "verhouding",
-            "Keuze mkba (geen Nederlandse richtlijn voor de hefboom)",
+            "Eigen keuze (geen Nederlandse richtlijn voor de hefboom)",
             "Telt subsidie, gift, crowdfunding, sponsoring en in natura; een garantstelling "
             "telt aan geen van beide kanten, leningen en eigen inkomsten staan apart.",
             "hefboom",

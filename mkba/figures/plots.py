@@ -54,7 +54,7 @@ def plot_profile(profile, ax=None, indicators=None):
     wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
     t = t.loc[wanted]
     t = t[~t["suppressed"] & t["measure"].notna() & t["gemeente"].notna() & (t["gemeente"] != 0)]
-    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 3) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.3 * max(len(t), 3) + 1.3))
     if t.empty:
         ax.text(0.5, 0.5, "geen vergelijkbare cijfers", ha="center", transform=ax.transAxes)
         return ax
@@ -104,7 +104,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
 
     A ``label`` column (the indicator's Dutch name) is used on the axis when present."""
     t = attainment.dropna(subset=["share_travelled"])
-    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.4 * max(len(t), 2) + 1.3))
     if t.empty:
         ax.text(0.5, 0.5, "nog geen doelen met een gemeten voortgang", ha="center",
                 transform=ax.transAxes)
@@ -157,7 +157,8 @@ def plot_yearly(result, ax=None):
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(list(y["year"]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
-    ax.tick_params(axis="x", rotation=45)
+    if len(ax.get_xticks()) > 12:  # rotated labels only where they would collide
+        ax.tick_params(axis="x", rotation=45)
     euro_axis(ax.yaxis)
     ax.set_title(f"Kosten en baten per jaar (prijspeil {result.parameters['price_year']})")
     ax.legend(fontsize=SMALL_FONT, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
@@ -167,7 +168,7 @@ def plot_yearly(result, ax=None):
 def plot_actors(result, ax=None):
     """Who pays and who gains: net present value per actor."""
     a = result.by_actor().sort_values("npv")
-    ax = axes_for(ax, (8, 0.5 * max(len(a), 2) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.4 * max(len(a), 2) + 1.3))
     colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
     y = np.arange(len(a))
     bars = ax.barh(y, a["npv"], color=colors, edgecolor="white", linewidth=0)
@@ -187,7 +188,7 @@ def plot_ranking(overview, indicator: str, ax=None, label: str | None = None):
     ``label`` is the indicator's readable name on the axis (the code when not given).
     """
     t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
-    ax = axes_for(ax, (8, 0.28 * max(len(t), 4) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.28 * max(len(t), 4) + 1.2), fit_page=False)
     colors = [COLORS["gemeente"] if task else COLORS["wijk"] for task in t["taak"]]
     y = np.arange(len(t))
     ax.barh(y, t[indicator], color=colors, alpha=0.85)
@@ -205,7 +206,7 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
     top); the vertical line is the NPV with every input at its value in the case. A ``label``
     column (the assumption's Dutch name) is shown instead of ``name`` when present."""
     t = sens[sens["swing"] > 0].head(top).iloc[::-1]
-    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.4))
+    ax = axes_for(ax, (MAX_WIDTH, 0.42 * max(len(t), 2) + 1.4))
     base = sens.attrs.get("npv", 0.0)
     if t.empty:
         ax.text(0.5, 0.5, "geen aannames met een bandbreedte die de NCW raken", ha="center",
@@ -278,7 +279,7 @@ def plot_waterfall(result, ax=None):
     right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped)."""
     w = result.waterfall()
     n = len(w) + 1
-    ax = axes_for(ax, (8, 0.42 * n + 1.4))
+    ax = axes_for(ax, (MAX_WIDTH, 0.36 * n + 1.3))
     starts = np.r_[0.0, w["cumulative"].to_numpy()[:-1]]
     y = np.arange(n)[::-1]  # first step at the top
     bars = ax.barh(y[:-1], w["amount"], left=starts, color=[
@@ -325,7 +326,7 @@ ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": 
 
 def plot_coalition(coalition: pd.DataFrame, ax=None):
     """Active partners per year, stacked by role, with the joiners (+) and leavers (−)."""
-    ax = axes_for(ax, (8, 3.4))
+    ax = axes_for(ax, (MAX_WIDTH, 3.2))
     years = coalition["jaar"].to_numpy()
     bottom = np.zeros(len(coalition))
     for role, color in ROLE_COLORS.items():
@@ -341,7 +342,8 @@ def plot_coalition(coalition: pd.DataFrame, ax=None):
                         xytext=(0, 2), textcoords="offset points")
     ax.set_xticks(list(years))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
-    ax.tick_params(axis="x", rotation=45)
+    if len(ax.get_xticks()) > 12:  # rotated labels only where they would collide
+        ax.tick_params(axis="x", rotation=45)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
     ax.set_ylabel("actieve partners")
@@ -359,7 +361,7 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
     latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
     latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
     questions = latest["label"] if "label" in latest else latest["vraag"]
-    ax = axes_for(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
+    ax = axes_for(ax, (MAX_WIDTH, 0.5 * max(len(latest), 2) + 1.4))
     y = np.arange(len(latest))[::-1]
     labels = []
     for yi, q, r in zip(y, questions, latest.itertuples(index=False), strict=True):
@@ -386,7 +388,7 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
 
 def plot_buurtbudget(balance: pd.DataFrame, ax=None):
     """The buurtbudget of one wijk per year: received (up), spent (down), saved (line)."""
-    ax = axes_for(ax, (8, 3.4))
+    ax = axes_for(ax, (MAX_WIDTH, 3.2))
     years = balance["jaar"].to_numpy()
     ax.bar(years, balance["ontvangen"], color=COLORS["baten"], alpha=0.85, label="ontvangen")
     ax.bar(years, -balance["besteed"], color=COLORS["kosten"], alpha=0.85, label="besteed")

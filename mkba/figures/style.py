@@ -17,7 +17,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from mkba.base.formatting import fmt_eur_compact, fmt_number  # noqa: E402
 
-__all__ = ["STYLE", "COLORS", "HATCH", "MIN_FONT", "SMALL_FONT", "MAX_WIDTH", "mkba_style",
+__all__ = ["STYLE", "COLORS", "HATCH", "MIN_FONT", "SMALL_FONT", "MAX_WIDTH", "MAX_HEIGHT",
+           "mkba_style",
            "detached", "axes_for", "wrap_label", "euro_axis", "number_axis"]
 
 #: No text in a figure is smaller than this (points): printed at its own size it stays
@@ -28,6 +29,9 @@ SMALL_FONT = 9
 #: The widest figure (inches): 7,2 inches of text on an A4 page with 14 mm margins, less
 #: the room that labels outside the axes take.
 MAX_WIDTH = 6.8
+#: The tallest figure (inches): a figure that fits half an A4 page of text never leaves a
+#: half-empty page behind when it moves to the next page.
+MAX_HEIGHT = 5.4
 
 #: Colour-blind-safe (Okabe & Ito 2008: blue against vermillion, not green against red), each
 #: with ≥ 3:1 contrast on white (WCAG 2.1 non-text contrast). Costs and benefits are also
@@ -43,7 +47,7 @@ COLORS = {
 #: Costs are hatched, benefits plain: readable in grey print and without colour vision.
 HATCH = {"kosten": "///", "baten": ""}
 STYLE = {
-    "figure.figsize": (MAX_WIDTH, 3.8),
+    "figure.figsize": (MAX_WIDTH, 3.4),
     "figure.dpi": 110,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -74,7 +78,7 @@ _DETACHED = {"on": False}
 @contextmanager
 def detached():
     """Draw on bare matplotlib Figures (Agg) instead of pyplot: no global figure state and
-    no notebook display hooks — what the reports use, as they embed the PNG themselves."""
+    no notebook display hooks — what the reports use, as they embed the SVG themselves."""
     before = _DETACHED["on"]
     _DETACHED["on"] = True
     try:
@@ -83,14 +87,15 @@ def detached():
         _DETACHED["on"] = before
 
 
-def axes_for(ax, figsize=None):
+def axes_for(ax, figsize=None, *, fit_page: bool = True):
     """``ax`` itself, or new Axes in the suite's style (on a bare Figure when
     :func:`detached`, else on a pyplot figure) of ``figsize`` inches, at most
-    :data:`MAX_WIDTH` wide."""
+    :data:`MAX_WIDTH` wide and (``fit_page``, for the report) :data:`MAX_HEIGHT` tall."""
     if ax is not None:
         return ax
-    if figsize is not None and figsize[0] > MAX_WIDTH:
-        figsize = (MAX_WIDTH, figsize[1])
+    if figsize is not None:
+        figsize = (min(figsize[0], MAX_WIDTH),
+                   min(figsize[1], MAX_HEIGHT) if fit_page else figsize[1])
     if _DETACHED["on"]:
         from matplotlib.figure import Figure
 

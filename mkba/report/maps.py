@@ -230,19 +230,34 @@ def fetch_map(gemeente_code: str, *, niveau: str = "wijk", out_dir=None, years=N
     return path
 
 
-def find_map(gemeente_code: str, niveau: str = "wijk") -> Path | None:
+def find_map(gemeente_code: str, niveau: str = "wijk", code: str | None = None) -> Path | None:
     """The newest boundary file for the gemeente: fetched (``kaart_<GM>_<niveau>_<jaar>``),
-    else a shipped file in ``data/cbs/geo`` that holds codes of that gemeente."""
+    else a shipped file in ``data/cbs/geo`` that holds codes of that gemeente.
+
+    With ``code``, the newest such file that holds that region: a gemeente's maps of different
+    years carry different codes (Amsterdam renumbered its wijken in 2022), and a map without
+    the wijk is no map of it.
+
+    Examples
+    --------
+    >>> find_map("GM0363", code="WK036339").name
+    'amsterdam_wijken_2019_cbs_gegeneraliseerd.geojson'
+    >>> find_map("GM0363", code="WK0363AA").name
+    'amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson'
+    >>> find_map("GM0363", code="WK036399") is None
+    True
+    """
     from mkba.evidence.cbs_fetch import fetched_dir
 
     folder = fetched_dir()
-    if folder.is_dir():
-        files = sorted(folder.glob(f"kaart_{gemeente_code}_{niveau}_*.geojson"))
-        if files:
-            return files[-1]
+    files = sorted(folder.glob(f"kaart_{gemeente_code}_{niveau}_*.geojson"),
+                   reverse=True) if folder.is_dir() else []
     prefix = ("WK" if niveau == "wijk" else "BU") + gemeente_code[2:]
-    for f in sorted(SHIPPED_GEO.glob("*.geojson")) if SHIPPED_GEO.is_dir() else []:
-        if prefix in f.read_text(encoding="utf-8")[:200000]:
+    shipped = [f for f in (sorted(SHIPPED_GEO.glob("*.geojson"), reverse=True)
+                           if SHIPPED_GEO.is_dir() else [])
+               if prefix in f.read_text(encoding="utf-8")[:200000]]
+    for f in files + shipped:
+        if code is None or f'"{code}"' in f.read_text(encoding="utf-8"):
             return f
     return None
 
@@ -350,26 +365,9 @@ def _source_line(b: Boundaries) -> str:
 
 
 def locator_section(report):
-    """The wijk report's locator map (an :class:`mkba.report.reports.Html` block)."""
-    from mkba.base.html import Html, esc, figure_html, para
-    from mkba.figures.plots import detached
-
-    code = report.wijk_code
-    gemeente = "GM" + code[2:6]
-    niveau = "buurt" if code.startswith("BU") else "wijk"
-    note = "".join(f"<p class='let-op'>Let op: {esc(n)}</p>" for n in boundary_notes(code))
-    path = find_map(gemeente, niveau)
-    if path is None:
-        return Html(para(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
-                       f"{esc(gemeente)} --kaart</code>.") + note)
-    b = read_boundaries(path)
-    if code not in b.rings:
-        return Html(para(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
-    with detached():
-        img = figure_html(plot_locator(b, code))
-    part = (" Het bestand bevat maar een deel van de wijken van de gemeente."
-            if "partial" in Path(path).name else "")
-    return Html(img + para(esc(_source_line(b)) + part) + note)
+    """The wijk report's locator map (:mod:`mkba.report.sections.location`, which chooses the
+    map that holds the wijk and says in one plain sentence when there is none)."""
+    return report.section_map()
 
 
 def boundary_notes(code: str) -> list[str]:

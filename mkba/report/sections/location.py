@@ -1,0 +1,56 @@
+"""Where the wijk lies: a locator map of its gemeente with the wijk marked, from the newest
+boundary file that holds the wijk (fetched with ``--kaart`` or shipped in ``data/cbs/geo``),
+credited as CBS asks. Without such a file: one plain sentence."""
+
+from __future__ import annotations
+
+import re
+
+from mkba.report.blocks import figure
+from mkba.report.maps import (
+    ATTRIBUTION,
+    LICENCE,
+    boundary_notes,
+    find_map,
+    plot_locator,
+    read_boundaries,
+)
+from mkba.report.regions import region_label
+from mkba.report.sections.common import drawn, section_html
+
+__all__ = ["render", "map_credit"]
+
+
+def map_credit(boundaries) -> str:
+    """Who made the map, for readers (never a file name).
+
+    Examples
+    --------
+    >>> from mkba.report.maps import Boundaries
+    >>> map_credit(Boundaries(source="CBS-kaart 2019"))  # doctest: +NORMALIZE_WHITESPACE
+    'Kaart: Kadaster / Centraal Bureau voor de Statistiek, 2019 (CBS-kaart 2019;
+     CC BY 4.0 (PDOK, CBS-diensten)).'
+    >>> map_credit(Boundaries())
+    'Kaart: wijkgrenzen zonder bronvermelding in het kaartbestand.'
+    """
+    if boundaries.source:
+        year = re.search(r"(\d{4})", boundaries.source)
+        credit = ATTRIBUTION.format(year=year.group(1)) if year else "CBS"
+        return f"Kaart: {credit} ({boundaries.source}; {LICENCE})."
+    return "Kaart: wijkgrenzen zonder bronvermelding in het kaartbestand."
+
+
+@drawn
+def render(report):
+    code = report.wijk_code
+    label = region_label(code)
+    notes = [n.replace(code, label) for n in boundary_notes(code)]
+    niveau = "buurt" if code.startswith("BU") else "wijk"
+    path = find_map("GM" + code[2:6], niveau, code=code)
+    if path is None:
+        return section_html("location.html.j2", chart=None, notes=notes, niveau=niveau)
+    b = read_boundaries(path)
+    shown = len(b.rings)
+    return section_html("location.html.j2", chart=figure(plot_locator(b, code)),
+                        credit=map_credit(b), partial="partial" in path.name, notes=notes,
+                        niveau=niveau, shown=shown)
