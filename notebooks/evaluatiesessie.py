@@ -33,7 +33,7 @@ scenario_dir: str = "scenarios"  # map voor bewaarde scenario's (naast dit noteb
 draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
 
 # %%
-from mkba.evidence.process import process_overview
+from mkba.report.sections.process import process_overview
 from mkba.report.session import Session
 from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
 from mkba.figures.plots import plot_monte_carlo, plot_tornado, plot_variants

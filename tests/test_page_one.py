@@ -9,13 +9,12 @@ import pytest
 
 from mkba.base.formatting import fmt_chance, fmt_eur_compact
 from mkba.report import reports
-from mkba.report.sections import summary as page_one
 from mkba.report.reports import wijk_report
+from mkba.report.sections import summary as page_one
 from mkba.report.text import targets_sentence
 from mkba.uncertainty import Scenario
 
 from .conftest import EXAMPLE, write_case
-
 
 #: A chance as the report writes it: never 100 % or 0 % (a simulation cannot show certainty).
 CHANCE = r"(meer dan 99 %|minder dan 1 %|\d+ %)"

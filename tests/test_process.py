@@ -527,7 +527,7 @@ def test_index_shows_the_buurtbudget(tmp_path):
 
 
 def test_session_notebook_shows_process_next_to_the_npv():
-    from mkba.evidence.process import process_overview
+    from mkba.report.sections.process import process_overview
 
     case = read_case(EXAMPLE)
     html = process_overview(case, "T1", evaluate(case).result("T1"))._repr_html_()
@@ -641,9 +641,9 @@ def test_survey_figure_names_the_chosen_threshold(example_case):
     """A suppressed group's label states the threshold in force (it said "n < 10" always)."""
     from matplotlib.figure import Figure
 
-    from mkba.figures.plots import plot_survey
     from mkba.case.read import read_case
     from mkba.evidence.process import survey_results
+    from mkba.figures.plots import plot_survey
 
     survey = survey_results(read_case(example_case), threshold=10_000)
     assert len(survey) and survey["suppressed"].all()  # every group has fewer respondents
