@@ -48,11 +48,13 @@ def column_table(table: str) -> str:
 
 
 def api_blocks(layer: str) -> str:
-    """One ``::: mkba.LAYER.module`` block per module of the layer, in file order."""
+    """One ``::: mkba.LAYER.module`` block per module of the layer (also of its subpackages,
+    such as ``mkba.report.sections``), in file order."""
     folder = ROOT / "mkba" / layer
     if not folder.is_dir():
         raise KeyError(f"onbekende laag in <!-- api: {layer} -->")
-    modules = sorted(p.stem for p in folder.glob("*.py") if p.stem != "__init__")
+    modules = sorted(".".join(p.relative_to(folder).with_suffix("").parts)
+                     for p in folder.rglob("*.py") if p.stem != "__init__")
     return "\n\n".join(f"::: mkba.{layer}.{m}" for m in modules)
 
 

@@ -203,3 +203,58 @@ def test_verkenning_notebook_draws_the_choropleth(tmp_path):
                               cwd=str(NOTEBOOK_DIR), progress_bar=False)
     cell = next(c for c in out.cells if "choropleth(" in c.source)
     assert any("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+# ----------------------------------------------------------------------------- the 2019 map
+
+AMS_2019 = maps.SHIPPED_GEO / "amsterdam_wijken_2019_cbs_gegeneraliseerd.geojson"
+
+
+def test_2019_map_is_whole_and_matches_the_cbs_names():
+    """The 99 wijken of Amsterdam with their 2019 codes (data/cbs/README.md): closed rings,
+    borders shared exactly (a mistyped coordinate would leave an unshared edge inside the
+    city), one closed outline per part of the city, and every name as CBS has it."""
+    import csv
+    from collections import Counter
+
+    raw = json.loads(AMS_2019.read_text(encoding="utf-8"))
+    edges, names = Counter(), {}
+    for f in raw["features"]:
+        names[f["properties"]["region_code"]] = f["properties"]["region_name"]
+        for ring in f["geometry"]["coordinates"]:
+            assert ring[0] == ring[-1]
+            for a, b in zip(ring, ring[1:], strict=False):
+                edges[tuple(sorted((tuple(a), tuple(b))))] += 1
+    assert len(names) == 99 and sorted(names)[0] == "WK036300" and sorted(names)[-1] == "WK036398"
+    assert set(edges.values()) == {1, 2}
+    # the unshared edges are outlines: every corner on them has exactly two of them
+    corners = Counter(p for e, n in edges.items() if n == 1 for p in e)
+    assert set(corners.values()) == {2}
+    with open(maps.DATA_DIR / "cbs" / "kwb_2019_84583NED_amsterdam.csv", encoding="utf-8") as f:
+        cbs = {r["Codering_3"].strip(): r["RegioNaam_fromStatLineLabels"].strip()
+               for r in csv.DictReader(f) if r["Codering_3"].strip().startswith("WK")}
+    assert names == cbs
+    b = maps.read_boundaries(AMS_2019)
+    assert b.crs == "EPSG:28992" and not b.crs_inferred and "CBS" in b.source
+
+
+@pytest.mark.parametrize("code", ["WK036330", "WK036339", "WK036394", "WK036360"])
+def test_every_wijk_of_the_example_has_a_map(code, monkeypatch, tmp_path):
+    """The example uses 2019 codes: the map that holds the code is chosen, not the newer
+    map of the same gemeente (which has other codes)."""
+    monkeypatch.setenv("MKBA_CBS_DIR", str(tmp_path / "leeg"))
+    assert maps.find_map("GM0363", code=code) == AMS_2019
+    assert maps.find_map("GM0363", code="WK0363AA") == AMS
+
+
+def test_locator_section_shows_the_map_or_one_plain_sentence(monkeypatch, tmp_path):
+    from mkba.report.reports import wijk_report
+
+    monkeypatch.setenv("MKBA_CBS_DIR", str(tmp_path / "leeg"))
+    html = wijk_report("WK036339", None, effects=False).section_map()._repr_html_()
+    assert html.count("<img") == 1 and "Kadaster / Centraal Bureau voor de Statistiek, 2019" in html
+    # a wijk of a gemeente without any map: one sentence, no file name, no command
+    html = wijk_report("WK034401", None, effects=False).section_map()._repr_html_()
+    assert "<img" not in html
+    assert "Voor deze wijk is (nog) geen kaart beschikbaar." in html
+    assert ".geojson" not in html and "mkba" not in html and "--kaart" not in html

@@ -201,3 +201,68 @@ def test_targets_use_the_indicators_dutch_name_in_table_and_chart(one_task):
     plt.close(ax.figure)
     assert "Bezoekers van het buurthuis (T1, 2024)" in ticks.replace("\n", " ")
     assert "bezoekers_buurthuis" not in ticks
+
+
+# ---------------------------------------------------------------- amounts that add up
+
+
+def _euros(text: str) -> float:
+    """'€ 1.039.000' → 1039000; '€ 12,3 mln' → 12300000 (read back by hand, not by mkba)."""
+    t = text.replace("€", "").replace("−", "-").strip()
+    if t.endswith("mln"):
+        return float(t[:-3].replace(",", ".")) * 1e6
+    return float(t.replace(".", ""))
+
+
+def test_page_one_sentence_adds_up_on_the_example(two_variants):
+    """Issue 21: "levert € 1 mln op" next to "€ 741.000" and "€ 298.000 meer" did not add up."""
+    page = text_of(two_variants.summary())
+    for costs, benefits, diff in re.findall(
+            r"kost de taak de samenleving (€ [\d.,]+(?: mln)?)\. Wat we in geld kunnen "
+            r"uitdrukken, levert (€ [\d.,]+(?: mln)?) op\. Dat is (€ [\d.,]+(?: mln)?) "
+            r"(?:meer|minder)", page):
+        assert abs(_euros(benefits) - _euros(costs)) == pytest.approx(_euros(diff))
+    assert "levert € 1.039.000 op. Dat is € 298.000 meer" in page
+
+
+@pytest.mark.parametrize("costs,benefits", [(740_816, 1_039_122), (999_499, 1_000_501),
+                                            (5_000, 12_500), (12_340_000, 11_960_000)])
+def test_rounded_amounts_add_up(costs, benefits):
+    from mkba.report.text import page_one_amounts
+
+    c, b, d, shown = page_one_amounts(costs, benefits)
+    assert _euros(b) - _euros(c) == pytest.approx(_euros(d))
+    assert _euros(d) == pytest.approx(shown)
+
+
+def test_rounded_amounts_add_up_for_any_amounts():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from mkba.report.text import page_one_amounts
+
+    @given(st.floats(0, 5e8), st.floats(0, 5e8))
+    def check(costs, benefits):
+        c, b, d, shown = page_one_amounts(costs, benefits)
+        assert _euros(b) - _euros(c) == pytest.approx(_euros(d), abs=1e-6)
+        # the rounded difference stays within one rounding unit of the exact one
+        unit = 1 if max(costs, benefits) < 1e4 else 1e3 if max(costs, benefits) < 1e7 else 1e5
+        assert abs(shown - (benefits - costs)) <= unit + 1e-6
+
+    check()
+
+
+def test_a_simulated_chance_is_never_certain(two_variants):
+    """The maatschappelijk variant's draws are all positive: "meer dan 99 %", never 100 %."""
+    mc = two_variants.uncertainty[("T2", "maatschappelijk_aanbesteden")]["monte_carlo"]
+    assert float((mc.npv > 0).mean()) > 0.99  # by the draws themselves
+    for text in (text_of(two_variants.summary()), text_of(two_variants.section_uncertainty())):
+        assert "100 %" not in text and "meer dan 99 %" in text
+
+
+def test_price_year_and_peiljaar_are_named_once(two_variants):
+    page = text_of(two_variants.summary())
+    peil = two_variants.results[0].parameters["peiljaar"]
+    assert page.count("prijspeil") == 1 and page.count("peiljaar") == 1
+    assert f"euro's van {two_variants.parameters['price_year']} (prijspeil)" in page
+    assert f"Bedragen tot {peil} (het peiljaar) zijn gerealiseerd" in page
