@@ -266,3 +266,45 @@ def test_price_year_and_peiljaar_are_named_once(two_variants):
     assert page.count("prijspeil") == 1 and page.count("peiljaar") == 1
     assert f"euro's van {two_variants.parameters['price_year']} (prijspeil)" in page
     assert f"Bedragen tot {peil} (het peiljaar) zijn gerealiseerd" in page
+
+
+def test_comparison_wijken_come_from_where_the_docs_say_and_are_named(one_task):
+    """docs/wijkprofiel.md: the 5 wijken most like this one, same level, never a wijk with a
+    task of its own; shown by name (their codes only in the appendix' table of codes)."""
+    from mkba.evidence.cbs import load_kwb, region_names
+    from mkba.report.regions import region_label
+
+    r = one_task
+    task_wijken = set(r.case.taken["wijk_code"])
+    kwb = load_kwb()
+    in_year = set(kwb.loc[kwb["year"] == r.profile.year, "region_code"])
+    assert len(r.profile.similar) == 5
+    for code in r.profile.similar:
+        assert code.startswith("WK") and code not in task_wijken and code in in_year
+    names = region_names(kwb)
+    profile = text_of(r.section_profile())
+    for code in r.profile.similar:
+        assert names[code] in profile and code not in profile
+    appendix = str(r.section_appendix())
+    for code in r.profile.similar:
+        assert f"<td>{code}</td><td>{names[code]}</td>" in appendix
+    # a wijk the shipped tables have no name for is not shown by its code
+    assert region_label("WK020202") == "wijk zonder naam in de CBS-cijfers"
+
+
+def test_effect_details_name_the_wijken():
+    """The technical table of an effect names the treated and comparison wijken (the issue
+    found "WK020202" there)."""
+    from mkba.evidence.counterfactual import EffectEstimate
+    from mkba.report.sections.effects import technical_rows
+
+    est = EffectEstimate("PersonenPerSoortUitkeringBijstand", (("WK036330", 2018),), -4.7,
+                         -9.0, -0.4, 0.03, "verschil-in-verschillen", "rangtoets",
+                         ("WK036331", "WK036342", "WK020202"), None, {"n": 99}, 4, 2, (),
+                         unit="per 1.000 inwoners", label="Personen met bijstand")
+    rows = dict(technical_rows(est))
+    assert rows["Indicator"] == "Personen met bijstand"
+    assert rows["Behandelde wijk(en)"] == "Transvaalbuurt (vanaf 2018)"
+    assert rows["Vergelijkingswijken"] == ("Indische Buurt West, Hoofdweg e.o., wijk zonder "
+                                           "naam in de CBS-cijfers")
+    assert not re.search(r"\b(WK|GM)\d{4}", " ".join(rows.values()))

@@ -27,22 +27,25 @@ def region_name(code: str) -> str:
 
 
 def region_label(code: str) -> str:
-    """A region as a reader knows it: its name; for a wijk or buurt whose name the shipped CBS
-    tables lack, "wijk NN van <gemeente>" (CBS numbers wijken within their gemeente).
+    """A region as a reader knows it: its name, never its code. A wijk or buurt whose name the
+    CBS tables at hand lack (the shipped national table has codes only; ``mkba cbs ophalen``
+    brings names) is "wijk NN van <gemeente>" when the gemeente's name is known (CBS numbers
+    wijken within their gemeente), else "wijk zonder naam in de CBS-cijfers"; its code is in
+    the report's appendix.
 
     Examples
     --------
     >>> region_label("WK036330")
     'Transvaalbuurt'
     >>> region_label("WK999999")
-    'WK999999'
+    'wijk zonder naam in de CBS-cijfers'
     """
     name = _region_names().get(code)
     if name and name != code:
         return str(name)
-    if code[:2] in ("WK", "BU") and len(code) >= 8:
+    kind = {"WK": "wijk", "BU": "buurt", "GM": "gemeente"}.get(code[:2], "gebied")
+    if kind in ("wijk", "buurt") and len(code) >= 8:
         gemeente = _region_names().get("GM" + code[2:6])
         if gemeente:
-            kind = "wijk" if code.startswith("WK") else "buurt"
             return f"{kind} {code[6:]} van {gemeente}"
-    return code
+    return f"{kind} zonder naam in de CBS-cijfers"
