@@ -496,7 +496,7 @@ def index_map_html(records: list[dict]) -> str:
     parts = []
     for gemeente, vals in sorted(by_gemeente.items()):
         niveau = "buurt" if next(iter(vals)).startswith("BU") else "wijk"
-        path = find_map(gemeente, niveau, code=next(iter(vals)))
+        path = find_map(gemeente, niveau)
         if path is None:
             continue
         from mkba.base.html import esc, figure_html
