@@ -217,7 +217,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     threshold = settings.threshold
     params = {k: getattr(settings.resolved(), k) for k in (
         "discount_rate", "price_year", "base_year", "horizon", "threshold",
-        "volunteer_valuation")}
+        "volunteer_valuation", "map_file")}
     kwb = load_kwb()
     name = region_names(kwb).get(wijk_code, wijk_code)
     case = evaluation = scenario = None

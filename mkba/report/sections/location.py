@@ -1,20 +1,15 @@
-"""Where the wijk lies: a locator map of its gemeente with the wijk marked, from the newest
-boundary file that holds the wijk (fetched with ``--kaart`` or shipped in ``data/cbs/geo``),
-credited as CBS asks. Without such a file: one plain sentence."""
+"""Where the wijk lies: a locator map of its gemeente with the wijk marked, from the user's own
+boundary file (``--kaart BESTAND.geojson``), else the newest boundary file that holds the wijk
+(fetched with ``mkba cbs ophalen --kaart`` or shipped in ``data/cbs/geo``), credited as CBS
+asks. Without a map that holds the wijk: one plain sentence, without file names or commands."""
 
 from __future__ import annotations
 
 import re
 
+from mkba.evidence.geo import ATTRIBUTION, LICENCE, find_map, read_boundaries
 from mkba.report.blocks import figure
-from mkba.report.maps import (
-    ATTRIBUTION,
-    LICENCE,
-    boundary_notes,
-    find_map,
-    plot_locator,
-    read_boundaries,
-)
+from mkba.report.maps import boundary_notes, plot_locator
 from mkba.report.regions import region_label
 from mkba.report.sections.common import drawn, section_html
 
@@ -46,10 +41,12 @@ def render(report):
     label = region_label(code)
     notes = [n.replace(code, label) for n in boundary_notes(code)]
     niveau = "buurt" if code.startswith("BU") else "wijk"
-    path = find_map("GM" + code[2:6], niveau, code=code)
-    if path is None:
+    gemeente = "GM" + code[2:6]
+    own = (getattr(report, "parameters", None) or {}).get("map_file")
+    path = find_map(gemeente, niveau, own, code=code)
+    b = read_boundaries(path).subset(gemeente) if path is not None else None
+    if b is None or code not in b.rings:
         return section_html("location.html.j2", chart=None, notes=notes, niveau=niveau)
-    b = read_boundaries(path)
     shown = len(b.rings)
     return section_html("location.html.j2", chart=figure(plot_locator(b, code)),
                         credit=map_credit(b), partial="partial" in path.name, notes=notes,
