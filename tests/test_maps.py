@@ -454,8 +454,11 @@ def test_report_with_own_map_file(tmp_path):
     assert main(["report", str(DATA_DIR / "voorbeeld"), "--wijk", "WK036330", "--out", str(out),
                  "--kaart", str(own)]) == 0
     html = (out / "WK036330.html").read_text(encoding="utf-8")
-    assert "Ligging van" in html or "wijkindeling.geojson (eigen bestand)" in html
-    assert "wijkindeling.geojson (eigen bestand)" in html
+    # the user's map is drawn (its names in the figure's text alternative) and credited,
+    # without the file's name (issue 21: no file names in what readers see)
+    assert 'alt="Figuur: Ligging van Eigen wijk 30"' in html
+    assert "Kaart: de eigen wijkindeling van de gemeente." in html
+    assert "wijkindeling.geojson" not in html
 
 
 # ----------------------------------------------------------------------------- the 2019 map
@@ -483,7 +486,9 @@ def test_2019_map_is_whole_and_matches_the_cbs_names():
     # the unshared edges are outlines: every corner on them has exactly two of them
     corners = Counter(p for e, n in edges.items() if n == 1 for p in e)
     assert set(corners.values()) == {2}
-    with open(maps.DATA_DIR / "cbs" / "kwb_2019_84583NED_amsterdam.csv", encoding="utf-8") as f:
+    from mkba.base.assumptions import DATA_DIR
+
+    with open(DATA_DIR / "cbs" / "kwb_2019_84583NED_amsterdam.csv", encoding="utf-8") as f:
         cbs = {r["Codering_3"].strip(): r["RegioNaam_fromStatLineLabels"].strip()
                for r in csv.DictReader(f) if r["Codering_3"].strip().startswith("WK")}
     assert names == cbs

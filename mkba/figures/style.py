@@ -87,10 +87,12 @@ def detached():
         _DETACHED["on"] = before
 
 
-def axes_for(ax, figsize=None, *, fit_page: bool = True):
+def axes_for(ax, figsize=None, *, fit_page: bool = True, constrained: bool = True):
     """``ax`` itself, or new Axes in the suite's style (on a bare Figure when
     :func:`detached`, else on a pyplot figure) of ``figsize`` inches, at most
-    :data:`MAX_WIDTH` wide and (``fit_page``, for the report) :data:`MAX_HEIGHT` tall."""
+    :data:`MAX_WIDTH` wide and (``fit_page``, for the report) :data:`MAX_HEIGHT` tall. With
+    ``constrained`` (the default) matplotlib's constrained layout keeps every label inside
+    the figure; a figure that places its parts itself (the maps) passes ``False``."""
     if ax is not None:
         return ax
     if figsize is not None:
@@ -100,13 +102,13 @@ def axes_for(ax, figsize=None, *, fit_page: bool = True):
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"],
-                     layout="constrained")
+                     layout="constrained" if constrained else None)
     else:
         # pyplot's figure is made OUTSIDE the style context: the first pyplot figure of a
         # notebook activates the inline backend, which switches `interactive` on; inside
         # rc_context that switch would be undone on exit and later figures never appear
         fig = plt.figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"],
-                         layout="constrained")
+                         layout="constrained" if constrained else None)
     with mkba_style():
         ax = fig.add_subplot()
     for key in ("axes.spines.top", "axes.spines.right"):

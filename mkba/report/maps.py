@@ -74,7 +74,7 @@ def _scale_x(b: Boundaries) -> float:
 def _map_axes(ax, size=(4.5, 4.5)):
     from mkba.figures.plots import axes_for
 
-    ax = axes_for(ax, figsize=size)
+    ax = axes_for(ax, figsize=size, constrained=False)  # the maps place their own parts
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax

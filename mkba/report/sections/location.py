@@ -16,8 +16,9 @@ from mkba.report.sections.common import drawn, section_html
 __all__ = ["render", "map_credit"]
 
 
-def map_credit(boundaries) -> str:
-    """Who made the map, for readers (never a file name).
+def map_credit(boundaries, own: bool = False) -> str:
+    """Who made the map, for readers (never a file name); ``own`` for the gemeente's own
+    boundary file (``--kaart``) without a source in it.
 
     Examples
     --------
@@ -32,6 +33,8 @@ def map_credit(boundaries) -> str:
         year = re.search(r"(\d{4})", boundaries.source)
         credit = ATTRIBUTION.format(year=year.group(1)) if year else "CBS"
         return f"Kaart: {credit} ({boundaries.source}; {LICENCE})."
+    if own:
+        return "Kaart: de eigen wijkindeling van de gemeente."
     return "Kaart: wijkgrenzen zonder bronvermelding in het kaartbestand."
 
 
@@ -49,5 +52,5 @@ def render(report):
         return section_html("location.html.j2", chart=None, notes=notes, niveau=niveau)
     shown = len(b.rings)
     return section_html("location.html.j2", chart=figure(plot_locator(b, code)),
-                        credit=map_credit(b), partial="partial" in path.name, notes=notes,
-                        niveau=niveau, shown=shown)
+                        credit=map_credit(b, own=bool(own)), partial="partial" in path.name,
+                        notes=notes, niveau=niveau, shown=shown)
