@@ -19,18 +19,14 @@ import pandera.pandas as pa
 from mkba.base.assumptions import MAX_AMOUNT
 from mkba.base.errors import CaseError, Problem
 from mkba.base.prices import cpi_series
+from mkba.case.crosscheck import check_case
 from mkba.case.numbers import FALSE_WORDS, TRUE_WORDS, detect_decimal, parse_number
+from mkba.case.ranges import range_notes, ranged_inputs
 from mkba.case.raw import RawTable, is_blank, read_folder, read_frames, read_xlsx
-from mkba.case.schema import (
-    REQUIRED_TABLES,
-    TABLES,
-    ColumnSpec,
-    check_case,
-    check_rows,
-    normalise_header,
-    pandera_schema,
-)
+from mkba.case.rows import check_rows
+from mkba.case.schema import REQUIRED_TABLES, TABLES, ColumnSpec, normalise_header
 from mkba.case.tables import Case
+from mkba.case.values import pandera_schema
 
 __all__ = ["read_case"]
 
@@ -320,4 +316,5 @@ def _case_warnings(tables, files) -> list[Problem]:
     from mkba.case.financing import unmatched_financing
 
     warnings += unmatched_financing(tables, files)
+    warnings += range_notes(tables, files, ranged_inputs(tables, files))
     return warnings

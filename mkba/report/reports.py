@@ -393,8 +393,8 @@ class WijkReport:
             "periode": f"{r.start_year}–{r.end_year}",
             "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
             "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
-            "IRR": "n.v.t." if r.irr_note else fmt_pct(r.irr),
-            "terugverdiend": "n.v.t." if r.irr_note else (r.payback_year or "–"),
+            "IRR": r.irr_text,
+            "terugverdiend": r.payback_text,
             "saldo gemeente": fmt_eur(r.municipality["npv"]),
         } for r in self.results])
         split = pd.DataFrame([{
@@ -409,8 +409,9 @@ class WijkReport:
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."),
                table_html(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
-        notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
-                 for r in self.results if r.irr_note]
+        notes = [f"{esc(r.task_id)}: " + ("IRR " if r.irr_capped else
+                                           "IRR en terugverdienjaar n.v.t. — ")
+                 + f"{esc(r.irr_note)}." for r in self.results if r.irr_note]
         if notes:
             out.append(para(" ".join(notes)))
         if len(split):
@@ -511,7 +512,7 @@ class WijkReport:
                              "effect": rec.effect,
                              "voor wie": rec.actor,
                              "score": rec.pm_score if isinstance(rec.pm_score, str) else "?",
-                             "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
+                             "toelichting": rec.explanation if isinstance(rec.explanation, str)
                              else ""})
         if not rows:
             return Html(para("Er zijn geen PM-posten."))

@@ -30,14 +30,14 @@ def sensitivity(case: Case, task: str, variant: str | None = None, **params) -> 
     discount rate; NaN when there is none), switching_in_range, source. Sorted by swing.
     """
     model = Model(case, task, variant, **model_kwargs(params))
-    inputs = uncertain_inputs(case, model.rate, task)
+    inputs = uncertain_inputs(case, model.rate, task, model.variant)
     base = model.deterministic()
     rows = []
     for inp in inputs:
-        if inp.kind != "discount" and not model.lines.refs.get(inp.name):
+        if inp.kind != "discount" and not model.lines.refs.get(inp.target):
             continue
-        lo, hi = model.npv({inp.name: np.array([inp.low, inp.high])})
-        rows.append({"name": inp.name, "low": inp.low, "high": inp.high, "base": inp.base,
+        lo, hi = model.npv({inp.target: np.array([inp.low, inp.high])})
+        rows.append({"name": inp.label, "low": inp.low, "high": inp.high, "base": inp.base,
                      "npv_low": float(lo), "npv_high": float(hi), "swing": abs(hi - lo),
                      "switching_value": _switching(model, inp, lo, hi),
                      "source": str(inp.source.file) + (f":{inp.source.row}"
@@ -66,10 +66,10 @@ def _switching(model: Model, inp: UncertainInput, npv_low: float, npv_high: floa
     lo, hi = (0.0, 1.0) if inp.kind == "afname" else (-0.9, 1.0)
 
     def f(x):
-        return float(model.npv({inp.name: np.array([x])})[0])
+        return float(model.npv({inp.target: np.array([x])})[0])
 
     grid = np.linspace(lo, hi, 41)
-    vals = model.npv({inp.name: grid})
+    vals = model.npv({inp.target: grid})
     sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
     if len(sign) == 0:
         return np.nan
