@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from mkba.analysis.checks import failed as failed_checks
 from mkba.base.assumptions import (  # noqa: F401
     ASSUMPTIONS,
     DATA_DIR,
@@ -118,6 +119,8 @@ class WijkReport:
     uncertainty: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     scenario: object | None = None
+    #: the consistency checks of this wijk's tasks (:mod:`mkba.analysis.checks`)
+    checks: tuple = ()
 
     # ------------------------------------------------------------------ pieces
 
@@ -129,7 +132,8 @@ class WijkReport:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
         out = {"name": self.name, "inhabitants": None, "year": None,
-               "tasks": headline_tasks(self.results), "buurtbudget": None}
+               "tasks": headline_tasks(self.results), "buurtbudget": None,
+               "checks_failed": len(failed_checks(self.checks))}
         if self.case is not None:
             from mkba.evidence.process import buurtbudget_summary
 
@@ -164,7 +168,7 @@ class WijkReport:
                         "lijken.")]
             parts += self._data_age()
             return Html("".join(parts))
-        parts = []
+        parts = [self._checks_warning()] if failed_checks(self.checks) else []
         by_task: dict[str, list] = {}
         for r in self.results:
             by_task.setdefault(r.task_id, []).append(r)
@@ -198,6 +202,32 @@ class WijkReport:
                         "teruggerekend naar het startjaar van de taak (contante waarde)."))
         parts += self._data_age()
         return Html("".join(parts))
+
+    def _checks_warning(self) -> str:
+        """The warning at the top of page one when a consistency check failed."""
+        bad = failed_checks(self.checks)
+        items = "".join(f"<li>{esc(c.message)}</li>" for c in bad)
+        return ("<div class='let-op'><p><b>Let op: de uitkomsten hieronder spreken elkaar "
+                f"tegen ({len(bad)} controle{'s' if len(bad) != 1 else ''} mislukt). Gebruik "
+                "ze niet voordat dit is opgelost:</b></p>"
+                f"<ul>{items}</ul><p>Zie 'Controles' in de bijlage.</p></div>")
+
+    def _checks_table(self) -> str:
+        if not self.checks:
+            return ""
+        return ("<h3>Controles</h3>" + para(
+            "Elk getal in dit rapport is op een tweede manier nagerekend: de saldi per actor "
+            "tellen op tot de NCW, overdrachten tot nul, een ander prijspeil verandert alleen "
+            "de schaal, financiering staat in de rekening, de Monte Carlo trekt alleen "
+            "waarden die bij de regels horen, en de afgeronde bedragen op pagina één tellen "
+            "op zoals de zin zegt.")
+            + table_html(pd.DataFrame({
+                "controle": [c.name.replace("_", " ") for c in self.checks],
+                "taak": [c.task_id or "alle" for c in self.checks],
+                "variant": [variant_label(c.variant) if c.variant else "–"
+                            for c in self.checks],
+                "uitkomst": [c.status for c in self.checks],
+                "toelichting": [c.message for c in self.checks]})))
 
     def _result_text(self, r) -> str:
         """Cost, benefit, balance, chance, PM items and who pays or gains, for one variant."""
@@ -719,6 +749,7 @@ class WijkReport:
                   "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
                   f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
                   "in de README). Een lege fractie telt als 0.")]
+        out.append(self._checks_table())
         costs, effects = trace_lines(self.case, mine)
         if len(costs):
             out.append(table_html(costs, caption="Kostenregels: per post het bedrag of de "
@@ -818,7 +849,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     notes: list[str] = []
     uncertainty: dict = {}
     variants: dict = {}
+    checks: list = []
     if case_path:
+        from mkba.analysis.checks import run_checks
         from mkba.analysis.pipeline import run
         from mkba.case.read import read_case
         from mkba.evidence.indicators import target_attainment
@@ -839,6 +872,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
                 if (evaluation.totals["task_id"] == t).sum() > 1 and draws:
                     variants[t] = compare_variants(done.case, t, draws=draws, seed=0,
                                                    **done.parameters)
+            checks = [c for c in done.checks if c.task_id is None or c.task_id in mine]
+            checks += [c for c in run_checks(evaluation, variants=variants)
+                       if c.name == "varianten"]
             targets = target_attainment(case, kwb, threshold=threshold)
             targets = targets[targets["region_code"] == wijk_code].reset_index(drop=True)
             if effects:
@@ -861,7 +897,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     shown = {**params, "price_year": price}
     return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
                       profile, tuple(found_effects), case, tuple(notes), uncertainty, variants,
-                      scenario)
+                      scenario, tuple(checks))
 
 
 def _effects(case, wijk_code, targets, kwb) -> list:

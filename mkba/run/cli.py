@@ -333,7 +333,8 @@ def _cmd_evaluate(args) -> int:
         from mkba.report.console import evaluation_text
 
         print(_printable(evaluation_text(result.evaluation, result.uncertainty,
-                                         result.scenario)))
+                                         result.scenario,
+                                         [c.to_dict() for c in result.checks])))
     return EXIT_OK
 
 
