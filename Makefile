@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock jupyter-config/jupyter_server_config.
 	@cp jupyter-config/jupyter_server_config.json $(VENV)/etc/jupyter/
 	@touch $(STAMP)
 
-.PHONY: help install demo test test-online lint bench lock clean
+.PHONY: help install demo test test-fast test-online docs lint bench lock clean
 
 help: ## show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,8 +33,15 @@ demo: $(STAMP) ## run the main job on the shipped example case and print where t
 	@echo
 	@echo "Wijkrapporten: $(CURDIR)/$(OUT)/index.html"
 
-test: $(STAMP) ## run the whole test suite (unit, doctests, notebooks, CLI)
+test: $(STAMP) ## run the whole test suite (unit, doctests, notebooks, CLI, browser, PDF, docs): CI
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## everything but the tests marked slow (real processes, browsers, PDF): the edit loop
+	$(BIN)/python -m pytest -q -m "not slow and not online"
+
+docs: $(STAMP) ## build the documentation site into site/ (warnings are errors)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@echo "Documentatie: $(CURDIR)/site/index.html"
 
 test-online: $(STAMP) ## live tests against CBS and PDOK (needs internet; not in make test)
 	$(BIN)/python -m pytest -q -m online tests/test_cbs_online.py
@@ -48,7 +55,7 @@ bench: $(STAMP) ## run the benchmarks (by hand; prints figures, not a test)
 	$(BIN)/python benchmarks/bench_reports.py
 
 lock: ## re-pin requirements.lock from pyproject.toml (needs network)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra docs --python-version 3.11 -o requirements.lock
 
 clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site

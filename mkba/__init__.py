@@ -11,7 +11,7 @@ Names are imported on first use (PEP 562), so that ``import mkba`` — and a bat
 the ``mkba --help`` command — does not pay for pandas, pandera and statsmodels up front.
 """
 
-from importlib import import_module
+from importlib import import_module as _import_module
 
 _EXPORTS = {
     "Case": "case.tables", "read_case": "case.read", "write_template": "case.template",
@@ -34,11 +34,12 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     if name in _EXPORTS:
-        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        value = getattr(_import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'mkba' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + __all__)
+    """The public API, once each (a name already loaded is in ``globals()`` too)."""
+    return sorted(set(__all__) | {"__version__"})

@@ -70,3 +70,11 @@ def minimal_case(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def example_case() -> Path:
     return EXAMPLE
+
+
+def documentation_text() -> str:
+    """The README and every page of the documentation site (docs/), as one text: what a user
+    can read about mkba."""
+    root = Path(__file__).resolve().parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages)

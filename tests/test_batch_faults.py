@@ -27,6 +27,8 @@ from mkba.base.assumptions import DATA_DIR
 from mkba.run.batch import batch
 from mkba.run.cli import main
 
+pytestmark = pytest.mark.slow  # real processes, kernels or a browser: not in make test-fast
+
 batch_module = importlib.import_module("mkba.run.batch")  # (mkba.run.batch is also a function)
 EXAMPLE = DATA_DIR / "voorbeeld"
 WIJKEN = ["WK036330", "WK036339", "WK036360", "WK036394"]

@@ -19,6 +19,8 @@ import pytest
 
 from .conftest import EXAMPLE
 
+pytestmark = pytest.mark.slow  # real processes, kernels or a browser: not in make test-fast
+
 STARTUP_SECONDS = 150
 
 

@@ -52,6 +52,7 @@ def test_round_trip_keeps_values_missing_and_types(root):
     assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
 
 
+@pytest.mark.slow
 def test_shipped_table_from_cache_equals_the_built_one(root):
     cbs._load_shipped.cache_clear()
     try:
@@ -65,6 +66,7 @@ def test_shipped_table_from_cache_equals_the_built_one(root):
         cbs._load_shipped.cache_clear()
 
 
+@pytest.mark.slow
 def test_a_planted_pickle_is_never_loaded(root, tmp_path):
     """The old cache name (kwb-<hash>.pkl) and a pickle disguised as the new file."""
     marker = tmp_path / "pwned"
@@ -188,3 +190,74 @@ def test_cache_folder_is_a_file(tmp_path, monkeypatch):
 def test_names_cannot_leave_the_folder(root):
     with pytest.raises(ValueError):
         write_frame("../x", "k", FRAME)
+
+
+def test_a_named_pipe_at_the_cache_name_does_not_hang(root):
+    """Opening a FIFO for reading blocks until a writer comes; the cache opens without blocking
+    and refuses what is not a regular file (before, `evaluate` hung here)."""
+    import threading
+
+    root.mkdir(mode=0o700)
+    os.mkfifo(root / "t-k.npz", 0o600)
+    result = {}
+    reader = threading.Thread(target=lambda: result.setdefault(
+        "frame", read_frame("t", "k", SCHEMA)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    if reader.is_alive():  # unblock the thread that hangs in open(), then fail
+        fd = os.open(root / "t-k.npz", os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        pytest.fail("read_frame blocked on a named pipe")
+    assert result == {"frame": None}
+
+
+def test_a_compressed_zip_bomb_is_refused_unread(root):
+    """A 256 MB array deflated to a few hundred kB, with a valid header and meta: refused from
+    the zip directory (our writer only stores), so nothing near its size is ever allocated."""
+    import io
+    import json
+    import tracemalloc
+    import zipfile
+
+    root.mkdir(mode=0o700)
+    meta = {"format": cache.FORMAT, "name": "t", "key": "k", "rows": 32 * 1024 * 1024,
+            "columns": [{"name": "value", "dtype": "float64", "kind": "numeric"}]}
+    path = root / "t-k.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        buf = io.BytesIO()
+        np.lib.format.write_array(buf, np.array(json.dumps(meta)))
+        z.writestr("meta.npy", buf.getvalue())
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                      "shape": (32 * 1024 * 1024,)})
+        with z.open("c0.npy", "w", force_zip64=True) as member:
+            member.write(header.getvalue())
+            zeros = bytes(8 * 1024 * 1024)
+            for _ in range(32):
+                member.write(zeros)
+    os.chmod(path, 0o600)
+    assert path.stat().st_size < 2_000_000
+    tracemalloc.start()
+    try:
+        assert read_frame("t", "k", {"value": "float64"}) is None
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
+
+
+def test_a_symlinked_cache_folder_is_refused(tmp_path, monkeypatch):
+    """The docs promise that a symlinked folder is not used (someone could point the cache at
+    a folder they control); before, os.stat followed the link and used it."""
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    link = tmp_path / "cache"
+    link.symlink_to(real)
+    monkeypatch.setenv("MKBA_CACHE", str(link))
+    cache._WARNED.clear()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert cache_dir() is None
+        assert write_frame("t", "k", FRAME) is None
+    assert any("symbolische link" in str(w.message) for w in seen)
+    assert list(real.iterdir()) == []

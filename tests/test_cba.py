@@ -368,6 +368,7 @@ def _naive(lines, costs, rate, start=2017, end=2023, base=2017):
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(_line, max_size=6), costs=st.lists(_cost, max_size=6),
        rate=st.sampled_from([0.0, 0.0225, 0.04]))
+@pytest.mark.slow
 def test_engine_equals_naive_loop(tmp_path_factory, lines, costs, rate):
     folder = write_case(tmp_path_factory.mktemp("prop"), _random_case(lines, costs))
     res = evaluate(read_case(folder), discount_rate=rate, price_year=2024).result("P1")
@@ -386,6 +387,7 @@ def test_engine_equals_naive_loop(tmp_path_factory, lines, costs, rate):
 @given(lines=st.lists(_line, min_size=1, max_size=5), costs=st.lists(_cost, min_size=1,
                                                                       max_size=5),
        k=st.sampled_from([2, 3, 10]), shift=st.integers(-3, 5))
+@pytest.mark.slow
 def test_scaling_and_base_year(tmp_path_factory, lines, costs, k, shift):
     base = tmp_path_factory.mktemp("scale")
     r1 = evaluate(read_case(write_case(base / "a", _random_case(lines, costs))),
@@ -409,6 +411,7 @@ def test_zero_rate_is_plain_sum(tmp_path):
     assert res.npv == pytest.approx(benefits - costs)
 
 
+@pytest.mark.slow
 def test_transfers_do_not_change_societal_npv(tmp_path):
     base = read_case(write_case(tmp_path / "a", HAND))
     without = {**HAND, "effecten": [r for r in HAND["effecten"] if r[1] != "Uitkering"]}

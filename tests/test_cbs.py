@@ -23,6 +23,7 @@ def _odata_rows():
         return {r["WijkenEnBuurten"].strip(): r for r in csv.DictReader(f, delimiter=";")}
 
 
+@pytest.mark.slow
 class TestOData:
     def test_values_match_source(self):
         df = read_odata_csv(ODATA_2019).set_index(["region_code", "indicator"])["value"]
@@ -60,6 +61,7 @@ class TestOData:
         assert "GemiddeldeWoningwaarde" not in set(df["indicator"])
 
 
+@pytest.mark.slow
 class TestKwbXlsx:
     def test_values_match_openpyxl(self):
         ws = openpyxl.load_workbook(XLSX_2024, read_only=True).worksheets[0]
@@ -82,6 +84,7 @@ class TestKwbXlsx:
         assert names["GM0344"] == "Utrecht"
 
 
+@pytest.mark.slow
 def test_year_needed_when_not_in_name(tmp_path):
     target = tmp_path / "export.csv"
     target.write_bytes(ODATA_2019.read_bytes())
@@ -153,6 +156,7 @@ def test_cache_is_in_a_temporary_folder_not_home():
     assert os.environ["MKBA_CACHE"].startswith(tempfile.gettempdir())
 
 
+@pytest.mark.slow
 def test_cache_is_rebuilt_when_the_data_change(tmp_path):
     """A cached table is reused while the data are unchanged and never used once a data
     file changes (run in fresh processes, with a copy of the data and an own cache folder)."""

@@ -50,6 +50,7 @@ def row_of(table: str, code: str) -> dict:
 # ----------------------------------------------------------------------------- harmonise
 
 
+@pytest.mark.slow
 def test_fetch_writes_one_long_file_per_year_with_provenance(server, tmp_path):
     res = fetch()
     out = tmp_path / "opgehaald"
@@ -67,6 +68,7 @@ def test_fetch_writes_one_long_file_per_year_with_provenance(server, tmp_path):
     assert df["region_code"].str.len().isin([6, 8]).all()
 
 
+@pytest.mark.slow
 def test_keys_are_harmonised_to_stems_with_cbs_labels_and_units(server, tmp_path):
     fetch()
     df = cf.read_fetched(tmp_path / "opgehaald")
@@ -93,6 +95,7 @@ def test_keys_are_harmonised_to_stems_with_cbs_labels_and_units(server, tmp_path
     assert got.to_dict() == {k: names[k] for k in got.index}
 
 
+@pytest.mark.slow
 def test_missing_stays_missing_never_zero(server, tmp_path):
     fetch(years=[2024])
     df = cf.read_fetched(tmp_path / "opgehaald")
@@ -126,6 +129,7 @@ def test_two_topics_with_one_stem_are_never_merged():
     assert cf.topic_stems(flat)["Appartement_54"][0] == "Appartement_54"
 
 
+@pytest.mark.slow
 def test_server_side_filter_paging_and_a_timeout_on_every_request(server):
     fetch()
     data_requests = [r for r in server.seen if r.url.path.endswith("/TypedDataSet")]
@@ -141,6 +145,7 @@ def test_server_side_filter_paging_and_a_timeout_on_every_request(server):
         assert t["read"] == cf.TIMEOUT and t["connect"] == cf.CONNECT_TIMEOUT
 
 
+@pytest.mark.slow
 def test_all_pages_arrive(server, tmp_path):
     fetch(years=[2024])
     df = cf.read_fetched(tmp_path / "opgehaald")
@@ -149,6 +154,7 @@ def test_all_pages_arrive(server, tmp_path):
     assert len(load("85984NED", "TypedDataSet")["value"]) < len(expected)  # really two pages
 
 
+@pytest.mark.slow
 def test_buurt_level_asks_for_buurten_too(server):
     fetch(years=[2024], niveau="buurt")
     first = next(r for r in server.seen if r.url.path.endswith("/TypedDataSet"))
@@ -158,6 +164,7 @@ def test_buurt_level_asks_for_buurten_too(server):
 # --------------------------------------------------------------------------- incremental
 
 
+@pytest.mark.slow
 def test_second_run_fetches_only_what_is_missing_and_vernieuw_refetches(server, tmp_path):
     fetch(years=[2019, 2024])
     n = len(server.seen)
@@ -208,6 +215,7 @@ def test_timeout_is_reported_in_dutch(monkeypatch, tmp_path):
     assert_nothing_written(tmp_path / "o")
 
 
+@pytest.mark.slow
 def test_transient_http_errors_are_retried(server, tmp_path):
     server.faults[("85984NED", "DataProperties")] = [httpx.Response(503), httpx.Response(502)]
     res = fetch(years=[2024])
@@ -235,6 +243,7 @@ def test_unknown_table_id(server, tmp_path):
     assert_nothing_written(tmp_path / "opgehaald")
 
 
+@pytest.mark.slow
 def test_partial_download_writes_nothing_for_that_year(server, tmp_path):
     # page 2 of 2024 breaks off mid-body: invalid JSON
     good = json.dumps(load("85984NED", "TypedDataSet_page2"))
@@ -263,6 +272,7 @@ def test_answer_without_value_is_an_incomplete_download(server):
         fetch(years=[2024])
 
 
+@pytest.mark.slow
 def test_rows_outside_the_gemeente_are_refused(monkeypatch, tmp_path):
     srv = Server(ignore_filter=True)  # a server that ignores the filter
 
@@ -315,6 +325,7 @@ def test_years_and_catalogue():
 # ------------------------------------------------------------------- boundary changes
 
 
+@pytest.mark.slow
 def test_boundary_changes_in_the_fetched_series(server):
     res = fetch()
     text = " ".join(res.warnings)
@@ -355,6 +366,7 @@ def test_mapping_table_is_checked_with_file_row_and_column(tmp_path):
         cf.read_boundary_mapping(write_mapping(tmp_path / "n.csv", [["oud", "nieuw"]]))
 
 
+@pytest.mark.slow
 def test_mapping_carries_old_series_onto_the_new_code(server, tmp_path, capsys):
     m = write_mapping(tmp_path / "omzet.csv", [["oud_code", "nieuw_code", "gewicht"],
                                                 ["WK011411", "WK011413", "1"],
@@ -405,6 +417,7 @@ def write_emmen_case(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, capsys):
     code = main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2019,2021,2024"])
     out = capsys.readouterr()
@@ -458,6 +471,7 @@ def test_command_to_load_kwb_to_profile_trends_and_effect(server, tmp_path, caps
     assert len(comps) >= 5
 
 
+@pytest.mark.slow
 def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
     assert main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2019,2021,2024",
                  "--kaart"]) == 0
@@ -478,6 +492,7 @@ def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
     assert "Kadaster / Centraal Bureau voor de Statistiek, 2024" in html
 
 
+@pytest.mark.slow
 def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_path):
     """The rendered report (papermill, its own kernel) reads the fetched folder too."""
     assert main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2019,2021,2024",
@@ -494,6 +509,7 @@ def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_pat
     assert html.count("data:image/png") >= 4
 
 
+@pytest.mark.slow
 def test_boundary_note_for_a_changed_wijk(server):
     fetch()
     from mkba.report.maps import boundary_notes

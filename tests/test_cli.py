@@ -16,6 +16,7 @@ from mkba import evaluate, read_case
 from mkba.run.cli import main
 
 
+@pytest.mark.slow
 def test_evaluate_json_fields(example_case, capsys):
     assert main(["evaluate", str(example_case), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -29,6 +30,7 @@ def test_evaluate_json_fields(example_case, capsys):
     assert entry["financing"]["leverage"] is not None
 
 
+@pytest.mark.slow
 def test_evaluate_json_matches_package(example_case, capsys):
     main(["evaluate", str(example_case), "--format", "json", "--task", "T3",
           "--discount-rate", "0.04", "--price-year", "2022", "--base-year", "2020",
@@ -41,6 +43,7 @@ def test_evaluate_json_matches_package(example_case, capsys):
     assert data["tasks"][0]["end_year"] == 2021
 
 
+@pytest.mark.slow
 def test_evaluate_table_is_dutch(example_case, capsys):
     assert main(["evaluate", str(example_case), "--task", "T1"]) == 0
     out = capsys.readouterr().out
@@ -52,6 +55,7 @@ def test_evaluate_table_is_dutch(example_case, capsys):
     assert not re.search(r"\bnan\b|<NA>|None", out, flags=re.IGNORECASE)
 
 
+@pytest.mark.slow
 def test_template_command(tmp_path, capsys):
     out = tmp_path / "sub" / "casus.xlsx"
     assert main(["template", str(out)]) == 0
@@ -77,6 +81,7 @@ def test_help_is_dutch(capsys):
     assert "Voorbeeld:" in out and "discontovoet" in out
 
 
+@pytest.mark.slow
 def test_console_script(example_case):
     """The installed entry point, as a user runs it."""
     exe = shutil.which("mkba", path=str(Path(sys.executable).parent))

@@ -115,6 +115,7 @@ class TestBuildingBlocks:
         assert "WK000104" not in chosen and len(chosen) == 3
 
 
+@pytest.mark.slow
 class TestRankTest:
     def test_by_hand(self):
         b = np.arange(1.0, 40.0)  # 39 placebos, |b| = 1 … 39
@@ -151,6 +152,7 @@ class TestRankTest:
         assert _mde(b, crit) == pytest.approx(2.80, abs=0.12)
 
 
+@pytest.mark.slow
 class TestInferenceHonesty:
     """The issue's acceptance tests: false positives of every printed p-value ≤ 10 % (≈ 5 %)
     and coverage of a known effect ≈ 95 %, on a synthetic AR(1) panel and real CBS data."""

@@ -19,6 +19,7 @@ _CELL = st.text(alphabet="ab 1,.;\t-%€", max_size=4)
 @given(rows=st.lists(st.lists(_CELL, min_size=0, max_size=5), min_size=1, max_size=8),
        sep=st.sampled_from([";", ",", "\t"]), end=st.sampled_from(["\n", "\r\n"]),
        final=st.sampled_from(["", "\n", "\n\n"]))
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 def test_csv_by_columns_equals_cell_by_cell(rows, sep, end, final):
     from pathlib import Path
@@ -149,6 +150,7 @@ def test_evaluation_to_dict_equals_the_results_one_by_one(params):
     assert any(t["pm_break_even"] for t in fast) and any(t["municipality"]["npv"] for t in fast)
 
 
+@pytest.mark.slow
 def test_evaluate_json_without_criteria_loads_no_statsmodels(minimal_case):
     """The process block of a case without success criteria needs none of the indicator rules
     (statsmodels' OLS: ≈ 1,5 s of a 1.000-task `mkba evaluate --format json`); a case with

@@ -20,7 +20,7 @@ from mkba.base.errors import CaseError
 from mkba.case import raw as mkba_raw
 from mkba.run.cli import main
 
-from .conftest import MINIMAL, write_case
+from .conftest import MINIMAL, documentation_text, write_case
 
 EXAMPLE = DATA_DIR / "voorbeeld"
 import importlib  # noqa: E402
@@ -184,6 +184,7 @@ def _folder(tmp_path, name):
 
 @pytest.mark.parametrize("setup, code, message", [c[1:] for c in CORPUS],
                          ids=[c[0] for c in CORPUS])
+@pytest.mark.slow
 def test_bad_input_corpus(tmp_path, monkeypatch, capsys, setup, code, message):
     monkeypatch.delenv("MKBA_DEBUG", raising=False)
     argv = setup(tmp_path, monkeypatch)
@@ -213,6 +214,7 @@ def test_unexpected_errors_show_a_traceback_only_with_mkba_debug(monkeypatch, ca
     assert "Traceback" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_evaluate_into_a_closed_pipe_is_quiet(tmp_path):
     """`mkba evaluate … | head`: no BrokenPipeError traceback, exit 0."""
     exe = Path(sys.executable).parent / "mkba"
@@ -357,7 +359,7 @@ def test_monte_carlo_memory_is_bounded_and_chunks_change_nothing(monkeypatch):
 
 
 def test_cli_input_limits_are_documented():
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = documentation_text()
     for text in ("32.767 tekens", "1.000.000 regels", "100 MB", "1.000.000 trekkingen"):
         assert text in readme
 

@@ -139,6 +139,7 @@ class TestWorkbook:
         from_csv = evaluate(read_case(minimal_case), price_year=2019).result("T1")
         assert from_xlsx.npv == pytest.approx(from_csv.npv)
 
+    @pytest.mark.slow
     def test_xlsx_problems_name_the_sheet(self, tmp_path):
         path = write_template(tmp_path / "casus.xlsx")
         wb = openpyxl.load_workbook(path)

@@ -119,16 +119,23 @@ def test_the_walk_finds_dutch_keys():
     """The check can fail: the keys as they were before issue 13."""
     old = {"tasks": [{"task_id": "T1", "naam": "Buurthuis",
                       "financing": {"per_bron": {"gemeente": 1.0}, "by_source": {"naam": 1}},
-                      "process": {"coalition": [{"jaar": 2020, "actief": 3,
+                      "discount_rates": [{"r_baten": 0.0225, "rate_costs": 0.0225}],
+                      "process": {"coalition": [{"jaar": 2020, "actief": 3, "nieuw_namen": [],
                                                  "by_role": {"opdrachtgever": 1}}]}}],
-           "wijken": [{"inwoners": 3, "verschil": 1, "p_beter": 0.5}]}
+           "wijken": [{"inwoners": 3, "verschil": 1, "p_beter": 0.5, "taak_id": "T1"}]}
+    # every old key is found, also where it sits among allowed ones; a value-keyed dict
+    # (by_source, by_role) is not flagged for its keys
     assert bad_keys(old) == [".tasks[].naam", ".tasks[].financing.per_bron",
                              ".tasks[].financing.per_bron.gemeente",
+                             ".tasks[].discount_rates[].r_baten",
                              ".tasks[].process.coalition[].jaar",
                              ".tasks[].process.coalition[].actief",
-                             ".wijken[].inwoners", ".wijken[].verschil", ".wijken[].p_beter"]
+                             ".tasks[].process.coalition[].nieuw_namen",
+                             ".wijken[].inwoners", ".wijken[].verschil", ".wijken[].p_beter",
+                             ".wijken[].taak_id"]
 
 
+@pytest.mark.slow
 def test_evaluate_json_has_english_keys(capsys):
     assert main(["evaluate", str(EXAMPLE), "--format", "json", "--monte-carlo", "200",
                  "--seed", "1"]) == 0
@@ -180,11 +187,6 @@ def test_batch_json_has_english_keys(tmp_path):
                   "klaar", index=False)
     payload = json.loads((tmp_path / "batch.json").read_text(encoding="utf-8"))
     assert payload["wijken"][1]["tasks"] and bad_keys(payload) == []
-
-
-@pytest.mark.parametrize("key", ["naam", "per_bron", "r_baten", "nieuw_namen", "taak_id"])
-def test_old_keys_are_not_allowed(key):
-    assert bad_keys({key: 1}) == [f".{key}"]
 
 
 def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):

@@ -10,6 +10,9 @@ import sys
 import textwrap
 
 import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow  # real processes, kernels or a browser: not in make test-fast
 
 SCRIPT = textwrap.dedent("""
     import asyncio, json, sys

@@ -1,7 +1,7 @@
 """The package's layers: a module imports only from its own layer or from layers below it,
 and never another module's private names.
 
-The layers follow the data flow (README, "Opbouw van de code"): a case is read and checked
+The layers follow the data flow (docs/code.md, "Opbouw van de code"): a case is read and checked
 (``case``), CBS figures and effect estimates are added (``evidence``), the MKBA is computed
 (``engine``) with its uncertainty (``uncertainty``), everything is put together for one run
 (``analysis``), shown (``report``) and run from the command line or a batch (``run``);
@@ -112,3 +112,15 @@ def test_the_attribute_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own\n")
     assert _private_attributes(bad) == ["bad.py:2: estimate._panel"]
+
+
+def test_dir_of_the_package_is_the_public_api_once():
+    """`dir(mkba)` lists every public name once, also after some were loaded, and no helper
+    of the lazy loading (it listed `import_module`, and loaded names twice)."""
+    import mkba
+
+    mkba.evaluate  # noqa: B018 (loads the name into the module's globals)
+    names = dir(mkba)
+    assert len(names) == len(set(names))
+    assert set(names) == set(mkba.__all__) | {"__version__"}
+    assert "import_module" not in names

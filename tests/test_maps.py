@@ -192,6 +192,7 @@ def test_choropleth_for_fetched_gemeente(server, tmp_path):
     assert "Geen kaart voor GM0344" in maps.choropleth("GM0344")
 
 
+@pytest.mark.slow
 def test_verkenning_notebook_draws_the_choropleth(tmp_path):
     import papermill as pm
 

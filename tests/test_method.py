@@ -74,6 +74,7 @@ class TestOptimismBias:
         assert model.deterministic() == pytest.approx(res.npv)
 
 
+@pytest.mark.slow
 class TestOneEngine:
     """Model.npv(values) equals evaluate(apply_scenario(case, values)).npv for random draws."""
 

@@ -8,10 +8,13 @@ import json
 import re
 
 import nbformat
+import pytest
 
 from mkba.report.reports import NOTEBOOK_DIR
 
 from .conftest import EXAMPLE
+
+pytestmark = pytest.mark.slow  # real processes, kernels or a browser: not in make test-fast
 
 
 def image_outputs(nb) -> list[int]:

@@ -87,6 +87,7 @@ class TestOneTask:
 
 
 class TestTwoVariants:
+    @pytest.mark.slow
     def test_variants_in_words_and_compared(self, two_variants):
         page = text_of(two_variants.summary())
         assert "klassiek_aanbesteden" not in page and "maatschappelijk_aanbesteden" not in page

@@ -39,7 +39,9 @@ def _pdf_text(path) -> str:
                           text=True, check=True).stdout
 
 
+@pytest.mark.slow
 class TestPdf:
+    @pytest.mark.slow
     def test_pdf_is_a4_and_next_to_the_html(self, printed):
         pdf = printed / f"{WIJK}.pdf"
         assert pdf.read_bytes()[:5] == b"%PDF-"
@@ -209,6 +211,7 @@ class TestAccessibility:
         assert not re.search(r"\d %", body)
 
 
+@pytest.mark.slow
 def test_batch_pdf_next_to_every_report(tmp_path, monkeypatch, capsys):
     """``mkba batch --pdf``: a PDF next to every report made (not for a failed wijk)."""
     import importlib

@@ -489,6 +489,7 @@ def kolenkit(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_report_shows_the_process_section_and_page_one(kolenkit):
     # the page puts a no-break space after €; compare with plain spaces
     page = (kolenkit / "WK036339.html").read_text(encoding="utf-8").replace("\u00a0", " ")
@@ -502,6 +503,7 @@ def test_report_shows_the_process_section_and_page_one(kolenkit):
     assert "De coalitie van T2" in page and "Hoe tevreden zijn de betrokkenen?" in page
 
 
+@pytest.mark.slow
 def test_report_headline_carries_the_buurtbudget_for_the_index(kolenkit):
     import nbformat
 
@@ -512,6 +514,7 @@ def test_report_headline_carries_the_buurtbudget_for_the_index(kolenkit):
                                    "spent": 4200 + 0 + 17500 + 6800 + 12300 + 9100}
 
 
+@pytest.mark.slow
 def test_index_shows_the_buurtbudget(tmp_path):
     from mkba.run.batch import batch
 
@@ -619,6 +622,7 @@ class TestTallySheet:
         assert [c.value for c in wb["enquete_turflijst"][1]] == TALLY_HEADER
 
 
+@pytest.mark.slow
 def test_tasks_without_process_rows_get_their_own_block(capsys):
     """The JSON builds the empty block once for all tasks without process rows (speed); every
     task's block must still equal process_block computed for that task alone."""

@@ -93,6 +93,7 @@ def rendered(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 class TestReport:
     def test_outputs_exist(self, rendered):
         assert (rendered / "WK036330.html").exists() and (rendered / "WK036330.ipynb").exists()
@@ -163,6 +164,7 @@ class TestReport:
         assert "Geen maatschappelijke kosten-batenanalyse" in r.section_mkba()._repr_html_()
 
 
+@pytest.mark.slow
 def test_input_names_are_escaped(tmp_path):
     taken = [MINIMAL["taken"][0] + ["trekker"],
              ["T1", "<script>alert('x')</script>", "WK036330", "2019", "2022",
@@ -206,6 +208,7 @@ def _records(out):
     return {r["wijk_code"]: r for r in json.loads((out / "batch.json").read_text())["wijken"]}
 
 
+@pytest.mark.slow
 class TestBatch:
     def test_failure_isolation_and_outputs(self, tmp_path):
         out = tmp_path / "b"
@@ -360,6 +363,7 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["rapport.html"]  # no temporary file left
 
 
+@pytest.mark.slow
 def test_report_command(tmp_path):
     exe = Path(sys.executable).parent / "mkba"
     done = subprocess.run([str(exe), "report", str(EXAMPLE), "--wijk", "WK036394", "--out",
@@ -369,6 +373,7 @@ def test_report_command(tmp_path):
     assert "Rapport:" in done.stdout
 
 
+@pytest.mark.slow
 def test_verkenning_notebook_runs(tmp_path):
     import papermill as pm
 
@@ -386,6 +391,7 @@ def test_verkenning_notebook_runs(tmp_path):
     assert all(n == 1 for n, d in zip(image_outputs(out), draws, strict=True) if d)
 
 
+@pytest.mark.slow
 def test_reused_kernel_does_not_leak_variables(tmp_path):
     """A report cannot see what an earlier report in the same worker defined."""
     from mkba.report.reports import KernelRunner
@@ -430,6 +436,7 @@ def _imported_after(code: str) -> set[str]:
     return set(out)
 
 
+@pytest.mark.slow
 def test_batch_worker_imports_no_pandas():
     """A worker process renders (papermill, nbconvert) but computes nothing itself."""
     mods = _imported_after("import mkba.run.batch\nmkba.run.batch._worker_imports()\n"
@@ -438,6 +445,7 @@ def test_batch_worker_imports_no_pandas():
     assert not mods & {"pandas", "pandera", "numpy", "matplotlib", *HEAVY_UNUSED}
 
 
+@pytest.mark.slow
 def test_kernel_warm_up_loads_only_what_a_report_uses():
     from mkba.report.render import WARM_UP
 

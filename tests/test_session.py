@@ -12,11 +12,12 @@ from mkba.report.session import Session
 from mkba.run.cli import main
 from mkba.uncertainty import load_scenario
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, documentation_text
 
 VARIANT = "maatschappelijk_aanbesteden"
 
 
+@pytest.mark.slow
 def test_changing_an_assumption_changes_the_result():
     s = Session(EXAMPLE, "T2", VARIANT)
     before = s.result()
@@ -34,6 +35,7 @@ def test_changing_an_assumption_changes_the_result():
     assert zero.loc["bewoners", "pv_costs"] == 0
 
 
+@pytest.mark.slow
 def test_saved_scenario_round_trips_to_the_command_line(tmp_path, capsys):
     s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=tmp_path)
     s.set("T2/Vergoeding bewonerscollectief/factor", 1.2)
@@ -52,6 +54,7 @@ def test_saved_scenario_round_trips_to_the_command_line(tmp_path, capsys):
     assert data["parameters"]["discount_rate"] == 0.03
 
 
+@pytest.mark.slow
 def test_widget_recomputes_on_a_slider_change(tmp_path):
     s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=tmp_path)
     s.widget()
@@ -80,6 +83,7 @@ def test_unknown_assumption_is_refused():
 class TestNamesAndFormats:
     """Sliders carry the partners' words and Dutch numbers, and only what matters."""
 
+    @pytest.mark.slow
     def test_only_assumptions_that_affect_the_task_and_variant(self):
         # from the example case (ranges in bandbreedtes.csv and kengetallen.csv): in T2
         # 'maatschappelijk aanbesteden' the vandalism effect and the collective's fee belong to
@@ -152,7 +156,7 @@ def test_saved_scenario_is_found_by_the_printed_command(monkeypatch, capsys):
 
     from mkba.report.session import PROJECT_ROOT
 
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = documentation_text()
     assert "notebooks/scenarios/NAAM.json" in readme
     assert "notebooks/scenarios/" in (PROJECT_ROOT / ".gitignore").read_text(encoding="utf-8")
     s = Session(EXAMPLE, "T2", VARIANT, scenario_dir=NOTEBOOK_DIR / "scenarios")

@@ -129,6 +129,7 @@ def test_report_and_batch_pass_the_same_settings(case, scenario, tmp_path, monke
     assert expected["base_year"] is None and expected["threshold"] == 10
 
 
+@pytest.mark.slow
 def test_evaluate_report_and_batch_give_the_same_figures(case, scenario, tmp_path, capsys):
     """Through the real notebook: explicit options beat the scenario on every path."""
     expected = hand_npv(0.03, False)
@@ -318,6 +319,7 @@ class TestStrictJson:
         assert none_if_missing(np.int64(7)) == 7 and type(none_if_missing(np.int64(7))) is int
         assert none_if_missing(True) is True
 
+    @pytest.mark.slow
     def test_evaluate_json_is_strict(self, example_case, capsys):
         """T1 and T3 of the example have no IRR and sensitivity rows without a switching
         value (NaN inside): the JSON says null, never a bare NaN."""

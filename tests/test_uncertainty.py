@@ -57,6 +57,7 @@ def small(tmp_path):
 
 
 class TestModel:
+    @pytest.mark.slow
     def test_model_equals_evaluate_on_example(self):
         case = read_case(EXAMPLE)
         for params in ({}, {"discount_rate": 0.04, "price_year": 2020},
@@ -356,6 +357,7 @@ class TestVariantsAndCli:
         table = cv["table"].set_index("variant")
         assert table.loc["a", "npv_p95"] - table.loc["a", "npv_p5"] > 100  # each is uncertain
 
+    @pytest.mark.slow
     def test_evaluate_json_monte_carlo_and_sensitivity(self, capsys):
         args = ["evaluate", str(EXAMPLE), "--task", "T2", "--monte-carlo", "2000", "--seed", "4",
                 "--format", "json"]

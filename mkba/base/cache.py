@@ -12,9 +12,16 @@ What it guarantees, because the cache folder may be shared or tampered with:
   owned by another user, writable by group or others, a symlinked file or anything that is not
   a regular file is refused (with a :class:`CacheWarning` for a refused folder) and the caller
   works without the cache.
-- **No half files, no symlink tricks.** A file is written to a fresh temporary file in the same
-  folder (``tempfile.mkstemp``: ``O_CREAT | O_EXCL``, so a pre-created symlink is never
-  followed) and renamed into place; on any error (a full disk) the temporary file is removed.
+- **No half files, no symlink tricks.** A file is written with the package's one atomic writer
+  (:func:`mkba.base.files.write_atomically`: a fresh temporary file in the same folder, created
+  with ``O_CREAT | O_EXCL`` so a pre-created symlink is never followed, renamed into place, mode
+  0600); on any error (a full disk) the temporary file is removed. The cache folder itself must
+  not be a symbolic link.
+- **Nothing blocks, nothing explodes.** A file is opened without blocking (a named pipe at a
+  cache file's name is refused, not waited on), and before any array is loaded the zip
+  directory is checked: every member must be stored uncompressed, as :func:`write_frame`
+  writes them, so loading never takes more memory than the file's size on disk (a small
+  compressed "zip bomb" is refused unread).
 
 The API is three functions; any module that wants to keep a table between runs (the CBS tables,
 a downloaded CBS table) uses them with its own ``name`` and a ``key`` that changes whenever the
@@ -45,10 +52,13 @@ import json
 import os
 import re
 import stat
-import tempfile
 import warnings
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from mkba.base.files import write_atomically
+from mkba.base.jsonout import dumps
 
 __all__ = ["cache_dir", "read_frame", "write_frame", "frame_schema", "CacheWarning",
            "FORMAT"]
@@ -88,18 +98,21 @@ def cache_dir(create: bool = True) -> Path | None:
     ``MKBA_CACHE``, else ``$XDG_CACHE_HOME/mkba``, else ``~/.cache/mkba``. A missing folder is
     created with mode 0700 (``create``). Returns None (and warns once, :class:`CacheWarning`)
     when the folder belongs to another user, is writable by group or others, is not a folder,
-    or cannot be created.
+    is a symbolic link, or cannot be created.
     """
     root = _root()
     try:
         if create and not os.path.lexists(root):
             os.makedirs(root, mode=0o700, exist_ok=True)
             os.chmod(root, 0o700)  # makedirs' mode is reduced by the umask, never widened
-        st = os.stat(root)
+        st = os.lstat(root)
     except FileNotFoundError:
         return None
     except OSError as exc:
         _warn(root, f"is niet te gebruiken ({exc.strerror})")
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        _warn(root, "is een symbolische link")
         return None
     if not stat.S_ISDIR(st.st_mode):
         _warn(root, "is geen map")
@@ -154,26 +167,17 @@ def write_frame(name: str, key: str, df) -> Path | None:
         columns.append({"name": str(col), "dtype": str(dtype), "kind": "text",
                         "missing": missing_value})
     meta = {"format": FORMAT, "name": name, "key": key, "rows": len(df), "columns": columns}
-    arrays["meta"] = np.array(json.dumps(meta))
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{name}-", suffix=".tmp")
+    arrays["meta"] = np.array(dumps(meta))
+
+    def save(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)  # stored, not compressed: read_frame checks that
+
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
+        write_atomically(path, save, mode=0o600)
     except OSError:  # a full disk, a read-only folder: no cache this time, and no debris
-        _unlink(tmp)
         return None
-    except BaseException:
-        _unlink(tmp)
-        raise
     return path
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _factorize(values):
@@ -185,6 +189,15 @@ def _factorize(values):
 
 def _missing_token(value) -> str:
     return "none" if value is None else "nan"
+
+
+def _stored_only(f, size: int) -> bool:
+    """Every member of the zip is stored uncompressed, so the arrays together are no larger
+    than the file (checked from the zip directory, before anything is loaded)."""
+    with zipfile.ZipFile(f) as archive:
+        members = archive.infolist()
+    return all(m.compress_type == zipfile.ZIP_STORED and m.file_size == m.compress_size
+               for m in members) and sum(m.file_size for m in members) <= size
 
 
 def read_frame(name: str, key: str, schema: Mapping[str, str]):
@@ -201,8 +214,8 @@ def read_frame(name: str, key: str, schema: Mapping[str, str]):
     if root is None:
         return None
     path = _path(root, name, key)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:  # O_NONBLOCK: opening a named pipe would otherwise wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_CLOEXEC", 0))
     except OSError:  # absent, or a symlink (O_NOFOLLOW)
         return None
@@ -211,6 +224,9 @@ def read_frame(name: str, key: str, schema: Mapping[str, str]):
             st = os.fstat(f.fileno())
             if not stat.S_ISREG(st.st_mode) or not _safe_stat(st):
                 return None
+            if not _stored_only(f, st.st_size):
+                return None
+            f.seek(0)
             with np.load(f, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
         meta = json.loads(str(arrays.pop("meta")))

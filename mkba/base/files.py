@@ -22,13 +22,24 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # read once, at import (changing the umask is not thread-safe)
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], None], mode: int | None = None) -> None:
     """Let ``write`` fill a temporary file next to ``path``, then rename it into place.
 
-    The temporary file has a unique name (``mkstemp``: threads and processes writing the same
-    file never share one) and gets the usual permissions (``0666`` minus the umask, not the
-    ``0600`` of a temporary file: reports are meant to be shared). On any error it is removed
-    and ``path`` is untouched. For writers that want a path (``DataFrame.to_csv``).
+    The temporary file has a unique name (``mkstemp``: ``O_CREAT | O_EXCL``, so threads and
+    processes writing the same file never share one and a planted symlink is never followed)
+    and gets the usual permissions (``0666`` minus the umask, not the ``0600`` of a temporary
+    file: reports are meant to be shared), or ``mode`` (the cache keeps ``0600``). On any
+    error it is removed and ``path`` is untouched. For writers that want a path
+    (``DataFrame.to_csv``).
+
+    Parameters
+    ----------
+    path : Path
+        The file to write; its folder is created when missing.
+    write : callable
+        Called with the temporary file's path; it writes the whole content there.
+    mode : int, optional
+        Permission bits of the finished file; default ``0666`` minus the umask.
 
     Examples
     --------
@@ -44,7 +55,7 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, 0o666 & ~_UMASK if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -55,6 +66,13 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write ``data`` (text as UTF-8) so that readers never see half a file
     (:func:`write_atomically`).
+
+    Parameters
+    ----------
+    path : Path
+        The file to write; its folder is created when missing.
+    data : str or bytes
+        The whole content; text is written as UTF-8.
 
     Examples
     --------

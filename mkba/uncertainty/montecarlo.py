@@ -83,8 +83,11 @@ def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float,
 
     Examples
     --------
-    >>> triangular_ppf(np.array([0.0, 0.5, 1.0]), 0.0, 0.5, 1.0).tolist()
-    [0.0, 0.5, 1.0]
+    A skewed triangle (low 0, mode 0,25, high 1), so that a mix-up of the two sides shows:
+    left of the mode √(u · 0,25), at u = 0,25 the mode, right of it 1 − √((1 − u) · 0,75):
+
+    >>> triangular_ppf(np.array([0.0, 0.1, 0.25, 0.5, 1.0]), 0.0, 0.25, 1.0).round(6).tolist()
+    [0.0, 0.158114, 0.25, 0.387628, 1.0]
     """
     width = high - low
     right_of_mode = u >= (mode - low) / width
