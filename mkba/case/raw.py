@@ -382,5 +382,7 @@ def read_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, RawTable]:
             for i, rec in enumerate(df.itertuples(index=False, name=None))
         ]
         rows = [(n, cells) for n, cells in rows if not is_blank(cells)]
-        tables[name] = RawTable(name, name, [str(c) for c in df.columns], rows, ",")
+        # text cells are read as a Dutch user types them (decimal comma, like a ';' file),
+        # unless the table's own numbers say otherwise; numbers stay numbers
+        tables[name] = RawTable(name, name, [str(c) for c in df.columns], rows, ";")
     return tables
