@@ -65,6 +65,7 @@ def check_case(tables: dict[str, pd.DataFrame], files: dict[str, str],
                 problems.append(problem(files, name, row, "prijsjaar",
                                          f"prijsjaar {int(value)} valt buiten de CPI-reeks "
                                          f"({first}–{last})"))
+    problems += _check_financing_variants(tables, files)
     named = _check_parameters(tables, files, task_ids, codes)
     problems += named
     if not named:  # the ranges can only be checked when every name points at something
@@ -205,4 +206,26 @@ def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
                 problems.append(problem(files, "correlaties", row, column,
                                          f"'{name}' heeft geen bandbreedte (zet hem in "
                                          "bandbreedtes, of geef het kengetal laag/hoog)"))
+    return problems
+
+
+def _check_financing_variants(tables, files) -> list[Problem]:
+    """A ``variant`` in ``financiering`` must be a variant of its task (a name used in its
+    kosten or effecten)."""
+    f = tables["financiering"]
+    if f.empty or "variant" not in f or f["variant"].isna().all():
+        return []
+    known: dict[str, set] = {}
+    for table in ("kosten", "effecten"):
+        df = tables[table]
+        for t, v in zip(df["taak_id"].tolist(), df["variant"].tolist(), strict=True):
+            if isinstance(v, str):
+                known.setdefault(t, set()).add(v)
+    problems = []
+    for row, task, variant in f[["_row", "taak_id", "variant"]].itertuples(index=False):
+        if isinstance(variant, str) and variant not in known.get(task, set()):
+            shown = ", ".join(sorted(known.get(task, set()))) or "geen"
+            problems.append(problem(files, "financiering", row, "variant",
+                                    f"taak {task} heeft geen variant '{variant}' in kosten of "
+                                    f"effecten (varianten: {shown})"))
     return problems

@@ -155,12 +155,14 @@ def unmatched_financing(tables: dict, files: dict) -> list[Problem]:
                 for i in _unmatched([float(x) for x in g["bedrag"]], lines, bool(revenue)):
                     short.setdefault(int(rows[i]), set()).add(v)
         if short:
+            named = bool(group.loc[group["_row"].isin(list(short)), "_variant"].ne("").any())
             problems.append(_message(file, group, short, task, bool(revenue),
-                                     len(variants.get(task, [])) > 1))
+                                     len(variants.get(task, [])) > 1 or named, named))
     return problems
 
 
-def _message(file, group, short: dict, task, revenue: bool, several: bool) -> Problem:
+def _message(file, group, short: dict, task, revenue: bool, several: bool,
+             named: bool = False) -> Problem:
     from mkba.base.formatting import fmt_eur
 
     rows = sorted(short)
@@ -172,8 +174,8 @@ def _message(file, group, short: dict, task, revenue: bool, several: bool) -> Pr
     more = "" if len(rows) == 1 else " (rijen " + ", ".join(map(str, rows)) + ")"
     missing = sorted(set().union(*short.values()))
     where = (" in variant " + " en ".join(f"'{v}'" for v in missing)
-             + " (hoort de financiering bij één variant, vul dan de kolom variant in)"
-             if several else "")
+             + ("" if named else " (hoort de financiering bij één variant, vul dan de kolom "
+                "variant in)") if several else "")
     if revenue:
         text = (f"eigen inkomsten van '{bron}' voor taak {task} in {span} ({total}) staan "
                 f"niet in de rekening{where}{more}: boek ze als overdracht van wie betaalt aan "

@@ -22,7 +22,7 @@ from mkba.case.tables import Case
 
 __all__ = ["FlowKind", "COST", "BENEFIT", "TRANSFER", "KINDS", "Keys", "build_keys",
            "cash_flows", "line_keys", "line_factors", "price_factors", "own_price_years",
-           "optimism_factor", "VOLUNTEER_METHODS"]
+           "optimism_factor", "contract_optimism", "VOLUNTEER_METHODS"]
 
 
 
@@ -380,9 +380,7 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
                _effect_message(case.files.get("effecten", "effecten.csv")))
     is_transfer = e["overdracht_van"].notna().to_numpy()
     own_opt = e["optimisme"].to_numpy(dtype=float, na_value=np.nan)
-    # a transfer is a contract between actors: no optimism correction on either side
-    # (Assumption "optimism_transfers"); the task's optimisme_baten does not reach it
-    effect_opt = np.where(is_transfer, 0.0, optimism(e, case.taken, "optimisme_baten"))
+    effect_opt = contract_optimism(optimism(e, case.taken, "optimisme_baten"), is_transfer)
     n = len(rows)
     parts.append({
         "key": ks, "task_id": e["taak_id"].to_numpy()[rows],
@@ -409,6 +407,19 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     out = pd.DataFrame(data)
     out["ref"] = out["ref"].where(out["ref"].notna(), None)
     return out
+
+
+def contract_optimism(opt: np.ndarray, is_transfer: np.ndarray) -> np.ndarray:
+    """The optimism fraction of effect lines with the transfers' set to 0: a transfer is a
+    contract between actors and gets no optimism correction on either side (Assumption
+    ``optimism_transfers``); the task's ``optimisme_baten`` does not reach it.
+
+    Examples
+    --------
+    >>> contract_optimism(np.array([0.2, 0.2]), np.array([False, True])).tolist()
+    [0.2, 0.0]
+    """
+    return np.where(is_transfer, 0.0, opt)
 
 
 def optimism_factor(kind, base, opt, forecast):
