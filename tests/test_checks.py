@@ -278,3 +278,34 @@ def test_read_amount_inverts_the_formats():
     for v in (8_809, 491_000, 1_900_515, -22_613, 2_640_000_000):
         assert abs(read_amount(fmt_eur_compact(v)) - v) <= max(0.5, 0.05 * abs(v))
         assert read_amount(fmt_eur(v)) == round(v)
+
+
+@given(st.floats(-5e9, 5e9, allow_nan=False))
+def test_compact_value_is_what_the_page_shows(v):
+    """The check's rounding is the page's: reading fmt_eur_compact's text back gives it."""
+    from mkba.analysis.checks import compact_half_step, compact_value
+    from mkba.base.formatting import fmt_eur_compact
+
+    assert read_amount(fmt_eur_compact(v)) == pytest.approx(float(compact_value([v])[0]),
+                                                            abs=1e-6)
+    assert abs(compact_value([v])[0] - v) <= compact_half_step([v])[0] + 1e-6
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(_cost, min_size=1, max_size=5), st.lists(_effect, max_size=5),
+       st.sampled_from([2015, 2018, 2020, 2022]))
+def test_another_price_year_multiplies_every_present_value(costs, effects, other):
+    """Issue 19, item 5: --price-year P' instead of 2024 multiplies every present value
+    (total, per actor) by CPI[P'] / CPI[2024] and never changes a sign."""
+    from mkba.base.prices import cpi_series
+
+    case = read_case(build_case(costs, effects, [], "20%", 2021))
+    cpi = cpi_series()
+    factor = float(cpi[other] / cpi[2024])
+    a, b = evaluate(case, price_year=2024), evaluate(case, price_year=other)
+    for col in ("pv_costs", "pv_benefits", "npv"):
+        assert b.totals[col].to_numpy() == pytest.approx(factor * a.totals[col].to_numpy(),
+                                                         rel=1e-9, abs=1e-6)
+    assert (np.sign(b.totals["npv"].round(6)) == np.sign(a.totals["npv"].round(6))).all()
+    assert b.actors["npv"].to_numpy() == pytest.approx(factor * a.actors["npv"].to_numpy(),
+                                                       rel=1e-9, abs=1e-6)

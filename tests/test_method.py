@@ -336,7 +336,7 @@ VOL = {
                      "hoog"],
                     ["vk", "Vervangingskosten", "20", "uur", "2024", "test", "10", "30"],
                     ["marktprijs_uur", "Marktprijs", "30", "uur", "2024", "test", "", ""],
-                    ["productiviteit_uur", "Loon", "40", "uur", "2024", "test", "", ""],
+                    ["nettoloon_uur", "Nettoloon", "40", "uur", "2024", "test", "", ""],
                     ["eigen", "Waarde voor de vrijwilliger", "5", "uur", "2024", "test", "",
                      ""]],
 }
@@ -362,7 +362,7 @@ class TestVolunteerTime:
                 want[method])
         table = res.volunteer_table()
         assert list(table["waardering vrijwilligersuur"]) == [
-            "vervangingskosten", "marktwaarde", "gederfd loon", "nul"]
+            "vervangingskosten", "marktwaarde", "gederfd nettoloon", "nul"]
 
     def test_volunteers_own_benefit(self, tmp_path):
         case = read_case(write_case(tmp_path / "v", VOL))

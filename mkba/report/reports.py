@@ -872,9 +872,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
                 if (evaluation.totals["task_id"] == t).sum() > 1 and draws:
                     variants[t] = compare_variants(done.case, t, draws=draws, seed=0,
                                                    **done.parameters)
-            checks = [c for c in done.checks if c.task_id is None or c.task_id in mine]
-            checks += [c for c in run_checks(evaluation, variants=variants)
-                       if c.name == "varianten"]
+            # the checks of this wijk's tasks, their Monte Carlo runs and variant comparisons
+            checks = run_checks(evaluation, case=done.case, params=done.parameters,
+                                uncertainty=uncertainty, variants=variants)
             targets = target_attainment(case, kwb, threshold=threshold)
             targets = targets[targets["region_code"] == wijk_code].reset_index(drop=True)
             if effects:

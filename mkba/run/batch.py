@@ -189,6 +189,8 @@ def run_job(job: Job) -> dict:
         record["status"] = OK
         if out.headline is not None:  # name, inhabitants, NPV per task, as the report shows
             record.update({k: out.headline.get(k) for k in HEADLINE_KEYS})
+            # how many consistency checks failed in the report (issue 19), for the index
+            record["checks_failed"] = out.headline.get("checks_failed")
     except Exception as exc:  # one failing wijk must not stop the batch
         record["status"] = FAILED
         record["error"] = _short_error(exc)
@@ -955,7 +957,10 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
         rows.append(f"<tr><td>{link}</td><td class='npv'>{tasks}</td><td>{inh}</td>"
                     f"<td>{_budget_cell(r.get('buurtbudget'))}</td>"
                     f"<td class='code'>{esc(r['wijk_code'])}</td>"
-                    f"<td class='status'>{esc(r.get('status'))}</td></tr>")
+                    f"<td class='status'>{esc(r.get('status'))}"
+                    + (f" <span class='mislukt'>({r['checks_failed']} controle(s) mislukt: "
+                       "zie pagina één)</span>" if r.get("checks_failed") else "")
+                    + "</td></tr>")
     n = len(records)
     made = sum(r.get("status") == OK for r in records)
     summary = (f"{n} wijken; {made} gemaakt, {n_skipped} ongewijzigd overgeslagen, "
