@@ -25,7 +25,8 @@ DISCOUNT_RATE_VARIANTS = _VARIANTS
 def sensitivity(case: Case, task: str, variant: str | None = None, **params) -> pd.DataFrame:
     """One-way sensitivity over every ranged input (tornado data) with switching values.
 
-    Columns: name, low, high, base, npv_low, npv_high, swing, switching_value (the value at
+    Columns: name (the parameter as in bandbreedtes), label (with its variant when it holds
+    for one), low, high, base, npv_low, npv_high, swing, switching_value (the value at
     which npv = 0: exact for inputs npv is linear in, by root finding for the drop-off and the
     discount rate; NaN when there is none), switching_in_range, source. Sorted by swing.
     """
@@ -37,13 +38,14 @@ def sensitivity(case: Case, task: str, variant: str | None = None, **params) -> 
         if inp.kind != "discount" and not model.lines.refs.get(inp.target):
             continue
         lo, hi = model.npv({inp.target: np.array([inp.low, inp.high])})
-        rows.append({"name": inp.label, "low": inp.low, "high": inp.high, "base": inp.base,
+        rows.append({"name": inp.name, "label": inp.label, "low": inp.low, "high": inp.high,
+                     "base": inp.base,
                      "npv_low": float(lo), "npv_high": float(hi), "swing": abs(hi - lo),
                      "switching_value": _switching(model, inp, lo, hi),
                      "source": str(inp.source.file) + (f":{inp.source.row}"
                                                        if inp.source.row else "")})
-    out = pd.DataFrame(rows, columns=["name", "low", "high", "base", "npv_low", "npv_high",
-                                      "swing", "switching_value", "source"])
+    out = pd.DataFrame(rows, columns=["name", "label", "low", "high", "base", "npv_low",
+                                      "npv_high", "swing", "switching_value", "source"])
     out["switching_in_range"] = [bool(pd.notna(v) and lo <= v <= hi) for v, lo, hi in
                                  zip(out["switching_value"], out["low"], out["high"],
                                      strict=True)]
