@@ -179,7 +179,8 @@ def test_batch_json_has_english_keys(tmp_path):
     assert bad_keys(list(heads.values())) == []
     kolenkit = heads["WK036339"]
     assert kolenkit["tasks"] and kolenkit["buurtbudget"]["saved"] is not None
-    assert set(kolenkit) == {"name", "inhabitants", "year", "tasks", "buurtbudget"}
+    assert set(kolenkit) == {"name", "inhabitants", "year", "tasks", "buurtbudget",
+                             "checks_failed"}
     records = [{"wijk_code": code, "key": "k", "html": f"{code}.html", "started": 0.0,
                 "notebook": f"{code}.ipynb", "error": None, "worker": 1, "status": "gelukt",
                 "seconds": 1.0, "finished": 1.0, **head} for code, head in heads.items()]

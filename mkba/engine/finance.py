@@ -168,7 +168,7 @@ def annuity_factor(rate: float, first_year: int, last_year: int, base_year: int)
     Examples
     --------
     >>> round(annuity_factor(0.0225, 2018, 2027, 2018), 4)
-    9.0658
+    9.0657
     >>> annuity_factor(0.0, 2020, 2024, 2020)
     5.0
     """
@@ -191,7 +191,7 @@ def pm_break_even(npv_value: float, scores: list[str], *, per_year_factor: float
     >>> be = pm_break_even(-490_702, ["++", "+"], per_year_factor=9.0658, years="2018–2027")
     >>> round(be["amount_per_year"])
     54127
-    >>> be["text"][:60]
+    >>> be["text"][:61]
     'de PM-posten moeten samen minstens € 490.702 (contante waarde'
     >>> pm_break_even(10.0, []) is None
     True
