@@ -199,9 +199,22 @@ class WijkReport:
             parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
         parts += self._criteria_page_one()
         parts.append(para(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
-                        "teruggerekend naar het startjaar van de taak (contante waarde)."))
+                        "teruggerekend naar het startjaar van de taak (contante waarde)."
+                        + self._peiljaar_sentence()))
         parts += self._data_age()
         return Html("".join(parts))
+
+    def _peiljaar_sentence(self) -> str:
+        """Which peiljaar the figures use and where it came from (issue 19: never today's
+        date)."""
+        p = self.evaluation.parameters if self.evaluation is not None else {}
+        if p.get("peiljaar") is None:
+            return ""
+        source = {"casus": "uit de casus", "instelling": "opgegeven",
+                  "regel": "vaste regel: het jaar na het laatste CPI-jaar"}.get(
+            p.get("peiljaar_source"), "")
+        return (f" Jaren vóór {p['peiljaar']} zijn gerealiseerd, vanaf {p['peiljaar']} is het "
+                f"een prognose (peiljaar {p['peiljaar']}, {source}).")
 
     def _checks_warning(self) -> str:
         """The warning at the top of page one when a consistency check failed."""
@@ -880,7 +893,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
             if effects:
                 found_effects = _effects(case, wijk_code, targets, kwb)
             notes += [str(w) for w in case.warnings]
-    price = params["price_year"]
+    # the price year the evaluation used (the case's own prijsjaar when it states one)
+    price = evaluation.parameters["price_year"] if evaluation is not None \
+        else params["price_year"]
     if not price:
         from mkba.base.prices import cpi_series
 
