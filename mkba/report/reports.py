@@ -576,18 +576,17 @@ class WijkReport:
         if self.evaluation is None or self.evaluation.financing.empty:
             return Html(para("Er is geen financiering vastgelegd."))
         f = self.evaluation.financing
-        per = (f.groupby(["taak_id", "bron", "soort"])["bedrag"].sum().reset_index()
+        f = f.assign(variant=f["variant"].fillna("alle").map(variant_label)) \
+            if "variant" in f else f.assign(variant="alle")
+        per = (f.groupby(["taak_id", "variant", "bron", "soort"])["bedrag"].sum().reset_index()
                .rename(columns={"taak_id": "taak"}))
         per["soort"] = per["soort"].str.replace("_", " ")
         per["bedrag"] = per["bedrag"].map(fmt_eur)
         lev = []
-        seen = set()
-        for r in self.results:
-            if r.task_id in seen:
-                continue
-            seen.add(r.task_id)
+        for r in self.results:  # per variant: a variant has its own financing (issue 19)
             f = r.financing
-            lev.append({"taak": r.task_id, "totaal": fmt_eur(f["total"]),
+            lev.append({"taak": r.task_id, "variant": variant_label(r.variant),
+                        "totaal": fmt_eur(f["total"]),
                         "bijdrage gemeente": fmt_eur(f["municipal"]),
                         "bijdragen anderen": fmt_eur(f["others"]),
                         "leningen": fmt_eur(f["loans"]),
