@@ -30,6 +30,7 @@ volunteer_benefit_code: "Optional[str]" = None  # kengetal met de waarde voor de
 peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: uit de casus, anders vaste regel
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
+map_file: "Optional[str]" = None  # eigen wijkgrenzen (GeoJSON, --kaart); None: de opgehaalde of meegeleverde kaart
 
 # %%
 from mkba.report.reports import wijk_report
@@ -39,7 +40,7 @@ rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_y
                       volunteer_valuation=volunteer_valuation,
                       market_value_code=market_value_code, wage_code=wage_code,
                       volunteer_benefit_code=volunteer_benefit_code, peiljaar=peiljaar,
-                      threshold=threshold, scenario_path=scenario_path)
+                      threshold=threshold, scenario_path=scenario_path, map_file=map_file)
 rapport.title()
 
 # %% [markdown]
@@ -63,7 +64,7 @@ rapport.section_profile()
 # %%
 from mkba.report.maps import locator_section
 
-locator_section(rapport)
+locator_section(rapport, map_file)
 
 # %%
 rapport.section_trends()

@@ -18,8 +18,12 @@ import pandas as pd
 import pytest
 
 import mkba.evidence.cbs as cbs
-import mkba.evidence.cbs_fetch as cf
-from mkba.base.errors import CaseError
+import mkba.evidence.cbs_boundaries as bd
+import mkba.evidence.cbs_harmonise as hz
+import mkba.sources.http as H
+import mkba.sources.kwb as K
+from mkba.base.errors import CaseError, FetchError
+from mkba.evidence.cbs_tables import CATALOGUE
 from mkba.run.cli import main
 from tests.cbs_recorded import GM, Server, load, recorded_rows
 
@@ -31,16 +35,16 @@ TABLES = {2019: "84583NED", 2021: "85039NED", 2024: "85984NED"}
 def server(monkeypatch, tmp_path):
     """Recorded server as the default transport, no real waiting, fetched dir = tmp."""
     srv = Server()
-    monkeypatch.setattr(cf, "DEFAULT_TRANSPORT", srv.transport())
+    monkeypatch.setattr(H, "DEFAULT_TRANSPORT", srv.transport())
     waits: list[float] = []
-    monkeypatch.setattr(cf, "SLEEP", waits.append)
+    monkeypatch.setattr(H, "SLEEP", waits.append)
     srv.waits = waits
     monkeypatch.setenv("MKBA_CBS_DIR", str(tmp_path / "opgehaald"))
     return srv
 
 
 def fetch(**kw):
-    return cf.fetch_kwb(GM, kw.pop("years", YEARS), **kw)
+    return K.fetch_kwb(GM, kw.pop("years", YEARS), **kw)
 
 
 def row_of(table: str, code: str) -> dict:
@@ -54,9 +58,11 @@ def row_of(table: str, code: str) -> dict:
 def test_fetch_writes_one_long_file_per_year_with_provenance(server, tmp_path):
     res = fetch()
     out = tmp_path / "opgehaald"
-    assert sorted(p.name for p in res.written) == [
+    assert sorted(p.name for p in res.written if p.name.startswith("kwb_")) == [
         f"kwb_{GM}_wijk_{y}_{TABLES[y]}.csv.gz" for y in YEARS]
-    df = cf.read_fetched(out)
+    # and the flags alone of 2020, between 2019 and 2021 (2022 and 2023 are not recorded)
+    assert f"indeling_{GM}_wijk_2020_84799NED.csv.gz" in [p.name for p in res.written]
+    df = cbs.read_fetched(out)
     assert set(df["cbs_table"]) == set(TABLES.values())
     assert (df["quality"] == "cbs_api").all()
     assert df["downloaded_at"].str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$").all()
@@ -71,7 +77,7 @@ def test_fetch_writes_one_long_file_per_year_with_provenance(server, tmp_path):
 @pytest.mark.slow
 def test_keys_are_harmonised_to_stems_with_cbs_labels_and_units(server, tmp_path):
     fetch()
-    df = cf.read_fetched(tmp_path / "opgehaald")
+    df = cbs.read_fetched(tmp_path / "opgehaald")
     # 2019 key GemiddeldeWoningwaarde_35 and 2024 key GemiddeldeWOZWaardeVanWoningen_39 are one stem
     woz = df[(df["indicator"] == "GemiddeldeWOZWaardeVanWoningen") & (df["region_code"] == "WK011403")]
     assert dict(zip(woz["year"], woz["original_key"], strict=True)) == {
@@ -98,7 +104,7 @@ def test_keys_are_harmonised_to_stems_with_cbs_labels_and_units(server, tmp_path
 @pytest.mark.slow
 def test_missing_stays_missing_never_zero(server, tmp_path):
     fetch(years=[2024])
-    df = cf.read_fetched(tmp_path / "opgehaald")
+    df = cbs.read_fetched(tmp_path / "opgehaald")
     rec = row_of("85984NED", "WK011401")
     nulls = [k for k, v in rec.items() if v is None and re.search(r"_\d+$", k)
              and not k.startswith(("Indeling", "Gemeentenaam"))]
@@ -109,13 +115,13 @@ def test_missing_stays_missing_never_zero(server, tmp_path):
     # a '.' cell (how CBS writes "missing" in its CSV exports) is missing too
     props = load("85984NED", "DataProperties")["value"]
     one = dict(rec, AantalInwoners_5=".")
-    long = cf.harmonise([one], props, {}, year=2024, table_id="85984NED")
+    long = hz.harmonise([one], props, {}, year=2024, table_id="85984NED")
     assert np.isnan(long.loc[long["indicator"] == "AantalInwoners", "value"].iloc[0])
 
 
 def test_two_topics_with_one_stem_are_never_merged():
     props = load("85984NED", "DataProperties")["value"]
-    stems = cf.topic_stems(props)
+    stems = hz.topic_stems(props)
     # electricity (kWh) and gas (m³) per apartment share the stem "Appartement" in 2024
     elec, gas = stems["Appartement_54"], stems["Appartement_62"]
     by_id = {p["ID"]: p for p in props}
@@ -126,14 +132,15 @@ def test_two_topics_with_one_stem_are_never_merged():
     assert parent["Appartement_54"].strip() in elec[1] and parent["Appartement_62"].strip() in gas[1]
     # without the group in DataProperties the full key is kept (no silent merge either)
     flat = [dict(p, ParentID=None) for p in props]
-    assert cf.topic_stems(flat)["Appartement_54"][0] == "Appartement_54"
+    assert hz.topic_stems(flat)["Appartement_54"][0] == "Appartement_54"
 
 
 @pytest.mark.slow
 def test_server_side_filter_paging_and_a_timeout_on_every_request(server):
     fetch()
     data_requests = [r for r in server.seen if r.url.path.endswith("/TypedDataSet")]
-    firsts = [r for r in data_requests if "$skip" not in r.url.params]
+    firsts = [r for r in data_requests if "$skip" not in r.url.params
+              and "$select" not in r.url.params]  # ($select: the flags alone of 2020)
     assert len(firsts) == 3
     for r in firsts:
         assert r.url.params["$filter"] == (
@@ -142,13 +149,13 @@ def test_server_side_filter_paging_and_a_timeout_on_every_request(server):
     assert any("$skip" in r.url.params for r in data_requests)
     for r in server.seen:
         t = r.extensions["timeout"]
-        assert t["read"] == cf.TIMEOUT and t["connect"] == cf.CONNECT_TIMEOUT
+        assert t["read"] == H.TIMEOUT and t["connect"] == H.CONNECT_TIMEOUT
 
 
 @pytest.mark.slow
 def test_all_pages_arrive(server, tmp_path):
     fetch(years=[2024])
-    df = cf.read_fetched(tmp_path / "opgehaald")
+    df = cbs.read_fetched(tmp_path / "opgehaald")
     expected = {r["WijkenEnBuurten"].strip() for r in recorded_rows("85984NED")}
     assert set(df["region_code"]) == expected
     assert len(load("85984NED", "TypedDataSet")["value"]) < len(expected)  # really two pages
@@ -171,10 +178,13 @@ def test_second_run_fetches_only_what_is_missing_and_vernieuw_refetches(server, 
     res = fetch(years=[2019, 2021, 2024])
     assert [p.name for p in res.written] == [f"kwb_{GM}_wijk_2021_85039NED.csv.gz"]
     assert len(res.skipped) == 2
-    assert all("/85039NED/" in str(r.url) for r in server.seen[n:])
+    # the figures asked for again: only 2021 (flags alone of the years between may be asked)
+    full = [r for r in server.seen[n:] if r.url.path.endswith("/TypedDataSet")
+            and "$select" not in r.url.params]
+    assert full and all("/85039NED/" in str(r.url) for r in full)
     n = len(server.seen)
     res = fetch(years=[2024], refresh=True)
-    assert len(res.written) == 1 and not res.skipped
+    assert len([p for p in res.written if p.name.startswith("kwb_")]) == 1 and not res.skipped
     assert len(server.seen) > n
 
 
@@ -194,14 +204,14 @@ def test_no_network_retries_with_backoff_then_dutch_message(monkeypatch, tmp_pat
         raise httpx.ConnectError("Name or service not known", request=request)
 
     waits = []
-    monkeypatch.setattr(cf, "SLEEP", waits.append)
-    http = cf.Http(httpx.MockTransport(refuse))
-    with pytest.raises(cf.FetchError) as err:
-        cf.fetch_kwb(GM, [2024], out_dir=tmp_path / "o", http=http)
+    monkeypatch.setattr(H, "SLEEP", waits.append)
+    http = H.Http(httpx.MockTransport(refuse))
+    with pytest.raises(FetchError) as err:
+        K.fetch_kwb(GM, [2024], out_dir=tmp_path / "o", http=http)
     msg = str(err.value)
     assert "geen verbinding met opendata.cbs.nl" in msg and "niets geschreven" in msg
-    assert len(calls) == cf.ATTEMPTS
-    assert waits == [cf.BACKOFF * 2 ** i for i in range(cf.ATTEMPTS - 1)]  # 1, 2, 4 s
+    assert len(calls) == H.ATTEMPTS
+    assert waits == [H.BACKOFF * 2 ** i for i in range(H.ATTEMPTS - 1)]  # 1, 2, 4 s
     assert_nothing_written(tmp_path / "o")
 
 
@@ -209,9 +219,9 @@ def test_timeout_is_reported_in_dutch(monkeypatch, tmp_path):
     def slow(request):
         raise httpx.ReadTimeout("timed out", request=request)
 
-    monkeypatch.setattr(cf, "SLEEP", lambda s: None)
-    with pytest.raises(cf.FetchError, match="antwoordde niet binnen 30 seconden"):
-        cf.fetch_kwb(GM, [2024], out_dir=tmp_path / "o", http=cf.Http(httpx.MockTransport(slow)))
+    monkeypatch.setattr(H, "SLEEP", lambda s: None)
+    with pytest.raises(FetchError, match="antwoordde niet binnen 30 seconden"):
+        K.fetch_kwb(GM, [2024], out_dir=tmp_path / "o", http=H.Http(httpx.MockTransport(slow)))
     assert_nothing_written(tmp_path / "o")
 
 
@@ -220,23 +230,23 @@ def test_transient_http_errors_are_retried(server, tmp_path):
     server.faults[("85984NED", "DataProperties")] = [httpx.Response(503), httpx.Response(502)]
     res = fetch(years=[2024])
     assert len(res.written) == 1
-    assert server.waits == [cf.BACKOFF, cf.BACKOFF * 2]
+    assert server.waits == [H.BACKOFF, H.BACKOFF * 2]
 
 
 def test_persistent_server_error_and_client_error(server, tmp_path):
-    server.faults[("85984NED", "DataProperties")] = [httpx.Response(500)] * cf.ATTEMPTS
-    with pytest.raises(cf.FetchError, match="HTTP-fout 500"):
+    server.faults[("85984NED", "DataProperties")] = [httpx.Response(500)] * H.ATTEMPTS
+    with pytest.raises(FetchError, match="HTTP-fout 500"):
         fetch(years=[2024])
     server.faults[("85984NED", "DataProperties")] = [httpx.Response(400)]
     n = len(server.seen)
-    with pytest.raises(cf.FetchError, match="HTTP-fout 400"):
+    with pytest.raises(FetchError, match="HTTP-fout 400"):
         fetch(years=[2024])
     assert len(server.seen) == n + 1  # a 400 is not retried
     assert_nothing_written(tmp_path / "opgehaald")
 
 
 def test_unknown_table_id(server, tmp_path):
-    with pytest.raises(cf.FetchError, match=r"99999NED.*bestaat niet.*HTTP 404"):
+    with pytest.raises(FetchError, match=r"99999NED.*bestaat niet.*HTTP 404"):
         fetch(years=[2025], tables={2025: "99999NED"})
     with pytest.raises(CaseError, match="geen CBS-tabelcode"):
         fetch(years=[2025], tables={2025: "85984"})
@@ -251,7 +261,7 @@ def test_partial_download_writes_nothing_for_that_year(server, tmp_path):
         httpx.Response(200, json=load("85984NED", "TypedDataSet")),
         httpx.Response(200, content=good[: len(good) // 2].encode(),
                        headers={"content-type": "application/json"})]
-    with pytest.raises(cf.FetchError, match="onvolledige"):
+    with pytest.raises(FetchError, match="onvolledige"):
         fetch(years=[2019, 2024])
     out = tmp_path / "opgehaald"
     names = sorted(p.name for p in out.rglob("*") if p.is_file())
@@ -260,15 +270,15 @@ def test_partial_download_writes_nothing_for_that_year(server, tmp_path):
     # a connection that breaks off is retried, and then reported
     server.faults[("85984NED", "TypedDataSet")] = [
         httpx.RemoteProtocolError("peer closed connection without sending complete message body")
-    ] * cf.ATTEMPTS
-    with pytest.raises(cf.FetchError, match="onvolledige download"):
+    ] * H.ATTEMPTS
+    with pytest.raises(FetchError, match="onvolledige download"):
         fetch(years=[2024])
     assert not list(out.glob("*2024*"))
 
 
 def test_answer_without_value_is_an_incomplete_download(server):
     server.faults[("85984NED", "DataProperties")] = [httpx.Response(200, json={"odata.metadata": "x"})]
-    with pytest.raises(cf.FetchError, match="mist 'value'"):
+    with pytest.raises(FetchError, match="mist 'value'"):
         fetch(years=[2024])
 
 
@@ -284,9 +294,9 @@ def test_rows_outside_the_gemeente_are_refused(monkeypatch, tmp_path):
             return httpx.Response(200, json=data)
         return resp
 
-    with pytest.raises(cf.FetchError, match="buiten GM0114"):
-        cf.fetch_kwb(GM, [2024], out_dir=tmp_path / "o",
-                     http=cf.Http(httpx.MockTransport(also_amsterdam)))
+    with pytest.raises(FetchError, match="ligt niet in GM0114"):
+        K.fetch_kwb(GM, [2024], out_dir=tmp_path / "o",
+                     http=H.Http(httpx.MockTransport(also_amsterdam)))
     assert not list((tmp_path / "o").glob("kwb_*"))
 
 
@@ -294,8 +304,8 @@ def test_cli_faults_exit_2_with_dutch_message(monkeypatch, tmp_path, capsys):
     def refuse(request):
         raise httpx.ConnectError("no route", request=request)
 
-    monkeypatch.setattr(cf, "DEFAULT_TRANSPORT", httpx.MockTransport(refuse))
-    monkeypatch.setattr(cf, "SLEEP", lambda s: None)
+    monkeypatch.setattr(H, "DEFAULT_TRANSPORT", httpx.MockTransport(refuse))
+    monkeypatch.setattr(H, "SLEEP", lambda s: None)
     code = main(["cbs", "ophalen", "--gemeente", GM, "--jaren", "2024", "--map",
                  str(tmp_path / "o")])
     err = capsys.readouterr().err
@@ -310,16 +320,16 @@ def test_cli_faults_exit_2_with_dutch_message(monkeypatch, tmp_path, capsys):
 
 
 def test_years_and_catalogue():
-    assert cf.parse_years("2019-2021,2024") == [2019, 2020, 2021, 2024]
+    assert K.parse_years("2019-2021,2024") == [2019, 2020, 2021, 2024]
     with pytest.raises(CaseError):
-        cf.parse_years("2024-2019")
+        K.parse_years("2024-2019")
     # the ids that data/cbs documents are in the catalogue, each with its source
     shipped = {2015: "83220NED", 2017: "83765NED", 2019: "84583NED", 2020: "84799NED",
                2021: "85039NED", 2023: "85618NED", 2024: "85984NED"}
-    assert {y: cf.CATALOGUE[y].table_id for y in shipped} == shipped
-    assert all(t.source for t in cf.CATALOGUE.values())
-    assert all(re.fullmatch(r"\d{5}NED", t.table_id) for t in cf.CATALOGUE.values())
-    assert cbs.TABLE_YEARS.items() <= {t.table_id: y for y, t in cf.CATALOGUE.items()}.items()
+    assert {y: CATALOGUE[y].table_id for y in shipped} == shipped
+    assert all(t.source for t in CATALOGUE.values())
+    assert all(re.fullmatch(r"\d{5}NED", t.table_id) for t in CATALOGUE.values())
+    assert cbs.TABLE_YEARS.items() <= {t.table_id: y for y, t in CATALOGUE.items()}.items()
 
 
 # ------------------------------------------------------------------- boundary changes
@@ -331,7 +341,7 @@ def test_boundary_changes_in_the_fetched_series(server):
     text = " ".join(res.warnings)
     # WK011411 and WK011412 (2019, 2021) are gone in 2024, WK011413 is new and CBS flags it 3
     assert "2021 → 2024" in text and "WK011411" in text and "WK011413" in text
-    ch = cf.boundary_changes(cf.read_fetched(), GM)
+    ch = bd.boundary_changes(cbs.read_fetched(), GM)
     got = {(r.region_code, r.change) for r in ch.itertuples()}
     assert {("WK011411", "verdwenen"), ("WK011412", "verdwenen"), ("WK011413", "nieuw"),
             ("WK011413", "grens gewijzigd")} <= got
@@ -339,7 +349,7 @@ def test_boundary_changes_in_the_fetched_series(server):
 
 
 def test_amsterdam_renumbering_is_detected_in_the_shipped_data():
-    ch = cf.boundary_changes(cbs.load_kwb(), "GM0363")
+    ch = bd.boundary_changes(cbs.load_kwb(), "GM0363")
     gone = set(ch.loc[ch["change"] == "verdwenen", "region_code"])
     new = set(ch.loc[ch["change"] == "nieuw", "region_code"])
     assert len(gone) == 99 and all(re.fullmatch(r"WK0363\d\d", c) for c in gone)
@@ -357,13 +367,13 @@ def test_mapping_table_is_checked_with_file_row_and_column(tmp_path):
                                            ["WK011412", "XX", "1"],
                                            ["WK011414", "WK011413", "1,5"]])
     with pytest.raises(CaseError) as err:
-        cf.read_boundary_mapping(p)
+        bd.read_boundary_mapping(p)
     msgs = [str(x) for x in err.value.problems]
     assert "m.csv:3:nieuw_code: 'XX' is geen wijk- of buurtcode (WK…/BU…)" in msgs
     assert "m.csv:4:gewicht: 1,5 ligt niet tussen 0 en 1" in msgs
     assert "m.csv:2:gewicht: de gewichten van WK011411 tellen op tot 0.5, niet tot 1" in msgs
     with pytest.raises(CaseError, match="kolom ontbreekt"):
-        cf.read_boundary_mapping(write_mapping(tmp_path / "n.csv", [["oud", "nieuw"]]))
+        bd.read_boundary_mapping(write_mapping(tmp_path / "n.csv", [["oud", "nieuw"]]))
 
 
 @pytest.mark.slow
@@ -390,7 +400,7 @@ def test_mapping_carries_old_series_onto_the_new_code(server, tmp_path, capsys):
     kw = pd.DataFrame([
         {"region_code": "WK011411", "year": 2019, "indicator": "Mannen", "value": 10.0, "unit": "aantal"},
         {"region_code": "WK011412", "year": 2019, "indicator": "Mannen", "value": np.nan, "unit": "aantal"}])
-    out = cf.apply_boundary_mapping(kw, cf.read_boundary_mapping(m))
+    out = bd.apply_boundary_mapping(kw, bd.read_boundary_mapping(m))
     assert out["value"].isna().all()
 
 
@@ -535,3 +545,182 @@ def test_cbs_grenzen_command_on_the_shipped_amsterdam_data(capsys):
     assert "indeling veranderd 2021 → 2023" in out
     assert "verdwenen: WK036300" in out and "en 89 meer" in out  # 99 codes, 10 shown
     assert main(["cbs", "grenzen", "--gemeente", "0363"]) == 2
+
+
+# ------------------------------------------------------------ issue 22: the answer checked
+
+
+def with_rows(server, extra: dict | None = None, change=None, table: str = "85984NED"):
+    """Let the recorded server add ``extra`` fields to a copy of WK011401's row, or change the
+    rows with ``change(rows)``, in the first TypedDataSet page."""
+    data = load(table, "TypedDataSet")
+    rows = data["value"]
+    if extra is not None:
+        rows.append(dict(rows[1], **extra))
+    if change is not None:
+        change(rows)
+    server.faults[(table, "TypedDataSet")] = [httpx.Response(200, json=data)]
+
+
+@pytest.mark.parametrize("code, message", [
+    ("WK0114<script>", "is geen CBS-code"),
+    ("WK0114/../../../etc", "is geen CBS-code"),
+    ("wk011401", "is geen CBS-code"),
+    ("BU01140101", "is een buurtcode; verwacht: gemeente of wijk"),
+    ("WK036301", "ligt niet in GM0114"),
+])
+def test_region_codes_are_checked_in_full(server, tmp_path, code, message):
+    """Item 9: before, only characters 2–6 were compared with the gemeente."""
+    with_rows(server, {"WijkenEnBuurten": code.ljust(10)})
+    with pytest.raises(FetchError, match=message):
+        fetch(years=[2024])
+    assert not (tmp_path / "opgehaald").exists() or not list((tmp_path / "opgehaald").rglob("kwb_*"))
+
+
+@pytest.mark.parametrize("value, message", [
+    (1e308, "ligt buiten ±10\\^12"),
+    (-2e12, "ligt buiten ±10\\^12"),
+    ("=cmd|' /C calc'!A0", "is geen getal"),
+    (True, "is geen getal"),
+])
+def test_values_are_numbers_within_ten_to_the_twelfth(server, tmp_path, value, message):
+    with_rows(server, {"WijkenEnBuurten": "WK011499  ", "AantalInwoners_5": value})
+    with pytest.raises(FetchError, match=message):
+        fetch(years=[2024])
+    assert not list((tmp_path / "opgehaald").glob("kwb_*")) if (tmp_path / "opgehaald").exists() else True
+
+
+def test_nan_and_infinity_in_the_json_are_refused(server):
+    body = json.dumps(load("85984NED", "TypedDataSet")).replace("null", "NaN", 1)
+    server.faults[("85984NED", "TypedDataSet")] = [httpx.Response(200, content=body.encode())]
+    with pytest.raises(FetchError, match="geen geldige JSON"):
+        fetch(years=[2024])
+
+
+def gz_cells(path: Path) -> list[list[str]]:
+    import csv
+    import gzip
+    import io
+
+    return list(csv.reader(io.StringIO(gzip.decompress(path.read_bytes()).decode("utf-8"))))
+
+
+def test_text_from_cbs_cannot_become_a_formula_in_the_csv(server, tmp_path):
+    """Item 9: a region name like ``=cmd|' /C calc'!A0`` is written as text (leading
+    apostrophe), and read back by mkba as it was."""
+    names = load("85984NED", "WijkenEnBuurten")
+    hostile = {"WK011401": "=cmd|' /C calc'!A0", "WK011402": "+1+1", "WK011403": "@SUM(A1)",
+               "WK011404": "-2+3", "WK011405": "\t=1"}
+    for d in names["value"]:
+        d["Title"] = hostile.get(d["Key"].strip(), d["Title"])
+    server.faults[("85984NED", "WijkenEnBuurten")] = [httpx.Response(200, json=names)]
+    path = fetch(years=[2024]).written[0]
+    rows = gz_cells(path)
+    header = rows[0]
+    text_columns = [header.index(c) for c in ("region_name", "label", "unit", "query",
+                                              "region_code", "indicator", "source_file")]
+    cells = [r[i] for r in rows[1:] for i in text_columns]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=cmd|' /C calc'!A0" in cells
+    back = cbs.read_fetched(tmp_path / "opgehaald")
+    got = back.drop_duplicates("region_code").set_index("region_code")["region_name"]
+    assert {k: got[k] for k in hostile} == {k: v.strip() for k, v in hostile.items()}
+
+
+# ---------------------------------------------------------------- item 5: region names
+
+
+def test_names_fall_back_to_the_whole_dimension_when_the_filter_is_refused(server, tmp_path):
+    server.faults[("85984NED", "WijkenEnBuurten")] = [httpx.Response(400, text="Bad filter")]
+    res = fetch(years=[2024])
+    assert len(res.written) == 1
+    asked = [r for r in server.seen if r.url.path.endswith("/WijkenEnBuurten")]
+    assert "$filter" in asked[0].url.params and "$filter" not in asked[1].url.params
+    names = {d["Key"].strip(): d["Title"] for d in load("85984NED", "WijkenEnBuurten")["value"]}
+    df = cbs.read_fetched(tmp_path / "opgehaald")
+    assert df.loc[df["region_code"] == "WK011408", "region_name"].iloc[0] == names["WK011408"]
+
+
+def test_a_year_is_never_lost_over_names(server, tmp_path):
+    server.faults[("85984NED", "WijkenEnBuurten")] = [httpx.Response(400), httpx.Response(404)]
+    res = fetch(years=[2024])
+    assert len(res.written) == 1
+    assert any("namen van de wijken konden niet worden opgehaald" in w for w in res.warnings)
+    df = cbs.read_fetched(tmp_path / "opgehaald")
+    assert df["region_name"].isna().all() and df["value"].notna().any()
+
+
+# ------------------------------------------------ item 3: flags against the previous year
+
+
+def test_a_flag_in_a_year_between_fetched_years_is_fetched(server, tmp_path):
+    """Item 3: WK011411 changed its boundary in 2020 (flag 3 in the constructed 2020 table).
+    With only 2019 and 2021 fetched, the 2020 flags are fetched on their own."""
+    res = fetch(years=[2019, 2021])
+    names = sorted(p.name for p in res.written)
+    assert f"indeling_{GM}_wijk_2020_84799NED.csv.gz" in names
+    text = " ".join(res.warnings)
+    assert "indeling veranderd 2019 → 2020 (grens gewijzigd: WK011411)" in text
+    asked = [r for r in server.seen if "/84799NED/TypedDataSet" in str(r.url)]
+    assert asked and asked[0].url.params["$select"] == (
+        "WijkenEnBuurten,IndelingswijzigingWijkenEnBuurten_4")
+
+
+def test_a_flag_is_dated_against_the_previous_calendar_year():
+    kwb = pd.DataFrame({"gemeente_code": GM, "region_type": "Wijk", "region_code": "WK011401",
+                        "year": [2019, 2021], "indelingswijziging": ["1", "3"]})
+    ch = bd.boundary_changes(kwb, GM)
+    assert ch[["year_from", "year_to"]].values.tolist() == [[2020, 2021]]  # not 2019 → 2021
+    assert bd.describe_changes(ch)[0].startswith("indeling veranderd 2020 → 2021")
+
+
+def test_years_without_a_table_are_warned_about_plainly(server, tmp_path):
+    res = fetch(years=[2024, 2030], tables={2030: "85984NED"})
+    text = " ".join(res.warnings)
+    assert "2025: de indelingswijziging van tabel 86165NED kon niet worden opgehaald" in text
+    for year in range(2026, 2030):
+        assert f"{year}: geen KWB-tabel bekend, dus niet nagegaan" in text
+
+
+# ------------------------------------------------------------- item 4: 2025 and the CPI
+
+
+def test_2025_is_in_the_catalogue_with_its_source():
+    assert CATALOGUE[2025].table_id == "86165NED"
+    assert "86165NED" in CATALOGUE[2025].source and "test-online" in CATALOGUE[2025].source
+
+
+def test_the_cpi_is_refreshed_from_83131ned(server, tmp_path, capsys):
+    from mkba.base.prices import cpi_series, derived_cpi_years, index_factor
+
+    shipped = cpi_series()
+    assert int(shipped.index.max()) == 2024
+    with pytest.raises(CaseError, match="geen CPI voor 2025"):
+        index_factor([2025], 2025)
+    assert main(["cbs", "cpi"]) == 0
+    assert "CPI 1996–2025" in capsys.readouterr().out
+    rows = [r for r in load("83131NED", "TypedDataSet")["value"]
+            if r["Perioden"].endswith("JJ00") and r["Bestedingscategorieen"].startswith("T001112")]
+    expected = {int(r["Perioden"][:4]): r["CPI_1"] for r in rows}
+    cpi = cpi_series()
+    assert cpi.to_dict() == expected  # published values replace the derived ones
+    assert derived_cpi_years() == ()
+    # a case with 2025 amounts in 2025 prices: factor to 2024 prices by hand
+    assert index_factor([2025], 2024)[0] == pytest.approx(expected[2024] / expected[2025])
+    asked = next(r for r in server.seen if "/83131NED/TypedDataSet" in str(r.url))
+    assert asked.url.params["$filter"] == ("startswith(Bestedingscategorieen,'T001112') and "
+                                           "substringof('JJ',Perioden)")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda rows: rows.pop(10), "de reeks mist 2006"),
+    (lambda rows: rows[19].update(CPI_1=101.5), "niet 2015 = 100"),
+    (lambda rows: rows[3].update(CPI_1=1e308), "is geen prijsindex"),
+])
+def test_a_cpi_that_is_not_a_cpi_is_refused(server, tmp_path, change, message):
+    from mkba.sources.cpi import fetch_cpi
+
+    with_rows(server, change=change, table="83131NED")
+    with pytest.raises(FetchError, match=message):
+        fetch_cpi(tmp_path / "o")
+    assert not (tmp_path / "o").exists()

@@ -82,7 +82,7 @@ ALLOWED = {
     "pre_years", "regions_per_draw", "candidates", "every_candidate_once", "sd",
     # batch.json: its top level (parameters: the report's), per wijk, and the headline
     "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
-    "scenario_path", "key", "html", "notebook", "started", "finished", "error",
+    "scenario_path", "map_file", "key", "html", "notebook", "started", "finished", "error",
     "worker", "inhabitants",
 }
 

@@ -2,7 +2,9 @@
 and never another module's private names.
 
 The layers follow the data flow (docs/code.md, "Opbouw van de code"): a case is read and checked
-(``case``), CBS figures and effect estimates are added (``evidence``), the MKBA is computed
+(``case``), CBS figures and effect estimates are added (``evidence``), what is fetched from the
+network (CBS OData, PDOK, the CPI) comes in through one layer (``sources``, which turns answers
+into the tables and boundaries of ``evidence``), the MKBA is computed
 (``engine``) with its uncertainty (``uncertainty``), everything is put together for one run
 (``analysis``), shown (``report``) and run from the command line or a batch (``run``);
 ``base`` holds what every layer uses (settings, assumptions, errors, formatting, JSON, files,
@@ -17,7 +19,11 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mkba"
-LAYERS = ("base", "case", "evidence", "engine", "uncertainty", "analysis", "report", "run")
+LAYERS = ("base", "case", "evidence", "sources", "engine", "uncertainty", "analysis", "report",
+          "run")
+#: Modules that open network connections; only the sources layer may import them.
+NETWORK_MODULES = {"httpx", "httpcore", "requests", "urllib3", "aiohttp", "socket", "ssl",
+                   "http.client", "urllib.request", "ftplib", "smtplib", "cbsodata"}
 
 
 def _module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -112,6 +118,77 @@ def test_the_attribute_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own\n")
     assert _private_attributes(bad) == ["bad.py:2: estimate._panel"]
+
+
+def _network_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                 else [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+        for name in names:
+            if name in NETWORK_MODULES or name.split(".")[0] in NETWORK_MODULES - {"http"}:
+                found.append(f"{path.name}:{node.lineno}: {name}")
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_the_sources_layer_touches_the_network(path):
+    """Issue 23: all network access in one layer (CBS OData, PDOK, CPI)."""
+    if _layer(_module_name(path)) == LAYERS.index("sources"):
+        return
+    assert _network_imports(path) == []
+
+
+def test_the_network_check_can_fail(tmp_path):
+    bad = tmp_path / "leak.py"
+    bad.write_text("import httpx\nfrom urllib.request import urlopen\n", encoding="utf-8")
+    assert len(_network_imports(bad)) == 2
+
+
+def _import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """mkba module → the mkba modules it imports (also inside functions)."""
+    names = {_module_name(p, package) for p in package.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        me = _module_name(path, package)
+        targets = set()
+        for _line, module, imported in _imports(path):
+            for candidate in [f"{module}.{n}" for n in imported] + [module]:
+                if candidate in names and candidate != me:
+                    targets.add(candidate)
+                    break
+        graph[me] = targets
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state, stack = [], {}, []
+
+    def visit(node):
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                found.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    """Issue 23: `evidence/cbs.py → cbs_fetch → cbs` and `cbs_fetch → indicators → cbs` were
+    circles hidden by imports inside functions. No module is in a cycle, counting those too."""
+    assert _cycles(_import_graph()) == []
+
+
+def test_the_cycle_check_can_fail():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
 
 
 def test_dir_of_the_package_is_the_public_api_once():

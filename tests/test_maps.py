@@ -4,14 +4,18 @@ recorded responses, the locator map, the choropleth in the batch index and the n
 from __future__ import annotations
 
 import json
+import math
+import os
+from pathlib import Path
 
 import httpx
 import matplotlib as mpl
 import pytest
 
-import mkba.evidence.cbs_fetch as cf
-from mkba.base.errors import CaseError
+import mkba.sources.http as H
+from mkba.base.errors import CaseError, FetchError
 from mkba.report import maps
+from mkba.sources.pdok import fetch_map
 from tests.cbs_recorded import GM, REC, Server
 
 AMS = maps.SHIPPED_GEO / "amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson"
@@ -20,8 +24,8 @@ AMS = maps.SHIPPED_GEO / "amsterdam_wijken_2022plus_partial20_dataamsterdam_api.
 @pytest.fixture
 def server(monkeypatch, tmp_path):
     srv = Server()
-    monkeypatch.setattr(cf, "DEFAULT_TRANSPORT", srv.transport())
-    monkeypatch.setattr(cf, "SLEEP", lambda s: None)
+    monkeypatch.setattr(H, "DEFAULT_TRANSPORT", srv.transport())
+    monkeypatch.setattr(H, "SLEEP", lambda s: None)
     monkeypatch.setenv("MKBA_CBS_DIR", str(tmp_path / "opgehaald"))
     return srv
 
@@ -73,13 +77,13 @@ def test_crs_member_inference_and_refusal(tmp_path):
 
 
 def test_fetch_map_from_pdok(server, tmp_path):
-    path = maps.fetch_map(GM, years=[2019, 2024])
+    path = fetch_map(GM, years=[2019, 2024])
     assert path.name == f"kaart_{GM}_wijk_2024.geojson"
     first = server.seen[0]
     assert first.url.path == "/cbs/wijken-en-buurten-2024/ogc/v1/collections/wijken/items"
     assert first.url.params["gemeentecode"] == GM
     assert first.url.params["crs"] == "http://www.opengis.net/def/crs/EPSG/0/28992"
-    assert all(r.extensions["timeout"]["read"] == cf.TIMEOUT for r in server.seen)
+    assert all(r.extensions["timeout"]["read"] == H.TIMEOUT for r in server.seen)
     assert len(server.seen) == 2  # two pages, via the 'next' link
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::28992"
@@ -91,24 +95,24 @@ def test_fetch_map_from_pdok(server, tmp_path):
     assert b.codes() == sorted(recorded) and not b.crs_inferred
     # a second call keeps the file, refresh fetches again
     n = len(server.seen)
-    maps.fetch_map(GM, years=[2024])
+    fetch_map(GM, years=[2024])
     assert len(server.seen) == n
-    maps.fetch_map(GM, years=[2024], refresh=True)
+    fetch_map(GM, years=[2024], refresh=True)
     assert len(server.seen) == n + 2
 
 
 def test_fetch_map_faults(server, tmp_path):
-    with pytest.raises(cf.FetchError, match="bestaat niet"):
-        maps.fetch_map(GM, years=[2023])  # no recording for 2023: the server says 404
+    with pytest.raises(FetchError, match="bestaat niet"):
+        fetch_map(GM, years=[2023])  # no recording for 2023: the server says 404
     with pytest.raises(CaseError, match="PDOK heeft wijk- en buurtkaarten"):
-        maps.fetch_map(GM, years=[2019])
+        fetch_map(GM, years=[2019])
     server.faults[("pdok", "wijken")] = [httpx.Response(200, json={"type": "FeatureCollection",
                                                                    "features": [], "links": []})]
-    with pytest.raises(cf.FetchError, match="geen wijken voor GM0114"):
-        maps.fetch_map(GM, years=[2024])
+    with pytest.raises(FetchError, match="geen wijken voor GM0114"):
+        fetch_map(GM, years=[2024])
     server.faults[("pdok", "wijken")] = [httpx.Response(200, json={"type": "FeatureCollection"})]
-    with pytest.raises(cf.FetchError, match="mist 'features'"):
-        maps.fetch_map(GM, years=[2024])
+    with pytest.raises(FetchError, match="mist 'features'"):
+        fetch_map(GM, years=[2024])
     assert not list((tmp_path / "opgehaald").glob("*")) if (tmp_path / "opgehaald").exists() else True
 
 
@@ -203,3 +207,247 @@ def test_verkenning_notebook_draws_the_choropleth(tmp_path):
                               cwd=str(NOTEBOOK_DIR), progress_bar=False)
     cell = next(c for c in out.cells if "choropleth(" in c.source)
     assert any("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+# ------------------------------------------------- issue 22: real buurt maps and coordinates
+
+REAL = REC / "real"
+DELFZIJL_BUURTEN = REAL / "cartomap_rd_buurt_2019_GM0010_wijk01-06.geojson"
+DELFZIJL_WIJKEN = REAL / "cartomap_rd_wijk_2019_GM0010_wijk01-06.geojson"
+APPINGEDAM_RD = REAL / "cartomap_rd_buurt_2019_GM0003.geojson"
+APPINGEDAM_LONLAT = REAL / "cartomap_wgs84_buurt_2019_GM0003.geojson"
+
+
+def real_features(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def pdok_shaped(path: Path, niveau: str, gemeentenaam: str) -> dict:
+    """The real features of ``path`` (CBS boundaries via cartomap/nl) with the properties as the
+    PDOK wijken-en-buurten service names them. Constructed: the property *layout*; the codes,
+    names and geometry are the real ones; ``wijkcode`` of a buurt is its code's first six
+    positions (CBS's coding rule); water and indelingswijziging are unknown (null)."""
+    features = []
+    for f in real_features(path):
+        code, name = f["properties"]["statcode"], f["properties"]["statnaam"]
+        props = {"buurtcode": code, "buurtnaam": name} if niveau == "buurt" else \
+            {"wijkcode": code, "wijknaam": name}
+        props.update({"wijkcode": "WK" + code[2:8], "gemeentecode": "GM" + code[2:6],
+                      "gemeentenaam": gemeentenaam, "indelingswijziging_wijken_en_buurten": None,
+                      "water": None})
+        features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def test_a_real_buurt_map_is_keyed_by_buurt_not_by_wijk(tmp_path):
+    """Item 1: 28 real buurten of Delfzijl (6 wijken) stay 28 buurten, each with its own name and
+    geometry; before, they collapsed onto their 6 wijk codes, named after the last buurt read."""
+    real = real_features(DELFZIJL_BUURTEN)
+    path = tmp_path / "buurten.geojson"
+    path.write_text(json.dumps(pdok_shaped(DELFZIJL_BUURTEN, "buurt", "Delfzijl")),
+                    encoding="utf-8")
+    b = maps.read_boundaries(path)
+    assert b.codes() == sorted(f["properties"]["statcode"] for f in real) and len(real) == 28
+    assert b.level() == "buurt"
+    for f in real:
+        code = f["properties"]["statcode"]
+        assert b.names[code] == f["properties"]["statnaam"]
+        assert b.rings[code] == [[[tuple(p) for p in ring] for ring in f["geometry"]["coordinates"]]]
+    # the same buurten as cartomap/nl has them (statcode) and the real wijken of the same file
+    assert maps.read_boundaries(DELFZIJL_BUURTEN).codes() == b.codes()
+    w = maps.read_boundaries(DELFZIJL_WIJKEN)
+    assert w.level() == "wijk" and w.codes() == [f"WK00100{i}" for i in range(1, 7)]
+    wijk_file = tmp_path / "wijken.geojson"
+    wijk_file.write_text(json.dumps(pdok_shaped(DELFZIJL_WIJKEN, "wijk", "Delfzijl")),
+                         encoding="utf-8")
+    assert maps.read_boundaries(wijk_file).codes() == w.codes()
+    assert maps.read_boundaries(wijk_file).names["WK001003"] == "Farmsum"
+
+
+def test_a_buurt_choropleth_colours_every_buurt(tmp_path):
+    path = tmp_path / "buurten.geojson"
+    path.write_text(json.dumps(pdok_shaped(DELFZIJL_BUURTEN, "buurt", "Delfzijl")),
+                    encoding="utf-8")
+    b = maps.read_boundaries(path)
+    ax = maps.plot_choropleth(b, {c: float(i) for i, c in enumerate(b.codes())}, "buurten")
+    assert len(ax.patches) == 28
+    assert not [p for p in ax.patches if p.get_hatch()]  # nothing grey: every buurt has its value
+
+
+def test_a_code_property_that_is_no_code_is_an_error_not_a_fallback(tmp_path):
+    doc = pdok_shaped(DELFZIJL_BUURTEN, "buurt", "Delfzijl")
+    doc["features"][3]["properties"]["buurtcode"] = "BU0010<script>"
+    path = tmp_path / "b.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(CaseError, match=r"features\[4\]: buurtcode 'BU0010<script>' is geen "
+                                        "CBS-code"):
+        maps.read_boundaries(path)
+
+
+def data_aspect(b) -> float:
+    ax = maps.plot_locator(b, b.codes()[0])
+    lim = ax.dataLim
+    return lim.width / lim.height
+
+
+def test_a_lon_lat_answer_is_not_labelled_rd_new(server, tmp_path):
+    """Item 2: PDOK answers in longitude/latitude (Content-Crs CRS84): the file says CRS84 and
+    the map has the proportions of the same buurten in RD New (real Appingedam, both
+    projections from cartomap/nl); labelled RD New it was 1,6 times too wide."""
+    page = {"type": "FeatureCollection", "links": [],
+            "features": pdok_shaped(APPINGEDAM_LONLAT, "buurt", "Appingedam")["features"]}
+    server.faults[("pdok", "buurten")] = [httpx.Response(200, json=page, headers={
+        "Content-Crs": "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"})]
+    path = fetch_map("GM0003", niveau="buurt", years=[2024])
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["crs"]["properties"]["name"] == "urn:ogc:def:crs:OGC:1.3:CRS84"
+    lonlat = maps.read_boundaries(path)
+    assert lonlat.crs == "OGC:CRS84" and len(lonlat.codes()) == 6
+    rd = maps.read_boundaries(APPINGEDAM_RD)
+    assert data_aspect(lonlat) == pytest.approx(data_aspect(rd), rel=0.05)
+    # drawn without the cos(latitude) correction it would be this much wider:
+    assert 1 / math.cos(math.radians(53.32)) == pytest.approx(1.67, abs=0.01)
+
+
+def test_content_crs_and_coordinates_must_agree(server, tmp_path):
+    lonlat = pdok_shaped(APPINGEDAM_LONLAT, "buurt", "Appingedam")["features"]
+    rd = pdok_shaped(APPINGEDAM_RD, "buurt", "Appingedam")["features"]
+    rd_header = {"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/28992>"}
+    cases = [(lonlat, rd_header, "PDOK zegt EPSG:28992 \\(Content-Crs\\), maar de coördinaten "
+                                 "zijn lengte-/breedtegraden"),
+             (rd, {"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/3857>"},
+              "PDOK antwoordde in EPSG:3857")]
+    for features, headers, message in cases:
+        server.faults[("pdok", "buurten")] = [httpx.Response(200, headers=headers, json={
+            "type": "FeatureCollection", "features": features, "links": []})]
+        with pytest.raises(FetchError, match=message):
+            fetch_map("GM0003", niveau="buurt", years=[2024], refresh=True)
+    # no header: the coordinates decide
+    server.faults[("pdok", "buurten")] = [httpx.Response(200, json={
+        "type": "FeatureCollection", "features": rd, "links": []})]
+    path = fetch_map("GM0003", niveau="buurt", years=[2024], refresh=True)
+    assert maps.read_boundaries(path).crs == "EPSG:28992"
+
+
+def test_pdok_features_outside_the_gemeente_or_without_a_code_are_refused(server, tmp_path):
+    rd = pdok_shaped(APPINGEDAM_RD, "buurt", "Appingedam")["features"]
+    header = {"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/28992>"}
+    for bad, message in [("BU03630000", "ligt niet in GM0003"),
+                         ("BU0003/../../etc", "is geen CBS-code")]:
+        features = [dict(f, properties=dict(f["properties"])) for f in rd]
+        features[2]["properties"]["buurtcode"] = bad
+        server.faults[("pdok", "buurten")] = [httpx.Response(200, headers=header, json={
+            "type": "FeatureCollection", "features": features, "links": []})]
+        with pytest.raises(FetchError, match=message):
+            fetch_map("GM0003", niveau="buurt", years=[2024], refresh=True)
+    assert not list((tmp_path / "opgehaald").glob("kaart_*"))
+
+
+def test_a_crs_member_that_disagrees_with_the_coordinates_is_refused(tmp_path):
+    doc = json.loads(APPINGEDAM_LONLAT.read_text(encoding="utf-8"))
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+    (tmp_path / "a.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(CaseError, match="zegt EPSG:28992, maar de coördinaten"):
+        maps.read_boundaries(tmp_path / "a.geojson")
+    # latitude and longitude swapped
+    swapped = json.loads(APPINGEDAM_LONLAT.read_text(encoding="utf-8"))
+
+    def swap(node):
+        return [node[1], node[0]] if isinstance(node[0], int | float) else [swap(n) for n in node]
+
+    for f in swapped["features"]:
+        f["geometry"]["coordinates"] = swap(f["geometry"]["coordinates"])
+    (tmp_path / "b.geojson").write_text(json.dumps(swapped), encoding="utf-8")
+    with pytest.raises(CaseError, match="lengte- en breedtegraad lijken verwisseld"):
+        maps.read_boundaries(tmp_path / "b.geojson")
+
+
+# ------------------------------------------------------------ the colour bar and the licence
+
+
+def overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_colour_bar_leaves_the_attribution_free_and_nothing_is_clipped(tmp_path):
+    """Done-when of issue 22: the source line (with the licence) is not covered by the colour
+    bar and lies inside the figure. Saved to tmp for looking at (see docs/cbs.md)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = maps.choropleth("GM0363", "AantalInwoners")
+    FigureCanvasAgg(fig).draw()
+    renderer = fig.canvas.get_renderer()
+    source = next(t for ax in fig.axes for t in ax.texts if t.get_text().startswith("Kaart:"))
+    text = source.get_window_extent(renderer)
+    assert "CC BY 4.0" in source.get_text() or "data/cbs/README.md" in source.get_text()
+    bar = next(ax for ax in fig.axes if ax is not source.axes)
+    assert not overlaps(text, bar.get_window_extent(renderer))
+    assert fig.bbox.contains(text.x0, text.y0) and fig.bbox.contains(text.x1, text.y1)
+    # nothing at all sticks out of the figure (title, colour-bar labels, the source line)
+    tight = fig.get_tightbbox(renderer)
+    w, h = fig.get_size_inches()
+    assert tight.x0 >= 0 and tight.y0 >= 0 and tight.x1 <= w and tight.y1 <= h, tight
+    fig.savefig(os.environ.get("MKBA_MAP_PNG", tmp_path / "choropleth.png"), dpi=100)
+
+
+# ----------------------------------------------------- item 6: --kaart BESTAND.geojson
+
+
+def test_own_map_file_is_drawn_for_the_wijk(tmp_path):
+    """A gemeente's own wijkindeling (here the real Delfzijl wijken) instead of a fetched map."""
+    from types import SimpleNamespace
+
+    html = maps.locator_section(SimpleNamespace(wijk_code="WK001003"),
+                                map_file=DELFZIJL_WIJKEN)._repr_html_()
+    assert "<img" in html and "cartomap_rd_wijk_2019_GM0010_wijk01-06.geojson (eigen bestand)" in html
+    missing = maps.locator_section(SimpleNamespace(wijk_code="WK001009"),
+                                   map_file=DELFZIJL_WIJKEN)._repr_html_()
+    assert "Geen kaart: WK001009 staat niet in" in missing
+
+
+def test_own_map_file_in_the_batch_index():
+    records = [{"wijk_code": f"WK00100{i}", "inhabitants": 100.0 * i, "tasks": []}
+               for i in range(1, 4)]
+    html = maps.index_map_html(records, map_file=DELFZIJL_WIJKEN)
+    assert "<h2>Kaart GM0010</h2>" in html and "data:image/png;base64" in html
+    assert maps.index_map_html(records) == ""  # no map for Delfzijl otherwise
+
+
+def test_kaart_option_reads_the_file_with_the_same_checks_before_any_work(tmp_path, capsys):
+    from mkba.base.assumptions import DATA_DIR
+    from mkba.run.cli import main
+
+    doc = pdok_shaped(DELFZIJL_BUURTEN, "buurt", "Delfzijl")
+    doc["features"][0]["properties"]["buurtcode"] = "BU0010 0101"
+    bad = tmp_path / "eigen.geojson"
+    bad.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "rapport"
+    code = main(["report", str(DATA_DIR / "voorbeeld"), "--wijk", "WK036330", "--out", str(out),
+                 "--kaart", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2 and "eigen.geojson::features[1]: buurtcode 'BU0010 0101' is geen CBS-code" in err
+    assert not out.exists()
+    assert main(["batch", str(DATA_DIR / "voorbeeld"), "--out", str(out), "--kaart",
+                 str(tmp_path / "weg.geojson")]) == 2
+    assert "--kaart" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.slow
+def test_report_with_own_map_file(tmp_path):
+    """`mkba report … --kaart` end to end: the rendered report draws the user's map."""
+    from mkba.base.assumptions import DATA_DIR
+    from mkba.run.cli import main
+
+    own = tmp_path / "wijkindeling.geojson"  # constructed: a square around WK036330's area
+    own.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"wijkcode": c, "wijknaam": n}, "geometry": {
+            "type": "Polygon", "coordinates": [[[x, 487000], [x + 1000, 487000],
+                                                [x + 1000, 488000], [x, 487000]]]}}
+        for c, n, x in [("WK036330", "Eigen wijk 30", 121000), ("WK036331", "Eigen wijk 31", 122000)]]}),
+        encoding="utf-8")
+    out = tmp_path / "rapport"
+    assert main(["report", str(DATA_DIR / "voorbeeld"), "--wijk", "WK036330", "--out", str(out),
+                 "--kaart", str(own)]) == 0
+    html = (out / "WK036330.html").read_text(encoding="utf-8")
+    assert "Ligging van" in html or "wijkindeling.geojson (eigen bestand)" in html
+    assert "wijkindeling.geojson (eigen bestand)" in html

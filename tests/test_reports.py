@@ -29,7 +29,8 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED_PARAMETERS = {
     "wijkrapport.ipynb": ["wijk_code", "case_path", "discount_rate", "price_year", "base_year",
                           "horizon", "volunteer_valuation", "market_value_code", "wage_code",
-                          "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path"],
+                          "volunteer_benefit_code", "peiljaar", "threshold", "scenario_path",
+                          "map_file"],
     "verkenning.ipynb": ["gemeente_code", "year", "case_path", "indicator", "threshold"],
     "evaluatiesessie.ipynb": ["case_path", "task", "variant", "discount_rate", "scenario_dir",
                               "draws"],

@@ -15,13 +15,26 @@ __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_D
            "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS",
            "DISCOUNT_RATE_RANGE", "MAX_AMOUNT", "MAX_HORIZON", "MARKET_VALUE_CODE",
            "SMALL_NUMBER_THRESHOLD", "VOLUNTEER_METHODS", "VOLUNTEER_VALUATION", "WAGE_CODE",
-           "YEAR_MIN", "YEAR_MAX"]
+           "YEAR_MIN", "YEAR_MAX", "fetched_dir"]
 
 #: Folder with the shipped data (CBS, kengetallen, example case); override with ``MKBA_DATA``.
 DATA_DIR = Path(os.environ.get("MKBA_DATA", Path(__file__).resolve().parents[2] / "data"))
 #: Folder with the notebooks; override with ``MKBA_NOTEBOOKS``.
 NOTEBOOK_DIR = Path(os.environ.get("MKBA_NOTEBOOKS", DATA_DIR.parent / "notebooks"))
 REPORT_NOTEBOOK = NOTEBOOK_DIR / "wijkrapport.ipynb"
+
+
+def fetched_dir() -> Path:
+    """Folder with what ``mkba cbs ophalen`` and ``mkba cbs cpi`` fetched: ``MKBA_CBS_DIR``,
+    else ``<data>/cbs_opgehaald`` (read each time: tests and users may change it).
+
+    Examples
+    --------
+    >>> fetched_dir().name in ("cbs_opgehaald",) or "MKBA_CBS_DIR" in os.environ
+    True
+    """
+    env = os.environ.get("MKBA_CBS_DIR")
+    return Path(env) if env else DATA_DIR / "cbs_opgehaald"
 #: A CBS wijk code (WK + gemeente + 2) or buurt code (BU + gemeente + 4).
 WIJK_CODE_PATTERN = r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CaseError", "Problem"]
+__all__ = ["CaseError", "FetchError", "Problem"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,18 @@ class CaseError(ValueError):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class FetchError(CaseError):
+    """Fetching from CBS or PDOK failed: no connection, a time-out, an HTTP error, an answer
+    that is too big, too slow, from another server or not what was asked. The message says
+    what happened and what to do, in Dutch; nothing was written (the CLI exits with 2).
+
+    Examples
+    --------
+    >>> print(FetchError("opendata.cbs.nl antwoordde niet"))
+    cbs ophalen: opendata.cbs.nl antwoordde niet
+    """
+
+    def __init__(self, message: str, source: str = "cbs ophalen"):
+        super().__init__([Problem(source, None, None, message)])

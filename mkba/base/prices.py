@@ -4,9 +4,14 @@ Sign convention (written once, here): amounts are positive euros; a cost line is
 an effect line is a benefit. The net flow of a year is benefits − costs; discounting multiplies
 every flow of year ``t`` by ``(1 + r) ** -(t - B)`` with base year ``B``.
 
-The CPI series is CBS table 83131NED (all expenditure, 2015 = 100): the published annual
-index for 1996–2019 and, for 2020–2024, the index extended by CBS's published year-on-year
-changes (one decimal), because the index file stops at 2019. See ``data/kengetallen/README.md``.
+The CPI series is CBS table 83131NED (all expenditure, 2015 = 100). Shipped: the published
+annual index for 1996–2019 and, for 2020–2024, the index extended by CBS's published
+year-on-year changes (one decimal), because the index file stops at 2019 (see
+``data/kengetallen/README.md``): **the shipped series reaches 2024**. ``mkba cbs cpi``
+(:func:`mkba.sources.cpi.fetch_cpi`) fetches the published index from CBS into
+``cpi_83131NED.csv`` in the fetched folder (``MKBA_CBS_DIR``, default ``data/cbs_opgehaald``);
+its years are used in front of the shipped ones (published values replace derived ones) and the
+series then reaches CBS's latest year.
 """
 
 from __future__ import annotations
@@ -16,19 +21,45 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from mkba.base.assumptions import DATA_DIR
+from mkba.base.assumptions import DATA_DIR, fetched_dir
 from mkba.base.errors import CaseError
 
-__all__ = ["cpi_series", "index_factor", "discount_factors", "derived_cpi_years"]
+__all__ = ["cpi_series", "index_factor", "discount_factors", "derived_cpi_years",
+           "CPI_FETCHED_NAME", "fetched_cpi_path"]
 
 CPI_INDEX_FILE = DATA_DIR / "cbs" / "cpi_83131NED_yearly_2015eq100.csv"
 CPI_CHANGE_FILE = DATA_DIR / "kengetallen" / "cpi_jaarmutatie_83131NED_2012_2024.csv"
+#: Name of the CPI file ``mkba cbs cpi`` writes in the fetched folder.
+CPI_FETCHED_NAME = "cpi_83131NED.csv"
 
 
-@lru_cache(maxsize=1)
-def _load_cpi() -> tuple[pd.Series, tuple[int, ...]]:
+def fetched_cpi_path():
+    """Where ``mkba cbs cpi`` puts the refreshed series (it may not exist)."""
+    return fetched_dir() / CPI_FETCHED_NAME
+
+
+def _stamp() -> tuple:
+    path = fetched_cpi_path()
+    try:
+        st = path.stat()
+    except OSError:
+        return ()
+    return (str(path), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _load_cpi_at(stamp: tuple) -> tuple[pd.Series, tuple[int, ...]]:
     index = pd.read_csv(CPI_INDEX_FILE, usecols=["year", "CPI_2015eq100"])
     cpi = dict(zip(index["year"].astype(int), index["CPI_2015eq100"].astype(float), strict=True))
+    if stamp:
+        fetched = pd.read_csv(stamp[0], usecols=["year", "CPI_2015eq100"])
+        years = fetched["year"].astype(int)
+        values = pd.to_numeric(fetched["CPI_2015eq100"], errors="coerce")
+        if values.isna().any() or not years.is_monotonic_increasing or not (
+                (values > 0) & (values < 1e4)).all():
+            raise CaseError(f"{stamp[0]}: geen geldige CPI-reeks (haal hem opnieuw op met "
+                            "mkba cbs cpi)")
+        cpi.update(dict(zip(years, values.astype(float), strict=True)))
     changes = pd.read_csv(CPI_CHANGE_FILE)
     derived = []
     for row in changes.sort_values("jaar_tot").itertuples(index=False):
@@ -43,14 +74,19 @@ def _load_cpi() -> tuple[pd.Series, tuple[int, ...]]:
     return series, tuple(derived)
 
 
+def _load_cpi() -> tuple[pd.Series, tuple[int, ...]]:
+    return _load_cpi_at(_stamp())
+
+
 def cpi_series() -> pd.Series:
-    """Yearly CPI (2015 = 100), indexed by year, 1996–2024.
+    """Yearly CPI (2015 = 100), indexed by year: 1996–2024 as shipped, up to CBS's latest
+    year after ``mkba cbs cpi``.
 
     Examples
     --------
     >>> cpi = cpi_series()
-    >>> int(cpi.index.min()), int(cpi.index.max())
-    (1996, 2024)
+    >>> int(cpi.index.min()), int(cpi.index.max()) >= 2024
+    (1996, True)
     >>> float(cpi[2015])
     100.0
     """
@@ -62,7 +98,7 @@ def derived_cpi_years() -> tuple[int, ...]:
 
     Examples
     --------
-    >>> derived_cpi_years()
+    >>> derived_cpi_years() if not fetched_cpi_path().exists() else (2020, 2021, 2022, 2023, 2024)
     (2020, 2021, 2022, 2023, 2024)
     """
     return _load_cpi()[1]

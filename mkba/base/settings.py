@@ -49,7 +49,7 @@ EVALUATION_FIELDS = ("discount_rate", "price_year", "base_year", "horizon",
 #: Parameter names of the wijk report notebook, in the order of its parameters cell.
 REPORT_FIELDS = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
                  "market_value_code", "wage_code", "volunteer_benefit_code", "peiljaar",
-                 "threshold", "scenario_path")
+                 "threshold", "scenario_path", "map_file")
 
 
 def _is_int(value) -> bool:
@@ -119,6 +119,9 @@ class Settings:
         Counts below it are not shown (small-number suppression).
     scenario : str, optional
         Path of a scenario file (JSON) with chosen assumptions.
+    map_file : str, optional
+        A GeoJSON file with the gemeente's own wijk or buurt boundaries (``--kaart``), drawn
+        instead of the fetched or shipped map.
 
     Examples
     --------
@@ -148,6 +151,7 @@ class Settings:
     seed: int = 0
     threshold: int = SMALL_NUMBER_THRESHOLD
     scenario: str | None = None
+    map_file: str | None = None
 
     # ------------------------------------------------------------------ checks
 
@@ -198,6 +202,11 @@ class Settings:
                 add("scenario", f"scenario {self.scenario!r} moet een pad zijn")
             elif not Path(self.scenario).is_file():
                 add("scenario", f"scenario {self.scenario} bestaat niet of is geen bestand")
+        if self.map_file is not None:
+            if not isinstance(self.map_file, str) or not self.map_file:
+                add("map_file", f"--kaart {self.map_file!r} moet een pad zijn")
+            elif not Path(self.map_file).is_file():
+                add("map_file", f"--kaart {self.map_file} bestaat niet of is geen bestand")
         return out
 
     def validate(self) -> Settings:
@@ -239,8 +248,10 @@ class Settings:
 
     def to_report_parameters(self) -> dict:
         """The wijk report notebook's parameters (papermill writes them as literals)."""
-        out = {k: getattr(self, k) for k in REPORT_FIELDS if k != "scenario_path"}
+        out = {k: getattr(self, k) for k in REPORT_FIELDS if k not in ("scenario_path",
+                                                                       "map_file")}
         out["scenario_path"] = (str(Path(self.scenario).resolve()) if self.scenario else None)
+        out["map_file"] = str(Path(self.map_file).resolve()) if self.map_file else None
         return out
 
     @classmethod

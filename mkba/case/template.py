@@ -306,8 +306,10 @@ def write_template(path) -> Path:
                 ws.add_data_validation(dv)
                 letter = get_column_letter(i)
                 dv.add(f"{letter}2:{letter}5000")
+    from mkba.base.cells import neutralise_workbook
     from mkba.base.files import atomic_write
 
+    neutralise_workbook(wb)  # no text cell is ever a formula
     buf = io.BytesIO()
     wb.save(buf)
     atomic_write(path, buf.getvalue())  # never half a workbook

@@ -23,22 +23,30 @@ Provenance of every shipped file: ``data/cbs/README.md``.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from mkba.base.assumptions import DATA_DIR
+from mkba.base.assumptions import DATA_DIR, fetched_dir
+from mkba.base.cache import read_frame, write_frame
+from mkba.base.cells import restore_frame
 from mkba.base.errors import CaseError, Problem
 
 __all__ = ["load_kwb", "read_kwb", "region_names", "indicator_labels", "panel", "TABLE_YEARS",
-           "COLUMNS"]
+           "COLUMNS", "FETCHED_COLUMNS", "read_fetched", "is_count", "AVERAGES_IN_AANTAL"]
 
 CBS_DIR = DATA_DIR / "cbs"
 COLUMNS = ["region_code", "region_type", "gemeente_code", "region_name", "year", "indicator",
            "value", "unit", "quality", "source_file"]
 
+#: Columns of a file written by ``mkba cbs ophalen``: the long format plus provenance.
+FETCHED_COLUMNS = [*COLUMNS, "label", "original_key", "cbs_table", "indelingswijziging",
+                   "downloaded_at", "query"]
+#: CBS gives these the unit "aantal" but they are averages, not counts of people.
+AVERAGES_IN_AANTAL = ("GemiddeldeHuishoudensgrootte", "ScholenBinnen3Km")
 #: KWB table id → reference year, for the tables named in data/cbs/README.md.
 TABLE_YEARS = {"83220NED": 2015, "83765NED": 2017, "84583NED": 2019, "84799NED": 2020,
                "85039NED": 2021, "85618NED": 2023, "85984NED": 2024}
@@ -53,6 +61,19 @@ _TYPES = {"GM": "Gemeente", "WK": "Wijk", "BU": "Buurt", "NL": "Land"}
 #: Preference when two sources give the same figure (first wins).
 QUALITY_ORDER = ["cbs_raw", "cbs_raw_subset", "cbs_values_json", "cbs_values_r_reexported",
                  "thirdparty_renamed"]
+
+
+def is_count(unit, indicator: str = "") -> bool:
+    """Whether an indicator is a count of people or households (unit ``aantal``, not one of
+    :data:`AVERAGES_IN_AANTAL`): counts are summed over regions, the rest weighted.
+
+    Examples
+    --------
+    >>> is_count("aantal", "AantalInwoners"), is_count("aantal", "GemiddeldeHuishoudensgrootte")
+    (True, False)
+    """
+    return (isinstance(unit, str) and unit.strip() == "aantal"
+            and indicator not in AVERAGES_IN_AANTAL)
 
 
 def key_stem(key: str) -> str:
@@ -213,8 +234,6 @@ def _buurten() -> pd.DataFrame:
 
 def _cache_key() -> str:
     """Key of the cached combined table: this module's code, the data files, pandas' version."""
-    import hashlib
-
     h = hashlib.sha256(Path(__file__).read_bytes())
     for f in sorted(CBS_DIR.rglob("*.*")):
         st = f.stat()
@@ -233,8 +252,6 @@ SHIPPED_SCHEMA = {"region_code": "str", "region_type": "str", "gemeente_code": "
 def _load_shipped() -> pd.DataFrame:
     """The combined shipped table, from the safe cache (:mod:`mkba.base.cache`) or built from the
     files (and then cached)."""
-    from mkba.base.cache import read_frame, write_frame
-
     key = _cache_key()
     df = read_frame("kwb", key, SHIPPED_SCHEMA)
     if df is None:
@@ -253,9 +270,32 @@ def _build_shipped() -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _fetched_stamp() -> tuple:
-    from mkba.evidence.cbs_tables import fetched_dir
+def read_fetched(folder=None, gemeente_code: str | None = None) -> pd.DataFrame:
+    """Every file ``mkba cbs ophalen`` wrote in ``folder`` (default
+    :func:`mkba.base.assumptions.fetched_dir`), as one long table (:data:`FETCHED_COLUMNS`).
 
+    Text cells were neutralised against formula injection when written
+    (:mod:`mkba.base.cells`); they are restored here.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> read_fetched(tempfile.mkdtemp()).columns.tolist() == FETCHED_COLUMNS
+    True
+    """
+    folder = Path(folder) if folder is not None else fetched_dir()
+    pattern = f"kwb_{gemeente_code}_*.csv*" if gemeente_code else "kwb_*.csv*"
+    files = sorted(folder.glob(pattern)) if folder.is_dir() else []
+    if not files:
+        return pd.DataFrame(columns=FETCHED_COLUMNS)
+    types = {"region_code": str, "indelingswijziging": str, "region_name": str,
+             "gemeente_code": str}
+    parts = [pd.read_csv(f, compression="gzip" if f.suffix == ".gz" else None, dtype=types)
+             for f in files]
+    return restore_frame(pd.concat(parts, ignore_index=True))
+
+
+def _fetched_stamp() -> tuple:
     folder = fetched_dir()
     if not folder.is_dir():
         return ()
@@ -270,8 +310,6 @@ def _with_fetched(stamp: tuple) -> pd.DataFrame:
     df = _load_shipped()
     if len(stamp) < 2:
         return df
-    from mkba.evidence.cbs_fetch import read_fetched
-
     fetched = read_fetched(stamp[0])[COLUMNS]
     return pd.concat([fetched, df], ignore_index=True).drop_duplicates(
         ["region_code", "year", "indicator"], keep="first").reset_index(drop=True)
@@ -280,7 +318,7 @@ def _with_fetched(stamp: tuple) -> pd.DataFrame:
 def load_kwb(extra=()) -> pd.DataFrame:
     """The shipped CBS figures as one tidy long table, plus fetched and ``extra`` downloads.
 
-    Figures fetched with ``mkba cbs ophalen`` (folder :func:`mkba.evidence.cbs_fetch.fetched_dir`)
+    Figures fetched with ``mkba cbs ophalen`` (folder :func:`mkba.base.assumptions.fetched_dir`)
     are added automatically and win over the shipped files (they are the latest CBS
     release); ``extra`` wins over both.
 

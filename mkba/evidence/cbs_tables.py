@@ -5,11 +5,11 @@ Kept free of heavy imports: the ``mkba`` command shows it in ``mkba cbs ophalen 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
-__all__ = ["CATALOGUE", "KwbTable", "fetched_dir"]
+from mkba.base.assumptions import fetched_dir
+
+__all__ = ["CATALOGUE", "KwbTable", "fetched_dir"]  # fetched_dir: from mkba.base.assumptions
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,14 @@ class KwbTable:
 
 _CBS_PAGE = "https://www.cbs.nl/nl-nl/cijfers/detail/{}"
 #: KWB table per reference year. Left out: 2013 (82339NED, per its CBS page its region
-#: dimension is "Regio's", not "Wijken en buurten": the filter is unverified) and 2025
-#: (86165NED appears only in third-party code; no CBS page found) — add them with
-#: ``--tabel JAAR=CODE`` when you have checked them.
+#: dimension is "Regio's", not "Wijken en buurten": the filter is unverified) — add it with
+#: ``--tabel 2013=82339NED`` when you have checked it. 2025 (86165NED): CBS's own page and
+#: catalogue could not be reached from where this was written; the id is the one that nine
+#: independent public projects give for "Kerncijfers wijken en buurten 2025", citing
+#: https://www.cbs.nl/nl-nl/cijfers/detail/86165NED, one of them with a row it verified against
+#: the CBS OData table (Almere GM0034); CBS's national housing stock for 2025 downloaded from
+#: the v4 feed under this id is shipped in data/cbs_nl_woningen. ``make test-online`` checks the
+#: title of every id below against CBS's own TableInfos.
 CATALOGUE: dict[int, KwbTable] = {t.year: t for t in [
     KwbTable(2014, "82931NED", _CBS_PAGE.format("82931NED") + " (titel 'Kerncijfers wijken en "
              "buurten 2014')"),
@@ -49,16 +54,7 @@ CATALOGUE: dict[int, KwbTable] = {t.year: t for t in [
              "buurten 2023')"),
     KwbTable(2024, "85984NED", "data/cbs/meta/TableInfos_85984NED.json (CBS TableInfos: "
              "'Kerncijfers wijken en buurten 2024')"),
+    KwbTable(2025, "86165NED", _CBS_PAGE.format("86165NED") + " (zoals geciteerd door negen "
+             "openbare projecten; CBS-pagina zelf niet bereikt — live nagegaan met make "
+             "test-online)"),
 ]}
-
-
-def fetched_dir() -> Path:
-    """Folder with fetched CBS files: ``MKBA_CBS_DIR``, else ``<data>/cbs_opgehaald``."""
-    env = os.environ.get("MKBA_CBS_DIR")
-    return Path(env) if env else _data_dir() / "cbs_opgehaald"
-
-
-def _data_dir() -> Path:
-    from mkba.base.assumptions import DATA_DIR
-
-    return DATA_DIR

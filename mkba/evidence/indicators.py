@@ -26,7 +26,7 @@ from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 from mkba.base.prices import cpi_series
-from mkba.evidence.cbs import indicator_labels, load_kwb, region_names
+from mkba.evidence.cbs import AVERAGES_IN_AANTAL, indicator_labels, is_count, load_kwb, region_names
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
@@ -44,21 +44,8 @@ SIMILARITY_FEATURES = ("AantalInwoners", "Bevolkingsdichtheid", "GemiddeldeHuish
 _LOG_FEATURES = ("AantalInwoners", "Bevolkingsdichtheid", "Woningvoorraad")
 
 
-#: CBS gives these the unit "aantal" but they are averages, not counts of people.
-AVERAGES_IN_AANTAL = ("GemiddeldeHuishoudensgrootte", "ScholenBinnen3Km")
-
-
-def is_count(unit, indicator: str = "") -> bool:
-    """Whether an indicator is a count of people or households (unit ``aantal``, not one of
-    :data:`AVERAGES_IN_AANTAL`): counts are summed over regions, the rest weighted.
-
-    Examples
-    --------
-    >>> is_count("aantal", "AantalInwoners"), is_count("aantal", "GemiddeldeHuishoudensgrootte")
-    (True, False)
-    """
-    return (isinstance(unit, str) and unit.strip() == "aantal"
-            and indicator not in AVERAGES_IN_AANTAL)
+# AVERAGES_IN_AANTAL and is_count live in mkba.evidence.cbs (the fetch needs them without
+# statsmodels); imported above and used here.
 
 
 def suppress_small(values: pd.Series, threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.Series:

@@ -122,6 +122,8 @@ def plan_jobs(case_path: str | None, out_dir, *, all_wijken: bool = False,
     base = inputs_fingerprint(case_path, Path(notebook))
     if params.get("scenario_path"):
         base += _hash_files([params["scenario_path"]])
+    if params.get("map_file"):  # --kaart: a changed map file makes new reports
+        base += _hash_files([params["map_file"]])
     out = Path(out_dir).resolve()
     # one snapshot of the notebook for the whole batch: editing the notebook while a batch
     # runs must not give some wijken the old and some the new version
@@ -979,4 +981,5 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
     from mkba.report.maps import index_map_html  # draws only when a map file exists
 
     atomic_write(out / "index.html", INDEX.format(summary=summary, rows=nbsp("\n".join(rows)),
-                                                  kaart=index_map_html(records)))
+                                                  kaart=index_map_html(
+                                                      records, (parameters or {}).get("map_file"))))

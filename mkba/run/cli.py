@@ -115,6 +115,9 @@ def _add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                                          f"(standaard {SMALL_NUMBER_THRESHOLD})")
         p.add_argument("--pdf", action="store_true",
                        help="maak naast elk HTML-rapport ook een PDF (A4; nodig: chromium)")
+        p.add_argument("--kaart", metavar="BESTAND.geojson", default=None, dest="map_file",
+                       help="eigen wijk- of buurtgrenzen (GeoJSON, RD New of lengte-/"
+                            "breedtegraden) in plaats van de opgehaalde of meegeleverde kaart")
 
 
 def _settings(args):
@@ -126,6 +129,10 @@ def _settings(args):
         from mkba.uncertainty import load_scenario
 
         load_scenario(settings.scenario)
+    if settings.map_file:  # read now, with the checks of every map: codes and coordinates
+        from mkba.evidence.geo import read_boundaries
+
+        read_boundaries(settings.map_file)
     return settings
 
 
@@ -183,6 +190,17 @@ def _add_cbs_parser(sub) -> None:
     g.add_argument("--gemeente", required=True, metavar="GMxxxx", help="CBS-code van de gemeente")
     g.add_argument("--niveau", choices=["wijk", "buurt"], default="wijk",
                    help="wijk (standaard) of buurt")
+    c = cbs.add_parser(
+        "cpi", help="haal de CPI-reeks (prijsindex, 83131NED) opnieuw op bij het CBS",
+        description="Haal de jaarlijkse consumentenprijsindex (CBS 83131NED, alle bestedingen, "
+                    "2015 = 100) op en schrijf cpi_83131NED.csv naar MAP (standaard "
+                    "MKBA_CBS_DIR of data/cbs_opgehaald). mkba gebruikt die jaren voor de "
+                    "meegeleverde reeks (die tot en met 2024 loopt).",
+        epilog="Voorbeeld:\n  mkba cbs cpi\n"
+               "Afsluitcode 0: gelukt; 2: fout (geen verbinding, time-out, HTTP-fout, "
+               "onvolledige of onjuiste reeks); dan is er niets geschreven.")
+    c.add_argument("--map", default="", metavar="MAP",
+                   help="map voor het bestand (standaard MKBA_CBS_DIR of data/cbs_opgehaald)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -491,14 +509,14 @@ def _cmd_sessie(args) -> int:
 def _cmd_cbs(args) -> int:
     if args.cbs_command == "grenzen":
         return _cbs_boundaries(args)
-    if args.cbs_command != "ophalen":
+    if args.cbs_command not in ("ophalen", "cpi"):
         print("mkba cbs: geef een opdracht, bijv. mkba cbs ophalen --gemeente GM0114 "
               "(mkba cbs ophalen --help)", file=sys.stderr)
         return EXIT_INVALID
-    from mkba.evidence.cbs_fetch import FetchError
+    from mkba.base.errors import FetchError
 
     try:
-        return _cbs_fetch(args)
+        return _cbs_cpi(args) if args.cbs_command == "cpi" else _cbs_fetch(args)
     except FetchError as err:
         for problem in err.problems:
             print(str(problem), file=sys.stderr)
@@ -512,11 +530,12 @@ def _cbs_boundaries(args) -> int:
         raise CaseError(f"--gemeente: '{args.gemeente}' is geen CBS-gemeentecode (GM + 4 "
                         "cijfers, bijv. GM0363)")
     from mkba.evidence.cbs import load_kwb
-    from mkba.evidence.cbs_fetch import boundary_changes, describe_changes
+    from mkba.evidence.cbs_boundaries import boundary_changes, describe_changes, read_flags
 
     kind = "Buurt" if args.niveau == "buurt" else "Wijk"
     kwb = load_kwb()
-    changes = boundary_changes(kwb, args.gemeente, kind)
+    changes = boundary_changes(kwb, args.gemeente, kind,
+                               flags=read_flags(gemeente_code=args.gemeente))
     years = sorted(kwb.loc[(kwb["gemeente_code"] == args.gemeente)
                            & (kwb["region_type"] == kind), "year"].unique())
     print(f"{args.gemeente}, {args.niveau}en, jaren in de cijfers: "
@@ -528,8 +547,26 @@ def _cbs_boundaries(args) -> int:
     return EXIT_OK
 
 
+def _cbs_cpi(args) -> int:
+    import pandas as pd
+
+    from mkba.base.assumptions import fetched_dir
+    from mkba.sources.cpi import fetch_cpi
+
+    path = fetch_cpi(Path(args.map) if args.map else None)
+    years = pd.read_csv(path)["year"]
+    print(f"geschreven: {path} (CPI {years.min()}–{years.max()}, 2015 = 100)")
+    if args.map and Path(args.map).resolve() != fetched_dir().resolve():
+        print(f"Let op: mkba leest {path} alleen met MKBA_CBS_DIR={Path(args.map)}",
+              file=sys.stderr)
+    print("Bron: CBS, Consumentenprijzen; prijsindex 2015=100 (83131NED), CC BY 4.0.")
+    return EXIT_OK
+
+
 def _cbs_fetch(args) -> int:
-    from mkba.evidence.cbs_fetch import apply_fetch_mapping, fetch_kwb, fetched_dir, parse_years
+    from mkba.base.assumptions import fetched_dir
+    from mkba.evidence.cbs_boundaries import apply_fetch_mapping
+    from mkba.sources.kwb import fetch_kwb, parse_years
 
     tables = {}
     for item in args.tabel:
@@ -554,7 +591,7 @@ def _cbs_fetch(args) -> int:
         path = apply_fetch_mapping(args.gemeente, args.indeling, out)
         print(f"omgezet naar de nieuwe indeling: {path}")
     if args.kaart:
-        from mkba.report.maps import fetch_map
+        from mkba.sources.pdok import fetch_map
 
         path = fetch_map(args.gemeente, niveau=args.niveau, out_dir=out,
                          years=years, refresh=args.vernieuw)

@@ -257,7 +257,74 @@ def main() -> None:
              "features": features[half:], "links": []}
     dump(HERE / "pdok" / "wijken_2024_page1.json", page1)
     dump(HERE / "pdok" / "wijken_2024_page2.json", page2)
+    flags_2020()
+    cpi()
     print("geschreven:", sorted(str(p.relative_to(HERE)) for p in HERE.rglob("*.json")))
+
+
+def flags_2020() -> None:
+    """84799NED (2020), constructed for issue 22 item 3: only the region dimension and the
+    indeling flag (the 2019 key and title), flag 3 for WK011411, 1 for the other wijken. Not a
+    CBS answer; 2020's real keys are not available offline."""
+    table = "84799NED"
+    props = load_json(HERE / "84583NED" / "DataProperties.json")["value"]
+    keep = [p for p in props if p["Key"] in ("WijkenEnBuurten",
+                                             "IndelingswijzigingWijkenEnBuurten_4")]
+    rows = []
+    for r in load_json(HERE / "84583NED" / "TypedDataSet.json")["value"]:
+        code = r["WijkenEnBuurten"]
+        flag = None if code.startswith("GM") else "3" if code.strip() == "WK011411" else "1"
+        rows.append({"ID": r["ID"], "WijkenEnBuurten": code,
+                     "IndelingswijzigingWijkenEnBuurten_4": flag})
+    names = load_json(HERE / "84583NED" / "WijkenEnBuurten.json")["value"]
+    dump(HERE / table / "DataProperties.json", envelope(table, "DataProperties", keep))
+    dump(HERE / table / "TypedDataSet.json", envelope(table, "TypedDataSet", rows))
+    dump(HERE / table / "WijkenEnBuurten.json", envelope(table, "WijkenEnBuurten", names))
+
+
+def cpi() -> None:
+    """83131NED (CPI), constructed for issue 22 item 4: the answer's shape (dimension keys,
+    ``YYYYJJ00``, ``T001112``, ``CPI_1`` as in public code that reads this table) with CBS's
+    figures as mkba ships them (published 1996–2019, 2020–2024 extended by the published yearly
+    changes, rounded to 2 decimals) and a **made-up 2025** (2024 × 1,033) so that a refresh adds
+    a year. Two monthly rows (999) that the client must skip."""
+    import pandas as pd
+
+    table = "83131NED"
+    props = [
+        {"odata.type": "Cbs.OData.Dimension", "ID": 0, "Position": 0, "ParentID": None,
+         "Type": "Dimension", "Key": "Bestedingscategorieen", "Title": "Bestedingscategorieën",
+         "Description": ""},
+        {"odata.type": "Cbs.OData.TimeDimension", "ID": 1, "Position": 1, "ParentID": None,
+         "Type": "TimeDimension", "Key": "Perioden", "Title": "Perioden", "Description": ""},
+        {"odata.type": "Cbs.OData.Topic", "ID": 2, "Position": 2, "ParentID": None,
+         "Type": "Topic", "Key": "CPI_1", "Title": "CPI", "Description": "",
+         "Datatype": "Double", "Unit": "2015=100", "Decimals": 2},
+        {"odata.type": "Cbs.OData.Topic", "ID": 3, "Position": 3, "ParentID": None,
+         "Type": "Topic", "Key": "JaarmutatieCPI_5", "Title": "Jaarmutatie CPI",
+         "Description": "", "Datatype": "Double", "Unit": "%", "Decimals": 1},
+    ]
+    index = pd.read_csv(CBS / "cpi_83131NED_yearly_2015eq100.csv")
+    changes = pd.read_csv(ROOT / "data" / "kengetallen" / "cpi_jaarmutatie_83131NED_2012_2024.csv")
+    values = dict(zip(index["year"], index["CPI_2015eq100"], strict=True))
+    for r in changes.sort_values("jaar_tot").itertuples():
+        if r.jaar_tot not in values:
+            values[r.jaar_tot] = round(values[r.jaar_van] * (1 + r.jaarmutatie_cpi_pct / 100), 2)
+    values[2025] = round(values[2024] * 1.033, 2)  # made up
+    rows = [{"ID": i, "Bestedingscategorieen": "T001112  ", "Perioden": f"{y}JJ00",
+             "CPI_1": float(values[y]), "JaarmutatieCPI_5": None}
+            for i, y in enumerate(sorted(values))]
+    for month in ("2025MM11", "2025MM12"):
+        rows.append({"ID": len(rows), "Bestedingscategorieen": "T001112  ", "Perioden": month,
+                     "CPI_1": 999.0, "JaarmutatieCPI_5": None})
+    rows.append({"ID": len(rows), "Bestedingscategorieen": "CPI011000", "Perioden": "2024JJ00",
+                 "CPI_1": 555.0, "JaarmutatieCPI_5": None})
+    dump(HERE / table / "DataProperties.json", envelope(table, "DataProperties", props))
+    dump(HERE / table / "TypedDataSet.json", envelope(table, "TypedDataSet", rows))
+
+
+def load_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
