@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from mkba.analysis.checks import failed as failed_checks
+from mkba.analysis.checks import run_checks
 from mkba.analysis.pipeline import run
 from mkba.base.assumptions import (  # noqa: F401
     ASSUMPTIONS,
@@ -83,6 +85,8 @@ class WijkReport:
     uncertainty: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     scenario: object | None = None
+    #: the consistency checks of this wijk's tasks (:mod:`mkba.analysis.checks`)
+    checks: tuple = ()
 
     # ------------------------------------------------------------------ pieces
 
@@ -94,7 +98,8 @@ class WijkReport:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
         out = {"name": self.name, "inhabitants": None, "year": None,
-               "tasks": headline_tasks(self.results), "buurtbudget": None}
+               "tasks": headline_tasks(self.results), "buurtbudget": None,
+               "checks_failed": len(failed_checks(self.checks))}
         if self.case is not None:
             out["buurtbudget"] = buurtbudget_summary(self.case, self.wijk_code)
         if self.profile is not None:
@@ -227,6 +232,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     notes: list[str] = []
     uncertainty: dict = {}
     variants: dict = {}
+    checks: list = []
     if case_path:
         case = read_case(case_path)
         tasks = case.taken[case.taken["wijk_code"] == wijk_code]
@@ -243,12 +249,17 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
                 if (evaluation.totals["task_id"] == t).sum() > 1 and draws:
                     variants[t] = compare_variants(done.case, t, draws=draws, seed=0,
                                                    **done.parameters)
+            # the checks of this wijk's tasks, their Monte Carlo runs and variant comparisons
+            checks = run_checks(evaluation, case=done.case, params=done.parameters,
+                                uncertainty=uncertainty, variants=variants)
             targets = target_attainment(case, kwb, threshold=threshold)
             targets = targets[targets["region_code"] == wijk_code].reset_index(drop=True)
             if effects:
                 found_effects = _effects(case, wijk_code, targets, kwb)
             notes += [str(w) for w in case.warnings]
-    price = params["price_year"]
+    # the price year the evaluation used (the case's own prijsjaar when it states one)
+    price = evaluation.parameters["price_year"] if evaluation is not None \
+        else params["price_year"]
     if not price:
         price = int(cpi_series().index.max())
     profile = None
@@ -261,7 +272,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     shown = {**params, "price_year": price}
     return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
                       profile, tuple(found_effects), case, tuple(notes), uncertainty, variants,
-                      scenario)
+                      scenario, tuple(checks))
 
 
 def _effects(case, wijk_code, targets, kwb) -> list:

@@ -191,6 +191,8 @@ def run_job(job: Job) -> dict:
         record["status"] = OK
         if out.headline is not None:  # name, inhabitants, NPV per task, as the report shows
             record.update({k: out.headline.get(k) for k in HEADLINE_KEYS})
+            # how many consistency checks failed in the report (issue 19), for the index
+            record["checks_failed"] = out.headline.get("checks_failed")
     except Exception as exc:  # one failing wijk must not stop the batch
         record["status"] = FAILED
         record["error"] = _short_error(exc)
@@ -840,7 +842,7 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
     heads = {c: {"name": names.get(c, c), "inhabitants": None, "year": None, "tasks": [],
-                 "buurtbudget": None} for c in codes}
+                 "buurtbudget": None, "checks_failed": 0} for c in codes}
     for code in codes:
         try:
             year = profile_year(kwb, code)  # the year the report's profile shows
@@ -855,11 +857,17 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
 
         done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
+        from mkba.analysis.checks import failed, run_checks
         from mkba.evidence.process import buurtbudget_summary
 
         for code, head in heads.items():
             head["tasks"] = headline_tasks([r for r in results if r.wijk_code == code])
             head["buurtbudget"] = buurtbudget_summary(done.case, code)
+            mine = {r.task_id for r in results if r.wijk_code == code}
+            # the report's consistency checks (issue 19), without its Monte Carlo runs
+            head["checks_failed"] = len(failed(run_checks(
+                done.evaluation.subset(mine), case=done.case, params=done.parameters))) \
+                if mine else 0
     return heads
 
 
@@ -957,7 +965,10 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
         rows.append(f"<tr><td>{link}</td><td class='npv'>{tasks}</td><td>{inh}</td>"
                     f"<td>{_budget_cell(r.get('buurtbudget'))}</td>"
                     f"<td class='code'>{esc(r['wijk_code'])}</td>"
-                    f"<td class='status'>{esc(r.get('status'))}</td></tr>")
+                    f"<td class='status'>{esc(r.get('status'))}"
+                    + (f" <span class='mislukt'>({r['checks_failed']} controle(s) mislukt: "
+                       "zie pagina één)</span>" if r.get("checks_failed") else "")
+                    + "</td></tr>")
     n = len(records)
     made = sum(r.get("status") == OK for r in records)
     summary = (f"{n} wijken; {made} gemaakt, {n_skipped} ongewijzigd overgeslagen, "

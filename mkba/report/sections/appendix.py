@@ -11,7 +11,7 @@ from mkba.report.blocks import Table
 from mkba.report.regions import region_label
 from mkba.report.sections.assumptions import used_kengetallen
 from mkba.report.sections.common import section_html
-from mkba.report.text import trace_lines
+from mkba.report.text import trace_lines, variant_label
 
 __all__ = ["render", "code_rows"]
 
@@ -79,9 +79,14 @@ def render(report):
             tables += [_part(effects, EFFECT_LINE, "Effectregels: hoeveelheid en waarde"),
                        _part(effects, EFFECT_CORRECTIONS, "Effectregels: bron en correcties"),
                        _part(effects, EFFECT_NOTES, "Effectregels: overdracht en toelichting")]
+    checks = Table.of("Controles", ["controle", "taak", "variant", "uitkomst", "toelichting"],
+                      [[c.name.replace("_", " "), c.task_id or "alle",
+                        variant_label(c.variant) if c.variant else "–", c.status, c.message]
+                       for c in report.checks], numeric=[False] * 5) if report.checks else None
     codes = Table.of("Codes achter de namen in dit rapport", ["soort", "code", "naam"],
                      code_rows(report), numeric=[False, False, False])
     return section_html("appendix.html.j2", intro=intro,
                         price_year=report.parameters["price_year"],
                         tables=[t for t in tables if t is not None], codes=codes,
+                        checks=checks,
                         notes=list(report.notes))

@@ -5,7 +5,7 @@ yearly flows, the waterfall and who pays and who gains."""
 
 from __future__ import annotations
 
-from mkba.base.formatting import fmt_eur, fmt_pct, fmt_ratio
+from mkba.base.formatting import fmt_eur, fmt_ratio
 from mkba.figures.plots import plot_actors, plot_waterfall, plot_yearly
 from mkba.report.blocks import Table, figure
 from mkba.report.sections.common import drawn, section_html
@@ -76,9 +76,8 @@ def render(report):
         "Periode, interne rentevoet (IRR) en terugverdienjaar",
         ["taak", "variant", "periode", "IRR", "terugverdiend"],
         [[r.name, _variant(r), f"{r.start_year}–{r.end_year}",
-          "n.v.t." if r.irr_note else fmt_pct(r.irr),
-          "n.v.t." if r.irr_note else (r.payback_year or "–")] for r in results])
-    irr_notes = [(r.name, _variant(r), r.irr_note) for r in results if r.irr_note]
+          r.irr_text, r.payback_text] for r in results])
+    irr_notes = [(r.name, _variant(r), r.irr_note, r.irr_capped) for r in results if r.irr_note]
     split_rows = [[r.name, _variant(r), fmt_eur(r.split["pv_costs_realised"]),
                    fmt_eur(r.split["pv_costs_forecast"]),
                    fmt_eur(r.split["pv_benefits_realised"]),

@@ -17,7 +17,7 @@ def render(report):
             rows.append([r.name, "–" if r.variant == "project" else variant_label(r.variant),
                          rec.effect, rec.actor,
                          rec.pm_score if isinstance(rec.pm_score, str) else "?",
-                         rec.toelichting if isinstance(rec.toelichting, str) else ""])
+                         rec.explanation if isinstance(rec.explanation, str) else ""])
     if not rows:
         return section_html("pm.html.j2", table=None, break_even=[])
     seen, break_even = set(), []

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mkba.analysis.checks import failed as failed_checks
 from mkba.base.formatting import fmt_chance, fmt_eur_compact
 from mkba.evidence.process import criteria_sentence
 from mkba.report.sections.common import section_html
+from mkba.report.templating import render as render_template
 from mkba.report.text import (
     DATA_AGE_WARNING,
     compare_variants_sentence,
@@ -93,8 +95,17 @@ def _data_age(report) -> dict | None:
 
 def warnings(report) -> list:
     """Notices at the top of page one (plain text or Markup), before everything else: what
-    the reader must know before trusting the figures below."""
-    return []
+    the reader must know before trusting the figures below. Today: the consistency checks
+    that failed (:mod:`mkba.analysis.checks`, issue 19)."""
+    bad = failed_checks(report.checks)
+    if not bad:
+        return []
+    return [render_template("sections/checks_warning.html.j2",
+                            messages=[c.message for c in bad])]
+
+
+_PEILJAAR_SOURCE = {"casus": "uit de casus", "instelling": "opgegeven",
+                    "regel": "vaste regel: het jaar na het laatste CPI-jaar"}
 
 
 def render(report):
@@ -102,13 +113,15 @@ def render(report):
         return section_html("summary.html.j2", name=report.name, tasks=[],
                             warnings=warnings(report),
                             data_age=_data_age(report), targets=None, scenario=None,
-                            collaboration=None, price_year=None, peiljaar=None)
+                            collaboration=None, price_year=None, peiljaar=None,
+                            peiljaar_source=None)
     targets = None
     if len(report.targets):
         done = int(report.targets["attained"].fillna(False).astype(bool).sum())
         targets = targets_sentence(done, len(report.targets))
     crit = report.process["criteria"]
-    peil = report.results[0].parameters.get("peiljaar") if report.results else None
+    first = report.results[0].parameters if report.results else {}
+    peil = first.get("peiljaar")
     return section_html(
         "summary.html.j2", name=report.name, tasks=_task_views(report),
         warnings=warnings(report),
@@ -118,4 +131,5 @@ def render(report):
         collaboration=None if crit.empty else criteria_sentence(crit),
         price_year=report.parameters["price_year"],
         peiljaar=None if peil is None or pd.isna(peil) else int(peil),
+        peiljaar_source=_PEILJAAR_SOURCE.get(first.get("peiljaar_source")),
         data_age=_data_age(report))
