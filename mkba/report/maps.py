@@ -399,8 +399,8 @@ def gemeente_map(gemeente: str, records: list[dict], name: str = "",
     from mkba.base.plots import detached  # matplotlib: only when a map is drawn
 
     caption = f"{reader_source(b)} Cijfers: CBS en de casus."
-    with detached():
+    with detached():  # the source goes under the image, in a readable size (the caption)
         ax = plot_choropleth(b, values, f"{label} — {name or gemeente}", diverging=is_npv,
-                             euro=is_npv, source=caption)
+                             euro=is_npv, source="")
         img = figure_html(ax)
     return img, caption
