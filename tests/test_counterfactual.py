@@ -599,7 +599,10 @@ class TestCaseIntegration:
         assert row["hoeveelheid_laag"] == pytest.approx(-est.ci_high)
         assert row["hoeveelheid_hoog"] == pytest.approx(-est.ci_low)
         res = evaluate(filled, price_year=2024, discount_rate=0.0).result("T1")
-        assert res.pv_benefits == pytest.approx(-est.estimate * 100 * 3)
+        # 100 a unit with an empty prijsjaar is in euros of its first year 2020 (issue 19):
+        # × CPI[2024] / CPI[2020] = 1,027 × 1,100 × 1,038 × 1,033 (CBS 83131NED changes)
+        to_2024 = 1.027 * 1.100 * 1.038 * 1.033
+        assert res.pv_benefits == pytest.approx(-est.estimate * 100 * 3 * to_2024)
         assert len(used) == 1
 
     def test_quantity_refusal_names_the_line(self, tmp_path):

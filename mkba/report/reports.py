@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from mkba.analysis.checks import failed as failed_checks
 from mkba.base.assumptions import (  # noqa: F401
     ASSUMPTIONS,
     DATA_DIR,
@@ -118,6 +119,8 @@ class WijkReport:
     uncertainty: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)
     scenario: object | None = None
+    #: the consistency checks of this wijk's tasks (:mod:`mkba.analysis.checks`)
+    checks: tuple = ()
 
     # ------------------------------------------------------------------ pieces
 
@@ -129,7 +132,8 @@ class WijkReport:
         """Headline figures for the batch's index: name, inhabitants (unless suppressed) and
         per task and variant the NPV and B/C ratio (plain JSON values)."""
         out = {"name": self.name, "inhabitants": None, "year": None,
-               "tasks": headline_tasks(self.results), "buurtbudget": None}
+               "tasks": headline_tasks(self.results), "buurtbudget": None,
+               "checks_failed": len(failed_checks(self.checks))}
         if self.case is not None:
             from mkba.evidence.process import buurtbudget_summary
 
@@ -164,7 +168,7 @@ class WijkReport:
                         "lijken.")]
             parts += self._data_age()
             return Html("".join(parts))
-        parts = []
+        parts = [self._checks_warning()] if failed_checks(self.checks) else []
         by_task: dict[str, list] = {}
         for r in self.results:
             by_task.setdefault(r.task_id, []).append(r)
@@ -195,9 +199,48 @@ class WijkReport:
             parts.append("<p class='let-op'>" + scenario_sentence(self.scenario) + "</p>")
         parts += self._criteria_page_one()
         parts.append(para(f"Alle bedragen zijn in euro's van {self.parameters['price_year']} en "
-                        "teruggerekend naar het startjaar van de taak (contante waarde)."))
+                        "teruggerekend naar het startjaar van de taak (contante waarde)."
+                        + self._peiljaar_sentence()))
         parts += self._data_age()
         return Html("".join(parts))
+
+    def _peiljaar_sentence(self) -> str:
+        """Which peiljaar the figures use and where it came from (issue 19: never today's
+        date)."""
+        p = self.evaluation.parameters if self.evaluation is not None else {}
+        if p.get("peiljaar") is None:
+            return ""
+        source = {"casus": "uit de casus", "instelling": "opgegeven",
+                  "regel": "vaste regel: het jaar na het laatste CPI-jaar"}.get(
+            p.get("peiljaar_source"), "")
+        return (f" Jaren vóór {p['peiljaar']} zijn gerealiseerd, vanaf {p['peiljaar']} is het "
+                f"een prognose (peiljaar {p['peiljaar']}, {source}).")
+
+    def _checks_warning(self) -> str:
+        """The warning at the top of page one when a consistency check failed."""
+        bad = failed_checks(self.checks)
+        items = "".join(f"<li>{esc(c.message)}</li>" for c in bad)
+        return ("<div class='let-op'><p><b>Let op: de uitkomsten hieronder spreken elkaar "
+                f"tegen ({len(bad)} controle{'s' if len(bad) != 1 else ''} mislukt). Gebruik "
+                "ze niet voordat dit is opgelost:</b></p>"
+                f"<ul>{items}</ul><p>Zie 'Controles' in de bijlage.</p></div>")
+
+    def _checks_table(self) -> str:
+        if not self.checks:
+            return ""
+        return ("<h3>Controles</h3>" + para(
+            "Elk getal in dit rapport is op een tweede manier nagerekend: de saldi per actor "
+            "tellen op tot de NCW, overdrachten tot nul, een ander prijspeil verandert alleen "
+            "de schaal, financiering staat in de rekening, de Monte Carlo trekt alleen "
+            "waarden die bij de regels horen, en de afgeronde bedragen op pagina één tellen "
+            "op zoals de zin zegt.")
+            + table_html(pd.DataFrame({
+                "controle": [c.name.replace("_", " ") for c in self.checks],
+                "taak": [c.task_id or "alle" for c in self.checks],
+                "variant": [variant_label(c.variant) if c.variant else "–"
+                            for c in self.checks],
+                "uitkomst": [c.status for c in self.checks],
+                "toelichting": [c.message for c in self.checks]})))
 
     def _result_text(self, r) -> str:
         """Cost, benefit, balance, chance, PM items and who pays or gains, for one variant."""
@@ -393,8 +436,8 @@ class WijkReport:
             "periode": f"{r.start_year}–{r.end_year}",
             "kosten (CW)": fmt_eur(r.pv_costs), "baten (CW)": fmt_eur(r.pv_benefits),
             "saldo (NCW)": fmt_eur(r.npv), "B/K": fmt_ratio(r.bc_ratio),
-            "IRR": "n.v.t." if r.irr_note else fmt_pct(r.irr),
-            "terugverdiend": "n.v.t." if r.irr_note else (r.payback_year or "–"),
+            "IRR": r.irr_text,
+            "terugverdiend": r.payback_text,
             "saldo gemeente": fmt_eur(r.municipality["npv"]),
         } for r in self.results])
         split = pd.DataFrame([{
@@ -409,8 +452,9 @@ class WijkReport:
                   "overdracht was gebeurd. CW = contante waarde; NCW = baten min kosten; "
                   "B/K = baten gedeeld door kosten."),
                table_html(rows, caption="Kosten en baten per taak en variant (contante waarde)")]
-        notes = [f"{esc(r.task_id)}: IRR en terugverdienjaar n.v.t. — {esc(r.irr_note)}."
-                 for r in self.results if r.irr_note]
+        notes = [f"{esc(r.task_id)}: " + ("IRR " if r.irr_capped else
+                                           "IRR en terugverdienjaar n.v.t. — ")
+                 + f"{esc(r.irr_note)}." for r in self.results if r.irr_note]
         if notes:
             out.append(para(" ".join(notes)))
         if len(split):
@@ -511,7 +555,7 @@ class WijkReport:
                              "effect": rec.effect,
                              "voor wie": rec.actor,
                              "score": rec.pm_score if isinstance(rec.pm_score, str) else "?",
-                             "toelichting": rec.toelichting if isinstance(rec.toelichting, str)
+                             "toelichting": rec.explanation if isinstance(rec.explanation, str)
                              else ""})
         if not rows:
             return Html(para("Er zijn geen PM-posten."))
@@ -532,18 +576,17 @@ class WijkReport:
         if self.evaluation is None or self.evaluation.financing.empty:
             return Html(para("Er is geen financiering vastgelegd."))
         f = self.evaluation.financing
-        per = (f.groupby(["taak_id", "bron", "soort"])["bedrag"].sum().reset_index()
+        f = f.assign(variant=f["variant"].fillna("alle").map(variant_label)) \
+            if "variant" in f else f.assign(variant="alle")
+        per = (f.groupby(["taak_id", "variant", "bron", "soort"])["bedrag"].sum().reset_index()
                .rename(columns={"taak_id": "taak"}))
         per["soort"] = per["soort"].str.replace("_", " ")
         per["bedrag"] = per["bedrag"].map(fmt_eur)
         lev = []
-        seen = set()
-        for r in self.results:
-            if r.task_id in seen:
-                continue
-            seen.add(r.task_id)
+        for r in self.results:  # per variant: a variant has its own financing (issue 19)
             f = r.financing
-            lev.append({"taak": r.task_id, "totaal": fmt_eur(f["total"]),
+            lev.append({"taak": r.task_id, "variant": variant_label(r.variant),
+                        "totaal": fmt_eur(f["total"]),
                         "bijdrage gemeente": fmt_eur(f["municipal"]),
                         "bijdragen anderen": fmt_eur(f["others"]),
                         "leningen": fmt_eur(f["loans"]),
@@ -718,6 +761,7 @@ class WijkReport:
                   "in de casus (prijsjaar erbij); de berekening zet ze om naar het prijspeil "
                   f"{self.parameters['price_year']} en maakt ze contant (zie de rekenregels "
                   "in de README). Een lege fractie telt als 0.")]
+        out.append(self._checks_table())
         costs, effects = trace_lines(self.case, mine)
         if len(costs):
             out.append(table_html(costs, caption="Kostenregels: per post het bedrag of de "
@@ -817,7 +861,9 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     notes: list[str] = []
     uncertainty: dict = {}
     variants: dict = {}
+    checks: list = []
     if case_path:
+        from mkba.analysis.checks import run_checks
         from mkba.analysis.pipeline import run
         from mkba.case.read import read_case
         from mkba.evidence.indicators import target_attainment
@@ -838,12 +884,17 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
                 if (evaluation.totals["task_id"] == t).sum() > 1 and draws:
                     variants[t] = compare_variants(done.case, t, draws=draws, seed=0,
                                                    **done.parameters)
+            # the checks of this wijk's tasks, their Monte Carlo runs and variant comparisons
+            checks = run_checks(evaluation, case=done.case, params=done.parameters,
+                                uncertainty=uncertainty, variants=variants)
             targets = target_attainment(case, kwb, threshold=threshold)
             targets = targets[targets["region_code"] == wijk_code].reset_index(drop=True)
             if effects:
                 found_effects = _effects(case, wijk_code, targets, kwb)
             notes += [str(w) for w in case.warnings]
-    price = params["price_year"]
+    # the price year the evaluation used (the case's own prijsjaar when it states one)
+    price = evaluation.parameters["price_year"] if evaluation is not None \
+        else params["price_year"]
     if not price:
         from mkba.base.prices import cpi_series
 
@@ -860,7 +911,7 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
     shown = {**params, "price_year": price}
     return WijkReport(wijk_code, name, shown, tasks.reset_index(drop=True), evaluation, targets,
                       profile, tuple(found_effects), case, tuple(notes), uncertainty, variants,
-                      scenario)
+                      scenario, tuple(checks))
 
 
 def _effects(case, wijk_code, targets, kwb) -> list:

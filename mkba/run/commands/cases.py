@@ -128,7 +128,8 @@ def evaluate(args) -> int:
         from mkba.report.console import evaluation_text
 
         print(printable(evaluation_text(result.evaluation, result.uncertainty,
-                                        result.scenario)))
+                                        result.scenario,
+                                        [c.to_dict() for c in result.checks])))
     return EXIT_OK
 
 

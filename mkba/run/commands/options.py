@@ -304,7 +304,8 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                    help="reële discontovoet, als fractie of percentage: 0,03 of 3%% "
                         "(standaard: die van het scenario, anders 0,0225 = 2,25 %%)")
     p.add_argument("--price-year", type=int, default=None, metavar="JAAR",
-                   help="prijspeil van alle bedragen (standaard: laatste CPI-jaar)")
+                   help="prijspeil van alle bedragen (standaard: prijsjaar uit de tabel "
+                        "casus, anders het laatste CPI-jaar)")
     p.add_argument("--base-year", type=int, default=None, metavar="JAAR",
                    help="jaar waarnaar contant gemaakt wordt (standaard: startjaar van de taak)")
     p.add_argument("--horizon", type=int, default=None, metavar="N",
@@ -318,13 +319,15 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                    help="kengetal met de marktprijs per uur van de dienst (standaard "
                         "marktprijs_uur)")
     p.add_argument("--wage-code", metavar="CODE", default=None,
-                   help="kengetal met het gederfde loon per uur (standaard productiviteit_uur)")
+                   help="kengetal met het gederfde nettoloon per uur, met bron in de casus "
+                        "(standaard nettoloon_uur)")
     p.add_argument("--volunteer-benefit-code", metavar="CODE", default=None,
                    help="kengetal met de waarde van vrijwilligerswerk voor de vrijwilliger per "
                         "uur (standaard geen)")
     p.add_argument("--peiljaar", type=int, default=None, metavar="JAAR",
                    help="eerste prognosejaar; eerdere jaren zijn gerealiseerd en krijgen geen "
-                        "correctie voor optimisme (standaard: het huidige jaar)")
+                        "correctie voor optimisme (standaard: peiljaar uit de tabel casus, "
+                        "anders het jaar na het laatste CPI-jaar; nooit de datum van vandaag)")
     p.add_argument("--scenario", metavar="BESTAND", default=None,
                    help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie; "
                         "een optie die u zelf opgeeft gaat voor")
