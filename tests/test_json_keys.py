@@ -195,7 +195,8 @@ def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
     both), also the buurtbudget and the tasks, so that a wijk that is not made again keeps its
     figures in the index (the index crashed on an old buurtbudget: KeyError 'saved')."""
     from mkba.report.render import report_parameters
-    from mkba.run.batch import _previous, _write_folder
+    from mkba.run.batch import _write_folder
+    from mkba.run.folder import previous_records
 
     old = {"wijk_code": "WK036339", "key": "k", "html": "WK036339.html", "status": "gelukt",
            "naam": "De Kolenkit", "inwoners": 10160.0, "jaar": 2019,
@@ -204,7 +205,7 @@ def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
            "buurtbudget": {"jaar": 2023, "gespaard": 100.0, "ontvangen": 500.0,
                            "besteed": 400.0}}
     (tmp_path / "batch.json").write_text(json.dumps({"wijken": [old]}), encoding="utf-8")
-    record = _previous(tmp_path)["WK036339"]
+    record = previous_records(tmp_path)["WK036339"]
     assert record == {"wijk_code": "WK036339", "key": "k", "html": "WK036339.html",
                       "status": "gelukt", "name": "De Kolenkit", "inhabitants": 10160.0,
                       "year": 2019,

@@ -172,16 +172,24 @@ def test_batch_index_shows_a_choropleth(tmp_path):
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
     html = result.index.read_text(encoding="utf-8")
-    assert "<h2>Kaart GM0363</h2>" in html and "data:image/svg+xml;base64" in html
-    # codes that are not on the map (Amsterdam's pre-2022 codes against its 2022+ map): no map
+    assert "<figure>" in html and "data:image/svg+xml;base64" in html
+    assert ".geojson" not in html  # the map's source, never its file name
+    # Amsterdam's pre-2022 codes: the 2019 map that holds them, not the 2022+ one
     result = BatchResult([dict(records[0], wijk_code="WK036330")], tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
-    assert "<h2>Kaart" not in result.index.read_text(encoding="utf-8")
+    assert "<figure>" in result.index.read_text(encoding="utf-8")
+    # codes that are on no map of the gemeente: no map
+    result = BatchResult([dict(records[0], wijk_code="WK0363ZZ")], tmp_path, 1.0, 1, "lokaal")
+    _write_outputs(result, None, {})
+    assert "<figure>" not in result.index.read_text(encoding="utf-8")
+    # an interrupted batch writes its index without maps (the next run draws them)
+    _write_outputs(tmp_path, records, None, {}, 1.0, 1, "lokaal", "onderbroken")
+    assert "<figure>" not in (tmp_path / "index.html").read_text(encoding="utf-8")
     # without a boundary file for the gemeente: no map, the rest as before
     records = [dict(records[0], wijk_code="WK034401")]
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
-    assert "<h2>Kaart" not in result.index.read_text(encoding="utf-8")
+    assert "<figure>" not in result.index.read_text(encoding="utf-8")
 
 
 def test_choropleth_for_fetched_gemeente(server, tmp_path):
@@ -413,9 +421,11 @@ def test_own_map_file_is_drawn_for_the_wijk(tmp_path):
 def test_own_map_file_in_the_batch_index():
     records = [{"wijk_code": f"WK00100{i}", "inhabitants": 100.0 * i, "tasks": []}
                for i in range(1, 4)]
-    html = maps.index_map_html(records, map_file=DELFZIJL_WIJKEN)
-    assert "<h2>Kaart GM0010</h2>" in html and "data:image/svg+xml;base64" in html
-    assert maps.index_map_html(records) == ""  # no map for Delfzijl otherwise
+    img, caption = maps.gemeente_map("GM0010", records, "Delfzijl", map_file=DELFZIJL_WIJKEN)
+    assert "data:image/svg+xml;base64" in img
+    assert caption == "Kaart: wijkgrenzen uit het kaartbestand van de gemeente. Cijfers: CBS en " \
+        "de casus."  # never the file's name
+    assert maps.gemeente_map("GM0010", records) is None  # no map for Delfzijl otherwise
 
 
 def test_kaart_option_reads_the_file_with_the_same_checks_before_any_work(tmp_path, capsys):

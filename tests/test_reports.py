@@ -249,7 +249,7 @@ class TestBatch:
         assert [t["npv"] for t in rec["tasks"]] == [pytest.approx(res.npv)]
         index = (out / "index.html").read_text(encoding="utf-8")
         assert nbsp(fmt_eur(res.npv)) in index and "Transvaalbuurt" in index
-        assert "<a href='WK036330.html'>Transvaalbuurt</a>" in index  # the name is the link
+        assert '<a href="WK036330.html"><bdi>Transvaalbuurt</bdi></a>' in index  # name = link
 
     def test_computed_headline_follows_the_reports_rules(self, tmp_path):
         """A notebook without a headline (the test notebook): the batch computes it, and gets
@@ -445,7 +445,8 @@ def _imported_after(code: str) -> set[str]:
 @pytest.mark.slow
 def test_batch_worker_imports_no_pandas():
     """A worker process renders (papermill, nbconvert) but computes nothing itself."""
-    mods = _imported_after("import mkba.run.batch\nmkba.run.batch._worker_imports()\n"
+    # a local worker starts in mkba.run.pool; a job runs in mkba.run.jobs
+    mods = _imported_after("import mkba.run.pool, mkba.run.jobs\nmkba.run.jobs._worker_imports()\n"
                            "import mkba.report.render, jupyter_client.manager")
     assert {"papermill", "nbformat", "nbconvert"} <= mods
     assert not mods & {"pandas", "pandera", "numpy", "matplotlib", *HEAVY_UNUSED}

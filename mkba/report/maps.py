@@ -30,7 +30,7 @@ import pandas as pd
 
 from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.formatting import fmt_eur, fmt_number
-from mkba.base.html import esc, figure_html
+from mkba.base.html import figure_html
 from mkba.evidence.cbs import indicator_labels, load_kwb, read_fetched
 from mkba.evidence.cbs_boundaries import read_flags
 from mkba.evidence.geo import (
@@ -45,7 +45,8 @@ from mkba.evidence.geo import (
 )
 
 __all__ = ["Boundaries", "read_boundaries", "find_map", "plot_locator", "plot_choropleth",
-           "choropleth", "source_line", "RD_NEW", "CRS84", "SHIPPED_GEO"]
+           "choropleth", "source_line", "reader_source", "gemeente_map",
+           "index_map_values", "RD_NEW", "CRS84", "SHIPPED_GEO"]
 
 #: Font size (points) of the source line under a map.
 SOURCE_FONTSIZE = 7
@@ -317,30 +318,67 @@ def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
     return values, label, has_tasks
 
 
-def index_map_html(records: list[dict], map_file=None) -> str:
-    """A choropleth per gemeente for the batch index, when a boundary file exists for it
-    (``map_file``, fetched with ``--kaart`` or shipped); empty otherwise. matplotlib is
-    imported only then."""
-    values, label, is_npv = index_map_values(records)
-    by_gemeente: dict[str, dict] = {}
-    for code, v in values.items():
-        by_gemeente.setdefault("GM" + code[2:6], {})[code] = v
-    parts = []
-    for gemeente, vals in sorted(by_gemeente.items()):
-        niveau = "buurt" if next(iter(vals)).startswith("BU") else "wijk"
-        path = find_map(gemeente, niveau, map_file)
-        if path is None:
-            continue
-        from mkba.figures.plots import detached  # matplotlib: only when a map is drawn
+def reader_source(b: Boundaries) -> str:
+    """The source of a map as residents read it: CBS's credit and the licence, or what kind
+    of file it is — never a file name (the index shows it under every gemeente's map).
 
-        b = read_boundaries(path).subset(gemeente)
-        if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all
-            continue
-        with detached():
-            ax = plot_choropleth(b, vals, f"{label} — {gemeente}", diverging=is_npv,
-                                 euro=is_npv,
-                                 source=source_line(b) + " Cijfers: CBS en de casus.")
-            img = figure_html(ax)
-        parts.append(f"<h2>Kaart {esc(gemeente)}</h2>{img}<p>{esc(source_line(b))} "
-                     "Cijfers: CBS en de casus.</p>")
-    return "\n".join(parts)
+    Examples
+    --------
+    >>> reader_source(Boundaries(path=str(SHIPPED_GEO / "x.geojson")))
+    'Kaart: meegeleverde wijkgrenzen (open data).'
+    >>> reader_source(Boundaries(path="/home/a/wijken.geojson"))
+    'Kaart: wijkgrenzen uit het kaartbestand van de gemeente.'
+    """
+    if b.source:
+        return source_line(b)
+    if Path(b.path).parent == SHIPPED_GEO:
+        return "Kaart: meegeleverde wijkgrenzen (open data)."
+    return "Kaart: wijkgrenzen uit het kaartbestand van de gemeente."
+
+
+def gemeente_map(gemeente: str, records: list[dict], name: str = "",
+                 map_file=None) -> tuple[str, str] | None:
+    """The batch index's choropleth of one gemeente, when a boundary file holds its wijken
+    (``map_file`` from ``--kaart``, fetched with ``mkba cbs ophalen --kaart``, or shipped);
+    None otherwise. matplotlib is imported only then.
+
+    Parameters
+    ----------
+    gemeente : str
+        The gemeente code (``GM0363``).
+    records : list of dict
+        The batch records of the gemeente's wijken (:func:`index_map_values`).
+    name : str
+        The gemeente's name for the title (default: the code).
+    map_file : str or Path, optional
+        The user's own boundary file (``--kaart BESTAND.geojson``).
+
+    Returns
+    -------
+    tuple of str or None
+        (HTML of the image, caption with the sources — never a file name).
+
+    Examples
+    --------
+    >>> gemeente_map("GM0344", [{"wijk_code": "WK034401", "inhabitants": 10.0}]) is None
+    True
+    """
+    values, label, is_npv = index_map_values(records)
+    if not values:
+        return None
+    niveau = "buurt" if next(iter(values)).startswith("BU") else "wijk"
+    # the newest map that holds these wijken (Amsterdam's 2019 and 2022+ codes differ)
+    path = find_map(gemeente, niveau, map_file, code=min(values))
+    if path is None:
+        return None
+    b = read_boundaries(path).subset(gemeente)
+    if not set(values) & set(b.rings):  # e.g. old codes against a newer map: no map at all
+        return None
+    from mkba.figures.plots import detached  # matplotlib: only when a map is drawn
+
+    caption = f"{reader_source(b)} Cijfers: CBS en de casus."
+    with detached():  # the source goes under the image, in a readable size (the caption)
+        ax = plot_choropleth(b, values, f"{label} — {name or gemeente}", diverging=is_npv,
+                             euro=is_npv, source="")
+        img = figure_html(ax)
+    return img, caption
