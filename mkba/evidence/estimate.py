@@ -191,6 +191,6 @@ class EffectEstimate:
         return self._panel
 
     def plot(self, ax=None, **kwargs):
-        from mkba.base.plots import plot_effect
+        from mkba.figures.plots import plot_effect
 
         return plot_effect(self, ax=ax, **kwargs)

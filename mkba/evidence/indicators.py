@@ -235,7 +235,7 @@ class WijkProfile:
                 "threshold": self.threshold, "indicators": t.to_dict("records")}
 
     def plot(self, ax=None, indicators=None):
-        from mkba.base.plots import plot_profile
+        from mkba.figures.plots import plot_profile
 
         return plot_profile(self, ax=ax, indicators=indicators)
 
@@ -542,7 +542,7 @@ class MunicipalityOverview:
         return out.reset_index(drop=True)
 
     def plot_ranking(self, indicator: str, ax=None):
-        from mkba.base.plots import plot_ranking
+        from mkba.figures.plots import plot_ranking
 
         return plot_ranking(self, indicator, ax=ax,
                             label=indicator_labels().get(indicator, indicator))
