@@ -30,7 +30,7 @@ warnings.filterwarnings("ignore", category=RuntimeWarning)
 
 LINE_HEADER = ["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
                "waarde_per_eenheid", "indicator", "richting", "hoeveelheid_laag",
-               "hoeveelheid_hoog"]
+               "hoeveelheid_hoog", "prijsjaar"]
 
 
 def _metingen(n_wijken: int, seed: int = 3, effect: float = 0.0):
@@ -56,7 +56,7 @@ def _case(tmp_path, n_wijken=41, effect=0.0, low="", high=""):
               ["T1", "2018", "gemeente", "Verbouwing", "1.000", "", "", "2018"]]
     effecten = [LINE_HEADER,
                 ["T1", "Meer bezoek", "bewoners", "2018", "2021", "", "10", "bezoek", "hoger",
-                 low, high]]
+                 low, high, "2024"]]  # the value in euros of the analysis's price year
     return read_case(write_case(tmp_path / "c", **{**MINIMAL, "taken": taken, "kosten": kosten,
                                                    "effecten": effecten,
                                                    "metingen": _metingen(n_wijken,
