@@ -2,15 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -kernelspec,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
-#   kernelspec:
-#     display_name: Python 3
-#     language: python
-#     name: python3
 # ---
 
 # %% [markdown]
@@ -35,10 +31,10 @@ scenario_dir: str = "scenarios"  # map voor bewaarde scenario's (naast dit noteb
 draws: int = 2000  # Monte Carlo-trekkingen; 2000 zoals het wijkrapport (zelfde kans NCW > 0)
 
 # %%
-from mkba.evidence.process import process_overview
+from mkba.report.sections.process import process_overview
 from mkba.report.session import Session
 from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
-from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
+from mkba.figures.plots import plot_monte_carlo, plot_tornado, plot_variants
 
 sessie = Session(case_path, task, variant or None, discount_rate=discount_rate,
                  scenario_dir=scenario_dir)

@@ -28,27 +28,19 @@ from mkba.case.schema import parse_parameter
 from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
 from mkba.engine.flows import VOLUNTEER_METHODS
-from mkba.report.text import variant_label
+from mkba.report.text import (
+    FIELD_LABELS,  # noqa: F401  (re-exported)
+    FRACTION_FIELDS,
+    OWN_LABELS,
+    assumption_label,
+    variant_label,
+)
 from mkba.uncertainty import Scenario, apply_scenario, uncertain_inputs
 
 __all__ = ["Session", "input_label", "value_kind", "shown_value"]
 
 #: The project folder (where ``mkba`` commands are run from).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: Dutch names of the session's own choices.
-OWN_LABELS = {"discount_rate": "discontovoet (reëel)",
-              "optimisme_kosten": "correctie optimisme: kosten hoger met",
-              "optimisme_baten": "correctie optimisme: baten lager met",
-              "volunteer_valuation": "waardering vrijwilligersuur"}
-#: Fields of an effect line that are fractions (shown as percentages).
-FRACTION_FIELDS = ("deadweight", "attributie", "verdringing", "afname")
-#: Dutch names of the fields of an effect line.
-FIELD_LABELS = {"hoeveelheid": "aantal per jaar", "waarde": "waarde per eenheid",
-                "deadweight": "deel dat ook zonder de taak was gebeurd",
-                "attributie": "deel door anderen", "verdringing": "deel dat elders verdwijnt",
-                "afname": "afname per jaar"}
-
-
 def shown_path(path) -> str:
     """A path as a command run from the project folder needs it: relative to the project
     root when it lies inside it (``notebooks/scenarios/x.json``), else absolute.
@@ -68,7 +60,8 @@ def shown_path(path) -> str:
 
 def input_label(case, name: str) -> str:
     """The Dutch name of an assumption, as partners know it: the kengetal's omschrijving, the
-    cost post's or the effect's name with the field in words.
+    cost post's or the effect's name with the field in words
+    (:func:`mkba.report.text.assumption_label`, the report's own words).
 
     Examples
     --------
@@ -80,24 +73,7 @@ def input_label(case, name: str) -> str:
     >>> input_label(case, "discount_rate")
     'discontovoet (reëel)'
     """
-    if name in OWN_LABELS:
-        return OWN_LABELS[name]
-    parts = parse_parameter(name)
-    if parts[0] == "discount":
-        return OWN_LABELS["discount_rate"]
-    if parts[0] == "kengetal":
-        k = case.kengetallen.drop_duplicates("code").set_index("code")
-        if parts[1] in k.index:
-            row = k.loc[parts[1]]
-            return f"{row['omschrijving']} (€ per {row['eenheid']})"
-        return parts[1].replace("_", " ")
-    if parts[0] == "effect":
-        return f"{parts[2]}: {FIELD_LABELS.get(parts[3], parts[3])}"
-    if parts[0] == "factor":
-        return f"{parts[2]}: factor op de kosten"
-    if parts[0] in ("optimisme_kosten", "optimisme_baten"):
-        return OWN_LABELS[parts[0]]
-    return name.replace("_", " ")
+    return assumption_label(name, case)
 
 
 def value_kind(name: str) -> str:
@@ -279,7 +255,7 @@ class Session:
                             "De casus zoals ingediend (verandert niet met de schuifjes)")
 
     def _render(self, r, rate: float, valuation: str, caption: str = "") -> Html:
-        from mkba.base.plots import detached, plot_waterfall
+        from mkba.figures.plots import detached, plot_waterfall
 
         variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
         head = (f"<h3>{esc(caption or r.name)}{variant if not caption else ''}</h3>"
