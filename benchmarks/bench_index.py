@@ -29,6 +29,7 @@ RUN = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
+import mkba.run.batch
 from mkba.run.batch import _write_folder
 records = json.loads(Path(sys.argv[1]).read_text())
 out = Path(sys.argv[2])
@@ -37,7 +38,7 @@ _write_folder(out, records, None, {"threshold": 10}, 1.0, 2, "lokaal", "klaar")
 t2 = time.perf_counter()
 size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
 print(json.dumps({"import": t1 - t0, "write": t2 - t1, "files": len(list(out.iterdir())),
-                  "bytes": size}))
+                  "bytes": size, "module": mkba.run.batch.__file__}))
 """
 
 
@@ -84,8 +85,11 @@ def main() -> None:
             out.mkdir()
             env = dict(os.environ, PYTHONPATH=tree)
             t0 = time.perf_counter()
+            # cwd outside both trees: `python -c` puts the cwd before PYTHONPATH
             done = subprocess.run([sys.executable, "-c", RUN, str(data), str(out)], env=env,
-                                  capture_output=True, text=True, check=True)
+                                  cwd=tmp, capture_output=True, text=True, check=True)
+            where = json.loads(done.stdout.strip().splitlines()[-1])["module"]
+            assert where.startswith(tree), (where, tree)
             r = json.loads(done.stdout.strip().splitlines()[-1])
             r["process"] = time.perf_counter() - t0
             runs[label].append(r)

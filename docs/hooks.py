@@ -52,7 +52,7 @@ def column_table(table: str) -> str:
 
 def api_blocks(layer: str) -> str:
     """One ``::: mkba.LAYER.module`` block per module of the layer and of its sub-packages
-    (``mkba.run.commands``), in file order."""
+    (``mkba.report.sections``, ``mkba.run.commands``), in file order."""
     folder = ROOT / "mkba" / layer
     if not folder.is_dir():
         raise KeyError(f"onbekende laag in <!-- api: {layer} -->")

@@ -21,9 +21,9 @@ base_year: "Optional[int]" = None  # jaar waarnaar contant gemaakt wordt; None: 
 horizon: "Optional[int]" = None  # batenhorizon in jaren vanaf het startjaar (1–200); None: horizonjaar of eindjaar van de taak
 volunteer_valuation: "Optional[str]" = None  # vervangingskosten, marktwaarde, gederfd_loon of nul; None: die van het scenario, anders vervangingskosten
 market_value_code: "Optional[str]" = None  # kengetal met de marktprijs per uur; None: marktprijs_uur
-wage_code: "Optional[str]" = None  # kengetal met het gederfde loon per uur; None: productiviteit_uur
+wage_code: "Optional[str]" = None  # kengetal met het gederfde nettoloon per uur; None: nettoloon_uur
 volunteer_benefit_code: "Optional[str]" = None  # kengetal met de waarde voor de vrijwilliger per uur; None: geen
-peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: het huidige jaar
+peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: uit de casus, anders vaste regel
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 map_file: "Optional[str]" = None  # eigen wijkgrenzen (GeoJSON, --kaart); None: de opgehaalde of meegeleverde kaart
@@ -60,9 +60,7 @@ rapport.section_targets()
 rapport.section_profile()
 
 # %%
-from mkba.report.maps import locator_section
-
-locator_section(rapport, map_file)
+rapport.section_map()
 
 # %%
 rapport.section_trends()

@@ -136,14 +136,14 @@ class TestHostileNames:
 
 def test_no_map_file_names_for_readers(tmp_path):
     """The map of a gemeente carries its source, never the file's name (issue 21)."""
-    from mkba.report.maps import SHIPPED_GEO
+    from mkba.report.maps import SHIPPED_GEO, read_boundaries
 
-    geo = json.loads(next(SHIPPED_GEO.glob("*.geojson")).read_text(encoding="utf-8"))
-    codes = [f["properties"]["cbsCode"] for f in geo["features"]][:3]
+    shipped = sorted(SHIPPED_GEO.glob("amsterdam_*.geojson"))[0]  # the 2019 wijken
+    codes = list(read_boundaries(shipped).rings)[:3]
     recs = [_record(c, f"Wijk {i}") for i, c in enumerate(codes)] + [_record("WK011400", "C")]
     pages = index_pages(recs, summary="", names=NAMES)
     page = pages["GM0363.html"]
-    assert "<figure>" in page and "data:image/png;base64" in page
+    assert "<figure>" in page and "data:image/svg+xml;base64" in page
     assert "geojson" not in _visible(page) and "data/cbs" not in page
     assert "<figure>" not in pages["GM0114.html"]  # no boundary file: no map, no sentence
 

@@ -18,6 +18,7 @@ from .conftest import write_case
 CPI_2017, CPI_2018, CPI_2019 = 101.70, 103.44, 106.16
 # CBS 83131NED year-on-year CPI changes 2019→2020 … 2023→2024 (data/kengetallen/...)
 CPI_CHANGES_2020_2024 = (1.3, 2.7, 10.0, 3.8, 3.3)
+CPI_2020 = CPI_2019 * 1.013
 
 HAND = {
     "taken": [
@@ -68,8 +69,10 @@ class TestHandCalculation:
     }
     # Effect: 5 × 300 × (1 − 0.1) × (1 − 0.2) × (1 − 0) × (1 − 0.2)^(t − 2019)
     benefits = {t: 5 * 300 * 0.9 * 0.8 * 0.8 ** (t - 2019) for t in range(2019, 2023)}
-    # Transfer of 100 a year in 2020 and 2021 from bewoners to gemeente.
-    transfer = {2020: 100.0, 2021: 100.0}
+    # Transfer of 100 a year in 2020 and 2021 from bewoners to gemeente; its prijsjaar is
+    # empty, so the amount is in prices of its own first year 2020 (issue 19, item 5):
+    # 100 × CPI[2019] / CPI[2020] in prices of 2019.
+    transfer = {2020: 100.0 * CPI_2019 / CPI_2020, 2021: 100.0 * CPI_2019 / CPI_2020}
 
     def df(self, t):
         return (1 + self.r) ** -(t - 2019)
@@ -130,7 +133,7 @@ class TestHandCalculation:
         assert y["year"].tolist() == [2019, 2020, 2021, 2022]
         assert y["costs"].tolist() == pytest.approx([self.costs[t] for t in range(2019, 2023)])
         assert y["benefits"].tolist() == pytest.approx([self.benefits[t] for t in range(2019, 2023)])
-        assert y["transfers"].tolist() == pytest.approx([0, 100, 100, 0])
+        assert y["transfers"].tolist() == pytest.approx([0, 98.7167, 98.7167, 0], abs=1e-4)
 
     def test_default_price_year_is_2024(self, hand_case):
         """Default P is the last CPI year; CPI 2024 = CPI 2019 × the published changes."""
@@ -327,21 +330,31 @@ def _random_case(lines, costs, start=2017, end=2023):
     return {"taken": taken, "kosten": kosten, "effecten": effecten}
 
 
+def _to_2024(year: int) -> float:
+    """CPI factor to prices of 2024 for an amount with an empty prijsjaar: it is in prices of
+    its own year (capped at 2024, the last CPI year), issue 19 item 5."""
+    from mkba.base.prices import cpi_series
+
+    cpi = cpi_series()
+    return float(cpi[2024] / cpi[min(year, 2024)])
+
+
 def _naive(lines, costs, rate, start=2017, end=2023, base=2017):
     """Reference: loop over every line and every year, exactly as the semantics read."""
-    pv_c = sum(c["amount"] * (1 + rate) ** -(c["year"] - base)
+    pv_c = sum(c["amount"] * _to_2024(c["year"]) * (1 + rate) ** -(c["year"] - base)
                for c in costs if start <= c["year"] <= end)
     pv_b = 0.0
     actors: dict[str, float] = {}
     for c in costs:
         if start <= c["year"] <= end:
-            actors[c["actor"]] = actors.get(c["actor"], 0) - c["amount"] * (1 + rate) ** -(
-                c["year"] - base)
+            actors[c["actor"]] = actors.get(c["actor"], 0) - c["amount"] * _to_2024(
+                c["year"]) * (1 + rate) ** -(c["year"] - base)
     for e in lines:
         for t in range(e["start"], e["start"] + e["length"]):
             if not start <= t <= end:
                 continue
-            v = e["qty"] * e["value"] * (1 - e["dw"]) * (1 - e["drop"]) ** (t - e["start"])
+            v = (e["qty"] * e["value"] * _to_2024(e["start"]) * (1 - e["dw"])
+                 * (1 - e["drop"]) ** (t - e["start"]))
             pv = v * (1 + rate) ** -(t - base)
             actors[e["actor"]] = actors.get(e["actor"], 0) + pv
             if e["transfer_from"]:
@@ -415,11 +428,14 @@ def test_cashflows_are_tidy(hand_case):
     assert set(flows["kind"]) == {"kosten", "baten", "overdracht"}
     transfers = flows[flows["kind"] == "overdracht"]
     assert transfers.groupby("year")["amount"].sum().abs().max() == 0
-    # the transfer of 100 a year (own price year empty = the analysis price year 2019): +100
-    # for the receiving actor, −100 for the paying one, in 2020 and 2021
-    assert sorted(zip(transfers["year"], transfers["actor"].astype(str), transfers["amount"],
-                      strict=True)) == [(2020, "bewoners", -100.0), (2020, "gemeente", 100.0),
-                                        (2021, "bewoners", -100.0), (2021, "gemeente", 100.0)]
+    # the transfer of 100 a year, prijsjaar empty = its own first year 2020, in prices of
+    # 2019: 100 / 1,013 = 98,7167 for the receiving actor, minus that for the paying one
+    v = 100 / 1.013
+    got = sorted(zip(transfers["year"], transfers["actor"].astype(str), transfers["amount"],
+                     strict=True))
+    assert [(y, a) for y, a, _ in got] == [(2020, "bewoners"), (2020, "gemeente"),
+                                           (2021, "bewoners"), (2021, "gemeente")]
+    assert [x for _, _, x in got] == pytest.approx([-v, v, -v, v], rel=1e-12)
     # every line-year is discounted to the base year 2019 at 2,25 %
     expected_pv = flows["amount"] * 1.0225 ** -(flows["year"] - 2019)
     assert np.allclose(flows["pv"], expected_pv, rtol=1e-12)

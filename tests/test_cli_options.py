@@ -132,9 +132,11 @@ def test_evaluate_accepts_dutch_rates(example_case, capsys, spelling):
     assert json.loads(capsys.readouterr().out)["parameters"]["discount_rate"] == 0.03
 
 
-def test_sessie_help_shows_dutch_decimals(capsys):
+@pytest.mark.parametrize("command", ["evaluate", "report", "batch"])
+def test_help_shows_dutch_decimals(command, capsys):
+    # (the session sets its discount rate on the partners' pages, not on the command line)
     with pytest.raises(SystemExit):
-        main(["sessie", "--help"])
+        main([command, "--help"])
     out = capsys.readouterr().out
     assert "0,0225" in out and "0.0225" not in out
 

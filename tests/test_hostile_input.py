@@ -241,7 +241,7 @@ def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
     """An actor `bewoners $\\nietbestaand{x}$ stichting` passes validate and draws as written."""
     from mkba import evaluate
     from mkba.base.html import figure_html
-    from mkba.base.plots import detached, plot_actors
+    from mkba.figures.plots import detached, plot_actors
 
     rows = [list(r) for r in MINIMAL["kosten"]]
     rows[1][2] = r"bewoners $\nietbestaand{x}$ stichting"

@@ -55,6 +55,11 @@ ALLOWED = {
     "discount_factor", "pv_net", "cumulative_pv_net", "financing", "by_source", "by_kind",
     "guarantees", "leverage", "leverage_reason", "leverage_rule", "loans", "municipal",
     "others", "own_revenue",
+    # issue 19: where the peiljaar and price year came from, the IRR above its cap, the PM
+    # break-even per year, and the consistency checks (per check: name, status, message,
+    # task and variant; a wijk's count of failed checks in batch.json)
+    "peiljaar_source", "price_year_source", "irr_above_cap", "amount_per_year", "checks",
+    "message", "checks_failed",
     # uncertainty
     "monte_carlo", "draws", "seed", "importance", "share", "spearman", "not_drawn",
     "npv_mean", "npv_p5", "npv_p50", "npv_p95", "p_npv_positive", "p5", "p50", "p95",
@@ -75,6 +80,11 @@ ALLOWED = {
     "comparison_level", "comparison_level_min", "comparison_level_max", "inside_range",
     "outside_range", "treated_trend", "comparison_trend", "std_diff_level", "std_diff_trend",
     "pre_years", "regions_per_draw", "candidates", "every_candidate_once", "sd",
+    # effect, issue 20: distinct placebos, the dip check, the noise-aware test, and per effect
+    # line whose quantity was to come from an estimate what became of it
+    "possible_draws", "smallest_p", "dip", "last_pre_year", "estimate_without_last_pre_year",
+    "noise", "typical", "moderated", "ratio", "standard_error", "estimated_quantities", "used",
+    "quantity",
     # batch.json: its top level (parameters: the report's), per wijk, and the headline
     "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
     "scenario_path", "map_file", "plan_path", "key", "html", "notebook", "started", "finished", "error",
@@ -179,7 +189,8 @@ def test_batch_json_has_english_keys(tmp_path):
     assert bad_keys(list(heads.values())) == []
     kolenkit = heads["WK036339"]
     assert kolenkit["tasks"] and kolenkit["buurtbudget"]["saved"] is not None
-    assert set(kolenkit) == {"name", "inhabitants", "year", "tasks", "buurtbudget"}
+    assert set(kolenkit) == {"name", "inhabitants", "year", "tasks", "buurtbudget",
+                             "checks_failed"}
     records = [{"wijk_code": code, "key": "k", "html": f"{code}.html", "started": 0.0,
                 "notebook": f"{code}.ipynb", "error": None, "worker": 1, "status": "gelukt",
                 "seconds": 1.0, "finished": 1.0, **head} for code, head in heads.items()]

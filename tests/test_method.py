@@ -336,7 +336,7 @@ VOL = {
                      "hoog"],
                     ["vk", "Vervangingskosten", "20", "uur", "2024", "test", "10", "30"],
                     ["marktprijs_uur", "Marktprijs", "30", "uur", "2024", "test", "", ""],
-                    ["productiviteit_uur", "Loon", "40", "uur", "2024", "test", "", ""],
+                    ["nettoloon_uur", "Nettoloon", "40", "uur", "2024", "test", "", ""],
                     ["eigen", "Waarde voor de vrijwilliger", "5", "uur", "2024", "test", "",
                      ""]],
 }
@@ -362,7 +362,7 @@ class TestVolunteerTime:
                 want[method])
         table = res.volunteer_table()
         assert list(table["waardering vrijwilligersuur"]) == [
-            "vervangingskosten", "marktwaarde", "gederfd loon", "nul"]
+            "vervangingskosten", "marktwaarde", "gederfd nettoloon", "nul"]
 
     def test_volunteers_own_benefit(self, tmp_path):
         case = read_case(write_case(tmp_path / "v", VOL))
@@ -425,9 +425,19 @@ class TestIrr:
         assert 1 / y - 1 > 3.3
         res = evaluate(self.flows_case(tmp_path, [200, 0, 0], [0, 700, 700]),
                        price_year=2024).result("I1")
-        assert res.irr is None and res.payback_year is None
+        assert res.irr is None and res.irr_capped
         assert res.irr_note.startswith("de interne rentevoet is meer dan 100 %")
         assert "331 %" in res.irr_note
+        # issue 19, item 10: the reader sees "meer dan 100 % per jaar", not "n.v.t.", and the
+        # payback year stays: −200 in 2020, +700 / 1,0225 = 684,6 in 2021 → paid back in 2021
+        assert res.irr_text == "meer dan 100 % per jaar"
+        assert res.summary().loc["Interne rentevoet", "Waarde"].startswith(
+            "meer dan 100 % per jaar")
+        assert res.payback_year == 2021
+        assert res.summary().loc["Terugverdienjaar", "Waarde"] == "2021"
+        entry = res.to_dict()
+        assert entry["payback_year"] == 2021 and entry["irr"] is None
+        assert entry["irr_above_cap"] is True
 
     def test_irr_just_under_100_percent_is_shown(self, tmp_path):
         # −1000 + 1300 y + 1300 y² = 0: y = (−1300 + √(1300² + 4·1300·1000)) / 2600 = 0,5096
@@ -456,8 +466,9 @@ class TestPmBreakEven:
                     for i, row in enumerate(effecten)]
         case = read_case(write_case(tmp_path / "p", **{**MINIMAL, "effecten": effecten}))
         res = evaluate(case, discount_rate=0.0, price_year=2024).result("T1")
-        # 10 × 50 × 0,9 × 4 years − 1.000 (prijsjaar 2019 → 2024 CPI)
-        npv = 10 * 50 * 0.9 * 4 - 1000 * CPI_2024 / CPI_2019
+        # 10 × 50 × 0,9 × 4 years − 1.000, both in prices of 2019 (the cost's prijsjaar; the
+        # effect's empty prijsjaar is its own year jaar_van = 2019) → 2024 CPI
+        npv = (10 * 50 * 0.9 * 4 - 1000) * CPI_2024 / CPI_2019
         assert res.npv == pytest.approx(npv)
         assert res.pm_break_even["direction"] == "negatief"
         assert res.pm_break_even["amount"] == pytest.approx(npv)
@@ -492,7 +503,8 @@ def test_example_outputs_show_the_new_figures(capsys):
     assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--peiljaar", "2024"]) == 0
     out = capsys.readouterr().out
     for text in ("gerealiseerd", "prognose", "Waardering vrijwilligersuur", "omslagwaarde",
-                 "de PM-posten moeten samen minstens € 490.702 waard zijn", "leningen"):
+                 "de PM-posten moeten samen minstens € ", "(contante waarde, dat is € ",
+                 "per jaar over 2018–2027)", "leningen"):
         assert text in out, text
     assert main(["evaluate", str(EXAMPLE), "--task", "T1", "--format", "json"]) == 0
     entry = json.loads(capsys.readouterr().out)["tasks"][0]
@@ -554,7 +566,8 @@ class TestHorizonAndResidualValue:
 
 def test_optimism_always_lowers_the_contribution():
     """Property: for any line, the corrected contribution to the NPV is c − o × |c| (c = +value
-    for a benefit, −value for a cost), i.e. the correction never improves the verdict."""
+    for a benefit, −value for a cost), i.e. the correction never improves the verdict; a
+    transfer (kind 2) is a contract and is never corrected (issue 19, item 6)."""
     from hypothesis import given
     from hypothesis import strategies as st
 
@@ -564,7 +577,8 @@ def test_optimism_always_lowers_the_contribution():
     def check(value, kind, o):
         contribution = -value if kind == 0 else value
         corrected = contribution * optimism_factor(kind, value, o, True)
-        assert corrected == pytest.approx(contribution - o * abs(contribution), abs=1e-6)
+        expected = contribution if kind == 2 else contribution - o * abs(contribution)
+        assert corrected == pytest.approx(expected, abs=1e-6)
         # realised years are never corrected
         assert optimism_factor(kind, value, o, False) == 1.0
 

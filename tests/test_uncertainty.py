@@ -63,7 +63,7 @@ class TestModel:
         for params in ({}, {"discount_rate": 0.04, "price_year": 2020},
                        {"base_year": 2015, "horizon": 5},
                        {"volunteer_valuation": "nul"},
-                       {"volunteer_valuation": "gederfd_loon"},
+                       {"volunteer_valuation": "gederfd_loon", "wage_code": "productiviteit_uur"},
                        {"volunteer_valuation": "marktwaarde",
                         "market_value_code": "bijles_student_uur"},
                        {"peiljaar": 2021, "volunteer_benefit_code": "vervangingskosten_uur"}):
@@ -270,7 +270,12 @@ class TestSettings:
         case = read_case(EXAMPLE)
         base = evaluate(case).result("T3")
         zero = evaluate(case, volunteer_valuation="nul").result("T3")
-        wage = evaluate(case, volunteer_valuation="gederfd_loon").result("T3")
+        # gederfd loon needs a net wage with its source; the example has none (issue 19, item
+        # 11), so a wage kengetal is named explicitly here
+        with pytest.raises(CaseError, match="kengetal 'nettoloon_uur' ontbreekt"):
+            evaluate(case, volunteer_valuation="gederfd_loon")
+        wage = evaluate(case, volunteer_valuation="gederfd_loon",
+                        wage_code="productiviteit_uur").result("T3")
         vol = lambda r: r.by_actor().set_index("actor").loc["vrijwilligers", "pv_costs"]  # noqa: E731
         assert vol(zero) == 0
         assert vol(wage) == pytest.approx(vol(base) * 39.88 / 18.80)  # both kengetallen 2022

@@ -750,7 +750,7 @@ def _task_record(task, variant, evs, params) -> dict:
     municipal = [b for b in balance if str(b["actor"]).casefold() == MUNICIPALITY]
     npv_b, npv_a = value(0, "npv"), value(1, "npv")
     return {
-        "task_id": task, "variant": variant, "name": known["naam"],
+        "task_id": task, "variant": variant, "name": known["name"],
         "wijk_code": known["wijk_code"], "status": status,
         "base_year": int(known["base_year"]),
         "npv_before": npv_b, "npv_after": npv_a,

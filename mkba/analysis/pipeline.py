@@ -12,6 +12,7 @@ import copy
 import difflib
 from dataclasses import dataclass, field, replace
 
+from mkba.analysis.checks import run_checks
 from mkba.base.errors import CaseError
 from mkba.base.jsonout import none_if_missing, plain
 from mkba.base.settings import Settings
@@ -30,10 +31,13 @@ class Run:
     evaluation: Evaluation
     parameters: dict
     scenario: object | None = None
+    #: one :class:`mkba.evidence.treatment.EstimatedQuantity` per line estimated (issue 20)
     estimates: tuple = ()
     uncertainty: dict = field(default_factory=dict)
     #: the settings after the scenario and the defaults (what was computed with)
     settings: Settings = field(default_factory=Settings)
+    #: the consistency checks (:mod:`mkba.analysis.checks`) of this run
+    checks: tuple = ()
 
     def to_dict(self) -> dict:
         """The evaluation's JSON with, per task and variant, ``monte_carlo`` and
@@ -54,6 +58,10 @@ class Run:
                 # the table of discount_rate_sensitivity has English columns (issue 13)
                 entry["discount_rates"] = plain(extra["discount_rates"].to_dict("records"))
         _add_process(out, self.case)
+        # issue 20: per effect line whose quantity was to come from an estimate, what it was
+        # and whether it entered the NCW
+        out["estimated_quantities"] = [r.to_dict() for r in self.estimates]
+        out["checks"] = [c.to_dict() for c in self.checks]
         return out
 
 
@@ -197,4 +205,5 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
                 "discount_rates": discount_rate_sensitivity(case, r.task_id, r.variant,
                                                             **params),
             }
-    return Run(case, ev, params, chosen, tuple(estimates), extra, settings)
+    checks = run_checks(ev, case=case, params=params, uncertainty=extra, task=task)
+    return Run(case, ev, params, chosen, tuple(estimates), extra, settings, tuple(checks))

@@ -93,7 +93,8 @@ class Settings:
     discount_rate : float, optional
         Real discount rate as a fraction (default 0.0225).
     price_year : int, optional
-        Price level of all amounts (default: the last CPI year).
+        Price level of all amounts (default: the case's ``prijsjaar`` in table ``casus``,
+        else the last CPI year).
     base_year : int, optional
         Year to discount to (default: each task's ``startjaar``).
     horizon : int, optional
@@ -102,11 +103,14 @@ class Settings:
     market_value_code : str, optional
         Kengetal for ``marktwaarde`` (default ``marktprijs_uur``).
     wage_code : str, optional
-        Kengetal for ``gederfd_loon`` (default ``productiviteit_uur``).
+        Kengetal for ``gederfd_loon``: a net wage per hour with its source (default
+        ``nettoloon_uur``, which the case supplies).
     volunteer_benefit_code : str, optional
         Kengetal with the value of volunteering to the volunteer per hour (default none).
     peiljaar : int, optional
-        First forecast year (default: the current year).
+        First forecast year (default: the case's ``peiljaar`` in table ``casus``, else the
+        fixed rule of :func:`mkba.engine.cba.default_peiljaar`; never today's date). A value
+        given here beats the case's.
     draws : int
         Monte Carlo draws (0: none).
     seed : int

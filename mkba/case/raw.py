@@ -1,7 +1,8 @@
 """Raw reading: a CSV folder, an .xlsx workbook or DataFrames to header + cells with their row
 numbers, within the input limits.
 
-- separator ``;`` or ``,`` (or tab), decided from the header line;
+- separator ``;``, tab or ``,``, decided from the header row (the one that splits it into
+  known column names; quotes respected: :func:`detect_separator`);
 - UTF-8 with or without BOM, UTF-16 as Excel's "Unicode-tekst", or Windows-1252;
 - rows are numbered as a spreadsheet numbers them (header = row 1); completely empty rows are
   skipped, no other row is ever dropped.
@@ -26,7 +27,8 @@ from mkba.case.schema import (
 )
 from mkba.case.template import TEMPLATE_SHEET
 
-__all__ = ["RawTable", "read_folder", "read_xlsx", "read_frames", "is_blank", "MAX_FILE_BYTES",
+__all__ = ["RawTable", "read_folder", "read_xlsx", "read_frames", "is_blank", "detect_separator",
+           "MAX_FILE_BYTES",
            "MAX_XLSX_UNPACKED_BYTES", "MAX_CELL_CHARS", "MAX_ROWS"]
 
 
@@ -154,13 +156,40 @@ def _read_csv_columns(text: str, sep: str, path: Path, table: str) -> RawTable |
                      [c[data] for c in columns], (data + 1).tolist())
 
 
+def detect_separator(header: str, table: str | None = None) -> str:
+    r"""The separator of a CSV file from its header row: ``;``, tab or ``,``, whichever splits
+    the header (quotes respected) into the most known column names of ``table``; when no
+    candidate finds a known name, the one that occurs most often.
+
+    Examples
+    --------
+    >>> detect_separator('"taak_id","post","bedrag"', "kosten")
+    ','
+    >>> detect_separator("taak_id\tjaar\tpost, omschrijving", "kosten")
+    '\t'
+    >>> detect_separator("taak_id;naam;wijk_code", "taken")
+    ';'
+    """
+    known = set(TABLES[table].column_names) if table in TABLES else set()
+    best, score = None, (-1, -1)
+    for sep in (";", "\t", ","):
+        try:
+            cells = next(csv.reader([header], delimiter=sep))
+        except (csv.Error, StopIteration):
+            continue
+        found = sum(normalise_header(c) in known for c in cells)
+        if (found, len(cells)) > score and found > 0:
+            best, score = sep, (found, len(cells))
+    return best or max([";", ",", "\t"], key=header.count)
+
+
 def _read_csv(path: Path, table: str) -> RawTable:
     if not path.is_file():
         raise CaseError([Problem(path.name, None, None, "is geen gewoon bestand (een map?)")])
     _check_size(path)
     text = _decode(path.read_bytes(), path.name)
     first = next((line for line in text.splitlines() if line.strip()), "")
-    sep = max([";", ",", "\t"], key=first.count)
+    sep = detect_separator(first, table)
     # a file near the limits (a line longer than a cell may be, more lines than rows allowed)
     # goes to the cell-by-cell reader, which reports the row and cell
     near_limits = (text.count("\n") > MAX_ROWS
@@ -353,5 +382,7 @@ def read_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, RawTable]:
             for i, rec in enumerate(df.itertuples(index=False, name=None))
         ]
         rows = [(n, cells) for n, cells in rows if not is_blank(cells)]
-        tables[name] = RawTable(name, name, [str(c) for c in df.columns], rows, ",")
+        # text cells are read as a Dutch user types them (decimal comma, like a ';' file),
+        # unless the table's own numbers say otherwise; numbers stay numbers
+        tables[name] = RawTable(name, name, [str(c) for c in df.columns], rows, ";")
     return tables

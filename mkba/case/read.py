@@ -19,18 +19,20 @@ import pandera.pandas as pa
 from mkba.base.assumptions import MAX_AMOUNT
 from mkba.base.errors import CaseError, Problem
 from mkba.base.prices import cpi_series
-from mkba.case.numbers import FALSE_WORDS, TRUE_WORDS, detect_decimal, parse_number
-from mkba.case.raw import RawTable, is_blank, read_folder, read_frames, read_xlsx
-from mkba.case.schema import (
-    REQUIRED_TABLES,
-    TABLES,
-    ColumnSpec,
-    check_case,
-    check_rows,
-    normalise_header,
-    pandera_schema,
+from mkba.case.crosscheck import check_case
+from mkba.case.numbers import (
+    FALSE_WORDS,
+    TRUE_WORDS,
+    AmbiguousNumber,
+    decimal_evidence,
+    parse_number,
 )
+from mkba.case.ranges import range_notes, ranged_inputs
+from mkba.case.raw import RawTable, is_blank, read_folder, read_frames, read_xlsx
+from mkba.case.rows import check_rows
+from mkba.case.schema import REQUIRED_TABLES, TABLES, ColumnSpec, normalise_header
 from mkba.case.tables import Case
+from mkba.case.values import pandera_schema
 
 __all__ = ["read_case"]
 
@@ -129,6 +131,9 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
             continue
         try:
             number = parse_number(v, decimal)
+        except AmbiguousNumber:
+            message_u[j] = _ambiguous_message(v)
+            continue
         except ValueError:
             number = None
         if number is None or not np.isfinite(number):
@@ -152,6 +157,24 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
     if spec.kind in ("year", "int"):
         return pd.Series(parsed).astype("Int64"), problems
     return pd.Series(parsed, dtype="float64"), problems
+
+
+def _ambiguous_message(value) -> str:
+    """Why a lone group such as 120.000 is refused in a file that does not say which decimal
+    separator it uses."""
+    text = _as_text(value)
+    comma = parse_number(text, ",")
+    point = parse_number(text, ".")
+    return (f"'{text}' is dubbelzinnig: met een decimale komma is het {_plain(comma)}, met "
+            f"een decimale punt {_plain(point)}, en het bestand zegt niet welke het gebruikt "
+            "(geen ander getal met decimalen, en een tab of komma als scheidingsteken); "
+            "schrijf het getal zonder scheidingsteken voor duizendtallen, of sla het bestand "
+            "op als CSV (puntkomma) of als .xlsx")
+
+
+def _plain(number: float) -> str:
+    return f"{number:.3f}".rstrip("0").rstrip(".").replace(".", ",") \
+        if not float(number).is_integer() else str(int(number))
 
 
 def _factorize(values: list) -> tuple[np.ndarray, list]:
@@ -181,7 +204,65 @@ def _number_cells(raw: RawTable, spec, positions) -> list[str]:
     return list(cells)
 
 
-def _parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+def _header_positions(raw: RawTable) -> dict[str, int]:
+    """Known column → position, without the header's problems (see :func:`_map_header`)."""
+    out: dict[str, int] = {}
+    known = set(TABLES[raw.name].column_names)
+    for i, header in enumerate(raw.header):
+        name = normalise_header(str(header))
+        if name in known and name not in out:
+            out[name] = i
+    return out
+
+
+def _decimals(raw_tables: dict[str, RawTable]) -> tuple[dict, list[Problem]]:
+    """The decimal separator of every table: its own evidence, else the evidence of the other
+    files of the case (Excel exports every file of a case with the same settings), else
+    ``","`` for a ``;`` file (Dutch Excel) and ``None`` (undecided: a lone group is refused)
+    otherwise (:mod:`mkba.case.numbers`). A file with both kinds of decimals is refused."""
+    own, problems = {}, []
+    for name, raw in raw_tables.items():
+        if name not in TABLES:
+            continue
+        positions = _header_positions(raw)
+        cells = _number_cells(raw, TABLES[name], positions)
+        decimal, comma, point = decimal_evidence(cells)
+        own[name] = decimal
+        if decimal == "conflict":
+            problems.append(_conflict(raw, positions, comma, point))
+    found = {d for d in own.values() if d in (",", ".")}
+    case_wide = found.pop() if len(found) == 1 else None
+    out = {}
+    for name, decimal in own.items():
+        if decimal in (",", "."):
+            out[name] = decimal
+        elif case_wide is not None:
+            out[name] = case_wide
+        else:
+            out[name] = "," if raw_tables[name].sep == ";" else None
+    return out, problems
+
+
+def _conflict(raw: RawTable, positions: dict, comma: str, point: str) -> Problem:
+    """A file whose numbers use both a decimal comma and a decimal point: where the first
+    number with a point is."""
+    rows = raw.numbers
+    for name, pos in positions.items():
+        if TABLES[raw.name].column(name).kind not in ("number", "fraction"):
+            continue
+        for i, cell in enumerate(raw.column(pos)):
+            if isinstance(cell, str) and cell.strip() == point.strip():
+                return Problem(raw.file, rows[i], name,
+                               f"'{point}' heeft een decimale punt, maar andere getallen in "
+                               f"dit bestand een decimale komma (bijv. '{comma}'); een getal "
+                               "kan zo twee dingen betekenen: gebruik in het hele bestand één "
+                               "notatie")
+    return Problem(raw.file, None, None, f"getallen met een decimale komma ('{comma}') én "
+                   f"met een decimale punt ('{point}'); gebruik één notatie")
+
+
+def _parse_table(raw: RawTable, decimal: str | None = ",") -> tuple[
+        pd.DataFrame, list[Problem], list[Problem]]:
     spec = TABLES[raw.name]
     positions, problems, warnings = _map_header(raw, spec)
     rows = raw.numbers
@@ -191,7 +272,6 @@ def _parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Problem], list[Probl
         if extra:
             problems.append(Problem(raw.file, n, None,
                                     f"meer cellen ({len(cells)}) dan kolommen ({width})"))
-    decimal = detect_decimal(_number_cells(raw, spec, positions), raw.sep)
     columns = {}
     for column in spec.columns:
         if column.name in positions or not column.required:
@@ -268,7 +348,7 @@ def read_case(source) -> Case:
         else:
             raise CaseError([Problem(str(path), None, None,
                                      "verwacht een map met CSV-bestanden of een .xlsx-werkmap")])
-    problems: list[Problem] = []
+    decimals, problems = _decimals(raw_tables)
     for name in REQUIRED_TABLES:
         if name not in raw_tables:
             problems.append(Problem(f"{name}.csv" if not label.endswith(".xlsx") else
@@ -280,7 +360,7 @@ def read_case(source) -> Case:
         if name in raw_tables:
             raw = raw_tables[name]
             files[name] = raw.file
-            df, table_problems, table_warnings = _parse_table(raw)
+            df, table_problems, table_warnings = _parse_table(raw, decimals.get(name, ","))
             problems += table_problems
             warnings += table_warnings
             if not table_problems:
@@ -317,7 +397,15 @@ def _case_warnings(tables, files) -> list[Problem]:
     for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
         warnings.append(Problem(files["effecten"], int(row), "pm_score",
                                 "PM-post zonder pm_score"))
+    m = tables["metingen"]
+    no_unit = m[m["eenheid"].isna()].drop_duplicates("indicator")
+    for row, indicator in no_unit[["_row", "indicator"]].itertuples(index=False):
+        warnings.append(Problem(files.get("metingen", "metingen.csv"), int(row), "eenheid",
+                                f"indicator '{indicator}' heeft geen eenheid: geef die op "
+                                "(bijv. 'bezoekers per jaar', '%' of 'aantal deelnemers'); "
+                                "zonder eenheid staat bij elk getal 'eenheid onbekend'"))
     from mkba.case.financing import unmatched_financing
 
     warnings += unmatched_financing(tables, files)
+    warnings += range_notes(tables, files, ranged_inputs(tables, files))
     return warnings

@@ -1,8 +1,10 @@
 """The input tables of a case: columns, types, allowed values — in one place.
 
 Everything that knows about the input format reads it from here: the reader (:mod:`mkba.case.read`),
-the value checks (built as pandera schemas by :func:`pandera_schema`), the cross-table checks
-(:func:`check_case`), the Excel template and the README's column reference.
+the value checks (pandera schemas, :mod:`mkba.case.values`), the rules within one row
+(:mod:`mkba.case.rows`), the cross-table checks (:mod:`mkba.case.crosscheck`), the survey
+transformation (:mod:`mkba.case.survey`), the Excel template and the column reference in the
+documentation.
 
 Column headers are Dutch because partners type them; the code around them is English.
 """
@@ -12,11 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
-import pandera.pandas as pa
-
-from mkba.base.assumptions import INDICATOR_DIRECTIONS, WIJK_CODE_PATTERN, YEAR_MAX, YEAR_MIN
-from mkba.base.errors import Problem
+from mkba.base.assumptions import WIJK_CODE_PATTERN
 
 __all__ = [
     "ColumnSpec",
@@ -26,13 +24,26 @@ __all__ = [
     "MUNICIPALITY",
     "DEFAULT_VARIANT",
     "WIJK_CODE_PATTERN",
-    "pandera_schema",
-    "check_case",
     "parse_parameter",
     "EFFECT_FIELDS",
     "TALLY_TABLE",
-    "survey_answers",
+    "CASE_TABLE",
+    "normalise_header",
 ]
+
+#: Names that moved to their own module when this one was split by concern (issue 23); still
+#: importable from here (loaded on first use, so the modules can import this one).
+_MOVED = {"pandera_schema": "mkba.case.values", "check_rows": "mkba.case.rows",
+          "check_case": "mkba.case.crosscheck", "survey_answers": "mkba.case.survey"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        from importlib import import_module
+
+        return getattr(import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Actor name of the municipality (case-insensitive) in kosten/effecten/financiering.
 MUNICIPALITY = "gemeente"
@@ -51,6 +62,8 @@ SURVEY_ANSWERS = ("1", "2", "3", "4", "5", "ja", "nee")
 POSITIVE_ANSWERS = ("4", "5", "ja")
 #: The survey as a tally sheet (one row per question, one column per answer).
 TALLY_TABLE = "enquete_turflijst"
+#: The case-level settings (one row: peiljaar, prijsjaar).
+CASE_TABLE = "casus"
 BUURTBUDGET = "buurtbudget"
 #: Fields of an effect line that can carry a range (``TAAK/EFFECT/VELD``).
 EFFECT_FIELDS = ("hoeveelheid", "waarde", "deadweight", "attributie", "verdringing", "afname")
@@ -133,6 +146,22 @@ _VARIANT = _col(
     "alle varianten van de taak. Zonder varianten heet het alternatief 'project'.",
 )
 _TASK_REF = _col("taak_id", "text", "Code van de taak uit het blad taken.", required=True)
+_FINANCING_VARIANT = _col(
+    "variant",
+    "text",
+    "Variant (alternatief) waarbij deze financiering hoort, bijv. maatschappelijk_aanbesteden. "
+    "Leeg: hoort bij alle varianten van de taak.",
+)
+_RANGE_VARIANT = _col(
+    "variant",
+    "text",
+    "Variant waarvan de regels deze bandbreedte krijgen. Leeg: elke regel met deze naam, in "
+    "alle varianten (de uitvoer zegt dan voor welke varianten hij geldt).",
+)
+_PRICE_YEAR_OWN = (
+    "Prijspeil van {what} (het jaar waarin het bedrag in euro's van dat jaar staat). Leeg: "
+    "het eigen jaar van de regel ({year}), zoals een bedrag uit de boekhouding; na het laatste "
+    "CPI-jaar geldt het laatste CPI-jaar. {extra}")
 
 #: the columns that name one survey question (table enquete and its tally sheet)
 _SURVEY_KEY = (
@@ -199,15 +228,17 @@ TABLES: dict[str, TableSpec] = {
                 "Soort kosten.",
                 allowed=("investering", "exploitatie", "vrijwilligersinzet", "in_natura"),
             ),
-            _col("bedrag", "number", "Bedrag in euro van het prijsjaar.", unit="euro"),
+            _col("bedrag", "number", "Bedrag in euro van het prijsjaar (zie prijsjaar).",
+                 unit="euro"),
             _col("hoeveelheid", "number", "Aantal eenheden (bijv. uren) bij een kengetal.",
                  minimum=0),
             _col("kengetal", "text", "Code uit het blad kengetallen (waarde per eenheid)."),
             _col(
                 "prijsjaar",
                 "year",
-                "Prijspeil van bedrag. Leeg: het prijsjaar van de analyse. Bij een kengetal "
-                "geldt het prijsjaar van het kengetal.",
+                _PRICE_YEAR_OWN.format(what="bedrag", year="jaar",
+                                       extra="Bij een kengetal geldt het prijsjaar van het "
+                                             "kengetal."),
             ),
             _col("optimisme", "fraction",
                  "Correctie voor optimisme voor deze regel (in plaats van optimisme_kosten "
@@ -242,7 +273,9 @@ TABLES: dict[str, TableSpec] = {
             _col("waarde_per_eenheid", "number",
                  "Eigen waarde per eenheid in euro (in plaats van een kengetal).", unit="euro"),
             _col("prijsjaar", "year",
-                 "Prijspeil van waarde_per_eenheid. Leeg: het prijsjaar van de analyse."),
+                 _PRICE_YEAR_OWN.format(what="waarde_per_eenheid", year="jaar_van",
+                                        extra="Een vast nominaal bedrag per jaar (een "
+                                              "contract) geeft u per jaar een eigen regel.")),
             _col("deadweight", "fraction",
                  "Deel dat ook zonder de taak was gebeurd (0–1 of %). Leeg = 0."),
             _col("attributie", "fraction", "Deel dat aan anderen toe te schrijven is. Leeg = 0."),
@@ -276,13 +309,16 @@ TABLES: dict[str, TableSpec] = {
             _col("code", "text", "Unieke code waarmee kosten en effecten ernaar verwijzen.",
                  required=True, unique=True),
             _col("omschrijving", "text", "Wat de waarde is.", required=True),
-            _col("waarde", "number", "Waarde per eenheid in euro.", required=True, unit="euro"),
+            _col("waarde", "number",
+                 "Waarde per eenheid in euro (niet negatief: een nadelig effect krijgt een "
+                 "negatieve hoeveelheid).", required=True, unit="euro"),
             _col("eenheid", "text", "De eenheid, bijv. uur, delict, persoon per jaar.",
                  required=True),
             _col("prijsjaar", "year", "Prijspeil van de waarde.", required=True),
             _col("bron", "text", "Bron (publicatie, tabel, jaar), of 'illustratief'.",
                  required=True),
-            _col("laag", "number", "Ondergrens voor de gevoeligheidsanalyse.", unit="euro"),
+            _col("laag", "number", "Ondergrens voor de gevoeligheidsanalyse (niet negatief).",
+                 unit="euro"),
             _col("hoog", "number", "Bovengrens voor de gevoeligheidsanalyse.", unit="euro"),
         ),
         key=("code",),
@@ -302,12 +338,13 @@ TABLES: dict[str, TableSpec] = {
                 allowed=("subsidie", "gift", "crowdfunding", "sponsoring", "in_natura",
                          "lening", "garantstelling", "eigen_inkomsten", "buurtbudget"),
             ),
-            _col("bedrag", "number", "Bedrag in euro (nominaal). Bij buurtbudget: het bedrag "
-                 "dat de wijk dat jaar ontving (0 in een jaar zonder nieuw budget).",
-                 required=True, unit="euro"),
+            _col("bedrag", "number", "Bedrag in euro (nominaal, niet negatief: wat er binnenkomt). "
+                 "Bij buurtbudget: het bedrag dat de wijk dat jaar ontving (0 in een jaar "
+                 "zonder nieuw budget).", required=True, unit="euro"),
             _col("besteed", "number", "Alleen bij soort buurtbudget: wat de wijk dat jaar uit "
                  "het buurtbudget uitgaf (ook uit gespaard geld). Leeg = onbekend.",
                  unit="euro", minimum=0),
+            _FINANCING_VARIANT,
         ),
     ),
     "metingen": TableSpec(
@@ -351,10 +388,12 @@ TABLES: dict[str, TableSpec] = {
         "Onzekere aannames met hun bandbreedte, voor de gevoeligheidsanalyse en Monte Carlo. "
         "parameter is een kengetalcode, 'discontovoet', 'TAAK/optimisme_kosten', "
         "'TAAK/optimisme_baten', 'TAAK/EFFECT/VELD' (VELD: hoeveelheid, waarde, deadweight, "
-        "attributie, verdringing, afname) of 'TAAK/POST/factor' (een factor op een kostenpost).",
+        "attributie, verdringing, afname) of 'TAAK/POST/factor' (een factor op een kostenpost). "
+        "Met variant geldt de bandbreedte alleen voor de regels van die variant.",
         (
             _col("parameter", "text", "Welke aanname (zie de uitleg van de tabel).",
-                 required=True, unique=True),
+                 required=True),
+            _RANGE_VARIANT,
             _col("laag", "number", "Ondergrens.", required=True),
             _col("hoog", "number", "Bovengrens.", required=True),
             _col("waarde", "number",
@@ -363,7 +402,7 @@ TABLES: dict[str, TableSpec] = {
                  allowed=("driehoek", "pert", "normaal", "uniform")),
             _col("toelichting", "text", "Waarom deze bandbreedte (bron, discussie)."),
         ),
-        key=("parameter",),
+        key=("parameter", "variant"),
     ),
     "correlaties": TableSpec(
         "correlaties",
@@ -445,396 +484,28 @@ TABLES: dict[str, TableSpec] = {
         ),
         key=("taak_id", "jaar", "groep", "vraag"),
     ),
+    CASE_TABLE: TableSpec(
+        CASE_TABLE,
+        "Instellingen van de hele casus, één regel. peiljaar: het eerste jaar dat prognose is "
+        "(eerdere jaren zijn gerealiseerd, zonder correctie voor optimisme); prijsjaar: het "
+        "prijspeil waarin de uitkomsten staan. Zonder deze tabel gelden vaste regels (zie de "
+        "uitvoer): dezelfde casus geeft elk jaar dezelfde uitkomst.",
+        (
+            _col("naam", "text", "Naam van de casus (bijv. 'Maatschappelijk aanbesteden "
+                 "Amsterdam-Noord 2026')."),
+            _col("peiljaar", "year",
+                 "Eerste prognosejaar: jaren vóór het peiljaar zijn gerealiseerd. Leeg: het jaar "
+                 "na het laatste CPI-jaar (vaste regel)."),
+            _col("prijsjaar", "year",
+                 "Prijspeil van de uitkomsten (euro's van dit jaar). Leeg: het laatste CPI-jaar."),
+            _col("toelichting", "text", "Vrije toelichting, bijv. wanneer de cijfers zijn "
+                 "bijgewerkt."),
+        ),
+    ),
 }
 
 #: Tables a case must have; the others may be absent (then they are empty).
 REQUIRED_TABLES = ("taken", "kosten")
-
-
-def _value_checks(spec: ColumnSpec) -> list[pa.Check]:
-    checks: list[pa.Check] = []
-    if spec.kind == "year":
-        checks.append(
-            pa.Check.in_range(YEAR_MIN, YEAR_MAX,
-                              error=f"jaartal moet tussen {YEAR_MIN} en {YEAR_MAX} liggen")
-        )
-    if spec.kind == "fraction":
-        checks.append(
-            pa.Check.in_range(0, 1, error="moet een fractie tussen 0 en 1 zijn (0,25 of 25%)")
-        )
-    if spec.minimum is not None:
-        checks.append(
-            pa.Check.ge(spec.minimum, error=f"mag niet kleiner zijn dan {spec.minimum:g}")
-        )
-    if spec.allowed:
-        allowed = ", ".join(spec.allowed)
-        checks.append(pa.Check.isin(list(spec.allowed), error=f"toegestaan: {allowed}"))
-    if spec.pattern:
-        checks.append(
-            pa.Check.str_matches(
-                spec.pattern,
-                error="geen CBS-code van een wijk (WKxxxxxx) of buurt (BUxxxxxxxx)",
-            )
-        )
-    return checks
-
-
-def pandera_schema(table: str) -> pa.DataFrameSchema:
-    """The pandera schema that checks the values of a parsed table.
-
-    Cells are parsed first (Dutch numbers, ``ja``/``nee``) by :mod:`mkba.case.read`; this schema
-    then checks ranges, allowed values, code patterns, required values and uniqueness. Every
-    check carries its Dutch message as ``error``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> schema = pandera_schema("kengetallen")
-    >>> sorted(schema.columns)[:3]
-    ['bron', 'code', 'eenheid']
-    """
-    spec = TABLES[table]
-    columns = {
-        c.name: pa.Column(
-            checks=_value_checks(c),
-            nullable=not c.required,
-            unique=c.unique,
-            required=False,  # missing columns are reported by the reader, with a suggestion
-            coerce=False,
-        )
-        for c in spec.columns
-    }
-    return pa.DataFrameSchema(columns, strict=False)
-
-
-def _problem(files, table, row, column, message) -> Problem:
-    return Problem(files.get(table, f"{table}.csv"), int(row) if row is not None else None,
-                   column, message)
-
-
-def _is_set(series: pd.Series) -> pd.Series:
-    return series.notna()
-
-
-def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Problem]:
-    """Rules within one row: one of two columns, order of years, PM posts.
-
-    ``df`` carries the source row number in column ``_row``.
-    """
-    problems: list[Problem] = []
-
-    def add(mask, column, message):
-        for row in df.loc[mask, "_row"]:
-            problems.append(_problem(files, table, row, column, message))
-
-    if table == "taken":
-        add(df["eindjaar"] < df["startjaar"], "eindjaar", "eindjaar ligt vóór startjaar")
-        add(df["horizonjaar"].notna() & (df["horizonjaar"] < df["startjaar"]), "horizonjaar",
-            "horizonjaar ligt vóór startjaar")
-    elif table == "kosten":
-        has_amount = _is_set(df["bedrag"])
-        has_qty = _is_set(df["hoeveelheid"])
-        has_ref = _is_set(df["kengetal"])
-        add(has_amount & (has_qty | has_ref), "bedrag",
-            "vul bedrag óf hoeveelheid met kengetal in, niet allebei")
-        add(~has_amount & has_qty & ~has_ref, "kengetal", "hoeveelheid zonder kengetal")
-        add(~has_amount & ~has_qty & has_ref, "hoeveelheid", "kengetal zonder hoeveelheid")
-        add(~has_amount & ~has_qty & ~has_ref, "bedrag",
-            "geen bedrag en geen hoeveelheid met kengetal")
-        add(_is_set(df["levensduur"]) & (df["soort"] != "investering"), "levensduur",
-            "levensduur hoort alleen bij een investering (soort investering)")
-    elif table == "effecten":
-        add(df["jaar_tot"] < df["jaar_van"], "jaar_tot", "jaar_tot ligt vóór jaar_van")
-        priced = ~df["pm"].fillna(False).astype(bool)
-        has_value = _is_set(df["waarde_per_eenheid"])
-        has_ref = _is_set(df["kengetal"])
-        add(priced & ~_is_set(df["hoeveelheid"]) & ~_is_set(df["indicator"]), "hoeveelheid",
-            "hoeveelheid ontbreekt (vul hem in, noem een indicator om hem te schatten, of zet "
-            "pm op ja)")
-        both = _is_set(df["hoeveelheid_laag"]) & _is_set(df["hoeveelheid_hoog"])
-        add(both & (df["hoeveelheid_laag"] > df["hoeveelheid_hoog"]), "hoeveelheid_laag",
-            "hoeveelheid_laag is groter dan hoeveelheid_hoog")
-        add(both & _is_set(df["hoeveelheid"]) & ((df["hoeveelheid"] < df["hoeveelheid_laag"])
-                                                 | (df["hoeveelheid"] > df["hoeveelheid_hoog"])),
-            "hoeveelheid", "hoeveelheid ligt buiten hoeveelheid_laag–hoeveelheid_hoog")
-        estimated = priced & ~_is_set(df["hoeveelheid"]) & _is_set(df["indicator"])
-        add(estimated & (df["deadweight"].fillna(0) != 0), "deadweight",
-            "een geschatte hoeveelheid (verschil-in-verschillen met vergelijkingswijken) is al "
-            "netto: wat zonder de taak was gebeurd zit er al uit; laat deadweight leeg of 0")
-        add(estimated & ~_is_set(df["richting"]) & ~df["indicator"].isin(
-            list(INDICATOR_DIRECTIONS)), "richting",
-            "geef richting op (hoger of lager): van deze indicator is niet bekend welke kant "
-            "verbetering is")
-        add(priced & has_value & has_ref, "waarde_per_eenheid",
-            "vul kengetal óf waarde_per_eenheid in, niet allebei")
-        add(priced & ~has_value & ~has_ref, "kengetal",
-            "kengetal of waarde_per_eenheid ontbreekt (of zet pm op ja)")
-        same = _is_set(df["overdracht_van"]) & (
-            df["overdracht_van"].str.casefold() == df["actor"].str.casefold()
-        )
-        add(same, "overdracht_van", "overdracht_van is dezelfde actor als actor")
-    elif table == "kengetallen":
-        add(_is_set(df["laag"]) & _is_set(df["hoog"]) & (df["laag"] > df["hoog"]), "laag",
-            "laag is groter dan hoog")
-        add(_is_set(df["laag"]) & (df["laag"] > df["waarde"]), "laag", "laag is groter dan waarde")
-        add(_is_set(df["hoog"]) & (df["hoog"] < df["waarde"]), "hoog", "hoog is kleiner dan waarde")
-    elif table == "doelen":
-        add(df["streefjaar"] <= df["basisjaar"], "streefjaar", "streefjaar ligt niet na basisjaar")
-    elif table == "bandbreedtes":
-        add(df["laag"] > df["hoog"], "laag", "laag is groter dan hoog")
-        w = df["waarde"]
-        add(w.notna() & ((w < df["laag"]) | (w > df["hoog"])), "waarde",
-            "waarde ligt buiten laag–hoog")
-    elif table == "correlaties":
-        add((df["rho"] < -1) | (df["rho"] > 1), "rho", "rho moet tussen −1 en 1 liggen")
-        add(df["parameter_a"] == df["parameter_b"], "parameter_b",
-            "een aanname kan niet met zichzelf correleren")
-    elif table == "metingen":
-        dup = df.duplicated(["wijk_code", "indicator", "jaar"], keep="first")
-        add(dup, "jaar", "dubbele meting (zelfde wijk_code, indicator en jaar)")
-    elif table in ("financiering", "partners"):
-        problems += _check_process_rows(table, df, files)
-    return problems
-
-
-def _check_process_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Problem]:
-    """Row rules of the process tables and of buurtbudget rows (issue 14)."""
-    problems: list[Problem] = []
-
-    def add(mask, column, message):
-        for row in df.loc[mask, "_row"]:
-            problems.append(_problem(files, table, row, column, message))
-
-    if table == "financiering":
-        if "besteed" in df:
-            add(_is_set(df["besteed"]) & (df["soort"] != BUURTBUDGET), "besteed",
-                "besteed hoort alleen bij soort buurtbudget")
-            add((df["soort"] == BUURTBUDGET) & (df["bedrag"] < 0), "bedrag",
-                "een buurtbudget kan niet negatief zijn (uitgaven staan in besteed)")
-    elif table == "partners":
-        add(_is_set(df["jaar_tot"]) & (df["jaar_tot"] < df["jaar_van"]), "jaar_tot",
-            "jaar_tot ligt vóór jaar_van")
-        end = df["jaar_tot"].astype("Float64").fillna(float(YEAR_MAX))
-        for (_task, partner), g in df.assign(_end=end).groupby(["taak_id", "partner"],
-                                                               sort=False):
-            g = g.sort_values("jaar_van", kind="stable")
-            previous_end = None
-            for row, start, stop in g[["_row", "jaar_van", "_end"]].itertuples(index=False):
-                if previous_end is not None and start <= previous_end:
-                    problems.append(_problem(
-                        files, table, row, "jaar_van",
-                        f"'{partner}' doet in {int(start)} al mee volgens een andere regel "
-                        "(periodes van één partner mogen niet overlappen)"))
-                previous_end = stop if previous_end is None else max(previous_end, stop)
-    return problems
-
-
-def _unknown_refs(values: pd.Series, known: set[str]) -> pd.Series:
-    return values.notna() & ~values.isin(known)
-
-
-def _known_list(known) -> str:
-    known = sorted(known)
-    shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
-    return shown or "(geen)"
-
-
-def check_case(tables: dict[str, pd.DataFrame], files: dict[str, str],
-               cpi_years: range) -> list[Problem]:
-    """Rules across tables: task ids, kengetal codes, price years within the CPI series.
-
-    Parameters
-    ----------
-    tables : dict of DataFrame
-        Parsed tables, each with its source row number in ``_row``.
-    files : dict of str
-        Table name to the file name shown in messages.
-    cpi_years : range
-        Years for which a CPI exists; every prijsjaar must fall within it.
-    """
-    problems: list[Problem] = []
-    task_ids = set(tables["taken"]["taak_id"].dropna())
-    codes = set(tables["kengetallen"]["code"].dropna())
-    first, last = cpi_years.start, cpi_years.stop - 1
-    for name, df in tables.items():
-        if df.empty:
-            continue
-        if name != "taken" and "taak_id" in df:
-            bad = _unknown_refs(df["taak_id"], task_ids)
-            for row, value in df.loc[bad, ["_row", "taak_id"]].itertuples(index=False):
-                problems.append(_problem(files, name, row, "taak_id",
-                                         f"onbekende taak_id '{value}' (bekend: "
-                                         f"{_known_list(task_ids)})"))
-        if "kengetal" in df:
-            bad = _unknown_refs(df["kengetal"], codes)
-            for row, value in df.loc[bad, ["_row", "kengetal"]].itertuples(index=False):
-                problems.append(_problem(files, name, row, "kengetal",
-                                         f"onbekend kengetal '{value}' (bekend: "
-                                         f"{_known_list(codes)})"))
-        if "prijsjaar" in df:
-            year = df["prijsjaar"]
-            bad = year.notna() & ((year < first) | (year > last))
-            for row, value in df.loc[bad, ["_row", "prijsjaar"]].itertuples(index=False):
-                problems.append(_problem(files, name, row, "prijsjaar",
-                                         f"prijsjaar {int(value)} valt buiten de CPI-reeks "
-                                         f"({first}–{last})"))
-    problems += _check_parameters(tables, files, task_ids, codes)
-    problems += _check_buurtbudget(tables, files)
-    problems += _check_survey(tables, files)
-    return problems
-
-
-def survey_answers(tables) -> pd.DataFrame:
-    """The survey as one tidy table: the ``enquete`` rows plus the ``enquete_turflijst`` rows
-    unfolded (one row per filled-in answer cell; an empty cell means nobody gave that answer
-    and adds nothing), with ``_source`` (table name), ``_row`` and ``_column`` for messages.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> tally = pd.DataFrame({"_row": [2], "taak_id": ["T1"], "jaar": [2023],
-    ...                       "groep": ["bewoners"], "vraag": ["tevreden"], "1": [None],
-    ...                       "2": [1], "3": [None], "4": [7], "5": [2], "ja": [None],
-    ...                       "nee": [None]})
-    >>> empty = pd.DataFrame(columns=["_row", "taak_id", "jaar", "groep", "vraag", "antwoord",
-    ...                               "aantal"])
-    >>> out = survey_answers({"enquete": empty, TALLY_TABLE: tally})
-    >>> out[["antwoord", "aantal"]].values.tolist()
-    [['2', 1], ['4', 7], ['5', 2]]
-    """
-    keys = ["taak_id", "jaar", "groep", "vraag"]
-    e = tables["enquete"]
-    tidy = e.assign(_source="enquete", _column="antwoord")[
-        ["_source", "_row", "_column", *keys, "antwoord", "aantal"]]
-    tally = tables.get(TALLY_TABLE)
-    if tally is None or tally.empty:
-        return tidy.reset_index(drop=True)
-    long = tally.melt(id_vars=["_row", *keys], value_vars=list(SURVEY_ANSWERS),
-                      var_name="antwoord", value_name="aantal").dropna(subset=["aantal"])
-    long = long.assign(_source=TALLY_TABLE, _column=long["antwoord"])
-    long = long.sort_values(["_row", "antwoord"], key=lambda c: c.map(
-        {a: i for i, a in enumerate(SURVEY_ANSWERS)}) if c.name == "antwoord" else c)
-    long["aantal"] = long["aantal"].astype("Int64")
-    out = pd.concat([tidy, long[tidy.columns]], ignore_index=True)
-    out["jaar"] = out["jaar"].astype("Int64")
-    out["aantal"] = out["aantal"].astype("Int64")
-    return out
-
-
-def _check_survey(tables, files) -> list[Problem]:
-    """Survey rules over ``enquete`` and ``enquete_turflijst`` together: an answer counted
-    twice, and a question that mixes 1–5 with ja/nee."""
-    if tables["enquete"].empty and tables.get(TALLY_TABLE, pd.DataFrame()).empty:
-        return []
-    a = survey_answers(tables).rename(columns={"_source": "source", "_row": "row",
-                                               "_column": "column"})
-    problems = []
-    key = ["taak_id", "jaar", "groep", "vraag", "antwoord"]
-    dup = a.duplicated(key, keep="first")
-    first = a.groupby(key, sort=False)["source"].transform("first")
-    for rec, source in zip(a[dup].itertuples(index=False), first[dup], strict=True):
-        where = "op een eerdere regel" if source == rec.source else f"in het blad {source}"
-        problems.append(_problem(files, rec.source, rec.row, rec.column,
-                                 f"dit antwoord staat al {where} (zelfde taak_id, jaar, "
-                                 "groep en vraag)"))
-    yes_no = a["antwoord"].isin(["ja", "nee"])
-    for (_task, question), g in a.assign(_yn=yes_no).groupby(["taak_id", "vraag"],
-                                                             sort=False):
-        if g["_yn"].nunique() > 1:
-            first = g["_yn"].iloc[0]
-            for rec in g[g["_yn"] != first].itertuples(index=False):
-                problems.append(_problem(
-                    files, rec.source, rec.row, rec.column,
-                    f"vraag '{question}' heeft al antwoorden " + ("ja/nee" if first else "1–5")
-                    + " op een eerdere regel; één vraag is óf 1–5 óf ja/nee"))
-    return problems
-
-
-def _check_buurtbudget(tables, files) -> list[Problem]:
-    """A wijk cannot spend more buurtbudget than it received and saved so far."""
-    f = tables["financiering"]
-    if f.empty or "besteed" not in f:
-        return []
-    f = f[f["soort"] == BUURTBUDGET]
-    wijk = tables["taken"].set_index("taak_id")["wijk_code"]
-    f = f[f["taak_id"].isin(wijk.index)]
-    if f.empty:
-        return []
-    from mkba.base.formatting import fmt_eur
-
-    f = f.assign(_wijk=f["taak_id"].map(wijk), _spent=f["besteed"].fillna(0.0))
-    problems = []
-    for code, g in f.groupby("_wijk", sort=False):
-        balance = 0.0
-        for year, y in g.groupby("jaar", sort=True):
-            balance += float(y["bedrag"].sum()) - float(y["_spent"].sum())
-            if balance < -0.005:
-                row = int(y.loc[y["_spent"] > 0, "_row"].max()) if (y["_spent"] > 0).any() \
-                    else int(y["_row"].max())
-                problems.append(_problem(
-                    files, "financiering", row, "besteed",
-                    f"wijk {code} besteedt in {int(year)} meer buurtbudget dan er ontvangen en "
-                    f"gespaard was (tekort {fmt_eur(-balance)})"))
-                break
-    return problems
-
-
-def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
-    """Every name in ``bandbreedtes`` and ``correlaties`` must point at something that exists."""
-    problems = []
-    kosten, effecten = tables["kosten"], tables["effecten"]
-    # .tolist(): iterating a string column element by element is slow on large cases
-    posts = set(zip(kosten["taak_id"].tolist(), kosten["post"].tolist(), strict=True)) \
-        if len(tables["bandbreedtes"]) else set()
-    effects = set(zip(effecten["taak_id"].tolist(), effecten["effect"].tolist(), strict=True))
-    named = set(tables["bandbreedtes"]["parameter"])
-
-    def check(name) -> str | None:
-        try:
-            parts = parse_parameter(name)
-        except ValueError as exc:
-            return str(exc)
-        kind = parts[0]
-        if kind == "kengetal" and parts[1] not in codes:
-            return f"'{name}' is geen kengetal, geen 'discontovoet' en geen pad TAAK/..."
-        if kind in ("optimisme_kosten", "optimisme_baten", "factor", "effect") \
-                and parts[1] not in task_ids:
-            return f"onbekende taak '{parts[1]}' in '{name}'"
-        if kind == "factor" and (parts[1], parts[2]) not in posts:
-            return f"taak {parts[1]} heeft geen kostenpost '{parts[2]}'"
-        if kind == "effect" and (parts[1], parts[2]) not in effects:
-            return f"taak {parts[1]} heeft geen effect '{parts[2]}'"
-        return None
-
-    b = tables["bandbreedtes"]
-    for row, name, low, high in b[["_row", "parameter", "laag", "hoog"]].itertuples(index=False):
-        message = check(name)
-        if message:
-            problems.append(_problem(files, "bandbreedtes", row, "parameter", message))
-            continue
-        parts = parse_parameter(name)
-        fraction = parts[0] in ("optimisme_kosten", "optimisme_baten") or (
-            parts[0] == "effect" and parts[3] in ("deadweight", "attributie", "verdringing",
-                                                  "afname"))
-        if fraction and (low < 0 or high > 1):
-            problems.append(_problem(files, "bandbreedtes", row, "laag",
-                                     "een fractie moet tussen 0 en 1 liggen (0,25 of 25%)"))
-        if parts[0] in ("kengetal", "factor") and low < 0:
-            problems.append(_problem(files, "bandbreedtes", row, "laag",
-                                     f"'{name}' kan niet negatief zijn"))
-    c = tables["correlaties"]
-    ranged = named | {k for k, lo, hi in tables["kengetallen"][["code", "laag", "hoog"]]
-                      .itertuples(index=False) if pd.notna(lo) or pd.notna(hi)}
-    ranged |= {f"{t}/{e}/hoeveelheid" for t, e, lo, hi in effecten[
-        ["taak_id", "effect", "hoeveelheid_laag", "hoeveelheid_hoog"]].itertuples(index=False)
-        if pd.notna(lo) or pd.notna(hi)}
-    for row, a, b_ in c[["_row", "parameter_a", "parameter_b"]].itertuples(index=False):
-        for column, name in (("parameter_a", a), ("parameter_b", b_)):
-            if name not in ranged:
-                problems.append(_problem(files, "correlaties", row, column,
-                                         f"'{name}' heeft geen bandbreedte (zet hem in "
-                                         "bandbreedtes, of geef het kengetal laag/hoog)"))
-    return problems
 
 
 def normalise_header(header: str) -> str:

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from mkba.base.errors import Problem
-from mkba.case.schema import (
-    DEFAULT_VARIANT,
-)
+from mkba.case.schema import CASE_TABLE, DEFAULT_VARIANT
 
 __all__ = ["Case"]
 
@@ -101,6 +99,30 @@ class Case:
         """Table ``enquete_turflijst``: the survey as a tally sheet."""
         return self._table("enquete_turflijst")
 
+    @property
+    def casus(self) -> pd.DataFrame:
+        """Table ``casus``: the case-level settings (one row: peiljaar, prijsjaar)."""
+        return self._table(CASE_TABLE)
+
+    def case_settings(self) -> dict:
+        """The case's own ``peiljaar`` and ``prijsjaar`` (table ``casus``); ``None`` for what
+        it does not state.
+
+        Examples
+        --------
+        >>> from mkba import read_case
+        >>> from mkba.base.assumptions import DATA_DIR
+        >>> read_case(DATA_DIR / "voorbeeld").case_settings()
+        {'peiljaar': 2026, 'prijsjaar': 2024}
+        """
+        t = self.tables.get(CASE_TABLE)
+        out = {"peiljaar": None, "prijsjaar": None}
+        if t is None or t.empty:
+            return out
+        for name in out:
+            value = t[name].iloc[0]
+            out[name] = None if pd.isna(value) else int(value)
+        return out
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {len(v)}" for k, v in self.tables.items() if len(v))

@@ -21,8 +21,8 @@ from mkba.base.prices import index_factor
 from mkba.case.tables import Case
 
 __all__ = ["FlowKind", "COST", "BENEFIT", "TRANSFER", "KINDS", "Keys", "build_keys",
-           "cash_flows", "line_keys", "line_factors", "price_factors", "optimism_factor",
-           "VOLUNTEER_METHODS"]
+           "cash_flows", "line_keys", "line_factors", "price_factors", "own_price_years",
+           "optimism_factor", "contract_optimism", "VOLUNTEER_METHODS"]
 
 
 
@@ -106,31 +106,54 @@ def line_keys(lines: pd.DataFrame, keys: Keys) -> tuple[np.ndarray, np.ndarray]:
     return rows[order], ks[order]
 
 
+def own_price_years(lines: pd.DataFrame, year_col: str, cpi: pd.Series) -> np.ndarray:
+    """The price year of each line's own amount: its ``prijsjaar``, or when that is empty the
+    line's own year (``year_col``: ``jaar`` of a cost, ``jaar_van`` of an effect), capped at
+    the last CPI year (a forecast is in the prices of the latest known year).
+
+    Amounts from the books are nominal: 48.000 paid in 2019 is 48.000 euros of 2019. No
+    line's price year depends on the price year of the analysis, so changing that
+    multiplies every present value by one CPI factor (Assumption ``empty_price_year``).
+
+    Examples
+    --------
+    >>> from mkba.base.prices import cpi_series
+    >>> lines = pd.DataFrame({"prijsjaar": [2018, None, None], "jaar": [2020, 2021, 2030]})
+    >>> own_price_years(lines, "jaar", cpi_series()).tolist()
+    [2018, 2021, 2024]
+    """
+    own = lines["prijsjaar"].to_numpy(dtype=float, na_value=np.nan)
+    year = lines[year_col].to_numpy(dtype=float, na_value=np.nan)
+    last, first = float(cpi.index.max()), float(cpi.index.min())
+    return np.where(np.isnan(own), np.clip(year, first, last), own).astype(int)
+
+
 def price_factors(lines: pd.DataFrame, value_col: str, kengetallen: pd.DataFrame,
-                  price_year: int, cpi: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+                  price_year: int, cpi: pd.Series,
+                  year_col: str = "jaar") -> tuple[np.ndarray, np.ndarray]:
     """Value per unit in its own price year, and the CPI factor to price year P, per line.
 
     The value is the kengetal's (in the kengetal's prijsjaar) when the line names one, else
-    the line's own ``value_col`` (in the line's prijsjaar, or P when empty). This is the one
-    place where price years are resolved: the deterministic flows and the vectorised
-    uncertainty engine both use it (through :func:`line_factors`).
+    the line's own ``value_col`` (in the line's prijsjaar, or when empty in the line's own
+    year ``year_col``: :func:`own_price_years`). This is the one place where price years are
+    resolved: the deterministic flows and the vectorised uncertainty engine both use it
+    (through :func:`line_factors`).
     """
     k = kengetallen.set_index("code")
     from_ref = lines["kengetal"].notna().to_numpy()
     refs = lines["kengetal"].where(from_ref)
     value = np.where(from_ref, refs.map(k["waarde"]).to_numpy(dtype=float, na_value=np.nan),
                      lines[value_col].to_numpy(dtype=float, na_value=np.nan))
-    own_year = lines["prijsjaar"].to_numpy(dtype=float, na_value=np.nan)
+    own_year = own_price_years(lines, year_col, cpi).astype(float)
     ref_year = refs.map(k["prijsjaar"]).to_numpy(dtype=float, na_value=np.nan)
-    year = np.where(from_ref, ref_year, own_year)
-    year = np.where(np.isnan(year), price_year, year).astype(int)
+    year = np.where(from_ref, ref_year, own_year).astype(int)
     return value, np.asarray(index_factor(year, price_year, cpi), dtype=float)
 
 
 def unit_values(lines: pd.DataFrame, value_col: str, kengetallen: pd.DataFrame,
-                price_year: int, cpi: pd.Series) -> np.ndarray:
+                price_year: int, cpi: pd.Series, year_col: str = "jaar") -> np.ndarray:
     """Value per unit (or amount) of each line in price year P (see :func:`price_factors`)."""
-    value, index = price_factors(lines, value_col, kengetallen, price_year, cpi)
+    value, index = price_factors(lines, value_col, kengetallen, price_year, cpi, year_col)
     return value * index
 
 
@@ -346,7 +369,8 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         parts.append(benefit)
     # ---- effects
     e = case.effecten[case.effecten["taak_id"].isin(keys.task_ids) & ~case.effecten["pm"]]
-    value, index = price_factors(e, "waarde_per_eenheid", case.kengetallen, price_year, cpi)
+    value, index = price_factors(e, "waarde_per_eenheid", case.kengetallen, price_year, cpi,
+                                 "jaar_van")
     rows, ks = line_keys(e, keys)
     y_from = e["jaar_van"].to_numpy(dtype=int)[rows]
     y_to = e["jaar_tot"].to_numpy(dtype=int)[rows]
@@ -356,6 +380,7 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
                _effect_message(case.files.get("effecten", "effecten.csv")))
     is_transfer = e["overdracht_van"].notna().to_numpy()
     own_opt = e["optimisme"].to_numpy(dtype=float, na_value=np.nan)
+    effect_opt = contract_optimism(optimism(e, case.taken, "optimisme_baten"), is_transfer)
     n = len(rows)
     parts.append({
         "key": ks, "task_id": e["taak_id"].to_numpy()[rows],
@@ -370,8 +395,9 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         **{short: e[c].to_numpy(dtype=float, na_value=0.0)[rows]
            for short, c in (("dw", "deadweight"), ("at", "attributie"), ("vd", "verdringing"))},
         "keep": 1 - e["afname"].to_numpy(dtype=float, na_value=0.0)[rows],
-        "opt": optimism(e, case.taken, "optimisme_baten")[rows],
-        "opt_from_task": np.isnan(own_opt)[rows], "y_from": y_from, "lo": lo, "hi": hi,
+        "opt": effect_opt[rows],
+        "opt_from_task": (np.isnan(own_opt) & ~is_transfer)[rows], "y_from": y_from,
+        "lo": lo, "hi": hi,
         "ref": e["kengetal"].to_numpy(dtype=object)[rows],
         "volunteer": np.zeros(n, bool), "v_repl": np.full(n, np.nan),
         "has_value": e["waarde_per_eenheid"].notna().to_numpy()[rows],
@@ -383,16 +409,37 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     return out
 
 
+def contract_optimism(opt: np.ndarray, is_transfer: np.ndarray) -> np.ndarray:
+    """The optimism fraction of effect lines with the transfers' set to 0: a transfer is a
+    contract between actors and gets no optimism correction on either side (Assumption
+    ``optimism_transfers``); the task's ``optimisme_baten`` does not reach it.
+
+    Examples
+    --------
+    >>> contract_optimism(np.array([0.2, 0.2]), np.array([False, True])).tolist()
+    [0.2, 0.0]
+    """
+    return np.where(is_transfer, 0.0, opt)
+
+
 def optimism_factor(kind, base, opt, forecast):
     """Optimism correction per line-year: a line's contribution to the NPV moves towards
     "worse" by the fraction o, in forecast years only.
 
     A cost (:attr:`FlowKind.COST`) with a positive amount × (1 + o), a negative cost × (1 − o);
-    a benefit or transfer with a positive value × (1 − o), a disbenefit × (1 + o) (HM Treasury
-    Green Book).
+    a benefit with a positive value × (1 − o), a disbenefit × (1 + o) (HM Treasury Green
+    Book). A transfer is a contract between actors: no correction on either side (factor 1).
     ``base`` is the line's value before the correction (its sign decides).
+
+    Examples
+    --------
+    >>> optimism_factor([FlowKind.COST, FlowKind.BENEFIT, FlowKind.TRANSFER], [100, 100, 100],
+    ...                 0.2, True).tolist()
+    [1.2, 0.8, 1.0]
     """
-    direction = np.where(np.asarray(kind) == FlowKind.COST, 1.0, -1.0) * np.sign(base)
+    kind = np.asarray(kind)
+    direction = np.where(kind == FlowKind.COST, 1.0, -1.0) * np.sign(base)
+    direction = np.where(kind == FlowKind.TRANSFER, 0.0, direction)
     return 1.0 + direction * np.where(forecast, opt, 0.0)
 
 
@@ -441,6 +488,7 @@ def cash_flows(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
         "source_row": both(lines["source_row"].to_numpy()[pair]).astype(np.int64),
         "amount": both(value, -value[t]).astype(float),
         "forecast": both(forecast),
+        "optimism": both(o),
         "hours": both(hours, np.zeros(len(t))),
         "v_repl": both(v_repl, np.full(len(t), np.nan)),
         "residual": both(lines["residual"].to_numpy()[pair]),

@@ -82,8 +82,11 @@ def result_text(r: MkbaResult) -> str:
     return "\n".join(lines)
 
 
-def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=None) -> str:
-    """The whole evaluation: parameters, one block per task and variant, an overview table."""
+def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=None,
+                    checks: list | None = None) -> str:
+    """The whole evaluation: a warning first when a consistency check failed
+    (:mod:`mkba.analysis.checks`), parameters, one block per task and variant, an overview
+    table."""
     p = ev.parameters
     base = "startjaar van elke taak" if p["base_year"] is None else str(p["base_year"])
     head = (f"MKBA — prijspeil {p['price_year']}, discontovoet {fmt_pct(p['discount_rate'], 2)}, "
@@ -91,7 +94,14 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
             + (f", horizon {p['horizon']} jaar" if p["horizon"] else "")
             + f", vrijwilligersuren: {p.get('volunteer_valuation', 'vervangingskosten')}"
             + (f", scenario '{scenario.name}'" if scenario is not None else ""))
-    blocks = [head, "=" * len(head)]
+    failed = [c for c in (checks or []) if c.get("status") == "fout"]
+    blocks = []
+    if failed:
+        blocks += ["LET OP: " + str(len(failed)) + " controle(s) van de uitkomst mislukt; de "
+                   "getallen hieronder spreken elkaar tegen:"]
+        blocks += [f"  - {c['message']}" for c in failed]
+        blocks.append("")
+    blocks += [head, "=" * len(head), _years_line(p)]
     for r in ev.results():
         blocks.append(result_text(r))
         extra = (uncertainty or {}).get((r.task_id, r.variant))
@@ -103,7 +113,7 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
         "taak": s["taak"], "variant": s["variant"], "wijk": s["wijk"],
         "CW kosten": s["CW kosten"].map(fmt_eur), "CW baten": s["CW baten"].map(fmt_eur),
         "NCW": s["NCW"].map(fmt_eur), "B/K": s["B/K"].map(fmt_ratio),
-        "IRR": s["IRR"].map(fmt_pct), "PM": s["PM-posten"],
+        "IRR": [r.irr_text for r in ev.results()], "PM": s["PM-posten"],
     })
     blocks += ["Overzicht", _table(overview)]
     blocks.append(_total_line(ev))
@@ -114,6 +124,24 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
     for w in ev.case_warnings:
         blocks.append(f"Waarschuwing: {w}")
     return "\n".join(blocks)
+
+
+#: How the output names where the peiljaar and price year came from.
+_SOURCE = {"instelling": "opgegeven", "casus": "uit de tabel casus",
+           "regel": "vaste regel"}
+
+
+def _years_line(p: dict) -> str:
+    """Which peiljaar and price year were used and where they came from (item 8 of issue 19:
+    the same case gives the same result every year)."""
+    from mkba.base.assumptions import ASSUMPTIONS
+
+    peil = p.get("peiljaar")
+    rule = ASSUMPTIONS["peiljaar"].value if p.get("peiljaar_source") == "regel" else ""
+    return (f"Peiljaar {peil} ({_SOURCE.get(p.get('peiljaar_source'), '?')}"
+            + (f": {rule}" if rule else "") + "); prijspeil "
+            f"{p['price_year']} ({_SOURCE.get(p.get('price_year_source'), '?')}). "
+            + ASSUMPTIONS["empty_price_year"].description)
 
 
 def _total_line(ev: Evaluation) -> str:
@@ -131,7 +159,10 @@ def effect_text(est) -> str:
     """An effect estimate (or the reason there is none), with the estimate per wijk."""
     s = est.summary()
     width = max(len(k) for k in s.index)
-    where = est.name_of(est.treated[0][0]) if len(est.treated) == 1 else "de wijken met een taak"
+    from mkba.evidence.wording import region_word
+
+    where = (est.name_of(est.treated[0][0]) if len(est.treated) == 1 else
+             f"de {region_word([w for w, _ in est.treated], plural=True)} met een taak")
     lines = [est.plain_text(where), ""]
     lines += [f"{k:<{width}}  {v}" for k, v in s["Waarde"].items()]
     if est.per_wijk:

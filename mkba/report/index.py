@@ -97,6 +97,7 @@ class _Wijk:
     inhabitants: float | None
     year: int | None
     budget: dict | None
+    checks_failed: int = 0
 
 
 @dataclass
@@ -160,7 +161,8 @@ def _wijk(r: dict, names: Mapping[str, str]) -> _Wijk:
                                   for d in r.get("since_decision") or []})
                         for t in r.get("tasks") or []],
                  inhabitants=r.get("inhabitants"), year=r.get("year"),
-                 budget=r.get("buurtbudget") or None)
+                 budget=r.get("buurtbudget") or None,
+                 checks_failed=int(r.get("checks_failed") or 0))
 
 
 def _sort_key(name: str) -> str:

@@ -14,7 +14,7 @@ Every map carries its source and licence (CBS: "Kadaster / Centraal Bureau voor 
 never covers that line.
 
 Imports inside functions, measured (``python -c``, after pandas; load ≈ 5 on 2 cores):
-matplotlib and :mod:`mkba.base.plots` 0,7 s, :mod:`mkba.engine.cba` 0,55 s. The batch imports
+matplotlib and :mod:`mkba.figures.plots` 0,7 s, :mod:`mkba.engine.cba` 0,55 s. The batch imports
 this module for its index page even when no map file exists, and then draws nothing: those two
 are imported only where a map is drawn or an NCW is needed.
 """
@@ -30,7 +30,7 @@ import pandas as pd
 
 from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.formatting import fmt_eur, fmt_number
-from mkba.base.html import Html, esc, figure_html, para
+from mkba.base.html import figure_html
 from mkba.evidence.cbs import indicator_labels, load_kwb, read_fetched
 from mkba.evidence.cbs_boundaries import read_flags
 from mkba.evidence.geo import (
@@ -45,7 +45,7 @@ from mkba.evidence.geo import (
 )
 
 __all__ = ["Boundaries", "read_boundaries", "find_map", "plot_locator", "plot_choropleth",
-           "locator_section", "choropleth", "source_line", "reader_source", "gemeente_map",
+           "choropleth", "source_line", "reader_source", "gemeente_map",
            "index_map_values", "RD_NEW", "CRS84", "SHIPPED_GEO"]
 
 #: Font size (points) of the source line under a map.
@@ -73,9 +73,9 @@ def _scale_x(b: Boundaries) -> float:
 
 
 def _map_axes(ax, size=(4.5, 4.5)):
-    from mkba.base.plots import axes_for
+    from mkba.figures.plots import axes_for
 
-    ax = axes_for(ax, figsize=size)
+    ax = axes_for(ax, figsize=size, constrained=False)  # the maps place their own parts
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax
@@ -85,7 +85,7 @@ def plot_locator(b: Boundaries, code: str, ax=None):
     """A small map: all regions of the file in grey, ``code`` in the wijk colour."""
     from matplotlib.patches import PathPatch
 
-    from mkba.base.plots import COLORS
+    from mkba.figures.plots import COLORS
 
     ax = _map_axes(ax)
     sx = _scale_x(b)
@@ -137,7 +137,7 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
     --------
     >>> b = Boundaries(rings={"WK011401": [[[(0, 0), (1000, 0), (1000, 1000)]]],
     ...                       "WK011402": [[[(0, 0), (0, 1000), (1000, 1000)]]]})
-    >>> from mkba.base.plots import detached
+    >>> from mkba.figures.plots import detached
     >>> with detached():
     ...     ax = plot_choropleth(b, {"WK011401": 5.0}, "Inwoners")
     >>> ax.get_title(), len(ax.patches)
@@ -202,29 +202,6 @@ def source_line(b: Boundaries) -> str:
     return f"Kaart: {Path(b.path).name} (eigen bestand)."
 
 
-def locator_section(report, map_file=None):
-    """The wijk report's locator map (an :class:`mkba.report.reports.Html` block), from
-    ``map_file`` (``--kaart BESTAND.geojson``) or the gemeente's fetched or shipped map."""
-    from mkba.base.plots import detached  # matplotlib: only when a map is drawn
-
-    code = report.wijk_code
-    gemeente = "GM" + code[2:6]
-    niveau = "buurt" if code.startswith("BU") else "wijk"
-    note = "".join(f"<p class='let-op'>Let op: {esc(n)}</p>" for n in boundary_notes(code))
-    path = find_map(gemeente, niveau, map_file)
-    if path is None:
-        return Html(para(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
-                       f"{esc(gemeente)} --kaart</code>.") + note)
-    b = read_boundaries(path).subset(gemeente)
-    if code not in b.rings:
-        return Html(para(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
-    with detached():
-        img = figure_html(plot_locator(b, code))
-    part = (" Het bestand bevat maar een deel van de wijken van de gemeente."
-            if "partial" in Path(path).name else "")
-    return Html(img + para(esc(source_line(b)) + part) + note)
-
-
 def boundary_notes(code: str) -> list[str]:
     """Dutch notes when CBS flags a change of this area's code or boundary (fetched data,
     including the flags of years fetched only for them): its figures before that year are not
@@ -284,7 +261,7 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
     Returns the matplotlib Figure (drawn detached from pyplot, so a notebook shows it once),
     or a Dutch sentence when there is no map for the gemeente.
     """
-    from mkba.base.plots import detached
+    from mkba.figures.plots import detached
 
     with detached():
         return _choropleth(gemeente_code, indicator, case=case, kwb=kwb, year=year,
@@ -390,17 +367,18 @@ def gemeente_map(gemeente: str, records: list[dict], name: str = "",
     if not values:
         return None
     niveau = "buurt" if next(iter(values)).startswith("BU") else "wijk"
-    path = find_map(gemeente, niveau, map_file)
+    # the newest map that holds these wijken (Amsterdam's 2019 and 2022+ codes differ)
+    path = find_map(gemeente, niveau, map_file, code=min(values))
     if path is None:
         return None
     b = read_boundaries(path).subset(gemeente)
     if not set(values) & set(b.rings):  # e.g. old codes against a newer map: no map at all
         return None
-    from mkba.base.plots import detached  # matplotlib: only when a map is drawn
+    from mkba.figures.plots import detached  # matplotlib: only when a map is drawn
 
     caption = f"{reader_source(b)} Cijfers: CBS en de casus."
-    with detached():
+    with detached():  # the source goes under the image, in a readable size (the caption)
         ax = plot_choropleth(b, values, f"{label} — {name or gemeente}", diverging=is_npv,
-                             euro=is_npv, source=caption)
+                             euro=is_npv, source="")
         img = figure_html(ax)
     return img, caption

@@ -277,7 +277,7 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     inh = kwb[(kwb["indicator"] == "AantalInwoners") & kwb["value"].notna()]
     inh = inh.set_index(["region_code", "year"])["value"]
     heads = {c: {"name": names.get(c, c), "inhabitants": None, "year": None, "tasks": [],
-                 "buurtbudget": None} for c in codes}
+                 "buurtbudget": None, "checks_failed": 0} for c in codes}
     for code in codes:
         try:
             year = profile_year(kwb, code)  # the year the report's profile shows
@@ -292,11 +292,17 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
 
         done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
+        from mkba.analysis.checks import failed, run_checks
         from mkba.evidence.process import buurtbudget_summary
 
         for code, head in heads.items():
             head["tasks"] = headline_tasks([r for r in results if r.wijk_code == code])
             head["buurtbudget"] = buurtbudget_summary(done.case, code)
+            mine = {r.task_id for r in results if r.wijk_code == code}
+            # the report's consistency checks (issue 19), without its Monte Carlo runs
+            head["checks_failed"] = len(failed(run_checks(
+                done.evaluation.subset(mine), case=done.case, params=done.parameters))) \
+                if mine else 0
     return heads
 
 
@@ -364,7 +370,10 @@ def _write_folder(out: Path, records: list[dict], case_path, parameters, seconds
                     "maken.")
     pages = index_pages(records, summary=summary,
                         names=_region_names() if names is None else names,
-                        map_file=(parameters or {}).get("map_file"))
+                        map_file=(parameters or {}).get("map_file"),
+                        # an interrupted batch writes its index quickly, without maps; the
+                        # next run draws them
+                        maps=status != "onderbroken")
     for name, text in pages.items():  # index.html last: it links to the others
         if name != "index.html":
             atomic_write(out / name, text)

@@ -345,6 +345,8 @@ def run_job(job: Job) -> dict:
         record["status"] = OK
         if out.headline is not None:  # name, inhabitants, NPV per task, as the report shows
             record.update({k: out.headline.get(k) for k in HEADLINE_KEYS})
+            # how many consistency checks failed in the report (issue 19), for the index
+            record["checks_failed"] = out.headline.get("checks_failed")
     except Exception as exc:  # one failing wijk must not stop the batch
         record["status"] = FAILED
         record["error"] = failure_message(exc)

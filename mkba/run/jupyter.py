@@ -1,4 +1,4 @@
-"""Jupyter around the package: outputs stripped on save, and the session as a code-free app.
+"""Jupyter around the package: outputs stripped on save.
 
 :func:`strip_outputs` is a Jupyter server ``pre_save_hook``: when JupyterLab (started from the
 project's ``.venv``, whose ``etc/jupyter`` gets ``jupyter_server_config.json`` from
@@ -6,27 +6,20 @@ project's ``.venv``, whose ``etc/jupyter`` gets ``jupyter_server_config.json`` f
 counts are dropped, so that running a notebook never leaves outputs for git (the notebooks are
 committed without outputs and a test checks that). Other notebooks are saved as they are.
 
-:func:`session_app` serves the evaluation session (``notebooks/evaluatiesessie.ipynb``) with
-Voilà (``mkba sessie CASUS``): the same notebook as in JupyterLab, executed with the chosen case
-and task written into its parameters cell (by papermill, as literals), shown without code cells.
-Voilà fits because the session is already ipywidgets in a notebook: nothing is rewritten for the
-projector, and the live kernel keeps the sliders working.
+The evaluation session notebook (``notebooks/evaluatiesessie.ipynb``) is the analyst's
+version of the session, in JupyterLab; ``mkba sessie`` serves the session to every partner's
+device from one process (:mod:`mkba.run.coalition`), no longer this notebook under Voilà
+(which started a kernel per page visit).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from mkba.base.assumptions import NOTEBOOK_DIR
-from mkba.base.errors import CaseError
 
-__all__ = ["strip_outputs", "session_notebook", "session_app"]
-
-#: The session notebook the app serves.
-SESSION_NOTEBOOK = NOTEBOOK_DIR / "evaluatiesessie.ipynb"
+__all__ = ["strip_outputs"]
 
 
 def _is_project_notebook(path: Path) -> bool:
@@ -101,47 +94,3 @@ def strip_outputs(model: dict, path: str, contents_manager=None, **kwargs) -> No
         for key in EDITOR_CELL_METADATA:
             meta.pop(key, None)
 
-
-def session_notebook(case_path, out_dir, *, task: str = "", variant: str = "",
-                     discount_rate: float | None = None, scenario_dir: str = "",
-                     draws: int = 500) -> Path:
-    """The session notebook with its parameters set (papermill writes them as literals, the
-    notebook is not executed here), as ``out_dir/evaluatiesessie.ipynb``.
-
-    The case is read first, so that a wrong case, task or variant is a Dutch message before
-    any server starts.
-    """
-    import nbformat
-    from papermill.parameterize import parameterize_notebook
-
-    from mkba.report.session import Session
-
-    case_path = Path(case_path).resolve()
-    s = Session(case_path, task or None, variant or None,
-                **({"discount_rate": discount_rate} if discount_rate is not None else {}))
-    params = {"case_path": str(case_path), "task": s.task, "variant": s.variant,
-              "scenario_dir": str(Path(scenario_dir).resolve()) if scenario_dir
-              else str((NOTEBOOK_DIR / "scenarios").resolve()), "draws": int(draws)}
-    if discount_rate is not None:
-        params["discount_rate"] = float(discount_rate)
-    from papermill.iorw import load_notebook_node
-
-    nb = parameterize_notebook(load_notebook_node(str(SESSION_NOTEBOOK)), params)
-    out = Path(out_dir) / SESSION_NOTEBOOK.name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out)
-    return out
-
-
-def session_app(notebook: Path, *, port: int = 8866, open_browser: bool = True,
-                extra: list[str] | None = None) -> subprocess.Popen:
-    """Start Voilà on ``notebook`` (no code cells, dark-free default theme); returns the
-    process. The caller waits for it or stops it."""
-    try:
-        import voila  # noqa: F401
-    except ImportError as err:  # pragma: no cover - voila is a dependency
-        raise CaseError("mkba sessie heeft Voilà nodig (pip install voila)") from err
-    cmd = [sys.executable, "-m", "voila", str(notebook), f"--port={port}",
-           "--Voila.ip=127.0.0.1", "--strip_sources=True", "--show_tracebacks=False",
-           f"--Voila.open_browser={open_browser}", *(extra or [])]
-    return subprocess.Popen(cmd, cwd=str(notebook.parent))

@@ -32,11 +32,11 @@ import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE
 from mkba.base.prices import cpi_series
+from mkba.case.ranges import input_kind, split_target
 from mkba.case.schema import EFFECT_FIELDS, parse_parameter
 from mkba.case.tables import Case
-from mkba.engine.cba import check_parameters, choose_variant, default_peiljaar, task_frame
+from mkba.engine.cba import check_parameters, choose_variant, resolve_years, task_frame
 from mkba.engine.flows import FlowKind, build_keys, line_factors, volunteer_settings
-from mkba.uncertainty.inputs import input_kind
 
 __all__ = ["Model", "model_kwargs"]
 
@@ -106,7 +106,8 @@ class Model:
                  market_value_code: str | None = None, wage_code: str | None = None,
                  volunteer_benefit_code: str | None = None, peiljaar: int | None = None):
         cpi = cpi_series()
-        s = check_parameters(discount_rate, price_year, base_year, horizon, cpi)
+        years = resolve_years(case, price_year, peiljaar, cpi)
+        s = check_parameters(discount_rate, years["price_year"], base_year, horizon, cpi)
         vol = volunteer_settings({"method": volunteer_valuation,
                                   "market_value_code": market_value_code,
                                   "wage_code": wage_code, "benefit_code": volunteer_benefit_code})
@@ -119,7 +120,7 @@ class Model:
         self.end = int(frame["end_year"].iloc[self.key])
         self.base_year = int(frame["base_year"].iloc[self.key])
         self.rate = s.discount_rate
-        self.peiljaar = default_peiljaar() if peiljaar is None else int(peiljaar)
+        self.peiljaar = years["peiljaar"]
         self.parameters = {"discount_rate": s.discount_rate, "price_year": s.price_year,
                            "base_year": s.base_year, "horizon": s.horizon,
                            "volunteer_valuation": volunteer_valuation,
@@ -177,7 +178,8 @@ class Model:
         # (+1 a cost, −1 a benefit or transfer) and the weights of the NPV and of each actor
         f = np.where(ln.is_cost, 1.0, (1 - ln.dw) * (1 - ln.at) * (1 - ln.vd))
         self._value = ln.q * ln.v * ln.index * f
-        self._direction = np.where(ln.is_cost, 1.0, -1.0)
+        # (a transfer gets no optimism correction: its fraction is 0, and its direction too)
+        self._direction = np.where(ln.is_cost, 1.0, np.where(ln.is_transfer, 0.0, -1.0))
         sign = np.where(ln.is_cost, -1.0, 1.0)
         self._societal = np.where(ln.is_transfer, 0.0, sign)
         a = np.zeros((L, len(self.actors)))
@@ -188,14 +190,15 @@ class Model:
         self._plans = {}
 
     def _refs(self, f: pd.DataFrame) -> dict:
-        """Which lines each input name acts on (the same lines :func:`apply_scenario` changes).
-        Volunteer hours follow the valuation method: the kengetal in ``ref`` is the one
-        the chosen method uses (none for ``nul``)."""
+        """Which lines each input name acts on (the same lines :func:`apply_scenario` changes),
+        and ``NAME#ROW`` for the one effect line of source row ROW (a range on the line itself,
+        :attr:`mkba.case.ranges.UncertainInput.target`). Volunteer hours follow the valuation
+        method: the kengetal in ``ref`` is the one the chosen method uses (none for ``nul``)."""
         refs: dict[str, list[int]] = {}
         kind = f["kind"].to_numpy()
-        for i, (code, post, item, k, own, from_task) in enumerate(zip(
+        for i, (code, post, item, k, own, from_task, row) in enumerate(zip(
                 f["ref"], f["post"], f["item"], kind, f["has_value"], f["opt_from_task"],
-                strict=True)):
+                f["source_row"], strict=True)):
             if isinstance(code, str):
                 refs.setdefault(code, []).append(i)
             # cost lines, and benefits derived from a cost line (its residual value, the
@@ -207,12 +210,16 @@ class Model:
                     if fld == "waarde" and not own:
                         continue  # a kengetal-valued line ignores waarde_per_eenheid
                     refs.setdefault(f"{self.task_id}/{post}/{fld}", []).append(i)
+                refs.setdefault(f"{self.task_id}/{post}/hoeveelheid#{int(row)}", []).append(i)
             if from_task:
                 name = "optimisme_kosten" if k == FlowKind.COST else "optimisme_baten"
                 refs.setdefault(f"{self.task_id}/{name}", []).append(i)
         volunteer = f["volunteer"].to_numpy()
+        # the value of a volunteer hour (a kengetal acting only on volunteer hours) is a
+        # method choice, not drawn; a factor on the hours themselves is an uncertainty and is drawn
+        volunteer_values = {c for c in f["ref"] if isinstance(c, str)}
         self.volunteer_refs = {name for name, cols in refs.items()
-                               if cols and volunteer[cols].all()}
+                               if cols and volunteer[cols].all() and name in volunteer_values}
         return refs
 
     # -------------------------------------------------------------- evaluation
@@ -230,7 +237,7 @@ class Model:
         rate = None
         winner: dict[tuple[str, int], str] = {}  # (factor, line) → the input that sets it
         for name in names:
-            kind = input_kind(parse_parameter(name))
+            kind = input_kind(parse_parameter(split_target(name)[0]))
             if kind == "discount":
                 rate = name
                 continue
@@ -300,6 +307,36 @@ class Model:
             static_npv=float(sum(g for g, _ in weights.values()) @ self._d_base),
             static_actors=sum(a for _, a in weights.values()).T @ self._d_base,
         )
+
+    def point_values(self, inp) -> np.ndarray:
+        """The values the lines of this model have for the field that input ``inp`` sets
+        (an :class:`~mkba.case.ranges.UncertainInput`): what a draw replaces. Empty for the
+        discount rate.
+
+        Examples
+        --------
+        >>> from mkba import read_case
+        >>> from mkba.base.assumptions import DATA_DIR
+        >>> from mkba.uncertainty.inputs import uncertain_inputs
+        >>> case = read_case(DATA_DIR / "voorbeeld")
+        >>> m = Model(case, "T2", "maatschappelijk_aanbesteden")
+        >>> i = next(i for i in uncertain_inputs(case, task="T2") if i.kind == "hoeveelheid")
+        >>> m.point_values(i).tolist()
+        [6.0]
+        """
+        kind = inp.kind
+        rows = np.asarray(self.lines.refs.get(inp.target, []), dtype=np.intp)
+        ln = self.lines
+        if kind == "discount" or not len(rows):
+            return np.zeros(0)
+        if kind in ("deadweight", "attributie", "verdringing"):
+            rows = rows[~ln.is_cost[rows]]
+        column = {"kengetal": ln.v, "waarde": ln.v, "hoeveelheid": ln.q, "deadweight": ln.dw,
+                  "attributie": ln.at, "verdringing": ln.vd, "afname": 1 - ln.keep,
+                  "optimisme_kosten": ln.opt, "optimisme_baten": ln.opt}.get(kind)
+        if column is None:  # a factor on a cost post: 1 in the case
+            return np.ones(len(rows))
+        return np.asarray(column[rows], dtype=float)
 
     def dynamic_lines(self, names) -> int:
         """How many lines are evaluated per draw when the inputs ``names`` are drawn (the

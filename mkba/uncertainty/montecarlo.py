@@ -20,7 +20,7 @@ from mkba.uncertainty.inputs import UncertainInput, input_problem, uncertain_inp
 from mkba.uncertainty.model import Model, model_kwargs
 
 __all__ = ["monte_carlo", "MonteCarloResult", "draw_inputs", "triangular_ppf",
-           "input_importance"]
+           "input_importance", "model_inputs", "drawn_ranges"]
 
 Z975 = 1.959963984540054
 
@@ -33,13 +33,14 @@ def _uniforms(inputs, draws, rng, correlations: pd.DataFrame | None) -> np.ndarr
         return rng.random((n, draws))
     from scipy.stats import norm
 
-    index = {i.name: j for j, i in enumerate(inputs)}
+    index: dict[str, list[int]] = {}
+    for j, i in enumerate(inputs):  # a name can have several inputs (per variant or line)
+        index.setdefault(i.name, []).append(j)
     r = np.eye(n)
     for rec in correlations.itertuples(index=False):
-        a, b = index.get(rec.parameter_a), index.get(rec.parameter_b)
-        if a is None or b is None:
-            continue  # correlation with an input that has no range here
-        r[a, b] = r[b, a] = rec.rho
+        for a in index.get(rec.parameter_a, []):  # none: no range here
+            for b in index.get(rec.parameter_b, []):
+                r[a, b] = r[b, a] = rec.rho
     try:
         chol = np.linalg.cholesky(r)
     except np.linalg.LinAlgError as exc:
@@ -109,6 +110,7 @@ def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float,
 def draw_inputs(inputs, draws: int, seed: int, correlations=None) -> dict[str, np.ndarray]:
     """Draw every input (Gaussian copula when correlations are given); checks the draws.
 
+    Keyed by :attr:`UncertainInput.key` (unique per input: the name, and its variant or line).
     The arrays are rows of one inputs × draws matrix (the uniform draws, overwritten)."""
     rng = np.random.default_rng(seed)
     u = _uniforms(inputs, draws, rng, correlations)
@@ -122,7 +124,7 @@ def draw_inputs(inputs, draws: int, seed: int, correlations=None) -> dict[str, n
         if inp.fraction and draws and (x.min() < 0 or x.max() > 1):
             problems.append(input_problem(inp, f"'{inp.name}' moet tussen 0 en 1 blijven, maar de "
                                           "verdeling geeft waarden daarbuiten"))
-        out[inp.name] = x
+        out[inp.key] = x
     if problems:
         raise CaseError(problems)
     return out
@@ -147,6 +149,9 @@ class MonteCarloResult:
     #: what the probabilities leave out
     note: str = ("De kansen gaan alleen over wat in geld is uitgedrukt; PM-posten tellen niet "
                  "mee.")
+    #: per drawn input: its range and the values of the lines it acts on in this task and
+    #: variant (:func:`drawn_ranges`), for the consistency checks
+    ranges: tuple = ()
 
     def __repr__(self) -> str:
         return (f"<MonteCarloResult {self.task_id} {self.variant}: P(NCW > 0) = "
@@ -176,7 +181,7 @@ class MonteCarloResult:
                 "not_drawn": list(self.fixed), "note": self.note}
 
     def plot(self, ax=None):
-        from mkba.base.plots import plot_monte_carlo
+        from mkba.figures.plots import plot_monte_carlo
 
         return plot_monte_carlo(self, ax=ax)
 
@@ -217,12 +222,12 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
     """
     started = time.perf_counter()
     model = Model(case, task, variant, **model_kwargs(params))
-    inputs = [i for i in uncertain_inputs(case, model.rate, task)
-              if i.kind == "discount" or model.lines.refs.get(i.name)]
+    inputs = model_inputs(model, uncertain_inputs(case, model.rate, task, model.variant))
     # the value of a volunteer hour is a method choice, not an uncertainty: never drawn
-    fixed = tuple(i.name for i in inputs if i.name in model.volunteer_refs)
-    inputs = [i for i in inputs if i.name not in model.volunteer_refs]
-    values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    fixed = tuple(i.label for i in inputs if i.target in model.volunteer_refs)
+    inputs = [i for i in inputs if i.target not in model.volunteer_refs]
+    drawn = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    values = {i.target: drawn[i.key] for i in inputs}
     # per draw the engine holds a value per line it evaluates per draw (the others are summed
     # into one weight vector) and a discount factor per year
     cells = max(1, model.dynamic_lines(values) + model.years)
@@ -235,10 +240,37 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
         part = {k: v[lo:lo + chunk] for k, v in values.items()}
         n = min(chunk, draws - lo)
         npv[lo:lo + n], act[lo:lo + n] = model.npv(part, n, actors=True)
-    importance = input_importance(values, npv)
+    importance = input_importance({i.label: drawn[i.key] for i in inputs}, npv)
     return MonteCarloResult(task, model.variant, draws, seed, npv,
                             pd.DataFrame(act, columns=model.actors), importance,
-                            model.deterministic(), time.perf_counter() - started, fixed)
+                            model.deterministic(), time.perf_counter() - started, fixed,
+                            ranges=drawn_ranges(model, inputs))
+
+
+def model_inputs(model: Model, inputs: list[UncertainInput]) -> list[UncertainInput]:
+    """The inputs that act on the lines of ``model`` (the discount rate always)."""
+    return [i for i in inputs if i.kind == "discount" or model.lines.refs.get(i.target)]
+
+
+def drawn_ranges(model: Model, inputs: list[UncertainInput]) -> tuple:
+    """Per input: its range, its mode and the lowest and highest value of the lines it acts
+    on in this model (the engine's own lines), and whether the range contains them all.
+
+    A drawn value replaces the value of every line the input acts on, so a point estimate
+    can only be expected inside its Monte Carlo interval when each range contains the values
+    of its lines (the consistency check of :mod:`mkba.analysis.checks` reads this).
+    """
+    out = []
+    for i in inputs:
+        values = model.point_values(i)
+        lo = float(np.min(values)) if len(values) else None
+        hi = float(np.max(values)) if len(values) else None
+        contains = lo is None or (i.low - 1e-9 * max(1.0, abs(i.low)) <= lo
+                                  and hi <= i.high + 1e-9 * max(1.0, abs(i.high)))
+        out.append({"name": i.label, "low": float(i.low), "high": float(i.high),
+                    "mode": float(i.mode), "distribution": i.distribution,
+                    "line_min": lo, "line_max": hi, "contains_point": bool(contains)})
+    return tuple(out)
 
 
 IMPORTANCE_DRAWS = 20_000

@@ -25,25 +25,27 @@ DISCOUNT_RATE_VARIANTS = _VARIANTS
 def sensitivity(case: Case, task: str, variant: str | None = None, **params) -> pd.DataFrame:
     """One-way sensitivity over every ranged input (tornado data) with switching values.
 
-    Columns: name, low, high, base, npv_low, npv_high, swing, switching_value (the value at
+    Columns: name (the parameter as in bandbreedtes), label (with its variant when it holds
+    for one), low, high, base, npv_low, npv_high, swing, switching_value (the value at
     which npv = 0: exact for inputs npv is linear in, by root finding for the drop-off and the
     discount rate; NaN when there is none), switching_in_range, source. Sorted by swing.
     """
     model = Model(case, task, variant, **model_kwargs(params))
-    inputs = uncertain_inputs(case, model.rate, task)
+    inputs = uncertain_inputs(case, model.rate, task, model.variant)
     base = model.deterministic()
     rows = []
     for inp in inputs:
-        if inp.kind != "discount" and not model.lines.refs.get(inp.name):
+        if inp.kind != "discount" and not model.lines.refs.get(inp.target):
             continue
-        lo, hi = model.npv({inp.name: np.array([inp.low, inp.high])})
-        rows.append({"name": inp.name, "low": inp.low, "high": inp.high, "base": inp.base,
+        lo, hi = model.npv({inp.target: np.array([inp.low, inp.high])})
+        rows.append({"name": inp.name, "label": inp.label, "low": inp.low, "high": inp.high,
+                     "base": inp.base,
                      "npv_low": float(lo), "npv_high": float(hi), "swing": abs(hi - lo),
                      "switching_value": _switching(model, inp, lo, hi),
                      "source": str(inp.source.file) + (f":{inp.source.row}"
                                                        if inp.source.row else "")})
-    out = pd.DataFrame(rows, columns=["name", "low", "high", "base", "npv_low", "npv_high",
-                                      "swing", "switching_value", "source"])
+    out = pd.DataFrame(rows, columns=["name", "label", "low", "high", "base", "npv_low",
+                                      "npv_high", "swing", "switching_value", "source"])
     out["switching_in_range"] = [bool(pd.notna(v) and lo <= v <= hi) for v, lo, hi in
                                  zip(out["switching_value"], out["low"], out["high"],
                                      strict=True)]
@@ -66,10 +68,10 @@ def _switching(model: Model, inp: UncertainInput, npv_low: float, npv_high: floa
     lo, hi = (0.0, 1.0) if inp.kind == "afname" else (-0.9, 1.0)
 
     def f(x):
-        return float(model.npv({inp.name: np.array([x])})[0])
+        return float(model.npv({inp.target: np.array([x])})[0])
 
     grid = np.linspace(lo, hi, 41)
-    vals = model.npv({inp.name: grid})
+    vals = model.npv({inp.target: grid})
     sign = np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)
     if len(sign) == 0:
         return np.nan

@@ -8,9 +8,9 @@ import pandas as pd
 from mkba.base.assumptions import DISCOUNT_RATE
 from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
-from mkba.uncertainty.inputs import uncertain_inputs
+from mkba.uncertainty.inputs import applicable_inputs, uncertain_inputs
 from mkba.uncertainty.model import Model, model_kwargs
-from mkba.uncertainty.montecarlo import draw_inputs
+from mkba.uncertainty.montecarlo import draw_inputs, model_inputs
 
 __all__ = ["compare_variants"]
 
@@ -29,16 +29,18 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     variants = list(ev.totals["variant"])
     rate = kwargs.get("discount_rate", DISCOUNT_RATE)
     models = {v: Model(case, task, v, **kwargs) for v in variants}
+    # per variant the inputs that act on its lines (a range belongs to its line's variant);
     # a volunteer hour's value is a method choice: not drawn (see monte_carlo)
-    volunteer_only = set().union(*[m.volunteer_refs for m in models.values()]) - set().union(
-        *[{n for n, cols in m.lines.refs.items() if cols and n not in m.volunteer_refs}
-          for m in models.values()])
-    inputs = [i for i in uncertain_inputs(case, rate, task) if i.name not in volunteer_only]
-    values = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
+    every = uncertain_inputs(case, rate, task)
+    own = {v: [i for i in model_inputs(models[v], applicable_inputs(every, v))
+               if i.target not in models[v].volunteer_refs] for v in variants}
+    inputs = list({i.key: i for v in variants for i in own[v]}.values())
+    drawn = draw_inputs(inputs, draws, seed, case.tables.get("correlaties"))
     npvs = {}
     rows = []
     for v in variants:
         model = models[v]
+        values = {i.target: drawn[i.key] for i in own[v]}
         npvs[v] = model.npv(values, draws) if values else np.full(draws, model.deterministic())
         res = ev.result(task, v)
         rows.append({"variant": v, "npv": res.npv, "bc_ratio": res.bc_ratio,

@@ -91,6 +91,9 @@ def add_parsers(sub) -> None:
                    help="maximaal aantal placebo-schattingen (standaard 199)")
     p.add_argument("--seed", type=count(0, 2**32 - 1), default=0, metavar="N",
                    help="startgetal voor de placebo-trekkingen (≥ 0)")
+    p.add_argument("--exclude-neighbours", action="store_true",
+                   help="laat de andere buurten van de wijk van een behandelde buurt buiten "
+                        "de vergelijking (tegen overloop van de taak naar de buren)")
     p.add_argument("--format", choices=["table", "json"], default="table",
                    help="uitvoer als leesbare tabel (standaard) of als JSON")
 
@@ -127,8 +130,12 @@ def evaluate(args) -> int:
     else:
         from mkba.report.console import evaluation_text
 
-        print(printable(evaluation_text(result.evaluation, result.uncertainty,
-                                        result.scenario)))
+        text = evaluation_text(result.evaluation, result.uncertainty, result.scenario,
+                               [c.to_dict() for c in result.checks])
+        if result.estimates:  # issue 20: what became of each quantity from an estimate
+            text += "\n\nHoeveelheden uit effectschattingen:\n" + "\n".join(
+                f"  {r.sentence()}" for r in result.estimates)
+        print(printable(text))
     return EXIT_OK
 
 
@@ -139,7 +146,8 @@ def effect(args) -> int:
 
     est = effect_for_case(read_case(args.case), args.indicator, wijk=args.wijk,
                           start_year=args.start_year, n_comparisons=args.comparisons,
-                          n_placebo=args.placebos, seed=args.seed)
+                          n_placebo=args.placebos, seed=args.seed,
+                          exclude_neighbours=args.exclude_neighbours)
     if args.format == "json":
         print(json_printable(est.to_json(indent=2)))
     else:

@@ -48,6 +48,7 @@ OPTION_NAMES: dict[str, str] = {
     "--district": "--wijk",
     "--start-year": "--startjaar",
     "--comparisons": "--vergelijkingswijken",
+    "--exclude-neighbours": "--zonder-buren",
     "--out": "--uitvoer",
     "--workers": "--werkers",
     "--scheduler": "--planner",
@@ -66,10 +67,11 @@ OPTION_NAMES: dict[str, str] = {
     "--mapping": "--indeling",
     "--boundaries": "--kaart",
     "--overwrite": "--overschrijf",
+    "--participants": "--deelnemers",
 }
 #: Option names that are the same word in English and Dutch.
 SAME_IN_BOTH = frozenset({"--horizon", "--scenario", "--pdf", "--indicator", "--variant",
-                          "--placebos", "--plan"})
+                          "--placebos", "--plan", "--lan"})
 _DUTCH_TO_ENGLISH = {dutch: english for english, dutch in OPTION_NAMES.items()}
 assert len(_DUTCH_TO_ENGLISH) == len(OPTION_NAMES), "a Dutch name stands for two English ones"
 
@@ -304,7 +306,8 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                    help="reële discontovoet, als fractie of percentage: 0,03 of 3%% "
                         "(standaard: die van het scenario, anders 0,0225 = 2,25 %%)")
     p.add_argument("--price-year", type=int, default=None, metavar="JAAR",
-                   help="prijspeil van alle bedragen (standaard: laatste CPI-jaar)")
+                   help="prijspeil van alle bedragen (standaard: prijsjaar uit de tabel "
+                        "casus, anders het laatste CPI-jaar)")
     p.add_argument("--base-year", type=int, default=None, metavar="JAAR",
                    help="jaar waarnaar contant gemaakt wordt (standaard: startjaar van de taak)")
     p.add_argument("--horizon", type=int, default=None, metavar="N",
@@ -318,13 +321,15 @@ def add_settings_options(p: argparse.ArgumentParser, *, report: bool) -> None:
                    help="kengetal met de marktprijs per uur van de dienst (standaard "
                         "marktprijs_uur)")
     p.add_argument("--wage-code", metavar="CODE", default=None,
-                   help="kengetal met het gederfde loon per uur (standaard productiviteit_uur)")
+                   help="kengetal met het gederfde nettoloon per uur, met bron in de casus "
+                        "(standaard nettoloon_uur)")
     p.add_argument("--volunteer-benefit-code", metavar="CODE", default=None,
                    help="kengetal met de waarde van vrijwilligerswerk voor de vrijwilliger per "
                         "uur (standaard geen)")
     p.add_argument("--peiljaar", type=int, default=None, metavar="JAAR",
                    help="eerste prognosejaar; eerdere jaren zijn gerealiseerd en krijgen geen "
-                        "correctie voor optimisme (standaard: het huidige jaar)")
+                        "correctie voor optimisme (standaard: peiljaar uit de tabel casus, "
+                        "anders het jaar na het laatste CPI-jaar; nooit de datum van vandaag)")
     p.add_argument("--scenario", metavar="BESTAND", default=None,
                    help="scenario (JSON) met gekozen aannames, bijv. uit de evaluatiesessie; "
                         "een optie die u zelf opgeeft gaat voor")
