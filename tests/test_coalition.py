@@ -298,6 +298,9 @@ class TestPages:
                                                                      "79 %")
         assert pages.verdict_line(Verdict(-5.0, None, None)) == ("€ −5", "–", "…")
         assert pages.verdict_line(None) == ("…", "…", "…")
+        # every draw positive is not certainty (issue 21): never "100 %" at the table
+        assert pages.verdict_line(Verdict(1.0, 1.1, 1.0))[2] == "meer dan 99 %"
+        assert pages.verdict_line(Verdict(-1.0, 0.9, 0.0))[2] == "minder dan 1 %"
 
     def test_projector_says_who_disagrees_about_what(self, hand, tmp_path):
         table = Table(hand, Record(tmp_path / RECORD_NAME), ["a", "b", "c"])

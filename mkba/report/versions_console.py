@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+from mkba.base.formatting import fmt_chance, fmt_eur, fmt_number, fmt_pct, fmt_ratio
 
 __all__ = ["comparison_text", "monitor_text", "settings_line"]
 
@@ -148,7 +148,7 @@ def monitor_text(mon) -> str:
             "NCW": [fmt_eur(v) for v in g["npv"]],
             "5 %": [fmt_eur(v) for v in g["npv_p5"]],
             "95 %": [fmt_eur(v) for v in g["npv_p95"]],
-            "kans NCW > 0": [fmt_pct(v, 0) for v in g["p_npv_positive"]]})
+            "kans NCW > 0": [fmt_chance(v) for v in g["p_npv_positive"]]})
         lines += ["    " + line for line in table.to_string(index=False).splitlines()]
         since = mon.since_decision(task, variant)
         if since is not None:

@@ -11,7 +11,7 @@ import datetime as dt
 import pandas as pd
 
 from mkba.analysis.coalition import DISCOUNT_INPUT, VALUATION_INPUT, Coalition, Verdict
-from mkba.base.formatting import fmt_eur, fmt_pct, fmt_ratio
+from mkba.base.formatting import fmt_chance, fmt_eur, fmt_ratio
 from mkba.base.html import esc
 from mkba.report.session import input_label, shown_value
 from mkba.report.text import variant_label
@@ -123,10 +123,12 @@ def verdict_line(verdict: Verdict | None) -> tuple[str, str, str]:
     --------
     >>> verdict_line(Verdict(298305.9, 1.4027, 0.786))
     ('€ 298.306', '1,40', '79 %')
+    >>> verdict_line(Verdict(298305.9, 1.4027, 1.0))[2]  # finite draws: never certain
+    'meer dan 99 %'
     """
     if verdict is None:
         return "…", "…", "…"
-    chance = "…" if verdict.p_npv_positive is None else fmt_pct(verdict.p_npv_positive, 0)
+    chance = "…" if verdict.p_npv_positive is None else fmt_chance(verdict.p_npv_positive)
     bc = "–" if verdict.bc_ratio is None else fmt_ratio(verdict.bc_ratio)
     return fmt_eur(verdict.npv), bc, chance
 
@@ -283,4 +285,4 @@ def adopted_html(snap) -> str:
     bc = "–" if a.get("bk") is None else fmt_ratio(a["bk"])
     return (f"<p class='vastgesteld' data-vastgesteld>Vastgesteld ({esc(when)}): NCW "
             f"<b>{fmt_eur(a['ncw'])}</b> · B/K {bc} · kans NCW &gt; 0 "
-            f"{fmt_pct(a['kans_ncw_positief'], 0)}</p>")
+            f"{fmt_chance(a['kans_ncw_positief'])}</p>")
