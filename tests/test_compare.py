@@ -195,6 +195,8 @@ def _effect_row(draw, start, end, variants):
            "overdracht_van": draw(st.sampled_from(["", "", "uitkering"])),
            "optimisme": draw(st.sampled_from(["", "0,3"])),
            "variant": draw(st.sampled_from(variants))}
+    if row["overdracht_van"]:  # a transfer is an agreement: never an optimism correction
+        row["optimisme"] = ""
     if draw(st.booleans()):
         row["kengetal"] = draw(st.sampled_from(["uur", "bijstand"]))
     else:
