@@ -69,6 +69,34 @@ def _imports(path: Path):
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")
 
 
+#: Issue 23: no module over this many lines (split it along its concerns instead).
+MAX_LINES = 700
+
+
+def _too_long(paths, limit: int = MAX_LINES) -> list[str]:
+    """``path: N lines`` for every file in ``paths`` longer than ``limit`` lines."""
+    found = []
+    for path in paths:
+        n = len(path.read_text(encoding="utf-8").splitlines())
+        if n > limit:
+            found.append(f"{path.name}: {n} lines")
+    return found
+
+
+def test_no_module_is_over_700_lines():
+    """Issue 23: a module holds one concern; 700 lines is the ceiling (counted over every
+    module of the package, ``__init__.py`` included)."""
+    assert _too_long(sorted(PACKAGE.rglob("*.py"))) == []
+
+
+def test_the_length_check_can_fail(tmp_path):
+    long = tmp_path / "long.py"
+    long.write_text("x = 1\n" * (MAX_LINES + 1), encoding="utf-8")
+    short = tmp_path / "short.py"
+    short.write_text("x = 1\n" * MAX_LINES, encoding="utf-8")
+    assert _too_long([long, short]) == [f"long.py: {MAX_LINES + 1} lines"]
+
+
 def test_every_module_belongs_to_a_layer():
     unknown = [str(p.relative_to(PACKAGE)) for p in MODULES if _layer(_module_name(p)) in (None, -1)]
     assert unknown == []
