@@ -118,7 +118,8 @@ def main() -> None:
             done_imports = subprocess.run(
                 [sys.executable, "-c", "import time; t = time.perf_counter(); "
                  "import mkba.run.cli, mkba.analysis.pipeline, mkba.base.jsonout, "
-                 "mkba.evidence.process, mkba.uncertainty; print(time.perf_counter() - t)"],
+                 "mkba.process.block, mkba.process.buurtbudget, mkba.uncertainty; "
+                 "print(time.perf_counter() - t)"],
                 capture_output=True, text=True, check=True)
             imports.append(float(done_imports.stdout))
         mkba = Path(sys.executable).with_name("mkba")

@@ -198,7 +198,7 @@ class TestTheTable:
 def test_scores_fit_the_process_tables(tmp_path):
     """The partners' scores as ``enquete`` rows: the process evaluation's own rules give
     n = 3 and the mean (4 + 4 + 2) / 3, share positive (4 or 5) 2/3."""
-    from mkba.evidence.process import survey_results
+    from mkba.process.survey import survey_results
 
     record = Record(tmp_path / RECORD_NAME)
     for who, score in (("a", 2), ("a", 4), ("b", 4), ("c", 2)):

@@ -2,8 +2,9 @@
 and never another module's private names.
 
 The layers follow the data flow (docs/code.md, "Opbouw van de code"): a case is read and checked
-(``case``), CBS figures and effect estimates are added (``evidence``), what is fetched from the
-network (CBS OData, PDOK, the CPI) comes in through one layer (``sources``, which turns answers
+(``case``), CBS figures and effect estimates are added (``evidence``), the process evaluation
+beside the MKBA is counted (``process``: criteria, coalition, survey, buurtbudget; it reads the
+case and evidence's indicators), what is fetched from the network (CBS OData, PDOK, the CPI) comes in through one layer (``sources``, which turns answers
 into the tables and boundaries of ``evidence``), the MKBA is computed
 (``engine``) with its uncertainty (``uncertainty``), everything is put together for one run
 (``analysis``), shown (``report``) and run from the command line or a batch (``run``);
@@ -21,8 +22,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mkba"
-LAYERS = ("base", "case", "evidence", "sources", "engine", "uncertainty", "analysis", "figures",
-          "report", "run")
+LAYERS = ("base", "case", "evidence", "process", "sources", "engine", "uncertainty", "analysis",
+          "figures", "report", "run")
 #: The one upward import allowed: a result's ``plot*()`` method imports its figure lazily.
 LAZY_FIGURES = "mkba.figures"
 #: Modules that open network connections; only the sources layer may import them.

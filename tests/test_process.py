@@ -15,14 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import CaseError, evaluate, read_case
-from mkba.evidence.process import (
-    buurtbudget_balance,
-    buurtbudget_summary,
-    coalition,
-    criteria_status,
-    process_block,
-    survey_results,
-)
+from mkba.process.block import process_block
+from mkba.process.buurtbudget import buurtbudget_balance, buurtbudget_summary
+from mkba.process.coalition import coalition
+from mkba.process.criteria import criteria_status
+from mkba.process.survey import survey_results
 from mkba.run.cli import main
 
 from .conftest import EXAMPLE, MINIMAL, write_case
@@ -293,7 +290,7 @@ class TestCriteria:
         assert u["note"] == "geen meting"
 
     def test_counts_by_kind_and_page_one_sentence(self, tmp_path):
-        from mkba.evidence.process import criteria_counts, criteria_sentence
+        from mkba.process.criteria import criteria_counts, criteria_sentence
 
         case = _case(tmp_path, metingen=METINGEN, criteria=CRITERIA, enquete=_rows(
             (2023, "bewoners", "tevreden", {"5": 50, "4": 20, "2": 30}),
@@ -628,7 +625,7 @@ class TestTallySheet:
 def test_tasks_without_process_rows_get_their_own_block(capsys):
     """The JSON builds the empty block once for all tasks without process rows (speed); every
     task's block must still equal process_block computed for that task alone."""
-    from mkba.evidence.process import process_block
+    from mkba.process.block import process_block
 
     case = read_case(EXAMPLE)
     assert main(["evaluate", str(EXAMPLE), "--format", "json"]) == 0
@@ -646,8 +643,8 @@ def test_survey_figure_names_the_chosen_threshold(example_case):
     from matplotlib.figure import Figure
 
     from mkba.case.read import read_case
-    from mkba.evidence.process import survey_results
     from mkba.figures.plots import plot_survey
+    from mkba.process.survey import survey_results
 
     survey = survey_results(read_case(example_case), threshold=10_000)
     assert len(survey) and survey["suppressed"].all()  # every group has fewer respondents

@@ -117,7 +117,7 @@ def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
 
 def _criteria(before, after, tasks_now, kwb, threshold) -> list[dict]:
     from mkba.evidence.indicators import meets_target
-    from mkba.evidence.process import criteria_status
+    from mkba.process.criteria import criteria_status
 
     key = ["taak_id", "soort", "indicator"]
     plan = {tuple(r[k] for k in key): r for _, r in before.criteria.iterrows()}

@@ -587,7 +587,7 @@ def financing_dict(df: pd.DataFrame) -> dict:
     as the municipality's contribution.
     """
     # a buurtbudget is municipal money that residents decide about: it counts as the
-    # municipality's contribution whatever bron says, never as others' money (mkba.evidence.process)
+    # municipality's contribution whatever bron says, never as others' money (mkba.process)
     is_budget = (df["soort"] == BUURTBUDGET).to_numpy()
     is_municipal = (df["bron"].str.casefold() == MUNICIPALITY).to_numpy() | is_budget
     contribution = df["soort"].isin(CONTRIBUTIONS).to_numpy() | is_budget

@@ -318,7 +318,7 @@ def plot_variants(actors: pd.DataFrame, ax=None):
 
 
 # --------------------------------------------------------------------------------------
-# process evaluation (mkba.evidence.process)
+# process evaluation (mkba.process)
 
 ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": "#e07b00",
                "uitvoerder": "#2e7d32", "financier": "#8c8c8c"}

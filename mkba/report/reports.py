@@ -36,13 +36,11 @@ from mkba.base.settings import Settings
 from mkba.case.read import read_case
 from mkba.evidence.cbs import load_kwb, region_names
 from mkba.evidence.indicators import target_attainment, wijk_profile
-from mkba.evidence.process import (
-    buurtbudget_summary,
-    coalition,
-    criteria_status,
-    survey_results,
-)
 from mkba.evidence.treatment import effect_for_case
+from mkba.process.buurtbudget import buurtbudget_summary
+from mkba.process.coalition import coalition
+from mkba.process.criteria import criteria_status
+from mkba.process.survey import survey_results
 from mkba.report.regions import region_name  # noqa: F401  (re-exported)
 from mkba.report.render import (  # noqa: F401  (re-exported: the public names of the report API)
     HEADLINE_MIME,
@@ -126,7 +124,7 @@ class WijkReport:
     @functools.cached_property
     def process(self) -> dict:
         """Criteria, coalition per task and survey of this wijk's tasks
-        (:mod:`mkba.evidence.process`)."""
+        (:mod:`mkba.process`)."""
         empty = {"criteria": pd.DataFrame(), "coalition": {}, "survey": pd.DataFrame()}
         if self.case is None or self.tasks.empty:
             return empty

@@ -293,7 +293,7 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
         from mkba.analysis.checks import failed, run_checks
-        from mkba.evidence.process import buurtbudget_summary
+        from mkba.process.buurtbudget import buurtbudget_summary
 
         for code, head in heads.items():
             head["tasks"] = headline_tasks([r for r in results if r.wijk_code == code])

@@ -1,7 +1,7 @@
 """Hoe gaat het samenwerken? The success criteria by kind, the coalition through the years,
 how satisfied residents, users, volunteers and partners are (survey), and the wijk's
 buurtbudget; plus the session's overview of result and process side by side
-(:func:`process_overview`). The figures come from :mod:`mkba.evidence.process`; the HTML is
+(:func:`process_overview`). The figures come from :mod:`mkba.process`; the HTML is
 made here, from ``templates/sections/process*.html.j2``."""
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from mkba.base.html import Html
 from mkba.evidence.panel import indicator_label
-from mkba.evidence.process import (
-    CHANGE_METHOD,
-    KIND_LABELS,
-    buurtbudget_balance,
-    criteria_sentence,
-    criteria_status,
-    survey_results,
-)
 from mkba.figures.plots import plot_buurtbudget, plot_coalition, plot_survey
+from mkba.process.buurtbudget import buurtbudget_balance
+from mkba.process.criteria import KIND_LABELS, criteria_sentence, criteria_status
+from mkba.process.survey import CHANGE_METHOD, survey_results
 from mkba.report.blocks import Table, figure
 from mkba.report.sections.common import drawn, section_html
 from mkba.report.templating import render as render_template

@@ -13,7 +13,7 @@ import pandas as pd
 
 from mkba.analysis.checks import failed as failed_checks
 from mkba.base.formatting import fmt_chance, fmt_eur_compact
-from mkba.evidence.process import criteria_sentence
+from mkba.process.criteria import criteria_sentence
 from mkba.report.sections.common import section_html
 from mkba.report.templating import render as render_template
 from mkba.report.text import (

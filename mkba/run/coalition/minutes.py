@@ -26,7 +26,7 @@ from mkba.base.errors import CaseError
 from mkba.base.files import atomic_write
 from mkba.base.formatting import fmt_eur, fmt_number
 from mkba.base.html import esc, para, table_html
-from mkba.evidence.process import KIND_LABELS
+from mkba.process.criteria import KIND_LABELS
 from mkba.report.session import value_kind
 from mkba.report.text import variant_label
 from mkba.run.coalition import pages

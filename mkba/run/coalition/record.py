@@ -203,7 +203,7 @@ def partner_scores(record: Record, task: str, year: int | None = None) -> pd.Dat
     ``oordeel_<soort>`` (``oordeel_draagvlak``, …), the answer 1–5 and how many partners gave
     it. Each partner's last score counts. A criterion in ``criteria`` with indicator
     ``oordeel_draagvlak/partners`` then takes its value from the session (the process
-    evaluation's rules, :mod:`mkba.evidence.process`, apply as to any survey).
+    evaluation's rules, :mod:`mkba.process`, apply as to any survey).
 
     Examples
     --------

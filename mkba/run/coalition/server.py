@@ -26,7 +26,7 @@ from bokeh.util.token import generate_secret_key
 from mkba.analysis.coalition import DISCOUNT_INPUT, VALUATION_INPUT
 from mkba.base.html import esc
 from mkba.case.schema import parse_parameter
-from mkba.evidence.process import KIND_LABELS
+from mkba.process.criteria import KIND_LABELS
 from mkba.run.coalition import pages
 from mkba.run.coalition.access import (
     IDLE_SECONDS,
