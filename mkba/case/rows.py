@@ -28,6 +28,29 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
     """Rules within one row: one of two columns, order of years, PM posts.
 
     ``df`` carries the source row number in column ``_row``.
+
+    Parameters
+    ----------
+    table : str
+        The table's name.
+    df : pandas.DataFrame
+        The parsed table, with the source row number in ``_row``.
+    files : dict of str to str
+        Table name to the file name shown in messages.
+
+    Returns
+    -------
+    list of Problem
+        The problems, in Dutch at their file, row and column.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> taken = case.tables["taken"].head(1).assign(eindjaar=2000)
+    >>> [str(p) for p in check_rows("taken", taken, case.files)]
+    ['taken.csv:2:eindjaar: eindjaar ligt vóór startjaar']
     """
     problems: list[Problem] = []
 
