@@ -23,7 +23,11 @@ from tests.docstring_check import ENFORCED, public_names, validate_all
 
 #: Names the check cannot apply to yet, each with the reason. Keep it short and honest: an entry
 #: that no longer fails makes the test fail (remove it).
-ALLOWED: dict[str, tuple[set[str], str]] = {}
+ALLOWED: dict[str, tuple[set[str], str]] = {
+    # numpydoc reads an Enum's signature from EnumMeta.__call__ (value, names, module, ...):
+    # those are Python's functional Enum API, not parameters of this class
+    "mkba.engine.flows.FlowKind": ({"PR01"}, "an IntEnum: its members are its API"),
+}
 
 
 def _allowed(name: str) -> set[str]:
