@@ -35,6 +35,21 @@ class Monitor:
 
     ``table`` has one row per version, task and variant (columns :data:`COLUMNS`), oldest
     version first; ``versions`` lists the versions found (also those without the task).
+
+    Parameters
+    ----------
+    parameters : dict
+        The evaluation parameters used.
+    versions : tuple of Version
+        The versions found.
+    table : pandas.DataFrame
+        One row per version, task and variant.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> monitor(DATA_DIR / "voorbeeld", Settings(draws=200), task="T3")
+    <Monitor 3 momenten, 1 taak/variant-combinaties>
     """
 
     parameters: dict

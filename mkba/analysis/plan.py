@@ -20,7 +20,28 @@ __all__ = ["PlanRealisation", "plan_and_realisation"]
 class PlanRealisation:
     """The decision version (``label``, ``path``), the comparison of it with the case now
     and the monitor (``None`` without dated versions, or with a plan named by hand); or, when
-    the decision version cannot be read, the ``error`` (the rest of a report is still made)."""
+    the decision version cannot be read, the ``error`` (the rest of a report is still made).
+
+    Parameters
+    ----------
+    label : str
+        The decision version's label.
+    path : pathlib.Path
+        Its folder or workbook.
+    comparison : Comparison, optional
+        The comparison of plan and now.
+    monitor : Monitor, optional
+        The NCW at every moment.
+    error : str, optional
+        Why the decision version could not be read, in Dutch.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> p = plan_and_realisation(DATA_DIR / "voorbeeld", None, None, ["T1"], draws=100)
+    >>> p.label, p.path.name, p.error
+    ('2017-besluit', '2017-besluit', None)
+    """
 
     label: str
     path: Path
