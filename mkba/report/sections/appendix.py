@@ -41,7 +41,27 @@ def _part(df, columns, caption) -> Table | None:
 
 def code_rows(report) -> list[list[str]]:
     """Every code behind a name in this report: CBS regions (the wijk, its gemeente, the
-    wijken it is compared with), the kengetallen and the indicators, each with its name."""
+    wijken it is compared with), the kengetallen and the indicators, each with its name.
+
+    Parameters
+    ----------
+    report : WijkReport
+        The report (its wijk, profile, effects, case and targets).
+
+    Returns
+    -------
+    list of list of str
+        Kind, code and name per code.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> report = SimpleNamespace(wijk_code="WK036330", profile=None, effects=(), case=None,
+    ...                          targets=pd.DataFrame())
+    >>> code_rows(report)
+    [['CBS-code wijk', 'WK036330', 'Transvaalbuurt']]
+    """
     rows = []
     regions = [report.wijk_code]
     if report.profile is not None:

@@ -13,7 +13,25 @@ __all__ = ["render", "used_kengetallen"]
 
 
 def used_kengetallen(case):
-    """The kengetallen the case's cost and effect lines use."""
+    """The kengetallen the case's cost and effect lines use.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kengetallen used.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> sorted(used_kengetallen(read_case(DATA_DIR / "voorbeeld"))["code"])[:2]
+    ['bijles_student_uur', 'bijstand_jaar']
+    """
     k = case.kengetallen
     used = set(case.kosten["kengetal"].dropna()) | set(case.effecten["kengetal"].dropna())
     return k[k["code"].isin(used)]

@@ -15,7 +15,27 @@ __all__ = ["render", "technical_rows"]
 
 def technical_rows(est) -> list[list[str]]:
     """The estimate's technical summary with every region and the indicator by name (their
-    codes are in the appendix)."""
+    codes are in the appendix).
+
+    Parameters
+    ----------
+    est : EffectEstimate
+        The estimate.
+
+    Returns
+    -------
+    list of list of str
+        Label and value per row.
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> rows = technical_rows(estimate_effect(panel, starts, indicator="y"))
+    >>> all(len(row) == 2 for row in rows)
+    True
+    """
     rows = []
     for part, value in est.summary()["Waarde"].items():
         if part == "Indicator":

@@ -20,6 +20,18 @@ def map_credit(boundaries, own: bool = False) -> str:
     """Who made the map, for readers (never a file name); ``own`` for the gemeente's own
     boundary file (``--kaart``) without a source in it.
 
+    Parameters
+    ----------
+    boundaries : Boundaries
+        The map.
+    own : bool, default False
+        The gemeente's own boundary file.
+
+    Returns
+    -------
+    str
+        The credit line, in Dutch.
+
     Examples
     --------
     >>> from mkba.report.maps import Boundaries
