@@ -37,10 +37,13 @@ class PlanRealisation:
 
     Examples
     --------
-    >>> from mkba.base.assumptions import DATA_DIR
-    >>> p = plan_and_realisation(DATA_DIR / "voorbeeld", None, None, ["T1"], draws=100)
-    >>> p.label, p.path.name, p.error
-    ('2017-besluit', '2017-besluit', None)
+    :func:`plan_and_realisation` fills it; a decision version that cannot be read keeps
+    only the error:
+
+    >>> p = PlanRealisation("2017-besluit", Path("versies/2017-besluit"),
+    ...                     error="besluit.xlsx: geen blad 'taken'")
+    >>> p.comparison is None, p.error
+    (True, "besluit.xlsx: geen blad 'taken'")
     """
 
     label: str

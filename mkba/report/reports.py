@@ -111,10 +111,12 @@ class WijkReport:
 
     Examples
     --------
-    >>> from mkba.base.assumptions import DATA_DIR
-    >>> r = wijk_report("WK036330", str(DATA_DIR / "voorbeeld"), effects=False, draws=0)
-    >>> r.name, r.tasks["taak_id"].tolist(), r.plan.label
-    ('Transvaalbuurt', ['T1'], '2017-besluit')
+    :func:`wijk_report` fills it; a profile-only report without a case has no evaluation:
+
+    >>> r = WijkReport("WK036330", "Transvaalbuurt", {}, pd.DataFrame(), None, pd.DataFrame(),
+    ...                None)
+    >>> r.name, r.evaluation, r.plan, r.effects
+    ('Transvaalbuurt', None, None, ())
     """
 
     wijk_code: str
