@@ -256,3 +256,34 @@ def test_search_works_offline_from_file_on_a_phone(national):
             page.get_by_role("link", name="Wijk 00 Annen").wait_for(timeout=5000)
         finally:
             browser.close()
+
+
+# ----------------------------------------------------------------- second reading (issue 23)
+
+def test_a_variant_with_a_bidi_override_loses_it_on_the_index():
+    """The index's templates strip bidi controls from every string, as the report's do (the
+    old f-string index escaped the variant with esc(), which dropped them)."""
+    task = {**TASK, "variant": "maat\u202eschappelijk_aanbesteden"}
+    pages = index_pages([_record("WK036339", "De \u202eKolenkit", tasks=[task])], summary="",
+                        names=NAMES)
+    for page in pages.values():
+        assert not re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", page)
+    assert "maatschappelijk aanbesteden" in "".join(pages.values())
+
+
+def test_the_batch_fingerprint_covers_templates_and_style_sheets(monkeypatch):
+    """Editing a report template or report.css makes the batch's reports again: the input
+    fingerprint hashes the templates beside the code (before: only *.py files)."""
+    from mkba.run import jobs
+
+    hashed = []
+    real = jobs.hash_files
+
+    def recording(paths):
+        paths = list(paths)
+        hashed.extend(Path(p).name for p in paths)
+        return real(paths)
+
+    monkeypatch.setattr(jobs, "hash_files", recording)
+    jobs.inputs_fingerprint(None)
+    assert {"report.css", "summary.html.j2", "index_gemeente.html.j2", "zoeken.js"} <= set(hashed)

@@ -156,3 +156,22 @@ def test_the_documentation_lists_both_names_of_every_option():
             for name in action.option_strings:
                 if name.startswith("--"):
                     assert f"`{name}`" in table, (prog, name)
+
+
+@pytest.mark.parametrize("prefix, key, value", [("--disc", "discount_rate", 0.03),
+                                                ("--discon", "discount_rate", 0.03),
+                                                ("--pr", "price_year", 2024)])
+def test_a_prefix_of_both_names_of_one_option_is_not_ambiguous(prefix, key, value, example_case,
+                                                               capsys):
+    """Every option has an English and a Dutch name; a prefix that fits only the two names of
+    one option (--disc: --discount-rate, --discontovoet) works as it did before the Dutch names
+    (found by the second reader of issue 23)."""
+    assert main(["evaluate", str(example_case), "--t", "T1", "--format", "json", prefix,
+                 str(value)]) == 0
+    assert json.loads(capsys.readouterr().out)["parameters"][key] == value
+
+
+def test_a_prefix_of_two_options_is_still_ambiguous(example_case, capsys):
+    with pytest.raises(SystemExit) as stop:  # --price-year/--prijsjaar or --peiljaar
+        main(["evaluate", str(example_case), "--p", "2024"])
+    assert stop.value.code == 2 and "niet eenduidig" in capsys.readouterr().err

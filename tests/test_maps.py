@@ -423,7 +423,7 @@ def test_own_map_file_in_the_batch_index():
                for i in range(1, 4)]
     img, caption = maps.gemeente_map("GM0010", records, "Delfzijl", map_file=DELFZIJL_WIJKEN)
     assert "data:image/svg+xml;base64" in img
-    assert caption == "Kaart: wijkgrenzen uit het kaartbestand van de gemeente. Cijfers: CBS en " \
+    assert caption == "Kaart: de eigen wijkindeling van de gemeente. Cijfers: CBS en " \
         "de casus."  # never the file's name
     assert maps.gemeente_map("GM0010", records) is None  # no map for Delfzijl otherwise
 
@@ -526,3 +526,14 @@ def test_locator_section_shows_the_map_or_one_plain_sentence(monkeypatch, tmp_pa
     assert "<img" not in html
     assert "Voor deze wijk is (nog) geen kaart beschikbaar." in html
     assert ".geojson" not in html and "mkba" not in html and "--kaart" not in html
+
+
+def test_one_wording_for_a_map_without_a_source_and_never_its_file_name():
+    """The notebook's choropleth (source_line), the index (reader_source) and the report
+    (map_credit) credit the gemeente's own map alike, without the file's name (found by the
+    second reader of issue 23: the choropleth printed 'Kaart: wijken.geojson (eigen bestand)')."""
+    from mkba.report.sections.location import map_credit
+
+    own = maps.Boundaries(path="/home/a/wijken.geojson")
+    assert maps.source_line(own) == maps.reader_source(own) == map_credit(own, own=True)
+    assert "geojson" not in maps.source_line(own)

@@ -265,7 +265,8 @@ def test_price_year_and_peiljaar_are_named_once(two_variants):
     peil = two_variants.results[0].parameters["peiljaar"]
     assert page.count("prijspeil") == 1 and page.count("peiljaar") == 1
     assert f"euro's van {two_variants.parameters['price_year']} (prijspeil)" in page
-    assert f"Bedragen tot {peil} (het peiljaar) zijn gerealiseerd" in page
+    # the example's casus table states the peiljaar: page one says where it came from
+    assert f"Bedragen tot {peil} (het peiljaar, uit de casus) zijn gerealiseerd" in page
 
 
 def test_comparison_wijken_come_from_where_the_docs_say_and_are_named(one_task):

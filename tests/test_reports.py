@@ -461,3 +461,13 @@ def test_kernel_warm_up_loads_only_what_a_report_uses():
     assert {"pandas", "matplotlib.pyplot", "statsmodels.regression.linear_model",
             "seaborn"} <= mods
     assert not mods & ({"papermill", "nbconvert", *HEAVY_UNUSED} - {"ipywidgets"})
+
+
+def test_the_volunteer_valuation_is_the_net_wage_everywhere():
+    """The report's cost-benefit section names 'gederfd nettoloon' (issue 19: what the volunteer
+    gives up, net), never the employer's productivity cost, and says which kengetal is missing
+    in words (found by the second reader of issue 23)."""
+    r = wijk_report("WK036330", str(EXAMPLE), effects=False, draws=0)
+    html = r.section_mkba()._repr_html_()
+    assert "gederfd nettoloon" in html and "productiviteitskosten" not in html
+    assert "geen kengetal voor het nettoloon per uur" in html

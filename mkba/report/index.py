@@ -27,7 +27,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_ratio
-from mkba.base.html import nbsp
+from mkba.base.html import nbsp, strip_bidi
 from mkba.report.maps import gemeente_map
 
 __all__ = ["index_pages", "gemeente_of", "reader_name", "TEMPLATES", "SEARCH_DATA",
@@ -41,7 +41,6 @@ FAILED = "mislukt"
 #: Tasks listed per gemeente on the national page before "en N andere".
 TASKS_SHOWN = 3
 
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -67,7 +66,7 @@ def reader_name(text, code: str = "") -> str:
     >>> reader_name(None, "WK168000"), reader_name("GM1680", "GM1680")
     ('wijk WK168000', 'gemeente GM1680')
     """
-    name = _CONTROL.sub(" ", _BIDI.sub("", "" if text is None else str(text))).strip()
+    name = _CONTROL.sub(" ", strip_bidi(text)).strip()
     if name and name != code:
         return name
     kind = {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}.get(code[:2], "gebied")
@@ -151,7 +150,7 @@ class _Gemeente:
 
 def _task(t: dict, since: Mapping | None = None) -> dict:
     name = reader_name(t.get("name"), str(t.get("task_id", "")))
-    variant = str(t.get("variant") or "project")
+    variant = _CONTROL.sub(" ", strip_bidi(t.get("variant") or "project")).strip() or "project"
     label = name if variant == "project" else f"{name} ({variant.replace('_', ' ')})"
     return {"task_id": t.get("task_id"), "label": label, "npv": t.get("npv"),
             "bc_ratio": t.get("bc_ratio"),
@@ -182,12 +181,22 @@ def _sort_key(name: str) -> str:
 
 
 def _environment() -> Environment:
+    # like the report's environment: every printed string loses its bidi controls
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, finalize=_finalize)
     env.filters.update(eur=lambda v: nbsp(fmt_eur(v)), ratio=fmt_ratio,
                        getal=lambda v: nbsp(fmt_number(v)), change=_change)
     return env
+
+
+def _finalize(value):
+    """None prints nothing; a plain string loses its bidi controls (Markup is the package's)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return strip_bidi(value)
+    return value
 
 
 def _change(value) -> str:

@@ -231,9 +231,11 @@ def source_line(b: Boundaries) -> str:
         m = re.search(r"(\d{4})", b.source)
         credit = ATTRIBUTION.format(year=m.group(1)) + "; " if m else ""
         return f"Kaart: {credit}{b.source} ({LICENCE})."
+    # never the map file's name: the words readers see in the report and the index; the
+    # analyst's notebook points to the provenance of the shipped maps
     if Path(b.path).parent == SHIPPED_GEO:
-        return f"Kaart: {Path(b.path).name} (zie data/cbs/README.md)."
-    return f"Kaart: {Path(b.path).name} (eigen bestand)."
+        return "Kaart: meegeleverde wijkgrenzen (bron en licentie: data/cbs/README.md)."
+    return "Kaart: de eigen wijkindeling van de gemeente."
 
 
 def boundary_notes(code: str) -> list[str]:
@@ -426,13 +428,13 @@ def reader_source(b: Boundaries) -> str:
     >>> reader_source(Boundaries(path=str(SHIPPED_GEO / "x.geojson")))
     'Kaart: meegeleverde wijkgrenzen (open data).'
     >>> reader_source(Boundaries(path="/home/a/wijken.geojson"))
-    'Kaart: wijkgrenzen uit het kaartbestand van de gemeente.'
+    'Kaart: de eigen wijkindeling van de gemeente.'
     """
     if b.source:
         return source_line(b)
     if Path(b.path).parent == SHIPPED_GEO:
         return "Kaart: meegeleverde wijkgrenzen (open data)."
-    return "Kaart: wijkgrenzen uit het kaartbestand van de gemeente."
+    return "Kaart: de eigen wijkindeling van de gemeente."
 
 
 def gemeente_map(gemeente: str, records: list[dict], name: str = "",

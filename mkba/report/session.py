@@ -22,6 +22,7 @@ from mkba.analysis.coalition import designated_variant
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from mkba.base.html import Html, esc, figure_html, nbsp, table_html
+from mkba.base.resulttable import METHOD_LABELS
 from mkba.base.settings import Settings, check_discount_rate
 from mkba.case.read import read_case
 from mkba.case.schema import parse_parameter
@@ -394,7 +395,7 @@ class Session:
             controls.append(slider(k, v, 0.0, 0.5, 0.01))
         from mkba.engine.flows import available_methods
 
-        valuation = w.Dropdown(options=[(m.replace("_", " "), m)
+        valuation = w.Dropdown(options=[(METHOD_LABELS.get(m, m.replace("_", " ")), m)
                                         for m in available_methods(self.case.kengetallen)],
                                value=self.volunteer_valuation,
                                description=OWN_LABELS["volunteer_valuation"],

@@ -66,7 +66,7 @@ def option_table() -> str:
     Examples
     --------
     >>> print(option_table().splitlines()[4])
-    | `--discontovoet` | `--discount-rate` | batch, evaluate, monitor, report, sessie, vergelijk |
+    | `--discontovoet` | `--discount-rate` | batch, evaluate, monitor, report, vergelijk |
     """
     from mkba.run.commands.options import OPTION_NAMES, SAME_IN_BOTH
 

@@ -96,7 +96,9 @@ def inputs_fingerprint(case_path: str | None, notebook: Path = REPORT_NOTEBOOK) 
     64
     """
     package = Path(__file__).resolve().parents[1]
-    parts = [hash_files(package.rglob("*.py")), hash_files([notebook]),
+    # the code and the report's templates and style sheets (HTML and CSS live beside the code)
+    code = [p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    parts = [hash_files(sorted(code)), hash_files([notebook]),
              _stamp_files((DATA_DIR / "cbs").rglob("*.*")),
              _stamp_files(_fetched_files()),  # `mkba cbs ophalen` output (cbs_tables)
              _stamp_files((DATA_DIR / "kengetallen").glob("*.csv"))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from mkba.base.assumptions import ASSUMPTIONS
 from mkba.base.formatting import fmt_eur, fmt_pct
+from mkba.base.resulttable import METHOD_LABELS
 from mkba.report.blocks import Table
 from mkba.report.sections.common import section_html
 
@@ -39,7 +40,8 @@ def used_kengetallen(case):
 
 def render(report):
     p = report.parameters
-    valuation = str(p.get("volunteer_valuation") or "vervangingskosten").replace("_", " ")
+    method = str(p.get("volunteer_valuation") or "vervangingskosten")
+    valuation = METHOD_LABELS.get(method, method.replace("_", " "))
     params = Table.of("Gebruikte parameters", ["parameter", "waarde"], [
         ["discontovoet", fmt_pct(p["discount_rate"], 2)],
         ["prijspeil", str(p["price_year"])],

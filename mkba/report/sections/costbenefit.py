@@ -6,6 +6,7 @@ yearly flows, the waterfall and who pays and who gains."""
 from __future__ import annotations
 
 from mkba.base.formatting import fmt_eur, fmt_ratio
+from mkba.base.resulttable import METHOD_LABELS
 from mkba.figures.plots import plot_actors, plot_waterfall, plot_yearly
 from mkba.report.blocks import Table, figure
 from mkba.report.sections.common import drawn, section_html
@@ -13,11 +14,17 @@ from mkba.report.text import variant_label
 
 __all__ = ["render", "VOLUNTEER_LABELS"]
 
-#: The valuation methods of a volunteer hour, in words.
-VOLUNTEER_LABELS = {"vervangingskosten": "vervangingskosten (wat inhuren zou kosten)",
-                    "marktwaarde": "marktprijs van de dienst",
-                    "gederfd_loon": "gederfd loon (productiviteitskosten)",
-                    "nul": "nul (vrijwilligerstijd telt niet)"}
+#: The valuation methods of a volunteer hour, in words: the engine's names
+#: (:data:`mkba.base.resulttable.METHOD_LABELS`) with what they mean.
+VOLUNTEER_LABELS = {"vervangingskosten": f"{METHOD_LABELS['vervangingskosten']} (wat inhuren "
+                                         "zou kosten)",
+                    "marktwaarde": f"{METHOD_LABELS['marktwaarde']} (marktprijs van de dienst)",
+                    "gederfd_loon": f"{METHOD_LABELS['gederfd_loon']} (wat de vrijwilliger "
+                                    "netto misloopt)",
+                    "nul": f"{METHOD_LABELS['nul']} (vrijwilligerstijd telt niet)"}
+#: What a method needs from the case when it cannot be computed (kengetal in words).
+VOLUNTEER_NEEDS = {"marktwaarde": "de marktprijs per uur van de dienst",
+                   "gederfd_loon": "het nettoloon per uur (met bron)"}
 
 
 def _variant(r) -> str:
@@ -29,7 +36,8 @@ def _volunteer_table(r, price_year) -> Table:
     for m in r.volunteer.get("methods", []):
         label = VOLUNTEER_LABELS.get(m["method"], m["method"].replace("_", " "))
         if m["npv"] is None:
-            npv = f"n.v.t.: de casus heeft geen kengetal voor de {label.split(' (')[0]}"
+            need = VOLUNTEER_NEEDS.get(m["method"], label.split(" (")[0])
+            npv = f"n.v.t.: de casus heeft geen kengetal voor {need}"
         else:
             npv = fmt_eur(m["npv"])
         rows.append([label, fmt_eur(m["value_per_hour"], 2)

@@ -13,6 +13,7 @@ import pandas as pd
 from mkba.analysis.coalition import DISCOUNT_INPUT, VALUATION_INPUT, Coalition, Verdict
 from mkba.base.formatting import fmt_chance, fmt_eur, fmt_ratio
 from mkba.base.html import esc
+from mkba.base.resulttable import METHOD_LABELS
 from mkba.report.session import input_label, shown_value
 from mkba.report.text import variant_label
 
@@ -23,7 +24,7 @@ __all__ = ["CSS", "VALUATION_LABELS", "label", "value_text", "verdict_line", "pa
 #: The valuations of volunteer hours in words.
 VALUATION_LABELS = {"vervangingskosten": "vervangingskosten (betaalde kracht)",
                     "marktwaarde": "marktwaarde (prijs van de dienst)",
-                    "gederfd_loon": "gederfd loon (eigen loon)",
+                    "gederfd_loon": "gederfd nettoloon (wat de vrijwilliger netto misloopt)",
                     "nul": "nul (niet in geld)"}
 
 #: One style for every page: large type, no horizontal scroll on a phone, readable on a
@@ -107,10 +108,10 @@ def value_text(name: str, value) -> str:
     Examples
     --------
     >>> value_text(DISCOUNT_INPUT, -0.01), value_text(VALUATION_INPUT, "gederfd_loon")
-    ('−1,00 %', 'gederfd loon')
+    ('−1,00 %', 'gederfd nettoloon')
     """
     if name == VALUATION_INPUT:
-        return str(value).replace("_", " ")
+        return METHOD_LABELS.get(str(value), str(value).replace("_", " "))
     return shown_value(DISCOUNT_INPUT if name == DISCOUNT_INPUT else name, value)
 
 

@@ -195,6 +195,18 @@ class Parser(argparse.ArgumentParser):
             if isinstance(sub, Parser):
                 yield from sub.commands(f"{prog} {name}")
 
+    def _get_option_tuples(self, option_string):
+        # A prefix such as --disc matches both names of one option (--discount-rate and
+        # --discontovoet); argparse would call that ambiguous. Keep one match per option, so
+        # that a prefix is ambiguous only between different options (the first element of
+        # each tuple is the action, in every Python 3.11+ version of this private method).
+        seen, unique = set(), []
+        for match in super()._get_option_tuples(option_string):
+            if id(match[0]) not in seen:
+                seen.add(id(match[0]))
+                unique.append(match)
+        return unique
+
     def error(self, message):
         for pattern, replacement in _ARGPARSE_NL:
             message = re.sub(pattern, replacement, message)
