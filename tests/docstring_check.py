@@ -19,10 +19,11 @@ import sys
 
 import mkba
 
-#: The codes the test enforces: every parameter documented (PR01), no documented parameter
-#: that does not exist (PR02), a Returns/Yields section where the function returns (RT01),
-#: and an Examples section (EX01).
-ENFORCED = ("PR01", "PR02", "RT01", "EX01")
+#: The codes the test enforces: a docstring at all (GL08: without one numpydoc reports
+#: nothing else), every parameter documented (PR01), no documented parameter that does not
+#: exist (PR02), a Returns/Yields section where the function returns (RT01), and an Examples
+#: section (EX01).
+ENFORCED = ("GL08", "PR01", "PR02", "RT01", "EX01")
 
 
 def module_names() -> list[str]:

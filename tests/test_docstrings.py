@@ -3,6 +3,7 @@
 numpydoc's own validator runs over every name in a module's ``__all__`` and in ``mkba.__all__``
 (:mod:`tests.docstring_check`) and the test fails on the codes that matter to a reader:
 
+- GL08: no docstring at all (numpydoc then reports no other code, so this must count);
 - PR01: a parameter is not in the Parameters section;
 - PR02: the Parameters section names a parameter the function does not have;
 - RT01: the function returns (or yields) a value but has no Returns (Yields) section —
@@ -124,6 +125,14 @@ def test_removing_a_section_fails_the_check(monkeypatch, section, code):
                if doc.index(s) > start), default=len(doc))
     monkeypatch.setattr(_documented, "__doc__", doc[:start] + doc[end:])
     assert code in "".join(failures({name: validate(name)["errors"]}).get(name, []))
+
+
+def test_a_name_without_a_docstring_fails(monkeypatch):
+    from numpydoc.validate import validate
+
+    name = f"{__name__}._documented"
+    monkeypatch.setattr(_documented, "__doc__", None)
+    assert [m[:4] for m in failures({name: validate(name)["errors"]})[name]] == ["GL08"]
 
 
 def test_a_parameter_documented_that_does_not_exist_fails(monkeypatch):

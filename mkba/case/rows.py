@@ -16,11 +16,55 @@ __all__ = ["check_rows", "problem", "is_set"]
 
 
 def problem(files, table, row, column, message) -> Problem:
+    """A problem at the file of ``table`` (from ``files``), a row and a column.
+
+    Parameters
+    ----------
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+    table : str
+        The table.
+    row : int or None
+        The source row; None for the whole table.
+    column : str or None
+        The column.
+    message : str
+        What is wrong, in Dutch.
+
+    Returns
+    -------
+    Problem
+        The problem.
+
+    Examples
+    --------
+    >>> str(problem({"taken": "taken.xlsx"}, "taken", 3, "eindjaar", "ligt vóór startjaar"))
+    'taken.xlsx:3:eindjaar: ligt vóór startjaar'
+    >>> problem({}, "kosten", None, None, "leeg").file
+    'kosten.csv'
+    """
     return Problem(files.get(table, f"{table}.csv"), int(row) if row is not None else None,
                    column, message)
 
 
 def is_set(series: pd.Series) -> pd.Series:
+    """Which cells of ``series`` hold a value (missing is missing, never 0).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A parsed column.
+
+    Returns
+    -------
+    pandas.Series of bool
+        True where the cell holds a value.
+
+    Examples
+    --------
+    >>> is_set(pd.Series([0.0, None, 2.5])).tolist()
+    [True, False, True]
+    """
     return series.notna()
 
 

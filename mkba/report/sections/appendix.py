@@ -82,6 +82,32 @@ def code_rows(report) -> list[list[str]]:
 
 
 def render(report):
+    """The appendix: the cost and effect lines behind the figures, and the codes behind names.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Geen berekening, dus geen regels." in render(report).text
+    True
+    """
     intro = report.case is not None and not report.tasks.empty
     tables = []
     if intro:

@@ -39,6 +39,32 @@ def used_kengetallen(case):
 
 
 def render(report):
+    """The assumptions section: the parameters used, the kengetallen and their sources.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Gebruikte parameters" in render(report).text
+    True
+    """
     p = report.parameters
     method = str(p.get("volunteer_valuation") or "vervangingskosten")
     valuation = METHOD_LABELS.get(method, method.replace("_", " "))

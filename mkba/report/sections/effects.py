@@ -50,6 +50,32 @@ def technical_rows(est) -> list[list[str]]:
 
 @drawn
 def render(report):
+    """The effect estimates on the targets' indicators, with their figures and technical notes.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "geen effectschatting" in render(report).text
+    True
+    """
     estimates = []
     tested = [e.p_value for e in report.effects]
     n_tests = sum(p is not None for p in tested)

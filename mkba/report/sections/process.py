@@ -139,6 +139,32 @@ def _survey_tables(report, survey, threshold) -> tuple[Table, Table | None]:
 
 @drawn
 def render(report):
+    """The process evaluation: success criteria, the coalition of partners and the survey.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "geen succescriteria, partners of enquêteresultaten" in render(report).text
+    True
+    """
     p = report.process
     threshold = report.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
     if p["criteria"].empty and not p["coalition"] and p["survey"].empty:

@@ -153,6 +153,32 @@ _PEILJAAR_SOURCE = {"casus": "uit de casus", "instelling": "opgegeven",
 
 
 def render(report):
+    """Page one: what was done, what it cost and gained, and what the reader must know first.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "is geen taak overgedragen" in render(report).text
+    True
+    """
     if report.tasks.empty:
         return section_html("summary.html.j2", name=report.name, tasks=[],
                             warnings=warnings(report),
