@@ -131,12 +131,19 @@ FOREIGN_PRIVATE = {"_suptitle", "_repr_html_"}
 
 
 def _private_attributes(path: Path) -> list[str]:
-    """``x._name`` on anything but ``self``/``cls``: a private attribute of another object."""
+    """``x._name`` on anything but ``self``/``cls``/``super()``: a private attribute of another
+    object (an override calling its parent's implementation reads its own)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def own(value) -> bool:
+        return (isinstance(value, ast.Name) and value.id in ("self", "cls")) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "super")
+
     return [f"{path.name}:{n.lineno}: {ast.unparse(n)}" for n in ast.walk(tree)
             if isinstance(n, ast.Attribute) and n.attr.startswith("_")
             and not n.attr.startswith("__") and n.attr not in FOREIGN_PRIVATE
-            and not (isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))]
+            and not own(n.value)]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -146,7 +153,8 @@ def test_no_module_reads_another_objects_private_attributes(path):
 
 def test_the_attribute_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own\n")
+    bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own, "
+                   "super()._parent\n")
     assert _private_attributes(bad) == ["bad.py:2: estimate._panel"]
 
 

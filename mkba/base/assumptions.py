@@ -232,8 +232,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "optimism_transfers",
             "geen correctie op overdrachten",
             "regel",
-            "Eigen keuze: een overdracht (overdracht_van, bijv. een subsidie) is een afspraak "
-            "tussen actoren; optimism bias (Green Book) gaat over ramingen van kosten en "
+            "Eigen keuze: een overdracht (kolom overdracht van, bijv. een subsidie) is een "
+            "afspraak tussen actoren; optimism bias (Green Book) gaat over ramingen van kosten en "
             "effecten, en 'ongunstiger' voor de een is gunstiger voor de ander",
             "Overdrachten krijgen aan geen van beide kanten een correctie voor optimisme, zodat "
             "het saldo van de gemeente een contractuele subsidie niet kleiner toont dan ze is.",
