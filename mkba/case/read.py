@@ -80,9 +80,9 @@ def _suggest(name: str, unknown: list[tuple[str, str]]) -> str | None:
     return unknown[normalised.index(close[0])][0] if close else None
 
 
-def _cells(raw: RawTable, position: int | None) -> list:
-    if position is None:
-        return [""] * len(raw.numbers)
+def _cells(raw: RawTable, position: int | None) -> list | np.ndarray:
+    if position is None:  # an array, not a list: factorised in C (a list of 300.000 "" took
+        return np.full(len(raw.numbers), "", dtype=object)  # 25 ms per absent column)
     return raw.column(position)
 
 
@@ -109,8 +109,11 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
         text_u = [None if b else _as_text(v) for v, b in zip(uniques, blank_u, strict=True)]
         if spec.kind == "choice":
             text_u = [None if v is None else _normalise_choice(v) for v in text_u]
-        out = np.array(text_u, dtype=object)[codes] if len(codes) else []
-        return pd.Series(out, dtype="str"), problems  # None stays missing
+        if not len(codes):
+            return pd.Series([], dtype="str"), problems
+        # the distinct values become text once and are spread by position (converting the
+        # 300.000 spread cells took 20 ms per column)
+        return pd.Series(pd.array(text_u, dtype="str").take(codes)), problems  # None: missing
     if spec.kind == "bool":
         out = []
         for r, v, b in zip(rows, values, blank, strict=True):
@@ -280,8 +283,11 @@ def _parse_table(raw: RawTable, decimal: str | None = ",") -> tuple[
                 values, column, decimal, rows, raw.file)
             problems += cell_problems
     df = pd.DataFrame(columns)
-    df.index = pd.Index(rows, name="_row")
-    df.insert(0, "_row", rows)
+    # an int64 array, not the list (65 ms for 300.000 rows); an empty list stays a list so
+    # that an empty table keeps the dtypes it had
+    numbers = np.asarray(rows, dtype=np.int64) if len(rows) else rows
+    df.index = pd.Index(numbers, name="_row")
+    df.insert(0, "_row", numbers)
     return df, problems, warnings
 
 
