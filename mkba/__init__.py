@@ -6,6 +6,8 @@ The public API::
     case = mkba.read_case("data/voorbeeld")      # validate a case (folder of CSV or .xlsx)
     ev = mkba.evaluate(case)                       # MKBA per task, variant and actor
     ev.summary(); ev.result("T1").by_actor()
+    c = mkba.compare("data/voorbeeld/versies/2017-besluit", "data/voorbeeld")  # plan and now
+    c.task("T1")["contributions"]; mkba.monitor("data/voorbeeld").of("T1")
 
 Names are imported on first use (PEP 562), so that ``import mkba`` — and a batch worker or
 the ``mkba --help`` command — does not pay for pandas, pandera and statsmodels up front.
@@ -26,6 +28,8 @@ _EXPORTS = {
     "effect_for_case": "evidence.treatment",
     "wijk_report": "report.reports", "render_report": "report.reports",
     "batch": "run.batch",
+    "compare": "analysis.compare", "Comparison": "analysis.compare",
+    "monitor": "analysis.monitor", "Monitor": "analysis.monitor",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -2,13 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -kernelspec,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
-#   kernelspec:
-#     display_name: Python 3
-#     language: python
-#     name: python3
+#       format_version: '1.3'
 # ---
 
 # %% [markdown]
@@ -19,10 +17,10 @@
 # snel een effect uitdooft, de discontovoet, een correctie voor te optimistische plannen. De
 # netto contante waarde (NCW), de baten/kostenverhouding, de verdeling over de partners en de
 # waterval van kosten naar saldo rekenen meteen mee. Met de knop bewaar je de gekozen aannames
-# als scenario in `notebooks/scenarios/NAAM.json`; gebruik het vanuit de projectmap met
-# `mkba evaluate CASUS --scenario notebooks/scenarios/NAAM.json` en in de wijkrapporten
-# (`mkba batch CASUS --out MAP --scenario notebooks/scenarios/NAAM.json`). Zonder code, voor
-# een projector: `mkba sessie CASUS`.
+# als scenario; het wijkrapport en de batch kunnen met dat scenario rekenen.
+#
+# Dit notebook is de versie voor de analist. Aan tafel, met elke partner op een eigen telefoon
+# of laptop, gebruik je de sessie-app (zie de handleiding, "De evaluatiesessie").
 
 # %% tags=["parameters"]
 case_path: str = "../data/voorbeeld"  # casus (map met CSV-bestanden of .xlsx)
@@ -30,26 +28,25 @@ task: str = "T2"  # de taak waarover de sessie gaat
 variant: str = "maatschappelijk_aanbesteden"  # variant van de taak, leeg voor de eerste
 discount_rate: float = 0.0225  # reële discontovoet waarmee de sessie begint
 scenario_dir: str = "scenarios"  # map voor bewaarde scenario's (naast dit notebook)
-draws: int = 2000  # aantal Monte Carlo-trekkingen voor de onzekerheid
+draws: int = 2000  # Monte Carlo-trekkingen; 2000 zoals het wijkrapport (zelfde kans NCW > 0)
 
 # %%
-from mkba.evidence.process import process_overview
+from mkba.report.sections.process import process_overview
 from mkba.report.session import Session
 from mkba.uncertainty import compare_variants, monte_carlo, sensitivity
-from mkba.base.plots import plot_monte_carlo, plot_tornado, plot_variants
+from mkba.figures.plots import plot_monte_carlo, plot_tornado, plot_variants
 
 sessie = Session(case_path, task, variant or None, discount_rate=discount_rate,
                  scenario_dir=scenario_dir)
 sessie.widget()
 
 # %% [markdown]
-# ## De uitkomst met de aannames uit de casus
+# ## Ter vergelijking: de casus zoals ingediend
 #
-# (Zonder live kernel, bijvoorbeeld in een bewaard rapport, staat hier de uitkomst van de
-# aannames zoals ze nu zijn.)
+# De schuifjes hierboven veranderen dit blok niet: het is het vaste vertrekpunt.
 
 # %%
-sessie.view()
+sessie.reference_view()
 
 # %% [markdown]
 # ## Resultaat én proces
@@ -75,9 +72,11 @@ sessie.sensitivity_table(gevoeligheid)
 
 # %% [markdown]
 # ## Alle onzekerheid tegelijk (Monte Carlo)
+#
+# Met de aannames uit de casus en dezelfde trekkingen als het wijkrapport.
 
 # %%
-plot_monte_carlo(monte_carlo(sessie.case, task, sessie.variant, draws=draws, seed=1,
+plot_monte_carlo(monte_carlo(sessie.case, task, sessie.variant, draws=draws, seed=0,
                              discount_rate=discount_rate));
 
 # %% [markdown]
@@ -87,7 +86,7 @@ plot_monte_carlo(monte_carlo(sessie.case, task, sessie.variant, draws=draws, see
 # onzekerheid (dezelfde trekkingen voor beide varianten).
 
 # %%
-vergelijking = compare_variants(sessie.case, task, draws=draws, seed=1,
+vergelijking = compare_variants(sessie.case, task, draws=draws, seed=0,
                                 discount_rate=discount_rate)
 sessie.variants_table(vergelijking)
 

@@ -2,15 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -kernelspec,-jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
-#   kernelspec:
-#     display_name: Python 3
-#     language: python
-#     name: python3
 # ---
 
 # %% [markdown]
@@ -31,6 +27,7 @@ peiljaar: "Optional[int]" = None  # eerste prognosejaar; None: uit de casus, and
 threshold: int = 10  # aantallen kleiner dan deze drempel worden niet getoond
 scenario_path: "Optional[str]" = None  # scenario met gekozen aannames (uit de evaluatiesessie); None: geen
 map_file: "Optional[str]" = None  # eigen wijkgrenzen (GeoJSON, --kaart); None: de opgehaalde of meegeleverde kaart
+plan_path: "Optional[str]" = None  # de versie van de casus waarover besloten is; None: besluit/ of versies/JJJJ-…besluit…/ naast de casus
 
 # %%
 from mkba.report.reports import wijk_report
@@ -40,7 +37,8 @@ rapport = wijk_report(wijk_code, case_path, discount_rate=discount_rate, price_y
                       volunteer_valuation=volunteer_valuation,
                       market_value_code=market_value_code, wage_code=wage_code,
                       volunteer_benefit_code=volunteer_benefit_code, peiljaar=peiljaar,
-                      threshold=threshold, scenario_path=scenario_path, map_file=map_file)
+                      threshold=threshold, scenario_path=scenario_path, map_file=map_file,
+                      plan_path=plan_path)
 rapport.title()
 
 # %% [markdown]
@@ -62,9 +60,7 @@ rapport.section_targets()
 rapport.section_profile()
 
 # %%
-from mkba.report.maps import locator_section
-
-locator_section(rapport, map_file)
+rapport.section_map()
 
 # %%
 rapport.section_trends()
@@ -86,6 +82,9 @@ rapport.section_mkba()
 
 # %%
 rapport.section_uncertainty()
+
+# %%
+rapport.section_plan()
 
 # %% [markdown]
 # ## Wat niet in geld uit te drukken is

@@ -103,7 +103,13 @@ def cli_process(out: Path, notebook: Path, tmp: Path, *extra: str) -> subprocess
     return subprocess.Popen([sys.executable, "-c", script, "batch", str(EXAMPLE), "--out",
                              str(out), "--no-progress", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A terminal job takes Ctrl-C; a test run started as a background job (``make test &``)
+    would pass SIGINT on as ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture
@@ -267,6 +273,8 @@ def test_workers_capped_at_the_number_of_wijken(tmp_path, monkeypatch):
 def test_second_batch_in_same_process_is_refused(tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    with batch_module._folder_lock(out):
+    from mkba.run.folder import folder_lock
+
+    with folder_lock(out):
         assert main(["batch", str(EXAMPLE), "--out", str(out), "--no-progress"]) == 2
     assert "er loopt al een batch in deze map" in capsys.readouterr().err

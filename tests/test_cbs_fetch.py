@@ -495,9 +495,7 @@ def test_wijk_report_outside_amsterdam_and_utrecht(server, tmp_path):
     assert "nog geen reeks" not in trends
     assert r.effects and r.effects[0].estimate is not None
     assert "Geschat effect" in r.section_effects()._repr_html_()
-    from mkba.report.maps import locator_section
-
-    html = locator_section(r)._repr_html_()
+    html = r.section_map()._repr_html_()
     assert "<img" in html and "PDOK" in html and "CC BY 4.0" in html
     assert "Kadaster / Centraal Bureau voor de Statistiek, 2024" in html
 
@@ -516,7 +514,7 @@ def test_html_report_for_emmen_has_profile_trends_effect_and_map(server, tmp_pat
     assert "CBS Wijk- en buurtkaart 2024 via PDOK" in html
     assert "Geschat effect" in html
     assert "nog geen reeks over meerdere jaren" not in html
-    assert html.count("data:image/png") >= 4
+    assert html.count("data:image/svg+xml") >= 4  # figures are embedded SVG
 
 
 @pytest.mark.slow

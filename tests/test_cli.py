@@ -78,7 +78,7 @@ def test_help_is_dutch(capsys):
         main(["evaluate", "--help"])
     out = capsys.readouterr().out
     assert out.startswith("gebruik: mkba evaluate")
-    assert "Voorbeeld:" in out and "discontovoet" in out
+    assert re.search(r"Voorbeelden?:", out) and "discontovoet" in out
 
 
 @pytest.mark.slow
@@ -90,3 +90,55 @@ def test_console_script(example_case):
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("In orde")
+
+
+# --------------------------------------------------------------------------- issue 21
+
+@pytest.mark.parametrize("argv_extra", [[], ["--scenario", "x.json"]])
+def test_report_with_a_mistyped_wijk_exits_2_naming_the_closest(example_case, tmp_path, capsys,
+                                                                argv_extra):
+    """`mkba report … --wijk WK063330` (two digits swapped) wrote an empty report with exit 0:
+    now exit 2, the closest wijken of the case by code and name, and nothing written."""
+    out = tmp_path / "r"
+    argv = ["report", str(example_case), "--wijk", "WK063330", "--out", str(out)]
+    if argv_extra:
+        scenario = tmp_path / "x.json"
+        scenario.write_text('{"naam": "x", "parameters": {}}', encoding="utf-8")
+        argv += ["--scenario", str(scenario)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--wijk: WK063330 staat niet in de casus en niet in de CBS-cijfers; bedoelt u " \
+           "WK036330 (Transvaalbuurt)" in err
+    assert not out.exists()
+
+
+def test_batch_with_a_mistyped_wijk_exits_2(example_case, tmp_path, capsys):
+    out = tmp_path / "b"
+    assert main(["batch", str(example_case), "--out", str(out), "--wijk", "WK036339",
+                 "--wijk", "WK999999", "--no-progress"]) == 2
+    assert "WK999999 staat niet in de casus" in capsys.readouterr().err
+    assert not list(out.glob("*.html"))
+
+
+def test_evaluate_one_variant(example_case, capsys):
+    """`mkba evaluate --variant NAAM`: only that variant, of the tasks that have it; the figures
+    are those of the same task and variant in the full evaluation."""
+    assert main(["evaluate", str(example_case), "--format", "json"]) == 0
+    full = {(t["task_id"], t["variant"]): t for t in json.loads(capsys.readouterr().out)["tasks"]}
+    assert main(["evaluate", str(example_case), "--format", "json",
+                 "--variant", "Klassiek aanbesteden"]) == 0
+    only = json.loads(capsys.readouterr().out)["tasks"]
+    assert [(t["task_id"], t["variant"]) for t in only] == [("T2", "klassiek_aanbesteden")]
+    for key in ("npv", "pv_costs", "pv_benefits", "by_actor"):
+        assert only[0][key] == full[("T2", "klassiek_aanbesteden")][key]
+    assert main(["evaluate", str(example_case), "--variant", "maatschappelijk_aanbesteden",
+                 "--taak", "T2"]) == 0
+    text = capsys.readouterr().out
+    assert "variant maatschappelijk_aanbesteden" in text and "klassiek" not in text
+
+
+def test_evaluate_unknown_variant_names_the_closest(example_case, capsys):
+    assert main(["evaluate", str(example_case), "--variant", "klasiek"]) == 2
+    err = capsys.readouterr().err
+    assert "--variant 'klasiek': geen taak heeft deze variant; bedoelt u klassiek_aanbesteden" \
+        in err

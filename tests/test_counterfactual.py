@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mkba import read_case
-from mkba.evidence.calibration import placebo_study, study_rates
+from mkba.evidence.calibration import placebo_study, study_rates, synthetic_panel
 from mkba.evidence.counterfactual import estimate_effect
 from mkba.evidence.inference import minimum_detectable_effect as _mde
 from mkba.evidence.inference import rank_test
@@ -43,23 +43,10 @@ def synthetic(seed, n=40, years=range(2010, 2020), effect=0.0, start=2015, prefi
 def ar1_panel(seed, n=40, years=10, rho=0.7, effect=0.0, treated=1, start=2016,
               staggered=False):
     """Wijk levels and trends, common year shocks and AR(1) noise (ρ = 0.7); ``effect`` added
-    to the treated wijken from their start. Returns (panel, {wijk: start})."""
-    rng = np.random.default_rng(seed)
-    cols = list(range(2010, 2010 + years))
-    e = rng.normal(0, 1, (n, years))
-    u = np.zeros((n, years))
-    u[:, 0] = e[:, 0] / np.sqrt(1 - rho ** 2)
-    for t in range(1, years):
-        u[:, t] = rho * u[:, t - 1] + e[:, t]
-    y = (rng.normal(50, 5, (n, 1)) + rng.normal(0, 1, (1, years)).cumsum(axis=1)
-         + rng.normal(0, 0.3, (n, 1)) * np.arange(years) + u)
-    panel = pd.DataFrame(y, columns=cols, index=[f"WK{9000 + i:06d}" for i in range(n)])
-    starts = {}
-    for i in rng.choice(n, treated, replace=False):
-        s = int(rng.choice([start - 2, start])) if staggered else start
-        starts[panel.index[i]] = s
-        panel.loc[panel.index[i], [c for c in cols if c >= s]] += effect
-    return panel, starts
+    to the treated wijken from their start. Returns (panel, {wijk: start})
+    (:func:`mkba.evidence.calibration.synthetic_panel`)."""
+    return synthetic_panel(seed, n=n, years=years, rho=rho, effect=effect, treated=treated,
+                           start=start, staggered=staggered)
 
 
 class TestBuildingBlocks:
@@ -259,8 +246,10 @@ class TestMinimumEvidence:
     def test_mde_from_the_placebo_spread(self):
         est = estimate_effect(synthetic(9, n=80), {"WK00010000": 2015})
         assert est.mde is not None and est.mde > 0
-        # about (1,96 + 0,84) placebo standard deviations
-        assert 1.8 * est.placebo["sd"] < est.mde < 4.0 * est.placebo["sd"]
+        # noise-aware: the wijk's own standard error times the studentized placebos' (1,96 +
+        # 0,84 for normal noise; t with 8 degrees of freedom here: 2,31 + 0,89 ≈ 3,2)
+        se = est.noise["standard_error"]
+        assert 2.5 * se < est.mde < 4.0 * se
 
     def test_outside_comparison_range_warns(self):
         panel = synthetic(2, n=60)
@@ -298,7 +287,7 @@ class TestSingleTreated:
         a = estimate_effect(panel, {"WK00010000": 2015}, seed=7, n_placebo=50)
         b = estimate_effect(panel, {"WK00010000": 2015}, seed=7, n_placebo=50)
         assert a.to_dict() == b.to_dict()
-        assert "50 trekkingen van telkens 1 wijk" in a.interval_method
+        assert "50 verschillende trekkingen van telkens 1 wijk" in a.interval_method
 
     def test_units_with_a_task_are_never_comparisons(self):
         panel = synthetic(2)
@@ -389,7 +378,9 @@ class TestStaggered:
         assert abs(est.twfe_naive - truth) > 1.5
         assert len(est.per_wijk) == 6
         assert {p["start_year"] for p in est.per_wijk} == {2012, 2016}
-        assert "Callaway" in est.method
+        # issue 20: say what the estimator is (base = mean of all pre-years), not a name
+        assert "gemiddelde van al zijn jaren vóór de start" in est.method
+        assert "Callaway" not in est.method
 
     def test_interval_with_enough_untreated(self):
         panel, treated, truth = self._panel(21, n_never=54)
@@ -578,48 +569,6 @@ class TestCaseIntegration:
                      "AantalInwoners"]) == 2
         assert "--start-year" in capsys.readouterr().err
 
-    def test_quantity_from_estimate(self, tmp_path):
-        """An effect line with an indicator and no quantity takes the estimate in the
-        indicator's published unit (persons, not per 1.000) and its interval; the line's
-        richting 'lager' flips the sign."""
-        from mkba import evaluate
-        from mkba.evidence.treatment import effect_for_case, quantities_from_estimates
-
-        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator", "richting"],
-                    ["T1", "Minder ouderen alleen", "gemeente", "2020", "2022", "", "100",
-                     "k_65JaarOfOuder", "lager"]]
-        case = read_case(_case_from_2020(tmp_path, effecten))
-        filled, used = quantities_from_estimates(case, n_placebo=50)
-        est = effect_for_case(case, "k_65JaarOfOuder", wijk="WK036330", start_year=2020,
-                              n_placebo=50, measure="waarde")
-        assert est.unit == "aantal" and used[0].unit == "aantal"
-        row = filled.effecten.iloc[0]
-        assert row["hoeveelheid"] == pytest.approx(-est.estimate)
-        assert row["hoeveelheid_laag"] == pytest.approx(-est.ci_high)
-        assert row["hoeveelheid_hoog"] == pytest.approx(-est.ci_low)
-        res = evaluate(filled, price_year=2024, discount_rate=0.0).result("T1")
-        # 100 a unit with an empty prijsjaar is in euros of its first year 2020 (issue 19):
-        # × CPI[2024] / CPI[2020] = 1,027 × 1,100 × 1,038 × 1,033 (CBS 83131NED changes)
-        to_2024 = 1.027 * 1.100 * 1.038 * 1.033
-        assert res.pv_benefits == pytest.approx(-est.estimate * 100 * 3 * to_2024)
-        assert len(used) == 1
-
-    def test_quantity_refusal_names_the_line(self, tmp_path):
-        from mkba import CaseError
-        from mkba.evidence.treatment import quantities_from_estimates
-
-        effecten = [["taak_id", "effect", "actor", "jaar_van", "jaar_tot", "hoeveelheid",
-                     "waarde_per_eenheid", "indicator", "richting"],
-                    ["T1", "Meer bezoek", "bewoners", "2019", "2021", "", "10", "bezoekers",
-                     "hoger"]]
-        metingen = [["wijk_code", "indicator", "jaar", "waarde"],
-                    ["WK036330", "bezoekers", "2018", "100"]]
-        case = read_case(write_case(tmp_path / "c", **{**MINIMAL, "effecten": effecten,
-                                                       "metingen": metingen}))
-        with pytest.raises(CaseError, match="effecten.csv:2:hoeveelheid: geen schatting"):
-            quantities_from_estimates(case)
-
 
 class TestReportSection:
     def test_example_report_effects_are_labelled_and_refused_plainly(self):
@@ -629,8 +578,9 @@ class TestReportSection:
 
         r = wijk_report("WK036330", str(EXAMPLE), draws=0)
         html = r.section_effects()._repr_html_()
-        assert "<h3>Bezoekers van het buurthuis (bezoekers per jaar)</h3>" in html
-        assert "<h3>Personen met bijstand (per 1.000 inwoners)</h3>" in html
+        # (names from the case are isolated: <bdi>)
+        assert "<h3><bdi>Bezoekers van het buurthuis</bdi> (bezoekers per jaar)</h3>" in html
+        assert "<h3><bdi>Personen met bijstand</bdi> (per 1.000 inwoners)</h3>" in html
         assert "<h3>PersonenPerSoortUitkeringBijstand" not in html
         assert "<h3>bezoekers_buurthuis" not in html
         assert "kunnen we nog niets zeggen" in html
@@ -649,5 +599,6 @@ class TestReportSection:
         assert "p-waarde" not in html[:technical]
         est = r.effects[0]
         first = est.comparison_wijken[0]
-        assert f"{est.names[first]} ({first})" in html[technical:]
-        assert "Indicatief: maar 2 jaar vóór de start gemeten" in html
+        # comparison wijken by name; their codes are in the report's appendix
+        assert est.names[first] in html[technical:] and first not in html[technical:]
+        assert "De opzet is indicatief: maar 2 jaar vóór de start gemeten" in html

@@ -26,6 +26,7 @@ EXAMPLE = DATA_DIR / "voorbeeld"
 import importlib  # noqa: E402
 
 batch_module = importlib.import_module("mkba.run.batch")
+distributed_module = importlib.import_module("mkba.run.distributed")
 
 
 def run_cli(argv) -> int:
@@ -141,7 +142,7 @@ CORPUS = [
      2, "is een map"),
     ("template over a filled-in workbook", lambda t, m: ["template", template_xlsx(t)],
      2, "bestaat al"),
-    ("--scheduler tcp://127.0.0.1:1", lambda t, m: (m.setattr(batch_module, "CONNECT_TIMEOUT", 2),
+    ("--scheduler tcp://127.0.0.1:1", lambda t, m: (m.setattr(distributed_module, "CONNECT_TIMEOUT", 2),
                                                     ["batch", EXAMPLE, "--out", t / "d",
                                                      "--scheduler", "tcp://127.0.0.1:1"])[1],
      2, "kan de Dask-scheduler tcp://127.0.0.1:1 niet bereiken"),
@@ -240,7 +241,7 @@ def test_dollar_signs_in_names_are_not_mathtext(tmp_path):
     """An actor `bewoners $\\nietbestaand{x}$ stichting` passes validate and draws as written."""
     from mkba import evaluate
     from mkba.base.html import figure_html
-    from mkba.base.plots import detached, plot_actors
+    from mkba.figures.plots import detached, plot_actors
 
     rows = [list(r) for r in MINIMAL["kosten"]]
     rows[1][2] = r"bewoners $\nietbestaand{x}$ stichting"

@@ -80,10 +80,20 @@ ALLOWED = {
     "comparison_level", "comparison_level_min", "comparison_level_max", "inside_range",
     "outside_range", "treated_trend", "comparison_trend", "std_diff_level", "std_diff_trend",
     "pre_years", "regions_per_draw", "candidates", "every_candidate_once", "sd",
+    # effect, issue 20: distinct placebos, the dip check, the noise-aware test, and per effect
+    # line whose quantity was to come from an estimate what became of it
+    "possible_draws", "smallest_p", "dip", "last_pre_year", "estimate_without_last_pre_year",
+    "noise", "typical", "moderated", "ratio", "standard_error", "estimated_quantities", "used",
+    "quantity",
     # batch.json: its top level (parameters: the report's), per wijk, and the headline
     "case", "status", "seconds", "workers", "engine", "failed", "skipped", "wijken",
-    "scenario_path", "map_file", "key", "html", "notebook", "started", "finished", "error",
+    "scenario_path", "map_file", "plan_path", "key", "html", "notebook", "started", "finished", "error",
     "worker", "inhabitants",
+    # vergelijk (plan and realisation) and monitor
+    "order", "sources", "before", "after", "difference", "npv_before", "npv_after",
+    "verdict", "contributions", "line", "table", "targets", "expected", "expected_year",
+    "target_year", "latest_year", "latest_value", "met_current", "versions", "version", "path",
+    "current", "decision", "since_decision", "moments",
 }
 
 
@@ -195,7 +205,8 @@ def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
     both), also the buurtbudget and the tasks, so that a wijk that is not made again keeps its
     figures in the index (the index crashed on an old buurtbudget: KeyError 'saved')."""
     from mkba.report.render import report_parameters
-    from mkba.run.batch import _previous, _write_folder
+    from mkba.run.batch import _write_folder
+    from mkba.run.folder import previous_records
 
     old = {"wijk_code": "WK036339", "key": "k", "html": "WK036339.html", "status": "gelukt",
            "naam": "De Kolenkit", "inwoners": 10160.0, "jaar": 2019,
@@ -204,7 +215,7 @@ def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
            "buurtbudget": {"jaar": 2023, "gespaard": 100.0, "ontvangen": 500.0,
                            "besteed": 400.0}}
     (tmp_path / "batch.json").write_text(json.dumps({"wijken": [old]}), encoding="utf-8")
-    record = _previous(tmp_path)["WK036339"]
+    record = previous_records(tmp_path)["WK036339"]
     assert record == {"wijk_code": "WK036339", "key": "k", "html": "WK036339.html",
                       "status": "gelukt", "name": "De Kolenkit", "inhabitants": 10160.0,
                       "year": 2019,
@@ -216,3 +227,19 @@ def test_a_resumed_batch_reads_old_headline_keys_in_english(tmp_path):
                   "klaar", index=True)
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "De Kolenkit" in index and "ontvangen" in index and "500" in index
+
+
+@pytest.mark.slow
+def test_vergelijk_and_monitor_json_have_english_keys(capsys):
+    """The comparison of the example's decision version with the case now (with targets and
+    criteria) and the monitor across its versions."""
+    plan = EXAMPLE / "versies" / "2017-besluit"
+    assert main(["vergelijk", str(plan), str(EXAMPLE), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert bad_keys(data) == []
+    assert {"contributions", "by_actor", "targets", "criteria", "expected", "met_current",
+            "verdict", "sources"} <= keys_seen(data)
+    assert main(["monitor", str(EXAMPLE), "--task", "T1", "--monte-carlo", "100",
+                 "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert bad_keys(data) == [] and {"moments", "since_decision", "versions"} <= keys_seen(data)

@@ -66,3 +66,73 @@ def test_scenarios_folder_is_ignored():
     assert json.loads((PROJECT_ROOT / "jupyter-config" / "jupyter_server_config.json")
                       .read_text())["ContentsManager"]["pre_save_hook"] \
         == "mkba.run.jupyter.strip_outputs"
+
+
+SAVE_AS_JUPYTERLAB = textwrap.dedent("""
+    import asyncio, json, sys
+    from jupyter_server.serverapp import ServerApp
+
+    root, paths = sys.argv[1], sys.argv[2:]
+    app = ServerApp()
+    app.initialize(argv=[f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+                         "--ServerApp.port=0"], new_httpserver=False)
+    cm = app.contents_manager
+
+    async def maybe(x):
+        return await x if asyncio.iscoroutine(x) else x
+
+    async def run():
+        for path in paths:
+            nb = (await maybe(cm.get(path, content=True, type="notebook")))["content"]
+            nb = json.loads(json.dumps(nb))
+            # what the JupyterLab front end sends after running every cell in another kernel
+            nb["metadata"]["kernelspec"] = {"display_name": "Python (mkba-venv)",
+                                            "language": "python", "name": "mkba-venv"}
+            nb["metadata"]["language_info"] = {
+                "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                "pygments_lexer": "ipython3", "version": "3.11.9"}
+            nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+            for i, cell in enumerate(nb["cells"]):
+                if cell["cell_type"] == "code":
+                    cell["execution_count"] = i + 1
+                    cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                        "text": "uitvoer\\n"}]
+                    cell["metadata"].update(scrolled=True, jupyter={"outputs_hidden": False},
+                                            execution={"iopub.status.idle": "2026-01-01"})
+            await maybe(cm.save({"type": "notebook", "format": "json", "content": nb}, path))
+
+    asyncio.run(run())
+""")
+
+
+def test_saving_in_jupyterlab_leaves_git_status_clean(tmp_path):
+    """Issue 21: run and save each project notebook as JupyterLab does (through the venv's
+    Jupyter server: its jupytext contents manager and the save hook), with another kernel name
+    and Python version: the .ipynb and its paired .py are byte for byte the committed ones."""
+    import shutil
+
+    from mkba.base.assumptions import NOTEBOOK_DIR
+
+    repo = tmp_path / "repo"
+    shutil.copytree(NOTEBOOK_DIR, repo / "notebooks",
+                    ignore=shutil.ignore_patterns("scenarios", ".ipynb_checkpoints"))
+    (repo / ".gitignore").write_text(".ipynb_checkpoints/\n", encoding="utf-8")
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                              cwd=repo, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "committed form")
+    names = sorted(p.name for p in (repo / "notebooks").glob("*.ipynb"))
+    assert names == ["evaluatiesessie.ipynb", "verkenning.ipynb", "wijkrapport.ipynb"]
+    env = dict(os.environ, MKBA_NOTEBOOKS=str(repo / "notebooks"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    done = subprocess.run([sys.executable, "-c", SAVE_AS_JUPYTERLAB, str(repo),
+                           *(f"notebooks/{n}" for n in names)],
+                          capture_output=True, text=True, env=env, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Saving wijkrapport.py in format py:percent" in done.stderr  # the pair was written
+    assert git("status", "--porcelain") == "", git("diff")

@@ -8,7 +8,9 @@ into the tables and boundaries of ``evidence``), the MKBA is computed
 (``engine``) with its uncertainty (``uncertainty``), everything is put together for one run
 (``analysis``), shown (``report``) and run from the command line or a batch (``run``);
 ``base`` holds what every layer uses (settings, assumptions, errors, formatting, JSON, files,
-HTML pieces, figures).
+HTML pieces). The ``figures`` draw the results of the layers below them and sit above them;
+a result may offer ``plot*()`` methods that import its figure when called (as statsmodels'
+results do): the only upward import allowed, and only inside such a method.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mkba"
-LAYERS = ("base", "case", "evidence", "sources", "engine", "uncertainty", "analysis", "report",
-          "run")
+LAYERS = ("base", "case", "evidence", "sources", "engine", "uncertainty", "analysis", "figures",
+          "report", "run")
+#: The one upward import allowed: a result's ``plot*()`` method imports its figure lazily.
+LAZY_FIGURES = "mkba.figures"
 #: Modules that open network connections; only the sources layer may import them.
 NETWORK_MODULES = {"httpx", "httpcore", "requests", "urllib3", "aiohttp", "socket", "ssl",
                    "http.client", "urllib.request", "ftplib", "smtplib", "cbsodata"}
@@ -40,19 +44,26 @@ def _layer(module: str) -> int | None:
 
 
 def _imports(path: Path):
-    """(line, imported module, imported names) for every import of mkba in ``path``,
-    also those inside functions (imported on first use)."""
+    """(line, imported module, imported names, enclosing function) for every import of mkba in
+    ``path``, also those inside functions (imported on first use)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                raise AssertionError(f"{path}:{node.lineno}: relative import (use mkba.…)")
-            if node.module and node.module.split(".")[0] == "mkba":
-                yield node.lineno, node.module, [a.name for a in node.names]
-        elif isinstance(node, ast.Import):
-            for a in node.names:
-                if a.name.split(".")[0] == "mkba":
-                    yield node.lineno, a.name, []
+
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) \
+                else function
+            if isinstance(child, ast.ImportFrom):
+                if child.level:
+                    raise AssertionError(f"{path}:{child.lineno}: relative import (use mkba.…)")
+                if child.module and child.module.split(".")[0] == "mkba":
+                    yield child.lineno, child.module, [a.name for a in child.names], function
+            elif isinstance(child, ast.Import):
+                for a in child.names:
+                    if a.name.split(".")[0] == "mkba":
+                        yield child.lineno, a.name, [], function
+            yield from visit(child, inner)
+
+    yield from visit(tree, None)
 
 
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py")
@@ -66,14 +77,15 @@ def test_every_module_belongs_to_a_layer():
 def _violations(path: Path, package: Path = PACKAGE) -> list[str]:
     own = _layer(_module_name(path, package))
     found = []
-    for line, module, names in _imports(path):
+    for line, module, names, function in _imports(path):
         if module == "mkba":  # the facade: names from it may come from any layer
             found.append(f"{path.name}:{line}: imports from the facade mkba ({names})")
             continue
         target = _layer(module)
         if target is None or target == -1:
             found.append(f"{path.name}:{line}: {module} is in no layer")
-        elif target > own:
+        elif target > own and not (module.startswith(LAZY_FIGURES) and function
+                                   and function.startswith("plot")):
             found.append(f"{path.name}:{line}: {LAYERS[own]} imports upward from {module}")
         found += [f"{path.name}:{line}: private name {n} from {module}"
                   for n in names if n.startswith("_")]
@@ -95,18 +107,43 @@ def test_the_check_catches_an_upward_and_a_private_import(tmp_path):
                                       "bad.py:2: private name _task_frame from mkba.engine.cba"]
 
 
+def test_figures_are_imported_upward_only_by_plot_methods(tmp_path):
+    """A result's plot() may import its figure when called; any other upward import of the
+    figures (at the top of a module, or in another function) is flagged."""
+    fake = tmp_path / "mkba"
+    (fake / "engine").mkdir(parents=True)
+    ok = fake / "engine" / "ok.py"
+    ok.write_text("class R:\n    def plot(self, ax=None):\n"
+                  "        from mkba.figures.plots import plot_yearly\n"
+                  "        return plot_yearly(self, ax=ax)\n")
+    assert _violations(ok, fake) == []
+    bad = fake / "engine" / "bad.py"
+    bad.write_text("from mkba.figures.plots import COLORS\n"
+                   "def summary():\n    from mkba.figures.plots import plot_yearly\n")
+    assert _violations(bad, fake) == [
+        "bad.py:1: engine imports upward from mkba.figures.plots",
+        "bad.py:3: engine imports upward from mkba.figures.plots"]
+
+
 #: Private attributes of other libraries' objects that mkba reads on purpose (matplotlib keeps
 #: a figure's suptitle only there; ``_repr_html_`` is IPython's display protocol).
 FOREIGN_PRIVATE = {"_suptitle", "_repr_html_"}
 
 
 def _private_attributes(path: Path) -> list[str]:
-    """``x._name`` on anything but ``self``/``cls``: a private attribute of another object."""
+    """``x._name`` on anything but ``self``/``cls``/``super()``: a private attribute of another
+    object (an override calling its parent's implementation reads its own)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def own(value) -> bool:
+        return (isinstance(value, ast.Name) and value.id in ("self", "cls")) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "super")
+
     return [f"{path.name}:{n.lineno}: {ast.unparse(n)}" for n in ast.walk(tree)
             if isinstance(n, ast.Attribute) and n.attr.startswith("_")
             and not n.attr.startswith("__") and n.attr not in FOREIGN_PRIVATE
-            and not (isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))]
+            and not own(n.value)]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -116,7 +153,8 @@ def test_no_module_reads_another_objects_private_attributes(path):
 
 def test_the_attribute_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own\n")
+    bad.write_text("def f(estimate, self):\n    return estimate._panel, self._own, "
+                   "super()._parent\n")
     assert _private_attributes(bad) == ["bad.py:2: estimate._panel"]
 
 
@@ -152,7 +190,7 @@ def _import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     for path in package.rglob("*.py"):
         me = _module_name(path, package)
         targets = set()
-        for _line, module, imported in _imports(path):
+        for _line, module, imported, _function in _imports(path):
             for candidate in [f"{module}.{n}" for n in imported] + [module]:
                 if candidate in names and candidate != me:
                     targets.add(candidate)

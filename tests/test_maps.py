@@ -172,16 +172,24 @@ def test_batch_index_shows_a_choropleth(tmp_path):
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
     html = result.index.read_text(encoding="utf-8")
-    assert "<h2>Kaart GM0363</h2>" in html and "data:image/png;base64" in html
-    # codes that are not on the map (Amsterdam's pre-2022 codes against its 2022+ map): no map
+    assert "<figure>" in html and "data:image/svg+xml;base64" in html
+    assert ".geojson" not in html  # the map's source, never its file name
+    # Amsterdam's pre-2022 codes: the 2019 map that holds them, not the 2022+ one
     result = BatchResult([dict(records[0], wijk_code="WK036330")], tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
-    assert "<h2>Kaart" not in result.index.read_text(encoding="utf-8")
+    assert "<figure>" in result.index.read_text(encoding="utf-8")
+    # codes that are on no map of the gemeente: no map
+    result = BatchResult([dict(records[0], wijk_code="WK0363ZZ")], tmp_path, 1.0, 1, "lokaal")
+    _write_outputs(result, None, {})
+    assert "<figure>" not in result.index.read_text(encoding="utf-8")
+    # an interrupted batch writes its index without maps (the next run draws them)
+    _write_outputs(tmp_path, records, None, {}, 1.0, 1, "lokaal", "onderbroken")
+    assert "<figure>" not in (tmp_path / "index.html").read_text(encoding="utf-8")
     # without a boundary file for the gemeente: no map, the rest as before
     records = [dict(records[0], wijk_code="WK034401")]
     result = BatchResult(records, tmp_path, 1.0, 1, "lokaal")
     _write_outputs(result, None, {})
-    assert "<h2>Kaart" not in result.index.read_text(encoding="utf-8")
+    assert "<figure>" not in result.index.read_text(encoding="utf-8")
 
 
 def test_choropleth_for_fetched_gemeente(server, tmp_path):
@@ -394,23 +402,30 @@ def test_colour_bar_leaves_the_attribution_free_and_nothing_is_clipped(tmp_path)
 
 
 def test_own_map_file_is_drawn_for_the_wijk(tmp_path):
-    """A gemeente's own wijkindeling (here the real Delfzijl wijken) instead of a fetched map."""
+    """A gemeente's own wijkindeling (here the real Delfzijl wijken) instead of a fetched map;
+    readers see the map and its credit, never the file's name (issue 21)."""
     from types import SimpleNamespace
 
-    html = maps.locator_section(SimpleNamespace(wijk_code="WK001003"),
-                                map_file=DELFZIJL_WIJKEN)._repr_html_()
-    assert "<img" in html and "cartomap_rd_wijk_2019_GM0010_wijk01-06.geojson (eigen bestand)" in html
-    missing = maps.locator_section(SimpleNamespace(wijk_code="WK001009"),
-                                   map_file=DELFZIJL_WIJKEN)._repr_html_()
-    assert "Geen kaart: WK001009 staat niet in" in missing
+    from mkba.report.sections import location
+
+    def report(code):
+        return SimpleNamespace(wijk_code=code, parameters={"map_file": str(DELFZIJL_WIJKEN)})
+
+    html = location.render(report("WK001003"))._repr_html_()
+    assert "<img" in html and "Kaart:" in html and ".geojson" not in html
+    missing = location.render(report("WK001009"))._repr_html_()
+    assert "<img" not in missing and ".geojson" not in missing
+    assert "Voor deze wijk is (nog) geen kaart beschikbaar." in missing
 
 
 def test_own_map_file_in_the_batch_index():
     records = [{"wijk_code": f"WK00100{i}", "inhabitants": 100.0 * i, "tasks": []}
                for i in range(1, 4)]
-    html = maps.index_map_html(records, map_file=DELFZIJL_WIJKEN)
-    assert "<h2>Kaart GM0010</h2>" in html and "data:image/png;base64" in html
-    assert maps.index_map_html(records) == ""  # no map for Delfzijl otherwise
+    img, caption = maps.gemeente_map("GM0010", records, "Delfzijl", map_file=DELFZIJL_WIJKEN)
+    assert "data:image/svg+xml;base64" in img
+    assert caption == "Kaart: de eigen wijkindeling van de gemeente. Cijfers: CBS en " \
+        "de casus."  # never the file's name
+    assert maps.gemeente_map("GM0010", records) is None  # no map for Delfzijl otherwise
 
 
 def test_kaart_option_reads_the_file_with_the_same_checks_before_any_work(tmp_path, capsys):
@@ -449,5 +464,76 @@ def test_report_with_own_map_file(tmp_path):
     assert main(["report", str(DATA_DIR / "voorbeeld"), "--wijk", "WK036330", "--out", str(out),
                  "--kaart", str(own)]) == 0
     html = (out / "WK036330.html").read_text(encoding="utf-8")
-    assert "Ligging van" in html or "wijkindeling.geojson (eigen bestand)" in html
-    assert "wijkindeling.geojson (eigen bestand)" in html
+    # the user's map is drawn (its names in the figure's text alternative) and credited,
+    # without the file's name (issue 21: no file names in what readers see)
+    assert 'alt="Figuur: Ligging van Eigen wijk 30"' in html
+    assert "Kaart: de eigen wijkindeling van de gemeente." in html
+    assert "wijkindeling.geojson" not in html
+
+
+# ----------------------------------------------------------------------------- the 2019 map
+
+AMS_2019 = maps.SHIPPED_GEO / "amsterdam_wijken_2019_cbs_gegeneraliseerd.geojson"
+
+
+def test_2019_map_is_whole_and_matches_the_cbs_names():
+    """The 99 wijken of Amsterdam with their 2019 codes (data/cbs/README.md): closed rings,
+    borders shared exactly (a mistyped coordinate would leave an unshared edge inside the
+    city), one closed outline per part of the city, and every name as CBS has it."""
+    import csv
+    from collections import Counter
+
+    raw = json.loads(AMS_2019.read_text(encoding="utf-8"))
+    edges, names = Counter(), {}
+    for f in raw["features"]:
+        names[f["properties"]["region_code"]] = f["properties"]["region_name"]
+        for ring in f["geometry"]["coordinates"]:
+            assert ring[0] == ring[-1]
+            for a, b in zip(ring, ring[1:], strict=False):
+                edges[tuple(sorted((tuple(a), tuple(b))))] += 1
+    assert len(names) == 99 and sorted(names)[0] == "WK036300" and sorted(names)[-1] == "WK036398"
+    assert set(edges.values()) == {1, 2}
+    # the unshared edges are outlines: every corner on them has exactly two of them
+    corners = Counter(p for e, n in edges.items() if n == 1 for p in e)
+    assert set(corners.values()) == {2}
+    from mkba.base.assumptions import DATA_DIR
+
+    with open(DATA_DIR / "cbs" / "kwb_2019_84583NED_amsterdam.csv", encoding="utf-8") as f:
+        cbs = {r["Codering_3"].strip(): r["RegioNaam_fromStatLineLabels"].strip()
+               for r in csv.DictReader(f) if r["Codering_3"].strip().startswith("WK")}
+    assert names == cbs
+    b = maps.read_boundaries(AMS_2019)
+    assert b.crs == "EPSG:28992" and not b.crs_inferred and "CBS" in b.source
+
+
+@pytest.mark.parametrize("code", ["WK036330", "WK036339", "WK036394", "WK036360"])
+def test_every_wijk_of_the_example_has_a_map(code, monkeypatch, tmp_path):
+    """The example uses 2019 codes: the map that holds the code is chosen, not the newer
+    map of the same gemeente (which has other codes)."""
+    monkeypatch.setenv("MKBA_CBS_DIR", str(tmp_path / "leeg"))
+    assert maps.find_map("GM0363", code=code) == AMS_2019
+    assert maps.find_map("GM0363", code="WK0363AA") == AMS
+
+
+def test_locator_section_shows_the_map_or_one_plain_sentence(monkeypatch, tmp_path):
+    from mkba.report.reports import wijk_report
+
+    monkeypatch.setenv("MKBA_CBS_DIR", str(tmp_path / "leeg"))
+    html = wijk_report("WK036339", None, effects=False).section_map()._repr_html_()
+    assert html.count("<img") == 1 and "Kadaster / Centraal Bureau voor de Statistiek, 2019" in html
+    # a wijk of a gemeente without any map: one sentence, no file name, no command
+    html = wijk_report("WK034401", None, effects=False).section_map()._repr_html_()
+    assert "<img" not in html
+    assert "Voor deze wijk is (nog) geen kaart beschikbaar." in html
+    assert ".geojson" not in html and "mkba" not in html and "--kaart" not in html
+
+
+def test_one_wording_for_a_map_without_a_source_and_never_its_file_name():
+    """The notebook's choropleth (source_line), the index (reader_source) and the report
+    (map_credit) credit the gemeente's own map alike, without the file's name (found by the
+    second reader of issue 23: the choropleth printed 'Kaart: wijken.geojson (eigen bestand)')."""
+    from mkba.report.sections.location import map_credit
+
+    own = maps.Boundaries(path="/home/a/wijken.geojson")
+    assert maps.source_line(own) == maps.reader_source(own) == map_credit(own, own=True)
+    assert "geojson" not in maps.source_line(own)

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow  # real processes, kernels or a browser: not in ma
 
 
 def image_outputs(nb) -> list[int]:
-    """Per code cell the number of PNG images in its outputs (as image/png or embedded in
-    HTML as a data URI)."""
+    """Per code cell the number of images in its outputs (as image/png, or embedded in HTML
+    as a PNG or SVG data URI)."""
     counts = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -28,7 +28,8 @@ def image_outputs(nb) -> list[int]:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             n += "image/png" in data
-            n += str(data.get("text/html", "")).count("data:image/png")
+            html = str(data.get("text/html", ""))
+            n += html.count("data:image/png") + html.count("data:image/svg+xml")
         counts.append(n)
     return counts
 
@@ -52,7 +53,7 @@ def test_every_figure_of_several_plot_cells_appears(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    setup = ("import pandas as pd\nfrom mkba.base.plots import plot_indicator\n"
+    setup = ("import pandas as pd\nfrom mkba.figures.plots import plot_indicator\n"
              "s = pd.DataFrame({'wijk': [1.0, 2.0, 3.0], 'gemeente': [2.0, 2.0, 2.5]},"
              " index=[2019, 2020, 2021])")
     plot = "plot_indicator(s, title='x', ylabel='y');"

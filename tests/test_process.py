@@ -500,7 +500,9 @@ def test_report_shows_the_process_section_and_page_one(kolenkit):
             "spin-off 1 van 1.") in page
     assert page.index("Succescriteria gehaald") < page.index("Hoe gaat het samenwerken?")
     assert "Buurtbudget" in page and "€ 10.100" in page
-    assert "De coalitie van T2" in page and "Hoe tevreden zijn de betrokkenen?" in page
+    # the task by its name, not its id
+    assert "De coalitie van <bdi>Groenonderhoud De Kolenkit door bewoners</bdi>" in page
+    assert "De coalitie van T2" not in page and "Hoe tevreden zijn de betrokkenen?" in page
 
 
 @pytest.mark.slow
@@ -528,7 +530,7 @@ def test_index_shows_the_buurtbudget(tmp_path):
 
 
 def test_session_notebook_shows_process_next_to_the_npv():
-    from mkba.evidence.process import process_overview
+    from mkba.report.sections.process import process_overview
 
     case = read_case(EXAMPLE)
     html = process_overview(case, "T1", evaluate(case).result("T1"))._repr_html_()
@@ -643,9 +645,9 @@ def test_survey_figure_names_the_chosen_threshold(example_case):
     """A suppressed group's label states the threshold in force (it said "n < 10" always)."""
     from matplotlib.figure import Figure
 
-    from mkba.base.plots import plot_survey
     from mkba.case.read import read_case
     from mkba.evidence.process import survey_results
+    from mkba.figures.plots import plot_survey
 
     survey = survey_results(read_case(example_case), threshold=10_000)
     assert len(survey) and survey["suppressed"].all()  # every group has fewer respondents

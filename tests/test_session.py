@@ -172,3 +172,30 @@ def test_saved_scenario_is_found_by_the_printed_command(monkeypatch, capsys):
         assert data["parameters"]["discount_rate"] == 0.031
     finally:
         path.unlink()
+
+
+class TestTheAnalystsNotebook:
+    """Issue 24: the session notebook is the analyst's version; what partners saw wrong in
+    it under Voilà is fixed here too."""
+
+    def test_opens_on_the_variant_the_case_designates(self):
+        assert Session(EXAMPLE, "T2").variant == VARIANT  # was klassiek_aanbesteden
+
+    def test_no_command_lines_in_the_intro_and_no_second_live_looking_npv(self):
+        import nbformat
+
+        nb = nbformat.read(NOTEBOOK_DIR / "evaluatiesessie.ipynb", as_version=4)
+        intro = nb.cells[0].source
+        assert "mkba " not in intro and "`" not in intro
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "sessie.view()" not in code  # the stale copy of the live result is gone
+        assert "sessie.reference_view()" in code
+        assert "seed=0" in code and "seed=1" not in code  # the report's seed
+
+    def test_the_reference_block_is_the_case_and_does_not_follow_the_sliders(self):
+        s = Session(EXAMPLE, "T2")
+        before = s.reference_view()._repr_html_()
+        s.set("T2/Minder vernielingen in het park/hoeveelheid", 2.0)
+        assert s.reference_view()._repr_html_() == before
+        assert "De casus zoals ingediend" in before
+        assert s.view()._repr_html_() != s.reference_view()._repr_html_()

@@ -220,16 +220,19 @@ def test_settings_out_of_range(minimal_case, capsys, argv, message):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["evaluate", "CASE", "--monte-carlo", "-5"], "argument --monte-carlo: -5 moet minstens 0"),
-    (["evaluate", "CASE", "--seed", "-1"], "argument --seed: -1 moet minstens 0"),
+    (["evaluate", "CASE", "--monte-carlo", "-5"],
+     "argument --monte-carlo/--simulaties: -5 moet minstens 0"),
+    (["evaluate", "CASE", "--seed", "-1"], "argument --seed/--startgetal: -1 moet minstens 0"),
     (["effect", "CASE", "--indicator", "x", "--placebos", "-1"],
      "argument --placebos: -1 moet minstens 0"),
     (["effect", "CASE", "--indicator", "x", "--comparisons", "-5"],
-     "argument --comparisons: -5 moet minstens 1"),
-    (["batch", "CASE", "--out", "OUT", "--workers", "-3"], "argument --workers: -3 moet minstens 1"),
-    (["batch", "CASE", "--out", "OUT", "--workers", "0"], "argument --workers: 0 moet minstens 1"),
+     "argument --comparisons/--vergelijkingswijken: -5 moet minstens 1"),
+    (["batch", "CASE", "--out", "OUT", "--workers", "-3"],
+     "argument --workers/--werkers: -3 moet minstens 1"),
+    (["batch", "CASE", "--out", "OUT", "--workers", "0"],
+     "argument --workers/--werkers: 0 moet minstens 1"),
     (["report", "CASE", "--wijk", WIJK, "--out", "OUT", "--threshold", "-1"],
-     "argument --threshold: -1 moet minstens 0"),
+     "argument --threshold/--drempel: -1 moet minstens 0"),
 ])
 def test_counts_out_of_range(minimal_case, tmp_path, capsys, argv, message):
     argv = [str(minimal_case) if a == "CASE" else str(tmp_path / "o") if a == "OUT" else a

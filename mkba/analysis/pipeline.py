@@ -9,16 +9,18 @@ Precedence of parameters: the defaults, then the scenario file, then what the ca
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass, field, replace
 
 from mkba.analysis.checks import run_checks
+from mkba.base.errors import CaseError
 from mkba.base.jsonout import none_if_missing, plain
 from mkba.base.settings import Settings
 from mkba.case.read import read_case
 from mkba.case.tables import Case
 from mkba.engine.cba import Evaluation, evaluate
 
-__all__ = ["Run", "run"]
+__all__ = ["Run", "run", "only_variant"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Run:
     evaluation: Evaluation
     parameters: dict
     scenario: object | None = None
+    #: one :class:`mkba.evidence.treatment.EstimatedQuantity` per line estimated (issue 20)
     estimates: tuple = ()
     uncertainty: dict = field(default_factory=dict)
     #: the settings after the scenario and the defaults (what was computed with)
@@ -55,8 +58,58 @@ class Run:
                 # the table of discount_rate_sensitivity has English columns (issue 13)
                 entry["discount_rates"] = plain(extra["discount_rates"].to_dict("records"))
         _add_process(out, self.case)
+        # issue 20: per effect line whose quantity was to come from an estimate, what it was
+        # and whether it entered the NCW
+        out["estimated_quantities"] = [r.to_dict() for r in self.estimates]
         out["checks"] = [c.to_dict() for c in self.checks]
         return out
+
+
+def _plain_variant(name) -> str:
+    return " ".join(str(name).replace("_", " ").split()).casefold()
+
+
+def only_variant(ev: Evaluation, variant: str) -> Evaluation:
+    """The evaluation of one variant: the tasks that have it, with only that variant.
+
+    The name may be written with spaces for underscores and in any case
+    (``"Maatschappelijk aanbesteden"`` is ``maatschappelijk_aanbesteden``).
+
+    Parameters
+    ----------
+    ev : Evaluation
+    variant : str
+
+    Returns
+    -------
+    Evaluation
+
+    Raises
+    ------
+    CaseError
+        No task has this variant; the message names the variants that are closest.
+
+    Examples
+    --------
+    >>> from mkba import evaluate, read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> ev = only_variant(evaluate(read_case(DATA_DIR / "voorbeeld")), "klassiek aanbesteden")
+    >>> ev.totals[["task_id", "variant"]].values.tolist()
+    [['T2', 'klassiek_aanbesteden']]
+    """
+    totals = ev.totals
+    names = list(dict.fromkeys(totals["variant"]))
+    chosen = [n for n in names if _plain_variant(n) == _plain_variant(variant)]
+    if not chosen:
+        close = difflib.get_close_matches(variant, names, n=3, cutoff=0.0)
+        raise CaseError(f"--variant {variant!r}: geen taak heeft deze variant"
+                        + (f"; bedoelt u {' of '.join(close)}?" if close else "")
+                        + f" (varianten: {', '.join(names)})")
+    name = chosen[0]
+    ev = ev.subset(totals.loc[totals["variant"] == name, "task_id"])
+    return replace(ev, **{table: getattr(ev, table)[getattr(ev, table)["variant"] == name]
+                          .reset_index(drop=True)
+                          for table in ("totals", "actors", "yearly", "cashflows", "pm")})
 
 
 def _add_process(out: dict, case) -> None:
@@ -81,7 +134,7 @@ def _add_process(out: dict, case) -> None:
 
 
 def run(case, settings: Settings | None = None, *, scenario=None, task: str | None = None,
-        kwb=None, uncertainty_tasks=None) -> Run:
+        kwb=None, uncertainty_tasks=None, variant: str | None = None) -> Run:
     """Run a case: apply the scenario, fill quantities from effect estimates, evaluate, and
     with ``settings.draws > 0`` add Monte Carlo, one-way sensitivity and discount-rate variants
     for every task and variant.
@@ -100,6 +153,8 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
         CBS figures for effect estimates (default: :func:`mkba.evidence.cbs.load_kwb`).
     uncertainty_tasks : iterable of str, optional
         Only these tasks get the uncertainty analysis (default: all evaluated tasks).
+    variant : str, optional
+        Only this variant of each task that has it (:func:`only_variant`).
 
     Examples
     --------
@@ -135,6 +190,8 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
 
         case, estimates = quantities_from_estimates(case, kwb=kwb)
     ev = evaluate(case, task=task, **params)
+    if variant is not None:
+        ev = only_variant(ev, variant)
     extra = {}
     if settings.draws:
         only = None if uncertainty_tasks is None else set(uncertainty_tasks)

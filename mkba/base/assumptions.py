@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["Assumption", "ASSUMPTIONS", "DATA_DIR", "DISCOUNT_RATE", "NOTEBOOK_DIR",
-           "REPORT_NOTEBOOK", "WIJK_CODE_PATTERN", "DISCOUNT_RATE_VARIANTS",
+           "REPORT_NOTEBOOK", "REPORT_DRAWS", "REPORT_SEED", "WIJK_CODE_PATTERN",
+           "DISCOUNT_RATE_VARIANTS",
            "HEALTH_CONVENTION", "IRR_MIN_INVESTMENT_SHARE", "IRR_MAX_SHOWN", "INDICATOR_DIRECTIONS",
            "DISCOUNT_RATE_RANGE", "MAX_AMOUNT", "MAX_HORIZON", "MARKET_VALUE_CODE",
            "SMALL_NUMBER_THRESHOLD", "VOLUNTEER_METHODS", "VOLUNTEER_VALUATION", "WAGE_CODE",
@@ -84,6 +85,9 @@ VOLUNTEER_VALUATION = VOLUNTEER_METHODS[0]
 MARKET_VALUE_CODE, WAGE_CODE = "marktprijs_uur", "nettoloon_uur"
 #: Counts below this are not shown, nor figures computed from them.
 SMALL_NUMBER_THRESHOLD = 10
+#: Monte Carlo draws and seed of the wijk report's uncertainty section; the evaluation session
+#: shows the chance NPV > 0 from the same draws (one number for one question everywhere).
+REPORT_DRAWS, REPORT_SEED = 2000, 0
 #: Real risk-free rate of the Werkgroep discontovoet 2020 (the standard rate is this plus a
 #: risk premium of 3,25 %); only for costs/benefits shown to be entirely risk-free.
 RISK_FREE_RATE = -0.01
@@ -166,7 +170,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "missing_fractions",
             0,
             "fractie",
-            "SROI-conventie (de MKBA-leidraad zegt hier niets over: keuze van mkba)",
+            "SROI-conventie (de MKBA-leidraad zegt hier niets over: eigen keuze)",
             "Een lege deadweight, attributie, verdringing of afname telt als 0.",
             "lege fracties",
         ),
@@ -175,9 +179,9 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "het peiljaar van de casus (tabel casus); zonder: het jaar na het laatste "
             "CPI-jaar",
             "jaar",
-            "Keuze mkba (de leidraad is stil): HM Treasury Green Book (2022), optimism bias "
+            "Eigen keuze (de leidraad is stil): HM Treasury Green Book (2022), optimism bias "
             "geldt voor ramingen, niet voor gerealiseerde bedragen. Nooit de datum van vandaag: "
-            "dezelfde casus geeft elk jaar dezelfde uitkomst (issue 19)",
+            "dezelfde casus geeft elk jaar dezelfde uitkomst",
             "Jaren vóór het peiljaar zijn gerealiseerd (geen correctie voor optimisme), "
             "jaren vanaf het peiljaar zijn prognose. Zonder peiljaar in de casus geldt een "
             "vaste regel: de eerste jaren zonder gepubliceerde CPI zijn prognose.",
@@ -187,7 +191,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "empty_price_year",
             "het eigen jaar van de regel",
             "jaar",
-            "Keuze mkba (de leidraad rekent in prijzen van één jaar en zegt niet hoe een "
+            "Eigen keuze (de leidraad rekent in prijzen van één jaar en zegt niet hoe een "
             "ontbrekend prijspeil te lezen): bedragen uit de boekhouding zijn nominaal, dus in "
             "prijzen van het jaar waarin ze vallen",
             "Een lege prijsjaar bij een eigen bedrag betekent: in euro's van het eigen jaar van "
@@ -200,8 +204,8 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "optimism_transfers",
             "geen correctie op overdrachten",
             "regel",
-            "Keuze mkba: een overdracht (overdracht_van, bijv. een subsidie) is een afspraak "
-            "tussen actoren; optimism bias (Green Book) gaat over ramingen van kosten en "
+            "Eigen keuze: een overdracht (kolom overdracht van, bijv. een subsidie) is een "
+            "afspraak tussen actoren; optimism bias (Green Book) gaat over ramingen van kosten en "
             "effecten, en 'ongunstiger' voor de een is gunstiger voor de ander",
             "Overdrachten krijgen aan geen van beide kanten een correctie voor optimisme, zodat "
             "het saldo van de gemeente een contractuele subsidie niet kleiner toont dan ze is.",
@@ -212,7 +216,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "elke post ongunstiger",
             "regel",
             "HM Treasury Green Book (2022) en Supplementary Green Book Guidance: Optimism "
-            "Bias; de Nederlandse leidraad noemt geen teken, dus keuze mkba",
+            "Bias; de Nederlandse leidraad noemt geen teken, dus eigen keuze",
             "Correctie voor optimisme o: kosten × (1 + o), negatieve kosten × (1 − o), baten "
             "× (1 − o), nadelige effecten × (1 + o); alleen in prognosejaren.",
             "correctie voor optimisme",
@@ -245,7 +249,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "irr_investment_share",
             IRR_MIN_INVESTMENT_SHARE,
             "fractie",
-            "Keuze mkba (issue 9): zonder investeringsfase is de IRR geen rendement",
+            "Eigen keuze: zonder investeringsfase is de IRR geen rendement",
             "IRR en terugverdienjaar alleen als de uitgaven vóór het eerste positieve jaar "
             "minstens dit deel zijn van de latere netto baten per jaar; anders 'n.v.t.'.",
             "drempel IRR",
@@ -254,7 +258,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "irr_max_shown",
             IRR_MAX_SHOWN,
             "fractie per jaar",
-            "Keuze mkba: de leidraad (CPB/PBL 2013) rangschikt op NCW en noemt geen grens",
+            "Eigen keuze: de leidraad (CPB/PBL 2013) rangschikt op NCW en noemt geen grens",
             "Een IRR boven 100 % per jaar wordt niet als getal getoond maar als 'meer dan "
             "100 % per jaar': de uitgaven vooraf zijn dan klein naast de jaarlijkse baten. Het "
             "terugverdienjaar blijft staan.",
@@ -264,7 +268,7 @@ ASSUMPTIONS: dict[str, Assumption] = {
             "leverage",
             "bijdragen van anderen per gemeente-euro",
             "verhouding",
-            "Keuze mkba (geen Nederlandse richtlijn voor de hefboom)",
+            "Eigen keuze (geen Nederlandse richtlijn voor de hefboom)",
             "Telt subsidie, gift, crowdfunding, sponsoring en in natura; een garantstelling "
             "telt aan geen van beide kanten, leningen en eigen inkomsten staan apart.",
             "hefboom",

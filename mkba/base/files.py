@@ -29,8 +29,9 @@ def write_atomically(path: Path, write: Callable[[Path], None], mode: int | None
     processes writing the same file never share one and a planted symlink is never followed)
     and gets the usual permissions (``0666`` minus the umask, not the ``0600`` of a temporary
     file: reports are meant to be shared), or ``mode`` (the cache keeps ``0600``). On any
-    error it is removed and ``path`` is untouched. For writers that want a path
-    (``DataFrame.to_csv``).
+    error it is removed and ``path`` is untouched; an operating-system error that names no
+    file (a full disk during ``write()``) or the temporary one is raised again naming
+    ``path``. For writers that want a path (``DataFrame.to_csv``).
 
     Parameters
     ----------
@@ -57,10 +58,21 @@ def write_atomically(path: Path, write: Callable[[Path], None], mode: int | None
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_UMASK if mode is None else mode)
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    except OSError as exc:
+        _remove(tmp)
+        if exc.filename in (None, tmp) and exc.errno is not None:
+            # name the file the user knows, not the temporary one or none at all (a full
+            # disk during write() carries no file name)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(tmp: str) -> None:
+    if os.path.exists(tmp):
+        os.unlink(tmp)
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:

@@ -11,7 +11,8 @@ import math
 
 from babel.numbers import format_compact_decimal, format_decimal
 
-__all__ = ["fmt_eur", "fmt_eur_compact", "fmt_number", "fmt_pct", "fmt_ratio", "is_missing"]
+__all__ = ["fmt_eur", "fmt_eur_compact", "fmt_number", "fmt_pct", "fmt_ratio", "fmt_chance",
+           "is_missing"]
 
 LOCALE = "nl_NL"
 MISSING = "–"
@@ -24,13 +25,18 @@ def is_missing(value) -> bool:
     --------
     >>> is_missing(None), is_missing(float("nan")), is_missing(0)
     (True, True, False)
+    >>> import pandas as pd
+    >>> is_missing(pd.NA), is_missing(pd.NaT), is_missing("x")
+    (True, True, False)
     """
     if value is None:
+        return True
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' NA: `NA != NA` is NA, not True
         return True
     try:
         return bool(math.isnan(value))
     except TypeError:
-        return value != value  # pandas.NA and friends
+        return False
 
 
 def fmt_number(value, decimals: int = 0) -> str:
@@ -111,6 +117,26 @@ def fmt_pct(value, decimals: int = 1) -> str:
     text = fmt_number(abs(value) * 100, decimals)
     sign = "−" if value < 0 and text.strip("0,.") else ""
     return f"{sign}{text} %"
+
+
+def fmt_chance(value) -> str:
+    """A chance from a simulation as a Dutch percentage: never "100 %" or "0 %" (a finite
+    number of draws cannot show certainty), but "meer dan 99 %" and "minder dan 1 %".
+
+    Examples
+    --------
+    >>> fmt_chance(0.7912), fmt_chance(1.0), fmt_chance(0.995), fmt_chance(0.0)
+    ('79 %', 'meer dan 99 %', 'meer dan 99 %', 'minder dan 1 %')
+    >>> fmt_chance(0.99), fmt_chance(0.01), fmt_chance(None)
+    ('99 %', '1 %', '–')
+    """
+    if is_missing(value):
+        return MISSING
+    if value > 0.99:
+        return "meer dan 99 %"
+    if value < 0.01:
+        return "minder dan 1 %"
+    return fmt_pct(value, 0)
 
 
 def fmt_ratio(value, decimals: int = 2) -> str:

@@ -49,7 +49,7 @@ EVALUATION_FIELDS = ("discount_rate", "price_year", "base_year", "horizon",
 #: Parameter names of the wijk report notebook, in the order of its parameters cell.
 REPORT_FIELDS = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
                  "market_value_code", "wage_code", "volunteer_benefit_code", "peiljaar",
-                 "threshold", "scenario_path", "map_file")
+                 "threshold", "scenario_path", "map_file", "plan_path")
 
 
 def _is_int(value) -> bool:
@@ -122,6 +122,10 @@ class Settings:
     map_file : str, optional
         A GeoJSON file with the gemeente's own wijk or buurt boundaries (``--kaart``), drawn
         instead of the fetched or shipped map.
+    plan_path : str, optional
+        The version of the case the council decided on (``--plan``: a folder or workbook),
+        for the report's section "Plan en werkelijkheid"; default the one kept beside the
+        case (``besluit/``, ``versies/JJJJ-…besluit…/``).
 
     Examples
     --------
@@ -152,6 +156,7 @@ class Settings:
     threshold: int = SMALL_NUMBER_THRESHOLD
     scenario: str | None = None
     map_file: str | None = None
+    plan_path: str | None = None
 
     # ------------------------------------------------------------------ checks
 
@@ -207,6 +212,11 @@ class Settings:
                 add("map_file", f"--kaart {self.map_file!r} moet een pad zijn")
             elif not Path(self.map_file).is_file():
                 add("map_file", f"--kaart {self.map_file} bestaat niet of is geen bestand")
+        if self.plan_path is not None:
+            if not isinstance(self.plan_path, str) or not self.plan_path:
+                add("plan_path", f"--plan {self.plan_path!r} moet een pad zijn")
+            elif not Path(self.plan_path).exists():
+                add("plan_path", f"--plan {self.plan_path} bestaat niet")
         return out
 
     def validate(self) -> Settings:
@@ -248,10 +258,11 @@ class Settings:
 
     def to_report_parameters(self) -> dict:
         """The wijk report notebook's parameters (papermill writes them as literals)."""
-        out = {k: getattr(self, k) for k in REPORT_FIELDS if k not in ("scenario_path",
-                                                                       "map_file")}
+        paths = ("scenario_path", "map_file", "plan_path")
+        out = {k: getattr(self, k) for k in REPORT_FIELDS if k not in paths}
         out["scenario_path"] = (str(Path(self.scenario).resolve()) if self.scenario else None)
         out["map_file"] = str(Path(self.map_file).resolve()) if self.map_file else None
+        out["plan_path"] = str(Path(self.plan_path).resolve()) if self.plan_path else None
         return out
 
     @classmethod

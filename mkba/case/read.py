@@ -414,6 +414,13 @@ def _case_warnings(tables, files) -> list[Problem]:
     for row in e.loc[e["pm"] & e["pm_score"].isna(), "_row"]:
         warnings.append(Problem(files["effecten"], int(row), "pm_score",
                                 "PM-post zonder pm_score"))
+    m = tables["metingen"]
+    no_unit = m[m["eenheid"].isna()].drop_duplicates("indicator")
+    for row, indicator in no_unit[["_row", "indicator"]].itertuples(index=False):
+        warnings.append(Problem(files.get("metingen", "metingen.csv"), int(row), "eenheid",
+                                f"indicator '{indicator}' heeft geen eenheid: geef die op "
+                                "(bijv. 'bezoekers per jaar', '%' of 'aantal deelnemers'); "
+                                "zonder eenheid staat bij elk getal 'eenheid onbekend'"))
     from mkba.case.financing import unmatched_financing
 
     warnings += unmatched_financing(tables, files)

@@ -271,7 +271,7 @@ def _volunteer_values(k, value, index, kengetallen, price_year, cpi, vol):
     code = vol["market_value_code"] if method == "marktwaarde" else vol["wage_code"]
     what = ("marktwaarde van vrijwilligersuren (marktprijs van de dienst; geef "
             "market_value_code op)" if method == "marktwaarde" else
-            "gederfd loon van vrijwilligers (geef wage_code op)")
+            "gederfd nettoloon van vrijwilligers (geef wage_code op)")
     mv, mi = kengetal_value(kengetallen, code, price_year, cpi, what)
     return (np.where(per_hour, mv, value), np.where(per_hour, mi, index),
             np.where(per_hour, code, ref).astype(object))

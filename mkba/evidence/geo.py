@@ -284,25 +284,38 @@ def read_boundaries(path) -> Boundaries:
     return out
 
 
-def find_map(gemeente_code: str, niveau: str = "wijk", map_file=None) -> Path | None:
+def find_map(gemeente_code: str, niveau: str = "wijk", map_file=None,
+             code: str | None = None) -> Path | None:
     """The boundary file to draw: ``map_file`` when given (``--kaart BESTAND.geojson``), else
     the newest fetched one (``kaart_<GM>_<niveau>_<jaar>.geojson``), else a shipped file in
     ``data/cbs/geo`` that holds codes of that gemeente.
+
+    With ``code``, the newest such file that holds that region: a gemeente's maps of different
+    years carry different codes (Amsterdam renumbered its wijken in 2022), and a map without
+    the wijk is no map of it.
 
     Examples
     --------
     >>> find_map("GM0363", map_file="eigen_wijken.geojson").name
     'eigen_wijken.geojson'
+    >>> find_map("GM0363", code="WK036339").name
+    'amsterdam_wijken_2019_cbs_gegeneraliseerd.geojson'
+    >>> find_map("GM0363", code="WK0363AA").name
+    'amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson'
     """
     if map_file:
         return Path(map_file)
     folder = fetched_dir()
-    if folder.is_dir():
-        files = sorted(folder.glob(f"kaart_{gemeente_code}_{niveau}_*.geojson"))
-        if files:
-            return files[-1]
+    fetched = sorted(folder.glob(f"kaart_{gemeente_code}_{niveau}_*.geojson"),
+                     reverse=True) if folder.is_dir() else []
     prefix = ("WK" if niveau == "wijk" else "BU") + gemeente_code[2:]
-    for f in sorted(SHIPPED_GEO.glob("*.geojson")) if SHIPPED_GEO.is_dir() else []:
-        if prefix in f.read_text(encoding="utf-8")[:200000]:
+    # shipped maps newest first (by name: amsterdam_wijken_2022plus before …_2019)
+    shipped = [f for f in (sorted(SHIPPED_GEO.glob("*.geojson"), reverse=True)
+                           if SHIPPED_GEO.is_dir() else [])
+               if prefix in f.read_text(encoding="utf-8")[:200000]]
+    if code is None:
+        return (fetched + shipped or [None])[0]
+    for f in fetched + shipped:
+        if f'"{code}"' in f.read_text(encoding="utf-8"):
             return f
     return None

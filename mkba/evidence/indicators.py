@@ -30,7 +30,7 @@ from mkba.evidence.cbs import AVERAGES_IN_AANTAL, indicator_labels, is_count, lo
 
 __all__ = ["WijkProfile", "wijk_profile", "profile_year", "similar_regions", "target_attainment",
            "indicator_series", "MunicipalityOverview", "municipality_overview",
-           "SMALL_NUMBER_THRESHOLD", "suppress_small"]
+           "SMALL_NUMBER_THRESHOLD", "suppress_small", "is_count_measure"]
 
 HOUSEHOLD_COUNTS = ("Eenpersoonshuishoudens", "HuishoudensZonderKinderen",
                     "HuishoudensMetKinderen")
@@ -46,6 +46,24 @@ _LOG_FEATURES = ("AantalInwoners", "Bevolkingsdichtheid", "Woningvoorraad")
 
 # AVERAGES_IN_AANTAL and is_count live in mkba.evidence.cbs (the fetch needs them without
 # statsmodels); imported above and used here.
+
+
+def is_count_measure(unit) -> bool:
+    """Whether an own measurement (``metingen``) is a count of persons or households: its
+    ``eenheid`` is ``aantal`` or starts with ``aantal`` (``aantal deelnemers``), without a
+    ``per`` (a rate). Such values are suppressed below the small-number threshold, like CBS
+    counts; a share carries its count in the column ``n`` instead.
+
+    Examples
+    --------
+    >>> [is_count_measure(u) for u in ("aantal", "aantal deelnemers", "aantal per km²", "%",
+    ...                                None)]
+    [True, True, False, False, False]
+    """
+    if not isinstance(unit, str):
+        return False
+    text = unit.strip().lower()
+    return (text == "aantal" or text.startswith("aantal ")) and " per " not in f" {text} "
 
 
 def suppress_small(values: pd.Series, threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.Series:
@@ -217,7 +235,7 @@ class WijkProfile:
                 "threshold": self.threshold, "indicators": t.to_dict("records")}
 
     def plot(self, ax=None, indicators=None):
-        from mkba.base.plots import plot_profile
+        from mkba.figures.plots import plot_profile
 
         return plot_profile(self, ax=ax, indicators=indicators)
 
@@ -333,6 +351,9 @@ def region_series(case, kwb, region_code, indicator, threshold) -> tuple[pd.Data
         s = pd.DataFrame({"year": own["jaar"].astype(int), "value": own["waarde"].astype(float),
                           "n": own["n"].astype("Float64")})
         small = s["n"].notna() & (s["n"] < threshold)
+        # a count of persons as the value itself is suppressed like a CBS count (issue 20)
+        small |= own["eenheid"].map(is_count_measure).to_numpy(dtype=bool) & (
+            s["value"] < threshold)
         s.loc[small.to_numpy(dtype=bool), "value"] = np.nan
         return s.sort_values("year").reset_index(drop=True), "metingen"
     if kwb is not None:
@@ -521,7 +542,7 @@ class MunicipalityOverview:
         return out.reset_index(drop=True)
 
     def plot_ranking(self, indicator: str, ax=None):
-        from mkba.base.plots import plot_ranking
+        from mkba.figures.plots import plot_ranking
 
         return plot_ranking(self, indicator, ax=ax,
                             label=indicator_labels().get(indicator, indicator))

@@ -49,6 +49,24 @@ class ComparisonDesign:
         self.sd_level = _spread(self.level)
         self.sd_slope = None if self.slope is None else _spread(self.slope)
         self.pos = {int(r): i for i, r in enumerate(self.rows)}
+        # the statistics of a difference series d are linear in d: one matrix for all
+        # (ATT, ATT without the last pre-year, residuals around the means, and — from five
+        # years on — around a straight line with a jump at the start)
+        t = np.array(self.pre + self.post, dtype=float)
+        n_all = len(t)
+        post_dummy = np.r_[np.zeros(n_pre), np.ones(n_all - n_pre)]
+        w_att = np.where(post_dummy > 0, 1 / max(n_all - n_pre, 1), -1 / max(n_pre, 1))
+        w_short = np.where(post_dummy > 0, 1 / max(n_all - n_pre, 1), 0.0)
+        if n_pre > 1:
+            w_short[: n_pre - 1] = -1 / (n_pre - 1)
+        step = _residual_maker(np.column_stack([1 - post_dummy, post_dummy]))
+        rows = [w_att, w_short, step]
+        self._trend = n_all >= 5
+        if self._trend:
+            rows.append(_residual_maker(np.column_stack([np.ones(n_all), t - t.mean(),
+                                                         post_dummy])))
+        self._stats = np.vstack(rows)
+        self._n = n_all
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -83,6 +101,103 @@ class ComparisonDesign:
         own = y_unit[len(self.pre):].mean() - level
         return float(own - self.gain[comps].mean()), comps
 
+    def fit(self, y_unit, level, slope, exclude, k):
+        """(ATT, comparison positions, difference series) of a region against its ``k``
+        nearest candidates.
+
+        The difference series is ``d_t = y_t − mean_{j ∈ C} y_jt`` over the pre- and
+        post-years; ATT = mean over the post-years − mean over the pre-years of ``d``.
+
+        Examples
+        --------
+        Comparisons with mean series 1, 2, 3, 4; the region 1, 3, 6, 8: ``d`` = 0, 1, 3, 4,
+        ATT = 3,5 − 0,5 = 3.
+
+        >>> values = np.array([[0.0, 1, 2, 3], [1.0, 2, 3, 4], [2.0, 3, 4, 5], [0, 0, 0, 0],
+        ...                    [1.0, 3, 6, 8]])
+        >>> design = ComparisonDesign(values, [1, 2, 3, 4], np.arange(4), [1, 2], [3, 4])
+        >>> level, slope = design.features(values[4])
+        >>> att, comps, d = design.fit(values[4], level, slope, (), 3)
+        >>> sorted(comps.tolist()), float(att), d.tolist()
+        ([0, 1, 2], 3.0, [0.0, 1.0, 3.0, 4.0])
+        """
+        comps = self.match(level, slope, exclude, k)
+        if len(comps) < MIN_COMPARISONS:
+            return np.nan, comps, None
+        n_pre = len(self.pre)
+        d = y_unit - self.y[comps].mean(axis=0)
+        return float(d[n_pre:].mean() - d[:n_pre].mean()), comps, d
+
+    def stats(self, d) -> tuple[float, float, float, float]:
+        """(ATT, ATT without the last pre-year in the base, noise, trend noise) of a
+        difference series ``d``, in one matrix product (see :meth:`noise` and
+        :meth:`trend_noise`)."""
+        if d is None:
+            return np.nan, np.nan, np.nan, np.nan
+        v = self._stats @ d
+        n = self._n
+        df = n - 2
+        step = v[2: 2 + n]
+        noise = float(np.sqrt(step @ step / df)) if df > 0 else np.nan
+        if self._trend:
+            line = v[2 + n:]
+            trend = float(np.sqrt(line @ line / (n - 3)))
+        else:
+            trend = noise
+        short = float(v[1]) if len(self.pre) > 1 else np.nan
+        return float(v[0]), short, noise, trend
+
+    def noise(self, d) -> float:
+        """A region's own noise: the standard deviation of its difference series ``d``
+        around its pre-mean and its post-mean (``|P| + |Q| − 2`` degrees of freedom; ``nan``
+        without any). An effect that is constant after the start does not change it.
+
+        Examples
+        --------
+        >>> design = ComparisonDesign(np.zeros((1, 4)), [1, 2, 3, 4], np.arange(1), [1, 2],
+        ...                           [3, 4])
+        >>> round(design.noise(np.array([0.0, 1.0, 3.0, 4.0])), 4)  # ±0,5 four times, df 2
+        0.7071
+        """
+        return self.stats(d)[2]
+
+    def trend_noise(self, d) -> float:
+        """The noise around a straight line with a jump at the start (from five years on,
+        ``|P| + |Q| − 3`` degrees of freedom; with fewer years :meth:`noise`): what the
+        pre-trend test divides by, since a straight divergence is what it looks for and must
+        not count as noise.
+
+        Examples
+        --------
+        >>> design = ComparisonDesign(np.zeros((1, 6)), list(range(6)), np.arange(1),
+        ...                           [0, 1, 2], [3, 4, 5])
+        >>> design.trend_noise(np.arange(6.0) * 3 + np.r_[0, 0, 0, 5, 5, 5]) < 1e-9
+        True
+        """
+        return self.stats(d)[3]
+
+
+def _residual_maker(x: np.ndarray) -> np.ndarray:
+    """``I − Q Qᵀ`` with ``Q`` an orthonormal basis of the columns of ``x`` (Gram–Schmidt in
+    plain numpy: the matrices are at most 13 × 3, and LAPACK's start-up per call cost more
+    than the whole product when the machine is busy).
+
+    Examples
+    --------
+    >>> m = _residual_maker(np.ones((3, 1)))
+    >>> np.round(m @ np.array([1.0, 2.0, 6.0]), 12).tolist()  # minus the mean 3
+    [-2.0, -1.0, 3.0]
+    """
+    basis: list[np.ndarray] = []
+    for col in np.asarray(x, dtype=float).T:
+        v = col.copy()
+        for u in basis:
+            v -= (u @ v) * u
+        norm = float(np.sqrt(v @ v))
+        if norm > 1e-12:
+            basis.append(v / norm)
+    q = np.column_stack(basis)
+    return np.eye(len(q)) - q @ q.T
 
 def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, pool,
                        k: int) -> list[str]:

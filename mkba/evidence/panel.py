@@ -11,7 +11,8 @@ from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_number
 
-__all__ = ["indicator_panel", "indicator_label", "change_unit", "format_amount", "READABLE_LABELS"]
+__all__ = ["indicator_panel", "indicator_label", "change_unit", "format_amount", "READABLE_LABELS",
+           "UNKNOWN_UNIT"]
 
 #: Readable Dutch names for CBS indicators whose CBS title reads badly in a sentence.
 READABLE_LABELS = {
@@ -28,7 +29,18 @@ READABLE_LABELS = {
 }
 
 
+#: The unit shown with an own measurement whose ``eenheid`` is empty: never a bare number.
+UNKNOWN_UNIT = "eenheid onbekend"
+
+
 def change_unit(unit: str) -> str:
+    """The unit of a change in an indicator (a change in a percentage is a procentpunt).
+
+    Examples
+    --------
+    >>> change_unit("%"), change_unit("per 1.000 inwoners")
+    ('procentpunt', 'per 1.000 inwoners')
+    """
     unit = (unit or "").strip()
     if unit.startswith("%"):
         return "procentpunt"
@@ -36,7 +48,16 @@ def change_unit(unit: str) -> str:
 
 
 def format_amount(value: float, unit: str) -> str:
+    """A number with its unit, rounded to what it can bear (an unknown unit in brackets).
+
+    Examples
+    --------
+    >>> format_amount(4.73, "per 1.000 inwoners"), format_amount(12.4, UNKNOWN_UNIT)
+    ('4,7 per 1.000 inwoners', '12 (eenheid onbekend)')
+    """
     decimals = 0 if abs(value) >= 10 else (1 if abs(value) >= 0.1 else 3)
+    if unit == UNKNOWN_UNIT:
+        return f"{fmt_number(value, decimals)} ({unit})"
     return f"{fmt_number(value, decimals)} {unit}".strip()
 
 
@@ -96,13 +117,17 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
     if case is not None and indicator in set(case.metingen["indicator"]):
         m = case.metingen[case.metingen["indicator"] == indicator]
         small = (m["n"].notna() & (m["n"] < threshold)).to_numpy(dtype=bool)
+        from mkba.evidence.indicators import is_count_measure  # as below: indicators loads CBS
+
+        small |= (m["eenheid"].map(is_count_measure).to_numpy(dtype=bool)
+                  & (m["waarde"] < threshold).to_numpy(dtype=bool))
         m = m.assign(waarde=m["waarde"].where(~small))
         wide = m.pivot_table(index="wijk_code", columns="jaar", values="waarde", aggfunc="first",
                              dropna=False)
         wide.columns = wide.columns.astype(int)
         wide.index.name, wide.columns.name = "region_code", "year"
         wide = wide.astype(float)
-        unit = ""
+        unit = UNKNOWN_UNIT  # never a bare number (validate warns)
         if "eenheid" in m.columns and m["eenheid"].notna().any():
             unit = str(m["eenheid"].dropna().iloc[0])
         wide.attrs = {"unit": unit, "label": indicator_label(indicator, case)}

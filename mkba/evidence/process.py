@@ -48,7 +48,7 @@ from mkba.case.schema import BUURTBUDGET, CRITERION_KINDS, POSITIVE_ANSWERS, sur
 
 __all__ = ["survey_results", "criteria_status", "coalition", "buurtbudget_balance",
            "process_block", "criteria_counts", "criteria_sentence", "buurtbudget_summary",
-           "process_overview", "KIND_LABELS", "CHANGE_METHOD"]
+           "KIND_LABELS", "CHANGE_METHOD"]
 
 
 KIND_LABELS = {"economisch": "economisch", "maatschappelijk": "maatschappelijk",
@@ -465,63 +465,3 @@ def process_block(case, task_id: str, kwb=None,
         "change_method": CHANGE_METHOD,
         "threshold": threshold,
     }
-
-
-def process_overview(case, task_id: str, result=None, kwb=None,
-                     threshold: int = SMALL_NUMBER_THRESHOLD):
-    """Result and process side by side, for the evaluation session: the NPV and B/C ratio (of
-    ``result``, an :class:`~mkba.engine.cba.MkbaResult`) next to the success criteria and the latest
-    survey per question and group, so that partners discuss both.
-
-    Examples
-    --------
-    >>> from mkba import read_case, evaluate
-    >>> from mkba.base.assumptions import DATA_DIR
-    >>> case = read_case(DATA_DIR / "voorbeeld")
-    >>> html = process_overview(case, "T1", evaluate(case).result("T1"))._repr_html_()
-    >>> "Succescriteria" in html and "NCW" in html
-    True
-    """
-    from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
-    from mkba.base.html import Html, esc
-
-    crit = criteria_status(case, kwb, threshold, task_id=task_id)
-    survey = survey_results(case, task_id, threshold)
-    left = ["<h4>Resultaat (MKBA)</h4>"]
-    if result is not None:
-        left.append(f"<p>NCW <b>{fmt_eur(result.npv)}</b><br>B/K {fmt_ratio(result.bc_ratio)}"
-                    f"<br>{esc(result.variant)}</p>")
-    if len(crit):
-        left.append(f"<p>{esc(criteria_sentence(crit))}</p>")
-    right = ["<h4>Succescriteria</h4>"]
-    if crit.empty:
-        right.append("<p>Geen succescriteria vastgelegd.</p>")
-    for c in crit.itertuples(index=False):
-        if c.suppressed:
-            value = f"< {threshold} respondenten"
-        elif pd.isna(c.value):
-            value = "geen meting"
-        else:
-            value = (fmt_pct(c.value, 0) if c.source == "enquete"
-                     else fmt_number(c.value, 2 if abs(c.value) < 10 else 0))
-        mark = {True: "✔ gehaald", False: "✘ niet gehaald"}.get(c.met, "? onbekend")
-        right.append(f"<p>{esc(KIND_LABELS[c.soort])}: {esc(c.omschrijving)} — "
-                     f"{esc(value)}{'' if c.year is None else f' ({c.year})'}: {mark}</p>")
-    right.append("<h4>Enquête (laatste jaar per vraag en groep)</h4>")
-    latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=True).tail(1)
-    if latest.empty:
-        right.append("<p>Geen enquêteresultaten.</p>")
-    for s in latest.sort_values(["vraag", "groep"]).itertuples(index=False):
-        if s.suppressed:
-            text = f"< {threshold} respondenten: niet getoond"
-        else:
-            text = (f"{fmt_pct(s.share_positive, 0)} positief (95%-interval "
-                    f"{fmt_pct(s.ci_low, 0)} – {fmt_pct(s.ci_high, 0)}, n = {int(s.n)})")
-            if pd.notna(s.change):
-                text += (f"; sinds {int(s.previous_year)} "
-                         f"{'+' if s.change >= 0 else '−'}{fmt_number(abs(100 * s.change))} "
-                         "procentpunt")
-        right.append(f"<p>{esc(s.vraag)} — {esc(s.groep)} ({s.jaar}): {esc(text)}</p>")
-    style = "display:flex;flex-wrap:wrap;gap:1.5rem"
-    return Html(f"<div style='{style}'><div style='flex:1 1 14rem'>{''.join(left)}</div>"
-                f"<div style='flex:3 1 24rem'>{''.join(right)}</div></div>")

@@ -3,17 +3,20 @@ quantities filled in from them (``hoeveelheid: schatting``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
-# the module itself, not statsmodels.api (which loads all of statsmodels: +0.4 s per kernel)
-from mkba.base.errors import CaseError
+from mkba.base.assumptions import INDICATOR_DIRECTIONS
+from mkba.base.errors import CaseError, Problem
+from mkba.base.formatting import fmt_number
 from mkba.evidence.counterfactual import EffectEstimate, estimate_effect
+from mkba.evidence.inference import ALPHA
 from mkba.evidence.panel import indicator_panel
+from mkba.evidence.wording import quantity_sentence
 
-__all__ = ["effect_for_case", "quantities_from_estimates"]
+__all__ = ["effect_for_case", "quantities_from_estimates", "EstimatedQuantity"]
+
 
 def _task_starts(case) -> dict[str, int]:
     """Each wijk with a task, treated from the earliest startjaar of its tasks."""
@@ -56,8 +59,45 @@ def effect_for_case(case, indicator: str, *, wijk: str | None = None,
     return replace(est, names={c: str(names[c]) for c in wanted if c in names.index})
 
 
+@dataclass(frozen=True)
+class EstimatedQuantity:
+    """What became of one effect line whose quantity was to come from an estimate.
+
+    ``estimate`` is the :class:`EffectEstimate` (in the indicator's published unit),
+    ``quantity`` the quantity per year put on the line (sign: the direction of improvement)
+    or ``None`` when the estimate did not enter (the line became a PM post), ``reason`` why,
+    in Dutch.
+    """
+
+    task_id: str
+    variant: str | None
+    effect: str
+    indicator: str
+    wijk_code: str
+    row: int
+    estimate: EffectEstimate
+    used: bool
+    reason: str
+    quantity: float | None = None
+    sign: float = 1.0
+
+    def to_dict(self) -> dict:
+        """The record in ``evaluate``'s JSON (``estimated_quantities``)."""
+        est = self.estimate
+        return {"task_id": self.task_id, "variant": self.variant, "effect": self.effect,
+                "indicator": self.indicator, "label": est.label, "unit": est.unit,
+                "wijk_code": self.wijk_code, "estimate": est.estimate, "ci_low": est.ci_low,
+                "ci_high": est.ci_high, "p_value": est.p_value,
+                "evidence_level": est.evidence_level, "used": self.used,
+                "quantity": self.quantity, "reason": self.reason}
+
+    def sentence(self) -> str:
+        """One Dutch sentence for the cost-benefit section (:func:`quantity_sentence`)."""
+        return quantity_sentence(self.to_dict())
+
+
 def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
-    """Fill the empty ``hoeveelheid`` of effect lines that name an ``indicator``.
+    """Fill the empty ``hoeveelheid`` of effect lines that name an ``indicator``, honestly.
 
     The quantity per year is the estimated effect on the indicator, as published or measured
     (``measure="waarde"``: persons, not per 1.000 inwoners), in the task's wijk from its
@@ -66,25 +106,41 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
     :data:`mkba.base.assumptions.INDICATOR_DIRECTIONS`) is ``lager``. Whether a ``doelen`` row
     exists does not matter: two tasks with the same indicator get the same sign convention.
     The estimate is already net of what would have happened anyway, so such a line has no
-    deadweight (checked when the case is read). ``hoeveelheid_laag``/``hoeveelheid_hoog`` get
-    the 95 % interval (when not given). Returns the new case and the estimates used.
+    deadweight (checked when the case is read).
 
-    Raises
-    ------
-    CaseError
-        When an estimate is not possible, naming the line and the reason.
+    Rules (issue 20):
+
+    - no estimate (``evidence_level`` geen): the line does not enter the NCW; it becomes a
+      PM post (``pm = ja``, no score) with the reason in ``toelichting`` and a warning;
+    - an estimate without a 95 % interval (too few placebos): the same, unless the line gives
+      its own ``hoeveelheid_laag`` and ``hoeveelheid_hoog`` (an explicit, documented
+      uncertainty), which then are its range;
+    - an estimate that enters carries its interval as its range into the Monte Carlo:
+      ``hoeveelheid_laag``/``hoeveelheid_hoog`` the interval (unless given) and ``verdeling``
+      normaal (unless given; the rank-test interval is symmetric around the estimate, so a
+      normal distribution with that 95 % range). A non-significant estimate enters this way
+      too: its range then includes 0.
+
+    Returns
+    -------
+    (Case, list of EstimatedQuantity)
+        The new case (with a warning per line left out) and one record per line.
+
+    Examples
+    --------
+    >>> from mkba.case.read import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case, records = quantities_from_estimates(read_case(DATA_DIR / "voorbeeld"))
+    >>> records  # the example case gives every quantity itself
+    []
     """
     e = case.effecten
     todo = e["hoeveelheid"].isna() & e["indicator"].notna() & ~e["pm"]
     if not todo.any():
         return case, []
-    from mkba.base.errors import Problem
-
     taken = case.taken.set_index("taak_id")
-    from mkba.base.assumptions import INDICATOR_DIRECTIONS
-
     e = e.copy()
-    used, problems = [], []
+    records, warnings = [], []
     file = case.files.get("effecten", "effecten.csv")
     for idx in e.index[todo.to_numpy()]:
         line = e.loc[idx]
@@ -92,24 +148,59 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
         start = int(taken.at[line["taak_id"], "startjaar"])
         est = effect_for_case(case, line["indicator"], wijk=wijk, start_year=start, kwb=kwb,
                               measure="waarde", **kwargs)
-        if est.estimate is None:
-            problems.append(Problem(file, int(line["_row"]), "hoeveelheid",
-                                    "geen schatting mogelijk voor indicator "
-                                    f"'{line['indicator']}': {'; '.join(est.warnings)}"))
-            continue
         # the direction of improvement belongs to the indicator (the line's own richting, or
         # its known direction), never to whether a doelen row exists
         direction = line["richting"] if isinstance(line["richting"], str) else \
             INDICATOR_DIRECTIONS.get(line["indicator"], "hoger")
         sign = -1.0 if direction == "lager" else 1.0
-        bounds = sorted([sign * est.ci_low, sign * est.ci_high]) if est.ci_low is not None \
-            else [np.nan, np.nan]
+        own_range = pd.notna(line["hoeveelheid_laag"]) and pd.notna(line["hoeveelheid_hoog"])
+        used, reason = _entry(est, own_range)
+        variant = line["variant"] if isinstance(line["variant"], str) else None
+        rec = EstimatedQuantity(str(line["taak_id"]), variant, str(line["effect"]),
+                                str(line["indicator"]), str(wijk), int(line["_row"]), est,
+                                used, reason, sign * est.estimate if used else None, sign)
+        records.append(rec)
+        if not used:
+            e.loc[idx, "pm"] = True
+            e.loc[idx, "toelichting"] = _joined(line["toelichting"], reason)
+            warnings.append(Problem(file, int(line["_row"]), "hoeveelheid",
+                                    f"effect '{line['effect']}' telt niet mee in de NCW (nu een "
+                                    f"PM-post): {reason}"))
+            continue
         e.loc[idx, "hoeveelheid"] = sign * est.estimate
-        if pd.isna(line["hoeveelheid_laag"]):
-            e.loc[idx, "hoeveelheid_laag"] = bounds[0]
-        if pd.isna(line["hoeveelheid_hoog"]):
-            e.loc[idx, "hoeveelheid_hoog"] = bounds[1]
-        used.append(est)
-    if problems:
-        raise CaseError(problems)
-    return case.with_table("effecten", e), used
+        if est.ci_low is not None:
+            bounds = sorted([sign * est.ci_low, sign * est.ci_high])
+            if pd.isna(line["hoeveelheid_laag"]):
+                e.loc[idx, "hoeveelheid_laag"] = bounds[0]
+            if pd.isna(line["hoeveelheid_hoog"]):
+                e.loc[idx, "hoeveelheid_hoog"] = bounds[1]
+            if pd.isna(line["verdeling"]):
+                e.loc[idx, "verdeling"] = "normaal"
+    out = replace(case.with_table("effecten", e), warnings=tuple(case.warnings) + tuple(warnings))
+    return out, records
+
+
+def _entry(est: EffectEstimate, own_range: bool) -> tuple[bool, str]:
+    """Whether an estimate enters the NCW, and why (Dutch)."""
+    if est.estimate is None:
+        why = "; ".join(est.warnings) or "te weinig gegevens"
+        return False, f"geen schatting mogelijk voor indicator '{est.indicator}': {why}"
+    if est.ci_low is None:
+        smallest = (est.placebo or {}).get("smallest_p")
+        why = ("de schatting heeft geen 95%-interval (te weinig vergelijkingsmogelijkheden"
+               + (f"; kleinste mogelijke p-waarde {fmt_number(smallest, 3)}" if smallest
+                  else "") + ")")
+        if own_range:
+            return True, (f"{why}; telt mee met de eigen bandbreedte van de regel "
+                          "(hoeveelheid_laag–hoeveelheid_hoog)")
+        return False, f"{why}: zonder bandbreedte zou het een zeker getal lijken"
+    text = ("schatting met het 95%-interval als bandbreedte (normale verdeling) in de "
+            "Monte Carlo")
+    if est.p_value is not None and est.p_value > ALPHA:
+        text += (f"; niet significant (p = {fmt_number(est.p_value, 3)}): de bandbreedte "
+                 "omvat 0")
+    return True, text
+
+
+def _joined(old, new: str) -> str:
+    return new if not isinstance(old, str) or not old.strip() else f"{old.strip()}; {new}"

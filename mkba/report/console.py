@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
+from mkba.base.formatting import fmt_chance, fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from mkba.engine.cba import Evaluation, MkbaResult
 
 __all__ = ["evaluation_text", "result_text", "effect_text"]
@@ -24,7 +24,7 @@ def uncertainty_text(extra: dict) -> str:
     """Monte Carlo summary, the largest swings (tornado) and the discount-rate variants."""
     mc, sens, rates = extra["monte_carlo"], extra["sensitivity"], extra["discount_rates"]
     lines = [f"  Onzekerheid (Monte Carlo, {fmt_number(mc.draws)} trekkingen, seed {mc.seed}): "
-             f"kans op NCW > 0: {fmt_pct(mc.p_npv_positive, 0)}; NCW 5–50–95 %: "
+             f"kans op NCW > 0: {fmt_chance(mc.p_npv_positive)}; NCW 5–50–95 %: "
              f"{fmt_eur(mc.percentile(5))} / {fmt_eur(mc.percentile(50))} / "
              f"{fmt_eur(mc.percentile(95))}. {mc.note}"]
     if mc.fixed:
@@ -159,7 +159,10 @@ def effect_text(est) -> str:
     """An effect estimate (or the reason there is none), with the estimate per wijk."""
     s = est.summary()
     width = max(len(k) for k in s.index)
-    where = est.name_of(est.treated[0][0]) if len(est.treated) == 1 else "de wijken met een taak"
+    from mkba.evidence.wording import region_word
+
+    where = (est.name_of(est.treated[0][0]) if len(est.treated) == 1 else
+             f"de {region_word([w for w, _ in est.treated], plural=True)} met een taak")
     lines = [est.plain_text(where), ""]
     lines += [f"{k:<{width}}  {v}" for k, v in s["Waarde"].items()]
     if est.per_wijk:

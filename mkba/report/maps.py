@@ -14,7 +14,7 @@ Every map carries its source and licence (CBS: "Kadaster / Centraal Bureau voor 
 never covers that line.
 
 Imports inside functions, measured (``python -c``, after pandas; load ≈ 5 on 2 cores):
-matplotlib and :mod:`mkba.base.plots` 0,7 s, :mod:`mkba.engine.cba` 0,55 s. The batch imports
+matplotlib and :mod:`mkba.figures.plots` 0,7 s, :mod:`mkba.engine.cba` 0,55 s. The batch imports
 this module for its index page even when no map file exists, and then draws nothing: those two
 are imported only where a map is drawn or an NCW is needed.
 """
@@ -30,7 +30,7 @@ import pandas as pd
 
 from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
 from mkba.base.formatting import fmt_eur, fmt_number
-from mkba.base.html import Html, esc, figure_html, para
+from mkba.base.html import figure_html
 from mkba.evidence.cbs import indicator_labels, load_kwb, read_fetched
 from mkba.evidence.cbs_boundaries import read_flags
 from mkba.evidence.geo import (
@@ -45,7 +45,8 @@ from mkba.evidence.geo import (
 )
 
 __all__ = ["Boundaries", "read_boundaries", "find_map", "plot_locator", "plot_choropleth",
-           "locator_section", "choropleth", "source_line", "RD_NEW", "CRS84", "SHIPPED_GEO"]
+           "choropleth", "source_line", "reader_source", "gemeente_map",
+           "index_map_values", "RD_NEW", "CRS84", "SHIPPED_GEO"]
 
 #: Font size (points) of the source line under a map.
 SOURCE_FONTSIZE = 7
@@ -72,9 +73,9 @@ def _scale_x(b: Boundaries) -> float:
 
 
 def _map_axes(ax, size=(4.5, 4.5)):
-    from mkba.base.plots import axes_for
+    from mkba.figures.plots import axes_for
 
-    ax = axes_for(ax, figsize=size)
+    ax = axes_for(ax, figsize=size, constrained=False)  # the maps place their own parts
     ax.set_aspect("equal")
     ax.set_axis_off()
     return ax
@@ -84,7 +85,7 @@ def plot_locator(b: Boundaries, code: str, ax=None):
     """A small map: all regions of the file in grey, ``code`` in the wijk colour."""
     from matplotlib.patches import PathPatch
 
-    from mkba.base.plots import COLORS
+    from mkba.figures.plots import COLORS
 
     ax = _map_axes(ax)
     sx = _scale_x(b)
@@ -136,7 +137,7 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
     --------
     >>> b = Boundaries(rings={"WK011401": [[[(0, 0), (1000, 0), (1000, 1000)]]],
     ...                       "WK011402": [[[(0, 0), (0, 1000), (1000, 1000)]]]})
-    >>> from mkba.base.plots import detached
+    >>> from mkba.figures.plots import detached
     >>> with detached():
     ...     ax = plot_choropleth(b, {"WK011401": 5.0}, "Inwoners")
     >>> ax.get_title(), len(ax.patches)
@@ -196,32 +197,11 @@ def source_line(b: Boundaries) -> str:
         m = re.search(r"(\d{4})", b.source)
         credit = ATTRIBUTION.format(year=m.group(1)) + "; " if m else ""
         return f"Kaart: {credit}{b.source} ({LICENCE})."
+    # never the map file's name: the words readers see in the report and the index; the
+    # analyst's notebook points to the provenance of the shipped maps
     if Path(b.path).parent == SHIPPED_GEO:
-        return f"Kaart: {Path(b.path).name} (zie data/cbs/README.md)."
-    return f"Kaart: {Path(b.path).name} (eigen bestand)."
-
-
-def locator_section(report, map_file=None):
-    """The wijk report's locator map (an :class:`mkba.report.reports.Html` block), from
-    ``map_file`` (``--kaart BESTAND.geojson``) or the gemeente's fetched or shipped map."""
-    from mkba.base.plots import detached  # matplotlib: only when a map is drawn
-
-    code = report.wijk_code
-    gemeente = "GM" + code[2:6]
-    niveau = "buurt" if code.startswith("BU") else "wijk"
-    note = "".join(f"<p class='let-op'>Let op: {esc(n)}</p>" for n in boundary_notes(code))
-    path = find_map(gemeente, niveau, map_file)
-    if path is None:
-        return Html(para(f"Geen kaart: haal de grenzen op met <code>mkba cbs ophalen --gemeente "
-                       f"{esc(gemeente)} --kaart</code>.") + note)
-    b = read_boundaries(path).subset(gemeente)
-    if code not in b.rings:
-        return Html(para(f"Geen kaart: {esc(code)} staat niet in {esc(Path(path).name)}.") + note)
-    with detached():
-        img = figure_html(plot_locator(b, code))
-    part = (" Het bestand bevat maar een deel van de wijken van de gemeente."
-            if "partial" in Path(path).name else "")
-    return Html(img + para(esc(source_line(b)) + part) + note)
+        return "Kaart: meegeleverde wijkgrenzen (bron en licentie: data/cbs/README.md)."
+    return "Kaart: de eigen wijkindeling van de gemeente."
 
 
 def boundary_notes(code: str) -> list[str]:
@@ -283,7 +263,7 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
     Returns the matplotlib Figure (drawn detached from pyplot, so a notebook shows it once),
     or a Dutch sentence when there is no map for the gemeente.
     """
-    from mkba.base.plots import detached
+    from mkba.figures.plots import detached
 
     with detached():
         return _choropleth(gemeente_code, indicator, case=case, kwb=kwb, year=year,
@@ -340,30 +320,67 @@ def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
     return values, label, has_tasks
 
 
-def index_map_html(records: list[dict], map_file=None) -> str:
-    """A choropleth per gemeente for the batch index, when a boundary file exists for it
-    (``map_file``, fetched with ``--kaart`` or shipped); empty otherwise. matplotlib is
-    imported only then."""
-    values, label, is_npv = index_map_values(records)
-    by_gemeente: dict[str, dict] = {}
-    for code, v in values.items():
-        by_gemeente.setdefault("GM" + code[2:6], {})[code] = v
-    parts = []
-    for gemeente, vals in sorted(by_gemeente.items()):
-        niveau = "buurt" if next(iter(vals)).startswith("BU") else "wijk"
-        path = find_map(gemeente, niveau, map_file)
-        if path is None:
-            continue
-        from mkba.base.plots import detached  # matplotlib: only when a map is drawn
+def reader_source(b: Boundaries) -> str:
+    """The source of a map as residents read it: CBS's credit and the licence, or what kind
+    of file it is — never a file name (the index shows it under every gemeente's map).
 
-        b = read_boundaries(path).subset(gemeente)
-        if not set(vals) & set(b.rings):  # e.g. old codes against a newer map: no map at all
-            continue
-        with detached():
-            ax = plot_choropleth(b, vals, f"{label} — {gemeente}", diverging=is_npv,
-                                 euro=is_npv,
-                                 source=source_line(b) + " Cijfers: CBS en de casus.")
-            img = figure_html(ax)
-        parts.append(f"<h2>Kaart {esc(gemeente)}</h2>{img}<p>{esc(source_line(b))} "
-                     "Cijfers: CBS en de casus.</p>")
-    return "\n".join(parts)
+    Examples
+    --------
+    >>> reader_source(Boundaries(path=str(SHIPPED_GEO / "x.geojson")))
+    'Kaart: meegeleverde wijkgrenzen (open data).'
+    >>> reader_source(Boundaries(path="/home/a/wijken.geojson"))
+    'Kaart: de eigen wijkindeling van de gemeente.'
+    """
+    if b.source:
+        return source_line(b)
+    if Path(b.path).parent == SHIPPED_GEO:
+        return "Kaart: meegeleverde wijkgrenzen (open data)."
+    return "Kaart: de eigen wijkindeling van de gemeente."
+
+
+def gemeente_map(gemeente: str, records: list[dict], name: str = "",
+                 map_file=None) -> tuple[str, str] | None:
+    """The batch index's choropleth of one gemeente, when a boundary file holds its wijken
+    (``map_file`` from ``--kaart``, fetched with ``mkba cbs ophalen --kaart``, or shipped);
+    None otherwise. matplotlib is imported only then.
+
+    Parameters
+    ----------
+    gemeente : str
+        The gemeente code (``GM0363``).
+    records : list of dict
+        The batch records of the gemeente's wijken (:func:`index_map_values`).
+    name : str
+        The gemeente's name for the title (default: the code).
+    map_file : str or Path, optional
+        The user's own boundary file (``--kaart BESTAND.geojson``).
+
+    Returns
+    -------
+    tuple of str or None
+        (HTML of the image, caption with the sources — never a file name).
+
+    Examples
+    --------
+    >>> gemeente_map("GM0344", [{"wijk_code": "WK034401", "inhabitants": 10.0}]) is None
+    True
+    """
+    values, label, is_npv = index_map_values(records)
+    if not values:
+        return None
+    niveau = "buurt" if next(iter(values)).startswith("BU") else "wijk"
+    # the newest map that holds these wijken (Amsterdam's 2019 and 2022+ codes differ)
+    path = find_map(gemeente, niveau, map_file, code=min(values))
+    if path is None:
+        return None
+    b = read_boundaries(path).subset(gemeente)
+    if not set(values) & set(b.rings):  # e.g. old codes against a newer map: no map at all
+        return None
+    from mkba.figures.plots import detached  # matplotlib: only when a map is drawn
+
+    caption = f"{reader_source(b)} Cijfers: CBS en de casus."
+    with detached():  # the source goes under the image, in a readable size (the caption)
+        ax = plot_choropleth(b, values, f"{label} — {name or gemeente}", diverging=is_npv,
+                             euro=is_npv, source="")
+        img = figure_html(ax)
+    return img, caption

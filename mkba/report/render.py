@@ -26,7 +26,8 @@ from pathlib import Path
 from mkba.base.assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
 from mkba.base.errors import CaseError
 from mkba.base.files import atomic_write
-from mkba.base.html import esc, nbsp
+from mkba.base.html import nbsp
+from mkba.report.templating import Markup, render
 
 __all__ = ["KernelRunner", "render_report", "export_html", "report_parameters",
            "check_wijk_code", "ReportOutput", "WARM_UP", "RESET_CODE", "HEADLINE_MIME",
@@ -40,7 +41,7 @@ HEADLINE_MIME = "application/vnd.mkba.kop+json"
 #: Output caching is switched off: a long-lived kernel would otherwise keep every report's
 #: output in Out/_N.
 WARM_UP = ("import mkba.report.reports, mkba.engine.cba, mkba.evidence.indicators\n"
-           "import mkba.evidence.counterfactual, mkba.base.plots\n"
+           "import mkba.evidence.counterfactual, mkba.figures.plots, seaborn\n"
            "import matplotlib.pyplot\nimport mkba.evidence.cbs\nmkba.evidence.cbs.load_kwb()\n"
            "get_ipython().displayhook.do_full_cache = False\n")
 #: Run before every report in a reused kernel: delete what earlier reports defined and go to
@@ -102,77 +103,6 @@ def check_wijk_code(wijk_code) -> str:
     return wijk_code
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="nl">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-@page {{ size: A4; margin: 16mm 14mm; }}
-body {{ font-family: "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1d2329;
-       line-height: 1.5; margin: 0 auto; padding: 1rem; max-width: 60rem; font-size: 16px; }}
-h1 {{ color: #1f4e79; font-size: 1.8rem; margin-bottom: 0.2rem; }}
-h2 {{ color: #1f4e79; border-bottom: 2px solid #dfe6ee; padding-bottom: 0.2rem;
-      margin-top: 2.2rem; }}
-h3 {{ margin-top: 1.4rem; }}
-p.sub {{ color: #5b6770; margin-top: 0; }}
-.let-op {{ background: #fff6e5; border-left: 4px solid #e07b00; padding: 0.4rem 0.6rem; }}
-img.figuur {{ max-width: 100%; height: auto; display: block; margin: 0.8rem 0; }}
-.figuur-kader {{ overflow-x: auto; }}
-@media (max-width: 40rem) {{
-  /* on a phone a figure keeps a readable size; swipe sideways for the rest */
-  img.figuur {{ max-width: none; width: 36rem; }}
-  /* tables scroll sideways too, instead of squeezing every column to a word a line */
-  table.tabel th {{ white-space: nowrap; }}
-  table.tabel td {{ min-width: 6rem; }}
-}}
-table.tabel {{ border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.9rem;
-              display: block; overflow-x: auto; max-width: 100%;
-              /* a table that scrolls shows it: a shadow at the edge that has more columns */
-              background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)),
-                linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) 100% 0,
-                radial-gradient(farthest-side at 0 50%, rgba(0,0,0,.25), rgba(0,0,0,0)),
-                radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), rgba(0,0,0,0))
-                100% 0;
-              background-repeat: no-repeat; background-size: 2.5rem 100%, 2.5rem 100%,
-                0.9rem 100%, 0.9rem 100%;
-              background-attachment: local, local, scroll, scroll; }}
-table.tabel caption {{ text-align: left; font-weight: 600; color: #3c4650; padding: 0.2rem 0;
-                      caption-side: top; }}
-table.tabel th, table.tabel td {{ padding: 0.25rem 0.6rem; border-bottom: 1px solid #e3e7eb;
-                                 text-align: left; vertical-align: top; }}
-table.tabel thead th {{ background: #f1f4f7; }}
-.jp-OutputArea-output pre {{ white-space: pre-wrap; }}
-/* Printed (a council member reads the PDF): tables in full, never a scroll box, wrapped and
-   in smaller type (wide tables smaller still); headings stay with what follows them. */
-@media print {{
-  body {{ max-width: none; font-size: 10pt; padding: 0; }}
-  h1, h2, h3, h4 {{ break-after: avoid; page-break-after: avoid; break-inside: avoid; }}
-  h2 {{ margin-top: 1.2rem; }}
-  .jp-MarkdownCell {{ break-after: avoid; page-break-after: avoid; }}
-  p {{ orphans: 3; widows: 3; }}
-  table.tabel {{ display: table; overflow: visible; max-width: none; width: 100%;
-                background: none; font-size: 8pt; line-height: 1.3; }}
-  table.tabel th, table.tabel td {{ padding: 0.1rem 0.3rem; overflow-wrap: break-word;
-                                   hyphens: auto; }}
-  table.tabel thead {{ display: table-header-group; }}
-  table.tabel tr, img.figuur {{ break-inside: avoid; page-break-inside: avoid; }}
-  div.breed table.tabel {{ font-size: 7pt; }}
-  .figuur-kader {{ overflow: visible; }}
-  img.figuur {{ max-height: 120mm; width: auto; max-width: 100%; }}
-  a {{ color: inherit; text-decoration: none; }}
-}}
-</style>
-</head>
-<body>
-{body}
-<footer><p class="sub">Gemaakt met mkba. Bron wijkcijfers: CBS.</p></footer>
-</body>
-</html>
-"""
-
-
 @functools.lru_cache(maxsize=1)
 def html_exporter():
     """nbconvert's HTML exporter, built once per process (its templates load slowly)."""
@@ -182,10 +112,17 @@ def html_exporter():
                         exclude_output_prompt=True, anchor_link_text="")
 
 
+#: HTML comments of the notebook's Markdown cells (notes for whoever edits the notebook).
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
 def export_html(nb, title: str) -> str:
-    """The executed notebook as one self-contained HTML page, without code (in-process)."""
+    """The executed notebook as one self-contained HTML page, without code (in-process): the
+    notebook's HTML in the page template ``templates/report.html.j2`` (shared frame
+    ``base.html.j2``, style sheet ``report.css``)."""
     body, _ = html_exporter().from_notebook_node(nb)
-    return PAGE.format(title=esc(title), body=nbsp(body))
+    body = Markup(nbsp(_COMMENT.sub("", body)))
+    return str(render("report.html.j2", title=title, body=body))
 
 
 def report_title(wijk_code: str, headline: dict | None) -> str:

@@ -18,36 +18,30 @@ from pathlib import Path
 
 import pandas as pd
 
+from mkba.analysis.coalition import designated_variant
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from mkba.base.html import Html, esc, figure_html, nbsp, table_html
+from mkba.base.resulttable import METHOD_LABELS
 from mkba.base.settings import Settings, check_discount_rate
 from mkba.case.read import read_case
 from mkba.case.schema import parse_parameter
 from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
 from mkba.engine.flows import VOLUNTEER_METHODS
-from mkba.report.text import variant_label
+from mkba.report.text import (
+    FIELD_LABELS,  # noqa: F401  (re-exported)
+    FRACTION_FIELDS,
+    OWN_LABELS,
+    assumption_label,
+    variant_label,
+)
 from mkba.uncertainty import Scenario, apply_scenario, uncertain_inputs
 
-__all__ = ["Session"]
+__all__ = ["Session", "input_label", "value_kind", "shown_value"]
 
 #: The project folder (where ``mkba`` commands are run from).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-#: Dutch names of the session's own choices.
-OWN_LABELS = {"discount_rate": "discontovoet (reëel)",
-              "optimisme_kosten": "correctie optimisme: kosten hoger met",
-              "optimisme_baten": "correctie optimisme: baten lager met",
-              "volunteer_valuation": "waardering vrijwilligersuur"}
-#: Fields of an effect line that are fractions (shown as percentages).
-FRACTION_FIELDS = ("deadweight", "attributie", "verdringing", "afname")
-#: Dutch names of the fields of an effect line.
-FIELD_LABELS = {"hoeveelheid": "aantal per jaar", "waarde": "waarde per eenheid",
-                "deadweight": "deel dat ook zonder de taak was gebeurd",
-                "attributie": "deel door anderen", "verdringing": "deel dat elders verdwijnt",
-                "afname": "afname per jaar"}
-
-
 def shown_path(path) -> str:
     """A path as a command run from the project folder needs it: relative to the project
     root when it lies inside it (``notebooks/scenarios/x.json``), else absolute.
@@ -63,6 +57,69 @@ def shown_path(path) -> str:
         return full.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
         return str(full)
+
+
+def input_label(case, name: str) -> str:
+    """The Dutch name of an assumption, as partners know it: the kengetal's omschrijving, the
+    cost post's or the effect's name with the field in words
+    (:func:`mkba.report.text.assumption_label`, the report's own words).
+
+    Examples
+    --------
+    >>> from mkba.case.read import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> input_label(case, "T2/Minder vernielingen in het park/hoeveelheid")
+    'Minder vernielingen in het park: aantal per jaar'
+    >>> input_label(case, "discount_rate")
+    'discontovoet (reëel)'
+    """
+    return assumption_label(name, case)
+
+
+def value_kind(name: str) -> str:
+    """How a value of an assumption is shown: discount, fraction, euro, factor or number.
+
+    Examples
+    --------
+    >>> value_kind("T2/Contract hovenier/factor"), value_kind("T1/optimisme_baten")
+    ('factor', 'fraction')
+    """
+    if name in ("discount_rate", "discontovoet"):
+        return "discount"
+    if name in ("optimisme_kosten", "optimisme_baten"):
+        return "fraction"
+    parts = parse_parameter(name)
+    if parts[0] == "kengetal":
+        return "euro"
+    if parts[0] == "factor":
+        return "factor"
+    if parts[0] in ("optimisme_kosten", "optimisme_baten") or (
+            parts[0] == "effect" and parts[3] in FRACTION_FIELDS):
+        return "fraction"
+    if parts[0] == "effect" and parts[3] == "waarde":
+        return "euro"
+    return "number"
+
+
+def shown_value(name: str, value: float) -> str:
+    """A value in Dutch format for its kind: € 15.000; 2,25 %; 10 %; × 1,05; 6,5.
+
+    Examples
+    --------
+    >>> shown_value("discontovoet", 0.0225), shown_value("T2/Contract hovenier/factor", 1.05)
+    ('2,25 %', '× 1,05')
+    """
+    kind = value_kind(name)
+    if kind == "euro":
+        return fmt_eur(value, 2 if abs(value) < 100 else 0)
+    if kind == "discount":
+        return fmt_pct(value, 2)
+    if kind == "fraction":
+        return fmt_pct(value, 0)
+    if kind == "factor":
+        return f"× {fmt_number(value, 2)}"
+    return fmt_number(value, 0 if float(value).is_integer() else 1)
 
 
 class Session:
@@ -92,7 +149,7 @@ class Session:
             raise CaseError(f"onbekende taak '{self.task}'")
         variants = list(evaluate(self.case, task=self.task, **self.settings.evaluation())
                         .totals["variant"])
-        self.variant = variant or variants[0]
+        self.variant = variant or designated_variant(variants)
         if self.variant not in variants:
             raise CaseError(f"taak {self.task} heeft geen variant '{self.variant}' (wel: "
                             + ", ".join(variants) + ")")
@@ -133,52 +190,15 @@ class Session:
         return len(parts) < 2 or parts[1] == self.task  # optimism of this task; discount
 
     def label(self, name: str) -> str:
-        """The Dutch name of an assumption, as partners know it (the kengetal's omschrijving,
-        the cost post's or effect's name)."""
-        if name in OWN_LABELS:
-            return OWN_LABELS[name]
-        parts = parse_parameter(name)
-        if parts[0] == "kengetal":
-            k = self.case.kengetallen.set_index("code")
-            if parts[1] in k.index:
-                row = k.loc[parts[1]]
-                return f"{row['omschrijving']} (€ per {row['eenheid']})"
-            return parts[1].replace("_", " ")
-        if parts[0] == "effect":
-            return f"{parts[2]}: {FIELD_LABELS.get(parts[3], parts[3])}"
-        if parts[0] == "factor":
-            return f"{parts[2]}: factor op de kosten"
-        return name.replace("_", " ")
+        """The Dutch name of an assumption, as partners know it (:func:`input_label`)."""
+        return input_label(self.case, name)
 
     def kind(self, name: str) -> str:
-        if name == "discount_rate":
-            return "discount"
-        if name in self.optimism:
-            return "fraction"
-        parts = parse_parameter(name)
-        if parts[0] == "kengetal":
-            return "euro"
-        if parts[0] == "factor":
-            return "factor"
-        if parts[0] in ("optimisme_kosten", "optimisme_baten") or (
-                parts[0] == "effect" and parts[3] in FRACTION_FIELDS):
-            return "fraction"
-        if parts[0] == "effect" and parts[3] == "waarde":
-            return "euro"
-        return "number"
+        return value_kind(name)
 
     def shown(self, name: str, value: float) -> str:
-        """A value in Dutch format for its kind: € 15.000; 2,25 %; 10 %; × 1,05; 6,5."""
-        kind = self.kind(name)
-        if kind == "euro":
-            return fmt_eur(value, 2 if abs(value) < 100 else 0)
-        if kind == "discount":
-            return fmt_pct(value, 2)
-        if kind == "fraction":
-            return fmt_pct(value, 0)
-        if kind == "factor":
-            return f"× {fmt_number(value, 2)}"
-        return fmt_number(value, 0 if float(value).is_integer() else 1)
+        """A value in Dutch format for its kind (:func:`shown_value`)."""
+        return shown_value(name, value)
 
     # ------------------------------------------------------------------ state
 
@@ -225,16 +245,25 @@ class Session:
 
     def view(self) -> Html:
         """NPV, B/C, the actor table and the waterfall for the current choices."""
-        from mkba.base.plots import detached, plot_waterfall
+        return self._render(self.result(), self.discount_rate, self.volunteer_valuation)
 
-        r = self.result()
+    def reference_view(self) -> Html:
+        """The same for the case as it is (the sliders do not move it): the reference the
+        live result is compared with."""
+        r = evaluate(self.case, task=self.task, **self.settings.evaluation()).result(
+            self.task, self.variant)
+        return self._render(r, self.settings.discount_rate, self.settings.volunteer_valuation,
+                            "De casus zoals ingediend (verandert niet met de schuifjes)")
+
+    def _render(self, r, rate: float, valuation: str, caption: str = "") -> Html:
+        from mkba.figures.plots import detached, plot_waterfall
+
         variant = "" if r.variant == "project" else f" — {esc(variant_label(r.variant))}"
-        head = (f"<h3>{esc(r.name)}{variant}</h3>"
+        head = (f"<h3>{esc(caption or r.name)}{variant if not caption else ''}</h3>"
                 f"<p class='mkba-ncw' style='font-size:1.5em;margin:0.2em 0'>"
                 f"<b>NCW {fmt_eur(r.npv)}</b> · B/K {fmt_ratio(r.bc_ratio)}</p>"
                 f"<p>saldo gemeente {fmt_eur(r.municipality['npv'])} · discontovoet "
-                f"{fmt_pct(self.discount_rate, 2)} · vrijwilligersuren: "
-                f"{esc(self.volunteer_valuation)}</p>")
+                f"{fmt_pct(rate, 2)} · vrijwilligersuren: {esc(valuation)}</p>")
         table = table_html(r.actor_table(), caption="Saldo per actor (contante waarde)")
         with detached():
             figure = figure_html(plot_waterfall(r))
@@ -317,7 +346,7 @@ class Session:
             controls.append(slider(k, v, 0.0, 0.5, 0.01))
         from mkba.engine.flows import available_methods
 
-        valuation = w.Dropdown(options=[(m.replace("_", " "), m)
+        valuation = w.Dropdown(options=[(METHOD_LABELS.get(m, m.replace("_", " ")), m)
                                         for m in available_methods(self.case.kengetallen)],
                                value=self.volunteer_valuation,
                                description=OWN_LABELS["volunteer_valuation"],

@@ -1,6 +1,12 @@
 """The Dutch sentences and traces the wijk report's sections use: one task in words, targets
-met, variants compared, the scenario, illustrative values, volunteer actors, and the trace from
-every cost and effect line to its source."""
+met, variants compared, the scenario, illustrative values, volunteer actors, the Dutch name of
+every assumption, rounded amounts that add up, and the trace from every cost and effect line to
+its source.
+
+Sentences that hold HTML are :class:`markupsafe.Markup`, built with
+:func:`mkba.report.templating.html_format`: every value from an input file is escaped and loses
+its bidi controls on the way in; plain strings are plain text (the templates escape them).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,27 @@ import time
 import pandas as pd
 
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct
-from mkba.base.html import esc
+from mkba.case.schema import parse_parameter
+from mkba.evidence.panel import indicator_label
+from mkba.report.templating import Markup, html_format, name
 
 __all__ = ["task_sentence", "targets_sentence", "compare_variants_sentence",
            "scenario_sentence", "variant_label", "report_year", "illustrative_values",
-           "volunteer_actors", "trace_lines", "DATA_AGE_WARNING"]
+           "volunteer_actors", "trace_lines", "DATA_AGE_WARNING", "assumption_label",
+           "page_one_amounts", "OWN_LABELS", "FIELD_LABELS", "FRACTION_FIELDS"]
+
+#: Dutch names of the assumptions that are no line of the case.
+OWN_LABELS = {"discount_rate": "discontovoet (reëel)", "discontovoet": "discontovoet (reëel)",
+              "optimisme_kosten": "correctie optimisme: kosten hoger met",
+              "optimisme_baten": "correctie optimisme: baten lager met",
+              "volunteer_valuation": "waardering vrijwilligersuur"}
+#: Fields of an effect line that are fractions (shown as percentages).
+FRACTION_FIELDS = ("deadweight", "attributie", "verdringing", "afname")
+#: Dutch names of the fields of an effect line.
+FIELD_LABELS = {"hoeveelheid": "aantal per jaar", "waarde": "waarde per eenheid",
+                "deadweight": "deel dat ook zonder de taak was gebeurd",
+                "attributie": "deel door anderen", "verdringing": "deel dat elders verdwijnt",
+                "afname": "afname per jaar"}
 
 
 #: Warn on page one when the CBS figures are more than this many years older than the report.
@@ -23,6 +45,76 @@ DATA_AGE_WARNING = 3
 def report_year() -> int:
     """The year the report is made (today)."""
     return int(time.strftime("%Y"))
+
+
+def assumption_label(parameter: str, case=None) -> str:
+    """The Dutch name of an assumption with a range (``bandbreedtes``, sensitivity, scenario,
+    session), as partners know it: the kengetal's description, the cost post's or effect's
+    name with the field in words.
+
+    Examples
+    --------
+    >>> assumption_label("T2/Contract hovenier/factor")
+    'Contract hovenier: factor op de kosten'
+    >>> assumption_label("T1/Minder eenzaamheid/deadweight")
+    'Minder eenzaamheid: deel dat ook zonder de taak was gebeurd'
+    >>> assumption_label("discontovoet"), assumption_label("T1/optimisme_kosten")
+    ('discontovoet (reëel)', 'correctie optimisme: kosten hoger met')
+    >>> assumption_label("vervangingskosten_uur")
+    'vervangingskosten uur'
+    """
+    if parameter in OWN_LABELS:
+        return OWN_LABELS[parameter]
+    try:
+        parts = parse_parameter(parameter)
+    except ValueError:
+        return str(parameter).replace("_", " ")
+    if parts[0] == "kengetal":
+        if case is not None and len(case.kengetallen):
+            k = case.kengetallen.drop_duplicates("code").set_index("code")
+            if parts[1] in k.index:
+                row = k.loc[parts[1]]
+                return f"{row['omschrijving']} (€ per {row['eenheid']})"
+        return parts[1].replace("_", " ")
+    if parts[0] == "effect":
+        return f"{parts[2]}: {FIELD_LABELS.get(parts[3], parts[3])}"
+    if parts[0] == "factor":
+        return f"{parts[2]}: factor op de kosten"
+    if parts[0] in OWN_LABELS:
+        return OWN_LABELS[parts[0]]
+    return str(parameter).replace("_", " ")
+
+
+def _round_to(value: float, unit: float) -> float:
+    return round(value / unit) * unit
+
+
+def page_one_amounts(costs: float, benefits: float) -> tuple[str, str, str, float]:
+    """Costs, benefits and their difference for page one, rounded alike so that the sentence
+    adds up: the difference shown is the rounded benefits minus the rounded costs.
+
+    Below € 10.000 amounts are exact to the euro; below € 10 mln whole thousands; above that
+    tenths of a million. Returns the three texts and the shown difference as a number.
+
+    Examples
+    --------
+    >>> page_one_amounts(740_816, 1_039_122)[:3]
+    ('€ 741.000', '€ 1.039.000', '€ 298.000')
+    >>> page_one_amounts(12_340_000, 11_960_000)[:3]
+    ('€ 12,3 mln', '€ 12,0 mln', '€ −0,3 mln')
+    """
+    largest = max(abs(costs), abs(benefits))
+    if largest < 10_000:
+        unit, shown = 1.0, fmt_eur
+    elif largest < 10_000_000:
+        unit, shown = 1_000.0, fmt_eur
+    else:
+        unit = 100_000.0
+
+        def shown(v):
+            return fmt_eur(v / 1e6, 1) + " mln"
+    c, b = _round_to(costs, unit), _round_to(benefits, unit)
+    return shown(c), shown(b), shown(b - c), b - c
 
 
 def variant_label(variant: str) -> str:
@@ -44,27 +136,29 @@ def task_sentence(task, variants) -> str:
 
     Examples
     --------
-    >>> task_sentence({"startjaar": 2018, "trekker": "Stichting X",
-    ...                "overdrachtsvorm": "convenant"}, ["project"])
-    'Sinds 2018 voert Stichting X deze taak uit (convenant).'
-    >>> task_sentence({"startjaar": 2019}, ["project"])
+    >>> str(task_sentence({"startjaar": 2018, "trekker": "Stichting X",
+    ...                    "overdrachtsvorm": "convenant"}, ["project"]))
+    'Sinds 2018 voert <bdi>Stichting X</bdi> deze taak uit (convenant).'
+    >>> str(task_sentence({"startjaar": 2019}, ["project"]))
     'Sinds 2019 voeren bewoners of ondernemers deze taak uit.'
     """
     who = task.get("trekker")
     who = who if isinstance(who, str) and who.strip() else None
     form = task.get("overdrachtsvorm")
-    form = f" ({esc(form)})" if isinstance(form, str) and form != "geen" else ""
+    form = html_format(" ({})", form) if isinstance(form, str) and form != "geen" else ""
     start = int(task["startjaar"])
     if len(variants) <= 1:
-        subject = f"voert {esc(who)}" if who else "voeren bewoners of ondernemers"
-        return f"Sinds {start} {subject} deze taak uit{form}."
+        subject = html_format("voert {}", name(who)) if who \
+            else Markup("voeren bewoners of ondernemers")
+        return html_format("Sinds {} {} deze taak uit{}.", start, subject, form)
     names = [variant_label(v) for v in variants]
-    text = (f"Deze taak is doorgerekend in {len(variants)} varianten: "
-            f"{', '.join(esc(n) for n in names[:-1])} en {esc(names[-1])}.")
+    text = html_format("Deze taak is doorgerekend in {} varianten: {} en {}.", len(variants),
+                       Markup(", ").join(name(n) for n in names[:-1]), name(names[-1]))
     social = [n for n in names if n.startswith("maatschappelijk")]
     if social:
-        doer = esc(who) if who else "bewoners of ondernemers"
-        text += f" Bij {esc(social[0])} voert {doer} de taak uit{form}, sinds {start}."
+        doer = name(who) if who else "bewoners of ondernemers"
+        text += html_format(" Bij {} voert {} de taak uit{}, sinds {}.", name(social[0]), doer,
+                            form, start)
     return text
 
 
@@ -101,21 +195,23 @@ def compare_variants_sentence(results) -> str:
     for r in results:
         if r is ref:
             continue
-        name, ref_name = variant_label(r.variant), variant_label(ref.variant)
+        label, ref_label = variant_label(r.variant), variant_label(ref.variant)
         cost, ref_cost = -r.municipality["npv"], -ref.municipality["npv"]
         diff = ref_cost - cost
         if ref_cost > 0 and abs(diff) >= 0.5:
             more = "minder" if diff > 0 else "meer"
-            gem = (f"{esc(name).capitalize()} kost de gemeente {fmt_eur_compact(abs(diff))} "
-                   f"({fmt_pct(abs(diff) / ref_cost, 0)}) {more} dan {esc(ref_name)}")
+            gem = html_format("{} kost de gemeente {} ({}) {} dan {}",
+                              name(label[:1].upper() + label[1:]),
+                              fmt_eur_compact(abs(diff)), fmt_pct(abs(diff) / ref_cost, 0),
+                              more, name(ref_label))
         else:
             up = "hoger" if diff >= 0 else "lager"  # saldo(r) − saldo(ref) = diff
-            gem = (f"Voor de gemeente is het saldo bij {esc(name)} "
-                   f"{fmt_eur_compact(abs(diff))} {up} dan bij {esc(ref_name)}")
+            gem = html_format("Voor de gemeente is het saldo bij {} {} {} dan bij {}",
+                              name(label), fmt_eur_compact(abs(diff)), up, name(ref_label))
         d = r.npv - ref.npv
-        out.append(f"{gem}; voor de samenleving is het saldo {fmt_eur_compact(abs(d))} "
-                   f"{'hoger' if d >= 0 else 'lager'}.")
-    return " ".join(out)
+        out.append(html_format("{}; voor de samenleving is het saldo {} {}.", gem,
+                               fmt_eur_compact(abs(d)), "hoger" if d >= 0 else "lager"))
+    return Markup(" ").join(out)
 
 
 def illustrative_values(case, task: str) -> list[str]:
@@ -147,23 +243,23 @@ def volunteer_actors(case, task: str, variant: str) -> set[str]:
     return {a for a, s in kinds.items() if s == {"vrijwilligersinzet"}}
 
 
-def scenario_sentence(scenario) -> str:
-    """A scenario named on page one, with what it changes."""
+def scenario_sentence(scenario, case=None) -> Markup:
+    """A scenario named on page one, with what it changes (assumptions by their Dutch name)."""
     changes = []
     labels = {"discount_rate": "discontovoet", "volunteer_valuation":
               "waardering vrijwilligersuur", "market_value_code": "kengetal marktwaarde"}
     for key, value in (scenario.parameters or {}).items():
         if value is None:
             continue
-        shown = fmt_pct(value, 2) if key == "discount_rate" else str(value)
+        shown = fmt_pct(value, 2) if key == "discount_rate" else str(value).replace("_", " ")
         changes.append(f"{labels.get(key, key)} {shown}")
     for key, value in (scenario.values or {}).items():
         shown = fmt_number(value, 2) if isinstance(value, int | float) else str(value)
-        changes.append(f"{key.replace('_', ' ')} {shown}")
-    what = f" ({esc(scenario.description)})" if scenario.description else ""
-    return (f"Let op: deze uitkomsten gebruiken het scenario <b>{esc(scenario.name)}</b>{what}, "
-            "niet de aannames uit de casus. Het scenario zet: "
-            + esc("; ".join(changes) or "niets anders") + ".")
+        changes.append(f"{assumption_label(key, case)} {shown}")
+    what = html_format(" ({})", name(scenario.description)) if scenario.description else ""
+    return html_format("Let op: deze uitkomsten gebruiken het scenario <b>{}</b>{}, niet de "
+                       "aannames uit de casus. Het scenario zet: {}.", name(scenario.name), what,
+                       "; ".join(changes) or "niets anders")
 
 
 def _frac(value) -> str:
@@ -177,15 +273,17 @@ def _amount(value, decimals: int = 0) -> str:
 def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case's cost and effect lines of ``tasks`` for the report's appendix (Dutch headers,
     formatted). Cost lines that repeat every year with the same content are one row with
-    their years; the optimism shown is the line's own, else the task's."""
+    their years; the optimism shown is the line's own, else the task's. A kengetal is shown
+    by its description with its code beside it."""
     k = case.kengetallen.set_index("code") if len(case.kengetallen) else pd.DataFrame()
     taken = case.taken.set_index("taak_id")
 
     def source(code, own):
         if isinstance(code, str) and code in k.index:
             row = k.loc[code]
-            return (f"kengetal {code}: {fmt_eur(row['waarde'], 2)} per {row['eenheid']} "
-                    f"({row['prijsjaar']}); {row['bron']}"), float(row["waarde"])
+            return (html_format("{} (kengetal {}): {} per {} ({}); {}", name(row["omschrijving"]),
+                                name(code), fmt_eur(row["waarde"], 2), row["eenheid"],
+                                row["prijsjaar"], name(row["bron"])), float(row["waarde"]))
         return ("eigen bedrag uit de casus" if pd.notna(own) else "–"), own
 
     def optimism(value, task, kind):
@@ -227,7 +325,7 @@ def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
         elif pd.notna(e.hoeveelheid):
             qty = fmt_number(e.hoeveelheid, 0 if float(e.hoeveelheid).is_integer() else 2)
         elif isinstance(e.indicator, str):
-            qty = f"geschat uit {e.indicator} (mkba effect)"
+            qty = f"geschat uit de meting {indicator_label(e.indicator, case)} (effectschatting)"
         else:
             qty = "–"
         effect_rows.append({

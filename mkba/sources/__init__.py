@@ -12,5 +12,7 @@ layer opens a connection (``tests/test_layers.py`` checks that only this package
   gemeente, region names, indeling flags;
 - :mod:`mkba.sources.kwb` — ``mkba cbs ophalen``: fetch, harmonise and write per year;
 - :mod:`mkba.sources.pdok` — ``--kaart``: wijk or buurt boundaries from PDOK;
-- :mod:`mkba.sources.cpi` — ``mkba cbs cpi``: the CPI series from CBS 83131NED.
+- :mod:`mkba.sources.cpi` — ``mkba cbs cpi``: the CPI series from CBS 83131NED;
+- :mod:`mkba.sources.lan` — this machine's address on the local network (``mkba sessie --lan``;
+  it sends nothing).
 """

@@ -181,7 +181,7 @@ class MonteCarloResult:
                 "not_drawn": list(self.fixed), "note": self.note}
 
     def plot(self, ax=None):
-        from mkba.base.plots import plot_monte_carlo
+        from mkba.figures.plots import plot_monte_carlo
 
         return plot_monte_carlo(self, ax=ax)
 

@@ -1,115 +1,39 @@
-"""Every figure of the suite, in one style, with Dutch labels and Dutch number formats.
+"""Every figure of the suite, in one style (:mod:`mkba.figures.style`), with Dutch labels and
+Dutch number formats.
 
 Each function is ``plot_*(…, ax=None)`` and returns the Axes. Suppressed figures (small
 numbers) are never drawn or labelled: the tables they read already hold them as missing.
+Figures draw the results of the layers below (a profile, an effect estimate, an MKBA result,
+a Monte Carlo run); those results offer ``plot()`` methods that import the figure when called.
 """
 
 from __future__ import annotations
 
-import re
-import textwrap
-from contextlib import contextmanager
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD
+from mkba.base.formatting import fmt_chance, fmt_number, fmt_pct
+from mkba.figures.style import (  # noqa: F401  (COLORS, HATCH, detached: used with the figures)
+    COLORS,
+    HATCH,
+    MAX_WIDTH,
+    SMALL_FONT,
+    STYLE,
+    axes_for,
+    detached,
+    euro_axis,
+    mkba_style,
+    number_axis,
+    wrap_label,
+)
 
-from mkba.base.assumptions import SMALL_NUMBER_THRESHOLD  # noqa: E402
-from mkba.base.formatting import fmt_eur_compact, fmt_number, fmt_pct  # noqa: E402
-
-__all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "plot_profile", "plot_indicator",
-           "plot_targets",
-           "plot_effect", "plot_yearly", "plot_actors", "plot_ranking", "plot_tornado",
-           "plot_monte_carlo", "plot_waterfall", "plot_variants", "plot_coalition",
-           "plot_survey", "plot_buurtbudget"]
-
-#: Colour-blind-safe (Okabe & Ito 2008: blue against vermillion, not green against red), each
-#: with ≥ 3:1 contrast on white (WCAG 2.1 non-text contrast). Costs and benefits are also
-#: told apart by a hatch pattern (:data:`HATCH`) and by their labels.
-COLORS = {
-    "wijk": "#1f4e79",       # the wijk / the project
-    "gemeente": "#b35900",
-    "vergelijking": "#767676",
-    "baten": "#0072b2",
-    "kosten": "#c0470a",
-    "neutraal": "#5b6770",
-}
-#: Costs are hatched, benefits plain: readable in grey print and without colour vision.
-HATCH = {"kosten": "///", "baten": ""}
-STYLE = {
-    "figure.figsize": (8, 4.2),
-    "figure.dpi": 110,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.titleweight": "bold",
-    "axes.titlesize": 12,
-    "axes.labelsize": 10,
-    "font.size": 10,
-    "legend.frameon": False,
-    "text.parse_math": False,  # labels come from input files: "$" is a dollar, not mathtext
-}
-
-
-@contextmanager
-def mkba_style():
-    """Context manager that applies the suite's matplotlib style."""
-    with plt.rc_context(STYLE):
-        yield
-
-
-_DETACHED = {"on": False}
-
-
-@contextmanager
-def detached():
-    """Draw on bare matplotlib Figures (Agg) instead of pyplot: no global figure state and
-    no notebook display hooks — what the reports use, as they embed the PNG themselves."""
-    before = _DETACHED["on"]
-    _DETACHED["on"] = True
-    try:
-        yield
-    finally:
-        _DETACHED["on"] = before
-
-
-def axes_for(ax, figsize=None):
-    if ax is not None:
-        return ax
-    if _DETACHED["on"]:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
-    else:
-        # pyplot's figure is made OUTSIDE the style context: the first pyplot figure of a
-        # notebook activates the inline backend, which switches `interactive` on; inside
-        # rc_context that switch would be undone on exit and later figures never appear
-        fig = plt.figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
-    with mkba_style():
-        ax = fig.add_subplot()
-    for key in ("axes.spines.top", "axes.spines.right"):
-        ax.spines[key.split(".")[-1]].set_visible(False)
-    ax.grid(True, alpha=0.3)
-    return ax
-
-
-def _wrap(label: str, width: int = 30) -> str:
-    """A long axis label on several lines, so that the figure stays narrow enough to read on
-    a phone (a long label makes the saved figure wider, and the page then shrinks it)."""
-    # never break inside a number such as "1 000" (a no-break space is not a break point)
-    label = re.sub(r"(?<=\d) (?=\d)", "\u00a0", str(label))
-    return textwrap.fill(label, width=width, break_long_words=False)
-
-
-def _euro_axis(axis):
-    axis.set_major_locator(MaxNLocator(nbins=5))
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_eur_compact(v)))
-
-
-def _number_axis(axis, decimals=0):
-    axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))
+__all__ = ["STYLE", "COLORS", "HATCH", "mkba_style", "detached", "axes_for", "plot_profile",
+           "plot_indicator", "plot_targets", "plot_effect", "plot_yearly", "plot_actors",
+           "plot_ranking", "plot_tornado", "plot_monte_carlo", "plot_monte_carlo_actors",
+           "plot_waterfall", "plot_variants", "plot_coalition", "plot_survey",
+           "plot_buurtbudget", "plot_plan_waterfall", "plot_monitor"]
 
 
 PROFILE_INDICATORS = (
@@ -130,7 +54,7 @@ def plot_profile(profile, ax=None, indicators=None):
     wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
     t = t.loc[wanted]
     t = t[~t["suppressed"] & t["measure"].notna() & t["gemeente"].notna() & (t["gemeente"] != 0)]
-    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 3) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.3 * max(len(t), 3) + 1.3))
     if t.empty:
         ax.text(0.5, 0.5, "geen vergelijkbare cijfers", ha="center", transform=ax.transAxes)
         return ax
@@ -140,12 +64,12 @@ def plot_profile(profile, ax=None, indicators=None):
     ax.barh(y, dev, color=COLORS["wijk"], alpha=0.85, label=profile.name or profile.region_code)
     ax.scatter(sim, y, color=COLORS["vergelijking"], zorder=3, label="vergelijkbare wijken")
     ax.axvline(0, color=COLORS["gemeente"], lw=1.5, label="gemeente")
-    ax.set_yticks(y, [_wrap(f"{lab} ({u})" if isinstance(u, str) else lab)
+    ax.set_yticks(y, [wrap_label(f"{lab} ({u})" if isinstance(u, str) else lab)
                       for lab, u in zip(t["label"], t["measure_unit"], strict=True)])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{fmt_number(v)} %"))
     ax.set_xlabel("verschil met de gemeente")
     ax.set_title(f"{profile.name or profile.region_code} in {profile.year}")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=SMALL_FONT)
     return ax
 
 
@@ -164,14 +88,14 @@ def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, y
     if start_year is not None:
         ax.axvline(start_year - 0.5, color=COLORS["neutraal"], ls="--", lw=1)
         ax.annotate("start taak", (start_year - 0.5, 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12), textcoords="offset points", fontsize=8)
+                    xytext=(3, -12), textcoords="offset points", fontsize=SMALL_FONT)
     ax.set_xticks(list(series.index))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
-    _number_axis(ax.yaxis, 1 if series.abs().max().max() < 100 else 0)
+    number_axis(ax.yaxis, 1 if series.abs().max().max() < 100 else 0)
     ax.set_ylabel(ylabel or "")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALL_FONT)
     return ax
 
 
@@ -180,7 +104,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
 
     A ``label`` column (the indicator's Dutch name) is used on the axis when present."""
     t = attainment.dropna(subset=["share_travelled"])
-    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.4 * max(len(t), 2) + 1.3))
     if t.empty:
         ax.text(0.5, 0.5, "nog geen doelen met een gemeten voortgang", ha="center",
                 transform=ax.transAxes)
@@ -191,9 +115,9 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
     ax.barh(y, share, color=colors, alpha=0.85)
     ax.axvline(1, color=COLORS["gemeente"], lw=1.5)
     ax.annotate("doel", (1, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                textcoords="offset points", fontsize=8)
-    ax.set_yticks(y, [_wrap(f"{getattr(r, 'label', r.indicator)} ({r.task_id}, {r.target_year})")
-                      for r in t.itertuples()])
+                textcoords="offset points", fontsize=SMALL_FONT)
+    ax.set_yticks(y, [wrap_label(f"{getattr(r, 'label', r.indicator)} "
+                                 f"({r.task_id}, {r.target_year})") for r in t.itertuples()])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(v, 0)))
     ax.set_xlabel("deel van de weg van basiswaarde naar streefwaarde")
     ax.set_title("Voortgang naar de doelen")
@@ -233,17 +157,18 @@ def plot_yearly(result, ax=None):
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(list(y["year"]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
-    ax.tick_params(axis="x", rotation=45)
-    _euro_axis(ax.yaxis)
+    if len(ax.get_xticks()) > 12:  # rotated labels only where they would collide
+        ax.tick_params(axis="x", rotation=45)
+    euro_axis(ax.yaxis)
     ax.set_title(f"Kosten en baten per jaar (prijspeil {result.parameters['price_year']})")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+    ax.legend(fontsize=SMALL_FONT, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     return ax
 
 
 def plot_actors(result, ax=None):
     """Who pays and who gains: net present value per actor."""
     a = result.by_actor().sort_values("npv")
-    ax = axes_for(ax, (8, 0.5 * max(len(a), 2) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.4 * max(len(a), 2) + 1.3))
     colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
     y = np.arange(len(a))
     bars = ax.barh(y, a["npv"], color=colors, edgecolor="white", linewidth=0)
@@ -251,7 +176,7 @@ def plot_actors(result, ax=None):
         bar.set_hatch(HATCH["baten" if v >= 0 else "kosten"])
     ax.set_yticks(y, a["actor"])
     ax.axvline(0, color="black", lw=0.8)
-    _euro_axis(ax.xaxis)
+    euro_axis(ax.xaxis)
     ax.set_xlabel("saldo (contante waarde)")
     ax.set_title("Wie betaalt, wie wint")
     return ax
@@ -263,24 +188,25 @@ def plot_ranking(overview, indicator: str, ax=None, label: str | None = None):
     ``label`` is the indicator's readable name on the axis (the code when not given).
     """
     t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
-    ax = axes_for(ax, (8, 0.28 * max(len(t), 4) + 1.2))
+    ax = axes_for(ax, (MAX_WIDTH, 0.28 * max(len(t), 4) + 1.2), fit_page=False)
     colors = [COLORS["gemeente"] if task else COLORS["wijk"] for task in t["taak"]]
     y = np.arange(len(t))
     ax.barh(y, t[indicator], color=colors, alpha=0.85)
     ax.set_yticks(y, [f"{n} ({c})" for n, c in zip(t["naam"], t["region_code"], strict=True)],
-                  fontsize=7 if len(t) > 40 else 9)
+                  fontsize=SMALL_FONT)
     label = label or indicator
     ax.set_xlabel(f"{label} ({overview.units.get(indicator, '')})")
     ax.set_title(f"{overview.gemeente_code} in {overview.year}: wijken met een taak in oranje")
-    _number_axis(ax.xaxis, 0 if t[indicator].abs().max() >= 100 else 1)
+    number_axis(ax.xaxis, 0 if t[indicator].abs().max() >= 100 else 1)
     return ax
 
 
 def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
     """One-way sensitivity: NPV with each input at its low and high value (largest swing on
-    top); the vertical line is the NPV with every input at its value in the case."""
+    top); the vertical line is the NPV with every input at its value in the case. A ``label``
+    column (the assumption's Dutch name) is shown instead of ``name`` when present."""
     t = sens[sens["swing"] > 0].head(top).iloc[::-1]
-    ax = axes_for(ax, (6.5, 0.5 * max(len(t), 2) + 1.4))
+    ax = axes_for(ax, (MAX_WIDTH, 0.42 * max(len(t), 2) + 1.4))
     base = sens.attrs.get("npv", 0.0)
     if t.empty:
         ax.text(0.5, 0.5, "geen aannames met een bandbreedte die de NCW raken", ha="center",
@@ -293,13 +219,14 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
             label="bij hoog")
     ax.axvline(base, color="black", lw=1)
     ax.axvline(0, color=COLORS["kosten"], lw=1, ls="--")
-    ax.set_yticks(y, [_wrap(f"{n} ({fmt_number(lo, 2)} – {fmt_number(hi, 2)})", 36)
-                      for n, lo, hi in zip(t["name"], t["low"], t["high"], strict=True)],
-                  fontsize=8)
-    _euro_axis(ax.xaxis)
+    names = t["label"] if "label" in t else t["name"]
+    ax.set_yticks(y, [wrap_label(f"{n} ({fmt_number(lo, 2)} – {fmt_number(hi, 2)})", 36)
+                      for n, lo, hi in zip(names, t["low"], t["high"], strict=True)],
+                  fontsize=SMALL_FONT)
+    euro_axis(ax.xaxis)
     ax.set_xlabel("netto contante waarde")
     ax.set_title("Gevoeligheid: één aanname tegelijk")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=SMALL_FONT, loc="lower right")
     return ax
 
 
@@ -314,11 +241,36 @@ def plot_monte_carlo(mc, ax=None):
     for q, style in ((5, ":"), (50, "-"), (95, ":")):
         ax.axvline(np.percentile(values, q), color=COLORS["neutraal"], ls=style, lw=1)
     ax.axvline(0, color=COLORS["kosten"], lw=1.5, ls="--")
-    _euro_axis(ax.xaxis)
+    euro_axis(ax.xaxis)
     ax.set_yticks([])
     ax.set_xlabel("netto contante waarde (stippellijnen: 5 % en 95 %, lijn: mediaan)")
     ax.set_title(f"Monte Carlo ({fmt_number(mc.draws)} trekkingen): kans op NCW > 0 is "
-                 f"{fmt_pct(mc.p_npv_positive, 0)}")
+                 f"{fmt_chance(mc.p_npv_positive)}")
+    return ax
+
+
+def plot_monte_carlo_actors(mc, ax=None, labels: dict | None = None):
+    """The balance of each actor over the Monte Carlo draws (seaborn violins, quartiles
+    marked): who could end up paying, and how sure each actor's gain is.
+
+    ``labels`` maps actor names to what the reader should see (default: the names).
+    """
+    import seaborn as sns  # 0,2 s on first use (kernel warm-up loads it once per worker)
+
+    a = mc.actor_npv
+    order = list(a.median().sort_values().index)
+    long = a[order].melt(var_name="actor", value_name="npv")
+    long["actor"] = long["actor"].map(lambda n: wrap_label((labels or {}).get(n, n), 28))
+    ax = axes_for(ax, (MAX_WIDTH, 0.6 * max(len(order), 2) + 1.4))
+    with mkba_style():
+        sns.violinplot(data=long, x="npv", y="actor", orient="h", ax=ax, cut=0,
+                       inner="quart", density_norm="width", color=COLORS["baten"],
+                       linewidth=0.8, saturation=0.8)
+    ax.axvline(0, color=COLORS["kosten"], lw=1.5, ls="--")
+    euro_axis(ax.xaxis)
+    ax.set_xlabel("saldo per actor (contante waarde; streepjes: kwartielen)")
+    ax.set_ylabel("")
+    ax.set_title(f"Saldo per actor over {fmt_number(mc.draws)} trekkingen")
     return ax
 
 
@@ -327,7 +279,7 @@ def plot_waterfall(result, ax=None):
     right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped)."""
     w = result.waterfall()
     n = len(w) + 1
-    ax = axes_for(ax, (8, 0.42 * n + 1.4))
+    ax = axes_for(ax, (MAX_WIDTH, 0.36 * n + 1.3))
     starts = np.r_[0.0, w["cumulative"].to_numpy()[:-1]]
     y = np.arange(n)[::-1]  # first step at the top
     bars = ax.barh(y[:-1], w["amount"], left=starts, color=[
@@ -339,9 +291,9 @@ def plot_waterfall(result, ax=None):
     ax.axvline(0, color="black", lw=0.8)
     labels = [("kosten: " if a < 0 else "baten: ") + s.split(": ", 1)[-1]
               for s, a in zip(w["step"], w["amount"], strict=True)] + ["NCW (saldo)"]
-    ax.set_yticks(y, [_wrap(lab, 34) for lab in labels], fontsize=8)
+    ax.set_yticks(y, [wrap_label(lab, 34) for lab in labels], fontsize=SMALL_FONT)
     ax.grid(axis="y", visible=False)
-    _euro_axis(ax.xaxis)
+    euro_axis(ax.xaxis)
     ax.set_xlabel("contante waarde")
     ax.set_title("Van kosten naar saldo (contante waarde)")
     return ax
@@ -355,13 +307,13 @@ def plot_variants(actors: pd.DataFrame, ax=None):
     x = np.arange(n_act)
     palette = [COLORS["wijk"], COLORS["gemeente"], COLORS["baten"], COLORS["neutraal"]]
     for i, (variant, row) in enumerate(actors.iterrows()):
-        ax.bar(x + i * width, row.to_numpy(), width, label=str(variant),
+        ax.bar(x + i * width, row.to_numpy(), width, label=str(variant).replace("_", " "),
                color=palette[i % len(palette)], alpha=0.85)
     ax.set_xticks(x + width * (n_var - 1) / 2, list(actors.columns))
     ax.axhline(0, color="black", lw=0.8)
-    _euro_axis(ax.yaxis)
+    euro_axis(ax.yaxis)
     ax.set_title("Saldo per actor en per variant")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALL_FONT)
     return ax
 
 
@@ -374,7 +326,7 @@ ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": 
 
 def plot_coalition(coalition: pd.DataFrame, ax=None):
     """Active partners per year, stacked by role, with the joiners (+) and leavers (−)."""
-    ax = axes_for(ax, (8, 3.4))
+    ax = axes_for(ax, (MAX_WIDTH, 3.2))
     years = coalition["jaar"].to_numpy()
     bottom = np.zeros(len(coalition))
     for role, color in ROLE_COLORS.items():
@@ -386,16 +338,17 @@ def plot_coalition(coalition: pd.DataFrame, ax=None):
                                  strict=True):
         text = " ".join(t for t in (f"+{new}" if new else "", f"−{gone}" if gone else "") if t)
         if text:
-            ax.annotate(text, (x, top), ha="center", va="bottom", fontsize=8,
+            ax.annotate(text, (x, top), ha="center", va="bottom", fontsize=SMALL_FONT,
                         xytext=(0, 2), textcoords="offset points")
     ax.set_xticks(list(years))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
-    ax.tick_params(axis="x", rotation=45)
+    if len(ax.get_xticks()) > 12:  # rotated labels only where they would collide
+        ax.tick_params(axis="x", rotation=45)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
     ax.set_ylabel("actieve partners")
     ax.set_title("De coalitie door de jaren (+ nieuw, − vertrokken)")
-    ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    ax.legend(fontsize=SMALL_FONT, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return ax
 
 
@@ -403,18 +356,20 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
     """Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
     split around 0, positive (4–5, ja) to the right, with the Wilson 95 % interval of the
     share positive. One bar per question and group (its latest year); a suppressed group
-    (fewer than ``threshold`` respondents) gets no bar, only its label."""
+    (fewer than ``threshold`` respondents) gets no bar, only its label. A ``label`` column
+    (the question in words) is shown instead of ``vraag`` when present."""
     latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
     latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
-    ax = axes_for(ax, (8, 0.55 * max(len(latest), 2) + 1.4))
+    questions = latest["label"] if "label" in latest else latest["vraag"]
+    ax = axes_for(ax, (MAX_WIDTH, 0.5 * max(len(latest), 2) + 1.4))
     y = np.arange(len(latest))[::-1]
     labels = []
-    for yi, r in zip(y, latest.itertuples(index=False), strict=True):
+    for yi, q, r in zip(y, questions, latest.itertuples(index=False), strict=True):
         if r.suppressed:
-            labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n < {threshold}: "
-                                "niet getoond)", 45))
+            labels.append(wrap_label(f"{q} — {r.groep} ({r.jaar}, n < {threshold}: "
+                                     "niet getoond)", 45))
             continue
-        labels.append(_wrap(f"{r.vraag} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
+        labels.append(wrap_label(f"{q} — {r.groep} ({r.jaar}, n = {int(r.n)})", 45))
         half = r.share_neutral / 2
         ax.barh(yi, -r.share_negative, left=-half, color=COLORS["kosten"], alpha=0.85)
         ax.barh(yi, r.share_neutral, left=-half, color="#c9ced3")
@@ -422,7 +377,7 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
         end = half + r.share_positive
         ax.errorbar(end, yi, xerr=[[r.share_positive - r.ci_low], [r.ci_high - r.share_positive]],
                     fmt="none", ecolor="black", capsize=3, lw=1)
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, labels, fontsize=SMALL_FONT)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlim(-1, 1)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_pct(abs(v), 0)))
@@ -433,7 +388,7 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
 
 def plot_buurtbudget(balance: pd.DataFrame, ax=None):
     """The buurtbudget of one wijk per year: received (up), spent (down), saved (line)."""
-    ax = axes_for(ax, (8, 3.4))
+    ax = axes_for(ax, (MAX_WIDTH, 3.2))
     years = balance["jaar"].to_numpy()
     ax.bar(years, balance["ontvangen"], color=COLORS["baten"], alpha=0.85, label="ontvangen")
     ax.bar(years, -balance["besteed"], color=COLORS["kosten"], alpha=0.85, label="besteed")
@@ -442,7 +397,66 @@ def plot_buurtbudget(balance: pd.DataFrame, ax=None):
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xticks(list(years))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
-    _euro_axis(ax.yaxis)
+    euro_axis(ax.yaxis)
     ax.set_title("Buurtbudget per jaar (nominaal)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=SMALL_FONT)
+    return ax
+
+
+def plot_plan_waterfall(steps: pd.DataFrame, ax=None):
+    """From the NCW at the decision (first bar, grey) to the NCW now (last bar), one step per
+    contribution: a step that raised the NCW plain, one that lowered it hatched. Horizontal,
+    so every label is shown in full (wrapped).
+
+    ``steps``: ``step``, ``amount``, ``cumulative`` as
+    :meth:`mkba.analysis.compare.Comparison.waterfall` gives them (first row the start, last
+    row the end).
+    """
+    n = len(steps)
+    ax = axes_for(ax, (8, 0.45 * n + 1.4))
+    y = np.arange(n)[::-1]  # the decision at the top
+    amount = steps["amount"].to_numpy(dtype=float)
+    cumulative = steps["cumulative"].to_numpy(dtype=float)
+    ax.barh(y[0], amount[0], color=COLORS["vergelijking"])
+    ax.barh(y[-1], amount[-1], color=COLORS["wijk"])
+    middle = slice(1, n - 1)
+    bars = ax.barh(y[middle], amount[middle], left=cumulative[middle] - amount[middle],
+                   color=[COLORS["baten"] if a > 0 else COLORS["kosten"]
+                          for a in amount[middle]], edgecolor="white", linewidth=0)
+    for bar, a in zip(bars, amount[middle], strict=True):
+        bar.set_hatch(HATCH["baten" if a > 0 else "kosten"])
+    for i in range(n - 1):  # a thin line from the end of one bar to the start of the next
+        ax.plot([cumulative[i], cumulative[i]], [y[i] - 0.4, y[i + 1] + 0.4],
+                color=COLORS["neutraal"], lw=0.7)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, [wrap_label(s, 36) for s in steps["step"]], fontsize=SMALL_FONT)
+    ax.grid(axis="y", visible=False)
+    euro_axis(ax.xaxis)
+    ax.set_xlabel("netto contante waarde (gearceerd: verlaagde de NCW)")
+    ax.set_title("Van de NCW bij het besluit naar de NCW nu")
+    return ax
+
+
+def plot_monitor(moments: pd.DataFrame, ax=None):
+    """The NCW at each kept moment (dot) with its 5–95 % Monte Carlo interval (bar): does the
+    verdict converge or drift? ``moments``: one row per moment, oldest first, with
+    ``version``, ``npv``, ``npv_p5``, ``npv_p95`` (:meth:`mkba.analysis.monitor.Monitor.of`)."""
+    n = len(moments)
+    ax = axes_for(ax, (8, 3.6))
+    x = np.arange(n)
+    npv = moments["npv"].to_numpy(dtype=float)
+    low = moments["npv_p5"].to_numpy(dtype=float)
+    high = moments["npv_p95"].to_numpy(dtype=float)
+    ax.vlines(x, low, high, color=COLORS["baten"], lw=6, alpha=0.45,
+              label="5–95 % van de trekkingen")
+    ax.plot(x, npv, "o-", color=COLORS["wijk"], lw=1.2, label="NCW")
+    ax.axhline(0, color=COLORS["kosten"], lw=1.2, ls="--")
+    ax.set_xticks(x, [wrap_label(str(v).replace("-", " "), 14) for v in moments["version"]])
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.grid(axis="x", visible=False)
+    euro_axis(ax.yaxis)
+    ax.set_ylabel("netto contante waarde")
+    ax.set_title("De NCW op elk moment, met de onzekerheid van dat moment")
+    # below the axes: inside, it may cover an interval
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=SMALL_FONT)
     return ax
