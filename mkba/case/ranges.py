@@ -34,7 +34,7 @@ from mkba.base.errors import Problem
 from mkba.case.schema import DEFAULT_VARIANT, parse_parameter
 
 __all__ = ["UncertainInput", "ranged_inputs", "range_problems", "range_notes", "input_kind",
-           "lines_of", "applicable_inputs", "split_target", "FRACTION_KINDS"]
+           "lines_of", "applicable_inputs", "split_target", "FRACTION_KINDS", "variants_by_task"]
 
 #: Kinds of input that are fractions (0–1).
 FRACTION_KINDS = ("deadweight", "attributie", "verdringing", "afname", "optimisme_kosten",
@@ -198,12 +198,27 @@ class _Line:
     value: float
 
 
-def _variants_of(tables) -> dict[str, list[str]]:
-    """The variants of every task (as :meth:`mkba.case.tables.Case.task_variants`)."""
+def variants_by_task(tables) -> dict[str, list[str]]:
+    """The variants named for every task in ``kosten`` and ``effecten``, sorted (as
+    :meth:`mkba.case.tables.Case.task_variants`, without the default ``project``).
+
+    Only the lines that name a variant are walked (a loop over every line took 70 ms for the
+    310.000 lines of the 1.000-task benchmark case, and ran three times per read).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> k = pd.DataFrame({"taak_id": ["T1", "T1", "T2"], "variant": ["b", None, "a"]})
+    >>> e = pd.DataFrame({"taak_id": ["T1"], "variant": ["a"]})
+    >>> variants_by_task({"kosten": k, "effecten": e})
+    {'T1': ['a', 'b'], 'T2': ['a']}
+    """
     out: dict[str, list[str]] = {}
     for table in ("kosten", "effecten"):
         df = tables[table]
-        for task, variant in zip(df["taak_id"].tolist(), df["variant"].tolist(), strict=True):
+        named = df["variant"].notna().to_numpy()
+        for task, variant in zip(df["taak_id"].to_numpy()[named].tolist(),
+                                 df["variant"].to_numpy()[named].tolist(), strict=True):
             if isinstance(variant, str):
                 out.setdefault(task, [])
                 if variant not in out[task]:
@@ -319,7 +334,7 @@ def ranged_inputs(tables, files, discount_rate: float = DISCOUNT_RATE) -> list[U
     ['bijles_student_uur', 'bijstand_jaar']
     """
     found: list[UncertainInput] = []
-    variants = _variants_of(tables)
+    variants = variants_by_task(tables)
     k = tables["kengetallen"]
     ranged = k[k["laag"].notna() | k["hoog"].notna()].drop_duplicates("code")
     for row, code, value, laag, hoog in ranged[["_row", "code", "waarde", "laag", "hoog"]] \

@@ -216,6 +216,24 @@ def own_price_years(lines: pd.DataFrame, year_col: str, cpi: pd.Series) -> np.nd
     return np.where(np.isnan(own), np.clip(year, first, last), own).astype(int)
 
 
+def _lookup(refs: pd.Series, named: np.ndarray, values: pd.Series) -> np.ndarray:
+    """``values[ref]`` as floats for the lines with a reference (``named``), NaN elsewhere.
+
+    Only the named lines are looked up: ``Series.map`` on a text column runs per element in
+    Python, 17 ms per call for 300.000 cost lines of which usually none names a kengetal.
+
+    Examples
+    --------
+    >>> refs = pd.Series(["a", None, "b"], dtype="str")
+    >>> _lookup(refs, refs.notna().to_numpy(), pd.Series({"a": 1.5})).tolist()
+    [1.5, nan, nan]
+    """
+    out = np.full(len(refs), np.nan)
+    if named.any():
+        out[named] = refs[named].map(values).to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
 def price_factors(lines: pd.DataFrame, value_col: str, kengetallen: pd.DataFrame,
                   price_year: int, cpi: pd.Series,
                   year_col: str = "jaar") -> tuple[np.ndarray, np.ndarray]:
@@ -262,11 +280,10 @@ def price_factors(lines: pd.DataFrame, value_col: str, kengetallen: pd.DataFrame
     """
     k = kengetallen.set_index("code")
     from_ref = lines["kengetal"].notna().to_numpy()
-    refs = lines["kengetal"].where(from_ref)
-    value = np.where(from_ref, refs.map(k["waarde"]).to_numpy(dtype=float, na_value=np.nan),
+    value = np.where(from_ref, _lookup(lines["kengetal"], from_ref, k["waarde"]),
                      lines[value_col].to_numpy(dtype=float, na_value=np.nan))
     own_year = own_price_years(lines, year_col, cpi).astype(float)
-    ref_year = refs.map(k["prijsjaar"]).to_numpy(dtype=float, na_value=np.nan)
+    ref_year = _lookup(lines["kengetal"], from_ref, k["prijsjaar"])
     year = np.where(from_ref, ref_year, own_year).astype(int)
     return value, np.asarray(index_factor(year, price_year, cpi), dtype=float)
 
