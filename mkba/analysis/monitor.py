@@ -105,8 +105,9 @@ class Monitor:
         return dumps(self.to_dict(), **kwargs)
 
     def plot(self, task_id: str, variant: str | None = None, ax=None):
-        """The NCW with its interval at each moment (:func:`mkba.base.plots.plot_monitor`)."""
-        from mkba.base.plots import plot_monitor
+        """The NCW with its interval at each moment (:func:`mkba.figures.plots.plot_monitor`;
+        the figures layer sits above the results it draws, so it is imported when called)."""
+        from mkba.figures.plots import plot_monitor
 
         return plot_monitor(self.of(task_id, variant), ax=ax)
 
