@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml requirements.lock jupyter-config/jupyter_server_config.
 	$(BIN)/python -m pip install --quiet --upgrade "uv==0.13.9"
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet -r requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet --no-deps -e .
+	@# the editable install compiles nothing of mkba itself: without this every start compiles
+	@# the package (0,1 s) where PYTHONDONTWRITEBYTECODE is set, as on CI machines
+	@$(BIN)/python -m compileall -q mkba
 	@# JupyterLab from this venv strips outputs when it saves a notebook in notebooks/
 	@mkdir -p $(VENV)/etc/jupyter
 	@cp jupyter-config/jupyter_server_config.json $(VENV)/etc/jupyter/

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from mkba.base.assumptions import DATA_DIR
 
@@ -21,6 +22,38 @@ os.environ["MKBA_CACHE"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 EXAMPLE = DATA_DIR / "voorbeeld"
+
+# Property tests explore new random cases on every developer's run; CI (`.ci/run` sets
+# HYPOTHESIS_PROFILE=ci) draws the same cases every time, so that its verdict on a commit does
+# not depend on a random draw (a failure there is reproducible with the same profile).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+#: Measured slow tests (tests/slow_tests.txt): marked ``slow`` here so that ``make test-fast``
+#: stays under a minute; tests that start processes, kernels or browsers carry the marker in
+#: their own file.
+SLOW_TESTS = frozenset(
+    line.strip() for line in (Path(__file__).parent / "slow_tests.txt").read_text(
+        encoding="utf-8").splitlines() if line.strip() and not line.startswith("#"))
+
+
+#: Every node id collected in this run, before ``-m`` deselects any (for the check that the
+#: list names only tests that exist).
+COLLECTED: set[str] = set()
+
+
+@pytest.hookimpl(tryfirst=True)  # before the mark plugin deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        COLLECTED.add(item.nodeid)
+        if any(_names(item.nodeid, listed) for listed in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+
+
+def _names(nodeid: str, listed: str) -> bool:
+    """Whether a line of slow_tests.txt names this test: itself, its function (all
+    parameters) or its class."""
+    return nodeid == listed or nodeid.startswith((listed + "[", listed + "::"))
 
 #: A minimal valid case (semicolon, decimal comma), the starting point that tests change.
 MINIMAL = {

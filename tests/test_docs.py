@@ -145,3 +145,15 @@ def test_make_docs_builds_without_warnings(tmp_path):
     assert "<code>kolommen" not in casus and "taak_id" in casus
     assert "mkba.engine.cba" in (tmp_path / "site" / "api" / "engine.html").read_text(
         encoding="utf-8")
+
+
+def test_every_measured_slow_test_still_exists():
+    """tests/slow_tests.txt names tests by node id: a renamed test would silently come back
+    into `make test-fast` (or a typo would mark nothing). Checked for the files this run
+    collected."""
+    from .conftest import COLLECTED, SLOW_TESTS, _names
+
+    files = {n.split("::")[0] for n in COLLECTED}
+    missing = sorted(listed for listed in SLOW_TESTS if listed.split("::")[0] in files
+                     and not any(_names(n, listed) for n in COLLECTED))
+    assert missing == [], missing

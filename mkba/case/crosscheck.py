@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mkba.base.errors import Problem
-from mkba.case.ranges import range_problems, ranged_inputs
+from mkba.case.ranges import range_problems, ranged_inputs, variants_by_task
 from mkba.case.rows import problem
 from mkba.case.schema import BUURTBUDGET, TALLY_TABLE, parse_parameter
 from mkba.case.survey import survey_answers
@@ -38,6 +38,21 @@ def check_case(tables: dict[str, pd.DataFrame], files: dict[str, str],
         Table name to the file name shown in messages.
     cpi_years : range
         Years for which a CPI exists; every prijsjaar must fall within it.
+
+    Returns
+    -------
+    list of Problem
+        Every problem found, in Dutch at its file, row and column; empty when the tables agree.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> cpi = cpi_series().index
+    >>> check_case(case.tables, case.files, range(cpi.min(), cpi.max() + 1))
+    []
     """
     problems: list[Problem] = []
     task_ids = set(tables["taken"]["taak_id"].dropna())
@@ -142,7 +157,8 @@ def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
     # .tolist(): iterating a string column element by element is slow on large cases
     posts = set(zip(kosten["taak_id"].tolist(), kosten["post"].tolist(), strict=True)) \
         if len(tables["bandbreedtes"]) else set()
-    effects = set(zip(effecten["taak_id"].tolist(), effecten["effect"].tolist(), strict=True))
+    effects = set(zip(effecten["taak_id"].tolist(), effecten["effect"].tolist(), strict=True)) \
+        if len(tables["bandbreedtes"]) else set()
     named = set(tables["bandbreedtes"]["parameter"])
 
     def check(name) -> str | None:
@@ -162,11 +178,8 @@ def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
             return f"taak {parts[1]} heeft geen effect '{parts[2]}'"
         return None
 
-    variants: dict[str, set] = {}
-    for table in (kosten, effecten):
-        for t, v in zip(table["taak_id"].tolist(), table["variant"].tolist(), strict=True):
-            if isinstance(v, str):
-                variants.setdefault(t, set()).add(v)
+    variants = {t: set(v) for t, v in variants_by_task(tables).items()} \
+        if len(tables["bandbreedtes"]) else {}
     b = tables["bandbreedtes"]
     for row, name, low, high, variant in b[["_row", "parameter", "laag", "hoog", "variant"]] \
             .itertuples(index=False):
@@ -195,6 +208,8 @@ def _check_parameters(tables, files, task_ids, codes) -> list[Problem]:
             problems.append(problem(files, "bandbreedtes", row, "laag",
                                      f"'{name}' kan niet negatief zijn"))
     c = tables["correlaties"]
+    if c.empty:  # nothing to look up: skip the walk over every effect line below
+        return problems
     ranged = named | {k for k, lo, hi in tables["kengetallen"][["code", "laag", "hoog"]]
                       .itertuples(index=False) if pd.notna(lo) or pd.notna(hi)}
     ranged |= {f"{t}/{e}/hoeveelheid" for t, e, lo, hi in effecten[
@@ -215,12 +230,7 @@ def _check_financing_variants(tables, files) -> list[Problem]:
     f = tables["financiering"]
     if f.empty or "variant" not in f or f["variant"].isna().all():
         return []
-    known: dict[str, set] = {}
-    for table in ("kosten", "effecten"):
-        df = tables[table]
-        for t, v in zip(df["taak_id"].tolist(), df["variant"].tolist(), strict=True):
-            if isinstance(v, str):
-                known.setdefault(t, set()).add(v)
+    known = {t: set(v) for t, v in variants_by_task(tables).items()}
     problems = []
     for row, task, variant in f[["_row", "taak_id", "variant"]].itertuples(index=False):
         if isinstance(variant, str) and variant not in known.get(task, set()):

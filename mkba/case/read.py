@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from mkba.base.assumptions import MAX_AMOUNT
 from mkba.base.errors import CaseError, Problem
@@ -32,7 +31,7 @@ from mkba.case.raw import RawTable, is_blank, read_folder, read_frames, read_xls
 from mkba.case.rows import check_rows
 from mkba.case.schema import REQUIRED_TABLES, TABLES, ColumnSpec, normalise_header
 from mkba.case.tables import Case
-from mkba.case.values import pandera_schema
+from mkba.case.values import values_valid
 
 __all__ = ["read_case"]
 
@@ -80,9 +79,9 @@ def _suggest(name: str, unknown: list[tuple[str, str]]) -> str | None:
     return unknown[normalised.index(close[0])][0] if close else None
 
 
-def _cells(raw: RawTable, position: int | None) -> list:
-    if position is None:
-        return [""] * len(raw.numbers)
+def _cells(raw: RawTable, position: int | None) -> list | np.ndarray:
+    if position is None:  # an absent column: every cell blank
+        return np.full(len(raw.numbers), "", dtype=object)
     return raw.column(position)
 
 
@@ -109,8 +108,11 @@ def _parse_column(values: list, spec: ColumnSpec, decimal: str, rows: list[int],
         text_u = [None if b else _as_text(v) for v, b in zip(uniques, blank_u, strict=True)]
         if spec.kind == "choice":
             text_u = [None if v is None else _normalise_choice(v) for v in text_u]
-        out = np.array(text_u, dtype=object)[codes] if len(codes) else []
-        return pd.Series(out, dtype="str"), problems  # None stays missing
+        if not len(codes):
+            return pd.Series([], dtype="str"), problems
+        # the distinct values become text once and are spread by position (converting the
+        # 300.000 spread cells took 20 ms per column)
+        return pd.Series(pd.array(text_u, dtype="str").take(codes)), problems  # None: missing
     if spec.kind == "bool":
         out = []
         for r, v, b in zip(rows, values, blank, strict=True):
@@ -274,18 +276,33 @@ def _parse_table(raw: RawTable, decimal: str | None = ",") -> tuple[
                                     f"meer cellen ({len(cells)}) dan kolommen ({width})"))
     columns = {}
     for column in spec.columns:
-        if column.name in positions or not column.required:
-            values = _cells(raw, positions.get(column.name))
+        if column.name in positions:
             columns[column.name], cell_problems = _parse_column(
-                values, column, decimal, rows, raw.file)
+                _cells(raw, positions[column.name]), column, decimal, rows, raw.file)
             problems += cell_problems
+        elif not column.required:  # absent: every cell is blank; parse one and repeat it
+            # (parsing 300.000 blank cells took 8 ms per absent column)
+            one, _ = _parse_column(_cells(raw, None)[:1], column, decimal, rows[:1], raw.file)
+            columns[column.name] = one.take(np.zeros(len(rows), dtype=np.int64)) \
+                .reset_index(drop=True) if len(rows) else one.iloc[:0]
     df = pd.DataFrame(columns)
-    df.index = pd.Index(rows, name="_row")
-    df.insert(0, "_row", rows)
+    # an int64 array, not the list (65 ms for 300.000 rows); an empty list stays a list so
+    # that an empty table keeps the dtypes it had
+    numbers = np.asarray(rows, dtype=np.int64) if len(rows) else rows
+    df.index = pd.Index(numbers, name="_row")
+    df.insert(0, "_row", numbers)
     return df, problems, warnings
 
 
 def _schema_problems(table: str, df: pd.DataFrame, file: str) -> list[Problem]:
+    if values_valid(table, df):  # every rule holds: pandera would report nothing
+        return []
+    # pandera only for a table that may break a rule (importing it took 0,22 s of a whole
+    # `mkba evaluate`; see mkba.case.values)
+    import pandera.pandas as pa
+
+    from mkba.case.values import pandera_schema
+
     try:
         pandera_schema(table).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
