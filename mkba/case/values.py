@@ -37,6 +37,18 @@ def values_valid(table: str, df: pd.DataFrame) -> bool:
     value present lies in the year range or 0–1, is at least the minimum, is one of the
     allowed values and starts with a match of the pattern (``str.match``).
 
+    Parameters
+    ----------
+    table : str
+        The table's name in :data:`mkba.case.schema.TABLES`.
+    df : DataFrame
+        The table with typed columns (as the reader made them).
+
+    Returns
+    -------
+    bool
+        ``True`` when no value check can fail (pandera need not be loaded).
+
     Examples
     --------
     >>> import pandas as pd
