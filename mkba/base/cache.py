@@ -57,6 +57,9 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from mkba.base.files import write_atomically
 from mkba.base.jsonout import dumps
 
@@ -143,7 +146,6 @@ def write_frame(name: str, key: str, df) -> Path | None:
     Columns must be numeric (float64, int64, int32, bool) or text (``str``/``object`` with
     strings and missing values). The file appears complete or not at all.
     """
-    import numpy as np
 
     root = cache_dir()
     if root is None:
@@ -181,8 +183,6 @@ def write_frame(name: str, key: str, df) -> Path | None:
 
 
 def _factorize(values):
-    import pandas as pd
-
     codes, cats = pd.factorize(values, use_na_sentinel=True)
     return codes, [str(c) for c in cats]
 
@@ -207,8 +207,6 @@ def read_frame(name: str, key: str, schema: Mapping[str, str]):
     damaged, or does not match ``schema`` (column → dtype, see :func:`frame_schema`) or
     ``key`` exactly. Never loads code (``allow_pickle=False``).
     """
-    import numpy as np
-    import pandas as pd
 
     root = cache_dir(create=False)
     if root is None:
