@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,7 +257,6 @@ def _cell_to_text(value):
 
 def _xlsx_precheck(path: Path) -> dict[str, bool]:
     """Refuse what is no workbook or unpacks to too much; which sheet files hold formulas."""
-    import zipfile
 
     _check_size(path)
     try:
@@ -283,7 +283,7 @@ def _xlsx_precheck(path: Path) -> dict[str, bool]:
 
 def read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     """The raw tables of an .xlsx workbook (one sheet per table), within the input limits."""
-    import openpyxl
+    import openpyxl  # openpyxl: ≈ 0,1 s at import, only for an .xlsx case
 
     formulas = _xlsx_precheck(path)
     try:
