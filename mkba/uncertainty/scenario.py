@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +48,6 @@ MAX_SCENARIO_BYTES = 1_000_000
 
 def load_scenario(path) -> Scenario:
     """Read a scenario file (JSON), with Dutch messages for what is wrong."""
-    import stat
-
     path = Path(path)
     try:
         st = path.stat()
