@@ -59,6 +59,7 @@ from mkba.analysis.change_text import (
     value_text,
     year_ranges,
 )
+from mkba.analysis.pipeline import run
 from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_eur, fmt_number, is_missing
 from mkba.base.jsonout import dumps, none_if_missing, plain
@@ -66,6 +67,9 @@ from mkba.base.settings import Settings
 from mkba.case.schema import MUNICIPALITY
 from mkba.case.tables import Case
 from mkba.engine.cba import evaluate
+from mkba.evidence.cbs import load_kwb
+from mkba.evidence.panel import indicator_label
+from mkba.evidence.process import criteria_status
 
 __all__ = ["KINDS", "Comparison", "compare", "verdict_text"]
 
@@ -670,7 +674,6 @@ def compare(before, after, settings: Settings | None = None, *, task=None,
     >>> {t["difference"] for t in c.tasks}, len(c.contributions)
     ({0.0}, 0)
     """
-    from mkba.analysis.pipeline import run  # the same pipeline as `mkba evaluate`
 
     settings = Settings(**{**(settings or Settings()).to_dict(), "draws": 0}).validate()
     runs = [run(case, settings, task=None, kwb=kwb) for case in (before, after)]
@@ -778,8 +781,6 @@ def _goals(before: Case, after: Case, tasks: set, kwb,
         return [], []
     needs_cbs = _needs_cbs(before, after, tasks)
     if kwb is None and needs_cbs:
-        from mkba.evidence.cbs import load_kwb
-
         kwb = load_kwb()
     return (_targets(before, after, tasks, kwb, threshold),
             _criteria(before, after, tasks, kwb, threshold))
@@ -806,8 +807,8 @@ def _status(old, new, columns) -> str:
 
 
 def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
+    # statsmodels via indicators: ≈ 1,2 s at import, only with targets
     from mkba.evidence.indicators import meets_target, target_attainment
-    from mkba.evidence.panel import indicator_label
 
     key = ["taak_id", "indicator"]
     plan = {tuple(r[k] for k in key): r for _, r in before.doelen.iterrows()}
@@ -840,8 +841,8 @@ def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
 
 
 def _criteria(before, after, tasks_now, kwb, threshold) -> list[dict]:
+    # statsmodels via indicators: ≈ 1,2 s at import, only with criteria
     from mkba.evidence.indicators import meets_target
-    from mkba.evidence.process import criteria_status
 
     key = ["taak_id", "soort", "indicator"]
     plan = {tuple(r[k] for k in key): r for _, r in before.criteria.iterrows()}
