@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+from mkba.base.assumptions import REPORT_DRAWS, REPORT_SEED
 from mkba.base.errors import CaseError
 
 __all__ = ["add_parsers", "session_command", "minutes_command", "parse_partners",
@@ -102,8 +103,8 @@ def _print(text: str = "") -> None:
 
 def session_command(args) -> int:
     """``mkba sessie``: prepare everything, bind the port, print the links, serve."""
+    # pandas and the session server: ≈ 0,4-1,5 s at import, kept off `import mkba.run.cli`
     from mkba.analysis.coalition import Coalition
-    from mkba.base.assumptions import REPORT_DRAWS, REPORT_SEED
     from mkba.report.text import variant_label
     from mkba.run.coalition.access import Access, hold_folder
     from mkba.run.coalition.record import RECORD_NAME, Record
@@ -184,6 +185,7 @@ def session_command(args) -> int:
 
 def minutes_command(args) -> int:
     """``mkba sessie-verslag MAP``: the minutes and the adopted scenario."""
+    # pandas: ≈ 0,5 s at import, kept off `import mkba.run.cli`
     from mkba.run.coalition.minutes import write_minutes
 
     written = write_minutes(Path(args.map))
