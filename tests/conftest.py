@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from mkba.base.assumptions import DATA_DIR
 
@@ -21,6 +22,12 @@ os.environ["MKBA_CACHE"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 EXAMPLE = DATA_DIR / "voorbeeld"
+
+# Property tests explore new random cases on every developer's run; CI (`.ci/run` sets
+# HYPOTHESIS_PROFILE=ci) draws the same cases every time, so that its verdict on a commit does
+# not depend on a random draw (a failure there is reproducible with the same profile).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 #: Measured slow tests (tests/slow_tests.txt): marked ``slow`` here so that ``make test-fast``
 #: stays under a minute; tests that start processes, kernels or browsers carry the marker in

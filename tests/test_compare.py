@@ -491,3 +491,15 @@ def test_index_names_the_task_when_a_wijk_has_several():
     page = index_pages([rec], summary="", maps=False)["index.html"]
     cell = page.split('<td class="sinds">', 1)[1].split("</td>", 1)[0]
     assert cell == '<span class="smal">sinds besluit: </span><bdi>Speeltuin</bdi>: €\xa0−1.200'
+
+
+def test_the_monitor_draws_its_figure():
+    """Monitor.plot draws one dot per moment (it imported the figures from their old place)."""
+    from mkba.base.settings import Settings
+    from mkba.figures.plots import detached
+
+    mon = monitor(EXAMPLE, Settings(draws=100), task="T1")
+    with detached():
+        ax = mon.plot("T1")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2017 besluit", "2021\ntussenevaluatie",
+                                                            "nu"]

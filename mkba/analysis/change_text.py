@@ -42,6 +42,16 @@ _COLUMNS = {
 def year_ranges(years) -> str:
     """Years as Dutch ranges.
 
+    Parameters
+    ----------
+    years : iterable of int
+        The years, ascending.
+
+    Returns
+    -------
+    str
+        The Dutch text; empty without years.
+
     Examples
     --------
     >>> year_ranges([2018, 2019, 2020, 2024])
@@ -66,6 +76,18 @@ def year_ranges(years) -> str:
 
 def value_text(column: str, value) -> str:
     """One input value as a user reads it (missing: "leeg").
+
+    Parameters
+    ----------
+    column : str
+        The input column (decides the format: percentage, euro, number).
+    value : object
+        The value; None or NaN is "leeg".
+
+    Returns
+    -------
+    str
+        The Dutch text.
 
     Examples
     --------
@@ -93,6 +115,16 @@ def value_text(column: str, value) -> str:
 def column_label(column: str) -> str:
     """How a column is named in a sentence.
 
+    Parameters
+    ----------
+    column : str
+        The input column.
+
+    Returns
+    -------
+    str
+        Its name in a Dutch sentence.
+
     Examples
     --------
     >>> column_label("afname")
@@ -106,7 +138,13 @@ def changes_text(changes) -> str:
 
     Parameters
     ----------
-    changes : iterable of (column, old, new)
+    changes : iterable of (str, object, object)
+        Column, old value and new value.
+
+    Returns
+    -------
+    str
+        The Dutch text.
 
     Examples
     --------

@@ -48,7 +48,25 @@ TOL = 0.01
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one consistency check (for one task and variant, or the whole case)."""
+    """The result of one consistency check (for one task and variant, or the whole case).
+
+    Parameters
+    ----------
+    name : str
+        The check (one of the module docstring's).
+    status : str
+        ``ok``, ``waarschuwing`` or ``fout``.
+    message : str
+        What was found, in Dutch.
+    task_id, variant : str, optional
+        The task and variant checked; None for the whole case.
+
+    Examples
+    --------
+    >>> c = Check("som_actoren", "fout", "de actoren tellen niet op", "T1", "project")
+    >>> failed([c]) == [c]
+    True
+    """
 
     name: str
     status: str  # "ok", "let op" or "fout"
@@ -61,13 +79,39 @@ class Check:
 
 
 def failed(checks) -> list:
-    """The checks (objects or dicts) whose status is ``fout``."""
+    """The checks (objects or dicts) whose status is ``fout``.
+
+    Parameters
+    ----------
+    checks : iterable of Check or dict
+        The checks (:func:`run_checks`, or their ``to_dict()``).
+
+    Returns
+    -------
+    list
+        Those with status ``fout``.
+
+    Examples
+    --------
+    >>> failed([Check("a", "ok", ""), {"name": "b", "status": "fout", "message": "x"}])
+    [{'name': 'b', 'status': 'fout', 'message': 'x'}]
+    """
     return [c for c in checks if (c.status if isinstance(c, Check) else c["status"]) == "fout"]
 
 
 def read_amount(text: str) -> float:
     """The number a Dutch euro amount shows (:func:`mkba.base.formatting.fmt_eur` and
     :func:`~mkba.base.formatting.fmt_eur_compact`).
+
+    Parameters
+    ----------
+    text : str
+        The amount as shown.
+
+    Returns
+    -------
+    float
+        The number.
 
     Examples
     --------
@@ -86,6 +130,16 @@ def read_amount(text: str) -> float:
 
 def compact_step(value: float) -> float:
     """Half the rounding step of :func:`~mkba.base.formatting.fmt_eur_compact` at ``value``.
+
+    Parameters
+    ----------
+    value : float
+        An amount in euros.
+
+    Returns
+    -------
+    float
+        Half the rounding step.
 
     Examples
     --------
@@ -119,6 +173,16 @@ def compact_value(values) -> np.ndarray:
     """The numbers :func:`~mkba.base.formatting.fmt_eur_compact` shows, computed (tested
     equal to reading its text back): exact below € 10.000, whole thousands below € 1 mln,
     then millions (billions) with one decimal.
+
+    Parameters
+    ----------
+    values : array_like of float
+        Amounts in euros.
+
+    Returns
+    -------
+    numpy.ndarray
+        The amounts as shown.
 
     Examples
     --------
@@ -403,6 +467,26 @@ def run_checks(ev, *, case=None, params: dict | None = None, uncertainty: dict |
                variants: dict | None = None, task: str | None = None) -> list[Check]:
     """Every consistency check of the module docstring on an evaluation (and, when given,
     the case it came from, its Monte Carlo runs and its variant comparisons).
+
+    Parameters
+    ----------
+    ev : Evaluation
+        The evaluation.
+    case : Case, optional
+        The case it came from.
+    params : dict, optional
+        The evaluation parameters used.
+    uncertainty : dict, optional
+        Monte Carlo runs per (task, variant).
+    variants : dict, optional
+        Variant comparisons per task.
+    task : str, optional
+        Only this task.
+
+    Returns
+    -------
+    list of Check
+        Every check, passed or not.
 
     Examples
     --------

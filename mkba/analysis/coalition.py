@@ -65,6 +65,16 @@ def designated_variant(variants) -> str:
     """The variant a session opens on: the first that is not the reference (the variant
     named ``klassiek…``, as in the report's comparison of variants), else the first.
 
+    Parameters
+    ----------
+    variants : sequence of str
+        The task's variants.
+
+    Returns
+    -------
+    str
+        The variant.
+
     Examples
     --------
     >>> designated_variant(["klassiek_aanbesteden", "maatschappelijk_aanbesteden"])
@@ -80,6 +90,15 @@ def designated_variant(variants) -> str:
 class View:
     """One partner's view: a value per session input, the discount rate and the valuation of
     volunteer hours.
+
+    Parameters
+    ----------
+    values : dict
+        Session input to value.
+    discount_rate : float
+        The discount rate.
+    volunteer_valuation : str
+        How volunteer hours are valued.
 
     Examples
     --------
@@ -113,6 +132,19 @@ class View:
 @dataclass(frozen=True)
 class Verdict:
     """The figures of one view: NPV, B/C ratio and (once computed) the chance NPV > 0.
+
+    Parameters
+    ----------
+    npv : float
+        The NPV.
+    bc_ratio : float or None
+        The benefit/cost ratio.
+    p_npv_positive : float, optional
+        The chance NPV > 0; None until computed.
+    draws : int, default 0
+        The draws behind that chance.
+    scenario : Scenario, optional
+        The view as a scenario.
 
     Examples
     --------

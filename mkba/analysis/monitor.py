@@ -37,6 +37,21 @@ class Monitor:
 
     ``table`` has one row per version, task and variant (columns :data:`COLUMNS`), oldest
     version first; ``versions`` lists the versions found (also those without the task).
+
+    Parameters
+    ----------
+    parameters : dict
+        The evaluation parameters used.
+    versions : tuple of Version
+        The versions found.
+    table : pandas.DataFrame
+        One row per version, task and variant.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> monitor(DATA_DIR / "voorbeeld", Settings(draws=200), task="T3")
+    <Monitor 3 momenten, 1 taak/variant-combinaties>
     """
 
     parameters: dict
@@ -92,7 +107,8 @@ class Monitor:
         return dumps(self.to_dict(), **kwargs)
 
     def plot(self, task_id: str, variant: str | None = None, ax=None):
-        """The NCW with its interval at each moment (:func:`mkba.base.plots.plot_monitor`)."""
+        """The NCW with its interval at each moment (:func:`mkba.figures.plots.plot_monitor`;
+        the figures layer sits above the results it draws, so it is imported when called)."""
         # figures (matplotlib ≈ 0,4 s at import): a result's plot imports them when called
         from mkba.figures.plots import plot_monitor
 

@@ -28,7 +28,35 @@ __all__ = ["Run", "run", "only_variant"]
 
 @dataclass(frozen=True)
 class Run:
-    """A case, its evaluation, the scenario applied and (optionally) its uncertainty."""
+    """A case, its evaluation, the scenario applied and (optionally) its uncertainty.
+
+    Parameters
+    ----------
+    case : Case
+        The case as evaluated (scenario and estimated quantities applied).
+    evaluation : Evaluation
+        Its evaluation.
+    parameters : dict
+        The evaluation parameters used.
+    scenario : Scenario, optional
+        The scenario applied.
+    estimates : tuple, default ()
+        The estimated quantities (:class:`mkba.evidence.treatment.EstimatedQuantity`).
+    uncertainty : dict, optional
+        Monte Carlo, sensitivity and discount-rate variants per (task, variant).
+    settings : Settings, optional
+        The settings run with.
+    checks : tuple, default ()
+        The consistency checks (:func:`mkba.analysis.checks.run_checks`).
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> r = run(read_case(DATA_DIR / "voorbeeld"))
+    >>> r.evaluation, r.uncertainty
+    (<Evaluation 5 taak/variant-combinaties van 4 taken>, {})
+    """
 
     case: Case
     evaluation: Evaluation
@@ -157,6 +185,11 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
         Only these tasks get the uncertainty analysis (default: all evaluated tasks).
     variant : str, optional
         Only this variant of each task that has it (:func:`only_variant`).
+
+    Returns
+    -------
+    Run
+        The case, its evaluation and what was added.
 
     Examples
     --------

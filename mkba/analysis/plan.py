@@ -20,7 +20,31 @@ __all__ = ["PlanRealisation", "plan_and_realisation"]
 class PlanRealisation:
     """The decision version (``label``, ``path``), the comparison of it with the case now
     and the monitor (``None`` without dated versions, or with a plan named by hand); or, when
-    the decision version cannot be read, the ``error`` (the rest of a report is still made)."""
+    the decision version cannot be read, the ``error`` (the rest of a report is still made).
+
+    Parameters
+    ----------
+    label : str
+        The decision version's label.
+    path : pathlib.Path
+        Its folder or workbook.
+    comparison : Comparison, optional
+        The comparison of plan and now.
+    monitor : Monitor, optional
+        The NCW at every moment.
+    error : str, optional
+        Why the decision version could not be read, in Dutch.
+
+    Examples
+    --------
+    :func:`plan_and_realisation` fills it; a decision version that cannot be read keeps
+    only the error:
+
+    >>> p = PlanRealisation("2017-besluit", Path("versies/2017-besluit"),
+    ...                     error="besluit.xlsx: geen blad 'taken'")
+    >>> p.comparison is None, p.error
+    (True, "besluit.xlsx: geen blad 'taken'")
+    """
 
     label: str
     path: Path

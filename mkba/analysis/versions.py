@@ -34,7 +34,27 @@ _WORKBOOK = (".xlsx", ".xlsm")
 @dataclass(frozen=True)
 class Version:
     """One version of a case: its label, year (``None`` when its name gives none), path, and
-    whether it is the current case itself."""
+    whether it is the current case itself.
+
+    Parameters
+    ----------
+    label : str
+        The folder's name (``2017-besluit``), or ``nu``.
+    year : int or None
+        The year its name gives.
+    path : pathlib.Path
+        Its folder or workbook.
+    current : bool, default False
+        It is the current case itself.
+    decision : bool, default False
+        It is the decision version.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> [(v.label, v.year, v.decision) for v in case_versions(DATA_DIR / "voorbeeld")]
+    [('2017-besluit', 2017, True), ('2021-tussenevaluatie', 2021, False), ('nu', None, False)]
+    """
 
     label: str
     year: int | None
@@ -110,6 +130,18 @@ def plan_path(case, plan=None) -> Path | None:
     """The decision version of a case: ``plan`` when given, else ``besluit/`` (or
     ``besluit.xlsx``) beside the current files, else the oldest dated version whose name says
     ``besluit``, else ``None``.
+
+    Parameters
+    ----------
+    case : str or pathlib.Path
+        The case folder.
+    plan : str or pathlib.Path, optional
+        The decision version named by hand.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The decision version, or None.
 
     Examples
     --------

@@ -29,6 +29,11 @@ def fetched_dir() -> Path:
     """Folder with what ``mkba cbs ophalen`` and ``mkba cbs cpi`` fetched: ``MKBA_CBS_DIR``,
     else ``<data>/cbs_opgehaald`` (read each time: tests and users may change it).
 
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist yet).
+
     Examples
     --------
     >>> fetched_dir().name in ("cbs_opgehaald",) or "MKBA_CBS_DIR" in os.environ
@@ -42,7 +47,30 @@ WIJK_CODE_PATTERN = r"^(WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})$"
 
 @dataclass(frozen=True)
 class Assumption:
-    """A default value with its unit and source."""
+    """A default value with its unit and source.
+
+    Parameters
+    ----------
+    name : str
+        Key of the assumption (``discontovoet``, ``prijsjaar``, ...).
+    value : float or int or str
+        The default value, in ``unit``.
+    unit : str
+        Unit of ``value`` (``fractie``, ``jaar``, ...).
+    source : str
+        Where the value comes from (guideline, edition, page).
+    description : str
+        What the value is used for, in Dutch.
+    label : str, optional
+        Short Dutch label for tables; empty for none.
+
+    Examples
+    --------
+    >>> a = Assumption("discontovoet", 0.0225, "fractie per jaar", "Werkgroep discontovoet 2020",
+    ...                "reële risicovrije discontovoet")
+    >>> a.name, a.value
+    ('discontovoet', 0.0225)
+    """
 
     name: str
     value: float | int | str

@@ -74,7 +74,17 @@ _WARNED: set[str] = set()
 
 
 class CacheWarning(UserWarning):
-    """The cache folder cannot be used safely; mkba works without it."""
+    """The cache folder cannot be used safely; mkba works without it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("cachemap is schrijfbaar voor anderen", CacheWarning)
+    >>> caught[0].category.__name__
+    'CacheWarning'
+    """
 
 
 def _root() -> Path:
@@ -102,6 +112,26 @@ def cache_dir(create: bool = True) -> Path | None:
     created with mode 0700 (``create``). Returns None (and warns once, :class:`CacheWarning`)
     when the folder belongs to another user, is writable by group or others, is not a folder,
     is a symbolic link, or cannot be created.
+
+    Parameters
+    ----------
+    create : bool, default True
+        Create the folder (mode 0700) when it does not exist; with False a missing folder
+        gives None.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder, or None when it cannot be used safely.
+
+    Examples
+    --------
+    >>> import os, tempfile, pathlib
+    >>> from unittest import mock
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "cache"
+    >>> with mock.patch.dict(os.environ, {"MKBA_CACHE": str(root)}):
+    ...     cache_dir(create=False), cache_dir() == root, oct(root.stat().st_mode & 0o777)
+    (None, True, '0o700')
     """
     root = _root()
     try:
@@ -136,7 +166,24 @@ def _path(root: Path, name: str, key: str) -> Path:
 
 
 def frame_schema(df) -> dict[str, str]:
-    """Column name → dtype name of a DataFrame: what :func:`read_frame` checks a file against."""
+    """Column name → dtype name of a DataFrame: what :func:`read_frame` checks a file against.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+
+    Returns
+    -------
+    dict of str to str
+        Column name to dtype name, in column order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame_schema(pd.DataFrame({"jaar": [2020], "waarde": [1.5]}))
+    {'jaar': 'int64', 'waarde': 'float64'}
+    """
     return {str(c): str(t) for c, t in df.dtypes.items()}
 
 
@@ -145,6 +192,29 @@ def write_frame(name: str, key: str, df) -> Path | None:
 
     Columns must be numeric (float64, int64, int32, bool) or text (``str``/``object`` with
     strings and missing values). The file appears complete or not at all.
+
+    Parameters
+    ----------
+    name : str
+        Kind of table (letters, digits, ``-`` and ``_``), the first part of the file name.
+    key : str
+        Fingerprint of what the table was made from, the second part of the file name.
+    df : pandas.DataFrame
+        The table to store.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written, or None when there is no usable cache.
+
+    Examples
+    --------
+    >>> import os, tempfile, pandas as pd
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"MKBA_CACHE": tempfile.mkdtemp()}):
+    ...     path = write_frame("voorbeeld", "abc123", pd.DataFrame({"n": [1, 2]}))
+    >>> path.name
+    'voorbeeld-abc123.npz'
     """
 
     root = cache_dir()
@@ -206,6 +276,32 @@ def read_frame(name: str, key: str, schema: Mapping[str, str]):
     None when the file is absent, is not a regular file of ours writable only by us, is
     damaged, or does not match ``schema`` (column → dtype, see :func:`frame_schema`) or
     ``key`` exactly. Never loads code (``allow_pickle=False``).
+
+    Parameters
+    ----------
+    name : str
+        Kind of table (letters, digits, ``-`` and ``_``), the first part of the file name.
+    key : str
+        Fingerprint of what the table was made from, the second part of the file name.
+    schema : mapping of str to str
+        Column name to dtype name the stored table must have exactly (:func:`frame_schema`).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The stored table, or None.
+
+    Examples
+    --------
+    >>> import os, tempfile, pandas as pd
+    >>> from unittest import mock
+    >>> df = pd.DataFrame({"jaar": [2020, 2021], "wijk": ["WK036330", None]})
+    >>> with mock.patch.dict(os.environ, {"MKBA_CACHE": tempfile.mkdtemp()}):
+    ...     _ = write_frame("voorbeeld", "abc123", df)
+    ...     back = read_frame("voorbeeld", "abc123", frame_schema(df))
+    ...     other = read_frame("voorbeeld", "abc123", {"jaar": "float64", "wijk": "object"})
+    >>> back.equals(df), other
+    (True, None)
     """
 
     root = cache_dir(create=False)

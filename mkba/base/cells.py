@@ -68,6 +68,16 @@ def neutralise(value):
 def restore(value):
     """Undo :func:`neutralise` (for files mkba wrote and reads back).
 
+    Parameters
+    ----------
+    value : object
+        A cell value; only strings are changed.
+
+    Returns
+    -------
+    object
+        ``value`` without the quote :func:`neutralise` put before it.
+
     Examples
     --------
     >>> restore("'=1+1"), restore("'gewoon"), restore("''=x")
@@ -91,6 +101,16 @@ def neutralise_frame(frame):
     """A copy of ``frame`` with :func:`neutralise` applied to every text cell (and to text
     column names).
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; ``frame`` is not changed.
+
     Examples
     --------
     >>> import pandas as pd
@@ -106,6 +126,16 @@ def neutralise_frame(frame):
 
 def restore_frame(frame):
     """A copy of ``frame`` with :func:`restore` applied to every text cell.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table read back from a file mkba wrote.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; ``frame`` is not changed.
 
     Examples
     --------
@@ -124,6 +154,15 @@ def write_csv(frame, path, **kwargs) -> None:
     sees half a file). ``kwargs`` go to :meth:`pandas.DataFrame.to_csv`; lines end in CRLF
     (RFC 4180), so that a text with a carriage return in it is quoted, not split.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : str or pathlib.Path
+        The CSV file to write (replaced as a whole).
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_csv` (``index``, ``sep``, ...).
+
     Examples
     --------
     >>> import tempfile, pathlib, pandas as pd
@@ -140,6 +179,16 @@ def write_csv(frame, path, **kwargs) -> None:
 def neutralise_workbook(workbook) -> int:
     """Store every text cell of an openpyxl ``workbook`` as text, never as a formula (openpyxl
     turns a string that starts with ``=`` into one). Returns how many cells were changed.
+
+    Parameters
+    ----------
+    workbook : openpyxl.Workbook
+        The workbook, changed in place.
+
+    Returns
+    -------
+    int
+        How many cells were changed.
 
     Examples
     --------

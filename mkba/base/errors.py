@@ -54,6 +54,11 @@ class Problem:
 class CaseError(ValueError):
     """A case (or a parameter) cannot be used; holds every problem found, not just the first.
 
+    Parameters
+    ----------
+    problems : list of Problem, Problem or str
+        Every problem found; a single problem or a plain message is wrapped in a list.
+
     Examples
     --------
     >>> err = CaseError([Problem("taken.csv", 3, "startjaar", "'twee' is geen jaartal")])
@@ -76,6 +81,13 @@ class FetchError(CaseError):
     """Fetching from CBS or PDOK failed: no connection, a time-out, an HTTP error, an answer
     that is too big, too slow, from another server or not what was asked. The message says
     what happened and what to do, in Dutch; nothing was written (the CLI exits with 2).
+
+    Parameters
+    ----------
+    message : str
+        What happened and what to do, in Dutch.
+    source : str, default "cbs ophalen"
+        The command or source that failed; printed before the message.
 
     Examples
     --------

@@ -21,6 +21,16 @@ MISSING = "–"
 def is_missing(value) -> bool:
     """True for None and NaN (pandas' NA included).
 
+    Parameters
+    ----------
+    value : object
+        Any value.
+
+    Returns
+    -------
+    bool
+        Whether ``value`` is None, NaN, ``pd.NA`` or ``pd.NaT``.
+
     Examples
     --------
     >>> is_missing(None), is_missing(float("nan")), is_missing(0)
@@ -42,6 +52,18 @@ def is_missing(value) -> bool:
 def fmt_number(value, decimals: int = 0) -> str:
     """A number in Dutch format.
 
+    Parameters
+    ----------
+    value : float or None
+        The number; None or NaN for missing.
+    decimals : int, default 0
+        Decimals to show.
+
+    Returns
+    -------
+    str
+        The Dutch text (``1.234.567,89``); ``–`` for a missing value.
+
     Examples
     --------
     >>> fmt_number(1234567.891, 2)
@@ -60,6 +82,18 @@ def fmt_number(value, decimals: int = 0) -> str:
 
 def fmt_eur(value, decimals: int = 0) -> str:
     """An amount in euros, Dutch format; negative amounts get a leading minus.
+
+    Parameters
+    ----------
+    value : float or None
+        The amount in euros; None or NaN for missing.
+    decimals : int, default 0
+        Decimals to show.
+
+    Returns
+    -------
+    str
+        The Dutch text (``€ 1.234.568``); ``–`` for a missing value.
 
     Examples
     --------
@@ -80,6 +114,16 @@ def fmt_eur(value, decimals: int = 0) -> str:
 def fmt_eur_compact(value) -> str:
     """An amount in euros for plain text: millions with one decimal, else whole thousands
     (below € 10.000 exact to the euro).
+
+    Parameters
+    ----------
+    value : float or None
+        The amount in euros; None or NaN for missing.
+
+    Returns
+    -------
+    str
+        The Dutch text (``€ 1,2 mln``); ``–`` for a missing value.
 
     Examples
     --------
@@ -105,6 +149,18 @@ def fmt_eur_compact(value) -> str:
 def fmt_pct(value, decimals: int = 1) -> str:
     """A fraction as a Dutch percentage.
 
+    Parameters
+    ----------
+    value : float or None
+        The fraction (0.0225 is 2,25 %); None or NaN for missing.
+    decimals : int, default 1
+        Decimals to show.
+
+    Returns
+    -------
+    str
+        The Dutch text (``2,25 %``); ``–`` for a missing value.
+
     Examples
     --------
     >>> fmt_pct(0.0225, 2)
@@ -122,6 +178,16 @@ def fmt_pct(value, decimals: int = 1) -> str:
 def fmt_chance(value) -> str:
     """A chance from a simulation as a Dutch percentage: never "100 %" or "0 %" (a finite
     number of draws cannot show certainty), but "meer dan 99 %" and "minder dan 1 %".
+
+    Parameters
+    ----------
+    value : float or None
+        The chance as a fraction between 0 and 1; None or NaN for missing.
+
+    Returns
+    -------
+    str
+        The Dutch text; ``–`` for a missing value.
 
     Examples
     --------
@@ -141,6 +207,18 @@ def fmt_chance(value) -> str:
 
 def fmt_ratio(value, decimals: int = 2) -> str:
     """A ratio such as the benefit/cost ratio.
+
+    Parameters
+    ----------
+    value : float or None
+        The ratio; None or NaN for missing.
+    decimals : int, default 2
+        Decimals to show.
+
+    Returns
+    -------
+    str
+        The Dutch text (``1,40``); ``–`` for a missing value.
 
     Examples
     --------

@@ -28,6 +28,16 @@ def strip_bidi(text) -> str:
     """``text`` without bidirectional control characters (``None`` is the empty string): a
     right-to-left override in a name would otherwise reverse the amounts after it.
 
+    Parameters
+    ----------
+    text : str or None
+        The text.
+
+    Returns
+    -------
+    str
+        The text without bidi control characters.
+
     Examples
     --------
     >>> strip_bidi("Stichting \u202eABC\u202c (€ 421.000)")
@@ -40,6 +50,16 @@ def strip_bidi(text) -> str:
 
 def esc(value) -> str:
     """Escape a value from an input file for HTML (quotes included; bidi controls dropped).
+
+    Parameters
+    ----------
+    value : object
+        The value; None is the empty string.
+
+    Returns
+    -------
+    str
+        The escaped text.
 
     Examples
     --------
@@ -57,6 +77,16 @@ _UNIT_SPACE = re.compile(r"(?<=\d) (?=%|mln\b|mld\b)")
 def nbsp(text: str) -> str:
     """Non-breaking spaces where a line must not break: after € and before %, mln, mld.
 
+    Parameters
+    ----------
+    text : str
+        Text (plain or HTML).
+
+    Returns
+    -------
+    str
+        The text with non-breaking spaces.
+
     Examples
     --------
     >>> nbsp("NCW € 1,2 mln, 2,25 %") == "NCW €\u00a01,2\u00a0mln, 2,25\u00a0%"
@@ -72,6 +102,19 @@ class Html:
     ``data`` adds other representations to the same output, e.g. the headline figures as
     JSON (:data:`~mkba.report.render.HEADLINE_MIME`) that the batch reads for its index; an HTML
     page ignores them.
+
+    Parameters
+    ----------
+    text : str
+        The HTML (already escaped where it holds input values).
+    data : dict, optional
+        Other representations by MIME type, shown beside the HTML.
+
+    Examples
+    --------
+    >>> h = Html("<p>NCW</p>", {"application/json": {"npv": 1.0}})
+    >>> h._repr_html_(), sorted(h._repr_mimebundle_())
+    ('<p>NCW</p>', ['application/json', 'text/html'])
     """
 
     def __init__(self, text: str, data: dict | None = None):
@@ -90,6 +133,16 @@ class Html:
 
 def figure_alt(ax) -> str:
     """A text alternative that says what a figure shows: its title, axes and legend.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The figure's Axes.
+
+    Returns
+    -------
+    str
+        The text alternative, in Dutch.
 
     Examples
     --------
@@ -120,6 +173,29 @@ def figure_html(ax, alt: str = "") -> str:
     (``max-width: 100 %``) and prints it at its own size when it fits the page
     (:data:`PRINT_WIDTH_PT`). Its text stays text (``svg.fonttype: none``), so the PDF can be
     searched and its type measured; bidi controls are dropped from every text first.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The figure's Axes (its whole figure is saved).
+    alt : str, optional
+        The text alternative; by default one from :func:`figure_alt`.
+
+    Returns
+    -------
+    str
+        An ``<img>`` with the SVG as a data URL, in a ``<div class="figuur-kader">``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.plot([2020, 2021], [1, 2])
+    >>> html = figure_html(ax, alt="Een lijn")
+    >>> html.startswith('<div class="figuur-kader"><img class="figuur" alt="Een lijn"')
+    True
+    >>> "data:image/svg+xml;base64," in html
+    True
     """
     import matplotlib as mpl  # matplotlib: ≈ 0,6 s at import; the batch worker imports this module
     import matplotlib.pyplot as plt
@@ -147,9 +223,25 @@ def figure_html(ax, alt: str = "") -> str:
 
 
 def literal_text(fig) -> None:
-    """Show every text of a figure as written: names from input files may hold ``$…$``, which
+    r"""Show every text of a figure as written: names from input files may hold ``$…$``, which
     matplotlib would otherwise parse as mathtext (and fail on an unknown command); bidi
-    control characters are dropped (they would reverse the text around them)."""
+    control characters are dropped (they would reverse the text around them).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, changed in place.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> ax = fig.add_subplot()
+    >>> _ = ax.set_title("Stichting $\\foo$ \u202eABC")
+    >>> literal_text(fig)
+    >>> ax.title.get_text(), ax.title.get_parse_math()
+    ('Stichting $\\foo$ ABC', False)
+    """
     # matplotlib: ≈ 0,55 s at import; the batch worker imports this module
     from matplotlib.text import Text
 
@@ -169,6 +261,27 @@ def table_html(df, index: bool = False, caption: str = "") -> str:
 
     Every table has a ``<caption>`` (``caption``, or the list of its columns) and ``scope`` on
     its header cells; a table with :data:`WIDE_TABLE` or more columns is printed smaller.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; cell text is escaped.
+    index : bool, default False
+        Show the index as the first column (as row headers).
+    caption : str, optional
+        The table's caption; by default the list of its columns.
+
+    Returns
+    -------
+    str
+        The ``<table>`` (in a ``<div class="breed">`` when it is wide).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> html = table_html(pd.DataFrame({"naam": ["<b>x</b>"], "npv": [1.0]}), caption="NCW")
+    >>> html.startswith('<table class="tabel"><caption>NCW</caption>'), "&lt;b&gt;x" in html
+    (True, True)
     """
     text = df.to_html(index=index, escape=True, border=0, classes="tabel", na_rep="–")
     if not caption:
@@ -186,5 +299,21 @@ def table_html(df, index: bool = False, caption: str = "") -> str:
 
 
 def para(text: str) -> str:
-    """``text`` as a paragraph (the text is HTML already: escape input values first)."""
+    """``text`` as a paragraph (the text is HTML already: escape input values first).
+
+    Parameters
+    ----------
+    text : str
+        HTML text (input values already escaped with :func:`esc`).
+
+    Returns
+    -------
+    str
+        The text in ``<p>`` tags.
+
+    Examples
+    --------
+    >>> para("NCW " + esc("<€ 5>"))
+    '<p>NCW &lt;€ 5&gt;</p>'
+    """
     return f"<p>{text}</p>"

@@ -19,6 +19,16 @@ __all__ = ["dumps", "plain", "none_if_missing", "float_or_none"]
 def none_if_missing(value):
     """``None`` for a missing or non-finite number, the plain Python value otherwise.
 
+    Parameters
+    ----------
+    value : object
+        Any leaf value.
+
+    Returns
+    -------
+    object
+        None, or ``value`` as a plain Python value (numpy scalars unpacked).
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -43,6 +53,16 @@ def none_if_missing(value):
 def float_or_none(value) -> float | None:
     """``None`` for a missing or non-finite number, else the number as a Python ``float``.
 
+    Parameters
+    ----------
+    value : object
+        A number, numpy or pandas scalar, or a missing value.
+
+    Returns
+    -------
+    float or None
+        The number, or None.
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -56,6 +76,16 @@ def float_or_none(value) -> float | None:
 def plain(value):
     """``value`` with every container walked and every leaf passed through
     :func:`none_if_missing` (tuples and arrays become lists; keys become strings).
+
+    Parameters
+    ----------
+    value : object
+        A value, possibly nested dicts, lists, tuples and arrays.
+
+    Returns
+    -------
+    object
+        The same structure of plain Python values, ready for :func:`json.dumps`.
 
     Examples
     --------
@@ -73,6 +103,18 @@ def plain(value):
 
 def dumps(obj, **kwargs) -> str:
     """Strict JSON text of ``obj`` (see the module docstring); UTF-8 text, not ASCII escapes.
+
+    Parameters
+    ----------
+    obj : object
+        Dicts, lists, numbers, strings, numpy and pandas scalars.
+    **kwargs
+        Passed to :func:`json.dumps` (``indent``, ...).
+
+    Returns
+    -------
+    str
+        The JSON text; missing and non-finite numbers are ``null``.
 
     Examples
     --------

@@ -34,7 +34,18 @@ CPI_FETCHED_NAME = "cpi_83131NED.csv"
 
 
 def fetched_cpi_path():
-    """Where ``mkba cbs cpi`` puts the refreshed series (it may not exist)."""
+    """Where ``mkba cbs cpi`` puts the refreshed series (it may not exist).
+
+    Returns
+    -------
+    pathlib.Path
+        The file (in :func:`~mkba.base.assumptions.fetched_dir`).
+
+    Examples
+    --------
+    >>> fetched_cpi_path().parent == fetched_dir()
+    True
+    """
     return fetched_dir() / CPI_FETCHED_NAME
 
 
@@ -82,6 +93,11 @@ def cpi_series() -> pd.Series:
     """Yearly CPI (2015 = 100), indexed by year: 1996–2024 as shipped, up to CBS's latest
     year after ``mkba cbs cpi``.
 
+    Returns
+    -------
+    pandas.Series
+        CPI (2015 = 100) indexed by year.
+
     Examples
     --------
     >>> cpi = cpi_series()
@@ -96,6 +112,11 @@ def cpi_series() -> pd.Series:
 def derived_cpi_years() -> tuple[int, ...]:
     """Years whose CPI is derived from published year-on-year changes, not published itself.
 
+    Returns
+    -------
+    tuple of int
+        The derived years, ascending.
+
     Examples
     --------
     >>> derived_cpi_years() if not fetched_cpi_path().exists() else (2020, 2021, 2022, 2023, 2024)
@@ -108,6 +129,20 @@ def index_factor(from_year, to_year: int, cpi: pd.Series | None = None) -> np.nd
     """Factor that brings an amount from price level ``from_year`` to ``to_year``.
 
     ``CPI[to_year] / CPI[from_year]``, element-wise for an array of years.
+
+    Parameters
+    ----------
+    from_year : int or array_like of int
+        Price level (year) of the amount(s).
+    to_year : int
+        Price level (year) to bring them to.
+    cpi : pandas.Series, optional
+        CPI by year; by default :func:`cpi_series`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The factor, one per ``from_year``.
 
     Examples
     --------
@@ -139,6 +174,11 @@ def discount_factors(years, base_year, rate: float) -> np.ndarray:
         Base year ``B`` (one, or one per flow).
     rate : float
         Real discount rate as a fraction (0.0225 is 2.25 %).
+
+    Returns
+    -------
+    numpy.ndarray
+        One factor per year (1 in the base year).
 
     Notes
     -----

@@ -28,6 +28,16 @@ LEVELS = {
 def region_level(code) -> str | None:
     """``"gemeente"``, ``"wijk"`` or ``"buurt"`` for a valid CBS code, else ``None``.
 
+    Parameters
+    ----------
+    code : str
+        A CBS region code (``GM0363``, ``WK036330``, ``BU03630000``).
+
+    Returns
+    -------
+    str or None
+        The level, or None.
+
     Examples
     --------
     >>> region_level("WK011408"), region_level("BU0363AA01"), region_level("WK0114<sc")
@@ -46,6 +56,16 @@ def region_level(code) -> str | None:
 def gemeente_of(code: str) -> str | None:
     """The gemeente code of a valid region code.
 
+    Parameters
+    ----------
+    code : str
+        A CBS gemeente, wijk or buurt code.
+
+    Returns
+    -------
+    str or None
+        ``GM`` plus the four digits, or None when ``code`` is not valid.
+
     Examples
     --------
     >>> gemeente_of("BU01140801"), gemeente_of("nonsense")
@@ -58,6 +78,20 @@ def region_problem(code, gemeente: str | None = None,
                    levels: tuple[str, ...] = ("gemeente", "wijk", "buurt")) -> str | None:
     """Why ``code`` is not a valid code of one of ``levels`` within ``gemeente`` (Dutch), or
     ``None`` when it is.
+
+    Parameters
+    ----------
+    code : str
+        The region code to check.
+    gemeente : str, optional
+        The gemeente the region must lie in (``GM0114``); None for any.
+    levels : tuple of str, default ("gemeente", "wijk", "buurt")
+        The levels allowed.
+
+    Returns
+    -------
+    str or None
+        The Dutch problem, or None when the code is valid.
 
     Examples
     --------

@@ -41,6 +41,11 @@ class ResultTable(pd.DataFrame):
     name :data:`DUTCH_FORMATS` does not know is shown with Dutch number formatting when it
     is numeric.
 
+    Parameters
+    ----------
+    data, index, columns, dtype, copy
+        As for :class:`pandas.DataFrame`.
+
     Examples
     --------
     >>> t = ResultTable({"actor": ["gemeente"], "npv": [-490701.596406]})

@@ -291,6 +291,18 @@ def check_scenario_value(kind: str, value) -> str | None:
     """The Dutch problem with one value of a scenario (by the parameter's kind, as
     :func:`mkba.case.schema.parse_parameter` gives it), or None.
 
+    Parameters
+    ----------
+    kind : str
+        The kind of parameter (``optimisme_baten``, ``kengetal``, ``hoeveelheid``, ...).
+    value : float
+        The value in the scenario.
+
+    Returns
+    -------
+    str or None
+        The Dutch problem, or None when the value can be used.
+
     Examples
     --------
     >>> check_scenario_value("optimisme_baten", 5)

@@ -49,7 +49,28 @@ def booked_lines(tables: dict) -> pd.DataFrame:
     """What every actor bears in the case per line and year, in the amounts as entered:
     ``taak_id | bron | jaar | variant | kind | recipient | bedrag`` with ``bron`` case-folded,
     ``variant`` '' for a line without one, ``kind`` 'kosten' (a cost line of ``bron``) or
-    'overdracht' (a transfer from ``bron`` to ``recipient``)."""
+    'overdracht' (a transfer from ``bron`` to ``recipient``).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables of a case (``Case.tables``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line, actor and year.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> lines = booked_lines(read_case(DATA_DIR / "voorbeeld").tables)
+    >>> lines.columns.tolist()
+    ['taak_id', 'bron', 'jaar', 'variant', 'kind', 'recipient', 'bedrag']
+    >>> sorted(lines["kind"].unique())
+    ['kosten', 'overdracht']
+    """
     k = tables["kosten"]
     ken = tables["kengetallen"].set_index("code")["waarde"] if len(tables["kengetallen"]) \
         else pd.Series(dtype=float)
@@ -116,6 +137,18 @@ def _unmatched(amounts: list[float], lines: pd.DataFrame, own_revenue: bool) -> 
 def unmatched_financing(tables: dict, files: dict) -> list[Problem]:
     """One warning per task, funder and kind (contribution or own revenue) whose rows lack a
     counterpart in kosten or effecten (see the module docstring), naming the rows.
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables of a case (``Case.tables``).
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+
+    Returns
+    -------
+    list of Problem
+        The warnings, in Dutch; empty when every financing row has its counterpart.
 
     Examples
     --------

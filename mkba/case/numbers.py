@@ -25,7 +25,17 @@ __all__ = ["parse_number", "detect_decimal", "decimal_evidence", "is_ambiguous",
 
 class AmbiguousNumber(ValueError):
     """A number that reads as thousands with a decimal comma and as decimals with a decimal
-    point (``120.000``, ``1,234``), in a file that does not say which it uses."""
+    point (``120.000``, ``1,234``), in a file that does not say which it uses.
+
+    Examples
+    --------
+    >>> from mkba.case.numbers import parse_number
+    >>> try:
+    ...     parse_number("120.000", decimal=None)
+    ... except AmbiguousNumber as exc:
+    ...     print("dubbelzinnig:", exc)
+    dubbelzinnig: 120.000
+    """
 
 
 TRUE_WORDS = {"ja", "j", "yes", "y", "waar", "true", "1", "x"}
@@ -47,6 +57,16 @@ def is_ambiguous(text) -> bool:
     """Whether a cell reads differently with a decimal comma and a decimal point: one group
     of three digits after a single ``.`` or ``,`` (``120.000``, ``-1,500``).
 
+    Parameters
+    ----------
+    text : object
+        A cell; only text can be ambiguous.
+
+    Returns
+    -------
+    bool
+        Whether the cell reads differently under the two conventions.
+
     Examples
     --------
     >>> is_ambiguous("120.000"), is_ambiguous("1,234"), is_ambiguous("1.234,5")
@@ -64,6 +84,16 @@ def decimal_evidence(cells) -> tuple[str | None, str | None, str | None]:
     """What a file's number cells say about its decimal separator: ``(decimal, comma_cell,
     point_cell)`` with ``decimal`` ``","``, ``"."``, ``None`` (no unambiguous cell) or
     ``"conflict"`` (both kinds), and the first cell that showed each kind.
+
+    Parameters
+    ----------
+    cells : iterable of str
+        The number cells of one file, as text.
+
+    Returns
+    -------
+    tuple of (str or None, str or None, str or None)
+        ``(decimal, comma_cell, point_cell)``.
 
     Examples
     --------
@@ -179,6 +209,18 @@ def parse_number(text, decimal: str | None = ",") -> float:
 def detect_decimal(cells: list[str], sep: str) -> str | None:
     r"""The decimal separator of a file from its number cells alone (see module docstring):
     its own evidence, else ``","`` for a ``;`` file, else ``None`` (the file does not say).
+
+    Parameters
+    ----------
+    cells : list of str
+        The number cells of one file, as text.
+    sep : str
+        The file's field separator (``;``, ``,`` or tab).
+
+    Returns
+    -------
+    str or None
+        ``","``, ``"."`` or None when the file does not say.
 
     Examples
     --------

@@ -46,6 +46,16 @@ def input_kind(parts) -> str:
     """The kind of an input from its parsed name (:func:`mkba.case.schema.parse_parameter`):
     the field for an effect field (``hoeveelheid``, ``afname``, ...), else the first part.
 
+    Parameters
+    ----------
+    parts : tuple
+        A parsed parameter name.
+
+    Returns
+    -------
+    str
+        The kind.
+
     Examples
     --------
     >>> input_kind(parse_parameter("T1/Minder vernielingen/deadweight"))
@@ -58,6 +68,16 @@ def input_kind(parts) -> str:
 
 def split_target(target: str) -> tuple[str, int | None]:
     """The parameter name and the line's source row of an engine target (``NAME#ROW``).
+
+    Parameters
+    ----------
+    target : str
+        An engine target: a parameter name, optionally with ``#ROW``.
+
+    Returns
+    -------
+    tuple of (str, int or None)
+        The parameter name and the source row (None when there is none).
 
     Examples
     --------
@@ -80,6 +100,42 @@ class UncertainInput:
     to (``None``: every variant); ``row`` the source row of the effect line when the range
     sits on the line itself. ``key`` is unique per input (draws are stored under it);
     ``target`` is the name the engine knows the lines by.
+
+    Parameters
+    ----------
+    name : str
+        The parameter name as the user wrote it.
+    kind : str
+        The kind of input (:func:`input_kind`): ``kengetal``, ``deadweight``, ``discount``, ...
+    base : float
+        The value the point estimate uses.
+    low, high : float
+        The range.
+    mode : float
+        The most likely value (the top of a triangle).
+    distribution : str
+        ``driehoek``, ``uniform`` or ``pert``.
+    source : Problem
+        Where the range was written (file, row, column), for messages.
+    nonnegative : bool, default False
+        Draws may not be negative (prices, quantities).
+    fraction : bool, default False
+        Draws must lie between 0 and 1.
+    variant : str, optional
+        The variant the input is limited to; None for every variant.
+    row : int, optional
+        The source row of the effect line when the range sits on the line itself.
+    variants : tuple of str, default ()
+        The variants whose lines the input acts on.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> first = ranged_inputs(case.tables, case.files)[0]
+    >>> first.name, first.kind, first.low, first.high, first.distribution
+    ('bijles_student_uur', 'kengetal', 15.0, 30.0, 'driehoek')
     """
 
     name: str
@@ -174,6 +230,31 @@ def lines_of(tables, files, parts, variant: str | None = None) -> list[_Line]:
     ``variant`` evaluates: its own and the shared ones), with the value of its field.
 
     Kengetallen, optimism and the discount rate act on one value each (one pseudo-line).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables of a case (``Case.tables``).
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+    parts : tuple
+        The input's parsed name (:func:`mkba.case.schema.parse_parameter`).
+    variant : str, optional
+        Limit to the lines this variant evaluates; None for all lines.
+
+    Returns
+    -------
+    list
+        One line each: ``file``, ``row``, ``column``, ``variant`` and ``value``.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> [(ln.file, ln.column, ln.value) for ln in lines_of(
+    ...     case.tables, case.files, parse_parameter("bijles_student_uur"))]
+    [('kengetallen.csv', 'waarde', 15.0)]
     """
     kind = parts[0]
 
@@ -227,7 +308,30 @@ def _flags(kind: str, low: float) -> dict:
 
 def ranged_inputs(tables, files, discount_rate: float = DISCOUNT_RATE) -> list[UncertainInput]:
     """Every input of the case that carries a range (see the module docstring), unchecked
-    (:func:`range_problems` checks them)."""
+    (:func:`range_problems` checks them).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables of a case (``Case.tables``).
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+    discount_rate : float, default 0.0225
+        The discount rate of the analysis (the base of a range on it).
+
+    Returns
+    -------
+    list of UncertainInput
+        One per ranged input, in the order of the case.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> [i.name for i in ranged_inputs(case.tables, case.files)][:2]
+    ['bijles_student_uur', 'bijstand_jaar']
+    """
     found: list[UncertainInput] = []
     variants = variants_by_task(tables)
     k = tables["kengetallen"]
@@ -292,7 +396,32 @@ def range_problems(tables, files, inputs: list[UncertainInput], *,
     lines with different values.
 
     ``discount=False`` leaves out whether the discount rate lies in its range: when a case is
-    read the rate of the analysis is not known yet (``evaluate`` checks it)."""
+    read the rate of the analysis is not known yet (``evaluate`` checks it).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables of a case (``Case.tables``).
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+    inputs : list of UncertainInput
+        The ranged inputs (:func:`ranged_inputs`).
+    discount : bool, default True
+        Also check that the discount rate lies in its range.
+
+    Returns
+    -------
+    list of Problem
+        The problems, in Dutch; empty when the ranges can be used.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> range_problems(case.tables, case.files, ranged_inputs(case.tables, case.files))
+    []
+    """
     problems = []
 
     def add(inp, message):
@@ -339,7 +468,30 @@ def range_problems(tables, files, inputs: list[UncertainInput], *,
 
 def range_notes(tables, files, inputs: list[UncertainInput]) -> list[Problem]:
     """Warnings: a ``bandbreedtes`` row without a variant that acts on lines of several
-    variants (it holds for all of them)."""
+    variants (it holds for all of them).
+
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables of a case (``Case.tables``).
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+    inputs : list of UncertainInput
+        The ranged inputs (:func:`ranged_inputs`).
+
+    Returns
+    -------
+    list of Problem
+        The warnings, in Dutch.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> range_notes(case.tables, case.files, ranged_inputs(case.tables, case.files))
+    []
+    """
     notes = []
     for i in inputs:
         if i.row is None and i.variant is None and len(i.variants) > 1 \
@@ -355,7 +507,29 @@ def range_notes(tables, files, inputs: list[UncertainInput]) -> list[Problem]:
 def applicable_inputs(inputs: list[UncertainInput], variant: str) -> list[UncertainInput]:
     """The inputs that act when ``variant`` is evaluated, with the precedence of the module
     docstring: a ``bandbreedtes`` row for the variant beats one without a variant, which
-    beats a range on the line itself."""
+    beats a range on the line itself.
+
+    Parameters
+    ----------
+    inputs : list of UncertainInput
+        Every ranged input of the case (:func:`ranged_inputs`).
+    variant : str
+        The variant evaluated.
+
+    Returns
+    -------
+    list of UncertainInput
+        The inputs that act, one per parameter name.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> inputs = ranged_inputs(case.tables, case.files)
+    >>> [i.name for i in applicable_inputs(inputs, "project")][:2]
+    ['bijles_student_uur', 'bijstand_jaar']
+    """
     mine = [i for i in inputs if i.applies_to(variant)]
     specific = {i.name for i in mine if i.variant is not None}
     general = {i.name for i in mine if i.variant is None and i.row is None}

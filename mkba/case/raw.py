@@ -36,7 +36,33 @@ __all__ = ["RawTable", "read_folder", "read_xlsx", "read_frames", "is_blank", "d
 @dataclass
 class RawTable:
     """One table as read: its header and its rows of cells with their spreadsheet row numbers
-    (or, for a large CSV read by columns, the columns)."""
+    (or, for a large CSV read by columns, the columns).
+
+    Parameters
+    ----------
+    name : str
+        The table (``taken``, ``kosten``, ...).
+    file : str
+        The file or sheet name shown in messages.
+    header : list of str
+        The header cells as written.
+    rows : list of (int, list)
+        The data rows: their row number as a spreadsheet shows it, and their cells.
+    sep : str, default ","
+        The CSV separator (``;`` for a workbook or DataFrames).
+    header_row : int, default 1
+        The row number of the header.
+    _columns : list, optional
+        Internal: the cells by column (filled on first use, or by the column reader).
+    _numbers : list of int, optional
+        Internal: the row numbers of a table read by columns (then ``rows`` is empty).
+
+    Examples
+    --------
+    >>> t = RawTable("taken", "taken.csv", ["taak_id", "naam"], [(2, ["T1", "Buurthuis"])])
+    >>> t.numbers, t.column(1)
+    ([2], ['Buurthuis'])
+    """
 
     name: str
     file: str
@@ -117,7 +143,23 @@ def _check_cells(file: str, row: int, cells) -> list[Problem]:
 
 
 def is_blank(cells) -> bool:
-    """Whether every cell of a row is empty or white space (such rows are skipped)."""
+    """Whether every cell of a row is empty or white space (such rows are skipped).
+
+    Parameters
+    ----------
+    cells : iterable
+        The cells of one row.
+
+    Returns
+    -------
+    bool
+        Whether the row is empty.
+
+    Examples
+    --------
+    >>> is_blank(["", "  ", None]), is_blank(["", "T1"])
+    (True, False)
+    """
     for c in cells:  # a loop that stops at the first filled cell (most rows: the first)
         if c is not None and (c.strip() if isinstance(c, str) else str(c).strip()):
             return False
@@ -170,6 +212,18 @@ def detect_separator(header: str, table: str | None = None) -> str:
     r"""The separator of a CSV file from its header row: ``;``, tab or ``,``, whichever splits
     the header (quotes respected) into the most known column names of ``table``; when no
     candidate finds a known name, the one that occurs most often.
+
+    Parameters
+    ----------
+    header : str
+        The header line of the file.
+    table : str, optional
+        The table the file holds (its known column names decide); None for any.
+
+    Returns
+    -------
+    str
+        ``";"``, ``"\t"`` or ``","``.
 
     Examples
     --------
@@ -282,7 +336,29 @@ def _xlsx_precheck(path: Path) -> dict[str, bool]:
 
 
 def read_xlsx(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
-    """The raw tables of an .xlsx workbook (one sheet per table), within the input limits."""
+    """The raw tables of an .xlsx workbook (one sheet per table), within the input limits.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The workbook.
+
+    Returns
+    -------
+    tables : dict of str to RawTable
+        The tables found, by sheet name.
+    warnings : list of Problem
+        What was accepted but deserves a look.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mkba.case.template import write_template
+    >>> book = write_template(Path(tempfile.mkdtemp()) / "casus.xlsx")
+    >>> tables, warnings = read_xlsx(book)
+    >>> tables["taken"].header[:3], tables["taken"].rows
+    (['taak_id', 'naam', 'wijk_code'], [])
+    """
     import openpyxl  # openpyxl: ≈ 0,1 s at import, only for an .xlsx case
 
     formulas = _xlsx_precheck(path)
@@ -362,7 +438,27 @@ def _sheet_files(wb) -> dict[str, str]:
 
 
 def read_folder(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
-    """The raw tables of a folder of CSV files (one file per table), with warnings."""
+    """The raw tables of a folder of CSV files (one file per table), with warnings.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The case folder.
+
+    Returns
+    -------
+    tables : dict of str to RawTable
+        The tables found, by name.
+    warnings : list of Problem
+        What was accepted but deserves a look.
+
+    Examples
+    --------
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> tables, warnings = read_folder(DATA_DIR / "voorbeeld")
+    >>> tables["taken"].file, tables["taken"].header[:2], warnings
+    ('taken.csv', ['taak_id', 'naam'], [])
+    """
     tables: dict[str, RawTable] = {}
     warnings: list[Problem] = []
     for file in sorted(path.iterdir()):
@@ -383,7 +479,25 @@ def read_folder(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
 
 
 def read_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, RawTable]:
-    """DataFrames (one per table, as :func:`mkba.read_case` accepts them) as raw tables."""
+    """DataFrames (one per table, as :func:`mkba.read_case` accepts them) as raw tables.
+
+    Parameters
+    ----------
+    frames : mapping of str to pandas.DataFrame
+        One DataFrame per table, by table name.
+
+    Returns
+    -------
+    dict of str to RawTable
+        The tables, by name (row numbers count from 2, as in a spreadsheet).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = read_frames({"taken": pd.DataFrame({"taak_id": ["T1"], "naam": ["Buurthuis"]})})
+    >>> raw["taken"].header, raw["taken"].numbers
+    (['taak_id', 'naam'], [2])
+    """
     tables = {}
     for name, df in frames.items():
         name = normalise_header(name)

@@ -16,11 +16,55 @@ __all__ = ["check_rows", "problem", "is_set"]
 
 
 def problem(files, table, row, column, message) -> Problem:
+    """A problem at the file of ``table`` (from ``files``), a row and a column.
+
+    Parameters
+    ----------
+    files : dict of str to str
+        Table name to the file name shown in messages (``Case.files``).
+    table : str
+        The table.
+    row : int or None
+        The source row; None for the whole table.
+    column : str or None
+        The column.
+    message : str
+        What is wrong, in Dutch.
+
+    Returns
+    -------
+    Problem
+        The problem.
+
+    Examples
+    --------
+    >>> str(problem({"taken": "taken.xlsx"}, "taken", 3, "eindjaar", "ligt vóór startjaar"))
+    'taken.xlsx:3:eindjaar: ligt vóór startjaar'
+    >>> problem({}, "kosten", None, None, "leeg").file
+    'kosten.csv'
+    """
     return Problem(files.get(table, f"{table}.csv"), int(row) if row is not None else None,
                    column, message)
 
 
 def is_set(series: pd.Series) -> pd.Series:
+    """Which cells of ``series`` hold a value (missing is missing, never 0).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        A parsed column.
+
+    Returns
+    -------
+    pandas.Series of bool
+        True where the cell holds a value.
+
+    Examples
+    --------
+    >>> is_set(pd.Series([0.0, None, 2.5])).tolist()
+    [True, False, True]
+    """
     return series.notna()
 
 
@@ -28,6 +72,29 @@ def check_rows(table: str, df: pd.DataFrame, files: dict[str, str]) -> list[Prob
     """Rules within one row: one of two columns, order of years, PM posts.
 
     ``df`` carries the source row number in column ``_row``.
+
+    Parameters
+    ----------
+    table : str
+        The table's name.
+    df : pandas.DataFrame
+        The parsed table, with the source row number in ``_row``.
+    files : dict of str to str
+        Table name to the file name shown in messages.
+
+    Returns
+    -------
+    list of Problem
+        The problems, in Dutch at their file, row and column.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> taken = case.tables["taken"].head(1).assign(eindjaar=2000)
+    >>> [str(p) for p in check_rows("taken", taken, case.files)]
+    ['taken.csv:2:eindjaar: eindjaar ligt vóór startjaar']
     """
     problems: list[Problem] = []
 

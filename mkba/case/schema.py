@@ -75,6 +75,16 @@ def parse_parameter(name: str) -> tuple:
     ``("optimisme_baten", task)``, ``("factor", task, post)`` or
     ``("effect", task, effect, field)``.
 
+    Parameters
+    ----------
+    name : str
+        The parameter name.
+
+    Returns
+    -------
+    tuple
+        The parts (see above).
+
     Examples
     --------
     >>> parse_parameter("T1/Minder vernielingen/deadweight")
@@ -104,6 +114,32 @@ class ColumnSpec:
 
     ``kind`` is one of ``text``, ``year``, ``int``, ``number``, ``fraction``, ``bool``,
     ``choice``; ``required`` means the column must exist and every row needs a value.
+
+    Parameters
+    ----------
+    name : str
+        The column name as the user writes it.
+    kind : str
+        ``text``, ``year``, ``int``, ``number``, ``fraction``, ``bool`` or ``choice``.
+    description : str
+        What the column means, in Dutch (the template and the docs show it).
+    required : bool, default False
+        The column must exist and every row needs a value.
+    unit : str, optional
+        The unit of a number (``euro``, ``uur``, ...).
+    allowed : tuple of str, default ()
+        The allowed values of a ``choice`` column.
+    minimum : float, optional
+        The smallest allowed number.
+    pattern : str, optional
+        A regular expression every value must match.
+    unique : bool, default False
+        No two rows may have the same value.
+
+    Examples
+    --------
+    >>> TABLES["taken"].columns[0].name, TABLES["taken"].columns[0].required
+    ('taak_id', True)
     """
 
     name: str
@@ -119,7 +155,25 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One input table (a CSV file or a sheet of the workbook)."""
+    """One input table (a CSV file or a sheet of the workbook).
+
+    Parameters
+    ----------
+    name : str
+        The table name (file ``NAME.csv`` or sheet ``NAME``).
+    description : str
+        What the table holds, in Dutch.
+    columns : tuple of ColumnSpec
+        Its columns, in the template's order.
+    key : tuple of str, default ()
+        The columns that identify a row (unique together).
+
+    Examples
+    --------
+    >>> spec = TABLES["taken"]
+    >>> spec.name, spec.column_names[:3]
+    ('taken', ['taak_id', 'naam', 'wijk_code'])
+    """
 
     name: str
     description: str
@@ -509,6 +563,16 @@ REQUIRED_TABLES = ("taken", "kosten")
 
 def normalise_header(header: str) -> str:
     """Header as the reader compares it: lower case, trimmed, spaces and dashes to ``_``.
+
+    Parameters
+    ----------
+    header : str
+        A header cell as written.
+
+    Returns
+    -------
+    str
+        The normalised name.
 
     Examples
     --------

@@ -15,6 +15,16 @@ def survey_answers(tables) -> pd.DataFrame:
     unfolded (one row per filled-in answer cell; an empty cell means nobody gave that answer
     and adds nothing), with ``_source`` (table name), ``_row`` and ``_column`` for messages.
 
+    Parameters
+    ----------
+    tables : dict of str to pandas.DataFrame
+        The parsed tables ``enquete`` and ``enquete_turflijst``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per answer.
+
     Examples
     --------
     >>> import pandas as pd

@@ -21,6 +21,25 @@ class Case:
     Every table has the columns of :data:`mkba.case.schema.TABLES` (absent optional columns are
     all-missing) and ``_row``, the row number in its source file. ``files`` maps each table
     to the name shown in messages; ``warnings`` lists what was accepted but deserves a look.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        One typed DataFrame per input table, by name.
+    source : str
+        The folder or workbook the case was read from.
+    files : mapping of str to str
+        Table name to the file (or sheet) name shown in messages.
+    warnings : tuple of Problem, default ()
+        What was accepted but deserves a look.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> case.files["kosten"], case.tables["taken"]["taak_id"].tolist()
+    ('kosten.csv', ['T1', 'T2', 'T3', 'T4'])
     """
 
     tables: Mapping[str, pd.DataFrame]

@@ -223,6 +223,11 @@ def describe_tables() -> pd.DataFrame:
     """Every input column with its meaning and an example value, in Dutch (the template's
     explanation sheet).
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per table and column.
+
     Examples
     --------
     >>> describe_tables().columns.tolist()
@@ -251,6 +256,16 @@ def write_template(path) -> Path:
     """Write the empty input workbook: an explanation sheet and one sheet per table.
 
     Choice columns get a drop-down list; header cells carry their explanation as a comment.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .xlsx file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
 
     Examples
     --------

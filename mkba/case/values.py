@@ -110,6 +110,16 @@ def pandera_schema(table: str) -> pa.DataFrameSchema:
     then checks ranges, allowed values, code patterns, required values and uniqueness. Every
     check carries its Dutch message as ``error``.
 
+    Parameters
+    ----------
+    table : str
+        The table's name (a key of :data:`mkba.case.schema.TABLES`).
+
+    Returns
+    -------
+    pandera.DataFrameSchema
+        The schema.
+
     Examples
     --------
     >>> import pandas as pd

@@ -96,6 +96,16 @@ def default_peiljaar(cpi: pd.Series | None = None) -> int:
     year of the CPI series (2025 with the shipped series). A fixed rule, so the same case
     gives the same result next year; it moves only with a new CPI release of the package.
 
+    Parameters
+    ----------
+    cpi : pandas.Series, optional
+        The CPI series by year; by default :func:`mkba.base.prices.cpi_series`.
+
+    Returns
+    -------
+    int
+        The peiljaar.
+
     Examples
     --------
     >>> default_peiljaar()
@@ -109,6 +119,22 @@ def resolve_years(case: Case, price_year, peiljaar, cpi: pd.Series) -> dict:
     """The price year and peiljaar to use, and where each came from: given by the user
     (``instelling``), stated by the case (table ``casus``: ``casus``) or the fixed rule
     (``regel``).
+
+    Parameters
+    ----------
+    case : Case
+        The case (its ``casus`` table may state both years).
+    price_year : int or None
+        The price year the user gave; None when not given.
+    peiljaar : int or None
+        The peiljaar the user gave (first forecast year); None when not given.
+    cpi : pandas.Series
+        The CPI series by year.
+
+    Returns
+    -------
+    dict
+        ``price_year``, ``price_year_source``, ``peiljaar`` and ``peiljaar_source``.
 
     Examples
     --------
@@ -137,7 +163,24 @@ def resolve_years(case: Case, price_year, peiljaar, cpi: pd.Series) -> dict:
 @dataclass(frozen=True)
 class CheckedParameters:
     """The evaluation parameters after :func:`check_parameters`: the price year filled in
-    (the last CPI year when not given), base year and horizon ``None`` when not given."""
+    (the last CPI year when not given), base year and horizon ``None`` when not given.
+
+    Parameters
+    ----------
+    discount_rate : float
+        Real discount rate as a fraction (0.0225 is 2,25 %).
+    price_year : int
+        Price year of every amount (filled in: the last CPI year when not given).
+    base_year : int or None
+        Year to discount to; None: each task's start year.
+    horizon : int or None
+        Last year of benefits; None: each task's own horizon or end year.
+
+    Examples
+    --------
+    >>> CheckedParameters(0.0225, 2024, None, None).price_year
+    2024
+    """
 
     discount_rate: float
     price_year: int
@@ -151,6 +194,24 @@ def check_parameters(discount_rate, price_year, base_year, horizon,
     (one home), plus a price year within the CPI series ``cpi``.
 
     Raises :class:`~mkba.base.errors.CaseError` (Dutch message) when a value is out of range.
+
+    Parameters
+    ----------
+    discount_rate : float
+        Real discount rate as a fraction.
+    price_year : int or None
+        Price year; None for the last CPI year.
+    base_year : int or None
+        Year to discount to; None for each task's start year.
+    horizon : int or None
+        Last year of benefits; None for each task's own.
+    cpi : pandas.Series
+        The CPI series by year (:func:`mkba.base.prices.cpi_series`).
+
+    Returns
+    -------
+    CheckedParameters
+        The checked values.
 
     Examples
     --------
@@ -178,7 +239,32 @@ def check_parameters(discount_rate, price_year, base_year, horizon,
 def task_frame(case: Case, task, s: CheckedParameters) -> pd.DataFrame:
     """The tasks to evaluate (one, or all when ``task`` is None) with their analysis period:
     columns task_id, name, wijk_code, start_year, end_year (the benefit horizon) and
-    base_year. An unknown task is a :class:`~mkba.base.errors.CaseError`."""
+    base_year. An unknown task is a :class:`~mkba.base.errors.CaseError`.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str or None
+        A task id, or None for every task.
+    s : CheckedParameters
+        The checked evaluation parameters (base year and horizon).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per task.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> s = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> task_frame(read_case(DATA_DIR / "voorbeeld"), "T1", s)[
+    ...     ["task_id", "start_year", "end_year", "base_year"]].to_dict("records")
+    [{'task_id': 'T1', 'start_year': 2018, 'end_year': 2027, 'base_year': 2018}]
+    """
     tasks = case.taken[["taak_id", "naam", "wijk_code", "startjaar", "eindjaar", "horizonjaar"]]
     if task is not None:
         tasks = tasks[tasks["taak_id"] == task]

@@ -26,6 +26,20 @@ def npv(rate: float, values, start: int = 0) -> float:
 
     ``Σ_t values[t] × (1 + rate) ** −(t + start)``.
 
+    Parameters
+    ----------
+    rate : float
+        Discount rate as a fraction.
+    values : array_like of float
+        Yearly flows, first element the first year.
+    start : int, default 0
+        Years between the base year and the first flow.
+
+    Returns
+    -------
+    float
+        The net present value.
+
     Examples
     --------
     >>> round(npv(0.1, [-100, 60, 60]), 4)
@@ -44,6 +58,16 @@ def irr(values) -> float | None:
     ``None`` when the flows never change sign or no real rate solves ``npv(rate) = 0``.
     With several sign changes several rates may solve it; numpy-financial returns the one
     closest to zero.
+
+    Parameters
+    ----------
+    values : array_like of float
+        Yearly net flows, first element the first year.
+
+    Returns
+    -------
+    float or None
+        The rate as a fraction, or None.
 
     References
     ----------
@@ -71,6 +95,18 @@ def payback_year(years, discounted_net) -> int | None:
     Starting at the first non-zero flow keeps empty leading years from counting as an
     immediate payback.
 
+    Parameters
+    ----------
+    years : array_like of int
+        The years, ascending.
+    discounted_net : array_like of float
+        The discounted net flow of each year.
+
+    Returns
+    -------
+    int or None
+        The payback year, or None.
+
     Examples
     --------
     >>> payback_year([2020, 2021, 2022, 2023], [-100, 40, 40, 40])
@@ -95,6 +131,18 @@ def investment_phase(values, share: float = IRR_MIN_INVESTMENT_SHARE) -> str | N
     They mean something only after a real investment phase: the flows start with outlays
     (negative years before the first positive one) that are at least ``share`` (10 %) of the
     average later yearly net benefit. Otherwise the IRR is an artefact (e.g. 1.100 %).
+
+    Parameters
+    ----------
+    values : array_like of float
+        Yearly net flows, first element the first year.
+    share : float, default 0.1
+        The smallest outlay, as a share of the average later yearly net benefit.
+
+    Returns
+    -------
+    str or None
+        The reason in Dutch, or None when the IRR means something.
 
     Examples
     --------
@@ -128,6 +176,16 @@ def investment_phase(values, share: float = IRR_MIN_INVESTMENT_SHARE) -> str | N
 def irr_too_high(rate: float) -> str:
     """Why an IRR above :data:`~mkba.base.assumptions.IRR_MAX_SHOWN` is not shown as a number.
 
+    Parameters
+    ----------
+    rate : float
+        The IRR as a fraction.
+
+    Returns
+    -------
+    str
+        The reason, in Dutch.
+
     Examples
     --------
     >>> irr_too_high(6.3)[:40]
@@ -141,6 +199,22 @@ def irr_too_high(rate: float) -> str:
 def irr_text(rate, note: str | None, capped: bool = False, *, reason: bool = True) -> str:
     """The IRR as a reader sees it: a percentage, "meer dan 100 % per jaar" above the cap,
     or "n.v.t." with the reason (no investment phase).
+
+    Parameters
+    ----------
+    rate : float or None
+        The IRR as a fraction; None when it is not shown.
+    note : str or None
+        Why it is not shown (:func:`investment_phase`); None when it is.
+    capped : bool, default False
+        The IRR is above the cap (:func:`irr_too_high`).
+    reason : bool, default True
+        Add the reason after "n.v.t.".
+
+    Returns
+    -------
+    str
+        The Dutch text.
 
     Examples
     --------
@@ -165,6 +239,20 @@ def annuity_factor(rate: float, first_year: int, last_year: int, base_year: int)
     An amount A a year over those years has present value ``A × annuity_factor``; a present
     value PV is the same as ``PV / annuity_factor`` a year.
 
+    Parameters
+    ----------
+    rate : float
+        Discount rate as a fraction.
+    first_year, last_year : int
+        The years of the payments (inclusive).
+    base_year : int
+        The year discounted to.
+
+    Returns
+    -------
+    float
+        The annuity factor.
+
     Examples
     --------
     >>> round(annuity_factor(0.0225, 2018, 2027, 2018), 4)
@@ -185,6 +273,22 @@ def pm_break_even(npv_value: float, scores: list[str], *, per_year_factor: float
     present value); with a positive NPV and negative PM posts those may together be worth at
     most the NPV. ``per_year_factor`` (:func:`annuity_factor` over the task period ``years``)
     turns the present value into the equal amount per year, which is what a council reads.
+
+    Parameters
+    ----------
+    npv_value : float
+        The NPV of the priced effects.
+    scores : list of str
+        The PM posts' scores (``++``, ``+``, ``0``, ``-``, ``--``).
+    per_year_factor : float, optional
+        :func:`annuity_factor` over the task period, to show the amount per year too.
+    years : str, optional
+        The task period as text (``2018–2027``), for the message.
+
+    Returns
+    -------
+    dict or None
+        The amount (present value and per year) and the Dutch sentence; None without PM posts.
 
     Examples
     --------

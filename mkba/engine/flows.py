@@ -63,6 +63,29 @@ class Keys:
 
     ``frame`` has task_id, variant, naam, wijk_code, start_year, end_year, base_year;
     ``first[i]`` and ``count[i]`` give the keys of the i-th task of ``task_ids``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per key: task_id, variant, naam, wijk_code, start_year, end_year, base_year.
+    task_ids : pandas.Index
+        The tasks, in order.
+    first : numpy.ndarray
+        The first key of each task.
+    count : numpy.ndarray
+        The number of keys (variants) of each task.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> from mkba.engine.cba import check_parameters, task_frame
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> s = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> keys = build_keys(case, task_frame(case, None, s))
+    >>> keys.first.tolist(), keys.count.tolist()
+    ([0, 1, 3, 4], [1, 2, 1, 1])
     """
 
     frame: pd.DataFrame
@@ -75,7 +98,31 @@ class Keys:
 
 
 def build_keys(case: Case, tasks: pd.DataFrame) -> Keys:
-    """Number every (task, variant) of ``tasks`` (task_id, naam, wijk_code, start/end/base)."""
+    """Number every (task, variant) of ``tasks`` (task_id, naam, wijk_code, start/end/base).
+
+    Parameters
+    ----------
+    case : Case
+        The case (its variants).
+    tasks : pandas.DataFrame
+        The tasks to evaluate (:func:`mkba.engine.cba.task_frame`).
+
+    Returns
+    -------
+    Keys
+        The numbered (task, variant) pairs.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> from mkba.engine.cba import check_parameters, task_frame
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> s = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> build_keys(case, task_frame(case, "T2", s)).frame["variant"].tolist()
+    ['klassiek_aanbesteden', 'maatschappelijk_aanbesteden']
+    """
     tv = case.task_variants().rename(columns={"taak_id": "task_id"})
     tv = tv[tv["task_id"].isin(tasks["task_id"])]
     frame = tv.merge(tasks, on="task_id", how="left")
@@ -91,7 +138,34 @@ def build_keys(case: Case, tasks: pd.DataFrame) -> Keys:
 
 def line_keys(lines: pd.DataFrame, keys: Keys) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (line position, key): a line with a variant goes to that key; a line with an
-    empty variant goes to every variant of its task. Lines keep their order."""
+    empty variant goes to every variant of its task. Lines keep their order.
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The lines of one table (``kosten`` or ``effecten``).
+    keys : Keys
+        The (task, variant) pairs.
+
+    Returns
+    -------
+    positions : numpy.ndarray
+        Position of the line in ``lines``, once per key it goes to.
+    keys : numpy.ndarray
+        The key of each pair.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> from mkba.engine.cba import check_parameters, task_frame
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> s = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> pos, key = line_keys(case.tables["kosten"], build_keys(case, task_frame(case, "T2", s)))
+    >>> sorted(set(key.tolist()))
+    [0, 1]
+    """
     task_code = keys.task_ids.get_indexer(lines["taak_id"])
     named = lines["variant"].notna().to_numpy()
     named_rows = np.flatnonzero(named)
@@ -115,6 +189,20 @@ def own_price_years(lines: pd.DataFrame, year_col: str, cpi: pd.Series) -> np.nd
     Amounts from the books are nominal: 48.000 paid in 2019 is 48.000 euros of 2019. No
     line's price year depends on the price year of the analysis, so changing that
     multiplies every present value by one CPI factor (Assumption ``empty_price_year``).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The lines, with ``prijsjaar`` and ``year_col``.
+    year_col : str
+        The column with the line's own year.
+    cpi : pandas.Series
+        The CPI series by year.
+
+    Returns
+    -------
+    numpy.ndarray
+        The price year of each line.
 
     Examples
     --------
@@ -157,6 +245,39 @@ def price_factors(lines: pd.DataFrame, value_col: str, kengetallen: pd.DataFrame
     year ``year_col``: :func:`own_price_years`). This is the one place where price years are
     resolved: the deterministic flows and the vectorised uncertainty engine both use it
     (through :func:`line_factors`).
+
+    Parameters
+    ----------
+    lines : pandas.DataFrame
+        The lines (``kosten`` or ``effecten``).
+    value_col : str
+        The column with the line's own value per unit.
+    kengetallen : pandas.DataFrame
+        The case's kengetallen.
+    price_year : int
+        Price year P of the analysis.
+    cpi : pandas.Series
+        The CPI series by year.
+    year_col : str, default "jaar"
+        The column with the line's own year.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        Value per unit of each line, in its own price year.
+    factors : numpy.ndarray
+        CPI factor from that price year to P.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series, index_factor
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> kosten = case.tables["kosten"].head(1)
+    >>> v, f = price_factors(kosten, "bedrag", case.tables["kengetallen"], 2024, cpi_series())
+    >>> v.tolist(), bool(f[0] == index_factor(kosten["prijsjaar"].iloc[0], 2024))
+    ([120000.0], True)
     """
     k = kengetallen.set_index("code")
     from_ref = lines["kengetal"].notna().to_numpy()
@@ -305,6 +426,38 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     ``v_repl`` their replacement-cost value (line's own kengetal) in price year P.
     :func:`cash_flows` expands it into years; :class:`mkba.uncertainty.Model` evaluates it for
     many parameter sets at once.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    keys : Keys
+        The (task, variant) pairs (:func:`build_keys`).
+    price_year : int
+        Price year P of the amounts.
+    cpi : pandas.Series
+        The CPI series by year.
+    warnings : dict, optional
+        Filled with the Dutch warnings per task (changed in place); None to drop them.
+    volunteer : str, optional
+        The valuation method of volunteer time; None for the case's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line and key.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> from mkba.engine.cba import check_parameters, task_frame
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> s = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> lines = line_factors(case, build_keys(case, task_frame(case, None, s)), 2024, cpi_series())
+    >>> lines.columns.tolist()[:5]
+    ['key', 'task_id', 'kind', 'actor', 'loser']
     """
     vol = volunteer_settings(volunteer)
     parts = []
@@ -428,6 +581,18 @@ def contract_optimism(opt: np.ndarray, is_transfer: np.ndarray) -> np.ndarray:
     contract between actors and gets no optimism correction on either side (Assumption
     ``optimism_transfers``); the task's ``optimisme_baten`` does not reach it.
 
+    Parameters
+    ----------
+    opt : numpy.ndarray
+        The optimism fraction of each effect line.
+    is_transfer : numpy.ndarray of bool
+        Which lines are transfers.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``opt`` with 0 for the transfers.
+
     Examples
     --------
     >>> contract_optimism(np.array([0.2, 0.2]), np.array([False, True])).tolist()
@@ -444,6 +609,22 @@ def optimism_factor(kind, base, opt, forecast):
     a benefit with a positive value × (1 − o), a disbenefit × (1 + o) (HM Treasury Green
     Book). A transfer is a contract between actors: no correction on either side (factor 1).
     ``base`` is the line's value before the correction (its sign decides).
+
+    Parameters
+    ----------
+    kind : array_like of FlowKind
+        The kind of each line-year.
+    base : array_like of float
+        The value before the correction.
+    opt : float or array_like of float
+        The optimism fraction o.
+    forecast : bool or array_like of bool
+        Whether the year is forecast (from the peiljaar on).
+
+    Returns
+    -------
+    numpy.ndarray
+        The factor per line-year.
 
     Examples
     --------
@@ -468,6 +649,41 @@ def cash_flows(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     (after the optimism correction) and ``v_repl`` their replacement value per hour, so that
     the NPV under another valuation method follows without recomputing. ``actor`` and
     ``kind`` are categoricals; ``warnings`` collects lines (partly) outside the period.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    keys : Keys
+        The (task, variant) pairs (:func:`build_keys`).
+    price_year : int
+        Price year of the amounts.
+    cpi : pandas.Series
+        The CPI series by year.
+    warnings : dict of str to list of str
+        Filled with the Dutch warnings per task (changed in place).
+    volunteer : str, optional
+        The valuation method of volunteer time; None for the case's.
+    peiljaar : int, optional
+        First forecast year; None: no year is forecast.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per key, year, actor, kind and line, with ``amount`` in euros of ``price_year``.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.prices import cpi_series
+    >>> from mkba.engine.cba import check_parameters, task_frame
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> s = check_parameters(0.0225, None, None, None, cpi_series())
+    >>> keys = build_keys(case, task_frame(case, "T1", s))
+    >>> flows = cash_flows(case, keys, 2024, cpi_series(), {})
+    >>> flows.columns.tolist()[:7]
+    ['key', 'year', 'actor', 'kind', 'item', 'source_row', 'amount']
     """
     lines = line_factors(case, keys, price_year, cpi, warnings, volunteer)
     peil = -10**6 if peiljaar is None else int(peiljaar)

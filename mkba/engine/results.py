@@ -45,6 +45,47 @@ class MkbaResult:
     discounted to the base year.
 
     Use :meth:`summary`, :meth:`by_actor`, :meth:`yearly`, :meth:`pm`, :meth:`to_dict`.
+
+    Parameters
+    ----------
+    task_id, variant, name, wijk_code : str
+        The task, its variant, its name and its wijk.
+    start_year, end_year, base_year : int
+        The analysis period and the year discounted to.
+    pv_costs, pv_benefits, npv : float
+        Present values of costs and benefits, and their difference.
+    bc_ratio : float or None
+        Benefits per euro of cost; None without costs.
+    irr : float or None
+        The internal rate of return; None when it means nothing (``irr_note``).
+    payback_year : int or None
+        The first year the cumulative discounted net flow is positive.
+    financing : dict
+        Financing totals and the leverage (:func:`financing_dict`).
+    warnings : tuple of str
+        Dutch warnings.
+    parameters : dict
+        The evaluation parameters used.
+    _by_actor, _yearly, _pm, _cashflows : pandas.DataFrame
+        Internal: the tables behind :meth:`by_actor`, :meth:`yearly`, :meth:`pm` and the flows.
+    split : dict, optional
+        Present values of realised and forecast years.
+    volunteer : dict, optional
+        The NPV under each valuation of volunteer time and the switching value per hour.
+    irr_note : str, optional
+        Why the IRR is not shown as a number.
+    irr_capped : bool, default False
+        The IRR is above the cap and shown as "meer dan 100 % per jaar".
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> r = evaluate(read_case(DATA_DIR / "voorbeeld")).result("T1")
+    >>> r
+    <MkbaResult T1 project: NCW € −23.000, B/K 1,0>
+    >>> r.by_actor().columns.tolist()
+    ['actor', 'pv_costs', 'pv_benefits', 'npv']
     """
 
     task_id: str
@@ -246,6 +287,39 @@ class Evaluation:
     ``totals`` has one row per task and variant; ``actors``, ``yearly``, ``cashflows`` and
     ``pm`` are long tables keyed by ``task_id`` and ``variant``. :meth:`result` gives the
     :class:`MkbaResult` of one task and variant.
+
+    Parameters
+    ----------
+    parameters : dict
+        The evaluation parameters used (rate, price year, peiljaar, ...).
+    tasks : pandas.DataFrame
+        One row per task and variant with its period.
+    totals : pandas.DataFrame
+        Present values, NPV, B/K, IRR and payback year per task and variant.
+    actors : pandas.DataFrame
+        Present values per task, variant and actor.
+    yearly : pandas.DataFrame
+        Flows per task, variant and year.
+    cashflows : pandas.DataFrame
+        The tidy cash-flow table.
+    pm : pandas.DataFrame
+        The effects that are not priced.
+    financing : pandas.DataFrame
+        The financing rows.
+    warnings : dict
+        Dutch warnings per task.
+    case_warnings : tuple of str, default ()
+        The case's own warnings.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"))
+    >>> ev
+    <Evaluation 5 taak/variant-combinaties van 4 taken>
+    >>> ev.totals[["task_id", "variant"]].head(2).to_dict("records")
+    [{'task_id': 'T1', 'variant': 'project'}, {'task_id': 'T2', 'variant': 'klassiek_aanbesteden'}]
     """
 
     parameters: dict
@@ -543,7 +617,31 @@ def _grouped_records(df: pd.DataFrame) -> dict[tuple, list[dict]]:
 
 
 def choose_variant(task_id: str, variants: list[str], variant: str | None) -> str:
-    """The variant asked for, or the only one; a Dutch error otherwise."""
+    """The variant asked for, or the only one; a Dutch error otherwise.
+
+    Parameters
+    ----------
+    task_id : str
+        The task.
+    variants : list of str
+        Its variants.
+    variant : str or None
+        The variant asked for; None for the only one.
+
+    Returns
+    -------
+    str
+        The variant.
+
+    Examples
+    --------
+    >>> choose_variant("T1", ["project"], None)
+    'project'
+    >>> choose_variant("T2", ["klassiek", "maatschappelijk"], None)
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: invoer: taak T2 heeft varianten: klassiek, maatschappelijk; ...
+    """
     if variant is None:
         if len(variants) > 1:
             raise CaseError(f"taak {task_id} heeft varianten: " + ", ".join(variants)
@@ -585,6 +683,26 @@ def financing_dict(df: pd.DataFrame) -> dict:
     municipal euro. A guarantee (garantstelling) counts on neither side; loans (lening) and
     own revenue (eigen_inkomsten) are shown apart and are not leverage. A buurtbudget counts
     as the municipality's contribution.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The financing rows of one task (``bron``, ``soort``, ``bedrag``).
+
+    Returns
+    -------
+    dict
+        ``by_source``, ``by_kind``, ``total``, ``municipal``, ``others``, ``loans``,
+        ``own_revenue``, ``guarantees``, ``leverage`` and why there is none.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"))
+    >>> d = financing_dict(ev.financing[ev.financing["taak_id"] == "T1"])
+    >>> d["municipal"], d["others"], round(d["leverage"], 3)
+    (420000.0, 187500.0, 0.446)
     """
     # a buurtbudget is municipal money that residents decide about: it counts as the
     # municipality's contribution whatever bron says, never as others' money (mkba.evidence.process)

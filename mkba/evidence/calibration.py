@@ -44,6 +44,38 @@ def synthetic_panel(seed: int, n: int = 40, years: int = 10, rho: float = 0.7,
 
     Returns ``(panel, {wijk: start})``.
 
+    Parameters
+    ----------
+    seed : int
+        Seed of the random generator.
+    n : int, default 40
+        Number of wijken.
+    years : int, default 10
+        Number of years (from 2010).
+    rho : float, default 0.7
+        AR(1) coefficient of the noise.
+    effect : float, default 0.0
+        The true effect of the task.
+    treated : int, default 1
+        Number of treated wijken.
+    start : int, default 2016
+        The start year of the task.
+    staggered : bool, default False
+        Start each treated wijk at random in ``start − 2`` or ``start``.
+    noise : float, default 1.0
+        Factor on the treated wijken's own noise.
+    dip_worst : int, default 0
+        Choose the treated wijk among this many with the worst last pre-year; 0 for at random.
+    transitory : float, default 1.0
+        Standard deviation of the transitory noise with ``dip_worst``.
+
+    Returns
+    -------
+    panel : pandas.DataFrame
+        Wijken × years.
+    starts : dict of str to int
+        The start year of each treated wijk.
+
     Examples
     --------
     >>> panel, starts = synthetic_panel(0, effect=2.0)
@@ -87,6 +119,28 @@ def placebo_study(panel: pd.DataFrame, start_year: int, *, regions=None,
     ``its_p_value``, ``its_covers``, ``evidence_level``. Regions without an estimate (too few
     years) are left out; their number is in ``attrs["refused"]``.
 
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Regions × years.
+    start_year : int
+        The pretended start.
+    regions : iterable of str, optional
+        The regions to pretend treated; None for all.
+    n_comparisons : int, default 10
+        Comparison regions per estimate.
+    n_placebo : int, default 199
+        Placebo draws per estimate.
+    seed : int, default 0
+        Seed of the placebo draws.
+    effect : float, default 0.0
+        A known effect added to the pretended treated region.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region with an estimate (see above).
+
     Examples
     --------
     >>> import numpy as np
@@ -129,7 +183,28 @@ def placebo_study(panel: pd.DataFrame, start_year: int, *, regions=None,
 
 def study_rates(study: pd.DataFrame) -> dict:
     """False-positive rates (share of p ≤ 0,05) of every p-value and the interval's coverage in
-    a :func:`placebo_study`; ``None`` where a column has no values."""
+    a :func:`placebo_study`; ``None`` where a column has no values.
+
+    Parameters
+    ----------
+    study : pandas.DataFrame
+        A :func:`placebo_study`.
+
+    Returns
+    -------
+    dict
+        ``n``, ``refused`` and per p-value ``(rate, count)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> panel = pd.DataFrame(rng.normal(0, 1, (30, 6)), columns=range(2015, 2021),
+    ...                      index=[f"WK0001{i:02d}" for i in range(30)])
+    >>> rates = study_rates(placebo_study(panel, 2018, n_placebo=29))
+    >>> rates["n"], rates["p_value"][1], rates["p_value"][0] <= 0.10
+    (30, 30, True)
+    """
     def share(col, test):
         v = study[col].dropna()
         return (float(test(v).mean()), int(len(v))) if len(v) else (None, 0)
@@ -155,6 +230,30 @@ def national_study(indicator: str, level: str = "WK", start_year: int = 2019, *,
     Codes follow each year's own indeling: a region whose boundaries changed keeps its
     jump in the data (as it would for a user), so it counts as a noisy region, not as a
     different one.
+
+    Parameters
+    ----------
+    indicator : str
+        The CBS indicator (``HuurwoningenTotaal``, ...).
+    level : str, default "WK"
+        ``WK`` wijken, ``BU`` buurten or ``GM`` gemeenten.
+    start_year : int, default 2019
+        The pretended start.
+    sample : int, optional
+        Study a fixed random sample of this many regions; None for all.
+    seed : int, default 0
+        Seed of the sample and the placebo draws.
+    n_placebo : int, default 199
+        Placebo draws per estimate.
+    effect : float, default 0.0
+        A known effect added to the pretended treated region.
+    data : pandas.DataFrame, optional
+        The national figures; by default :func:`mkba.evidence.national.load_nl_woningen`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`placebo_study` rows with ``homes`` and ``size_class``.
 
     Examples
     --------
@@ -198,6 +297,16 @@ def rates_by_size(study: pd.DataFrame) -> pd.DataFrame:
     """Per size class (and in total): how many estimates, the false-positive rate of the
     effect's p-value, of the pre-trend test and of the ITS, the share whose interval misses
     the truth, and the share that is "sterk" and significant.
+
+    Parameters
+    ----------
+    study : pandas.DataFrame
+        A :func:`national_study` (with ``size_class``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per size class and ``totaal``.
 
     Examples
     --------

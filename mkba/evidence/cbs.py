@@ -67,6 +67,18 @@ def is_count(unit, indicator: str = "") -> bool:
     """Whether an indicator is a count of people or households (unit ``aantal``, not one of
     :data:`AVERAGES_IN_AANTAL`): counts are summed over regions, the rest weighted.
 
+    Parameters
+    ----------
+    unit : str
+        The indicator's unit.
+    indicator : str, optional
+        The indicator's key (some averages have unit ``aantal``).
+
+    Returns
+    -------
+    bool
+        Whether it is a count.
+
     Examples
     --------
     >>> is_count("aantal", "AantalInwoners"), is_count("aantal", "GemiddeldeHuishoudensgrootte")
@@ -190,6 +202,11 @@ def read_kwb(path, year: int | None = None) -> pd.DataFrame:
         Reference year; inferred from a table id (``84583NED``) or ``kwb-2023`` in the
         file name when left out.
 
+    Returns
+    -------
+    pandas.DataFrame
+        The long table, as :func:`load_kwb` gives it.
+
     Examples
     --------
     >>> df = read_kwb(CBS_DIR / "raw" / "utrecht_2023__CBS-Utrecht-kwb-2023.xlsx", year=2023)
@@ -277,6 +294,18 @@ def read_fetched(folder=None, gemeente_code: str | None = None) -> pd.DataFrame:
     Text cells were neutralised against formula injection when written
     (:mod:`mkba.base.cells`); they are restored here.
 
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        The folder; by default :func:`mkba.base.assumptions.fetched_dir`.
+    gemeente_code : str, optional
+        Only the files of this gemeente.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure.
+
     Examples
     --------
     >>> import tempfile
@@ -326,6 +355,16 @@ def load_kwb(extra=()) -> pd.DataFrame:
     is kept (untouched CBS exports first, third-party renamed files last; see
     :data:`QUALITY_ORDER`).
 
+    Parameters
+    ----------
+    extra : iterable of path, default ()
+        The user's own downloads (read with :func:`read_kwb`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table (``region_code``, ``year``, ``indicator``, ``value``, ...).
+
     Examples
     --------
     >>> kwb = load_kwb()
@@ -344,14 +383,49 @@ def load_kwb(extra=()) -> pd.DataFrame:
 
 
 def region_names(kwb: pd.DataFrame) -> pd.Series:
-    """The most recent known name of every region code (codes without a name are absent)."""
+    """The most recent known name of every region code (codes without a name are absent).
+
+    Parameters
+    ----------
+    kwb : pandas.DataFrame
+        The long table (:func:`load_kwb`).
+
+    Returns
+    -------
+    pandas.Series
+        Name by region code.
+
+    Examples
+    --------
+    >>> region_names(load_kwb())["WK036330"]
+    'Transvaalbuurt'
+    """
     named = kwb.dropna(subset=["region_name"]).sort_values("year")
     return named.drop_duplicates("region_code", keep="last").set_index("region_code")[
         "region_name"]
 
 
 def panel(kwb: pd.DataFrame, indicator: str) -> pd.DataFrame:
-    """One indicator as a wide panel: regions as rows, years as columns (NaN = missing)."""
+    """One indicator as a wide panel: regions as rows, years as columns (NaN = missing).
+
+    Parameters
+    ----------
+    kwb : pandas.DataFrame
+        The long table (:func:`load_kwb`).
+    indicator : str
+        The indicator.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Regions × years.
+
+    Examples
+    --------
+    >>> p = panel(load_kwb(), "AantalInwoners")
+    >>> p.loc["WK036330"].dropna().astype(int).to_dict()
+    {2017: 9410, 2019: 9250, 2020: 9230, 2021: 9100}
+    """
     sub = kwb[kwb["indicator"] == indicator]
     if sub.empty:
         return pd.DataFrame(dtype=float)

@@ -46,6 +46,22 @@ FLAG_COLUMNS = ["region_code", "region_type", "gemeente_code", "year", "indeling
 def flags_file_name(gemeente_code: str, niveau: str, year: int, table_id: str) -> str:
     """File name of a year's flags only.
 
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente.
+    niveau : str
+        ``wijk`` or ``buurt``.
+    year : int
+        The year of the table.
+    table_id : str
+        The CBS table.
+
+    Returns
+    -------
+    str
+        The file name.
+
     Examples
     --------
     >>> flags_file_name("GM0114", "wijk", 2020, "84799NED")
@@ -56,6 +72,18 @@ def flags_file_name(gemeente_code: str, niveau: str, year: int, table_id: str) -
 
 def read_flags(folder=None, gemeente_code: str | None = None) -> pd.DataFrame:
     """The flags-only files in ``folder`` (default :func:`mkba.base.assumptions.fetched_dir`).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path, optional
+        The folder; by default :func:`mkba.base.assumptions.fetched_dir`.
+    gemeente_code : str, optional
+        Only the files of this gemeente.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and year (:data:`FLAG_COLUMNS`).
 
     Examples
     --------
@@ -81,6 +109,22 @@ def boundary_changes(kwb: pd.DataFrame, gemeente_code: str, region_type: str = "
     (``verdwenen``, ``nieuw``, ``code gewijzigd`` (CBS 2) or ``grens gewijzigd`` (CBS 3)). A
     CBS flag in year *Y* compares with the previous calendar year: it is dated *Y − 1 → Y*.
     ``flags`` adds the flags of years that were not fetched in full (:func:`read_flags`).
+
+    Parameters
+    ----------
+    kwb : pandas.DataFrame
+        The long table (:func:`mkba.evidence.cbs.load_kwb`).
+    gemeente_code : str
+        The gemeente.
+    region_type : str, default "Wijk"
+        ``Wijk`` or ``Buurt``.
+    flags : pandas.DataFrame, optional
+        CBS's flags of years not fetched in full (:func:`read_flags`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per change.
 
     Examples
     --------
@@ -119,7 +163,25 @@ def boundary_changes(kwb: pd.DataFrame, gemeente_code: str, region_type: str = "
 
 
 def describe_changes(changes: pd.DataFrame, limit: int = 5) -> list[str]:
-    """Dutch warnings for :func:`boundary_changes`."""
+    """Dutch warnings for :func:`boundary_changes`.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        The changes (:func:`boundary_changes`).
+    limit : int, default 5
+        Codes named per kind; the rest are counted.
+
+    Returns
+    -------
+    list of str
+        One warning per pair of years.
+
+    Examples
+    --------
+    >>> describe_changes(boundary_changes(load_kwb(), "GM0363"), limit=2)[0][:60]
+    'indeling veranderd 2021 → 2023 (nieuw: WK0363AA, WK0363AB en'
+    """
     out = []
     for (a, b), g in changes.groupby(["year_from", "year_to"], dropna=False):
         parts = []
@@ -136,11 +198,30 @@ def describe_changes(changes: pd.DataFrame, limit: int = 5) -> list[str]:
 
 
 def read_boundary_mapping(path) -> pd.DataFrame:
-    """Read a user's mapping table ``oud_code;nieuw_code;gewicht`` (CSV, ``;`` or ``,``).
+    r"""Read a user's mapping table ``oud_code;nieuw_code;gewicht`` (CSV, ``;`` or ``,``).
 
     ``gewicht`` is the share of the old area that goes to the new one (0 < w ≤ 1; decimal
     comma allowed); the weights of one old code add up to 1. Every problem is reported with
     file, row and column.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``oud_code``, ``nieuw_code``, ``gewicht``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "omzet.csv"
+    >>> _ = path.write_text("oud_code;nieuw_code;gewicht\nWK036302;WK0363AA;0,5\n"
+    ...                     "WK036302;WK0363AB;0,5\n")
+    >>> read_boundary_mapping(path)["gewicht"].tolist()
+    [0.5, 0.5]
     """
     path = Path(path)
     name = path.name
@@ -198,6 +279,33 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
     inhabitants) is missing, the result is missing — never a partial sum.
 
     Returns only the new rows (quality ``omgezet_indeling``); concatenate them with ``kwb``.
+
+    Parameters
+    ----------
+    kwb : pandas.DataFrame
+        The long table of the gemeente's figures.
+    mapping : pandas.DataFrame
+        ``oud_code``, ``nieuw_code``, ``gewicht`` (:func:`read_boundary_mapping`).
+    source : str, default "omzettabel"
+        The mapping's name, recorded as the rows' source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The new rows.
+
+    Examples
+    --------
+    >>> kwb = pd.DataFrame({"region_code": ["WK036301", "WK036302"], "region_type": "Wijk",
+    ...                     "gemeente_code": "GM0363", "region_name": ["a", "b"], "year": 2020,
+    ...                     "indicator": "AantalInwoners", "value": [100.0, 50.0],
+    ...                     "unit": "aantal", "quality": "cbs", "source_file": "x"})
+    >>> mapping = pd.DataFrame({"oud_code": ["WK036301", "WK036302", "WK036302"],
+    ...                         "nieuw_code": ["WK0363AA", "WK0363AA", "WK0363AB"],
+    ...                         "gewicht": [1.0, 0.5, 0.5]})
+    >>> new = apply_boundary_mapping(kwb, mapping)
+    >>> dict(zip(new["region_code"], new["value"]))  # 100 + 0,5 × 50 and 0,5 × 50
+    {'WK0363AA': 125.0, 'WK0363AB': 25.0}
     """
     old_codes = set(mapping["oud_code"])
     sub = kwb[kwb["region_code"].isin(old_codes)]
@@ -246,8 +354,31 @@ def apply_boundary_mapping(kwb: pd.DataFrame, mapping: pd.DataFrame,
 
 
 def apply_fetch_mapping(gemeente_code: str, mapping_path, out_dir=None) -> Path:
-    """Apply a user's mapping table to the gemeente's figures (fetched and shipped) and write
-    the converted series to ``kwb_<GM>_omgezet.csv`` in ``out_dir`` (atomically)."""
+    r"""Apply a user's mapping table to the gemeente's figures (fetched and shipped) and write
+    the converted series to ``kwb_<GM>_omgezet.csv`` in ``out_dir`` (atomically).
+
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente (``GM0363``); every code of the mapping must lie in it.
+    mapping_path : str or pathlib.Path
+        The mapping table (:func:`read_boundary_mapping`).
+    out_dir : str or pathlib.Path, optional
+        Where to write; by default :func:`mkba.base.assumptions.fetched_dir`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> _ = (out / "omzet.csv").write_text("oud_code;nieuw_code;gewicht\nWK036301;WK0363AA;1\n")
+    >>> apply_fetch_mapping("GM0363", out / "omzet.csv", out).name
+    'kwb_GM0363_omgezet.csv.gz'
+    """
     out = Path(out_dir) if out_dir is not None else fetched_dir()
     mapping = read_boundary_mapping(mapping_path)
     wrong = sorted({c for c in [*mapping["oud_code"], *mapping["nieuw_code"]]

@@ -46,6 +46,17 @@ def check_values(rows: list[dict], keys, table_id: str, geo_key: str) -> None:
     """Refuse any cell of a numeric ``keys`` column that is neither missing (``null``, ``"."``)
     nor a finite number with |x| ≤ 10^12.
 
+    Parameters
+    ----------
+    rows : list of dict
+        The rows CBS returned.
+    keys : iterable of str
+        The numeric columns.
+    table_id : str
+        The CBS table, for the message.
+    geo_key : str
+        The key of the region dimension, for the message.
+
     Examples
     --------
     >>> check_values([{"W": "WK011401", "A_5": 10}], ["A_5"], "85984NED", "W")
@@ -83,6 +94,23 @@ def topic_stems(props: list[dict]) -> dict[str, tuple[str, str, str]]:
     groups, nearest first, as many as it takes to tell them apart
     (``Appartement__GemiddeldeElektriciteitslevering_NaarWoningtype``); when the table does
     not say its groups, the full key is kept: different figures are never merged.
+
+    Parameters
+    ----------
+    props : list of dict
+        The table's DataProperties.
+
+    Returns
+    -------
+    dict of str to (str, str, str)
+        Key to (stem, label, unit).
+
+    Examples
+    --------
+    >>> topic_stems([{"Key": "WijkenEnBuurten", "Type": "GeoDetail"},
+    ...              {"Key": "AantalInwoners_5", "Type": "Topic", "Title": "Aantal inwoners",
+    ...               "Unit": "aantal", "Datatype": "Long"}])
+    {'AantalInwoners_5': ('AantalInwoners', 'Aantal inwoners', 'aantal')}
     """
     by_id = {p.get("ID"): p for p in props}
     topics = [p for p in props if p.get("Type") == "Topic"
@@ -130,6 +158,40 @@ def harmonise(rows: list[dict], props: list[dict], names: dict[str, str], *, yea
     """TypedDataSet rows + DataProperties → the tidy long table (:data:`FETCHED_COLUMNS`).
 
     ``null`` and ``"."`` are missing (NaN), never 0.
+
+    Parameters
+    ----------
+    rows : list of dict
+        TypedDataSet rows.
+    props : list of dict
+        The table's DataProperties.
+    names : dict of str to str
+        Region code to name.
+    year : int
+        The table's reference year.
+    table_id : str
+        The CBS table.
+    query : str, optional
+        The URL of the rows, for the provenance column.
+    downloaded_at : str, optional
+        When they were fetched (ISO 8601).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region and figure.
+
+    Examples
+    --------
+    >>> props = [{"Key": "WijkenEnBuurten", "Type": "GeoDetail"},
+    ...          {"Key": "AantalInwoners_5", "Type": "Topic", "Title": "Aantal inwoners",
+    ...           "Unit": "aantal", "Datatype": "Long"}]
+    >>> rows = [{"WijkenEnBuurten": "WK011401  ", "AantalInwoners_5": 5120},
+    ...         {"WijkenEnBuurten": "WK011402  ", "AantalInwoners_5": None}]
+    >>> h = harmonise(rows, props, {"WK011401": "Centrum"}, year=2024, table_id="85984NED")
+    >>> h[["region_code", "indicator", "value"]].to_dict("records")
+    [{'region_code': 'WK011401', 'indicator': 'AantalInwoners', 'value': 5120.0},
+     {'region_code': 'WK011402', 'indicator': 'AantalInwoners', 'value': nan}]
     """
     geo_key = next((p["Key"] for p in props if p.get("Type") in GEO_TYPES), "WijkenEnBuurten")
     stems = topic_stems(props)

@@ -14,7 +14,22 @@ __all__ = ["CATALOGUE", "KwbTable", "fetched_dir"]  # fetched_dir: from mkba.bas
 
 @dataclass(frozen=True)
 class KwbTable:
-    """One KWB table: reference year, CBS table id and where the id was verified."""
+    """One KWB table: reference year, CBS table id and where the id was verified.
+
+    Parameters
+    ----------
+    year : int
+        The reference year.
+    table_id : str
+        The CBS table id (``85984NED``).
+    source : str
+        Where the id was verified (a CBS page).
+
+    Examples
+    --------
+    >>> CATALOGUE[2024].table_id
+    '85984NED'
+    """
 
     year: int
     table_id: str

@@ -26,6 +26,68 @@ class EffectEstimate:
     ``dip`` is the check for a dip in the last year before the start, ``noise`` the treated
     region's own spread next to the typical spread of the placebos (the rank test is
     studentized by it).
+
+    Parameters
+    ----------
+    indicator : str
+        The indicator.
+    treated : tuple of (str, int)
+        The treated regions and their start years.
+    estimate : float or None
+        The effect, in ``unit``; None when the data cannot support one.
+    ci_low, ci_high : float or None
+        The 95 % interval of the rank test.
+    p_value : float or None
+        The rank test's p-value.
+    method, interval_method : str
+        How the estimate and its interval were made, in Dutch.
+    comparison_wijken : tuple of str
+        The comparison regions.
+    pretrend_p_value : float or None
+        The p-value of the test for a trend difference before the start.
+    placebo : dict
+        The placebo estimates in a few numbers (:func:`mkba.evidence.inference.placebo_summary`).
+    n_years_pre, n_years_post : int
+        Years measured before and from the start.
+    warnings : tuple of str
+        Dutch warnings (why there is no estimate, a weak design, ...).
+    its : dict, optional
+        The interrupted time series of the treated region alone.
+    per_wijk : tuple of dict, default ()
+        The estimate per treated wijk (several wijken).
+    twfe_naive : float, optional
+        The two-way fixed effects estimate, for comparison.
+    unit, label : str, optional
+        The unit of the estimate and the indicator's Dutch name.
+    evidence_level : str, default "geen"
+        The strength of the design: ``geen``, ``indicatief`` or ``sterk``.
+    evidence_reasons : tuple of str, default ()
+        Why the design is not stronger.
+    mde : float, optional
+        The minimum detectable effect.
+    balance : dict, optional
+        How well the comparisons match before the start.
+    pretrend_estimate : float, optional
+        The trend difference before the start.
+    dip : dict, optional
+        The check for a dip in the last year before the start.
+    noise : dict, optional
+        The treated region's own spread and the placebos' typical spread.
+    names : dict, optional
+        Region code to name (CBS).
+    _panel : pandas.DataFrame, optional
+        Internal: the panel the estimate was made from (for the figures).
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> est = estimate_effect(panel, starts, indicator="y")
+    >>> est
+    <EffectEstimate y: 2,79 [0,72; 4,86] >
+    >>> est.evidence_level, est.p_value <= 0.05
+    ('sterk', True)
     """
 
     indicator: str

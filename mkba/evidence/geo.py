@@ -66,6 +66,21 @@ class Boundaries:
     """Polygons per region code. ``rings[code]`` is a list of polygons, each a list of rings
     (the first the outline, the others holes), each a list of (x, y).
 
+    Parameters
+    ----------
+    rings : dict of str to list, optional
+        Polygons per region code.
+    names : dict of str to str, optional
+        Region code to name.
+    crs : str, default "EPSG:28992"
+        The coordinate reference system.
+    crs_inferred : bool, default False
+        The CRS was inferred from the coordinates (the file did not say).
+    source : str, optional
+        Where the map comes from.
+    path : str, optional
+        The file it was read from.
+
     Examples
     --------
     >>> b = Boundaries(rings={"WK011401": [[[(0, 0), (1, 0), (1, 1)]]]}, names={})
@@ -98,6 +113,16 @@ class Boundaries:
 def coordinate_crs(xs, ys) -> str | None:
     """:data:`RD_NEW` or :data:`CRS84` when all coordinates lie where that system puts the
     Netherlands, else ``None``.
+
+    Parameters
+    ----------
+    xs, ys : sequence of float
+        The coordinates.
+
+    Returns
+    -------
+    str or None
+        The CRS, or None.
 
     Examples
     --------
@@ -217,6 +242,16 @@ def read_boundaries(path) -> Boundaries:
     Every problem is reported with the file and the feature (``features[3]``); nothing is
     skipped silently.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The GeoJSON file.
+
+    Returns
+    -------
+    Boundaries
+        The polygons per region code.
+
     Examples
     --------
     >>> name = "amsterdam_wijken_2022plus_partial20_dataamsterdam_api.geojson"
@@ -293,6 +328,22 @@ def find_map(gemeente_code: str, niveau: str = "wijk", map_file=None,
     With ``code``, the newest such file that holds that region: a gemeente's maps of different
     years carry different codes (Amsterdam renumbered its wijken in 2022), and a map without
     the wijk is no map of it.
+
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente.
+    niveau : str, default "wijk"
+        ``wijk`` or ``buurt``.
+    map_file : str or pathlib.Path, optional
+        A file the user named.
+    code : str, optional
+        A region the map must hold.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file, or None when there is none.
 
     Examples
     --------

@@ -54,6 +54,16 @@ def is_count_measure(unit) -> bool:
     ``per`` (a rate). Such values are suppressed below the small-number threshold, like CBS
     counts; a share carries its count in the column ``n`` instead.
 
+    Parameters
+    ----------
+    unit : str or None
+        The ``eenheid`` of the measurement.
+
+    Returns
+    -------
+    bool
+        Whether it is a count.
+
     Examples
     --------
     >>> [is_count_measure(u) for u in ("aantal", "aantal deelnemers", "aantal per km²", "%",
@@ -68,6 +78,18 @@ def is_count_measure(unit) -> bool:
 
 def suppress_small(values: pd.Series, threshold: int = SMALL_NUMBER_THRESHOLD) -> pd.Series:
     """True where a count is below the threshold (missing values are not flagged).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Counts.
+    threshold : int, default 10
+        The small-number threshold.
+
+    Returns
+    -------
+    pandas.Series of bool
+        Which values to suppress.
 
     Examples
     --------
@@ -136,6 +158,10 @@ def similar_regions(values: pd.DataFrame, region_code: str, n: int = 5,
     ----------
     values : DataFrame
         Regions × features (one year).
+    region_code : str
+        The region to compare.
+    n : int, default 5
+        How many similar regions.
     features : sequence of str
         Candidate features; persons and household counts are taken as shares of the
         inhabitants, size-like figures on a log scale, and each feature is standardised
@@ -155,6 +181,16 @@ def similar_regions(values: pd.DataFrame, region_code: str, n: int = 5,
     -----
     Same region type only (wijk with wijk, buurt with buurt). The method is deliberately
     simple and transparent: nearest neighbours on a few standardised profile features.
+
+    Examples
+    --------
+    >>> from mkba.evidence.cbs import load_kwb
+    >>> kwb = load_kwb()
+    >>> values = kwb[kwb["year"] == 2019].pivot_table(index="region_code", columns="indicator",
+    ...                                               values="value")
+    >>> near = similar_regions(values, "WK036330", n=3)
+    >>> len(near), bool(near.is_monotonic_increasing), "WK036330" in near.index
+    (3, True, False)
     """
     prefix = region_code[:2]
     candidates = values[values.index.str[:2] == prefix]
@@ -180,6 +216,35 @@ class WijkProfile:
     ``table`` has one row per indicator: value, measure (rate or the value itself), the same
     measure for the gemeente and for the similar regions, the change since ``compare_year``,
     euro amounts in prices of ``price_year``, and ``suppressed``.
+
+    Parameters
+    ----------
+    region_code : str
+        The wijk or buurt.
+    name : str or None
+        Its name (CBS).
+    gemeente_code : str
+        Its gemeente.
+    year : int
+        The year shown.
+    compare_year : int or None
+        The year of the change column.
+    price_year : int
+        Price year of the euro amounts.
+    threshold : int
+        The small-number threshold used.
+    similar : tuple of str
+        The similar regions compared with.
+    table : pandas.DataFrame
+        One row per indicator.
+
+    Examples
+    --------
+    >>> p = wijk_profile("WK036330")
+    >>> p
+    <WijkProfile WK036330 Transvaalbuurt 2019: 86 indicatoren>
+    >>> len(p.similar)
+    5
     """
 
     region_code: str
@@ -253,6 +318,24 @@ def profile_year(kwb, region_code) -> int:
 
     KWB tables are published in stages and some files here are subsets, so the latest year
     can hold only a few figures; a profile of the richer year before it says more.
+
+    Parameters
+    ----------
+    kwb : pandas.DataFrame
+        The long CBS table.
+    region_code : str
+        The wijk or buurt.
+
+    Returns
+    -------
+    int
+        The year.
+
+    Examples
+    --------
+    >>> from mkba.evidence.cbs import load_kwb
+    >>> profile_year(load_kwb(), "WK036330")
+    2019
     """
     own = kwb[(kwb["region_code"] == region_code) & kwb["value"].notna()]
     if own.empty:
@@ -285,6 +368,11 @@ def wijk_profile(region_code: str, year: int | None = None, *, kwb: pd.DataFrame
         Euro amounts are also shown in prices of this year (default: last CPI year).
     exclude : iterable of str
         Regions that may not serve as similar regions.
+
+    Returns
+    -------
+    WijkProfile
+        The profile.
 
     Examples
     --------
@@ -415,6 +503,20 @@ def target_attainment(case, kwb: pd.DataFrame | None = None,
     values from the base year on, statsmodels), projected value at the target year with the
     95 % interval of the trend line, on_track (projection meets the target), n_points, note.
 
+    Parameters
+    ----------
+    case : Case
+        The case (its ``doelen`` and ``metingen``).
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    threshold : int, default 10
+        Small-number threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target.
+
     Examples
     --------
     >>> from mkba import read_case
@@ -473,6 +575,24 @@ def indicator_series(region_code: str, indicator: str, *, kwb: pd.DataFrame | No
     ``vergelijkingswijken`` (mean over the comparisons), indexed by year; the measure's unit is
     in ``attrs["unit"]``.
 
+    Parameters
+    ----------
+    region_code : str
+        The wijk or buurt.
+    indicator : str
+        The indicator.
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    comparisons : iterable of str, default ()
+        The comparison regions.
+    threshold : int, default 10
+        Small-number threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Years × (``wijk``, ``gemeente``, ``vergelijkingswijken``).
+
     Examples
     --------
     >>> s = indicator_series("WK036330", "PersonenPerSoortUitkeringBijstand")
@@ -516,7 +636,26 @@ OVERVIEW_INDICATORS = ("AantalInwoners", "PersonenPerSoortUitkeringBijstand",
 
 @dataclass(frozen=True)
 class MunicipalityOverview:
-    """All wijken of one gemeente side by side (measures as in :func:`wijk_profile`)."""
+    """All wijken of one gemeente side by side (measures as in :func:`wijk_profile`).
+
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente.
+    year : int
+        The year shown.
+    threshold : int
+        The small-number threshold used.
+    table : pandas.DataFrame
+        One row per wijk.
+    units : dict, optional
+        Indicator to unit.
+
+    Examples
+    --------
+    >>> municipality_overview("GM0344")
+    <MunicipalityOverview GM0344 2023: 10 wijken>
+    """
 
     gemeente_code: str
     year: int
@@ -555,6 +694,26 @@ def municipality_overview(gemeente_code: str, year: int | None = None, *,
                           indicators=OVERVIEW_INDICATORS,
                           threshold: int = SMALL_NUMBER_THRESHOLD) -> MunicipalityOverview:
     """Every wijk of a gemeente in one table, with the wijken that have a task marked.
+
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente.
+    year : int, optional
+        The year; by default the richest recent one.
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    case : Case, optional
+        Mark the wijken with a task of this case.
+    indicators : sequence of str
+        The indicators shown.
+    threshold : int, default 10
+        Small-number threshold.
+
+    Returns
+    -------
+    MunicipalityOverview
+        The overview.
 
     Examples
     --------

@@ -32,10 +32,25 @@ def rank_test(beta: float, placebos, alpha: float = ALPHA, scale: float = 1.0):
     ``scale`` is the standard error of ``beta``, which an effect constant after the start does
     not change: the test of "the effect is δ" compares ``(β − δ) / s`` with the placebos.
 
+    Parameters
+    ----------
+    beta : float
+        The estimate.
+    placebos : array_like of float
+        The placebo estimates (or statistics).
+    alpha : float, default ALPHA
+        The level of the test.
+    scale : float, default 1.0
+        The standard error of ``beta`` in the noise-aware test.
+
     Returns
     -------
-    (p, low, high, critical) — ``None`` where not available; ``critical`` is ``a_r`` (in the
-    placebos' unit).
+    p : float or None
+        The p-value.
+    low, high : float or None
+        The interval.
+    critical : float or None
+        ``a_r``, in the placebos' unit.
 
     Examples
     --------
@@ -69,6 +84,16 @@ def holm(p_values) -> list[float | None]:
     a hypothesis is rejected at level α when its adjusted p-value is ≤ α. The chance of one or
     more false alarms over the ``n`` tests stays ≤ α (Holm 1979).
 
+    Parameters
+    ----------
+    p_values : sequence of float or None
+        The p-values.
+
+    Returns
+    -------
+    list of float or None
+        The adjusted p-values, in the same order.
+
     Examples
     --------
     >>> holm([0.01, 0.04, 0.03, None])  # 3 × 0,01; max(2 × 0,03, 0,03); max(1 × 0,04, 0,06)
@@ -86,7 +111,27 @@ def holm(p_values) -> list[float | None]:
 
 def minimum_detectable_effect(placebos: np.ndarray, critical: float | None) -> float | None:
     """Smallest |δ| that the rank test rejects with probability ≥ 80 % in both directions,
-    taking the placebo estimates as the distribution of the estimation error."""
+    taking the placebo estimates as the distribution of the estimation error.
+
+    Parameters
+    ----------
+    placebos : numpy.ndarray
+        The placebo estimates (NaN left out).
+    critical : float or None
+        The rank test's critical value (:func:`rank_test`).
+
+    Returns
+    -------
+    float or None
+        The effect, or None without a critical value.
+
+    Examples
+    --------
+    >>> placebos = np.arange(-9.5, 10.5, 1.0)  # 20 placebo estimates
+    >>> critical = rank_test(12.0, placebos)[3]
+    >>> critical, round(minimum_detectable_effect(placebos, critical), 2)
+    (9.5, 15.0)
+    """
     b = placebos[np.isfinite(placebos)]
     if critical is None or len(b) == 0:
         return None
@@ -103,6 +148,25 @@ def placebo_summary(placebos: np.ndarray, m: int, candidates: int, exhaustive: b
     draws gave one (``n``), of how many regions, from how many candidates, whether every
     possible draw was used, the smallest p-value the rank test can give (``1 / (n + 1)``) and
     the spread.
+
+    Parameters
+    ----------
+    placebos : numpy.ndarray
+        The placebo estimates (NaN for a draw without one).
+    m : int
+        Regions per draw.
+    candidates : int
+        Candidate regions.
+    exhaustive : bool
+        Whether every possible draw was used.
+    possible : int, optional
+        The number of possible draws.
+
+    Returns
+    -------
+    dict
+        ``n``, ``m``, ``candidates``, ``exhaustive``, ``possible_draws``, ``smallest_p``,
+        ``mean``, ``sd``, ...
 
     Examples
     --------

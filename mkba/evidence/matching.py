@@ -32,7 +32,27 @@ def _spread(x: np.ndarray) -> float:
 class ComparisonDesign:
     """The candidates for one set of pre- and post-years, with their matching features (level
     and trend before the start) and their change (mean after minus mean before), built once
-    per estimate so that placebo draws are plain array operations."""
+    per estimate so that placebo draws are plain array operations.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Regions × years.
+    cols : list of int
+        The years of the columns.
+    pool_rows : numpy.ndarray
+        The rows of the candidates.
+    pre, post : iterable of int
+        The years before and from the start.
+
+    Examples
+    --------
+    >>> values = np.array([[10.0, 11.0, 13.0], [10.0, 12.0, 12.0], [20.0, np.nan, 21.0]])
+    >>> d = ComparisonDesign(values, [2018, 2019, 2020], np.array([0, 1, 2]), [2018, 2019],
+    ...                      [2020])
+    >>> d.rows.tolist(), d.gain.tolist()  # the row with a gap is no candidate
+    ([0, 1], [2.5, 1.0])
+    """
 
     def __init__(self, values: np.ndarray, cols: list, pool_rows: np.ndarray, pre, post):
         self.pre, self.post = list(pre), list(post)
@@ -204,6 +224,26 @@ def select_comparisons(panel: pd.DataFrame, unit: str, pre_years, used_years, po
     """The ``k`` regions of ``pool`` closest to ``unit`` on the pre-period level and trend
     (each standardised over the candidates), among those with a value in every year of
     ``pre_years`` and ``used_years``.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Regions × years.
+    unit : str
+        The treated region.
+    pre_years : list of int
+        The years before the start.
+    used_years : list of int
+        Every year the estimate uses.
+    pool : iterable of str
+        The candidate regions.
+    k : int
+        How many to choose.
+
+    Returns
+    -------
+    list of str
+        The chosen regions, closest first.
 
     Examples
     --------

@@ -45,6 +45,16 @@ def load_nl_woningen(path: str | Path | None = None) -> pd.DataFrame:
 
     Read once per process (≈ 1,5 s; 559.160 rows).
 
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        The file; by default the shipped ``data/cbs_nl_woningen``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long table.
+
     Examples
     --------
     >>> nl = load_nl_woningen()
@@ -63,6 +73,22 @@ def national_panel(indicator: str, level: str = "WK", data: pd.DataFrame | None 
     gemeenten) as a panel (regions × years), as published; a count below the small-number
     threshold is missing, as in :func:`mkba.evidence.panel.indicator_panel`.
     ``attrs["unit"]`` and ``attrs["label"]`` as there.
+
+    Parameters
+    ----------
+    indicator : str
+        ``Woningvoorraad``, ``HuurwoningenTotaal`` or ``Koopwoningen``.
+    level : str, default "WK"
+        ``WK``, ``BU`` or ``GM``.
+    data : pandas.DataFrame, optional
+        The national figures; by default :func:`load_nl_woningen`.
+    threshold : int, default 10
+        Small-number threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Regions × years.
 
     Examples
     --------

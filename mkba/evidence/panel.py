@@ -37,6 +37,16 @@ UNKNOWN_UNIT = "eenheid onbekend"
 def change_unit(unit: str) -> str:
     """The unit of a change in an indicator (a change in a percentage is a procentpunt).
 
+    Parameters
+    ----------
+    unit : str
+        The indicator's unit.
+
+    Returns
+    -------
+    str
+        The unit of a change.
+
     Examples
     --------
     >>> change_unit("%"), change_unit("per 1.000 inwoners")
@@ -50,6 +60,18 @@ def change_unit(unit: str) -> str:
 
 def format_amount(value: float, unit: str) -> str:
     """A number with its unit, rounded to what it can bear (an unknown unit in brackets).
+
+    Parameters
+    ----------
+    value : float
+        The number.
+    unit : str
+        Its unit.
+
+    Returns
+    -------
+    str
+        The Dutch text.
 
     Examples
     --------
@@ -74,6 +96,18 @@ def _readable(indicator: str) -> str:
 def indicator_label(indicator: str, case=None) -> str:
     """The Dutch name of an indicator: the case's ``omschrijving`` (metingen), a readable name,
     the CBS title, or the code made readable (``bezoekers_buurthuis`` → ``Bezoekers buurthuis``).
+
+    Parameters
+    ----------
+    indicator : str
+        The indicator's key.
+    case : Case, optional
+        A case whose ``metingen`` may describe it.
+
+    Returns
+    -------
+    str
+        The Dutch name.
 
     Examples
     --------
@@ -105,6 +139,24 @@ def indicator_panel(indicator: str, *, kwb: pd.DataFrame | None = None, case=Non
     Counts below the small-number threshold are set to missing (never used or shown).
     ``attrs["unit"]`` holds the unit (metingen: column ``eenheid``) and ``attrs["label"]`` the
     Dutch name (:func:`indicator_label`).
+
+    Parameters
+    ----------
+    indicator : str
+        The indicator.
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    case : Case, optional
+        A case whose ``metingen`` may hold the indicator.
+    threshold : int, default 10
+        Small-number threshold.
+    measure : {"profiel", "waarde"}, default "profiel"
+        The unit of the wijk profile, or as published.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Regions × years.
 
     Examples
     --------

@@ -143,6 +143,18 @@ def typical_noise(noise_treated: float, noise_placebo: np.ndarray) -> float:
     """The typical noise of a role: the median over the treated region and its placebos
     (the largest when the median is 0, 1 when every noise is 0 or missing).
 
+    Parameters
+    ----------
+    noise_treated : float
+        The treated region's noise.
+    noise_placebo : numpy.ndarray
+        The placebos' noise.
+
+    Returns
+    -------
+    float
+        The typical noise.
+
     Examples
     --------
     >>> typical_noise(3.0, np.array([1.0, 2.0, np.nan, 1.5]))
@@ -173,6 +185,22 @@ def moderate_noise(noise, typical, df, prior_df: float = PRIOR_DF):
     nearly all of its own noise (2× the noise with 8 degrees of freedom and ν = 0,25:
     1,98×). The same rule for the treated region and every placebo, so they stay comparable.
 
+    Parameters
+    ----------
+    noise : float or numpy.ndarray
+        The region's own noise σ.
+    typical : float
+        The typical noise s of its role (:func:`typical_noise`).
+    df : float or numpy.ndarray
+        Degrees of freedom of σ.
+    prior_df : float, default 0.25
+        ν.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The moderated noise.
+
     Examples
     --------
     >>> float(moderate_noise(0.0, 1.0, 2, 1.0))  # √(1 / 3)
@@ -197,6 +225,24 @@ def studentize(effects: np.ndarray, noise: np.ndarray, factors, floors) -> tuple
     estimate (for a difference of means over ``P`` and ``Q`` years ``√(1/|P| + 1/|Q|)``).
     Roles without an effect (``nan``) are left out of both; a draw without any is ``nan``.
     The statistic of the rank test is ``mean / se``.
+
+    Parameters
+    ----------
+    effects : numpy.ndarray
+        Draws × roles.
+    noise : numpy.ndarray
+        The noise of each role in each draw.
+    factors : sequence of float
+        Per role, from the noise of one year to the noise of its estimate.
+    floors : sequence of float
+        Per role, the smallest noise used.
+
+    Returns
+    -------
+    mean : numpy.ndarray
+        The mean effect per draw.
+    se : numpy.ndarray
+        Its standard error.
 
     Examples
     --------

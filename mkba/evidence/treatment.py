@@ -36,6 +36,37 @@ def effect_for_case(case, indicator: str, *, wijk: str | None = None,
     ``metingen`` when it is there, else from the CBS figures, in the unit of the wijk profile
     (``measure="profiel"``) or as published/measured (``measure="waarde"``). Region names
     (CBS) come with the estimate for the report and the table.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    indicator : str
+        The indicator (CBS or ``metingen``).
+    wijk : str, optional
+        One wijk; None for every wijk with a task.
+    start_year : int, optional
+        The start; by default the startjaar of the wijk's task.
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    measure : {"profiel", "waarde"}, default "profiel"
+        The unit of the wijk profile, or as published.
+    **kwargs
+        Passed to :func:`mkba.evidence.counterfactual.estimate_effect`.
+
+    Returns
+    -------
+    EffectEstimate
+        The estimate, or a reasoned refusal.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> est = effect_for_case(case, "PersonenPerSoortUitkeringBijstand", wijk="WK036330")
+    >>> est.estimate is None, est.warnings[0][:40]
+    (True, 'slechts 1 jaar vóór het startjaar 2018 g')
     """
     if kwb is None:
         kwb = load_kwb()
@@ -65,6 +96,42 @@ class EstimatedQuantity:
     ``quantity`` the quantity per year put on the line (sign: the direction of improvement)
     or ``None`` when the estimate did not enter (the line became a PM post), ``reason`` why,
     in Dutch.
+
+    Parameters
+    ----------
+    task_id : str
+        The task.
+    variant : str or None
+        The line's variant.
+    effect : str
+        The effect line's name.
+    indicator : str
+        The indicator estimated.
+    wijk_code : str
+        The task's wijk.
+    row : int
+        The line's source row.
+    estimate : EffectEstimate
+        The estimate, in the indicator's published unit.
+    used : bool
+        Whether it entered the NPV.
+    reason : str
+        Why (not), in Dutch.
+    quantity : float, optional
+        The quantity per year put on the line; None when it did not enter.
+    sign : float, default 1.0
+        +1 or −1: the direction of improvement.
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> est = estimate_effect(panel, starts, indicator="y")
+    >>> q = EstimatedQuantity("T1", None, "Minder bijstand", "y", "WK009000", 14, est, True, "",
+    ...                       quantity=round(est.estimate, 1))
+    >>> q.used, q.quantity
+    (True, 2.8)
     """
 
     task_id: str
@@ -118,6 +185,15 @@ def quantities_from_estimates(case, kwb: pd.DataFrame | None = None, **kwargs):
       normaal (unless given; the rank-test interval is symmetric around the estimate, so a
       normal distribution with that 95 % range). A non-significant estimate enters this way
       too: its range then includes 0.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    **kwargs
+        Passed to :func:`effect_for_case`.
 
     Returns
     -------

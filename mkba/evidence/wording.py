@@ -26,6 +26,18 @@ __all__ = ["region_word", "result_sentence", "design_sentence", "effect_sentence
 def region_word(codes, plural: bool = False) -> str:
     """``wijk``/``buurt`` (or plural) after the CBS codes (BU… buurt, otherwise wijk).
 
+    Parameters
+    ----------
+    codes : iterable of str
+        CBS region codes.
+    plural : bool, default False
+        The plural.
+
+    Returns
+    -------
+    str
+        The word.
+
     Examples
     --------
     >>> region_word(["BU03630001"], plural=True), region_word(["WK036330"])
@@ -68,6 +80,20 @@ def result_sentence(est, where: str, p_value: float | None = None, n_tests: int 
         default the estimate's own.
     n_tests : int
         How many indicators were tested together (for the wording after an adjustment).
+
+    Returns
+    -------
+    str
+        The Dutch sentence.
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> result_sentence(estimate_effect(panel, starts, indicator="y"), "de wijk")
+    'y: in de wijk na de start ongeveer 2,8 hoger dan in vergelijkbare wijken zonder taak; dat
+    is waarschijnlijk geen toeval.'
     """
     label = est.label or est.indicator
     if est.estimate is None:
@@ -106,6 +132,16 @@ def result_sentence(est, where: str, p_value: float | None = None, n_tests: int 
 def design_sentence(est) -> str:
     """The strength of the design, apart from the result ("De opzet is sterk.").
 
+    Parameters
+    ----------
+    est : EffectEstimate
+        The estimate.
+
+    Returns
+    -------
+    str
+        The Dutch sentence.
+
     Examples
     --------
     >>> from types import SimpleNamespace as S
@@ -122,7 +158,33 @@ def design_sentence(est) -> str:
 
 
 def effect_sentence(est, where: str, p_value: float | None = None, n_tests: int = 1) -> str:
-    """Result, then design: what the report and the terminal open with."""
+    """Result, then design: what the report and the terminal open with.
+
+    Parameters
+    ----------
+    est : EffectEstimate
+        The estimate.
+    where : str
+        The region's name as the reader knows it.
+    p_value : float, optional
+        The p-value to judge by; default the estimate's own.
+    n_tests : int, default 1
+        How many indicators were tested together.
+
+    Returns
+    -------
+    str
+        The Dutch sentences.
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> print(effect_sentence(estimate_effect(panel, starts, indicator="y"), "de wijk"))
+    y: in de wijk na de start ongeveer 2,8 hoger dan in vergelijkbare wijken zonder taak; dat
+    is waarschijnlijk geen toeval. De opzet is sterk.
+    """
     design = design_sentence(est)
     result = result_sentence(est, where, p_value, n_tests)
     return f"{result} {design}".strip()
@@ -130,6 +192,18 @@ def effect_sentence(est, where: str, p_value: float | None = None, n_tests: int 
 
 def outcome_label(est, p_value: float | None = None) -> str:
     """Short Dutch label of the result for a table ("geen effect aangetoond (p = 0,57)").
+
+    Parameters
+    ----------
+    est : EffectEstimate
+        The estimate.
+    p_value : float, optional
+        The p-value to judge by; default the estimate's own.
+
+    Returns
+    -------
+    str
+        The label.
 
     Examples
     --------
@@ -154,6 +228,18 @@ def outcome_label(est, p_value: float | None = None) -> str:
 def multiple_testing_sentence(n_tests: int, alpha: float = ALPHA) -> str:
     """What testing several indicators at once means, in plain words ("" for one test).
 
+    Parameters
+    ----------
+    n_tests : int
+        How many indicators were tested together.
+    alpha : float, default 0.05
+        The level of each test.
+
+    Returns
+    -------
+    str
+        The Dutch sentence; empty for one test.
+
     Examples
     --------
     >>> multiple_testing_sentence(4)  # doctest: +NORMALIZE_WHITESPACE
@@ -177,6 +263,16 @@ def quantity_sentence(record: dict) -> str:
 
     ``record`` is an entry of :func:`mkba.evidence.treatment.quantities_from_estimates`
     (``to_dict()``), with ``quantity``, ``unit``, ``label`` and ``value_per_unit`` optional.
+
+    Parameters
+    ----------
+    record : dict
+        One estimated quantity (see above).
+
+    Returns
+    -------
+    str
+        The Dutch sentence.
 
     Examples
     --------

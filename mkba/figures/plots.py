@@ -49,6 +49,28 @@ def plot_profile(profile, ax=None, indicators=None):
     """The wijk against its gemeente and its similar wijken: deviation from the gemeente (%).
 
     Bars: the wijk; dots: the mean of the similar wijken. Suppressed indicators are left out.
+
+    Parameters
+    ----------
+    profile : WijkProfile
+        The wijk's profile (:func:`mkba.evidence.indicators.wijk_profile`).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    indicators : sequence of str, optional
+        The indicators shown; by default a fixed selection.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba.evidence.indicators import wijk_profile
+    >>> ax = plot_profile(wijk_profile("WK036330"), ax=Figure().add_subplot())
+    >>> len(ax.patches) > 0
+    True
     """
     t = profile.table.set_index("indicator")
     wanted = [i for i in (indicators or PROFILE_INDICATORS) if i in t.index]
@@ -78,6 +100,34 @@ def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, y
 
     ``series`` has one column per line, indexed by year; columns named ``wijk``, ``gemeente``
     and ``vergelijkingswijken`` get the suite's colours, other columns are drawn in grey.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame
+        One column per line, indexed by year.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    start_year : int, optional
+        The start of the task, marked with a vertical line.
+    title : str, optional
+        The title.
+    ylabel : str, optional
+        The label of the y axis (the unit).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> series = pd.DataFrame({"wijk": [70.0, 72.0, 66.0], "gemeente": [50.0, 51.0, 50.0]},
+    ...                       index=[2017, 2019, 2021])
+    >>> ax = plot_indicator(series, ax=Figure().add_subplot(), start_year=2018,
+    ...                     title="Bijstand", ylabel="per 1.000 inwoners")
+    >>> ax.get_title(), ax.get_ylabel()
+    ('Bijstand', 'per 1.000 inwoners')
     """
     ax = axes_for(ax)
     for column in series.columns:
@@ -102,7 +152,30 @@ def plot_indicator(series: pd.DataFrame, ax=None, start_year=None, title=None, y
 def plot_targets(attainment: pd.DataFrame, ax=None):
     """How far each target has come: share of the way from base to target (1 = reached).
 
-    A ``label`` column (the indicator's Dutch name) is used on the axis when present."""
+    A ``label`` column (the indicator's Dutch name) is used on the axis when present.
+
+    Parameters
+    ----------
+    attainment : pandas.DataFrame
+        :func:`mkba.evidence.indicators.target_attainment`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case, target_attainment
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> attainment = target_attainment(read_case(DATA_DIR / "voorbeeld"))
+    >>> ax = plot_targets(attainment, ax=Figure().add_subplot())
+    >>> len(ax.patches) == int(attainment["share_travelled"].notna().sum())
+    True
+    """
     t = attainment.dropna(subset=["share_travelled"])
     ax = axes_for(ax, (MAX_WIDTH, 0.4 * max(len(t), 2) + 1.3))
     if t.empty:
@@ -125,7 +198,32 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
 
 
 def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
-    """Treated wijk(en) against the mean of the comparison wijken, start of the task marked."""
+    """Treated wijk(en) against the mean of the comparison wijken, start of the task marked.
+
+    Parameters
+    ----------
+    estimate : EffectEstimate
+        An effect estimate (with its panel).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    gemeente : pandas.Series, optional
+        The gemeente's series by year, drawn as a third line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> ax = plot_effect(estimate_effect(panel, starts, indicator="y"), ax=Figure().add_subplot())
+    >>> len(ax.lines) >= 2
+    True
+    """
     panel = estimate.panel
     ax = axes_for(ax)
     if panel is None or estimate.estimate is None:
@@ -147,7 +245,30 @@ def plot_effect(estimate, ax=None, gemeente: pd.Series | None = None):
 
 
 def plot_yearly(result, ax=None):
-    """Costs (down) and benefits (up) per year, with the net flow, in euros of the price year."""
+    """Costs (down) and benefits (up) per year, with the net flow, in euros of the price year.
+
+    Parameters
+    ----------
+    result : MkbaResult
+        The MKBA of one task and variant.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> result = evaluate(read_case(DATA_DIR / "voorbeeld")).result("T1")
+    >>> ax = plot_yearly(result, ax=Figure().add_subplot())
+    >>> len(ax.patches) > 0
+    True
+    """
     y = result.yearly()
     ax = axes_for(ax)
     ax.bar(y["year"], y["benefits"], color=COLORS["baten"], label="baten (omhoog)")
@@ -166,7 +287,30 @@ def plot_yearly(result, ax=None):
 
 
 def plot_actors(result, ax=None):
-    """Who pays and who gains: net present value per actor."""
+    """Who pays and who gains: net present value per actor.
+
+    Parameters
+    ----------
+    result : MkbaResult
+        The MKBA of one task and variant.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes (:func:`mkba.figures.style.axes_for`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> result = evaluate(read_case(DATA_DIR / "voorbeeld")).result("T1")
+    >>> ax = plot_actors(result, ax=Figure().add_subplot())
+    >>> len(ax.patches) == len(result.by_actor())
+    True
+    """
     a = result.by_actor().sort_values("npv")
     ax = axes_for(ax, (MAX_WIDTH, 0.4 * max(len(a), 2) + 1.3))
     colors = [COLORS["baten"] if v >= 0 else COLORS["kosten"] for v in a["npv"]]
@@ -186,6 +330,31 @@ def plot_ranking(overview, indicator: str, ax=None, label: str | None = None):
     """All wijken of a gemeente ranked on one indicator; wijken with a task highlighted.
 
     ``label`` is the indicator's readable name on the axis (the code when not given).
+
+    Parameters
+    ----------
+    overview : MunicipalityOverview
+        The gemeente's wijken (:func:`mkba.evidence.indicators.municipality_overview`).
+    indicator : str
+        The indicator to rank on.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    label : str, optional
+        The indicator's readable name.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba.evidence.indicators import municipality_overview
+    >>> ax = plot_ranking(municipality_overview("GM0344"), "AantalInwoners",
+    ...                   ax=Figure().add_subplot())
+    >>> len(ax.patches), ax.get_title()
+    (10, 'GM0344 in 2023: wijken met een taak in oranje')
     """
     t = overview.table.dropna(subset=[indicator]).sort_values(indicator)
     ax = axes_for(ax, (MAX_WIDTH, 0.28 * max(len(t), 4) + 1.2), fit_page=False)
@@ -204,7 +373,33 @@ def plot_ranking(overview, indicator: str, ax=None, label: str | None = None):
 def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
     """One-way sensitivity: NPV with each input at its low and high value (largest swing on
     top); the vertical line is the NPV with every input at its value in the case. A ``label``
-    column (the assumption's Dutch name) is shown instead of ``name`` when present."""
+    column (the assumption's Dutch name) is shown instead of ``name`` when present.
+
+    Parameters
+    ----------
+    sens : pandas.DataFrame
+        One-way sensitivity (:func:`mkba.uncertainty.sensitivity.sensitivity`).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    top : int, default 10
+        How many inputs (largest swing first).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.uncertainty.sensitivity import sensitivity
+    >>> sens = sensitivity(read_case(DATA_DIR / "voorbeeld"), "T1")
+    >>> ax = plot_tornado(sens, ax=Figure().add_subplot())
+    >>> len(ax.get_yticklabels()) == int((sens["swing"] > 0).sum())  # inputs that move the NCW
+    True
+    """
     t = sens[sens["swing"] > 0].head(top).iloc[::-1]
     ax = axes_for(ax, (MAX_WIDTH, 0.42 * max(len(t), 2) + 1.4))
     base = sens.attrs.get("npv", 0.0)
@@ -231,7 +426,31 @@ def plot_tornado(sens: pd.DataFrame, ax=None, top: int = 10):
 
 
 def plot_monte_carlo(mc, ax=None):
-    """Distribution of the NPV over the Monte Carlo draws, with P(NPV > 0)."""
+    """Distribution of the NPV over the Monte Carlo draws, with P(NPV > 0).
+
+    Parameters
+    ----------
+    mc : MonteCarloResult
+        The Monte Carlo of one task and variant.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.uncertainty.montecarlo import monte_carlo
+    >>> mc = monte_carlo(read_case(DATA_DIR / "voorbeeld"), "T1", draws=200)
+    >>> ax = plot_monte_carlo(mc, ax=Figure().add_subplot())
+    >>> len(ax.patches) > 0
+    True
+    """
     ax = axes_for(ax)
     values = mc.npv
     if np.ptp(values) == 0:
@@ -254,6 +473,31 @@ def plot_monte_carlo_actors(mc, ax=None, labels: dict | None = None):
     marked): who could end up paying, and how sure each actor's gain is.
 
     ``labels`` maps actor names to what the reader should see (default: the names).
+
+    Parameters
+    ----------
+    mc : MonteCarloResult
+        The Monte Carlo of one task and variant.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    labels : dict, optional
+        Actor name to what the reader sees.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.uncertainty.montecarlo import monte_carlo
+    >>> mc = monte_carlo(read_case(DATA_DIR / "voorbeeld"), "T1", draws=200)
+    >>> ax = plot_monte_carlo_actors(mc, ax=Figure().add_subplot())
+    >>> len(ax.get_yticklabels()) >= 2
+    True
     """
     import seaborn as sns  # 0,2 s on first use (kernel warm-up loads it once per worker)
 
@@ -276,7 +520,30 @@ def plot_monte_carlo_actors(mc, ax=None, labels: dict | None = None):
 
 def plot_waterfall(result, ax=None):
     """From costs to net result: each cost post (hatched, to the left), each effect (to the
-    right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped)."""
+    right), ending at the NPV. Horizontal, so that every label is shown in full (wrapped).
+
+    Parameters
+    ----------
+    result : MkbaResult
+        The MKBA of one task and variant.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> result = evaluate(read_case(DATA_DIR / "voorbeeld")).result("T1")
+    >>> ax = plot_waterfall(result, ax=Figure().add_subplot())
+    >>> len(ax.patches) > 2
+    True
+    """
     w = result.waterfall()
     n = len(w) + 1
     ax = axes_for(ax, (MAX_WIDTH, 0.36 * n + 1.3))
@@ -300,7 +567,29 @@ def plot_waterfall(result, ax=None):
 
 
 def plot_variants(actors: pd.DataFrame, ax=None):
-    """Each actor's balance per variant (rows: variants, columns: actors)."""
+    """Each actor's balance per variant (rows: variants, columns: actors).
+
+    Parameters
+    ----------
+    actors : pandas.DataFrame
+        Each actor's balance: variants as rows, actors as columns.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> actors = pd.DataFrame({"gemeente": [-200000.0, -150000.0], "bewoners": [90000.0, 140000.0]},
+    ...                       index=["klassiek_aanbesteden", "maatschappelijk_aanbesteden"])
+    >>> ax = plot_variants(actors, ax=Figure().add_subplot())
+    >>> len(ax.patches)
+    4
+    """
     ax = axes_for(ax)
     n_var, n_act = actors.shape
     width = 0.8 / max(n_var, 1)
@@ -325,7 +614,31 @@ ROLE_COLORS = {"opdrachtgever": "#1f4e79", "facilitator": "#6a9bc3", "partner": 
 
 
 def plot_coalition(coalition: pd.DataFrame, ax=None):
-    """Active partners per year, stacked by role, with the joiners (+) and leavers (−)."""
+    """Active partners per year, stacked by role, with the joiners (+) and leavers (−).
+
+    Parameters
+    ----------
+    coalition : pandas.DataFrame
+        Per year (``jaar``): active partners per role (a column per role of
+        :data:`ROLE_COLORS`), ``nieuw`` and ``vertrokken``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> coalition = pd.DataFrame({"jaar": [2019, 2020], "opdrachtgever": [1, 1],
+    ...                           "facilitator": [0, 1], "partner": [2, 3], "uitvoerder": [1, 1],
+    ...                           "financier": [0, 0], "nieuw": [0, 2], "vertrokken": [0, 0]})
+    >>> ax = plot_coalition(coalition, ax=Figure().add_subplot())
+    >>> ax.get_ylabel(), [t.get_text() for t in ax.texts]
+    ('actieve partners', ['+2'])
+    """
     ax = axes_for(ax, (MAX_WIDTH, 3.2))
     years = coalition["jaar"].to_numpy()
     bottom = np.zeros(len(coalition))
@@ -353,11 +666,39 @@ def plot_coalition(coalition: pd.DataFrame, ax=None):
 
 
 def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THRESHOLD):
-    """Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
+    r"""Survey answers as diverging bars: negative (1–2, nee) to the left of 0, neutral (3)
     split around 0, positive (4–5, ja) to the right, with the Wilson 95 % interval of the
     share positive. One bar per question and group (its latest year); a suppressed group
     (fewer than ``threshold`` respondents) gets no bar, only its label. A ``label`` column
-    (the question in words) is shown instead of ``vraag`` when present."""
+    (the question in words) is shown instead of ``vraag`` when present.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        Per question, group and year: ``n``, the shares negative, neutral and positive, the
+        Wilson interval (``ci_low``, ``ci_high``) and ``suppressed``.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+    threshold : int, default SMALL_NUMBER_THRESHOLD
+        The small-number threshold (shown with a suppressed group).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> survey = pd.DataFrame({"vraag": ["tevreden"] * 2, "groep": ["bewoners", "vrijwilligers"],
+    ...                        "jaar": [2023, 2023], "n": [40, 4], "share_negative": [0.1, None],
+    ...                        "share_neutral": [0.2, None], "share_positive": [0.7, None],
+    ...                        "ci_low": [0.55, None], "ci_high": [0.82, None],
+    ...                        "suppressed": [False, True]})
+    >>> ax = plot_survey(survey, ax=Figure().add_subplot())
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['tevreden — bewoners (2023, n = 40)', 'tevreden — vrijwilligers (2023, n < 10: niet\ngetoond)']
+    """
     latest = survey.sort_values("jaar").groupby(["vraag", "groep"], sort=False).tail(1)
     latest = latest.sort_values(["vraag", "groep"]).reset_index(drop=True)
     questions = latest["label"] if "label" in latest else latest["vraag"]
@@ -387,7 +728,29 @@ def plot_survey(survey: pd.DataFrame, ax=None, threshold: int = SMALL_NUMBER_THR
 
 
 def plot_buurtbudget(balance: pd.DataFrame, ax=None):
-    """The buurtbudget of one wijk per year: received (up), spent (down), saved (line)."""
+    """The buurtbudget of one wijk per year: received (up), spent (down), saved (line).
+
+    Parameters
+    ----------
+    balance : pandas.DataFrame
+        ``jaar``, ``ontvangen``, ``besteed``, ``gespaard`` per year.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> balance = pd.DataFrame({"jaar": [2021, 2022], "ontvangen": [50000.0, 50000.0],
+    ...                         "besteed": [30000.0, 60000.0], "gespaard": [20000.0, 10000.0]})
+    >>> ax = plot_buurtbudget(balance, ax=Figure().add_subplot())
+    >>> len(ax.patches), len(ax.lines) >= 1
+    (4, True)
+    """
     ax = axes_for(ax, (MAX_WIDTH, 3.2))
     years = balance["jaar"].to_numpy()
     ax.bar(years, balance["ontvangen"], color=COLORS["baten"], alpha=0.85, label="ontvangen")
@@ -411,6 +774,28 @@ def plot_plan_waterfall(steps: pd.DataFrame, ax=None):
     ``steps``: ``step``, ``amount``, ``cumulative`` as
     :meth:`mkba.analysis.compare.Comparison.waterfall` gives them (first row the start, last
     row the end).
+
+    Parameters
+    ----------
+    steps : pandas.DataFrame
+        ``step``, ``amount``, ``cumulative`` (see above).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> steps = pd.DataFrame({"step": ["NCW bij het besluit", "hogere kosten", "NCW nu"],
+    ...                       "amount": [100000.0, -30000.0, 70000.0],
+    ...                       "cumulative": [100000.0, 70000.0, 70000.0]})
+    >>> ax = plot_plan_waterfall(steps, ax=Figure().add_subplot())
+    >>> len(ax.patches)
+    3
     """
     n = len(steps)
     ax = axes_for(ax, (8, 0.45 * n + 1.4))
@@ -440,7 +825,29 @@ def plot_plan_waterfall(steps: pd.DataFrame, ax=None):
 def plot_monitor(moments: pd.DataFrame, ax=None):
     """The NCW at each kept moment (dot) with its 5–95 % Monte Carlo interval (bar): does the
     verdict converge or drift? ``moments``: one row per moment, oldest first, with
-    ``version``, ``npv``, ``npv_p5``, ``npv_p95`` (:meth:`mkba.analysis.monitor.Monitor.of`)."""
+    ``version``, ``npv``, ``npv_p5``, ``npv_p95`` (:meth:`mkba.analysis.monitor.Monitor.of`).
+
+    Parameters
+    ----------
+    moments : pandas.DataFrame
+        One row per moment (see above).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> moments = pd.DataFrame({"version": ["2017-besluit", "nu"], "npv": [120000.0, 80000.0],
+    ...                         "npv_p5": [-50000.0, 20000.0], "npv_p95": [300000.0, 150000.0]})
+    >>> ax = plot_monitor(moments, ax=Figure().add_subplot())
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['2017 besluit', 'nu']
+    """
     n = len(moments)
     ax = axes_for(ax, (8, 3.6))
     x = np.arange(n)

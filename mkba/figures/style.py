@@ -68,7 +68,16 @@ STYLE = {
 
 @contextmanager
 def mkba_style():
-    """Context manager that applies the suite's matplotlib style."""
+    """Context manager that applies the suite's matplotlib style.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with mkba_style():
+    ...     inside = mpl.rcParams["axes.spines.top"]
+    >>> inside
+    False
+    """
     with plt.rc_context(STYLE):
         yield
 
@@ -79,7 +88,17 @@ _DETACHED = {"on": False}
 @contextmanager
 def detached():
     """Draw on bare matplotlib Figures (Agg) instead of pyplot: no global figure state and
-    no notebook display hooks — what the reports use, as they embed the SVG themselves."""
+    no notebook display hooks — what the reports use, as they embed the SVG themselves.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> before = plt.get_fignums()
+    >>> with detached():
+    ...     ax = axes_for(None)
+    >>> type(ax.figure).__name__, plt.get_fignums() == before  # no pyplot figure was made
+    ('Figure', True)
+    """
     before = _DETACHED["on"]
     _DETACHED["on"] = True
     try:
@@ -93,7 +112,32 @@ def axes_for(ax, figsize=None, *, fit_page: bool = True, constrained: bool = Tru
     :func:`detached`, else on a pyplot figure) of ``figsize`` inches, at most
     :data:`MAX_WIDTH` wide and (``fit_page``, for the report) :data:`MAX_HEIGHT` tall. With
     ``constrained`` (the default) matplotlib's constrained layout keeps every label inside
-    the figure; a figure that places its parts itself (the maps) passes ``False``."""
+    the figure; a figure that places its parts itself (the maps) passes ``False``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes or None
+        Axes to draw on; None for new ones.
+    figsize : tuple of float, optional
+        Width and height in inches of new Axes.
+    fit_page : bool, default True
+        Keep new Axes at most :data:`MAX_HEIGHT` tall.
+    constrained : bool, default True
+        Use matplotlib's constrained layout.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the new Axes.
+
+    Examples
+    --------
+    >>> with detached():
+    ...     ax = axes_for(None, (20, 30))
+    >>> w, h = ax.figure.get_size_inches()
+    >>> bool(w <= MAX_WIDTH and h <= MAX_HEIGHT)
+    True
+    """
     if ax is not None:
         return ax
     if figsize is not None:
@@ -118,19 +162,67 @@ def axes_for(ax, figsize=None, *, fit_page: bool = True, constrained: bool = Tru
 
 
 def wrap_label(label: str, width: int = 30) -> str:
-    """A long axis label on several lines, so that the figure stays narrow enough to read on
-    a phone (a long label makes the saved figure wider, and the page then shrinks it)."""
+    r"""A long axis label on several lines, so that the figure stays narrow enough to read on
+    a phone (a long label makes the saved figure wider, and the page then shrinks it).
+
+    Parameters
+    ----------
+    label : str
+        The label.
+    width : int, default 30
+        Characters per line.
+
+    Returns
+    -------
+    str
+        The label with line breaks.
+
+    Examples
+    --------
+    >>> wrap_label("Minder bijstand door doorstroom van vrijwilligers naar werk")
+    'Minder bijstand door\ndoorstroom van vrijwilligers\nnaar werk'
+    """
     # never break inside a number such as "1 000" (a no-break space is not a break point)
     label = re.sub(r"(?<=\d) (?=\d)", "\u00a0", str(label))
     return textwrap.fill(label, width=width, break_long_words=False)
 
 
 def euro_axis(axis):
-    """Euro amounts on an axis (€ 1,2 mln; € 45.000), at most five ticks."""
+    """Euro amounts on an axis (€ 1,2 mln; € 45.000), at most five ticks.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        The axis (``ax.yaxis``), changed in place.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> euro_axis(ax.yaxis)
+    >>> ax.yaxis.get_major_formatter()(1_200_000, 0)
+    '€ 1,2 mln'
+    """
     axis.set_major_locator(MaxNLocator(nbins=5))
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_eur_compact(v)))
 
 
 def number_axis(axis, decimals=0):
-    """Dutch numbers on an axis."""
+    """Dutch numbers on an axis.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        The axis (``ax.xaxis``), changed in place.
+    decimals : int, default 0
+        Decimals to show.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> number_axis(ax.xaxis, 1)
+    >>> ax.xaxis.get_major_formatter()(1234.5, 0)
+    '1.234,5'
+    """
     axis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals)))

@@ -29,7 +29,24 @@ _NUMERIC = re.compile(r"^(n\.v\.t\.|–|[<>≤≥]?\s?[−+-]?(€\s?)?[−+-]?\
 @dataclass(frozen=True)
 class Column:
     """A column of a :class:`Table`: its Dutch header, whether it holds numbers (aligned
-    right) and whether readers look at it first (``key``: bold)."""
+    right) and whether readers look at it first (``key``: bold).
+
+    Parameters
+    ----------
+    label : str
+        The Dutch header.
+    numeric : bool, default False
+        The column holds numbers (aligned right).
+    key : bool, default False
+        Readers look at it first (bold).
+
+    Examples
+    --------
+    >>> t = Table.of("Saldo", [Column("actor", key=True), Column("saldo", numeric=True)],
+    ...              [["gemeente", "€ −1.000"]])
+    >>> [(c.label, c.numeric, c.key) for c in t.columns]
+    [('actor', False, True), ('saldo', True, False)]
+    """
 
     label: str
     numeric: bool = False
@@ -52,6 +69,19 @@ def _cell(value):
 @dataclass(frozen=True)
 class Table:
     """A table for the report: caption, columns and rows of formatted cells.
+
+    Parameters
+    ----------
+    caption : str
+        The caption.
+    columns : tuple of Column
+        The columns.
+    rows : tuple of tuple
+        The formatted cells (text, or :class:`~markupsafe.Markup` kept as is).
+    row_headers : bool, default False
+        The first cell of each row is its header.
+    kind : str, optional
+        A label of the table's role (not shown); empty for none.
 
     Examples
     --------
@@ -107,7 +137,18 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A drawn figure as SVG markup (``__html__``), with its text alternative inside."""
+    """A drawn figure as SVG markup (``__html__``), with its text alternative inside.
+
+    Parameters
+    ----------
+    markup : markupsafe.Markup
+        The ``<img>`` with the SVG and its text alternative (:func:`mkba.base.html.figure_html`).
+
+    Examples
+    --------
+    >>> Figure(Markup('<img alt="Een lijn">')).__html__()
+    Markup('<img alt="Een lijn">')
+    """
 
     markup: Markup
 
@@ -116,5 +157,26 @@ class Figure:
 
 
 def figure(ax, alt: str = "") -> Figure:
-    """The figure of ``ax`` for a section (SVG with a text alternative)."""
+    """The figure of ``ax`` for a section (SVG with a text alternative).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The figure's Axes (its whole figure is drawn, then closed).
+    alt : str, optional
+        The text alternative; by default one from title, axes and legend.
+
+    Returns
+    -------
+    Figure
+        The figure as SVG markup.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure as MplFigure
+    >>> ax = MplFigure().add_subplot()
+    >>> _ = ax.plot([2020, 2021], [1, 2])
+    >>> 'alt="Een lijn"' in figure(ax, "Een lijn").__html__()
+    True
+    """
     return Figure(Markup(figure_html(ax, alt)))

@@ -48,7 +48,26 @@ def uncertainty_text(extra: dict) -> str:
 
 
 def result_text(r: MkbaResult) -> str:
-    """One task and variant: headline figures, actors, PM posts, financing, warnings."""
+    """One task and variant: headline figures, actors, PM posts, financing, warnings.
+
+    Parameters
+    ----------
+    r : MkbaResult
+        One task and variant.
+
+    Returns
+    -------
+    str
+        Dutch text for the terminal.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> r = evaluate(read_case(DATA_DIR / "voorbeeld")).result("T1")
+    >>> print(result_text(r).splitlines()[0])
+    T1 ...
+    """
     lines = [f"{r.task_id}  {r.name}  ({r.wijk_code}), variant {r.variant}, "
              f"{r.start_year}–{r.end_year}"]
     summary = r.summary().iloc[4:]
@@ -89,7 +108,32 @@ def evaluation_text(ev: Evaluation, uncertainty: dict | None = None, scenario=No
                     checks: list | None = None) -> str:
     """The whole evaluation: a warning first when a consistency check failed
     (:mod:`mkba.analysis.checks`), parameters, one block per task and variant, an overview
-    table."""
+    table.
+
+    Parameters
+    ----------
+    ev : Evaluation
+        The evaluation.
+    uncertainty : dict, optional
+        Monte Carlo, sensitivity and discount-rate variants per (task, variant).
+    scenario : Scenario, optional
+        The scenario applied, named at the top.
+    checks : list of Check, optional
+        The consistency checks; a failed one is shown first.
+
+    Returns
+    -------
+    str
+        Dutch text for the terminal.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> text = evaluation_text(evaluate(read_case(DATA_DIR / "voorbeeld")))
+    >>> "T1" in text and "Netto contante waarde" in text
+    True
+    """
     p = ev.parameters
     base = "startjaar van elke taak" if p["base_year"] is None else str(p["base_year"])
     head = (f"MKBA — prijspeil {p['price_year']}, discontovoet {fmt_pct(p['discount_rate'], 2)}, "
@@ -157,7 +201,26 @@ def _total_line(ev: Evaluation) -> str:
 
 
 def effect_text(est) -> str:
-    """An effect estimate (or the reason there is none), with the estimate per wijk."""
+    """An effect estimate (or the reason there is none), with the estimate per wijk.
+
+    Parameters
+    ----------
+    est : EffectEstimate
+        The estimate (or refusal).
+
+    Returns
+    -------
+    str
+        Dutch text for the terminal.
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> print(effect_text(estimate_effect(panel, starts, indicator="y")).splitlines()[0])
+    y: in WK009017 na de start ongeveer 2,8 hoger dan in vergelijkbare wijken zonder taak; ...
+    """
     s = est.summary()
     width = max(len(k) for k in s.index)
 

@@ -76,6 +76,16 @@ def reader_name(text, code: str = "") -> str:
 def gemeente_of(code: str) -> str:
     """The gemeente code of a wijk or buurt code.
 
+    Parameters
+    ----------
+    code : str
+        A wijk or buurt code.
+
+    Returns
+    -------
+    str
+        ``GM`` and the four digits.
+
     Examples
     --------
     >>> gemeente_of("WK036339"), gemeente_of("BU0363AA01")

@@ -85,7 +85,31 @@ def _map_axes(ax, size=(4.5, 4.5)):
 
 
 def plot_locator(b: Boundaries, code: str, ax=None):
-    """A small map: all regions of the file in grey, ``code`` in the wijk colour."""
+    """A small map: all regions of the file in grey, ``code`` in the wijk colour.
+
+    Parameters
+    ----------
+    b : Boundaries
+        The map.
+    code : str
+        The region to mark.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; by default new Axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> b = Boundaries(rings={"WK011401": [[[(0, 0), (1, 0), (1, 1)]]],
+    ...                       "WK011402": [[[(1, 0), (2, 0), (2, 1)]]]})
+    >>> ax = plot_locator(b, "WK011401", ax=Figure().add_subplot())
+    >>> len(ax.patches) + len(ax.collections) >= 1
+    True
+    """
     # matplotlib (≈ 0,45 s at import with the figures): only when drawn
     from matplotlib.patches import PathPatch
 
@@ -191,6 +215,16 @@ def plot_choropleth(b: Boundaries, values: dict, label: str, ax=None, *, divergi
 def source_line(b: Boundaries) -> str:
     """Where the map comes from, with CBS's required credit and the licence.
 
+    Parameters
+    ----------
+    b : Boundaries
+        The map.
+
+    Returns
+    -------
+    str
+        The Dutch text.
+
     Examples
     --------
     >>> source_line(Boundaries(source="CBS Wijk- en buurtkaart 2024 via PDOK"))
@@ -265,6 +299,38 @@ def choropleth(gemeente_code: str, indicator: str | None = None, *, case=None, k
 
     Returns the matplotlib Figure (drawn detached from pyplot, so a notebook shows it once),
     or a Dutch sentence when there is no map for the gemeente.
+
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente.
+    indicator : str, optional
+        The CBS indicator; by default NCW per inwoner or inhabitants.
+    case : Case, optional
+        The case whose tasks give the NCW per inwoner.
+    kwb : pandas.DataFrame, optional
+        The long CBS table; by default :func:`mkba.evidence.cbs.load_kwb`.
+    year : int, optional
+        The year of the figures; by default the latest.
+    niveau : str, default "wijk"
+        ``wijk`` or ``buurt``.
+    threshold : int, default SMALL_NUMBER_THRESHOLD
+        Small-number threshold.
+    map_file : str or pathlib.Path, optional
+        A boundary file of the user's own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or str
+        The map, or why there is none.
+
+    Examples
+    --------
+    >>> fig = choropleth("GM0363", "AantalInwoners")
+    >>> type(fig).__name__
+    'Figure'
+    >>> choropleth("GM9999").startswith("Geen kaart voor GM9999")
+    True
     """
     # matplotlib via figures: ≈ 0,4 s at import, only when a map is drawn
     from mkba.figures.plots import detached
@@ -306,7 +372,30 @@ def _choropleth(gemeente_code, indicator, *, case, kwb, year, niveau, threshold,
 def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
     """Per wijk the value the batch index colours: NCW per inwoner where the batch has tasks
     (the sum over the wijk's tasks of each task's first variant, divided by its inhabitants),
-    else the inhabitants. Returns (values, label, is_npv)."""
+    else the inhabitants. Returns (values, label, is_npv).
+
+    Parameters
+    ----------
+    records : list of dict
+        One record per wijk of the batch index (``wijk_code``, ``inhabitants``, ``tasks``).
+
+    Returns
+    -------
+    values : dict of str to float
+        Value per wijk.
+    label : str
+        What the value is, in Dutch.
+    is_npv : bool
+        Whether it is NCW per inwoner.
+
+    Examples
+    --------
+    >>> records = [{"wijk_code": "WK036330", "inhabitants": 9100,
+    ...             "tasks": [{"task_id": "T1", "npv": -91000.0}]},
+    ...            {"wijk_code": "WK036331", "inhabitants": 5000, "tasks": []}]
+    >>> index_map_values(records)
+    ({'WK036330': -10.0}, 'NCW per inwoner (wijken met een taak)', True)
+    """
     has_tasks = any(r.get("tasks") for r in records)
     values = {}
     for r in records:
@@ -327,6 +416,16 @@ def index_map_values(records: list[dict]) -> tuple[dict, str, bool]:
 def reader_source(b: Boundaries) -> str:
     """The source of a map as residents read it: CBS's credit and the licence, or what kind
     of file it is — never a file name (the index shows it under every gemeente's map).
+
+    Parameters
+    ----------
+    b : Boundaries
+        The map.
+
+    Returns
+    -------
+    str
+        The Dutch text.
 
     Examples
     --------

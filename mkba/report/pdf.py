@@ -27,7 +27,23 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 
 
 def find_chromium() -> str | None:
-    """The path of a Chromium executable: ``$MKBA_CHROMIUM`` or the first on the PATH."""
+    """The path of a Chromium executable: ``$MKBA_CHROMIUM`` or the first on the PATH.
+
+    Returns
+    -------
+    str or None
+        The path, or None when there is none.
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"MKBA_CHROMIUM": "/geen/chromium"}):
+    ...     find_chromium()
+    >>> with mock.patch.dict(os.environ, {"MKBA_CHROMIUM": "sh"}):
+    ...     find_chromium()
+    'sh'
+    """
     own = os.environ.get("MKBA_CHROMIUM")
     if own:
         return own if shutil.which(own) else None
@@ -44,6 +60,33 @@ def print_pdf(html_path, pdf_path=None, *, timeout: float = 120) -> Path:
     The PDF is written to a temporary file and renamed, so nobody sees half a PDF. Raises
     :class:`~mkba.base.errors.CaseError` (a Dutch message) when no Chromium is installed or when
     printing fails.
+
+    Parameters
+    ----------
+    html_path : str or pathlib.Path
+        The HTML report.
+    pdf_path : str or pathlib.Path, optional
+        The PDF to write; by default beside the HTML with suffix ``.pdf``.
+    timeout : float, default 120
+        Seconds Chromium may take.
+
+    Returns
+    -------
+    pathlib.Path
+        The PDF written.
+
+    Examples
+    --------
+    Without Chromium the message says what to install (printing itself is tested in
+    ``tests/test_reports.py``):
+
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"MKBA_CHROMIUM": "/geen/chromium"}):
+    ...     print_pdf("wijk.html")
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: invoer: --pdf heeft Chromium nodig en dat is niet gevonden; ...
     """
     html_path = Path(html_path).resolve()
     pdf_path = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")

@@ -18,6 +18,16 @@ def _region_names() -> dict:
 def region_name(code: str) -> str:
     """The CBS name of a region code (the code itself when the name is unknown).
 
+    Parameters
+    ----------
+    code : str
+        A CBS region code.
+
+    Returns
+    -------
+    str
+        The name, or the code.
+
     Examples
     --------
     >>> region_name("GM0363"), region_name("WK999999")
@@ -32,6 +42,16 @@ def region_label(code: str) -> str:
     brings names) is "wijk NN van <gemeente>" when the gemeente's name is known (CBS numbers
     wijken within their gemeente), else "wijk zonder naam in de CBS-cijfers"; its code is in
     the report's appendix.
+
+    Parameters
+    ----------
+    code : str
+        A CBS region code.
+
+    Returns
+    -------
+    str
+        The region's name as a reader knows it.
 
     Examples
     --------

@@ -68,6 +68,18 @@ def report_parameters(settings=None, **parameters) -> dict:
     (:meth:`~mkba.base.settings.Settings.to_report_parameters`); ``None`` means: not chosen (the
     scenario's value, else the default).
 
+    Parameters
+    ----------
+    settings : Settings, optional
+        The settings.
+    **parameters
+        Or the report parameters by name.
+
+    Returns
+    -------
+    dict
+        The parameters as plain values.
+
     Examples
     --------
     >>> report_parameters(discount_rate=0.03)["discount_rate"]
@@ -89,6 +101,16 @@ def report_parameters(settings=None, **parameters) -> dict:
 
 def check_wijk_code(wijk_code) -> str:
     """The code itself if it is a CBS wijk or buurt code; otherwise a :class:`CaseError`.
+
+    Parameters
+    ----------
+    wijk_code : str
+        The code.
+
+    Returns
+    -------
+    str
+        The code.
 
     Examples
     --------
@@ -122,7 +144,28 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 def export_html(nb, title: str) -> str:
     """The executed notebook as one self-contained HTML page, without code (in-process): the
     notebook's HTML in the page template ``templates/report.html.j2`` (shared frame
-    ``base.html.j2``, style sheet ``report.css``)."""
+    ``base.html.j2``, style sheet ``report.css``).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    title : str
+        The page title.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Transvaal")])
+    >>> page = export_html(nb, "Transvaalbuurt")
+    >>> "<title>Transvaalbuurt</title>" in page, '<h1 id="Transvaal">Transvaal' in page
+    (True, True)
+    """
     body, _ = html_exporter().from_notebook_node(nb)
     body = Markup(nbsp(_COMMENT.sub("", body)))
     return str(render("report.html.j2", title=title, body=body))
@@ -130,6 +173,18 @@ def export_html(nb, title: str) -> str:
 
 def report_title(wijk_code: str, headline: dict | None) -> str:
     """The page title: the wijk's name and code (the code alone when the name is unknown).
+
+    Parameters
+    ----------
+    wijk_code : str
+        The wijk.
+    headline : dict or None
+        The headline figures (with the wijk's name).
+
+    Returns
+    -------
+    str
+        The title.
 
     Examples
     --------
@@ -150,6 +205,26 @@ class KernelRunner:
     Before every notebook the user namespace is emptied (:data:`RESET_CODE`, in a cell that is
     removed from the saved notebook), so reports do not see each other's variables. A dead
     kernel is restarted. ``isolate=True`` starts a fresh kernel for every notebook instead.
+
+    Parameters
+    ----------
+    isolate : bool, default False
+        A new kernel for every notebook instead of one shared.
+    kernel_name : str, default "python3"
+        The Jupyter kernel.
+    threads : int, optional
+        Threads the kernel's numeric libraries may use; None for their default.
+    tmp_root : str, optional
+        Where the kernel's temporary files go.
+
+    Examples
+    --------
+    No kernel starts until the first notebook is run:
+
+    >>> runner = KernelRunner(threads=1)
+    >>> runner.kernel_name, runner.threads
+    ('python3', 1)
+    >>> runner.close()
     """
 
     def __init__(self, isolate: bool = False, kernel_name: str = "python3",
@@ -308,6 +383,29 @@ def _register_engine() -> None:
 
 @dataclass(frozen=True)
 class ReportOutput:
+    """What :func:`render_report` wrote for one wijk: the page, the executed notebook, how long
+    it took and the headline figures.
+
+    Parameters
+    ----------
+    wijk_code : str
+        The wijk.
+    html : pathlib.Path
+        The report.
+    notebook : pathlib.Path
+        The executed notebook.
+    seconds : float
+        How long it took.
+    headline : dict, optional
+        The headline figures the notebook displayed (for the index).
+
+    Examples
+    --------
+    >>> out = ReportOutput("WK036330", Path("WK036330.html"), Path("WK036330.ipynb"), 4.2)
+    >>> out.html.name, out.headline
+    ('WK036330.html', None)
+    """
+
     wijk_code: str
     html: Path
     notebook: Path
@@ -318,6 +416,16 @@ class ReportOutput:
 
 def notebook_headline(nb) -> dict | None:
     """The headline figures an executed notebook displayed (:data:`HEADLINE_MIME`), or None.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    dict or None
+        The headline figures.
 
     Examples
     --------
@@ -344,6 +452,36 @@ def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
     Parameters are checked first (a wijk code must be a CBS code; numbers must be numbers);
     papermill then writes them into the notebook as literals. Both files are written
     atomically. Raises the notebook's error when a cell fails.
+
+    Parameters
+    ----------
+    wijk_code : str
+        The wijk or buurt.
+    out_dir : str or pathlib.Path
+        Where to write.
+    case_path : str, optional
+        The case; None for a profile-only report.
+    runner : KernelRunner, optional
+        The kernel to run in; by default a new one, closed afterwards.
+    notebook : pathlib.Path, default REPORT_NOTEBOOK
+        The notebook to execute.
+    **parameters
+        Report parameters (:func:`report_parameters`).
+
+    Returns
+    -------
+    ReportOutput
+        What was written.
+
+    Examples
+    --------
+    The parameters are checked before a kernel starts (running one is tested in
+    ``tests/test_reports.py``):
+
+    >>> render_report("WK0363<x>", "uit")
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: ...
     """
     import nbformat  # nbformat: ≈ 0,1 s at import, only where a report renders
 

@@ -72,7 +72,52 @@ def headline_tasks(results) -> list[dict]:
 @dataclass(frozen=True)
 class WijkReport:
     """Everything the wijk report shows, computed once; sections render as HTML
-    (:data:`mkba.report.sections.SECTIONS`)."""
+    (:data:`mkba.report.sections.SECTIONS`).
+
+    Parameters
+    ----------
+    wijk_code : str
+        The wijk or buurt.
+    name : str
+        Its name.
+    parameters : dict
+        The parameters computed with.
+    tasks : pandas.DataFrame
+        The case's tasks in this wijk.
+    evaluation : Evaluation or None
+        Their MKBA; None for a profile-only report.
+    targets : pandas.DataFrame
+        Target attainment (:func:`mkba.evidence.indicators.target_attainment`).
+    profile : WijkProfile or None
+        The wijk profile.
+    effects : tuple of EffectEstimate, default ()
+        The effect estimates.
+    case : Case, optional
+        The case.
+    notes : tuple of str, default ()
+        Dutch notes for the reader.
+    uncertainty : dict, optional
+        Monte Carlo, sensitivity and discount-rate variants per (task, variant).
+    variants : dict, optional
+        Variant comparisons per task.
+    scenario : Scenario, optional
+        The scenario applied.
+    checks : tuple, default ()
+        The consistency checks of this wijk's tasks.
+    estimated_quantities : tuple, default ()
+        Effect lines whose quantity came from an estimate.
+    plan : PlanRealisation, optional
+        Plan and realisation; None without a decision version.
+
+    Examples
+    --------
+    :func:`wijk_report` fills it; a profile-only report without a case has no evaluation:
+
+    >>> r = WijkReport("WK036330", "Transvaalbuurt", {}, pd.DataFrame(), None, pd.DataFrame(),
+    ...                None)
+    >>> r.name, r.evaluation, r.plan, r.effects
+    ('Transvaalbuurt', None, None, ())
+    """
 
     wijk_code: str
     name: str
@@ -211,16 +256,22 @@ def wijk_report(wijk_code: str, case_path: str | None = None, *, effects: bool =
         CBS code of the wijk (WK…) or buurt (BU…).
     case_path : str, optional
         The case; empty or None for a profile-only report.
-    settings : Settings, optional
-        What to compute with; or the report parameters by name
-        (:meth:`Settings.to_report_parameters`: discount_rate, price_year, base_year, horizon,
-        volunteer_valuation, market_value_code, threshold, scenario_path, map_file,
-        plan_path — the decision version for the section "Plan en werkelijkheid"). ``None``
-        means not chosen: the scenario's value, else the default.
-    effects : bool
+    effects : bool, default True
         Whether to estimate the effect on the targets' indicators.
-    draws : int
+    draws : int, default REPORT_DRAWS
         Monte Carlo draws per task and variant (0: no uncertainty section).
+    settings : Settings, optional
+        What to compute with; None means not chosen: the scenario's value, else the default.
+    **parameters
+        Or the report parameters by name (:meth:`Settings.to_report_parameters`:
+        discount_rate, price_year, base_year, horizon, volunteer_valuation, market_value_code,
+        threshold, scenario_path, map_file, plan_path — the decision version for the section
+        "Plan en werkelijkheid").
+
+    Returns
+    -------
+    WijkReport
+        Everything the report shows.
 
     Examples
     --------

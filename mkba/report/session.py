@@ -64,6 +64,18 @@ def input_label(case, name: str) -> str:
     cost post's or the effect's name with the field in words
     (:func:`mkba.report.text.assumption_label`, the report's own words).
 
+    Parameters
+    ----------
+    case : Case
+        The case.
+    name : str
+        The parameter name (as in ``bandbreedtes``).
+
+    Returns
+    -------
+    str
+        The Dutch name.
+
     Examples
     --------
     >>> from mkba.case.read import read_case
@@ -79,6 +91,16 @@ def input_label(case, name: str) -> str:
 
 def value_kind(name: str) -> str:
     """How a value of an assumption is shown: discount, fraction, euro, factor or number.
+
+    Parameters
+    ----------
+    name : str
+        The parameter name.
+
+    Returns
+    -------
+    str
+        ``discount``, ``fraction``, ``euro``, ``factor`` or ``number``.
 
     Examples
     --------
@@ -105,6 +127,18 @@ def value_kind(name: str) -> str:
 def shown_value(name: str, value: float) -> str:
     """A value in Dutch format for its kind: € 15.000; 2,25 %; 10 %; × 1,05; 6,5.
 
+    Parameters
+    ----------
+    name : str
+        The parameter name.
+    value : float
+        Its value.
+
+    Returns
+    -------
+    str
+        The Dutch text.
+
     Examples
     --------
     >>> shown_value("discontovoet", 0.0225), shown_value("T2/Contract hovenier/factor", 1.05)
@@ -124,6 +158,21 @@ def shown_value(name: str, value: float) -> str:
 
 class Session:
     """An evaluation session for one task (and variant) of a case.
+
+    Parameters
+    ----------
+    case : Case or str or pathlib.Path
+        The case.
+    task : str, optional
+        The task; None for the case's only task.
+    variant : str, optional
+        The variant; by default :func:`mkba.analysis.coalition.designated_variant`.
+    discount_rate : float, optional
+        The discount rate to start from; None for the default.
+    scenario_dir : str or pathlib.Path, default "scenarios"
+        Where saved scenarios go.
+    settings : Settings, optional
+        The settings to start from.
 
     Examples
     --------

@@ -44,6 +44,16 @@ def name(value) -> Markup:
     """A name from an input file for the page: escaped, without bidi controls and isolated
     (``<bdi>``), so that it cannot reorder the text around it.
 
+    Parameters
+    ----------
+    value : object
+        The name.
+
+    Returns
+    -------
+    markupsafe.Markup
+        ``<bdi>`` with the escaped name.
+
     Examples
     --------
     >>> str(name('Bewoners & <b>Co</b>\\u202e'))
@@ -56,6 +66,18 @@ def html_format(template: str, *args, **kwargs) -> Markup:
     """A small piece of HTML with values filled in escaped and without bidi controls (what
     the sentences of :mod:`mkba.report.text` use instead of hand escaping). Values that are
     already :class:`Markup` are kept.
+
+    Parameters
+    ----------
+    template : str
+        HTML with ``{}`` fields (trusted: written in the code).
+    *args, **kwargs
+        The values to fill in.
+
+    Returns
+    -------
+    markupsafe.Markup
+        The HTML.
 
     Examples
     --------
@@ -124,6 +146,18 @@ def stylesheet() -> Markup:
 def render(template: str, **context) -> Markup:
     """Render a template of :data:`TEMPLATE_DIR` (e.g. ``"sections/pm.html.j2"``).
 
+    Parameters
+    ----------
+    template : str
+        The template's path in :data:`TEMPLATE_DIR`.
+    **context
+        The template's variables (autoescaped).
+
+    Returns
+    -------
+    markupsafe.Markup
+        The HTML.
+
     Examples
     --------
     >>> "<bdi>" in render("macros.html.j2")  # macros only: renders to nothing
@@ -135,6 +169,18 @@ def render(template: str, **context) -> Markup:
 def render_string(source: str, **context) -> Markup:
     """Render a template given as a string (autoescaped like the files).
 
+    Parameters
+    ----------
+    source : str
+        The template.
+    **context
+        The template's variables (autoescaped).
+
+    Returns
+    -------
+    markupsafe.Markup
+        The HTML.
+
     Examples
     --------
     >>> str(render_string("<p>{{ who | name }}</p>", who="<x>"))
@@ -144,5 +190,21 @@ def render_string(source: str, **context) -> Markup:
 
 
 def escaped(value) -> Markup:
-    """``value`` escaped and without bidi controls (for code that joins pieces itself)."""
+    """``value`` escaped and without bidi controls (for code that joins pieces itself).
+
+    Parameters
+    ----------
+    value : object
+        The value; None is the empty string.
+
+    Returns
+    -------
+    markupsafe.Markup
+        The escaped text.
+
+    Examples
+    --------
+    >>> escaped('<b>"De Ster"</b>')
+    Markup('&lt;b&gt;&#34;De Ster&#34;&lt;/b&gt;')
+    """
     return escape(strip_bidi(value))

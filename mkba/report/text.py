@@ -43,7 +43,19 @@ DATA_AGE_WARNING = 3
 
 
 def report_year() -> int:
-    """The year the report is made (today)."""
+    """The year the report is made (today).
+
+    Returns
+    -------
+    int
+        The year.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> report_year() == datetime.date.today().year
+    True
+    """
     return int(time.strftime("%Y"))
 
 
@@ -51,6 +63,18 @@ def assumption_label(parameter: str, case=None) -> str:
     """The Dutch name of an assumption with a range (``bandbreedtes``, sensitivity, scenario,
     session), as partners know it: the kengetal's description, the cost post's or effect's
     name with the field in words.
+
+    Parameters
+    ----------
+    parameter : str
+        The parameter name.
+    case : Case, optional
+        The case (for the kengetal's description and the line's name).
+
+    Returns
+    -------
+    str
+        The Dutch name.
 
     Examples
     --------
@@ -96,6 +120,18 @@ def page_one_amounts(costs: float, benefits: float) -> tuple[str, str, str, floa
     Below € 10.000 amounts are exact to the euro; below € 10 mln whole thousands; above that
     tenths of a million. Returns the three texts and the shown difference as a number.
 
+    Parameters
+    ----------
+    costs, benefits : float
+        Present values.
+
+    Returns
+    -------
+    costs, benefits, difference : str
+        The rounded amounts, in Dutch.
+    shown : float
+        The difference shown, as a number.
+
     Examples
     --------
     >>> page_one_amounts(740_816, 1_039_122)[:3]
@@ -120,6 +156,16 @@ def page_one_amounts(costs: float, benefits: float) -> tuple[str, str, str, floa
 def variant_label(variant: str) -> str:
     """A variant's name in words.
 
+    Parameters
+    ----------
+    variant : str
+        The variant's key.
+
+    Returns
+    -------
+    str
+        Its name in words.
+
     Examples
     --------
     >>> variant_label("maatschappelijk_aanbesteden")
@@ -133,6 +179,18 @@ def task_sentence(task, variants) -> str:
 
     With variants, the trekker belongs to the variant in which residents or entrepreneurs do
     the work (the one named 'maatschappelijk…'); the other variants are not said to be theirs.
+
+    Parameters
+    ----------
+    task : mapping
+        The task's row (``taken``).
+    variants : list of str
+        Its variants.
+
+    Returns
+    -------
+    str
+        The Dutch sentence.
 
     Examples
     --------
@@ -165,6 +223,18 @@ def task_sentence(task, variants) -> str:
 def targets_sentence(done: int, total: int) -> str:
     """How many targets were met, in correct Dutch.
 
+    Parameters
+    ----------
+    done : int
+        Targets met.
+    total : int
+        All targets.
+
+    Returns
+    -------
+    str
+        The Dutch sentence.
+
     Examples
     --------
     >>> targets_sentence(0, 1)
@@ -189,6 +259,27 @@ def compare_variants_sentence(results) -> str:
 
     The municipality's cost is minus its own balance (saldo gemeente); the percentage is the
     difference divided by the reference's cost.
+
+    Parameters
+    ----------
+    results : list of MkbaResult
+        The variants of one task.
+
+    Returns
+    -------
+    str
+        The Dutch sentences.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"))
+    >>> sentence = compare_variants_sentence([ev.result("T2", "klassiek_aanbesteden"),
+    ...                                       ev.result("T2", "maatschappelijk_aanbesteden")])
+    >>> print(sentence)  # doctest: +NORMALIZE_WHITESPACE
+    Voor de gemeente is het saldo bij <bdi>maatschappelijk aanbesteden</bdi> € 282.000 hoger dan
+    bij <bdi>klassiek aanbesteden</bdi>; voor de samenleving is het saldo € 211.000 hoger.
     """
     ref = next((r for r in results if r.variant.startswith("klassiek")), results[0])
     out = []
@@ -216,7 +307,27 @@ def compare_variants_sentence(results) -> str:
 
 def illustrative_values(case, task: str) -> list[str]:
     """The cost and effect lines of a task whose value the case marks as illustrative: the
-    line's own note says 'illustratief', or its kengetal's source does."""
+    line's own note says 'illustratief', or its kengetal's source does.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str
+        The task.
+
+    Returns
+    -------
+    list of str
+        The lines, in Dutch.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> isinstance(illustrative_values(read_case(DATA_DIR / "voorbeeld"), "T1"), list)
+    True
+    """
     k = case.kengetallen
     marked = set(k.loc[k["bron"].astype(str).str.contains("illustratief", case=False),
                        "code"]) if len(k) else set()
@@ -233,7 +344,29 @@ def illustrative_values(case, task: str) -> list[str]:
 
 
 def volunteer_actors(case, task: str, variant: str) -> set[str]:
-    """Actors whose only costs in this task and variant are volunteer time."""
+    """Actors whose only costs in this task and variant are volunteer time.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str
+        The task.
+    variant : str
+        The variant.
+
+    Returns
+    -------
+    set of str
+        The actors.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> volunteer_actors(read_case(DATA_DIR / "voorbeeld"), "T1", "project")
+    {'vrijwilligers'}
+    """
     k = case.kosten
     rows = k[(k["taak_id"] == task) & (k["variant"].isna() | (k["variant"] == variant))] \
         if "variant" in k else k[k["taak_id"] == task]
@@ -244,7 +377,27 @@ def volunteer_actors(case, task: str, variant: str) -> set[str]:
 
 
 def scenario_sentence(scenario, case=None) -> Markup:
-    """A scenario named on page one, with what it changes (assumptions by their Dutch name)."""
+    """A scenario named on page one, with what it changes (assumptions by their Dutch name).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    case : Case, optional
+        The case (for the assumptions' Dutch names).
+
+    Returns
+    -------
+    markupsafe.Markup
+        The sentence.
+
+    Examples
+    --------
+    >>> from mkba.uncertainty.scenario import Scenario
+    >>> s = Scenario("voorzichtig", {}, {"discount_rate": 0.03})
+    >>> "discontovoet 3,00 %" in scenario_sentence(s)
+    True
+    """
     changes = []
     labels = {"discount_rate": "discontovoet", "volunteer_valuation":
               "waardering vrijwilligersuur", "market_value_code": "kengetal marktwaarde"}
@@ -274,7 +427,30 @@ def trace_lines(case, tasks) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The case's cost and effect lines of ``tasks`` for the report's appendix (Dutch headers,
     formatted). Cost lines that repeat every year with the same content are one row with
     their years; the optimism shown is the line's own, else the task's. A kengetal is shown
-    by its description with its code beside it."""
+    by its description with its code beside it.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    tasks : iterable of str
+        The tasks.
+
+    Returns
+    -------
+    costs : pandas.DataFrame
+        The cost lines.
+    effects : pandas.DataFrame
+        The effect lines.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> costs, effects = trace_lines(read_case(DATA_DIR / "voorbeeld"), ["T1"])
+    >>> len(costs) > 0, len(effects) > 0
+    (True, True)
+    """
     k = case.kengetallen.set_index("code") if len(case.kengetallen) else pd.DataFrame()
     taken = case.taken.set_index("taak_id")
 

@@ -35,6 +35,16 @@ def _signed(value, decimals: int = 0, ratio: bool = False) -> str:
 def settings_line(parameters: dict) -> str:
     """The settings both versions were computed with, in one Dutch line.
 
+    Parameters
+    ----------
+    parameters : dict
+        The evaluation parameters.
+
+    Returns
+    -------
+    str
+        The Dutch line.
+
     Examples
     --------
     >>> settings_line({"price_year": 2024, "discount_rate": 0.0225, "base_year": None,
@@ -96,7 +106,22 @@ def comparison_text(comparison) -> str:
 
     Parameters
     ----------
-    comparison : mkba.analysis.compare.Comparison
+    comparison : Comparison
+        Plan and now (:func:`mkba.compare`).
+
+    Returns
+    -------
+    str
+        Dutch text for the terminal.
+
+    Examples
+    --------
+    >>> import mkba
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> c = mkba.compare(DATA_DIR / "voorbeeld" / "versies" / "2017-besluit",
+    ...                  DATA_DIR / "voorbeeld", task="T1")
+    >>> "T1" in comparison_text(c)
+    True
     """
     s = comparison.sources
     lines = [f"Plan en werkelijkheid: {s['before']} (besluit) → {s['after']} (nu)",
@@ -133,7 +158,22 @@ def monitor_text(mon) -> str:
 
     Parameters
     ----------
-    mon : mkba.analysis.monitor.Monitor
+    mon : Monitor
+        The monitor (:func:`mkba.monitor`).
+
+    Returns
+    -------
+    str
+        Dutch text for the terminal.
+
+    Examples
+    --------
+    >>> import mkba
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.base.settings import Settings
+    >>> text = monitor_text(mkba.monitor(DATA_DIR / "voorbeeld", Settings(draws=200), task="T3"))
+    >>> "T3" in text
+    True
     """
     p = mon.parameters
     lines = [f"Monitor: {len(mon.versions)} momenten ("

@@ -48,7 +48,27 @@ __all__ = ["batch", "BatchResult", "BatchInterrupted", "WorkerPool", "plan_jobs"
 
 @dataclass
 class BatchResult:
-    """What a batch did: one record per wijk, and where the index is."""
+    """What a batch did: one record per wijk, and where the index is.
+
+    Parameters
+    ----------
+    records : list of dict
+        One record per wijk (``batch.json``).
+    out_dir : pathlib.Path
+        The batch's folder (with ``index.html`` and ``batch.json``).
+    seconds : float
+        How long it took.
+    workers : int
+        Worker processes used.
+    engine : str
+        ``lokaal`` (the process pool or one process) or ``dask (<scheduler>)``.
+
+    Examples
+    --------
+    >>> r = BatchResult([], Path("uit"), 1.5, 2, "pool")
+    >>> r.index.name, r.json.name
+    ('index.html', 'batch.json')
+    """
 
     records: list[dict]
     out_dir: Path
@@ -72,7 +92,26 @@ class BatchResult:
 
 
 class BatchInterrupted(Exception):
-    """The batch was stopped (Ctrl-C or SIGTERM); what was finished is in batch.json."""
+    """The batch was stopped (Ctrl-C or SIGTERM); what was finished is in batch.json.
+
+    Parameters
+    ----------
+    signum : int
+        The signal that stopped the batch (``SIGINT`` for Ctrl-C, ``SIGTERM``).
+    done : int
+        Wijken finished.
+    remaining : int
+        Wijken not done.
+    out_dir : pathlib.Path
+        The batch's folder.
+
+    Examples
+    --------
+    >>> import signal
+    >>> err = BatchInterrupted(signal.SIGINT, 3, 2, Path("uit"))
+    >>> err.done, err.remaining
+    (3, 2)
+    """
 
     def __init__(self, signum: int, done: int, remaining: int, out_dir: Path):
         self.signum, self.done, self.remaining, self.out_dir = signum, done, remaining, out_dir
@@ -125,12 +164,30 @@ def batch(case_path: str | None, out_dir, *, workers: int | None = None,
         A fresh kernel per report (slower; no shared kernel state at all).
     wijken : iterable of str, optional
         Only these wijken.
+    progress : bool, default True
+        Show a progress bar.
     notebook : path
         The report notebook (default ``notebooks/wijkrapport.ipynb``).
     **parameters
         Report parameters (:meth:`mkba.base.settings.Settings.to_report_parameters`: discount_rate,
         price_year, base_year, horizon, volunteer_valuation, market_value_code, threshold,
         scenario_path), or ``settings=Settings(...)``.
+
+    Returns
+    -------
+    BatchResult
+        What was written.
+
+    Examples
+    --------
+    Arguments are checked before a worker starts (running a batch is tested in
+    ``tests/test_batch_faults.py``):
+
+    >>> import tempfile
+    >>> batch("data/voorbeeld", tempfile.mkdtemp(), scheduler="ergens")
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: invoer: --scheduler 'ergens' is geen Dask-adres ...
     """
     started = time.perf_counter()
     out = Path(out_dir)

@@ -24,6 +24,16 @@ CONNECT_TIMEOUT = 10
 def check_scheduler(address: str) -> str:
     """``"local"`` or a Dask scheduler address (``tcp://host:port``); else a CaseError.
 
+    Parameters
+    ----------
+    address : str
+        ``local`` or ``tcp://host:port``.
+
+    Returns
+    -------
+    str
+        The address.
+
     Examples
     --------
     >>> check_scheduler("tcp://10.0.0.5:8786")
@@ -40,7 +50,29 @@ def check_scheduler(address: str) -> str:
 
 
 def connect(scheduler: str):
-    """A Dask client for a scheduler address, or a CaseError within CONNECT_TIMEOUT seconds."""
+    """A Dask client for a scheduler address, or a CaseError within CONNECT_TIMEOUT seconds.
+
+    Parameters
+    ----------
+    scheduler : str
+        The scheduler's address.
+
+    Returns
+    -------
+    dask.distributed.Client
+        The client.
+
+    Examples
+    --------
+    An in-process scheduler (no network, no processes):
+
+    >>> from dask.distributed import LocalCluster
+    >>> with LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster:
+    ...     client = connect(cluster.scheduler_address)
+    ...     print(type(client).__name__)
+    ...     client.close()
+    Client
+    """
     from dask.distributed import Client  # seconds to import: only for a Dask batch
 
     try:
@@ -67,6 +99,19 @@ def run_dask(jobs, workers, scheduler, progress, on_record, client=None) -> None
         Called with each wijk's record.
     client : dask.distributed.Client, optional
         An open client (default: connect to ``scheduler``); it is left open.
+
+    Examples
+    --------
+    With an in-process scheduler and no jobs (a batch of reports on Dask is tested in
+    ``tests/test_batch_faults.py``):
+
+    >>> from dask.distributed import Client, LocalCluster
+    >>> records = []
+    >>> with LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster:
+    ...     with Client(cluster) as client:
+    ...         run_dask([], 1, cluster.scheduler_address, False, records.append, client=client)
+    >>> records
+    []
     """
     from dask.distributed import Client, LocalCluster, as_completed  # only for a Dask batch
 

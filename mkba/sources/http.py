@@ -74,7 +74,21 @@ _LOCAL = {"127.0.0.1", "::1", "localhost"}
 
 class RefusedAnswer(FetchError):
     """An answer mkba will not take: a redirect or next link to another host, a loop of next
-    links, an answer over the size cap. Never retried; never softened into a warning."""
+    links, an answer over the size cap. Never retried; never softened into a warning.
+
+    Parameters
+    ----------
+    message : str
+        What was refused and why, in Dutch.
+    source : str, default "cbs ophalen"
+        The command or source that failed; printed before the message.
+
+    Examples
+    --------
+    >>> err = RefusedAnswer("het antwoord is groter dan 50 MB")
+    >>> isinstance(err, FetchError), str(err)
+    (True, 'cbs ophalen: het antwoord is groter dan 50 MB')
+    """
 
 
 def _env_number(name: str, default: float, unit: str) -> float:
@@ -93,6 +107,11 @@ def _env_number(name: str, default: float, unit: str) -> float:
 def deadline_seconds() -> float:
     """Seconds one table (or map) may take: ``MKBA_CBS_DEADLINE``, else :data:`DEADLINE`.
 
+    Returns
+    -------
+    float
+        The seconds.
+
     Examples
     --------
     >>> deadline_seconds() > 0
@@ -103,6 +122,11 @@ def deadline_seconds() -> float:
 
 def max_bytes() -> int:
     """The size cap of one answer in bytes: ``MKBA_CBS_MAX_MB`` MB, else :data:`MAX_MB` MB.
+
+    Returns
+    -------
+    int
+        The cap in bytes.
 
     Examples
     --------
@@ -115,6 +139,18 @@ def max_bytes() -> int:
 def checked_base(url: str, name: str) -> str:
     """A configured base URL, checked: https (http only on this computer), a host, no user
     name, password, query or fragment. Without a trailing slash.
+
+    Parameters
+    ----------
+    url : str
+        The base URL.
+    name : str
+        Where it was configured (the environment variable), for the message.
+
+    Returns
+    -------
+    str
+        The URL without a trailing slash.
 
     Examples
     --------
@@ -140,12 +176,36 @@ def checked_base(url: str, name: str) -> str:
 
 
 def cbs_url() -> str:
-    """Base of the CBS OData feed: ``MKBA_CBS_URL`` (checked), else :data:`CBS_URL`."""
+    """Base of the CBS OData feed: ``MKBA_CBS_URL`` (checked), else :data:`CBS_URL`.
+
+    Returns
+    -------
+    str
+        The base URL, without a trailing slash.
+
+    Examples
+    --------
+    >>> import os
+    >>> cbs_url() == CBS_URL or "MKBA_CBS_URL" in os.environ
+    True
+    """
     return checked_base(os.environ.get("MKBA_CBS_URL") or CBS_URL, "MKBA_CBS_URL")
 
 
 def pdok_url() -> str:
-    """Base of PDOK: ``MKBA_PDOK_URL`` (checked), else :data:`PDOK_URL`."""
+    """Base of PDOK: ``MKBA_PDOK_URL`` (checked), else :data:`PDOK_URL`.
+
+    Returns
+    -------
+    str
+        The base URL, without a trailing slash.
+
+    Examples
+    --------
+    >>> import os
+    >>> pdok_url() == PDOK_URL or "MKBA_PDOK_URL" in os.environ
+    True
+    """
     return checked_base(os.environ.get("MKBA_PDOK_URL") or PDOK_URL, "MKBA_PDOK_URL")
 
 
@@ -168,6 +228,13 @@ def _shown(url: str, limit: int = 120) -> str:
 
 class Deadline:
     """The time one table (or one map) may take, started now.
+
+    Parameters
+    ----------
+    seconds : float, optional
+        The time allowed; by default :func:`deadline_seconds`.
+    what : str, optional
+        What is fetched, in Dutch, for the message when time runs out.
 
     Examples
     --------
@@ -231,7 +298,15 @@ class Http:
     allowed : list of str, optional
         Base URLs whose scheme, host and port may be visited; default the CBS and PDOK bases
         (:func:`cbs_url`, :func:`pdok_url`).
-    sleep : callable
+    timeout : float, default TIMEOUT
+        Seconds one answer may take to arrive (capped by the deadline).
+    connect_timeout : float, default CONNECT_TIMEOUT
+        Seconds to connect (capped by the deadline).
+    attempts : int, default ATTEMPTS
+        Attempts per request when the server fails in a way worth retrying.
+    backoff : float, optional
+        Seconds before the second attempt, doubled for each next one; default :data:`BACKOFF`.
+    sleep : callable, optional
         Waits between attempts (tests pass a recorder instead of :func:`time.sleep`).
     max_answer : int, optional
         Size cap per answer in bytes (default :func:`max_bytes`).

@@ -54,7 +54,24 @@ _TABLE_ID = re.compile(r"^\d{5}[A-Z]{3}$")
 
 @dataclass
 class FetchResult:
-    """What one :func:`fetch_kwb` call did."""
+    """What one :func:`fetch_kwb` call did.
+
+    Parameters
+    ----------
+    written : list of pathlib.Path, optional
+        The files written.
+    skipped : list of pathlib.Path, optional
+        The files already there and left alone.
+    warnings : list of str, optional
+        Dutch warnings (a year without names, ...).
+
+    Examples
+    --------
+    >>> r = FetchResult()
+    >>> r.written.append(Path("kwb_GM0114_wijk_2024_85984NED.csv.gz"))
+    >>> len(r.written), r.skipped, r.warnings
+    (1, [], [])
+    """
 
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
@@ -63,6 +80,16 @@ class FetchResult:
 
 def parse_years(text: str) -> list[int]:
     """``"2019-2024"`` or ``"2019,2021,2024"`` → list of years.
+
+    Parameters
+    ----------
+    text : str
+        Years and ranges, separated by commas.
+
+    Returns
+    -------
+    list of int
+        The years, ascending, once each.
 
     Examples
     --------
@@ -83,6 +110,22 @@ def parse_years(text: str) -> list[int]:
 
 def file_name(gemeente_code: str, niveau: str, year: int, table_id: str) -> str:
     """The file of one fetched year.
+
+    Parameters
+    ----------
+    gemeente_code : str
+        The gemeente (``GM0114``).
+    niveau : str
+        ``wijk`` or ``buurt``.
+    year : int
+        The year of the table.
+    table_id : str
+        The CBS table (``85984NED``).
+
+    Returns
+    -------
+    str
+        The file name.
 
     Examples
     --------

@@ -17,6 +17,11 @@ def lan_address() -> str:
 
     Connecting a UDP socket sends nothing; it only picks the outgoing interface.
 
+    Returns
+    -------
+    str
+        The IPv4 address.
+
     Examples
     --------
     >>> try:

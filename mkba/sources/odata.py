@@ -34,6 +34,16 @@ __all__ = ["TableParts", "table_parts", "region_filter", "levels_of", "check_row
 def levels_of(niveau: str) -> tuple[str, ...]:
     """Region levels a fetch at ``niveau`` asks for.
 
+    Parameters
+    ----------
+    niveau : str
+        ``wijk`` or ``buurt``.
+
+    Returns
+    -------
+    tuple of str
+        The levels.
+
     Examples
     --------
     >>> levels_of("wijk"), levels_of("buurt")
@@ -44,6 +54,20 @@ def levels_of(niveau: str) -> tuple[str, ...]:
 
 def region_filter(key: str, gemeente_code: str, niveau: str) -> str:
     """OData ``$filter`` for the gemeente and its wijken (and buurten).
+
+    Parameters
+    ----------
+    key : str
+        The key of the region dimension.
+    gemeente_code : str
+        The gemeente (``GM0114``).
+    niveau : str
+        ``wijk`` or ``buurt``.
+
+    Returns
+    -------
+    str
+        The filter expression.
 
     Examples
     --------
@@ -56,7 +80,26 @@ def region_filter(key: str, gemeente_code: str, niveau: str) -> str:
 
 
 def geo_key(props: list[dict], table_id: str) -> str:
-    """The key of the table's region dimension (``WijkenEnBuurten``)."""
+    """The key of the table's region dimension (``WijkenEnBuurten``).
+
+    Parameters
+    ----------
+    props : list of dict
+        The table's DataProperties.
+    table_id : str
+        The CBS table, for the message.
+
+    Returns
+    -------
+    str
+        The key.
+
+    Examples
+    --------
+    >>> geo_key([{"Key": "ID", "Type": "Topic"},
+    ...          {"Key": "WijkenEnBuurten", "Type": "GeoDetail"}], "85984NED")
+    'WijkenEnBuurten'
+    """
     geo = [p for p in props if isinstance(p, dict) and p.get("Type") in GEO_TYPES]
     if not geo or not isinstance(geo[0].get("Key"), str) or not geo[0]["Key"].isidentifier():
         raise FetchError(f"tabel {table_id} heeft geen dimensie met wijken en buurten; is het "
@@ -66,6 +109,19 @@ def geo_key(props: list[dict], table_id: str) -> str:
 
 def check_rows(rows: list, key: str, table_id: str, gemeente_code: str, niveau: str) -> None:
     """Every row must be an object whose region code is a code of ``niveau`` in the gemeente.
+
+    Parameters
+    ----------
+    rows : list
+        The rows CBS returned.
+    key : str
+        The key of the region dimension.
+    table_id : str
+        The CBS table, for the message.
+    gemeente_code : str
+        The gemeente asked for.
+    niveau : str
+        ``wijk`` or ``buurt``.
 
     Examples
     --------
@@ -89,7 +145,27 @@ def check_rows(rows: list, key: str, table_id: str, gemeente_code: str, niveau: 
 
 @dataclass
 class TableParts:
-    """What one table gave for one gemeente."""
+    """What one table gave for one gemeente.
+
+    Parameters
+    ----------
+    props : list of dict
+        The table's DataProperties.
+    rows : list of dict
+        The gemeente's rows (checked by :func:`check_rows`).
+    names : dict of str to str
+        Region code to name.
+    query : str
+        The URL of the rows, for the provenance file.
+    warnings : list of str, optional
+        Dutch warnings (names that could not be fetched).
+
+    Examples
+    --------
+    >>> parts = TableParts([], [{"WijkenEnBuurten": "WK011401"}], {"WK011401": "Centrum"}, "")
+    >>> parts.names, parts.warnings
+    ({'WK011401': 'Centrum'}, [])
+    """
 
     props: list[dict]
     rows: list[dict]
@@ -128,7 +204,46 @@ def _names(http: Http, root: str, key: str, table_id: str, gemeente_code: str, n
 
 def table_parts(http: Http, table_id: str, gemeente_code: str, niveau: str, *, base: str,
                 deadline: Deadline) -> TableParts:
-    """DataProperties, the gemeente's rows (checked) and the region names of one table."""
+    """DataProperties, the gemeente's rows (checked) and the region names of one table.
+
+    Parameters
+    ----------
+    http : Http
+        The client.
+    table_id : str
+        The CBS table.
+    gemeente_code : str
+        The gemeente (``GM0114``).
+    niveau : str
+        ``wijk`` or ``buurt``.
+    base : str
+        Base URL of the OData feed.
+    deadline : Deadline
+        The time the table may take.
+
+    Returns
+    -------
+    TableParts
+        The table's properties, rows and region names.
+
+    Examples
+    --------
+    >>> import httpx
+    >>> base = "https://opendata.cbs.nl/ODataFeed/odata"
+    >>> def answer(request):  # a recorded answer, so no network is needed
+    ...     path = request.url.path
+    ...     if path.endswith("/DataProperties"):
+    ...         value = [{"Key": "WijkenEnBuurten", "Type": "GeoDetail"}]
+    ...     elif path.endswith("/TypedDataSet"):
+    ...         value = [{"WijkenEnBuurten": "WK011401  ", "Bevolking_1": 5123}]
+    ...     else:
+    ...         value = [{"Key": "WK011401  ", "Title": "Centrum"}]
+    ...     return httpx.Response(200, json={"value": value})
+    >>> http = Http(httpx.MockTransport(answer), allowed=[base])
+    >>> parts = table_parts(http, "85984NED", "GM0114", "wijk", base=base, deadline=Deadline(60))
+    >>> parts.names, parts.rows[0]["Bevolking_1"]
+    ({'WK011401': 'Centrum'}, 5123)
+    """
     root = f"{base}/{table_id}"
     props = http.get_all(f"{root}/DataProperties", {"$format": "json"},
                          what=f"tabel {table_id} (DataProperties)", deadline=deadline)
@@ -145,7 +260,48 @@ def table_parts(http: Http, table_id: str, gemeente_code: str, niveau: str, *, b
 def table_flags(http: Http, table_id: str, gemeente_code: str, niveau: str, *, base: str,
                 deadline: Deadline) -> tuple[list[tuple[str, str | None]], str]:
     """Only CBS's indeling flag per region of one table (a year between fetched years):
-    ``[(code, flag), …]`` and the query."""
+    ``[(code, flag), …]`` and the query.
+
+    Parameters
+    ----------
+    http : Http
+        The client.
+    table_id : str
+        The CBS table.
+    gemeente_code : str
+        The gemeente (``GM0114``).
+    niveau : str
+        ``wijk`` or ``buurt``.
+    base : str
+        Base URL of the OData feed.
+    deadline : Deadline
+        The time the table may take.
+
+    Returns
+    -------
+    flags : list of (str, str or None)
+        Region code and its flag (``1``, ``2``, ``3`` or None).
+    query : str
+        The URL of the rows.
+
+    Examples
+    --------
+    >>> import httpx
+    >>> base = "https://opendata.cbs.nl/ODataFeed/odata"
+    >>> def answer(request):  # a recorded answer, so no network is needed
+    ...     if request.url.path.endswith("/DataProperties"):
+    ...         value = [{"Key": "WijkenEnBuurten", "Type": "GeoDetail"},
+    ...                  {"Key": "IndelingswijzigingWijkenEnBuurten_4", "Type": "Topic"}]
+    ...     else:
+    ...         value = [{"WijkenEnBuurten": "WK011401  ",
+    ...                   "IndelingswijzigingWijkenEnBuurten_4": "1"}]
+    ...     return httpx.Response(200, json={"value": value})
+    >>> http = Http(httpx.MockTransport(answer), allowed=[base])
+    >>> flags, query = table_flags(http, "85984NED", "GM0114", "wijk", base=base,
+    ...                            deadline=Deadline(60))
+    >>> flags
+    [('WK011401', '1')]
+    """
     root = f"{base}/{table_id}"
     props = http.get_all(f"{root}/DataProperties", {"$format": "json"},
                          what=f"tabel {table_id} (DataProperties)", deadline=deadline)

@@ -40,6 +40,16 @@ _CRS_NAME = {RD_NEW: "urn:ogc:def:crs:EPSG::28992", CRS84: "urn:ogc:def:crs:OGC:
 def crs_of_header(value: str | None) -> str | None:
     """The CRS a ``Content-Crs`` header names (``None`` when absent).
 
+    Parameters
+    ----------
+    value : str or None
+        The header's value.
+
+    Returns
+    -------
+    str or None
+        ``AUTHORITY:CODE``, or None.
+
     Examples
     --------
     >>> crs_of_header("<http://www.opengis.net/def/crs/EPSG/0/28992>")

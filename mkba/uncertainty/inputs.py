@@ -41,6 +41,22 @@ def uncertain_inputs(case: Case, discount_rate: float = DISCOUNT_RATE,
     Raises :class:`~mkba.base.errors.CaseError` naming file, row and column when a range does
     not fit the lines it acts on.
 
+    Parameters
+    ----------
+    case : Case
+        The case.
+    discount_rate : float, default 0.0225
+        The discount rate of the analysis (the base of a range on it).
+    task : str, optional
+        Only the inputs that can affect this task.
+    variant : str, optional
+        Only the inputs that act when this variant of ``task`` is evaluated.
+
+    Returns
+    -------
+    list of UncertainInput
+        The inputs, in the order of the case.
+
     Examples
     --------
     >>> from mkba import read_case
@@ -63,5 +79,26 @@ def uncertain_inputs(case: Case, discount_rate: float = DISCOUNT_RATE,
 
 
 def input_problem(inp: UncertainInput, message: str) -> Problem:
-    """A problem at the input's source (file, row, column) with ``message``."""
+    """A problem at the input's source (file, row, column) with ``message``.
+
+    Parameters
+    ----------
+    inp : UncertainInput
+        The input (its ``source`` says where its range was written).
+    message : str
+        What is wrong, in Dutch.
+
+    Returns
+    -------
+    Problem
+        The problem at the range's file, row and column.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> inp = uncertain_inputs(read_case(DATA_DIR / "voorbeeld"))[0]
+    >>> str(input_problem(inp, "laag ligt boven hoog"))
+    'kengetallen.csv:5:laag: laag ligt boven hoog'
+    """
     return Problem(inp.source.file, inp.source.row, inp.source.column, message)

@@ -97,6 +97,36 @@ class Model:
 
     Parameters are those of :func:`mkba.evaluate`. :meth:`npv` takes a dict of input name →
     array of values (one per draw); inputs left out keep their value from the case.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task_id : str
+        The task.
+    variant : str, optional
+        The variant; None for the task's only variant.
+    discount_rate : float, default 0.0225
+        Real discount rate as a fraction.
+    price_year, base_year, horizon, peiljaar : int, optional
+        As for :func:`mkba.evaluate`.
+    volunteer_valuation : str, default "vervangingskosten"
+        How volunteer time is valued.
+    market_value_code, wage_code, volunteer_benefit_code : str, optional
+        The kengetallen used by the other valuations of volunteer time.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> model = Model(case, "T1")
+    >>> point = model.npv({})
+    >>> bool(np.isclose(point[0], evaluate(case, task="T1").result("T1").npv))
+    True
+    >>> model.npv({"discontovoet": np.array([0.0225, 0.04])}).round(0).tolist()
+    [-22613.0, -29574.0]
     """
 
     def __init__(self, case: Case, task_id: str, variant: str | None = None, *,
@@ -500,7 +530,23 @@ class Model:
 
 
 def model_kwargs(params: dict) -> dict:
-    """The keyword arguments of :class:`Model` among ``params`` (None left out)."""
+    """The keyword arguments of :class:`Model` among ``params`` (None left out).
+
+    Parameters
+    ----------
+    params : dict
+        Evaluation parameters, possibly with others (draws, seed, ...).
+
+    Returns
+    -------
+    dict
+        The keyword arguments of :class:`Model`.
+
+    Examples
+    --------
+    >>> model_kwargs({"discount_rate": 0.03, "draws": 500, "price_year": None})
+    {'discount_rate': 0.03}
+    """
     keys = ("discount_rate", "price_year", "base_year", "horizon", "volunteer_valuation",
             "market_value_code", "wage_code", "volunteer_benefit_code", "peiljaar")
     return {k: v for k, v in params.items() if k in keys and v is not None}

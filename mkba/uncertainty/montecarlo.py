@@ -81,6 +81,20 @@ def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float,
     argument checking, which dominated the drawing time. ``out`` may be ``u`` itself (the
     draws are then overwritten, which saves allocating a new array per input).
 
+    Parameters
+    ----------
+    u : numpy.ndarray
+        Uniform draws in [0, 1].
+    low, mode, high : float
+        The triangle.
+    out : numpy.ndarray, optional
+        Where to write the result (may be ``u``); None for a new array.
+
+    Returns
+    -------
+    numpy.ndarray
+        The quantiles.
+
     Examples
     --------
     A skewed triangle (low 0, mode 0,25, high 1), so that a mix-up of the two sides shows:
@@ -111,7 +125,35 @@ def draw_inputs(inputs, draws: int, seed: int, correlations=None) -> dict[str, n
     """Draw every input (Gaussian copula when correlations are given); checks the draws.
 
     Keyed by :attr:`UncertainInput.key` (unique per input: the name, and its variant or line).
-    The arrays are rows of one inputs × draws matrix (the uniform draws, overwritten)."""
+    The arrays are rows of one inputs × draws matrix (the uniform draws, overwritten).
+
+    Parameters
+    ----------
+    inputs : list of UncertainInput
+        The inputs to draw.
+    draws : int
+        The number of draws.
+    seed : int
+        The seed of the random generator (the same seed gives the same draws).
+    correlations : pandas.DataFrame, optional
+        Rank correlations between inputs (the ``correlaties`` table); None for independent draws.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The draws of each input, keyed by :attr:`UncertainInput.key`.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.uncertainty.inputs import uncertain_inputs
+    >>> inputs = uncertain_inputs(read_case(DATA_DIR / "voorbeeld"), task="T1")
+    >>> drawn = draw_inputs(inputs, 1000, seed=0)
+    >>> low, high = inputs[0].low, inputs[0].high
+    >>> bool(((drawn[inputs[0].key] >= low) & (drawn[inputs[0].key] <= high)).all())
+    True
+    """
     rng = np.random.default_rng(seed)
     u = _uniforms(inputs, draws, rng, correlations)
     out, problems = {}, []
@@ -132,7 +174,41 @@ def draw_inputs(inputs, draws: int, seed: int, correlations=None) -> dict[str, n
 
 @dataclass(frozen=True)
 class MonteCarloResult:
-    """NPV draws of one task and variant, with summaries."""
+    """NPV draws of one task and variant, with summaries.
+
+    Parameters
+    ----------
+    task_id, variant : str
+        The task and its variant.
+    draws : int
+        The number of draws.
+    seed : int
+        The seed of the random generator.
+    npv : numpy.ndarray
+        The NPV of each draw.
+    actor_npv : pandas.DataFrame
+        Each actor's balance per draw (summarised).
+    importance : pandas.DataFrame
+        The inputs ranked by :func:`input_importance`.
+    deterministic_npv : float, default 0.0
+        The NPV of the point estimate.
+    seconds : float, default 0.0
+        How long the simulation took.
+    fixed : tuple, default ()
+        Ranged inputs not drawn because they are a method choice.
+    note : str, optional
+        What the probabilities leave out, in Dutch.
+    ranges : tuple, default ()
+        Per drawn input its range and the values of its lines (:func:`drawn_ranges`).
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> mc = monte_carlo(read_case(DATA_DIR / "voorbeeld"), "T1", draws=200)
+    >>> mc.draws, mc.npv.shape, 0 <= mc.p_npv_positive <= 1
+    (200, (200,), True)
+    """
 
     task_id: str
     variant: str
@@ -209,6 +285,28 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
 
     ``importance`` ranks inputs by the Spearman rank correlation of their draws with the NPV.
 
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str
+        The task.
+    variant : str, optional
+        The variant; None for the task's only variant.
+    draws : int, default 10000
+        The number of draws.
+    seed : int, default 0
+        The seed of the random generator.
+    chunk : int, optional
+        Draws evaluated at once; by default from :data:`CHUNK_CELLS`.
+    **params
+        Evaluation parameters, as for :func:`mkba.evaluate`.
+
+    Returns
+    -------
+    MonteCarloResult
+        The draws and their summaries.
+
     Examples
     --------
     >>> from mkba import read_case
@@ -249,7 +347,29 @@ def monte_carlo(case: Case, task: str, variant: str | None = None, *, draws: int
 
 
 def model_inputs(model: Model, inputs: list[UncertainInput]) -> list[UncertainInput]:
-    """The inputs that act on the lines of ``model`` (the discount rate always)."""
+    """The inputs that act on the lines of ``model`` (the discount rate always).
+
+    Parameters
+    ----------
+    model : Model
+        The task and variant.
+    inputs : list of UncertainInput
+        The inputs of the case.
+
+    Returns
+    -------
+    list of UncertainInput
+        The inputs that act on the model's lines.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.uncertainty.inputs import uncertain_inputs
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> [i.name for i in model_inputs(Model(case, "T1"), uncertain_inputs(case))][:1]
+    ['bijstand_jaar']
+    """
     return [i for i in inputs if i.kind == "discount" or model.lines.refs.get(i.target)]
 
 
@@ -260,6 +380,30 @@ def drawn_ranges(model: Model, inputs: list[UncertainInput]) -> tuple:
     A drawn value replaces the value of every line the input acts on, so a point estimate
     can only be expected inside its Monte Carlo interval when each range contains the values
     of its lines (the consistency check of :mod:`mkba.analysis.checks` reads this).
+
+    Parameters
+    ----------
+    model : Model
+        The task and variant.
+    inputs : list of UncertainInput
+        The inputs drawn.
+
+    Returns
+    -------
+    tuple of dict
+        Per input: ``name``, ``low``, ``high``, ``mode``, ``distribution``, ``line_min``,
+        ``line_max`` and ``contains_point``.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.uncertainty.inputs import uncertain_inputs
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> model = Model(case, "T1")
+    >>> first = drawn_ranges(model, model_inputs(model, uncertain_inputs(case, task="T1")))[0]
+    >>> first["name"], first["low"], first["high"], first["contains_point"]
+    ('bijstand_jaar', 12000.0, 18000.0, True)
     """
     out = []
     for i in inputs:
@@ -313,7 +457,28 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 def input_importance(values: dict, npv: np.ndarray) -> pd.DataFrame:
     """Spearman rank correlation of each input with the NPV, from the first 20,000 draws (the
     standard error of ρ is then below 0.01: enough to rank inputs, at a fraction of the cost
-    of sorting every draw)."""
+    of sorting every draw).
+
+    Parameters
+    ----------
+    values : dict of str to numpy.ndarray
+        The draws of each input.
+    npv : numpy.ndarray
+        The NPV of each draw.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``spearman`` and ``share`` (of the summed squared correlations), largest first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> imp = input_importance({"a": np.array([1.0, 2, 3, 4]), "b": np.array([4.0, 1, 3, 2])},
+    ...                        np.array([10.0, 20, 30, 40]))
+    >>> imp["name"].tolist(), imp["spearman"].round(6).tolist()
+    (['a', 'b'], [1.0, -0.4])
+    """
     m = min(len(npv), IMPORTANCE_DRAWS)
     names = [name for name, x in values.items() if np.ptp(x[:m]) != 0]
     rows = []

@@ -24,6 +24,25 @@ class Scenario:
 
     ``values`` maps parameter names (as in ``bandbreedtes``) to values; ``parameters`` holds
     ``discount_rate``, ``volunteer_valuation`` and ``market_value_code``.
+
+    Parameters
+    ----------
+    name : str
+        The scenario's name.
+    values : dict
+        Parameter name to value.
+    parameters : dict
+        Evaluation parameters (``discount_rate``, ``volunteer_valuation``, ...).
+    description : str, optional
+        What the scenario stands for, in Dutch.
+    created : str, optional
+        When it was made (ISO 8601).
+
+    Examples
+    --------
+    >>> s = Scenario("voorzichtig", {"bijstand_jaar": 12000.0}, {"discount_rate": 0.03})
+    >>> s.to_dict()["waarden"]
+    {'bijstand_jaar': 12000.0}
     """
 
     name: str
@@ -47,7 +66,26 @@ MAX_SCENARIO_BYTES = 1_000_000
 
 
 def load_scenario(path) -> Scenario:
-    """Read a scenario file (JSON), with Dutch messages for what is wrong."""
+    """Read a scenario file (JSON), with Dutch messages for what is wrong.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The JSON file (as :meth:`Scenario.save` writes it).
+
+    Returns
+    -------
+    Scenario
+        The scenario.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "voorzichtig.json"
+    >>> _ = Scenario("voorzichtig", {"bijstand_jaar": 12000.0}, {"discount_rate": 0.03}).save(path)
+    >>> load_scenario(path).values
+    {'bijstand_jaar': 12000.0}
+    """
     path = Path(path)
     try:
         st = path.stat()
@@ -111,6 +149,31 @@ def apply_scenario(case: Case, scenario: Scenario) -> tuple[Case, dict]:
     """The case with the scenario's values filled in, and the evaluation parameters.
 
     A value outside an input's range widens that range (the session's choice wins).
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    scenario : Scenario
+        The chosen values and parameters.
+
+    Returns
+    -------
+    case : Case
+        A new case with the values filled in.
+    parameters : dict
+        The evaluation parameters for :func:`mkba.evaluate`.
+
+    Examples
+    --------
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> s = Scenario("voorzichtig", {"bijstand_jaar": 12000.0}, {"discount_rate": 0.03})
+    >>> new, params = apply_scenario(case, s)
+    >>> k = new.tables["kengetallen"]
+    >>> float(k.loc[k["code"] == "bijstand_jaar", "waarde"].iloc[0]), params["discount_rate"]
+    (12000.0, 0.03)
     """
     problems = []
     taken, kosten = case.taken.copy(), case.kosten.copy()

@@ -29,6 +29,30 @@ def sensitivity(case: Case, task: str, variant: str | None = None, **params) -> 
     for one), low, high, base, npv_low, npv_high, swing, switching_value (the value at
     which npv = 0: exact for inputs npv is linear in, by root finding for the drop-off and the
     discount rate; NaN when there is none), switching_in_range, source. Sorted by swing.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str
+        The task.
+    variant : str, optional
+        The variant; None for the task's only variant.
+    **params
+        Evaluation parameters, as for :func:`mkba.evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ranged input, largest swing first.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> table = sensitivity(read_case(DATA_DIR / "voorbeeld"), "T1")
+    >>> bool(table["swing"].is_monotonic_decreasing), "switching_value" in table
+    (True, True)
     """
     model = Model(case, task, variant, **model_kwargs(params))
     inputs = uncertain_inputs(case, model.rate, task, model.variant)
@@ -88,6 +112,32 @@ def discount_rate_sensitivity(case: Case, task: str, variant: str | None = None,
     The health-economics convention (costs 4 %, effects 1,5 %) belongs to cost-effectiveness
     analysis, not to an MKBA: only with ``health_convention=True``, labelled as such
     (``kind`` is then ``"KEA-conventie"``).
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str
+        The task.
+    variant : str, optional
+        The variant; None for the task's only variant.
+    health_convention : bool, default False
+        Add the health-economics convention, labelled as such.
+    **params
+        Other evaluation parameters, as for :func:`mkba.evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per discount-rate variant with its NPV and source.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> table = discount_rate_sensitivity(read_case(DATA_DIR / "voorbeeld"), "T1")
+    >>> table["variant"].str[:16].tolist()
+    ['standaard 2,25 %', 'risicovrij −1 % ']
     """
     model = Model(case, task, variant, **model_kwargs(params))
     variants = [(*v, "MKBA") for v in DISCOUNT_RATE_VARIANTS]

@@ -23,6 +23,32 @@ def compare_variants(case: Case, task: str, *, draws: int = 5000, seed: int = 0,
     so the difference carries only the uncertainty that differs between them.
     Returns a dict with ``table`` (per variant: npv, bc_ratio, p_npv_positive, npv_p5/p95 and
     each actor's balance), ``differences`` and ``actors`` (variant × actor balances).
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task : str
+        The task (with two or more variants).
+    draws : int, default 5000
+        The number of draws.
+    seed : int, default 0
+        The seed of the random generator.
+    **params
+        Evaluation parameters, as for :func:`mkba.evaluate`.
+
+    Returns
+    -------
+    dict
+        ``table``, ``differences`` and ``actors`` (see above).
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> cv = compare_variants(read_case(DATA_DIR / "voorbeeld"), "T2", draws=200)
+    >>> cv["table"]["variant"].tolist()
+    ['klassiek_aanbesteden', 'maatschappelijk_aanbesteden']
     """
     kwargs = model_kwargs(params)
     ev = evaluate(case, task=task, **{k: v for k, v in kwargs.items()})

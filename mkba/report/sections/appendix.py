@@ -41,7 +41,27 @@ def _part(df, columns, caption) -> Table | None:
 
 def code_rows(report) -> list[list[str]]:
     """Every code behind a name in this report: CBS regions (the wijk, its gemeente, the
-    wijken it is compared with), the kengetallen and the indicators, each with its name."""
+    wijken it is compared with), the kengetallen and the indicators, each with its name.
+
+    Parameters
+    ----------
+    report : WijkReport
+        The report (its wijk, profile, effects, case and targets).
+
+    Returns
+    -------
+    list of list of str
+        Kind, code and name per code.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import pandas as pd
+    >>> report = SimpleNamespace(wijk_code="WK036330", profile=None, effects=(), case=None,
+    ...                          targets=pd.DataFrame())
+    >>> code_rows(report)
+    [['CBS-code wijk', 'WK036330', 'Transvaalbuurt']]
+    """
     rows = []
     regions = [report.wijk_code]
     if report.profile is not None:
@@ -62,6 +82,32 @@ def code_rows(report) -> list[list[str]]:
 
 
 def render(report):
+    """The appendix: the cost and effect lines behind the figures, and the codes behind names.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Geen berekening, dus geen regels." in render(report).text
+    True
+    """
     intro = report.case is not None and not report.tasks.empty
     tables = []
     if intro:

@@ -14,13 +14,57 @@ __all__ = ["render", "used_kengetallen"]
 
 
 def used_kengetallen(case):
-    """The kengetallen the case's cost and effect lines use."""
+    """The kengetallen the case's cost and effect lines use.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kengetallen used.
+
+    Examples
+    --------
+    >>> from mkba import read_case
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> sorted(used_kengetallen(read_case(DATA_DIR / "voorbeeld"))["code"])[:2]
+    ['bijles_student_uur', 'bijstand_jaar']
+    """
     k = case.kengetallen
     used = set(case.kosten["kengetal"].dropna()) | set(case.effecten["kengetal"].dropna())
     return k[k["code"].isin(used)]
 
 
 def render(report):
+    """The assumptions section: the parameters used, the kengetallen and their sources.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Gebruikte parameters" in render(report).text
+    True
+    """
     p = report.parameters
     method = str(p.get("volunteer_valuation") or "vervangingskosten")
     valuation = METHOD_LABELS.get(method, method.replace("_", " "))

@@ -70,6 +70,32 @@ def _result_view(report, r) -> dict:
 
 @drawn
 def render(report):
+    """The cost-benefit section: present values, NCW, B/K, IRR and payback per task and variant.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Geen maatschappelijke kosten-batenanalyse" in render(report).text
+    True
+    """
     results = report.results
     if not results:
         return section_html("costbenefit.html.j2", results=None)

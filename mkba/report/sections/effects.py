@@ -15,7 +15,27 @@ __all__ = ["render", "technical_rows"]
 
 def technical_rows(est) -> list[list[str]]:
     """The estimate's technical summary with every region and the indicator by name (their
-    codes are in the appendix)."""
+    codes are in the appendix).
+
+    Parameters
+    ----------
+    est : EffectEstimate
+        The estimate.
+
+    Returns
+    -------
+    list of list of str
+        Label and value per row.
+
+    Examples
+    --------
+    >>> from mkba.evidence.calibration import synthetic_panel
+    >>> from mkba.evidence.counterfactual import estimate_effect
+    >>> panel, starts = synthetic_panel(0, effect=5.0)
+    >>> rows = technical_rows(estimate_effect(panel, starts, indicator="y"))
+    >>> all(len(row) == 2 for row in rows)
+    True
+    """
     rows = []
     for part, value in est.summary()["Waarde"].items():
         if part == "Indicator":
@@ -30,6 +50,32 @@ def technical_rows(est) -> list[list[str]]:
 
 @drawn
 def render(report):
+    """The effect estimates on the targets' indicators, with their figures and technical notes.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "geen effectschatting" in render(report).text
+    True
+    """
     estimates = []
     tested = [e.p_value for e in report.effects]
     n_tests = sum(p is not None for p in tested)

@@ -12,6 +12,32 @@ __all__ = ["render"]
 
 
 def render(report):
+    """The financing section: contributions per source and the leverage.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "geen financiering vastgelegd" in render(report).text
+    True
+    """
     if report.evaluation is None or report.evaluation.financing.empty:
         return section_html("financing.html.j2", leverage=None)
     names = report.tasks.set_index("taak_id")["naam"].to_dict()

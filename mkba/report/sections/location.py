@@ -20,6 +20,18 @@ def map_credit(boundaries, own: bool = False) -> str:
     """Who made the map, for readers (never a file name); ``own`` for the gemeente's own
     boundary file (``--kaart``) without a source in it.
 
+    Parameters
+    ----------
+    boundaries : Boundaries
+        The map.
+    own : bool, default False
+        The gemeente's own boundary file.
+
+    Returns
+    -------
+    str
+        The credit line, in Dutch.
+
     Examples
     --------
     >>> from mkba.report.maps import Boundaries
@@ -40,6 +52,32 @@ def map_credit(boundaries, own: bool = False) -> str:
 
 @drawn
 def render(report):
+    """Where the wijk lies: a small map of the gemeente with the wijk marked.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Ligging van Transvaalbuurt" in render(report).text
+    True
+    """
     code = report.wijk_code
     label = region_label(code)
     notes = [n.replace(code, label) for n in boundary_notes(code)]

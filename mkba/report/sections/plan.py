@@ -166,8 +166,25 @@ def _goals(goals, caption, label) -> Table | None:
 
 @drawn
 def render(report):
-    """The section for the report's :class:`mkba.analysis.plan.PlanRealisation` (none:
-    empty, heading included)."""
+    """The section for the report's :class:`mkba.analysis.plan.PlanRealisation` (without
+    one: nothing, not even the heading).
+
+    Parameters
+    ----------
+    report : WijkReport
+        The report (its ``plan`` and ``case``).
+
+    Returns
+    -------
+    Html
+        The section.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> render(SimpleNamespace(plan=None, case=None)).text == ""  # no decision version
+    True
+    """
     plan = report.plan
     if plan is None:
         return section_html("plan.html.j2", plan=None)

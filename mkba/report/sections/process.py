@@ -30,7 +30,31 @@ __all__ = ["render", "render_buurtbudget", "process_overview", "measured", "targ
 
 
 def measured(value, source, suppressed, threshold) -> str:
-    """A criterion's latest value as readers see it (a survey as a share positive)."""
+    """A criterion's latest value as readers see it (a survey as a share positive).
+
+    Parameters
+    ----------
+    value : float
+        The latest value.
+    source : str
+        Where it comes from (``enquete``, ``metingen``, ``cbs``).
+    suppressed : bool
+        Fewer respondents than ``threshold``.
+    threshold : int
+        The small-number threshold.
+
+    Returns
+    -------
+    str
+        The Dutch text.
+
+    Examples
+    --------
+    >>> measured(0.72, "enquete", False, 10), measured(4.5, "metingen", False, 10)
+    ('72 % positief', '4,50')
+    >>> measured(None, "enquete", True, 10)
+    '< 10 respondenten'
+    """
     if suppressed:
         return f"< {threshold} respondenten"
     if pd.isna(value):
@@ -41,7 +65,27 @@ def measured(value, source, suppressed, threshold) -> str:
 
 
 def target_text(value, source, direction) -> str:
-    """A criterion's target (≥ or ≤ a value)."""
+    """A criterion's target (≥ or ≤ a value).
+
+    Parameters
+    ----------
+    value : float
+        The target.
+    source : str
+        Where it is measured (``enquete`` is a share).
+    direction : str
+        ``hoger`` or ``lager``.
+
+    Returns
+    -------
+    str
+        The Dutch text.
+
+    Examples
+    --------
+    >>> target_text(0.6, "enquete", "hoger"), target_text(120, "metingen", "lager")
+    ('≥ 60 %', '≤ 120')
+    """
     v = fmt_pct(value, 0) if source == "enquete" else fmt_number(
         value, 2 if abs(value) < 10 else 0)
     return f"{'≥' if direction == 'hoger' else '≤'} {v}"
@@ -95,6 +139,32 @@ def _survey_tables(report, survey, threshold) -> tuple[Table, Table | None]:
 
 @drawn
 def render(report):
+    """The process evaluation: success criteria, the coalition of partners and the survey.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "geen succescriteria, partners of enquêteresultaten" in render(report).text
+    True
+    """
     p = report.process
     threshold = report.parameters.get("threshold", SMALL_NUMBER_THRESHOLD)
     if p["criteria"].empty and not p["coalition"] and p["survey"].empty:
@@ -130,7 +200,24 @@ def render(report):
 
 @drawn
 def render_buurtbudget(report):
-    """The wijk's buurtbudget over the years: received, spent, saved (nothing without one)."""
+    """The wijk's buurtbudget over the years: received, spent, saved (nothing without one).
+
+    Parameters
+    ----------
+    report : WijkReport
+        The report (its ``case`` and ``wijk_code``).
+
+    Returns
+    -------
+    Html
+        The section; empty without a buurtbudget.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> render_buurtbudget(SimpleNamespace(case=None, wijk_code="WK036330")).text
+    ''
+    """
     if report.case is None:
         return Html("")
     b = buurtbudget_balance(report.case, report.wijk_code)
@@ -148,6 +235,24 @@ def process_overview(case, task_id: str, result=None, kwb=None,
     """Result and process side by side, for the evaluation session: the NPV and B/C ratio (of
     ``result``, an :class:`~mkba.engine.cba.MkbaResult`) next to the success criteria and the
     latest survey per question and group, so that partners discuss both.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    task_id : str
+        The task.
+    result : MkbaResult, optional
+        Its MKBA; None to leave the figures out.
+    kwb : pandas.DataFrame, optional
+        The long CBS table (for criteria on CBS figures).
+    threshold : int, default SMALL_NUMBER_THRESHOLD
+        Small-number threshold.
+
+    Returns
+    -------
+    Html
+        The overview.
 
     Examples
     --------

@@ -32,6 +32,32 @@ TREND_INDICATORS = ("PersonenPerSoortUitkeringBijstand", "AantalInwoners",
 
 @drawn
 def render(report):
+    """The wijk in figures: its CBS profile beside the gemeente and similar wijken.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "geen CBS-cijfers" in render(report).text
+    True
+    """
     p = report.profile
     if p is None:
         return section_html("profile.html.j2", profile=None)
@@ -46,6 +72,32 @@ def render(report):
 
 @drawn
 def render_trends(report):
+    """The trends of a few indicators for the wijk, its gemeente and similar wijken.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without CBS figures: no trends (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> render_trends(report).text == ""
+    True
+    """
     if report.profile is None:
         return section_html("trends.html.j2", charts=None)
     kwb = load_kwb()

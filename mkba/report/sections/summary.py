@@ -33,7 +33,31 @@ __all__ = ["render", "result_view", "warnings"]
 
 
 def result_view(report, r) -> dict:
-    """What page one says about one task and variant."""
+    """What page one says about one task and variant.
+
+    Parameters
+    ----------
+    report : WijkReport
+        The report (its ``case`` and ``p_npv_positive``).
+    r : MkbaResult
+        One task and variant.
+
+    Returns
+    -------
+    dict
+        The pieces of the sentence on page one.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from mkba import read_case, evaluate
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> case = read_case(DATA_DIR / "voorbeeld")
+    >>> report = SimpleNamespace(case=case, p_npv_positive=lambda task, variant: None)
+    >>> view = result_view(report, evaluate(case).result("T1"))
+    >>> view["start"], view["end"], view["chance"]
+    (2018, 2027, None)
+    """
     costs, benefits, diff, shown = page_one_amounts(r.pv_costs, r.pv_benefits)
     pm = r.pm()
     actors = r.by_actor().sort_values("npv")
@@ -96,7 +120,27 @@ def _data_age(report) -> dict | None:
 def warnings(report) -> list:
     """Notices at the top of page one (plain text or Markup), before everything else: what
     the reader must know before trusting the figures below. Today: the consistency checks
-    that failed (:mod:`mkba.analysis.checks`, issue 19)."""
+    that failed (:mod:`mkba.analysis.checks`, issue 19).
+
+    Parameters
+    ----------
+    report : WijkReport
+        The report (its ``checks``).
+
+    Returns
+    -------
+    list
+        The notices; empty when every check passed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from mkba.analysis.checks import Check
+    >>> warnings(SimpleNamespace(checks=[Check("som", "ok", "")]))
+    []
+    >>> len(warnings(SimpleNamespace(checks=[Check("som", "fout", "de som klopt niet")])))
+    1
+    """
     bad = failed_checks(report.checks)
     if not bad:
         return []
@@ -109,6 +153,32 @@ _PEILJAAR_SOURCE = {"casus": "uit de casus", "instelling": "opgegeven",
 
 
 def render(report):
+    """Page one: what was done, what it cost and gained, and what the reader must know first.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "is geen taak overgedragen" in render(report).text
+    True
+    """
     if report.tasks.empty:
         return section_html("summary.html.j2", name=report.name, tasks=[],
                             warnings=warnings(report),

@@ -85,6 +85,32 @@ def _variants_view(report, task, cv) -> dict:
 
 @drawn
 def render(report):
+    """The uncertainty section: Monte Carlo, one-way sensitivity and the variants compared.
+
+    Parameters
+    ----------
+    report : WijkReport
+        Everything the report shows (:func:`mkba.report.reports.wijk_report`).
+
+    Returns
+    -------
+    Html
+        The section, as a notebook output.
+
+    Examples
+    --------
+    A report of a wijk without a task or CBS figures (the sections of the shipped case are
+    tested in ``tests/test_reports.py``):
+
+    >>> import pandas as pd
+    >>> from mkba.report.reports import WijkReport
+    >>> report = WijkReport("WK036330", "Transvaalbuurt", {"discount_rate": 0.0225,
+    ...                     "price_year": 2024, "base_year": None, "horizon": None,
+    ...                     "threshold": 10}, pd.DataFrame(columns=["taak_id", "naam"]), None,
+    ...                     pd.DataFrame(), None)
+    >>> "Geen onzekerheidsanalyse" in render(report).text
+    True
+    """
     if not report.uncertainty:
         return section_html("uncertainty.html.j2", runs=None, variants=[])
     runs = [_run_view(report, task, variant, extra)

@@ -156,6 +156,18 @@ def _refuse(handler, status: int, title: str, text: str):
 def qr_svg(url: str, scale: int = 3) -> str:
     """A QR code of ``url`` as inline SVG (segno, error correction M).
 
+    Parameters
+    ----------
+    url : str
+        The link.
+    scale : int, default 3
+        Size of a module in the SVG's units.
+
+    Returns
+    -------
+    str
+        The ``<svg>``.
+
     Examples
     --------
     >>> qr_svg("http://127.0.0.1:8866/deelnemer?sleutel=abc").startswith("<svg")
@@ -169,16 +181,23 @@ def hold_folder(folder: Path):
     """Hold the session folder for this process (a lock file released when the process ends,
     also by ``kill -9``); a second server on the same folder is refused.
 
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The session folder.
+
+    Returns
+    -------
+    file object
+        The open lock file; keep it open as long as the session runs.
+
     Examples
     --------
     >>> import tempfile
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> held = hold_folder(folder)
-    >>> hold_folder(folder)
-    Traceback (most recent call last):
-    ...
-    mkba.base.errors.CaseError: invoer: ...: hier loopt al een sessie (stop die eerst, ...)
-    >>> held.close()
+    >>> lock = hold_folder(Path(tempfile.mkdtemp()))
+    >>> Path(lock.name).name
+    '.sessie.lock'
+    >>> lock.close()
     """
     folder.mkdir(parents=True, exist_ok=True)
     handle = open(folder / ".sessie.lock", "a+")  # noqa: SIM115 (held until the process ends)

@@ -27,6 +27,16 @@ _NAME = re.compile(r"^[^\x00-\x1f\x7f,/\\]{1,40}$")
 def parse_partners(text: str) -> list[str]:
     """The partners from ``--deelnemers`` (comma-separated), checked.
 
+    Parameters
+    ----------
+    text : str
+        The names, comma-separated.
+
+    Returns
+    -------
+    list of str
+        The names, in order.
+
     Examples
     --------
     >>> parse_partners(" gemeente, bewoners ,corporatie")
@@ -56,7 +66,24 @@ def parse_partners(text: str) -> list[str]:
 
 
 def add_parsers(sub, case_help: str) -> None:
-    """Add ``sessie`` and ``sessie-verslag`` to the ``mkba`` command's subparsers."""
+    """Add ``sessie`` and ``sessie-verslag`` to the ``mkba`` command's subparsers.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``mkba`` command.
+    case_help : str
+        The help text of the case argument (shared by every command).
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="mkba")
+    >>> add_parsers(parser.add_subparsers(dest="command"), "de casus")
+    >>> args = parser.parse_args(["sessie", "data/voorbeeld", "--task", "T2"])
+    >>> args.command, args.case, args.task
+    ('sessie', 'data/voorbeeld', 'T2')
+    """
     p = sub.add_parser(
         "sessie", help="de evaluatiesessie met de partners, ieder op een eigen apparaat",
         description="Start de evaluatiesessie over één taak: elke partner opent een eigen "
@@ -102,7 +129,31 @@ def _print(text: str = "") -> None:
 
 
 def session_command(args) -> int:
-    """``mkba sessie``: prepare everything, bind the port, print the links, serve."""
+    """``mkba sessie``: prepare everything, bind the port, print the links, serve.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``mkba sessie``.
+
+    Returns
+    -------
+    int
+        The exit status once the server stops.
+
+    Examples
+    --------
+    The arguments are checked before anything is prepared (a session's server is tested in
+    ``tests/test_sessie_server.py``):
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="mkba")
+    >>> add_parsers(parser.add_subparsers(dest="command"), "de casus")
+    >>> session_command(parser.parse_args(["sessie", "data/voorbeeld", "--port", "70000"]))
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: invoer: --port 70000: kies een poort van 1 tot 65535 (of 0)
+    """
     # pandas and the session server: ≈ 0,4-1,5 s at import, kept off `import mkba.run.cli`
     from mkba.analysis.coalition import Coalition
     from mkba.report.text import variant_label
@@ -184,7 +235,26 @@ def session_command(args) -> int:
 
 
 def minutes_command(args) -> int:
-    """``mkba sessie-verslag MAP``: the minutes and the adopted scenario."""
+    """``mkba sessie-verslag MAP``: the minutes and the adopted scenario.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments (``map``).
+
+    Returns
+    -------
+    int
+        The exit status (0).
+
+    Examples
+    --------
+    >>> import argparse, tempfile
+    >>> minutes_command(argparse.Namespace(map=tempfile.mkdtemp()))
+    Traceback (most recent call last):
+    ...
+    mkba.base.errors.CaseError: invoer: ...: geen sessie gevonden (verwacht sessie.sqlite; ...
+    """
     # pandas: ≈ 0,5 s at import, kept off `import mkba.run.cli`
     from mkba.run.coalition.minutes import write_minutes
 

@@ -65,6 +65,20 @@ def spreads(changes: pd.DataFrame, coalition: Coalition, partners: list[str]) ->
     session and at the end (largest − smallest value; a partner who did not set it holds the
     case's value).
 
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        The session's changes (:meth:`Record.changes`).
+    coalition : Coalition
+        The task and variant of the session.
+    partners : list of str
+        The partners.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``widest`` and ``end`` per input.
+
     Examples
     --------
     >>> from mkba.base.assumptions import DATA_DIR
@@ -195,7 +209,34 @@ def _log(changes: pd.DataFrame, coalition) -> str:
 def write_minutes(folder) -> dict:
     """Write ``verslag.html`` and the adopted scenario (``scenario.json``; without an adoption
     the final proposal as ``voorstel.json``) in the session folder; returns what was written
-    (Dutch name → path)."""
+    (Dutch name → path).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The session folder (with ``sessie.sqlite``).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        What was written, by kind.
+
+    Examples
+    --------
+    A session in which one partner joined and nothing was adopted yet:
+
+    >>> import tempfile
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.run.coalition.record import RECORD_NAME, Record
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> record = Record(folder / RECORD_NAME)
+    >>> record.describe({"casus": str(DATA_DIR / "voorbeeld"), "taak": "T2",
+    ...                  "variant": "maatschappelijk_aanbesteden", "trekkingen": 200,
+    ...                  "startgetal": 0})
+    >>> _ = record.add_member("gemeente")
+    >>> {what: path.name for what, path in write_minutes(folder).items()}
+    {'voorstel (niet vastgesteld)': 'voorstel.json', 'verslag': 'verslag.html'}
+    """
     folder = Path(folder)
     path = folder / RECORD_NAME
     if not path.is_file():

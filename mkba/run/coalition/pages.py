@@ -66,6 +66,18 @@ CSS = """
 def label(coalition: Coalition, name: str) -> str:
     """The Dutch name of a session input or choice.
 
+    Parameters
+    ----------
+    coalition : Coalition
+        The session's task and variant.
+    name : str
+        The input's or choice's name.
+
+    Returns
+    -------
+    str
+        The Dutch name.
+
     Examples
     --------
     >>> from mkba.base.assumptions import DATA_DIR
@@ -81,6 +93,18 @@ def label(coalition: Coalition, name: str) -> str:
 def value_text(name: str, value) -> str:
     """A value in Dutch (a valuation by its name).
 
+    Parameters
+    ----------
+    name : str
+        The input's or choice's name.
+    value : object
+        Its value.
+
+    Returns
+    -------
+    str
+        The Dutch text.
+
     Examples
     --------
     >>> value_text(DISCOUNT_INPUT, -0.01), value_text(VALUATION_INPUT, "gederfd_loon")
@@ -94,6 +118,16 @@ def value_text(name: str, value) -> str:
 def step_for(inp) -> float:
     """A slider step for an input: whole numbers for counts, 1 %-point for fractions, else
     about a hundredth of the range rounded to 1, 2 or 5 × 10^k.
+
+    Parameters
+    ----------
+    inp : UncertainInput
+        The input.
+
+    Returns
+    -------
+    float
+        The step.
 
     Examples
     --------
@@ -120,6 +154,16 @@ def step_for(inp) -> float:
 def verdict_line(verdict: Verdict | None) -> tuple[str, str, str]:
     """NCW, B/K and chance NCW > 0 in Dutch ("…" while being computed).
 
+    Parameters
+    ----------
+    verdict : Verdict or None
+        The verdict; None while it is computed.
+
+    Returns
+    -------
+    tuple of str
+        NCW, B/K and the chance, in Dutch.
+
     Examples
     --------
     >>> verdict_line(Verdict(298305.9, 1.4027, 0.786))
@@ -136,6 +180,18 @@ def verdict_line(verdict: Verdict | None) -> tuple[str, str, str]:
 
 def partner_header(coalition: Coalition, partner: str) -> str:
     """The top of a partner's page: the task, the variant and whose view it is.
+
+    Parameters
+    ----------
+    coalition : Coalition
+        The session's task and variant.
+    partner : str
+        The partner whose page it is.
+
+    Returns
+    -------
+    str
+        The HTML.
 
     Examples
     --------
@@ -155,7 +211,32 @@ def partner_header(coalition: Coalition, partner: str) -> str:
 
 def partner_verdict(snap, partner: str) -> str:
     """The partner's own verdict beside the case's (``snap``: a
-    :class:`~mkba.run.coalition.table.Snapshot`; see ``tests/test_coalition.py``)."""
+    :class:`~mkba.run.coalition.table.Snapshot`; see ``tests/test_coalition.py``).
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The session's state.
+    partner : str
+        The partner.
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.run.coalition.record import Record
+    >>> from mkba.run.coalition.table import Table
+    >>> c = Coalition(DATA_DIR / "voorbeeld", "T2")
+    >>> table = Table(c, Record(Path(tempfile.mkdtemp()) / "sessie.sqlite"), ["gemeente"])
+    >>> "wordt doorgerekend" in partner_verdict(table.snapshot(), "gemeente")  # not computed yet
+    True
+    """
     mine = snap.current(partner)
     ncw, bc, chance = verdict_line(mine)
     ref = verdict_line(snap.reference)
@@ -192,7 +273,32 @@ def _bars(verdicts: list) -> list[str]:
 def projector_html(snap, coalition: Coalition) -> str:
     """The projector's main view: the verdicts side by side, the largest disagreement, the
     proposal and what was adopted (``snap``: a :class:`~mkba.run.coalition.table.Snapshot`;
-    see ``tests/test_coalition.py``)."""
+    see ``tests/test_coalition.py``).
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The session's state.
+    coalition : Coalition
+        The session's task and variant.
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.run.coalition.record import Record
+    >>> from mkba.run.coalition.table import Table
+    >>> c = Coalition(DATA_DIR / "voorbeeld", "T2")
+    >>> table = Table(c, Record(Path(tempfile.mkdtemp()) / "sessie.sqlite"), ["gemeente"])
+    >>> projector_html(table.snapshot(), c)[:60]
+    "<div class='pj'><h1>Groenonderhoud De Kolenkit door bewoners"
+    """
     variant = ("" if coalition.variant == "project"
                else f" — {esc(variant_label(coalition.variant))}")
     rows = [("casus", "De casus (ingediend)", snap.reference)]
@@ -225,7 +331,33 @@ def _names(coalition: Coalition) -> list[str]:
 
 
 def matrix_html(snap, coalition: Coalition) -> str:
-    """Every input and choice: the case's value, each partner's and the proposal's."""
+    """Every input and choice: the case's value, each partner's and the proposal's.
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The session's state (:meth:`mkba.run.coalition.table.Table.snapshot`).
+    coalition : Coalition
+        The session's task and variant.
+
+    Returns
+    -------
+    str
+        The HTML.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.run.coalition.record import Record
+    >>> from mkba.run.coalition.table import Table
+    >>> c = Coalition(DATA_DIR / "voorbeeld", "T2")
+    >>> table = Table(c, Record(Path(tempfile.mkdtemp()) / "sessie.sqlite"), ["gemeente"])
+    >>> html = matrix_html(table.snapshot(), c)
+    >>> "<th>aanname</th><th>casus</th><th>gemeente</th>" in html
+    True
+    """
     t = proposal_rows(snap, coalition)
     head = "".join(f"<th>{esc(c)}</th>" for c in t.columns)
     body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
@@ -236,6 +368,16 @@ def matrix_html(snap, coalition: Coalition) -> str:
 def qr_html(codes: dict) -> str:
     """The QR codes (inline SVG) of the partners' links, with their names; two columns from
     four partners on.
+
+    Parameters
+    ----------
+    codes : dict of str to str
+        Partner to link.
+
+    Returns
+    -------
+    str
+        The HTML.
 
     Examples
     --------
@@ -266,7 +408,33 @@ def dispute_html(snap, coalition: Coalition) -> str:
 
 
 def proposal_rows(snap, coalition: Coalition) -> pd.DataFrame:
-    """Per input and choice: the case's value, each partner's and the proposal's (Dutch)."""
+    """Per input and choice: the case's value, each partner's and the proposal's (Dutch).
+
+    Parameters
+    ----------
+    snap : Snapshot
+        The session's state.
+    coalition : Coalition
+        The session's task and variant.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``aanname``, ``casus``, a column per partner and ``voorstel``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.run.coalition.record import Record
+    >>> from mkba.run.coalition.table import Table
+    >>> c = Coalition(DATA_DIR / "voorbeeld", "T2")
+    >>> table = Table(c, Record(Path(tempfile.mkdtemp()) / "sessie.sqlite"),
+    ...               ["gemeente", "bewoners"])
+    >>> proposal_rows(table.snapshot(), c).columns.tolist()
+    ['aanname', 'casus', 'gemeente', 'bewoners', 'voorstel']
+    """
     rows = []
     for name in _names(coalition):
         row = {"aanname": label(coalition, name),

@@ -70,7 +70,25 @@ CREATE TABLE IF NOT EXISTS wijzigingen (
 
 @dataclass(frozen=True)
 class Member:
-    """A partner (or the projector) and the secret of their link."""
+    """A partner (or the projector) and the secret of their link.
+
+    Parameters
+    ----------
+    name : str
+        The partner's name (or ``projector``).
+    role : str
+        ``deelnemer`` or ``projector``.
+    secret : str
+        The secret in their link.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> record = Record(Path(tempfile.mkdtemp()) / "sessie.sqlite")
+    >>> m = record.add_member("gemeente")
+    >>> m.name, m.role, len(m.secret) >= 16
+    ('gemeente', 'deelnemer', True)
+    """
 
     name: str
     role: str
@@ -84,6 +102,11 @@ def _now() -> str:
 class Record:
     """The session's SQLite record (see the module docstring); safe to use from several
     threads (one connection per thread) and several processes.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The SQLite file (created when missing).
 
     Examples
     --------
@@ -204,6 +227,20 @@ def partner_scores(record: Record, task: str, year: int | None = None) -> pd.Dat
     it. Each partner's last score counts. A criterion in ``criteria`` with indicator
     ``oordeel_draagvlak/partners`` then takes its value from the session (the process
     evaluation's rules, :mod:`mkba.evidence.process`, apply as to any survey).
+
+    Parameters
+    ----------
+    record : Record
+        The session's record.
+    task : str
+        The task.
+    year : int, optional
+        The year of the scores; by default this year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``enquete`` rows.
 
     Examples
     --------

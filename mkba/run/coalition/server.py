@@ -240,7 +240,26 @@ def projector_page(table: Table, access: Access, links: dict):
 
 def build_server(table: Table, access: Access, *, address: str, port: int, hosts: list[str]):
     """The Panel server, bound to ``address:port`` (raises OSError when the port is taken);
-    not started."""
+    not started.
+
+    Parameters
+    ----------
+    table : Table
+        The session's state.
+    access : Access
+        The partners' links and secrets.
+    address : str
+        The address to bind (``127.0.0.1``, or the LAN address).
+    port : int
+        The port; 0 for a free one.
+    hosts : list of str
+        The host names the server answers to.
+
+    Returns
+    -------
+    panel.io.server.Server
+        The server, bound but not started.
+    """
     pn.extension(notifications=True,
                  disconnect_notification="De verbinding is verbroken: herlaad de pagina.")
     links: dict = {}
@@ -262,7 +281,24 @@ def build_server(table: Table, access: Access, *, address: str, port: int, hosts
 
 def run_server(server, table: Table, *, on_listening=None, open_url: str | None = None) -> int:
     """Run until SIGTERM or SIGINT: start the server's callbacks and the worker, call
-    ``on_listening`` (prints the links), serve, then stop everything."""
+    ``on_listening`` (prints the links), serve, then stop everything.
+
+    Parameters
+    ----------
+    server : panel.io.server.Server
+        The server (:func:`build_server`).
+    table : Table
+        The session's state (its worker is started and stopped here).
+    on_listening : callable, optional
+        Called once the server listens (prints the links).
+    open_url : str, optional
+        A link to open in the browser once listening.
+
+    Returns
+    -------
+    int
+        The exit status.
+    """
     loop = server.io_loop
 
     def stop():

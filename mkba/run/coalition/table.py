@@ -34,7 +34,46 @@ MAX_REASON = 1000
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the pages show, copied at one moment (see :meth:`Table.snapshot`)."""
+    """What the pages show, copied at one moment (see :meth:`Table.snapshot`).
+
+    Parameters
+    ----------
+    version : int
+        Changes so far (pages redraw when it moves).
+    views : dict
+        Partner to :class:`~mkba.analysis.coalition.View`.
+    shown : dict
+        Partner to (view, verdict) last computed.
+    reference : Verdict
+        The case's own verdict.
+    common : View
+        The common proposal.
+    common_shown : tuple or None
+        The proposal's (view, verdict) last computed.
+    dispute : pandas.DataFrame
+        The inputs the partners disagree on most.
+    scores : dict
+        Partner to their scores on the criteria.
+    reasons : dict
+        Partner to their reason.
+    adopted : dict or None
+        What was adopted.
+    windows : dict, optional
+        Partner to their page's state.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mkba.analysis.coalition import Coalition
+    >>> from mkba.base.assumptions import DATA_DIR
+    >>> from mkba.run.coalition.record import Record
+    >>> table = Table(Coalition(DATA_DIR / "voorbeeld", "T2"),
+    ...               Record(Path(tempfile.mkdtemp()) / "sessie.sqlite"), ["gemeente"])
+    >>> snap = table.snapshot()
+    >>> sorted(snap.views), snap.adopted
+    (['gemeente'], None)
+    """
 
     version: int
     views: dict
@@ -61,6 +100,15 @@ class Snapshot:
 
 class Table:
     """The shared state of one session (thread-safe) and its worker.
+
+    Parameters
+    ----------
+    coalition : Coalition
+        The session's task and variant.
+    record : Record
+        The session's record (restored from it).
+    partners : list of str
+        The partners.
 
     Examples
     --------

@@ -138,6 +138,11 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 class Parser(argparse.ArgumentParser):
     """ArgumentParser that speaks Dutch and gives every option its English and Dutch name.
 
+    Parameters
+    ----------
+    *args, **kwargs
+        As for :class:`argparse.ArgumentParser`.
+
     Examples
     --------
     >>> p = Parser(prog="mkba")
