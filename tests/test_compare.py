@@ -353,6 +353,21 @@ def test_monitor_moments_are_evaluate_and_monte_carlo_of_each_version(example_mo
         assert row.npv_p5 <= row.npv_p95
 
 
+def test_monitor_plot_draws_each_moment_with_its_interval(example_monitor):
+    """`Monitor.plot` imported its figure from `mkba.base.plots`, a module moved to the figures
+    layer (ModuleNotFoundError; found when issue 23's function-level imports were reviewed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rows = example_monitor.of("T1")
+    ax = example_monitor.plot("T1")
+    dots = ax.lines[0].get_ydata()  # the NCW per moment, oldest first
+    assert list(dots) == pytest.approx(list(rows["npv"]))
+    bars = ax.collections[0].get_segments()  # the 5–95 % interval per moment
+    assert [b[0][1] for b in bars] == pytest.approx(list(rows["npv_p5"]))
+    assert [b[1][1] for b in bars] == pytest.approx(list(rows["npv_p95"]))
+
+
 def test_monitor_change_since_decision_is_the_comparisons_difference(example_monitor):
     c = compare(plan_path(EXAMPLE), EXAMPLE, task="T1", goals=False)
     assert example_monitor.since_decision("T1") == pytest.approx(c.task("T1")["difference"],

@@ -17,6 +17,8 @@ results do): the only upward import allowed, and only inside such a method.
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -268,3 +270,52 @@ def test_dir_of_the_package_is_the_public_api_once():
     assert len(names) == len(set(names))
     assert set(names) == set(mkba.__all__) | {"__version__"}
     assert "import_module" not in names
+
+
+def _bare_function_imports(path: Path) -> list[str]:
+    """Imports inside a function without a comment saying why (issue 23: keep function-level
+    imports only for a measured start-up cost, and say so where they are). A comment counts on
+    the import's own lines, on the line above it, or above or on the first import of the run of
+    imports it stands in (one comment for a block of imports of one library)."""
+    source = path.read_text(encoding="utf-8")
+    comments = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                if tok.type == tokenize.COMMENT}
+    imports: dict[int, ast.stmt] = {}
+
+    def visit(node, inside):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                imports[child.lineno] = (child, inside)
+            visit(child, inside or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef))
+
+    visit(ast.parse(source), False)
+    ends = {node.end_lineno: line for line, (node, _inside) in imports.items()}
+    found = []
+    for line, (node, inside) in sorted(imports.items()):
+        if not inside:
+            continue
+        first = line
+        while first - 1 in ends:  # the run of imports this one stands in
+            first = ends[first - 1]
+        if not (comments & set(range(node.lineno, node.end_lineno + 1))
+                or comments & set(range(first - 1, imports[first][0].end_lineno + 1))):
+            found.append(f"{path.name}:{line}: {ast.unparse(node)}")
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_function_level_imports_say_why(path):
+    """Issue 23: an import inside a function hides what a module depends on; it stays there only
+    for a measured start-up cost, and its comment says which (moved to the top otherwise)."""
+    assert _bare_function_imports(path) == []
+
+
+def test_the_function_import_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n\n\ndef f():\n    # matplotlib: 0,5 s, only when drawn\n"
+                   "    import matplotlib\n    import matplotlib.pyplot\n\n    import json\n"
+                   "    x = 1\n    import re\n\n\n"
+                   "def g():\n    import csv  # only for CSV\n    import zipfile\n",
+                   encoding="utf-8")
+    # one comment covers a run of imports (matplotlib, csv + zipfile); json and re have none
+    assert _bare_function_imports(bad) == ["bad.py:9: import json", "bad.py:11: import re"]

@@ -33,7 +33,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct
+from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct
+from mkba.base.prices import cpi_series
+from mkba.case.financing import unmatched_financing
+from mkba.engine.finance import annuity_factor, payback_year
+from mkba.engine.flows import price_factors
+from mkba.engine.results import task_pm_break_even
 
 __all__ = ["Check", "run_checks", "failed", "compact_step", "compact_value", "read_amount"]
 
@@ -254,7 +259,6 @@ def _key_checks(ev, task=None) -> list[Check]:
 def _payback_checks(ev, keys, task) -> list[Check]:
     """The payback year is the first year whose cumulative discounted net flow is ≥ 0, from
     the first year with a flow; only an absent investment phase hides it (never the cap)."""
-    from mkba.engine.finance import payback_year
 
     t = ev.totals
     notes = t["irr_note"].tolist() if "irr_note" in t else [None] * len(t)
@@ -284,9 +288,6 @@ def _payback_checks(ev, keys, task) -> list[Check]:
 
 
 def _break_even_checks(ev, keys, task) -> list[Check]:
-    from mkba.engine.finance import annuity_factor
-    from mkba.engine.results import task_pm_break_even
-
     rate = float(ev.parameters["discount_rate"])
     scores = ev.pm.groupby(["task_id", "variant"], sort=False)["pm_score"].agg(
         lambda s: [str(x) for x in s]).to_dict()
@@ -329,8 +330,6 @@ def _price_year_checks(case, ev, task) -> list[Check]:
     """Another price year multiplies every line's CPI factor by one factor, so every present
     value too and no sign can change: the lines' own price years do not depend on the price
     year of the analysis (checked per line, without evaluating again)."""
-    from mkba.base.prices import cpi_series
-    from mkba.engine.flows import price_factors
 
     cpi = cpi_series()
     p = int(ev.parameters["price_year"])
@@ -363,8 +362,6 @@ def _price_year_checks(case, ev, task) -> list[Check]:
 
 
 def _financing_checks(case, ev) -> list[Check]:
-    from mkba.case.financing import unmatched_financing
-
     tasks = set(ev.totals["task_id"])
     out = []
     for p in unmatched_financing(case.tables, case.files):
@@ -425,8 +422,6 @@ def _monte_carlo_checks(uncertainty: dict) -> list[Check]:
 
 
 def _num(x) -> str:
-    from mkba.base.formatting import fmt_number
-
     return "–" if x is None else fmt_number(x, 0 if float(x).is_integer() else 2)
 
 

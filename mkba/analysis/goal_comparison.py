@@ -11,6 +11,7 @@ from mkba.analysis.decomposition import same_value
 from mkba.base.formatting import fmt_number
 from mkba.base.jsonout import none_if_missing
 from mkba.case.tables import Case
+from mkba.evidence.cbs import load_kwb
 
 __all__ = ["compare_goals"]
 
@@ -54,8 +55,6 @@ def compare_goals(before: Case, after: Case, tasks: set, kwb,
         return [], []
     needs_cbs = _needs_cbs(before, after, tasks)
     if kwb is None and needs_cbs:
-        from mkba.evidence.cbs import load_kwb
-
         kwb = load_kwb()
     return (_targets(before, after, tasks, kwb, threshold),
             _criteria(before, after, tasks, kwb, threshold))

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from mkba.analysis.pipeline import run
 from mkba.analysis.versions import Version, case_versions
 from mkba.base.errors import CaseError
 from mkba.base.jsonout import dumps, plain
 from mkba.base.settings import Settings
 from mkba.engine.cba import evaluate
+from mkba.uncertainty import monte_carlo
 
 __all__ = ["DEFAULT_DRAWS", "Monitor", "monitor"]
 
@@ -107,6 +109,7 @@ class Monitor:
     def plot(self, task_id: str, variant: str | None = None, ax=None):
         """The NCW with its interval at each moment (:func:`mkba.figures.plots.plot_monitor`;
         the figures layer sits above the results it draws, so it is imported when called)."""
+        # figures (matplotlib ≈ 0,4 s at import): a result's plot imports them when called
         from mkba.figures.plots import plot_monitor
 
         return plot_monitor(self.of(task_id, variant), ax=ax)
@@ -156,8 +159,6 @@ def monitor(case, settings: Settings | None = None, *, task=None,
     >>> now["version"], bool(now["npv_p5"] <= now["npv"] <= now["npv_p95"])
     ('nu', True)
     """
-    from mkba.analysis.pipeline import run  # the pipeline of `mkba evaluate`
-    from mkba.uncertainty import monte_carlo
 
     settings = (settings or Settings()).validate()
     draws = settings.draws or DEFAULT_DRAWS

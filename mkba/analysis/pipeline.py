@@ -19,6 +19,10 @@ from mkba.base.settings import Settings
 from mkba.case.read import read_case
 from mkba.case.tables import Case
 from mkba.engine.cba import Evaluation, evaluate
+from mkba.process.block import json_records, process_block
+from mkba.process.buurtbudget import buurtbudget_balance
+from mkba.uncertainty import apply_scenario, discount_rate_sensitivity, load_scenario, sensitivity
+from mkba.uncertainty import monte_carlo as run_monte_carlo
 
 __all__ = ["Run", "run", "only_variant"]
 
@@ -142,8 +146,6 @@ def only_variant(ev: Evaluation, variant: str) -> Evaluation:
 
 def _add_process(out: dict, case) -> None:
     """Per task the ``process`` block and per wijk the ``buurtbudget`` (mkba.process)."""
-    from mkba.process.block import json_records, process_block
-    from mkba.process.buurtbudget import buurtbudget_balance
 
     # a task without rows in the process tables gets the same (empty) block: build it once
     # (was ≈ 12 ms per task, 12 s of a 1.000-task `evaluate --format json`)
@@ -197,15 +199,6 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
     >>> done.parameters["discount_rate"], done.settings.volunteer_valuation
     (0.03, 'vervangingskosten')
     """
-    from mkba.uncertainty import (
-        apply_scenario,
-        discount_rate_sensitivity,
-        load_scenario,
-        sensitivity,
-    )
-    from mkba.uncertainty import (
-        monte_carlo as run_monte_carlo,
-    )
 
     settings = (settings or Settings()).validate()
     case = case if isinstance(case, Case) else read_case(case)
@@ -220,6 +213,7 @@ def run(case, settings: Settings | None = None, *, scenario=None, task: str | No
     estimates: list = []
     if (case.effecten["hoeveelheid"].isna() & case.effecten["indicator"].notna()
             & ~case.effecten["pm"]).any():
+        # statsmodels via indicators: ≈ 1,6 s at import, only with effects
         from mkba.evidence.treatment import quantities_from_estimates
 
         case, estimates = quantities_from_estimates(case, kwb=kwb)

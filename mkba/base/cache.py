@@ -57,6 +57,9 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from mkba.base.files import write_atomically
 from mkba.base.jsonout import dumps
 
@@ -213,7 +216,6 @@ def write_frame(name: str, key: str, df) -> Path | None:
     >>> path.name
     'voorbeeld-abc123.npz'
     """
-    import numpy as np
 
     root = cache_dir()
     if root is None:
@@ -251,8 +253,6 @@ def write_frame(name: str, key: str, df) -> Path | None:
 
 
 def _factorize(values):
-    import pandas as pd
-
     codes, cats = pd.factorize(values, use_na_sentinel=True)
     return codes, [str(c) for c in cats]
 
@@ -303,8 +303,6 @@ def read_frame(name: str, key: str, schema: Mapping[str, str]):
     >>> back.equals(df), other
     (True, None)
     """
-    import numpy as np
-    import pandas as pd
 
     root = cache_dir(create=False)
     if root is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mkba.base.errors import Problem
+from mkba.base.formatting import fmt_eur
 from mkba.case.ranges import range_problems, ranged_inputs, variants_by_task
 from mkba.case.rows import problem
 from mkba.case.schema import BUURTBUDGET, TALLY_TABLE, parse_parameter
@@ -131,7 +132,6 @@ def _check_buurtbudget(tables, files) -> list[Problem]:
     f = f[f["taak_id"].isin(wijk.index)]
     if f.empty:
         return []
-    from mkba.base.formatting import fmt_eur
 
     f = f.assign(_wijk=f["taak_id"].map(wijk), _spent=f["besteed"].fillna(0.0))
     problems = []

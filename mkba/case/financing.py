@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mkba.base.errors import Problem
+from mkba.base.formatting import fmt_eur
 from mkba.case.schema import DEFAULT_VARIANT
 
 __all__ = ["CONTRIBUTIONS", "OWN_REVENUE", "unmatched_financing", "booked_lines"]
@@ -196,8 +197,6 @@ def unmatched_financing(tables: dict, files: dict) -> list[Problem]:
 
 def _message(file, group, short: dict, task, revenue: bool, several: bool,
              named: bool = False) -> Problem:
-    from mkba.base.formatting import fmt_eur
-
     rows = sorted(short)
     g = group[group["_row"].isin(rows)]
     years = sorted({int(y) for y in g["jaar"]})

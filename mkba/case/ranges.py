@@ -31,6 +31,7 @@ import pandas as pd
 
 from mkba.base.assumptions import DISCOUNT_RATE
 from mkba.base.errors import Problem
+from mkba.base.formatting import fmt_number
 from mkba.case.schema import DEFAULT_VARIANT, parse_parameter
 
 __all__ = ["UncertainInput", "ranged_inputs", "range_problems", "range_notes", "input_kind",
@@ -181,8 +182,6 @@ class UncertainInput:
         return not self.variants or variant in self.variants
 
     def describe(self) -> str:
-        from mkba.base.formatting import fmt_number
-
         return f"{self.label} ({fmt_number(self.low, 2)} – {fmt_number(self.high, 2)})"
 
 
@@ -398,8 +397,6 @@ def ranged_inputs(tables, files, discount_rate: float = DISCOUNT_RATE) -> list[U
 
 
 def _shown(value: float) -> str:
-    from mkba.base.formatting import fmt_number
-
     return fmt_number(value, 0 if float(value).is_integer() else 2)
 
 

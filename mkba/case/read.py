@@ -19,6 +19,7 @@ from mkba.base.assumptions import MAX_AMOUNT
 from mkba.base.errors import CaseError, Problem
 from mkba.base.prices import cpi_series
 from mkba.case.crosscheck import check_case
+from mkba.case.financing import unmatched_financing
 from mkba.case.numbers import (
     FALSE_WORDS,
     TRUE_WORDS,
@@ -31,7 +32,7 @@ from mkba.case.raw import RawTable, is_blank, read_folder, read_frames, read_xls
 from mkba.case.rows import check_rows
 from mkba.case.schema import REQUIRED_TABLES, TABLES, ColumnSpec, normalise_header
 from mkba.case.tables import Case
-from mkba.case.values import values_valid
+from mkba.case.values import pandera_schema, values_valid
 
 __all__ = ["read_case"]
 
@@ -301,8 +302,6 @@ def _schema_problems(table: str, df: pd.DataFrame, file: str) -> list[Problem]:
     # `mkba evaluate`; see mkba.case.values)
     import pandera.pandas as pa
 
-    from mkba.case.values import pandera_schema
-
     try:
         pandera_schema(table).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -421,7 +420,6 @@ def _case_warnings(tables, files) -> list[Problem]:
                                 f"indicator '{indicator}' heeft geen eenheid: geef die op "
                                 "(bijv. 'bezoekers per jaar', '%' of 'aantal deelnemers'); "
                                 "zonder eenheid staat bij elk getal 'eenheid onbekend'"))
-    from mkba.case.financing import unmatched_financing
 
     warnings += unmatched_financing(tables, files)
     warnings += range_notes(tables, files, ranged_inputs(tables, files))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from mkba.base.assumptions import WIJK_CODE_PATTERN
 
@@ -39,8 +40,6 @@ _MOVED = {"pandera_schema": "mkba.case.values", "check_rows": "mkba.case.rows",
 
 def __getattr__(name: str):
     if name in _MOVED:
-        from importlib import import_module
-
         return getattr(import_module(_MOVED[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

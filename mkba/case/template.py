@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from mkba.base.cells import neutralise_workbook
+from mkba.base.files import atomic_write
+from mkba.base.prices import cpi_series
 from mkba.case.schema import CASE_TABLE, TABLES, TALLY_TABLE
 
 __all__ = ["write_template", "describe_tables", "PAPER_SURVEY_HELP", "TEMPLATE_SHEET",
@@ -16,7 +19,6 @@ __all__ = ["write_template", "describe_tables", "PAPER_SURVEY_HELP", "TEMPLATE_S
 def _case_defaults() -> tuple[int, int]:
     """The peiljaar and prijsjaar the template fills in: the fixed rules of the engine (the
     year after the last CPI year, and the last CPI year)."""
-    from mkba.base.prices import cpi_series
 
     last = int(cpi_series().index.max())
     return last + 1, last
@@ -172,7 +174,7 @@ METHOD_HELP = (
 
 
 def _template_method_help(info) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # openpyxl: ≈ 0,1 s at import; read_case imports this module
 
     info.append([])
     for i, line in enumerate(METHOD_HELP):
@@ -183,7 +185,7 @@ def _template_method_help(info) -> None:
 
 def _template_examples(info) -> None:
     """Per table its header and an example row (every column explained by example)."""
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # openpyxl: ≈ 0,1 s at import; read_case imports this module
 
     info.append([])
     info.append(["Voorbeeldregels per tabblad (kopieer niets hieruit: illustratief)"])
@@ -198,7 +200,7 @@ def _template_examples(info) -> None:
 
 
 def _template_process_help(info) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # openpyxl: ≈ 0,1 s at import; read_case imports this module
 
     info.append([])
     for i, line in enumerate(PAPER_SURVEY_HELP):
@@ -272,7 +274,7 @@ def write_template(path) -> Path:
     >>> openpyxl.load_workbook(out).sheetnames[:3]
     ['toelichting', 'taken', 'kosten']
     """
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # openpyxl: ≈ 0,1 s at import; read_case imports this module
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -322,8 +324,6 @@ def write_template(path) -> Path:
                 ws.add_data_validation(dv)
                 letter = get_column_letter(i)
                 dv.add(f"{letter}2:{letter}5000")
-    from mkba.base.cells import neutralise_workbook
-    from mkba.base.files import atomic_write
 
     neutralise_workbook(wb)  # no text cell is ever a formula
     buf = io.BytesIO()

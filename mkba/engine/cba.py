@@ -57,6 +57,7 @@ from mkba.base.assumptions import DISCOUNT_RATE, IRR_MAX_SHOWN, VOLUNTEER_VALUAT
 from mkba.base.errors import CaseError
 from mkba.base.jsonout import none_if_missing
 from mkba.base.prices import cpi_series, derived_cpi_years, discount_factors
+from mkba.base.settings import Settings
 from mkba.case.tables import Case
 from mkba.engine.finance import (
     TOL,
@@ -219,7 +220,6 @@ def check_parameters(discount_rate, price_year, base_year, horizon,
     >>> p.price_year == int(cpi_series().index.max()), p.base_year
     (True, None)
     """
-    from mkba.base.settings import Settings
 
     problems = [p.message for p in Settings(discount_rate=discount_rate, price_year=price_year,
                                             base_year=base_year, horizon=horizon).problems()]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mkba.base.errors import CaseError
 from mkba.base.prices import index_factor
 from mkba.case.tables import Case
 
@@ -349,8 +350,6 @@ def volunteer_settings(volunteer=None) -> dict:
         volunteer = {"method": volunteer[0], "market_value_code": volunteer[1]}
     out.update({k: v for k, v in (volunteer or {}).items() if v is not None})
     if out["method"] not in VOLUNTEER_METHODS:
-        from mkba.base.errors import CaseError
-
         raise CaseError(f"waardering vrijwilligersuren '{out['method']}': kies uit "
                         + ", ".join(VOLUNTEER_METHODS))
     return out
@@ -360,8 +359,6 @@ def kengetal_value(kengetallen, code, price_year, cpi, what) -> tuple[float, flo
     """(value in its own price year, CPI factor to P) of one kengetal; a Dutch error if absent."""
     row = kengetallen[kengetallen["code"] == code]
     if row.empty:
-        from mkba.base.errors import CaseError
-
         raise CaseError(f"{what}: kengetal '{code}' ontbreekt in kengetallen")
     return (float(row["waarde"].iloc[0]),
             float(index_factor(int(row["prijsjaar"].iloc[0]), price_year, cpi)))

@@ -275,7 +275,7 @@ class MkbaResult:
 
 
 def _escape(text: str) -> str:
-    import html
+    import html  # html.entities: ≈ 2 ms at import; `mkba evaluate --format json` shows no HTML
 
     return html.escape(text, quote=True)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from mkba.base.formatting import fmt_number
+from mkba.base.jsonout import dumps
 from mkba.evidence.panel import change_unit
 from mkba.evidence.wording import effect_sentence, outcome_label, region_word
 
@@ -157,8 +158,6 @@ class EffectEstimate:
         }
 
     def to_json(self, **kwargs) -> str:
-        from mkba.base.jsonout import dumps
-
         return dumps(self.to_dict(), **kwargs)
 
     def plain_text(self, where: str = "de wijk", p_value: float | None = None,
@@ -253,6 +252,7 @@ class EffectEstimate:
         return self._panel
 
     def plot(self, ax=None, **kwargs):
+        # figures (matplotlib ≈ 0,4 s at import): a result's plot imports them when called
         from mkba.figures.plots import plot_effect
 
         return plot_effect(self, ax=ax, **kwargs)

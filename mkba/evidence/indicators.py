@@ -300,6 +300,7 @@ class WijkProfile:
                 "threshold": self.threshold, "indicators": t.to_dict("records")}
 
     def plot(self, ax=None, indicators=None):
+        # figures (matplotlib ≈ 0,4 s at import): a result's plot imports them when called
         from mkba.figures.plots import plot_profile
 
         return plot_profile(self, ax=ax, indicators=indicators)
@@ -681,6 +682,7 @@ class MunicipalityOverview:
         return out.reset_index(drop=True)
 
     def plot_ranking(self, indicator: str, ax=None):
+        # figures (matplotlib ≈ 0,4 s at import): a result's plot imports them when called
         from mkba.figures.plots import plot_ranking
 
         return plot_ranking(self, indicator, ax=ax,

@@ -10,6 +10,7 @@ import pandas as pd
 from mkba.base.assumptions import INDICATOR_DIRECTIONS
 from mkba.base.errors import CaseError, Problem
 from mkba.base.formatting import fmt_number
+from mkba.evidence.cbs import load_kwb, region_names
 from mkba.evidence.counterfactual import EffectEstimate, estimate_effect
 from mkba.evidence.inference import ALPHA
 from mkba.evidence.panel import indicator_panel
@@ -68,8 +69,6 @@ def effect_for_case(case, indicator: str, *, wijk: str | None = None,
     (True, 'slechts 1 jaar vóór het startjaar 2018 g')
     """
     if kwb is None:
-        from mkba.evidence.cbs import load_kwb
-
         kwb = load_kwb()
     panel = indicator_panel(indicator, kwb=kwb, case=case, measure=measure)
     starts = _task_starts(case)
@@ -83,7 +82,6 @@ def effect_for_case(case, indicator: str, *, wijk: str | None = None,
         treated = starts
     exclude = set(starts) - set(treated)
     est = estimate_effect(panel, treated, indicator=indicator, exclude=exclude, **kwargs)
-    from mkba.evidence.cbs import region_names
 
     names = region_names(kwb)
     wanted = [*(w for w, _ in est.treated), *est.comparison_wijken]

@@ -13,6 +13,7 @@ import textwrap
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from mkba.base.formatting import fmt_eur_compact, fmt_number  # noqa: E402
@@ -143,8 +144,6 @@ def axes_for(ax, figsize=None, *, fit_page: bool = True, constrained: bool = Tru
         figsize = (min(figsize[0], MAX_WIDTH),
                    min(figsize[1], MAX_HEIGHT) if fit_page else figsize[1])
     if _DETACHED["on"]:
-        from matplotlib.figure import Figure
-
         fig = Figure(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"],
                      layout="constrained" if constrained else None)
     else:

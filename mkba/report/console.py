@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mkba.base.assumptions import ASSUMPTIONS
+from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_chance, fmt_eur, fmt_number, fmt_pct, fmt_ratio
 from mkba.engine.cba import Evaluation, MkbaResult
+from mkba.evidence.wording import region_word
 
 __all__ = ["evaluation_text", "result_text", "effect_text"]
 
@@ -178,7 +181,6 @@ _SOURCE = {"instelling": "opgegeven", "casus": "uit de tabel casus",
 def _years_line(p: dict) -> str:
     """Which peiljaar and price year were used and where they came from (item 8 of issue 19:
     the same case gives the same result every year)."""
-    from mkba.base.assumptions import ASSUMPTIONS
 
     peil = p.get("peiljaar")
     rule = ASSUMPTIONS["peiljaar"].value if p.get("peiljaar_source") == "regel" else ""
@@ -190,7 +192,6 @@ def _years_line(p: dict) -> str:
 
 def _total_line(ev: Evaluation) -> str:
     """The total over tasks, or why there is none."""
-    from mkba.base.errors import CaseError
 
     try:
         t = ev.total()
@@ -222,7 +223,6 @@ def effect_text(est) -> str:
     """
     s = est.summary()
     width = max(len(k) for k in s.index)
-    from mkba.evidence.wording import region_word
 
     where = (est.name_of(est.treated[0][0]) if len(est.treated) == 1 else
              f"de {region_word([w for w, _ in est.treated], plural=True)} met een taak")

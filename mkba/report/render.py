@@ -18,6 +18,8 @@ import copy
 import functools
 import os
 import re
+import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from mkba.base.assumptions import REPORT_NOTEBOOK, WIJK_CODE_PATTERN
 from mkba.base.errors import CaseError
 from mkba.base.files import atomic_write
 from mkba.base.html import nbsp
+from mkba.base.settings import Settings
 from mkba.report.templating import Markup, render
 
 __all__ = ["KernelRunner", "render_report", "export_html", "report_parameters",
@@ -88,7 +91,6 @@ def report_parameters(settings=None, **parameters) -> dict:
     ...
     mkba.base.errors.CaseError: instellingen: horizon -1 moet tussen 1 en 200 jaar liggen
     """
-    from mkba.base.settings import Settings
 
     if settings is None:
         settings = Settings.from_report_parameters(**parameters)
@@ -128,6 +130,7 @@ def check_wijk_code(wijk_code) -> str:
 @functools.lru_cache(maxsize=1)
 def html_exporter():
     """nbconvert's HTML exporter, built once per process (its templates load slowly)."""
+    # nbconvert: ≈ 0,45 s at import; `mkba batch` plans with this module
     from nbconvert import HTMLExporter
 
     return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
@@ -236,6 +239,7 @@ class KernelRunner:
         self._ipc_dir = None
 
     def _start(self):
+        # jupyter_client: ≈ 0,1 s at import, only where a kernel runs
         from jupyter_client.manager import AsyncKernelManager
 
         self._loop = self._loop or asyncio.new_event_loop()
@@ -315,21 +319,17 @@ class KernelRunner:
             except BaseException:  # noqa: BLE001 - kernel gone, loop busy or a second signal
                 pass
             if pid and not stopped:  # the kernel leads its own session (jupyter_client)
-                import signal
-
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except OSError:
                     pass
         if self._ipc_dir is not None:
-            import shutil
-
             shutil.rmtree(self._ipc_dir, ignore_errors=True)
             self._ipc_dir = None
 
     def run(self, nb, parameters: dict, cwd: str | None = None):
         """Execute a notebook (NotebookNode) with parameters; returns the executed notebook."""
-        import nbformat
+        import nbformat  # nbformat + papermill: ≈ 0,45 s at import, only where a report renders
         import papermill as pm
 
         if self.isolate:
@@ -358,6 +358,7 @@ def _register_engine() -> None:
     global _ENGINE_REGISTERED
     if _ENGINE_REGISTERED:
         return
+    # papermill: ≈ 0,4 s at import, only where a report renders
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
@@ -482,7 +483,7 @@ def render_report(wijk_code: str, out_dir, case_path: str | None = None, *,
     ...
     mkba.base.errors.CaseError: ...
     """
-    import nbformat
+    import nbformat  # nbformat: ≈ 0,1 s at import, only where a report renders
 
     started = time.perf_counter()
     check_wijk_code(wijk_code)

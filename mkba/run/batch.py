@@ -23,10 +23,12 @@ from tqdm import tqdm
 
 # Light imports at module level (the CLI's error guard imports this module); pandas and
 # the report machinery load when a batch runs.
+from mkba.analysis.versions import plan_path
 from mkba.base.assumptions import REPORT_NOTEBOOK
 from mkba.base.errors import CaseError, Problem
 from mkba.base.files import atomic_write
 from mkba.base.jsonout import dumps
+from mkba.base.settings import Settings
 from mkba.run.distributed import check_scheduler, connect, run_dask
 from mkba.run.folder import folder_lock, previous_records, sweep_temporary, up_to_date
 from mkba.run.jobs import (
@@ -325,6 +327,7 @@ class _State:
 def _headlines(case_path, codes, parameters) -> dict[str, dict]:
     """Name, inhabitants and MKBA headline per wijk, computed in the parent (for wijken whose
     report failed or did not show its headline), by the rules the report uses."""
+    # pandas, statsmodels, the report: ≈ 2 s; kept off the CLI's error guard
     from mkba.evidence.cbs import load_kwb, region_names
     from mkba.evidence.indicators import profile_year
     from mkba.report.reports import headline_tasks
@@ -344,11 +347,12 @@ def _headlines(case_path, codes, parameters) -> dict[str, dict]:
         if value is not None and value >= parameters["threshold"]:  # else suppressed
             heads[code].update(inhabitants=float(value), year=year)
     if case_path:
+        # pandas: ≈ 0,4 s at import, kept off the CLI's error guard
         from mkba.analysis.pipeline import run
-        from mkba.base.settings import Settings
 
         done = run(case_path, Settings.from_report_parameters(**parameters), kwb=kwb)
         results = done.evaluation.results()
+        # pandas: ≈ 0,4 s at import, kept off the CLI's error guard
         from mkba.analysis.checks import failed, run_checks
         from mkba.process.buurtbudget import buurtbudget_summary
 
@@ -370,13 +374,12 @@ def _since_decision(case_path, records, parameters) -> bool:
     besluit"), when the case keeps a decision version
     (:func:`mkba.analysis.versions.plan_path`); computed here, for every wijk at once, with
     the report's settings. Returns whether there is one."""
-    from mkba.analysis.versions import plan_path
 
     plan = plan_path(case_path, parameters.get("plan_path")) if case_path else None
     if plan is None:
         return False
+    # pandas: ≈ 0,4 s at import, kept off the CLI's error guard
     from mkba.analysis.compare import compare
-    from mkba.base.settings import Settings
 
     settings = Settings.from_report_parameters(**parameters)
     try:

@@ -15,7 +15,7 @@ import sys
 
 from mkba.base.errors import CaseError
 from mkba.run.commands import cases, cbs, reports, session, versions
-from mkba.run.commands.options import EXIT_INVALID, Parser
+from mkba.run.commands.options import EXIT_INVALID, OPTION_NAMES, SAME_IN_BOTH, Parser
 from mkba.run.commands.output import UserFacingErrors, printable
 
 __all__ = ["main", "build_parser", "option_table", "COMMANDS", "GROUPS"]
@@ -68,7 +68,6 @@ def option_table() -> str:
     >>> print(option_table().splitlines()[4])
     | `--discontovoet` | `--discount-rate` | batch, evaluate, monitor, report, vergelijk |
     """
-    from mkba.run.commands.options import OPTION_NAMES, SAME_IN_BOTH
 
     used: dict[str, set[str]] = {}
     extra: dict[str, set[str]] = {}  # older names that still work (--all-wijken)

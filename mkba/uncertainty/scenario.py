@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,8 +86,6 @@ def load_scenario(path) -> Scenario:
     >>> load_scenario(path).values
     {'bijstand_jaar': 12000.0}
     """
-    import stat
-
     path = Path(path)
     try:
         st = path.stat()

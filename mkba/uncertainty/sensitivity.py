@@ -87,6 +87,7 @@ def _switching(model: Model, inp: UncertainInput, npv_low: float, npv_high: floa
         if (inp.fraction and not 0 <= value <= 1) or (inp.nonnegative and value < 0):
             return np.nan
         return value
+    # scipy.optimize: ≈ 0,45 s at import, only for a switching value
     from scipy.optimize import brentq
 
     lo, hi = (0.0, 1.0) if inp.kind == "afname" else (-0.9, 1.0)

@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+from mkba.base.assumptions import REPORT_DRAWS, REPORT_SEED
 from mkba.base.errors import CaseError
 
 __all__ = ["add_parsers", "session_command", "minutes_command", "parse_partners",
@@ -153,8 +154,8 @@ def session_command(args) -> int:
     ...
     mkba.base.errors.CaseError: invoer: --port 70000: kies een poort van 1 tot 65535 (of 0)
     """
+    # pandas and the session server: ≈ 0,4-1,5 s at import, kept off `import mkba.run.cli`
     from mkba.analysis.coalition import Coalition
-    from mkba.base.assumptions import REPORT_DRAWS, REPORT_SEED
     from mkba.report.text import variant_label
     from mkba.run.coalition.access import Access, hold_folder
     from mkba.run.coalition.record import RECORD_NAME, Record
@@ -254,6 +255,7 @@ def minutes_command(args) -> int:
     ...
     mkba.base.errors.CaseError: invoer: ...: geen sessie gevonden (verwacht sessie.sqlite; ...
     """
+    # pandas: ≈ 0,5 s at import, kept off `import mkba.run.cli`
     from mkba.run.coalition.minutes import write_minutes
 
     written = write_minutes(Path(args.map))

@@ -94,7 +94,7 @@ class UserFacingErrors:
         from mkba.run.batch import BatchInterrupted
 
         if os.environ.get("MKBA_DEBUG"):
-            import traceback
+            import traceback  # traceback: ≈ 1 ms, only when something went wrong
 
             traceback.print_exception(etype, exc, tb, file=sys.stderr)
         if isinstance(exc, BrokenPipeError):  # the reader went away: stop quietly
