@@ -17,14 +17,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mkba.base.errors import CaseError
 from mkba.base.prices import index_factor
 from mkba.case.tables import Case
+from mkba.engine.volunteers import (  # noqa: F401  (re-exported: their old home)
+    MARKET_VALUE_CODE,
+    VOLUNTEER_METHODS,
+    WAGE_CODE,
+    available_methods,
+    kengetal_value,
+    volunteer_settings,
+    volunteer_units,
+    volunteer_values,
+)
 
 __all__ = ["FlowKind", "COST", "BENEFIT", "TRANSFER", "KINDS", "Keys", "build_keys",
            "cash_flows", "line_keys", "line_factors", "price_factors", "own_price_years",
            "optimism_factor", "contract_optimism", "VOLUNTEER_METHODS"]
-
 
 
 class FlowKind(enum.IntEnum):
@@ -316,21 +324,6 @@ def _warn_once(warnings, lines, rows, ks, keys, mask, message) -> None:
         warnings.setdefault(task, []).append(message(rec, start, end))
 
 
-#: Valuation methods of a volunteer hour (see ``mkba.base.assumptions``, "volunteer_valuation").
-#: Default kengetal codes: market price of the service, forgone wage (opportunity cost).
-#: (Defined once in mkba.base.assumptions, where the settings read them too.)
-from mkba.base.assumptions import MARKET_VALUE_CODE, VOLUNTEER_METHODS, WAGE_CODE  # noqa: E402
-
-
-def available_methods(kengetallen: pd.DataFrame, market_value_code: str = MARKET_VALUE_CODE,
-                      wage_code: str = WAGE_CODE) -> list[str]:
-    """The volunteer valuation methods this case can use (a method that needs a kengetal
-    is left out when the case lacks it)."""
-    codes = set(kengetallen["code"])
-    need = {"marktwaarde": market_value_code, "gederfd_loon": wage_code}
-    return [m for m in VOLUNTEER_METHODS if m not in need or need[m] in codes]
-
-
 def optimism(lines: pd.DataFrame, taken: pd.DataFrame, task_column: str) -> np.ndarray:
     """Optimism-bias fraction per line: the line's own, else its task's, else 0."""
     if taken[task_column].isna().all() and lines["optimisme"].isna().all():
@@ -339,60 +332,6 @@ def optimism(lines: pd.DataFrame, taken: pd.DataFrame, task_column: str) -> np.n
     task_value = lines["taak_id"].map(per_task).to_numpy(dtype=float, na_value=np.nan)
     own = lines["optimisme"].to_numpy(dtype=float, na_value=np.nan)
     return np.nan_to_num(np.where(np.isnan(own), task_value, own), nan=0.0)
-
-
-def volunteer_settings(volunteer=None) -> dict:
-    """Normalise the volunteer settings: a dict with method, market_value_code, wage_code and
-    benefit_code (a tuple ``(method, market_value_code)`` is accepted too)."""
-    out = {"method": "vervangingskosten", "market_value_code": MARKET_VALUE_CODE,
-           "wage_code": WAGE_CODE, "benefit_code": None}
-    if isinstance(volunteer, tuple):
-        volunteer = {"method": volunteer[0], "market_value_code": volunteer[1]}
-    out.update({k: v for k, v in (volunteer or {}).items() if v is not None})
-    if out["method"] not in VOLUNTEER_METHODS:
-        raise CaseError(f"waardering vrijwilligersuren '{out['method']}': kies uit "
-                        + ", ".join(VOLUNTEER_METHODS))
-    return out
-
-
-def kengetal_value(kengetallen, code, price_year, cpi, what) -> tuple[float, float]:
-    """(value in its own price year, CPI factor to P) of one kengetal; a Dutch error if absent."""
-    row = kengetallen[kengetallen["code"] == code]
-    if row.empty:
-        raise CaseError(f"{what}: kengetal '{code}' ontbreekt in kengetallen")
-    return (float(row["waarde"].iloc[0]),
-            float(index_factor(int(row["prijsjaar"].iloc[0]), price_year, cpi)))
-
-
-def volunteer_units(k: pd.DataFrame, unit: np.ndarray, kengetallen: pd.DataFrame,
-                    price_year: int, cpi: pd.Series, method: str, market_code: str | None,
-                    wage_code: str | None = WAGE_CODE):
-    """Value per volunteer hour in price year P under the chosen method (cost lines of soort
-    ``vrijwilligersinzet`` with hours × kengetal)."""
-    v, i, _ = _volunteer_values(k, unit, np.ones(len(k)), kengetallen, price_year, cpi,
-                                {"method": method, "market_value_code": market_code,
-                                 "wage_code": wage_code})
-    return v * i
-
-
-def _volunteer_values(k, value, index, kengetallen, price_year, cpi, vol):
-    """(value, index, ref) per cost line after applying the volunteer valuation method."""
-    ref = k["kengetal"].to_numpy(dtype=object)
-    per_hour = ((k["soort"] == "vrijwilligersinzet").fillna(False).to_numpy(dtype=bool)
-                & k["kengetal"].notna().to_numpy())
-    method = vol["method"]
-    if method == "vervangingskosten" or not per_hour.any():
-        return value, index, ref
-    if method == "nul":
-        return (np.where(per_hour, 0.0, value), index,
-                np.where(per_hour, None, ref).astype(object))
-    code = vol["market_value_code"] if method == "marktwaarde" else vol["wage_code"]
-    what = ("marktwaarde van vrijwilligersuren (marktprijs van de dienst; geef "
-            "market_value_code op)" if method == "marktwaarde" else
-            "gederfd nettoloon van vrijwilligers (geef wage_code op)")
-    mv, mi = kengetal_value(kengetallen, code, price_year, cpi, what)
-    return (np.where(per_hour, mv, value), np.where(per_hour, mi, index),
-            np.where(per_hour, code, ref).astype(object))
 
 
 def _effect_message(file):
@@ -465,7 +404,7 @@ def line_factors(case: Case, keys: Keys, price_year: int, cpi: pd.Series,
     k = case.kosten[case.kosten["taak_id"].isin(keys.task_ids)]
     value, index = price_factors(k, "bedrag", case.kengetallen, price_year, cpi)
     repl = value * index
-    value, index, ref = _volunteer_values(k, value, index, case.kengetallen, price_year, cpi, vol)
+    value, index, ref = volunteer_values(k, value, index, case.kengetallen, price_year, cpi, vol)
     has_ref = k["kengetal"].notna().to_numpy()
     per_hour = ((k["soort"] == "vrijwilligersinzet").fillna(False).to_numpy(dtype=bool)
                 & has_ref)
