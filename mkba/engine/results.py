@@ -19,10 +19,16 @@ from mkba.base.errors import CaseError
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_pct, fmt_ratio
 from mkba.base.jsonout import dumps, none_if_missing
 from mkba.base.resulttable import METHOD_LABELS, ResultTable
-from mkba.case.financing import CONTRIBUTIONS
-from mkba.case.schema import BUURTBUDGET, MUNICIPALITY
+from mkba.case.schema import MUNICIPALITY
 from mkba.engine.finance import annuity_factor, irr_text, pm_break_even
 from mkba.engine.flows import BENEFIT, COST, TRANSFER
+from mkba.engine.result_json import (
+    financing_dict,
+    grouped_records,
+    plain_column,
+    task_dict,
+    variant_financing,
+)
 
 __all__ = ["MkbaResult", "Evaluation", "ResultTable", "choose_variant", "financing_dict",
            "SPLIT_COLUMNS", "PM_JSON_KEYS"]
@@ -253,7 +259,7 @@ class MkbaResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types only (JSON-ready); missing values are ``None``; English keys."""
-        return _task_dict(
+        return task_dict(
             task_id=self.task_id, variant=self.variant, name=self.name,
             wijk_code=self.wijk_code, start_year=self.start_year, end_year=self.end_year,
             base_year=self.base_year, pv_costs=self.pv_costs, pv_benefits=self.pv_benefits,
@@ -407,12 +413,12 @@ class Evaluation:
         columns: the long tables become records in one pass each, and no result object or
         per-task frame is made (1.000 tasks: 1,3 s → 0,2 s)."""
         t = self.totals
-        by_actor, yearly = _grouped_records(self.actors), _grouped_records(self.yearly)
-        pm = {k: _pm_json(v) for k, v in _grouped_records(self.pm).items()}
+        by_actor, yearly = grouped_records(self.actors), grouped_records(self.yearly)
+        pm = {k: _pm_json(v) for k, v in grouped_records(self.pm).items()}
         financing = variant_financing(self.financing, t)
         no_financing = financing_dict(self.financing.iloc[0:0])
         n = len(t)
-        col = {c: _plain_column(t[c]) for c in (
+        col = {c: plain_column(t[c]) for c in (
             "task_id", "variant", "name", "wijk_code", "start_year", "end_year", "base_year",
             "pv_costs", "pv_benefits", "npv", "bc_ratio", "irr", "payback_year")}
         capped = (t["irr_capped"].astype(bool).tolist() if "irr_capped" in t.columns
@@ -427,7 +433,7 @@ class Evaluation:
         for i in range(n):
             task, key = col["task_id"][i], (col["task_id"][i], col["variant"][i])
             actors, pm_records = by_actor.get(key, []), pm.get(key, [])
-            out.append(_task_dict(
+            out.append(task_dict(
                 task_id=task, variant=col["variant"][i], name=col["name"][i],
                 wijk_code=col["wijk_code"][i], start_year=int(col["start_year"][i]),
                 end_year=int(col["end_year"][i]), base_year=int(col["base_year"][i]),
@@ -525,7 +531,6 @@ def _municipality(actor_records: list[dict]) -> dict:
     return out
 
 
-
 def task_pm_break_even(npv: float, scores: list[str], rate, start_year: int, end_year: int,
                        base_year: int) -> dict | None:
     """:func:`mkba.engine.finance.pm_break_even` for one task and variant: the equal amount
@@ -534,86 +539,6 @@ def task_pm_break_even(npv: float, scores: list[str], rate, start_year: int, end
         if rate is not None else None
     return pm_break_even(npv, scores, per_year_factor=factor,
                          years=f"{start_year}–{end_year}")
-
-
-def variant_financing(financing: pd.DataFrame, keys: pd.DataFrame) -> dict:
-    """Financing totals per (task, variant) of ``keys`` (task_id, variant): the rows of that
-    variant and the rows without a variant (they hold for every variant of the task)."""
-    out = {}
-    if financing.empty:
-        return out
-    has_variant = "variant" in financing.columns
-    by_task = dict(tuple(financing.groupby("taak_id", sort=False)))
-    for task, variant in zip(keys["task_id"], keys["variant"], strict=True):
-        g = by_task.get(task)
-        if g is None:
-            continue
-        if has_variant:
-            g = g[g["variant"].isna().to_numpy() | (g["variant"] == variant).to_numpy()]
-        out[(task, variant)] = financing_dict(g)
-    return out
-
-
-def _task_dict(*, task_id, variant, name, wijk_code, start_year, end_year, base_year,
-               pv_costs, pv_benefits, npv, bc_ratio, irr, irr_note, payback_year, split,
-               volunteer, pm_break_even, by_actor, municipality, pm, yearly, financing,
-               warnings, irr_capped=False) -> dict[str, Any]:
-    """The JSON of one task and variant (the one place its keys and their order are set)."""
-    return {
-        "task_id": task_id,
-        "variant": variant,
-        "name": name,
-        "wijk_code": wijk_code,
-        "start_year": start_year,
-        "end_year": end_year,
-        "base_year": base_year,
-        "pv_costs": pv_costs,
-        "pv_benefits": pv_benefits,
-        "npv": npv,
-        "bc_ratio": bc_ratio,
-        "irr": None if irr_note else irr,
-        "irr_note": irr_note,
-        "irr_above_cap": bool(irr_capped),
-        "payback_year": payback_year,
-        **split,
-        "volunteer": volunteer,
-        "pm_break_even": pm_break_even,
-        "by_actor": by_actor,
-        "municipality": municipality,
-        "pm": pm,
-        "yearly": yearly,
-        "financing": financing,
-        "warnings": list(warnings),
-    }
-
-
-def _plain_column(series: pd.Series) -> list:
-    """A column as plain Python values, None for missing (as :func:`none_if_missing`)."""
-    if not isinstance(series.dtype, np.dtype):  # nullable and string dtypes
-        return [none_if_missing(v) for v in series.astype(object).tolist()]
-    if series.dtype.kind == "f":
-        values = series.to_numpy()
-        out = values.tolist()
-        if not np.isfinite(values).all():
-            out = [x if math.isfinite(x) else None for x in out]
-        return out
-    if series.dtype.kind in "iub":
-        return series.to_numpy().tolist()
-    return [none_if_missing(v) for v in series.astype(object).tolist()]
-
-
-def _grouped_records(df: pd.DataFrame) -> dict[tuple, list[dict]]:
-    """The rows of a long table as records without task_id and variant, by (task, variant),
-    in table order: what ``_records`` gives for each group, for all groups in one pass."""
-    names = [c for c in df.columns if c not in ("task_id", "variant")]
-    out: dict[tuple, list[dict]] = {}
-    if df.empty:
-        return out
-    keys = zip(df["task_id"].tolist(), df["variant"].tolist(), strict=True)
-    rows = zip(*[_plain_column(df[c]) for c in names], strict=True)
-    for key, row in zip(keys, rows, strict=True):
-        out.setdefault(key, []).append(dict(zip(names, row, strict=True)))
-    return out
 
 
 def choose_variant(task_id: str, variants: list[str], variant: str | None) -> str:
@@ -676,63 +601,3 @@ class _Parts:
         return self._groups.get(name, {}).get(key, self._empty[name])
 
 
-def financing_dict(df: pd.DataFrame) -> dict:
-    """Financing totals and the leverage (hefboom).
-
-    The leverage counts contributions (:data:`CONTRIBUTIONS`) from others per contributed
-    municipal euro. A guarantee (garantstelling) counts on neither side; loans (lening) and
-    own revenue (eigen_inkomsten) are shown apart and are not leverage. A buurtbudget counts
-    as the municipality's contribution.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The financing rows of one task (``bron``, ``soort``, ``bedrag``).
-
-    Returns
-    -------
-    dict
-        ``by_source``, ``by_kind``, ``total``, ``municipal``, ``others``, ``loans``,
-        ``own_revenue``, ``guarantees``, ``leverage`` and why there is none.
-
-    Examples
-    --------
-    >>> from mkba import read_case, evaluate
-    >>> from mkba.base.assumptions import DATA_DIR
-    >>> ev = evaluate(read_case(DATA_DIR / "voorbeeld"))
-    >>> d = financing_dict(ev.financing[ev.financing["taak_id"] == "T1"])
-    >>> d["municipal"], d["others"], round(d["leverage"], 3)
-    (420000.0, 187500.0, 0.446)
-    """
-    # a buurtbudget is municipal money that residents decide about: it counts as the
-    # municipality's contribution whatever bron says, never as others' money (mkba.process)
-    is_budget = (df["soort"] == BUURTBUDGET).to_numpy()
-    is_municipal = (df["bron"].str.casefold() == MUNICIPALITY).to_numpy() | is_budget
-    contribution = df["soort"].isin(CONTRIBUTIONS).to_numpy() | is_budget
-    municipal = float(df.loc[is_municipal & contribution, "bedrag"].sum())
-    others = float(df.loc[~is_municipal & contribution, "bedrag"].sum())
-    guarantees = float(df.loc[(df["soort"] == "garantstelling").to_numpy(), "bedrag"].sum())
-    reason = None
-    if df.empty:
-        reason = "geen financiering vastgelegd"
-    elif municipal <= 0 and guarantees > 0 and is_municipal.any():
-        reason = ("de gemeente bracht geen geld in, alleen een garantstelling; een "
-                  "garantstelling telt aan geen van beide kanten mee")
-    elif municipal <= 0:
-        reason = "de gemeente bracht geen geld in"
-    return {
-        "by_source": {k: float(v) for k, v in df.groupby("bron")["bedrag"].sum().items()},
-        "by_kind": {k: float(v) for k, v in df.groupby("soort")["bedrag"].sum().items()},
-        "total": float(df["bedrag"].sum()),
-        "municipal": municipal,
-        "others": others,
-        "loans": float(df.loc[(df["soort"] == "lening").to_numpy(), "bedrag"].sum()),
-        "own_revenue": float(df.loc[(df["soort"] == "eigen_inkomsten").to_numpy(),
-                                    "bedrag"].sum()),
-        "guarantees": guarantees,
-        "leverage": others / municipal if municipal > 0 else None,
-        "leverage_reason": reason,
-        "leverage_rule": "bijdragen (subsidie, gift, crowdfunding, sponsoring, in natura) van "
-                         "anderen per euro die de gemeente bijdraagt; leningen, eigen "
-                         "inkomsten en garantstellingen tellen niet mee",
-    }
