@@ -36,8 +36,8 @@ import pandas as pd
 from mkba.base.formatting import fmt_eur, fmt_eur_compact, fmt_number, fmt_pct
 from mkba.base.prices import cpi_series
 from mkba.case.financing import unmatched_financing
+from mkba.engine import flows  # flows.price_factors: the engine's rule as it is when checked
 from mkba.engine.finance import annuity_factor, payback_year
-from mkba.engine.flows import price_factors
 from mkba.engine.results import task_pm_break_even
 
 __all__ = ["Check", "run_checks", "failed", "compact_step", "compact_value", "read_amount"]
@@ -347,8 +347,8 @@ def _price_year_checks(case, ev, task) -> list[Check]:
             lines = lines[~lines["pm"].to_numpy(dtype=bool)]
         if lines.empty:
             continue
-        _, here = price_factors(lines, value_col, case.kengetallen, p, cpi, year_col)
-        _, there = price_factors(lines, value_col, case.kengetallen, other, cpi, year_col)
+        _, here = flows.price_factors(lines, value_col, case.kengetallen, p, cpi, year_col)
+        _, there = flows.price_factors(lines, value_col, case.kengetallen, other, cpi, year_col)
         off = np.abs(there - factor * here) > 1e-12 * np.maximum(1.0, np.abs(here))
         file = case.files.get(table, f"{table}.csv")
         bad_rows += [f"{file}:{r}" for r in lines["_row"].to_numpy()[off]]
