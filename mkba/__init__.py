@@ -23,7 +23,7 @@ _EXPORTS = {
     "payback_year": "engine.cba",
     "cpi_series": "base.prices", "discount_factors": "base.prices", "index_factor": "base.prices",
     "load_kwb": "evidence.cbs", "read_kwb": "evidence.cbs",
-    "wijk_profile": "evidence.indicators", "target_attainment": "evidence.indicators",
+    "wijk_profile": "evidence.indicators", "target_attainment": "evidence.targets",
     "EffectEstimate": "evidence.counterfactual", "estimate_effect": "evidence.counterfactual",
     "effect_for_case": "evidence.treatment",
     "wijk_report": "report.reports", "render_report": "report.reports",

@@ -126,7 +126,7 @@ class TestSmaller:
         assert "(eenheid onbekend)" in est.plain_text("de wijk")
 
     def test_raw_counts_in_metingen_are_suppressed(self, tmp_path):
-        from mkba.evidence.indicators import region_series
+        from mkba.evidence.targets import region_series
 
         case = read_case(_metingen_case(tmp_path, "aantal deelnemers"))
         panel = indicator_panel("deelnemers", case=case, kwb=pd.DataFrame())

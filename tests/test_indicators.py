@@ -14,7 +14,8 @@ import pytest
 from mkba import read_case
 from mkba.base.assumptions import DATA_DIR
 from mkba.base.prices import cpi_series
-from mkba.evidence.indicators import similar_regions, target_attainment, wijk_profile
+from mkba.evidence.indicators import similar_regions, wijk_profile
+from mkba.evidence.targets import target_attainment
 
 from .conftest import MINIMAL, write_case
 

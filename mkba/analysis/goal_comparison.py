@@ -81,9 +81,9 @@ def _status(old, new, columns) -> str:
 
 
 def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
-    # statsmodels via the indicators: ≈ 1,2–1,6 s at import, only with targets
-    from mkba.evidence.indicators import meets_target, target_attainment
+    # statsmodels via the targets: ≈ 1,2–1,6 s at import, only with targets
     from mkba.evidence.panel import indicator_label
+    from mkba.evidence.targets import meets_target, target_attainment
 
     key = ["taak_id", "indicator"]
     plan = {tuple(r[k] for k in key): r for _, r in before.doelen.iterrows()}
@@ -116,8 +116,8 @@ def _targets(before, after, tasks_now, kwb, threshold) -> list[dict]:
 
 
 def _criteria(before, after, tasks_now, kwb, threshold) -> list[dict]:
-    # statsmodels via the indicators: ≈ 1,2–1,6 s at import, only with criteria
-    from mkba.evidence.indicators import meets_target
+    # statsmodels via the targets: ≈ 1,2–1,6 s at import, only with criteria
+    from mkba.evidence.targets import meets_target
     from mkba.process.criteria import criteria_status
 
     key = ["taak_id", "soort", "indicator"]

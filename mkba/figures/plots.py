@@ -157,7 +157,7 @@ def plot_targets(attainment: pd.DataFrame, ax=None):
     Parameters
     ----------
     attainment : pandas.DataFrame
-        :func:`mkba.evidence.indicators.target_attainment`.
+        :func:`mkba.evidence.targets.target_attainment`.
     ax : matplotlib.axes.Axes, optional
         Where to draw; by default new Axes.
 

@@ -67,9 +67,9 @@ def criteria_status(case, kwb=None, threshold: int = SMALL_NUMBER_THRESHOLD,
     crit = case.criteria
     if task_id is not None:
         crit = crit[crit["taak_id"] == task_id]
-    if crit.empty:  # no criteria: no need for mkba.indicators (statsmodels' OLS, ≈ 1,5 s)
+    if crit.empty:  # no criteria: no need for mkba.evidence.targets (statsmodels' OLS, ≈ 1,5 s)
         return pd.DataFrame([], columns=CRITERIA_COLUMNS)
-    from mkba.evidence.indicators import (  # the rules of the targets (doelen)
+    from mkba.evidence.targets import (  # the rules of the targets (doelen)
         meets_target,
         region_series,
     )

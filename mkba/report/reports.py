@@ -35,7 +35,8 @@ from mkba.base.prices import cpi_series
 from mkba.base.settings import Settings
 from mkba.case.read import read_case
 from mkba.evidence.cbs import load_kwb, region_names
-from mkba.evidence.indicators import target_attainment, wijk_profile
+from mkba.evidence.indicators import wijk_profile
+from mkba.evidence.targets import target_attainment
 from mkba.evidence.treatment import effect_for_case
 from mkba.process.buurtbudget import buurtbudget_summary
 from mkba.process.coalition import coalition
@@ -85,7 +86,7 @@ class WijkReport:
     evaluation : Evaluation or None
         Their MKBA; None for a profile-only report.
     targets : pandas.DataFrame
-        Target attainment (:func:`mkba.evidence.indicators.target_attainment`).
+        Target attainment (:func:`mkba.evidence.targets.target_attainment`).
     profile : WijkProfile or None
         The wijk profile.
     effects : tuple of EffectEstimate, default ()
