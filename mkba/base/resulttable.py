@@ -7,7 +7,7 @@ import pandas as pd
 
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_pct, fmt_ratio
 
-__all__ = ["ResultTable", "DUTCH_FORMATS", "METHOD_LABELS"]
+__all__ = ["ResultTable", "DUTCH_FORMATS", "METHOD_LABELS", "METHOD_DESCRIPTIONS"]
 
 
 def _fmt_year(value) -> str:
@@ -18,6 +18,13 @@ def _fmt_year(value) -> str:
 #: wage the volunteer gives up: kengetal ``nettoloon_uur``, never an employer's labour cost).
 METHOD_LABELS = {"vervangingskosten": "vervangingskosten", "marktwaarde": "marktwaarde",
                  "gederfd_loon": "gederfd nettoloon", "nul": "nul"}
+#: The same methods with what they mean, where a reader chooses or compares them (the
+#: report's volunteer table, the session's choice).
+METHOD_DESCRIPTIONS = {
+    "vervangingskosten": f"{METHOD_LABELS['vervangingskosten']} (wat inhuren zou kosten)",
+    "marktwaarde": f"{METHOD_LABELS['marktwaarde']} (marktprijs van de dienst)",
+    "gederfd_loon": f"{METHOD_LABELS['gederfd_loon']} (wat de vrijwilliger netto misloopt)",
+    "nul": f"{METHOD_LABELS['nul']} (vrijwilligerstijd telt niet)"}
 
 
 #: How :class:`ResultTable` shows a column, by name: euros, ratios, percentages, years.

@@ -28,9 +28,11 @@ from markupsafe import Markup
 
 from mkba.base.formatting import fmt_eur, fmt_number, fmt_ratio
 from mkba.base.html import nbsp, strip_bidi
+from mkba.base.regions import gemeente_of
 from mkba.report.maps import gemeente_map
+from mkba.report.templating import finalize
 
-__all__ = ["index_pages", "gemeente_of", "reader_name", "TEMPLATES", "SEARCH_DATA",
+__all__ = ["index_pages", "reader_name", "TEMPLATES", "SEARCH_DATA",
            "SEARCH_SCRIPT", "FAILED"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -71,27 +73,6 @@ def reader_name(text, code: str = "") -> str:
         return name
     kind = {"GM": "gemeente", "WK": "wijk", "BU": "buurt"}.get(code[:2], "gebied")
     return f"{kind} {code}".strip()
-
-
-def gemeente_of(code: str) -> str:
-    """The gemeente code of a wijk or buurt code.
-
-    Parameters
-    ----------
-    code : str
-        A wijk or buurt code.
-
-    Returns
-    -------
-    str
-        ``GM`` and the four digits.
-
-    Examples
-    --------
-    >>> gemeente_of("WK036339"), gemeente_of("BU0363AA01")
-    ('GM0363', 'GM0363')
-    """
-    return "GM" + code[2:6]
 
 
 @dataclass
@@ -184,19 +165,10 @@ def _environment() -> Environment:
     # like the report's environment: every printed string loses its bidi controls
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, finalize=_finalize)
+                      keep_trailing_newline=True, finalize=finalize)
     env.filters.update(eur=lambda v: nbsp(fmt_eur(v)), ratio=fmt_ratio,
                        getal=lambda v: nbsp(fmt_number(v)), change=_change)
     return env
-
-
-def _finalize(value):
-    """None prints nothing; a plain string loses its bidi controls (Markup is the package's)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return strip_bidi(value)
-    return value
 
 
 def _change(value) -> str:

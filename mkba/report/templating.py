@@ -35,8 +35,8 @@ from mkba.base.formatting import (
 )
 from mkba.base.html import BIDI_CONTROLS, strip_bidi
 
-__all__ = ["TEMPLATE_DIR", "BIDI_CONTROLS", "strip_bidi", "name", "environment", "render",
-           "render_string", "html_format", "stylesheet", "escaped", "Markup"]
+__all__ = ["TEMPLATE_DIR", "BIDI_CONTROLS", "strip_bidi", "name", "environment", "finalize",
+           "render", "render_string", "html_format", "stylesheet", "escaped", "Markup"]
 
 #: The folder with every template and the style sheet of the reports (and the batch index).
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -91,9 +91,26 @@ def html_format(template: str, *args, **kwargs) -> Markup:
                                    **{k: clean(v) for k, v in kwargs.items()})
 
 
-def _finalize(value):
-    """Applied to every ``{{ … }}`` before escaping: None prints nothing and plain strings
-    lose their bidi controls (Markup was built by the package and is kept)."""
+def finalize(value):
+    """Applied to every ``{{ … }}`` before escaping, in the report's and the batch index's
+    templates: None prints nothing and plain strings lose their bidi controls (Markup was
+    built by the package and is kept).
+
+    Parameters
+    ----------
+    value : object
+        What a template prints.
+
+    Returns
+    -------
+    object
+        The value as the template should print it.
+
+    Examples
+    --------
+    >>> finalize(None), finalize("De \u202eKolenkit"), finalize(3)
+    ('', 'De Kolenkit', 3)
+    """
     if value is None:
         return ""
     if isinstance(value, Markup):
@@ -121,7 +138,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined, finalize=_finalize, trim_blocks=True,
+        undefined=jinja2.StrictUndefined, finalize=finalize, trim_blocks=True,
         lstrip_blocks=True)
     env.globals["stylesheet"] = stylesheet
     env.filters.update(

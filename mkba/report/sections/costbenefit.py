@@ -6,7 +6,7 @@ yearly flows, the waterfall and who pays and who gains."""
 from __future__ import annotations
 
 from mkba.base.formatting import fmt_eur, fmt_ratio
-from mkba.base.resulttable import METHOD_LABELS
+from mkba.base.resulttable import METHOD_DESCRIPTIONS
 from mkba.figures.plots import plot_actors, plot_waterfall, plot_yearly
 from mkba.report.blocks import Table, figure
 from mkba.report.sections.common import drawn, section_html
@@ -14,14 +14,8 @@ from mkba.report.text import variant_label
 
 __all__ = ["render", "VOLUNTEER_LABELS"]
 
-#: The valuation methods of a volunteer hour, in words: the engine's names
-#: (:data:`mkba.base.resulttable.METHOD_LABELS`) with what they mean.
-VOLUNTEER_LABELS = {"vervangingskosten": f"{METHOD_LABELS['vervangingskosten']} (wat inhuren "
-                                         "zou kosten)",
-                    "marktwaarde": f"{METHOD_LABELS['marktwaarde']} (marktprijs van de dienst)",
-                    "gederfd_loon": f"{METHOD_LABELS['gederfd_loon']} (wat de vrijwilliger "
-                                    "netto misloopt)",
-                    "nul": f"{METHOD_LABELS['nul']} (vrijwilligerstijd telt niet)"}
+#: The valuation methods of a volunteer hour, in words (one table with the session's).
+VOLUNTEER_LABELS = METHOD_DESCRIPTIONS
 #: What a method needs from the case when it cannot be computed (kengetal in words).
 VOLUNTEER_NEEDS = {"marktwaarde": "de marktprijs per uur van de dienst",
                    "gederfd_loon": "het nettoloon per uur (met bron)"}

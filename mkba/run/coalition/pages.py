@@ -13,7 +13,7 @@ import pandas as pd
 from mkba.analysis.coalition import DISCOUNT_INPUT, VALUATION_INPUT, Coalition, Verdict
 from mkba.base.formatting import fmt_chance, fmt_eur, fmt_ratio
 from mkba.base.html import esc
-from mkba.base.resulttable import METHOD_LABELS
+from mkba.base.resulttable import METHOD_DESCRIPTIONS, METHOD_LABELS
 from mkba.report.session import input_label, shown_value
 from mkba.report.text import variant_label
 
@@ -21,11 +21,8 @@ __all__ = ["CSS", "VALUATION_LABELS", "label", "value_text", "verdict_line", "pa
            "partner_verdict", "projector_html", "matrix_html", "qr_html", "proposal_rows",
            "step_for"]
 
-#: The valuations of volunteer hours in words.
-VALUATION_LABELS = {"vervangingskosten": "vervangingskosten (betaalde kracht)",
-                    "marktwaarde": "marktwaarde (prijs van de dienst)",
-                    "gederfd_loon": "gederfd nettoloon (wat de vrijwilliger netto misloopt)",
-                    "nul": "nul (niet in geld)"}
+#: The valuations of volunteer hours in words: the report's (one table).
+VALUATION_LABELS = METHOD_DESCRIPTIONS
 
 #: One style for every page: large type, no horizontal scroll on a phone, readable on a
 #: projector at 1280×720 from the back of the room.
